@@ -1,0 +1,99 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'wsdbg'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'wsdbg' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('accept-key', 'accept-key', [CompletionResultType]::ParameterValue, 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key')
+            [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations')
+            [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wsdbg;accept-key' {
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the four steps with every intermediate value')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the four steps with every intermediate value')
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Print a fresh random key (base64 of 16 random bytes) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'wsdbg;decode' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read the dump from a file')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the dump from a file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How the dump is spelled')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Who sent the frames (decides the masking rule); implied by a leading handshake')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--dec', '--dec', [CompletionResultType]::ParameterName, 'Same as --format dec')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Same as --format raw')
+            [CompletionResult]::new('--base64', '--base64', [CompletionResultType]::ParameterName, 'Same as --format base64')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: heads, frames, then a summary')
+            [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Show the unmasking of each byte (70 ^ 3d = 4d ''M'')')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads (default: the first 64 bytes of each)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'wsdbg;mask' {
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'The 4-byte masking key as hex (3d542306, "3d 54 23 06", 0x3d542306); random with --frame')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The 4-byte masking key as hex (3d542306, "3d 54 23 06", 0x3d542306); random with --frame')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--opcode', '--opcode', [CompletionResultType]::ParameterName, 'Opcode of the frame: text, binary, close, ping, pong, continuation, or 0-15')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'The payload (argument or stdin) is a hex dump, not text/bytes')
+            [CompletionResult]::new('--frame', '--frame', [CompletionResultType]::ParameterName, 'Write a whole frame (header, key, masked payload) instead of the masked bytes')
+            [CompletionResult]::new('--no-fin', '--no-fin', [CompletionResultType]::ParameterName, 'Clear FIN (a fragment that more frames continue)')
+            [CompletionResult]::new('--unmasked', '--unmasked', [CompletionResultType]::ParameterName, 'No mask, as a server sends')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'wsdbg;help' {
+            [CompletionResult]::new('accept-key', 'accept-key', [CompletionResultType]::ParameterValue, 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key')
+            [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations')
+            [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wsdbg;help;accept-key' {
+            break
+        }
+        'wsdbg;help;decode' {
+            break
+        }
+        'wsdbg;help;mask' {
+            break
+        }
+        'wsdbg;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,85 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[wsdbg] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'wsdbg'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'wsdbg'= {
+            cand --color 'When to colour the output'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand accept-key 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+            cand decode 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+            cand mask 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsdbg;accept-key'= {
+            cand --expect 'Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)'
+            cand --color 'When to colour the output'
+            cand -v 'Show the four steps with every intermediate value'
+            cand --verbose 'Show the four steps with every intermediate value'
+            cand --generate 'Print a fresh random key (base64 of 16 random bytes) instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'wsdbg;decode'= {
+            cand -f 'Read the dump from a file'
+            cand --file 'Read the dump from a file'
+            cand --format 'How the dump is spelled'
+            cand --from 'Who sent the frames (decides the masking rule); implied by a leading handshake'
+            cand --color 'When to colour the output'
+            cand --dec 'Same as --format dec'
+            cand --raw 'Same as --format raw'
+            cand --base64 'Same as --format base64'
+            cand --json 'One JSON object per line: heads, frames, then a summary'
+            cand --explain 'Show the unmasking of each byte (70 ^ 3d = 4d ''M'')'
+            cand --full 'Show whole payloads (default: the first 64 bytes of each)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'wsdbg;mask'= {
+            cand -k 'The 4-byte masking key as hex (3d542306, "3d 54 23 06", 0x3d542306); random with --frame'
+            cand --key 'The 4-byte masking key as hex (3d542306, "3d 54 23 06", 0x3d542306); random with --frame'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --opcode 'Opcode of the frame: text, binary, close, ping, pong, continuation, or 0-15'
+            cand --color 'When to colour the output'
+            cand --hex 'The payload (argument or stdin) is a hex dump, not text/bytes'
+            cand --frame 'Write a whole frame (header, key, masked payload) instead of the masked bytes'
+            cand --no-fin 'Clear FIN (a fragment that more frames continue)'
+            cand --unmasked 'No mask, as a server sends'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'wsdbg;help'= {
+            cand accept-key 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+            cand decode 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+            cand mask 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsdbg;help;accept-key'= {
+        }
+        &'wsdbg;help;decode'= {
+        }
+        &'wsdbg;help;mask'= {
+        }
+        &'wsdbg;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,78 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_wsdbg_global_optspecs
+    string join \n color= h/help V/version
+end
+
+function __fish_wsdbg_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_wsdbg_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_wsdbg_using_subcommand
+    set -l cmd (__fish_wsdbg_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -s V -l version -d 'Print version'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l expect -d 'Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s v -l verbose -d 'Show the four steps with every intermediate value'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l generate -d 'Print a fresh random key (base64 of 16 random bytes) instead'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s f -l file -d 'Read the dump from a file' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l format -d 'How the dump is spelled' -r -f -a "auto\t'Hex in any common spelling, or base64 when it cannot be hex'
+hex\t'Hex only'
+dec\t'Decimal bytes, as in MDN\'s guide'
+base64\t'Base64'
+raw\t'The bytes themselves'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l from -d 'Who sent the frames (decides the masking rule); implied by a leading handshake' -r -f -a "client\t'Frames from a client: each must be masked'
+server\t'Frames from a server: none may be masked'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l dec -d 'Same as --format dec'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l raw -d 'Same as --format raw'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l base64 -d 'Same as --format base64'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l json -d 'One JSON object per line: heads, frames, then a summary'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l explain -d 'Show the unmasking of each byte (70 ^ 3d = 4d \'M\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l full -d 'Show whole payloads (default: the first 64 bytes of each)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -s k -l key -d 'The 4-byte masking key as hex (3d542306, "3d 54 23 06", 0x3d542306); random with --frame' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -s o -l output -d 'Output format' -r -f -a "auto\t'Hex for text input; text for hex input when it is readable; raw bytes for stdin to a pipe'
+hex\t'Hex pairs separated by spaces'
+text\t'Text, with anything unprintable escaped'
+raw\t'The bytes themselves'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l opcode -d 'Opcode of the frame: text, binary, close, ping, pong, continuation, or 0-15' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l hex -d 'The payload (argument or stdin) is a hex dump, not text/bytes'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l frame -d 'Write a whole frame (header, key, masked payload) instead of the masked bytes'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l no-fin -d 'Clear FIN (a fragment that more frames continue)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l unmasked -d 'No mask, as a server sends'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

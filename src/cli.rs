@@ -1,0 +1,235 @@
+//! Command-line definitions. The same definitions generate the shell
+//! completions in `completions/` and the man pages in `man/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Debug and inspect WebSocket (RFC 6455) traffic.
+#[derive(Debug, Parser)]
+#[command(
+    name = "wsdbg",
+    version,
+    about = "Debug and inspect WebSocket (RFC 6455) traffic",
+    long_about = "Debug and inspect WebSocket (RFC 6455) traffic: annotate every bit of a \
+                  frame dump, compute and check Sec-WebSocket-Accept, mask and build frames.",
+    after_help = "Examples:\n  \
+      wsdbg decode \"81 83 3d 54 23 06 70 10 6d\"\n  \
+      wsdbg decode --dec \"129 131 61 84 35 6 112 16 109\"\n  \
+      wsdbg accept-key dGhlIHNhbXBsZSBub25jZQ==\n  \
+      wsdbg mask --key 3d542306 MDN\n\n\
+      Exit status: 0 all well; 1 the input breaks RFC 6455 or a check failed; 2 usage error or unreadable input."
+)]
+pub struct Cli {
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// When to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key
+    #[command(after_help = "Examples:\n  \
+        wsdbg accept-key dGhlIHNhbXBsZSBub25jZQ==        # prints s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n  \
+        wsdbg accept-key -v dGhlIHNhbXBsZQ==              # the four steps of MDN's guide\n  \
+        wsdbg accept-key KEY --expect ACCEPT              # exit 1 when they do not match\n  \
+        echo KEY | wsdbg accept-key -\n  \
+        wsdbg accept-key --generate                       # a fresh random key\n\n\
+        A key that is not base64 of 16 bytes (RFC 6455 §4.1) still gets its accept value, \
+        with a warning on stderr and exit status 1.")]
+    AcceptKey(AcceptKeyArgs),
+
+    /// Annotate every frame in a dump: bit fields, lengths, masking, payload, violations
+    #[command(after_help = "Examples:\n  \
+        wsdbg decode \"81 83 3d 54 23 06 70 10 6d\"\n  \
+        wsdbg decode --dec \"129 131 61 84 35 6 112 16 109\"\n  \
+        wsdbg decode --explain 0x81,0x83,0x3d,0x54,0x23,0x06,0x70,0x10,0x6d\n  \
+        xxd capture.bin | wsdbg decode\n  \
+        wsdbg decode --raw --file capture.bin --from server --json\n\n\
+        Hex may be spelled 81 83, 8183, 0x81,0x83, \\x81\\x83, 81:83, or be xxd / hexdump -C / \
+        Wireshark output with offsets and ASCII columns; base64 is recognised too. An HTTP \
+        upgrade request or response at the start is annotated and checked.\n\n\
+        Exit status: 0 conforms; 1 breaks RFC 6455 (or is truncated); 2 not a dump.")]
+    Decode(DecodeArgs),
+
+    /// XOR-mask or unmask a payload with a 4-byte key, or build a whole frame
+    #[command(after_help = "Examples:\n  \
+        wsdbg mask --key 3d542306 MDN                   # 70 10 6d\n  \
+        wsdbg mask --key 3d542306 --hex \"70 10 6d\"      # MDN\n  \
+        wsdbg mask --frame --key 3d542306 MDN           # 81 83 3d 54 23 06 70 10 6d\n  \
+        wsdbg mask --frame --opcode ping --unmasked hi | wsdbg decode\n  \
+        wsdbg mask --key 3d542306 < in.bin > out.bin    # streams any size\n\n\
+        D[i] = E[i] ^ M[i mod 4]: masking and unmasking are the same operation.")]
+    Mask(MaskArgs),
+}
+
+/// Arguments of `accept-key`.
+#[derive(Debug, Args)]
+pub struct AcceptKeyArgs {
+    /// The Sec-WebSocket-Key value, or - to read it from stdin
+    #[arg(value_name = "KEY", required_unless_present = "generate")]
+    pub key: Option<String>,
+
+    /// Show the four steps with every intermediate value
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)
+    #[arg(long, value_name = "ACCEPT")]
+    pub expect: Option<String>,
+
+    /// Print a fresh random key (base64 of 16 random bytes) instead
+    #[arg(long, conflicts_with_all = ["key", "expect", "verbose"])]
+    pub generate: bool,
+}
+
+/// Who sent the frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Side {
+    /// Frames from a client: each must be masked.
+    Client,
+    /// Frames from a server: none may be masked.
+    Server,
+}
+
+/// How a dump is spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// Hex in any common spelling, or base64 when it cannot be hex.
+    Auto,
+    /// Hex only.
+    Hex,
+    /// Decimal bytes, as in MDN's guide.
+    Dec,
+    /// Base64.
+    Base64,
+    /// The bytes themselves.
+    Raw,
+}
+
+/// Arguments of `decode`.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The dump, or - for stdin (the default when no --file is given)
+    #[arg(value_name = "DUMP", conflicts_with = "file")]
+    pub input: Option<String>,
+
+    /// Read the dump from a file
+    #[arg(short, long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
+    /// How the dump is spelled
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
+    pub format: InputFormat,
+
+    /// Same as --format dec
+    #[arg(long, conflicts_with_all = ["format", "raw", "base64"])]
+    pub dec: bool,
+
+    /// Same as --format raw
+    #[arg(long, conflicts_with_all = ["format", "base64"])]
+    pub raw: bool,
+
+    /// Same as --format base64
+    #[arg(long, conflicts_with = "format")]
+    pub base64: bool,
+
+    /// Who sent the frames (decides the masking rule); implied by a leading handshake
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub from: Option<Side>,
+
+    /// One JSON object per line: heads, frames, then a summary
+    #[arg(long, conflicts_with = "explain")]
+    pub json: bool,
+
+    /// Show the unmasking of each byte (70 ^ 3d = 4d 'M')
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Show whole payloads (default: the first 64 bytes of each)
+    #[arg(long)]
+    pub full: bool,
+}
+
+/// What `mask` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputKind {
+    /// Hex for text input; text for hex input when it is readable; raw bytes for stdin to a pipe
+    Auto,
+    /// Hex pairs separated by spaces
+    Hex,
+    /// Text, with anything unprintable escaped
+    Text,
+    /// The bytes themselves
+    Raw,
+}
+
+/// Arguments of `mask`.
+#[derive(Debug, Args)]
+pub struct MaskArgs {
+    /// The payload as text (or hex with --hex); stdin bytes when absent or -
+    #[arg(value_name = "PAYLOAD")]
+    pub payload: Option<String>,
+
+    /// The 4-byte masking key as hex (3d542306, "3d 54 23 06", 0x3d542306); random with --frame
+    #[arg(short, long, value_name = "HEX", required_unless_present_any = ["frame"])]
+    pub key: Option<String>,
+
+    /// The payload (argument or stdin) is a hex dump, not text/bytes
+    #[arg(long = "hex")]
+    pub hex_input: bool,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = OutputKind::Auto, value_name = "KIND")]
+    pub output: OutputKind,
+
+    /// Write a whole frame (header, key, masked payload) instead of the masked bytes
+    #[arg(long)]
+    pub frame: bool,
+
+    /// Opcode of the frame: text, binary, close, ping, pong, continuation, or 0-15
+    #[arg(
+        long,
+        requires = "frame",
+        default_value = "text",
+        value_name = "OPCODE"
+    )]
+    pub opcode: String,
+
+    /// Clear FIN (a fragment that more frames continue)
+    #[arg(long, requires = "frame")]
+    pub no_fin: bool,
+
+    /// No mask, as a server sends
+    #[arg(long, requires = "frame", conflicts_with = "key")]
+    pub unmasked: bool,
+}
+
+/// The clap command, for completions and man pages.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn definitions_are_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -1,0 +1,86 @@
+//! `wsdbg accept-key`: Sec-WebSocket-Accept for a key, step by step.
+
+use std::io::Write;
+
+use super::{read_stdin, stdout, warn, Failure, Outcome};
+use crate::cli::AcceptKeyArgs;
+use crate::print::escape::escape_str;
+use crate::print::hex_spaced;
+use crate::protocol::handshake;
+
+/// Runs the command.
+pub fn run(args: &AcceptKeyArgs) -> Outcome {
+    let mut out = stdout();
+    if args.generate {
+        let mut random = [0u8; 16];
+        getrandom::getrandom(&mut random)
+            .map_err(|e| Failure::Input(format!("no randomness available: {e}")))?;
+        writeln!(out, "{}", handshake::key_from_bytes(random))?;
+        out.flush()?;
+        return Ok(());
+    }
+    let raw = match args.key.as_deref() {
+        Some("-") | None => {
+            let bytes = read_stdin("key")?;
+            String::from_utf8(bytes).map_err(|e| {
+                Failure::Input(format!(
+                    "the key on stdin is not UTF-8 (byte {})",
+                    e.utf8_error().valid_up_to()
+                ))
+            })?
+        }
+        Some(k) => k.to_string(),
+    };
+    let steps = handshake::accept_steps(&raw);
+    if steps.key.is_empty() {
+        return Err(Failure::Input("the key is empty".into()));
+    }
+    let problem = handshake::check_key(&steps.key).err();
+    if args.verbose {
+        let decoded = match &problem {
+            None => "base64 of 16 bytes, as RFC 6455 §4.1 requires".to_string(),
+            Some(p) => p.to_string(),
+        };
+        writeln!(
+            out,
+            "1. take the Sec-WebSocket-Key value, without surrounding whitespace"
+        )?;
+        writeln!(out, "   {}", escape_str(&steps.key))?;
+        writeln!(out, "   ({decoded})")?;
+        writeln!(out, "2. append the GUID {}", handshake::GUID)?;
+        writeln!(out, "   {}", escape_str(&steps.concatenated))?;
+        writeln!(out, "3. SHA-1 of that string (20 bytes)")?;
+        writeln!(out, "   {}", hex_spaced(&steps.sha1))?;
+        writeln!(
+            out,
+            "4. base64 of the SHA-1: the Sec-WebSocket-Accept value"
+        )?;
+        writeln!(out, "   {}", steps.accept)?;
+    } else {
+        writeln!(out, "{}", steps.accept)?;
+    }
+    out.flush()?;
+    let mut failed = false;
+    if let Some(p) = &problem {
+        warn(&p.to_string());
+        failed = true;
+    }
+    if let Some(expected) = &args.expect {
+        let expected = expected.trim();
+        if expected == steps.accept {
+            eprintln!("wsdbg: ✓ {} matches", escape_str(expected));
+        } else {
+            eprintln!(
+                "wsdbg: ✗ mismatch: the key gives {}, not {}",
+                steps.accept,
+                escape_str(expected)
+            );
+            failed = true;
+        }
+    }
+    if failed {
+        Err(Failure::Violation)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,86 @@
+//! `wsdbg decode`: annotate every frame in a dump.
+
+use std::fs::File;
+use std::io::Write;
+
+use super::{read_bounded, read_stdin, stdout, Failure, Outcome};
+use crate::cli::{DecodeArgs, InputFormat, Side};
+use crate::dump::{self, Format};
+use crate::print::json::JsonPrinter;
+use crate::print::text::{TextOptions, TextPrinter};
+use crate::print::Palette;
+use crate::protocol::transcript;
+use crate::protocol::Role;
+
+/// Runs the command.
+pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
+    let (input, name) = match (&args.file, args.input.as_deref()) {
+        (Some(path), _) => {
+            let f = File::open(path)
+                .map_err(|e| Failure::Input(format!("cannot open {}: {e}", path.display())))?;
+            (
+                read_bounded(f, &path.display().to_string())?,
+                path.display().to_string(),
+            )
+        }
+        (None, Some("-") | None) => (read_stdin("dump")?, "stdin".to_string()),
+        (None, Some(arg)) => (arg.as_bytes().to_vec(), "the argument".to_string()),
+    };
+    let format = if args.dec {
+        Format::Dec
+    } else if args.raw {
+        Format::Raw
+    } else if args.base64 {
+        Format::Base64
+    } else {
+        match args.format {
+            InputFormat::Auto => Format::Auto,
+            InputFormat::Hex => Format::Hex,
+            InputFormat::Dec => Format::Dec,
+            InputFormat::Base64 => Format::Base64,
+            InputFormat::Raw => Format::Raw,
+        }
+    };
+    let dump = dump::parse(&input, format)
+        .map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
+    let from = args.from.map(|s| match s {
+        Side::Client => Role::Client,
+        Side::Server => Role::Server,
+    });
+    let t = transcript::read(&dump.bytes, from);
+    let out = stdout();
+    if args.json {
+        let mut p = JsonPrinter::new(out);
+        for h in &t.heads {
+            p.head(h)?;
+        }
+        for f in &t.frames {
+            p.frame(f)?;
+        }
+        p.summary(&t)?;
+        p.into_inner().flush()?;
+    } else {
+        let options = TextOptions {
+            explain: args.explain,
+            max_bytes: if args.full {
+                None
+            } else {
+                TextOptions::default().max_bytes
+            },
+        };
+        let mut p = TextPrinter::new(out, palette, options);
+        for h in &t.heads {
+            p.head(h)?;
+        }
+        for f in &t.frames {
+            p.frame(f)?;
+        }
+        p.summary(&t)?;
+        p.into_inner().flush()?;
+    }
+    if t.violation_count() > 0 {
+        Err(Failure::Violation)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,112 @@
+//! The commands: the only place that touches stdin, stdout, files and the
+//! terminal. Errors map to the exit codes of DESIGN.md.
+
+pub mod accept_key;
+pub mod decode;
+pub mod mask;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, ColorChoice, Command};
+use crate::print::Palette;
+
+/// Why a command did not end with exit status 0.
+#[derive(Debug)]
+pub enum Failure {
+    /// The input was read but breaks RFC 6455, or a check failed: exit 1.
+    /// What was wrong has already been printed.
+    Violation,
+    /// Bad usage or unreadable input: exit 2 with this message.
+    Input(String),
+    /// Reading or writing failed; a closed stdout is not an error.
+    Io(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// What a command returns.
+pub type Outcome = Result<(), Failure>;
+
+/// Runs the program: parses arguments, runs the command, maps the result
+/// to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let palette = palette(cli.color);
+    // `colored` decides by itself whether to emit colour; the decision is
+    // made here, once, and the printers follow `palette`.
+    colored::control::set_override(palette.enabled);
+    let result = match &cli.command {
+        Command::AcceptKey(a) => accept_key::run(a),
+        Command::Decode(a) => decode::run(a, palette),
+        Command::Mask(a) => mask::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Violation) => ExitCode::from(1),
+        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Io(e)) => {
+            eprintln!("wsdbg: error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Input(msg)) => {
+            eprintln!("wsdbg: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn palette(choice: ColorChoice) -> Palette {
+    let enabled = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    };
+    Palette { enabled }
+}
+
+/// The most input a command reads into memory (dumps are read whole).
+pub const MAX_INPUT: u64 = 512 << 20;
+
+/// Reads all of stdin, up to [`MAX_INPUT`]. Refuses to wait on a terminal
+/// when `what` is needed, so a forgotten argument does not look like a hang.
+pub fn read_stdin(what: &str) -> Result<Vec<u8>, Failure> {
+    let stdin = io::stdin();
+    if stdin.is_terminal() {
+        return Err(Failure::Input(format!(
+            "no {what} given: pass it as an argument, or pipe it in (stdin is a terminal)"
+        )));
+    }
+    read_bounded(stdin.lock(), "stdin")
+}
+
+/// Reads all of `r`, failing beyond [`MAX_INPUT`].
+pub fn read_bounded(r: impl Read, name: &str) -> Result<Vec<u8>, Failure> {
+    let mut buf = Vec::new();
+    r.take(MAX_INPUT + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_INPUT {
+        return Err(Failure::Input(format!(
+            "{name} is larger than {} MiB; this command reads its input whole",
+            MAX_INPUT >> 20
+        )));
+    }
+    Ok(buf)
+}
+
+/// A locked, buffered stdout.
+pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+}
+
+/// Writes a warning to stderr.
+pub fn warn(msg: &str) {
+    let _ = writeln!(io::stderr(), "wsdbg: warning: {msg}");
+}

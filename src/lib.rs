@@ -1,0 +1,12 @@
+//! wsdbg: debug and inspect WebSocket (RFC 6455) traffic.
+//!
+//! Three layers, each using only the ones below it: [`protocol`] (no I/O:
+//! bytes in, values out), [`print`] (annotated text and JSON into any
+//! writer), [`cmd`] (all I/O). [`dump`] turns pasted dumps into bytes and
+//! [`cli`] holds the command-line definitions.
+
+pub mod cli;
+pub mod cmd;
+pub mod dump;
+pub mod print;
+pub mod protocol;

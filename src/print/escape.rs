@@ -1,0 +1,129 @@
+//! Escaping of bytes that came from outside, so that a peer can never send
+//! control characters, escape sequences or bidi overrides to the
+//! operator's terminal.
+
+use std::fmt::Write;
+
+/// Characters that are printable but can reorder or hide text, or that
+/// terminals treat specially: bidi controls, zero-width characters, line
+/// and paragraph separators, the BOM and interlinear annotation marks.
+pub fn is_deceptive(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{00ad}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+    )
+}
+
+/// Whether `c` is printed as an escape.
+pub fn needs_escape(c: char) -> bool {
+    c.is_control() || is_deceptive(c)
+}
+
+/// Escapes `bytes` for display between double quotes: valid UTF-8 stays
+/// readable, `\n \r \t \\ \"` are written as such, other control and
+/// deceptive characters as `\u{202e}` or `\x1b`, and bytes that are not
+/// UTF-8 as `\xNN`.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            push_char(&mut out, c);
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+/// Escapes a string as [`escape_bytes`] does.
+pub fn escape_str(s: &str) -> String {
+    escape_bytes(s.as_bytes())
+}
+
+fn push_char(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\\' => out.push_str("\\\\"),
+        '"' => out.push_str("\\\""),
+        c if (c as u32) < 0x80 && needs_escape(c) => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if needs_escape(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// One printable character for a byte, as in a hex dump's ASCII column.
+pub fn ascii_char(b: u8) -> char {
+    if b.is_ascii_graphic() || b == b' ' {
+        b as char
+    } else {
+        '.'
+    }
+}
+
+/// Rewrites characters JSON leaves raw but a terminal should not see
+/// (DEL, C1 controls, bidi and zero-width characters) as `\uXXXX`
+/// escapes. Safe on a whole JSON text: such characters can only occur
+/// inside strings.
+pub fn harden_json(json: String) -> String {
+    if json.chars().all(|c| !needs_escape(c)) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_escape(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{u:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_unchanged() {
+        assert_eq!(escape_bytes("MDN κόσμε".as_bytes()), "MDN κόσμε");
+    }
+
+    #[test]
+    fn controls_and_escapes() {
+        assert_eq!(escape_bytes(b"a\x1b[31mb\n\"\\"), "a\\x1b[31mb\\n\\\"\\\\");
+        assert_eq!(escape_bytes(b"\x7f\x00"), "\\x7f\\x00");
+        assert_eq!(escape_bytes("\u{9b}".as_bytes()), "\\u{9b}");
+    }
+
+    #[test]
+    fn bidi_and_invalid_bytes() {
+        assert_eq!(escape_bytes("a\u{202e}b".as_bytes()), "a\\u{202e}b");
+        assert_eq!(escape_bytes(&[b'a', 0xff, 0xce]), "a\\xff\\xce");
+    }
+
+    #[test]
+    fn json_hardening() {
+        let j = serde_json::to_string("x\u{202e}\u{1b}\u{7f}").unwrap();
+        let h = harden_json(j);
+        assert_eq!(h, "\"x\\u202e\\u001b\\u007f\"");
+        let back: String = serde_json::from_str(&h).unwrap();
+        assert_eq!(back, "x\u{202e}\u{1b}\u{7f}");
+    }
+}

@@ -1,0 +1,65 @@
+//! Rendering of frames, handshakes and summaries as annotated text or
+//! JSON into any writer. Colour is a value passed in, never decided here.
+
+pub mod escape;
+pub mod json;
+pub mod text;
+
+use colored::Colorize;
+
+/// Whether to colour, decided once by the caller (terminal, `--color`,
+/// `NO_COLOR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Palette {
+    /// Emit ANSI colours.
+    pub enabled: bool,
+}
+
+/// The roles text plays in the output, each with its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paint {
+    /// Frame and section headings.
+    Heading,
+    /// Field names.
+    Name,
+    /// Bytes and values from the input.
+    Value,
+    /// Explanations.
+    Dim,
+    /// Violations.
+    Bad,
+    /// Checks that passed.
+    Good,
+    /// Decoded text.
+    Text,
+}
+
+impl Palette {
+    /// `s` in the colour for `paint`, or unchanged when colour is off.
+    pub fn paint(self, s: &str, paint: Paint) -> String {
+        if !self.enabled {
+            return s.to_string();
+        }
+        match paint {
+            Paint::Heading => s.bold().to_string(),
+            Paint::Name => s.cyan().to_string(),
+            Paint::Value => s.yellow().to_string(),
+            Paint::Dim => s.dimmed().to_string(),
+            Paint::Bad => s.red().bold().to_string(),
+            Paint::Good => s.green().to_string(),
+            Paint::Text => s.green().to_string(),
+        }
+    }
+}
+
+/// Bytes as lower-case hex pairs separated by spaces.
+pub fn hex_spaced(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}

@@ -1,0 +1,646 @@
+//! Annotated text: every header bit with its pattern, value and meaning,
+//! violations marked on the line they concern, and a summary.
+
+use std::io::{self, Write};
+
+use super::escape::{ascii_char, escape_bytes};
+use super::{hex_spaced, Paint, Palette};
+use crate::protocol::close::ClosePayload;
+use crate::protocol::frame::{FrameHeader, LengthForm};
+use crate::protocol::handshake::{self, Header, Issue};
+use crate::protocol::message::MessageKind;
+use crate::protocol::opcode::OpCode;
+use crate::protocol::rules::{Field, Violation};
+use crate::protocol::transcript::{FrameRecord, Head, Transcript};
+
+/// What to show beyond the fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextOptions {
+    /// Show the per-byte unmasking arithmetic.
+    pub explain: bool,
+    /// Show at most this many payload bytes per frame (None: all).
+    pub max_bytes: Option<usize>,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        Self {
+            explain: false,
+            max_bytes: Some(64),
+        }
+    }
+}
+
+/// Writes annotated text into any writer.
+pub struct TextPrinter<W: Write> {
+    out: W,
+    palette: Palette,
+    options: TextOptions,
+}
+
+const PAD: &str = "            ";
+
+impl<W: Write> TextPrinter<W> {
+    /// A printer over `out`.
+    pub fn new(out: W, palette: Palette, options: TextOptions) -> Self {
+        Self {
+            out,
+            palette,
+            options,
+        }
+    }
+
+    /// Gives the writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn p(&self, s: &str, paint: Paint) -> String {
+        self.palette.paint(s, paint)
+    }
+
+    fn mark(&mut self, violations: &[Violation], field: Field) -> io::Result<()> {
+        for v in violations.iter().filter(|v| v.field == field) {
+            let line = format!("✗ {}", v.describe());
+            writeln!(self.out, "  {PAD}{}", self.p(&line, Paint::Bad))?;
+        }
+        Ok(())
+    }
+
+    fn bits_line(
+        &mut self,
+        byte: Option<u8>,
+        pattern: &str,
+        name: &str,
+        value: &str,
+        meaning: &str,
+    ) -> io::Result<()> {
+        let first = match byte {
+            Some(b) => format!("{:<10}", format!("0x{b:02x} ({b})")),
+            None => " ".repeat(10),
+        };
+        let line = format!(
+            "  {}  {}  {} {} {}",
+            self.p(&first, Paint::Value),
+            pattern,
+            self.p(&format!("{name:<7}"), Paint::Name),
+            self.p(&format!("{value:<4}"), Paint::Value),
+            self.p(meaning, Paint::Dim)
+        );
+        writeln!(self.out, "{}", line.trim_end())
+    }
+
+    fn bytes_line(&mut self, bytes: &[u8], label: &str) -> io::Result<()> {
+        let hex = hex_spaced(bytes);
+        writeln!(
+            self.out,
+            "  {} {}",
+            self.p(&format!("{hex:<22}"), Paint::Value),
+            self.p(label, Paint::Name)
+        )
+    }
+
+    /// Prints an HTTP head with its issues marked under the header line
+    /// they concern.
+    pub fn head(&mut self, head: &Head) -> io::Result<()> {
+        match head {
+            Head::Request {
+                offset,
+                raw,
+                request,
+                issues,
+            } => {
+                let title = format!(
+                    "handshake request · offset {offset} · {} bytes · from the client",
+                    raw.len()
+                );
+                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+                let line = format!("{} {} {}", request.method, request.target, request.version);
+                writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
+                self.issues(issues, None)?;
+                for h in &request.headers {
+                    self.header_line(h, issues)?;
+                    if h.name.eq_ignore_ascii_case("sec-websocket-key") {
+                        let key = String::from_utf8_lossy(&h.value);
+                        let accept = handshake::accept_key(&key);
+                        let note =
+                            format!("↳ the server must answer Sec-WebSocket-Accept: {accept}");
+                        writeln!(self.out, "      {}", self.p(&note, Paint::Dim))?;
+                    }
+                }
+                self.verdict(issues, &request.headers, "request")
+            }
+            Head::Response {
+                offset,
+                raw,
+                response,
+                issues,
+            } => {
+                let title = format!(
+                    "handshake response · offset {offset} · {} bytes · from the server",
+                    raw.len()
+                );
+                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+                let line = format!(
+                    "{} {} {}",
+                    response.version,
+                    response.status,
+                    escape_bytes(&response.reason)
+                );
+                writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
+                self.issues(issues, None)?;
+                for h in &response.headers {
+                    self.header_line(h, issues)?;
+                }
+                self.verdict(issues, &response.headers, "response")
+            }
+            Head::Invalid {
+                offset, message, ..
+            } => {
+                let title = format!("HTTP head · offset {offset}");
+                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+                writeln!(
+                    self.out,
+                    "  {}",
+                    self.p(&format!("✗ {message}"), Paint::Bad)
+                )?;
+                writeln!(self.out)
+            }
+        }
+    }
+
+    fn header_line(&mut self, h: &Header, issues: &[Issue]) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "  {}: {}",
+            self.p(&escape_bytes(h.name.as_bytes()), Paint::Name),
+            self.p(&escape_bytes(&h.value), Paint::Value)
+        )?;
+        self.issues(issues, Some(&h.name))
+    }
+
+    fn issues(&mut self, issues: &[Issue], header: Option<&str>) -> io::Result<()> {
+        for i in issues {
+            let matches = match (i.header, header) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => false,
+            };
+            if matches {
+                writeln!(
+                    self.out,
+                    "    {}",
+                    self.p(&format!("✗ {}", i.message), Paint::Bad)
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn verdict(&mut self, issues: &[Issue], headers: &[Header], what: &str) -> io::Result<()> {
+        // Issues about a header that is absent have no line to sit under.
+        for i in issues {
+            if let Some(name) = i.header {
+                if !headers.iter().any(|h| h.name.eq_ignore_ascii_case(name)) {
+                    writeln!(
+                        self.out,
+                        "    {}",
+                        self.p(&format!("✗ {}", i.message), Paint::Bad)
+                    )?;
+                }
+            }
+        }
+        if issues.is_empty() {
+            let ok = format!("✓ valid WebSocket upgrade {what}");
+            writeln!(self.out, "  {}", self.p(&ok, Paint::Good))?;
+        }
+        writeln!(self.out)
+    }
+
+    /// Prints one frame with every field annotated.
+    pub fn frame(&mut self, f: &FrameRecord) -> io::Result<()> {
+        let title = self.frame_title(f);
+        writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+        let Some(h) = f.header else {
+            self.bytes_line(&f.header_bytes, "incomplete header")?;
+            self.mark(&f.violations, Field::Frame)?;
+            return writeln!(self.out);
+        };
+        let v = &f.violations;
+        let b0 = h.first_byte();
+        self.bits_line(
+            Some(b0),
+            &pattern(b0, 0x80),
+            "FIN",
+            bit(h.fin),
+            if h.fin {
+                "final fragment"
+            } else {
+                "more fragments follow"
+            },
+        )?;
+        self.mark(v, Field::Fin)?;
+        for i in 0..3u8 {
+            let mask = 0x40 >> i;
+            let set = h.rsv[i as usize];
+            self.bits_line(
+                None,
+                &pattern(b0, mask),
+                &format!("RSV{}", i + 1),
+                bit(set),
+                if set {
+                    "set (only an extension may set it)"
+                } else {
+                    ""
+                },
+            )?;
+            self.mark(v, Field::Rsv(i))?;
+        }
+        self.bits_line(
+            None,
+            &pattern(b0, 0x0f),
+            "opcode",
+            &h.opcode.bits().to_string(),
+            h.opcode.name(),
+        )?;
+        self.mark(v, Field::Opcode)?;
+        let b1 = h.second_byte();
+        self.bits_line(
+            Some(b1),
+            &pattern(b1, 0x80),
+            "MASK",
+            bit(h.mask.is_some()),
+            if h.mask.is_some() {
+                "payload is masked"
+            } else {
+                "payload is not masked"
+            },
+        )?;
+        self.mark(v, Field::Mask)?;
+        let len7 = b1 & 0x7f;
+        let meaning = match h.length_form {
+            LengthForm::Short => "7-bit length".to_string(),
+            LengthForm::Medium => "16-bit length follows".to_string(),
+            LengthForm::Long => "64-bit length follows".to_string(),
+        };
+        self.bits_line(
+            None,
+            &pattern(b1, 0x7f),
+            "length",
+            &len7.to_string(),
+            &meaning,
+        )?;
+        let ext = &f.header_bytes[2..2 + h.length_form.extra_bytes()];
+        if !ext.is_empty() {
+            let label = format!(
+                "{} {} {}-bit extended length",
+                self.p("length", Paint::Name),
+                self.p(&h.payload_len.to_string(), Paint::Value),
+                ext.len() * 8
+            );
+            writeln!(
+                self.out,
+                "  {} {}",
+                self.p(&format!("{:<22}", hex_spaced(ext)), Paint::Value),
+                label
+            )?;
+        }
+        self.mark(v, Field::Length)?;
+        if let Some(key) = h.mask {
+            self.bytes_line(&key, "masking key")?;
+        }
+        self.payload(f, &h)?;
+        self.mark(v, Field::Payload)?;
+        self.mark(v, Field::Frame)?;
+        if let Some(m) = &f.message {
+            if m.frames > 1 {
+                let shown = self.limit(&m.data);
+                let body = match m.kind {
+                    MessageKind::Text => format!("\"{}\"", escape_bytes(shown)),
+                    MessageKind::Binary => hex_spaced(shown),
+                };
+                let more = self.more(m.data.len());
+                let line = format!(
+                    "message complete: {}, {} frames, {} bytes: {}{}",
+                    m.kind.name(),
+                    m.frames,
+                    m.data.len(),
+                    body,
+                    more
+                );
+                writeln!(self.out, "  {}", self.p(&line, Paint::Text))?;
+            }
+        }
+        writeln!(self.out)
+    }
+
+    fn frame_title(&self, f: &FrameRecord) -> String {
+        let size = if f.missing > 0 {
+            format!("{} bytes present, {} missing", f.present(), f.missing)
+        } else {
+            format!("{} bytes", f.present())
+        };
+        let Some(h) = f.header else {
+            return format!(
+                "frame {} · offset {} · {} · incomplete header",
+                f.index, f.offset, size
+            );
+        };
+        let mut what = vec![h.opcode.name().to_string()];
+        if let Some(frag) = f.fragment {
+            if frag.number > 1 || !frag.last {
+                what[0] = format!(
+                    "{} (fragment {} of a {} message)",
+                    h.opcode.name(),
+                    frag.number,
+                    frag.kind.name()
+                );
+            }
+        }
+        what.push(if h.fin { "final" } else { "not final" }.into());
+        what.push(
+            if h.mask.is_some() {
+                "masked"
+            } else {
+                "unmasked"
+            }
+            .into(),
+        );
+        if !f.violations.is_empty() {
+            let n = f.violations.len();
+            what.push(format!("{n} violation{}", if n == 1 { "" } else { "s" }));
+        }
+        format!(
+            "frame {} · offset {} · {} · {}",
+            f.index,
+            f.offset,
+            size,
+            what.join(", ")
+        )
+    }
+
+    fn limit<'a>(&self, data: &'a [u8]) -> &'a [u8] {
+        match self.options.max_bytes {
+            Some(n) if data.len() > n => &data[..n],
+            _ => data,
+        }
+    }
+
+    fn more(&self, len: usize) -> String {
+        match self.options.max_bytes {
+            Some(n) if len > n => format!(" … ({} more bytes; --full shows all)", len - n),
+            _ => String::new(),
+        }
+    }
+
+    fn payload(&mut self, f: &FrameRecord, h: &FrameHeader) -> io::Result<()> {
+        let n = f.wire_payload.len();
+        if h.payload_len == 0 {
+            return writeln!(
+                self.out,
+                "  {:<22} {}",
+                "",
+                self.p("no payload", Paint::Dim)
+            );
+        }
+        let label = match (h.mask.is_some(), f.missing > 0) {
+            (true, false) => format!("payload, masked, {n} bytes"),
+            (false, false) => format!("payload, {n} bytes"),
+            (true, true) => format!("payload, masked, {n} of {} bytes", h.payload_len),
+            (false, true) => format!("payload, {n} of {} bytes", h.payload_len),
+        };
+        let wire = self.limit(&f.wire_payload).to_vec();
+        let plain = self.limit(&f.payload).to_vec();
+        let more = self.more(n);
+        if wire.len() <= 8 {
+            self.bytes_line(&wire, &label)?;
+        } else {
+            writeln!(self.out, "  {}", self.p(&label, Paint::Name))?;
+            self.hex_rows(&wire)?;
+        }
+        let is_text =
+            h.opcode == OpCode::Text || f.fragment.is_some_and(|fr| fr.kind == MessageKind::Text);
+        let show_text = is_text
+            || matches!(h.opcode, OpCode::Ping | OpCode::Pong)
+                && std::str::from_utf8(&plain).is_ok();
+        let text = format!("\"{}\"", escape_bytes(&plain));
+        let mut text_shown = false;
+        if h.mask.is_some() {
+            if plain.len() <= 8 {
+                let mut line = format!("unmasked: {}", self.p(&hex_spaced(&plain), Paint::Value));
+                if show_text {
+                    line = format!("{line}  {}", self.p(&text, Paint::Text));
+                    text_shown = true;
+                }
+                writeln!(self.out, "  {:<22} {}", "", line)?;
+            } else {
+                writeln!(self.out, "  {}", self.p("unmasked", Paint::Name))?;
+                self.hex_rows(&plain)?;
+            }
+        }
+        if show_text && !text_shown && h.opcode != OpCode::Close {
+            writeln!(
+                self.out,
+                "  {:<22} {} {}",
+                "",
+                self.p("text", Paint::Name),
+                self.p(&text, Paint::Text)
+            )?;
+        }
+        if !more.is_empty() {
+            writeln!(self.out, "  {:<22}{}", "", self.p(&more, Paint::Dim))?;
+        }
+        if self.options.explain {
+            if let Some(key) = h.mask {
+                self.explain(&wire, &plain, key)?;
+            }
+        }
+        if h.opcode == OpCode::Close {
+            self.close(&f.payload)?;
+        }
+        Ok(())
+    }
+
+    fn hex_rows(&mut self, bytes: &[u8]) -> io::Result<()> {
+        for (i, row) in bytes.chunks(16).enumerate() {
+            let ascii: String = row.iter().map(|&b| ascii_char(b)).collect();
+            writeln!(
+                self.out,
+                "    {}  {}  {}",
+                self.p(&format!("{:04x}", i * 16), Paint::Dim),
+                self.p(&format!("{:<47}", hex_spaced(row)), Paint::Value),
+                self.p(&format!("|{ascii}|"), Paint::Dim)
+            )?;
+        }
+        Ok(())
+    }
+
+    fn explain(&mut self, wire: &[u8], plain: &[u8], key: [u8; 4]) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "  {}",
+            self.p("unmasking: D[i] = E[i] ^ M[i mod 4]", Paint::Name)
+        )?;
+        for (i, (e, d)) in wire.iter().zip(plain).enumerate() {
+            let shown = escape_bytes(std::slice::from_ref(d));
+            let shown = if shown.len() == 1 {
+                format!("'{shown}'")
+            } else {
+                shown
+            };
+            writeln!(
+                self.out,
+                "    {}  {:02x} ^ {:02x} = {}  {}",
+                self.p(&format!("i={i:<3}"), Paint::Dim),
+                e,
+                key[i % 4],
+                self.p(&format!("{d:02x}"), Paint::Value),
+                shown
+            )?;
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, payload: &[u8]) -> io::Result<()> {
+        if payload.len() < 2 {
+            if payload.is_empty() {
+                writeln!(
+                    self.out,
+                    "  {:<22} {}",
+                    "",
+                    self.p("close with no status code", Paint::Dim)
+                )?;
+            }
+            return Ok(());
+        }
+        let c = ClosePayload::parse(payload);
+        if let Some(code) = c.code {
+            writeln!(
+                self.out,
+                "  {:<22} {} {} {}",
+                hex_spaced(&payload[..2]),
+                self.p("close code", Paint::Name),
+                self.p(&code.0.to_string(), Paint::Value),
+                code.name()
+            )?;
+        }
+        let reason = format!("\"{}\"", escape_bytes(self.limit(c.reason)));
+        writeln!(
+            self.out,
+            "  {:<22} {} {}",
+            "",
+            self.p("reason", Paint::Name),
+            self.p(&reason, Paint::Text)
+        )
+    }
+
+    /// Prints the closing summary: counts, then every violation with the
+    /// frame it belongs to.
+    pub fn summary(&mut self, t: &Transcript) -> io::Result<()> {
+        let messages = t.messages().count();
+        let control = t
+            .frames
+            .iter()
+            .filter(|f| f.header.is_some_and(|h| h.opcode.is_control()))
+            .count();
+        let n = t.violation_count();
+        let from = match t.from {
+            Some(r) => format!("from the {}", r.name()),
+            None => "direction unknown, masking not checked (--from client|server)".to_string(),
+        };
+        let line = format!(
+            "summary: {} frame{} ({} control), {} message{} complete; {}",
+            t.frames.len(),
+            if t.frames.len() == 1 { "" } else { "s" },
+            control,
+            messages,
+            if messages == 1 { "" } else { "s" },
+            from
+        );
+        writeln!(self.out, "{}", self.p(&line, Paint::Heading))?;
+        if let Some((kind, frames, bytes)) = t.unfinished {
+            let note = format!("  note: a {kind} message is unfinished at the end ({frames} frames, {bytes} bytes, no final frame yet)");
+            writeln!(self.out, "{}", self.p(&note, Paint::Dim))?;
+        }
+        if n == 0 {
+            return writeln!(
+                self.out,
+                "  {}",
+                self.p("✓ no violations: conforms to RFC 6455", Paint::Good)
+            );
+        }
+        let title = format!(
+            "✗ {n} violation{} of RFC 6455:",
+            if n == 1 { "" } else { "s" }
+        );
+        writeln!(self.out, "  {}", self.p(&title, Paint::Bad))?;
+        for head in &t.heads {
+            match head {
+                Head::Request { issues, .. } | Head::Response { issues, .. } => {
+                    let what = if matches!(head, Head::Request { .. }) {
+                        "request"
+                    } else {
+                        "response"
+                    };
+                    for i in issues {
+                        writeln!(self.out, "    {what}: {}", i.message)?;
+                    }
+                }
+                Head::Invalid {
+                    offset, message, ..
+                } => writeln!(self.out, "    HTTP head at offset {offset}: {message}")?,
+            }
+        }
+        for f in &t.frames {
+            for v in &f.violations {
+                writeln!(
+                    self.out,
+                    "    frame {} (offset {}): {}",
+                    f.index,
+                    f.offset,
+                    v.describe()
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn bit(b: bool) -> &'static str {
+    if b {
+        "1"
+    } else {
+        "0"
+    }
+}
+
+/// The byte's bits under `mask`, others as dots: `1... ....`.
+fn pattern(byte: u8, mask: u8) -> String {
+    let mut s = String::with_capacity(9);
+    for i in (0..8).rev() {
+        let m = 1u8 << i;
+        s.push(if mask & m == 0 {
+            '.'
+        } else if byte & m != 0 {
+            '1'
+        } else {
+            '0'
+        });
+        if i == 4 {
+            s.push(' ');
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_patterns() {
+        assert_eq!(pattern(0x81, 0x80), "1... ....");
+        assert_eq!(pattern(0x81, 0x0f), ".... 0001");
+        assert_eq!(pattern(0x83, 0x7f), ".000 0011");
+    }
+}

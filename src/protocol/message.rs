@@ -1,0 +1,310 @@
+//! Message reassembly over fragments (RFC 6455 §5.4), with control frames
+//! allowed in between, and the rules that only a sequence of frames can
+//! break: continuation without an open message, a new data frame inside an
+//! open one, text that is not UTF-8 (checked per fragment, failing at the
+//! first bad byte), anything after a close frame.
+
+use super::frame::FrameHeader;
+use super::opcode::OpCode;
+use super::rules::{check_close, Rule, Violation};
+use super::utf8::Utf8Validator;
+
+/// Text or binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// Opcode 0x1: the payload must be UTF-8.
+    Text,
+    /// Opcode 0x2.
+    Binary,
+}
+
+impl MessageKind {
+    /// "text" or "binary".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Binary => "binary",
+        }
+    }
+}
+
+/// A complete data message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Text or binary.
+    pub kind: MessageKind,
+    /// The unmasked payload of all its frames.
+    pub data: Vec<u8>,
+    /// How many frames carried it.
+    pub frames: usize,
+    /// False when a text message is not valid UTF-8.
+    pub valid_utf8: bool,
+}
+
+/// Where a data frame stands within its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fragment {
+    /// Text or binary (the message's kind, also for continuation frames).
+    pub kind: MessageKind,
+    /// 1 for the first frame of the message.
+    pub number: usize,
+    /// Whether this frame ends the message.
+    pub last: bool,
+}
+
+/// What pushing one frame produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pushed {
+    /// Rules this frame broke in the context of the stream.
+    pub violations: Vec<Violation>,
+    /// The frame's place in a data message (None for control frames and
+    /// for continuation frames with no message open).
+    pub fragment: Option<Fragment>,
+    /// The message this frame completed.
+    pub message: Option<Message>,
+}
+
+#[derive(Debug)]
+struct Open {
+    kind: MessageKind,
+    data: Vec<u8>,
+    frames: usize,
+    utf8: Option<Utf8Validator>,
+    utf8_ok: bool,
+}
+
+/// Reassembles messages from the frames of one direction of a connection.
+#[derive(Debug, Default)]
+pub struct Assembler {
+    open: Option<Open>,
+    closed: bool,
+}
+
+impl Assembler {
+    /// An assembler at the start of a connection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether a close frame has been seen.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The kind, frame count and size of a message still waiting for its
+    /// final frame.
+    pub fn open_message(&self) -> Option<(MessageKind, usize, usize)> {
+        self.open.as_ref().map(|o| (o.kind, o.frames, o.data.len()))
+    }
+
+    /// Takes the next frame (header and unmasked payload).
+    pub fn push(&mut self, h: &FrameHeader, payload: &[u8]) -> Pushed {
+        let mut out = Pushed::default();
+        if self.closed {
+            out.violations.push(Violation::new(
+                Rule::FrameAfterClose,
+                format!(
+                    "{} frame sent after the close frame; nothing may follow a close frame",
+                    h.opcode.name()
+                ),
+            ));
+        }
+        match h.opcode {
+            OpCode::Close => {
+                self.closed = true;
+                out.violations.extend(check_close(payload));
+            }
+            OpCode::Ping | OpCode::Pong | OpCode::Reserved(_) => {}
+            OpCode::Text | OpCode::Binary => {
+                let kind = if h.opcode == OpCode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                };
+                if let Some(old) = self.open.take() {
+                    out.violations.push(Violation::new(
+                        Rule::DataInsideMessage,
+                        format!(
+                            "new {} frame while a fragmented {} message ({} frames so far) is still open; its fragments must continue with opcode 0x0",
+                            kind.name(),
+                            old.kind.name(),
+                            old.frames
+                        ),
+                    ));
+                }
+                self.open = Some(Open {
+                    kind,
+                    data: Vec::new(),
+                    frames: 0,
+                    utf8: (kind == MessageKind::Text).then(Utf8Validator::new),
+                    utf8_ok: true,
+                });
+                self.append(h, payload, &mut out);
+            }
+            OpCode::Continuation => {
+                if self.open.is_none() {
+                    out.violations.push(Violation::new(
+                        Rule::ContinuationWithoutMessage,
+                        "continuation frame with no message open; a message starts with a text or binary frame",
+                    ));
+                } else {
+                    self.append(h, payload, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn append(&mut self, h: &FrameHeader, payload: &[u8], out: &mut Pushed) {
+        let Some(open) = self.open.as_mut() else {
+            return;
+        };
+        let start = open.data.len();
+        open.frames += 1;
+        open.data.extend_from_slice(payload);
+        if let Some(v) = open.utf8.as_mut() {
+            let mut result = v.feed(payload);
+            if result.is_ok() && h.fin {
+                result = v.finish();
+            }
+            if let Err(e) = result {
+                if open.utf8_ok {
+                    let in_frame = e.offset.saturating_sub(start as u64);
+                    let message = if open.frames == 1 && h.fin {
+                        format!("text is not UTF-8: {e} (payload byte {in_frame})")
+                    } else {
+                        format!("text message is not UTF-8: {e} of the message (byte {in_frame} of this frame's payload)")
+                    };
+                    out.violations.push(Violation::new(Rule::TextUtf8, message));
+                }
+                open.utf8_ok = false;
+            }
+        }
+        out.fragment = Some(Fragment {
+            kind: open.kind,
+            number: open.frames,
+            last: h.fin,
+        });
+        if h.fin {
+            if let Some(done) = self.open.take() {
+                out.message = Some(Message {
+                    kind: done.kind,
+                    data: done.data,
+                    frames: done.frames,
+                    valid_utf8: done.utf8_ok,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(fin: bool, op: OpCode, len: usize) -> FrameHeader {
+        FrameHeader::new(fin, op, None, len as u64)
+    }
+
+    #[test]
+    fn rfc_fragmented_hello_with_ping_between() {
+        let mut a = Assembler::new();
+        let p1 = a.push(&h(false, OpCode::Text, 3), b"Hel");
+        assert!(p1.violations.is_empty() && p1.message.is_none());
+        assert_eq!(
+            p1.fragment,
+            Some(Fragment {
+                kind: MessageKind::Text,
+                number: 1,
+                last: false
+            })
+        );
+        let ping = a.push(&h(true, OpCode::Ping, 5), b"Hello");
+        assert!(ping.violations.is_empty() && ping.fragment.is_none());
+        let p2 = a.push(&h(true, OpCode::Continuation, 2), b"lo");
+        assert!(p2.violations.is_empty());
+        let m = p2.message.expect("message complete");
+        assert_eq!(
+            (m.kind, m.data.as_slice(), m.frames, m.valid_utf8),
+            (MessageKind::Text, &b"Hello"[..], 2, true)
+        );
+        assert!(a.open_message().is_none());
+    }
+
+    #[test]
+    fn continuation_without_message() {
+        let mut a = Assembler::new();
+        let p = a.push(&h(true, OpCode::Continuation, 1), b"x");
+        assert_eq!(p.violations[0].rule, Rule::ContinuationWithoutMessage);
+        assert!(p.message.is_none());
+    }
+
+    #[test]
+    fn data_frame_inside_open_message() {
+        let mut a = Assembler::new();
+        a.push(&h(false, OpCode::Binary, 1), b"a");
+        let p = a.push(&h(true, OpCode::Text, 1), b"b");
+        assert_eq!(p.violations[0].rule, Rule::DataInsideMessage);
+        assert!(p.violations[0]
+            .message
+            .contains("binary message (1 frames so far)"));
+        assert_eq!(p.message.map(|m| m.data), Some(b"b".to_vec()));
+    }
+
+    #[test]
+    fn utf8_fails_in_the_fragment_with_the_bad_byte() {
+        let mut a = Assembler::new();
+        // "κ" is CE BA: split between fragments, then an invalid byte.
+        assert!(a
+            .push(&h(false, OpCode::Text, 2), &[b'a', 0xce])
+            .violations
+            .is_empty());
+        assert!(a
+            .push(&h(false, OpCode::Continuation, 1), &[0xba])
+            .violations
+            .is_empty());
+        let p = a.push(&h(false, OpCode::Continuation, 2), &[b'b', 0xff]);
+        assert_eq!(p.violations.len(), 1);
+        assert_eq!(p.violations[0].rule, Rule::TextUtf8);
+        assert!(
+            p.violations[0].message.contains("byte 4 of the message"),
+            "{}",
+            p.violations[0].message
+        );
+        assert!(
+            p.violations[0].message.contains("byte 1 of this frame"),
+            "{}",
+            p.violations[0].message
+        );
+        // Reported once per message.
+        let p = a.push(&h(true, OpCode::Continuation, 1), b"c");
+        assert!(p.violations.is_empty());
+        assert!(!p.message.unwrap().valid_utf8);
+    }
+
+    #[test]
+    fn text_ending_inside_a_character() {
+        let mut a = Assembler::new();
+        let p = a.push(&h(true, OpCode::Text, 2), &[b'a', 0xce]);
+        assert_eq!(p.violations[0].rule, Rule::TextUtf8);
+    }
+
+    #[test]
+    fn binary_is_not_utf8_checked() {
+        let mut a = Assembler::new();
+        assert!(a
+            .push(&h(true, OpCode::Binary, 1), &[0xff])
+            .violations
+            .is_empty());
+    }
+
+    #[test]
+    fn close_checked_and_nothing_after_it() {
+        let mut a = Assembler::new();
+        let p = a.push(&h(true, OpCode::Close, 2), &1005u16.to_be_bytes());
+        assert_eq!(p.violations[0].rule, Rule::CloseCode);
+        assert!(a.closed());
+        let p = a.push(&h(true, OpCode::Text, 1), b"x");
+        assert_eq!(p.violations[0].rule, Rule::FrameAfterClose);
+    }
+}

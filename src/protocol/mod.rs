@@ -1,0 +1,30 @@
+//! The protocol core: no I/O at all. Bytes in, values out.
+
+pub mod close;
+pub mod frame;
+pub mod handshake;
+pub mod mask;
+pub mod message;
+pub mod opcode;
+pub mod rules;
+pub mod transcript;
+pub mod utf8;
+
+/// Which end of a connection sent something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The side that opened the connection; it masks its frames.
+    Client,
+    /// The side that accepted it; it never masks.
+    Server,
+}
+
+impl Role {
+    /// "client" or "server".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Client => "client",
+            Self::Server => "server",
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! Reads one direction of a WebSocket conversation from a byte buffer: an
+//! optional HTTP upgrade head (request, and a response after it), then
+//! frames until the bytes run out. Every frame is kept, bad ones included,
+//! with the rules it breaks; a frame cut short says how many bytes are
+//! missing. This is what `decode` prints; `serve` uses the same pieces
+//! (header parse, rules, assembler, handshake) on live sockets.
+
+use super::frame::{FrameHeader, HeaderParse};
+use super::handshake::{self, HeadParse, Issue};
+use super::mask::apply_mask;
+use super::message::{Assembler, Fragment, Message};
+use super::rules::{check_header, Context, Rule, Violation};
+use super::Role;
+
+/// A frame as read from the buffer, complete or not.
+#[derive(Debug, Clone)]
+pub struct FrameRecord {
+    /// 1-based position among the frames of the transcript.
+    pub index: usize,
+    /// Offset of its first byte in the buffer.
+    pub offset: usize,
+    /// The header, when all of it is present.
+    pub header: Option<FrameHeader>,
+    /// The header bytes present (all of them when `header` is Some).
+    pub header_bytes: Vec<u8>,
+    /// The payload bytes present, as on the wire (masked if masked).
+    pub wire_payload: Vec<u8>,
+    /// The payload bytes present, unmasked.
+    pub payload: Vec<u8>,
+    /// Bytes the frame still needs (header or payload); 0 when complete.
+    pub missing: u64,
+    /// Rules the frame breaks, on its own and in its place in the stream.
+    pub violations: Vec<Violation>,
+    /// Its place in a data message.
+    pub fragment: Option<Fragment>,
+    /// The message it completes.
+    pub message: Option<Message>,
+}
+
+impl FrameRecord {
+    /// Total bytes of the frame present in the buffer.
+    pub fn present(&self) -> usize {
+        self.header_bytes.len() + self.wire_payload.len()
+    }
+}
+
+/// An HTTP head found at the start of the buffer.
+#[derive(Debug, Clone)]
+pub enum Head {
+    /// An upgrade request, with what is wrong with it.
+    Request {
+        /// Offset in the buffer.
+        offset: usize,
+        /// The raw head bytes.
+        raw: Vec<u8>,
+        /// The parsed request.
+        request: handshake::Request,
+        /// What breaks RFC 6455 §4.2.1.
+        issues: Vec<Issue>,
+    },
+    /// An upgrade response, checked against the request's key when the
+    /// request came first.
+    Response {
+        /// Offset in the buffer.
+        offset: usize,
+        /// The raw head bytes.
+        raw: Vec<u8>,
+        /// The parsed response.
+        response: handshake::Response,
+        /// What breaks RFC 6455 §4.1 / §4.2.2.
+        issues: Vec<Issue>,
+    },
+    /// Bytes that start like HTTP but cannot be read as a head.
+    Invalid {
+        /// Offset in the buffer where the head started.
+        offset: usize,
+        /// What is wrong, and where (offset relative to the head).
+        message: String,
+        /// True when the head was merely cut short.
+        truncated: bool,
+    },
+}
+
+/// Everything read from a buffer.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    /// HTTP heads at the start, in order.
+    pub heads: Vec<Head>,
+    /// Frames after them.
+    pub frames: Vec<FrameRecord>,
+    /// Who sent the frames, as given or as implied by the last head.
+    pub from: Option<Role>,
+    /// A data message still waiting for its final frame at the end:
+    /// (kind name, frames, bytes).
+    pub unfinished: Option<(&'static str, usize, usize)>,
+}
+
+impl Transcript {
+    /// All violations of frames and heads, counted.
+    pub fn violation_count(&self) -> usize {
+        let heads: usize = self
+            .heads
+            .iter()
+            .map(|h| match h {
+                Head::Request { issues, .. } | Head::Response { issues, .. } => issues.len(),
+                Head::Invalid { .. } => 1,
+            })
+            .sum();
+        heads
+            + self
+                .frames
+                .iter()
+                .map(|f| f.violations.len())
+                .sum::<usize>()
+    }
+
+    /// Complete data messages.
+    pub fn messages(&self) -> impl Iterator<Item = &Message> {
+        self.frames.iter().filter_map(|f| f.message.as_ref())
+    }
+}
+
+fn looks_like_request(bytes: &[u8]) -> bool {
+    let method_len = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    method_len >= 3 && bytes.get(method_len) == Some(&b' ')
+}
+
+/// Reads `bytes`. `from` says who sent the frames; when None, a leading
+/// request implies the client and a response the server.
+pub fn read(bytes: &[u8], from: Option<Role>) -> Transcript {
+    let mut t = Transcript::default();
+    let mut at = 0;
+    let mut key: Option<String> = None;
+    let mut implied = None;
+    loop {
+        let rest = &bytes[at..];
+        let is_response = rest.starts_with(b"HTTP/");
+        if !(is_response || t.heads.is_empty() && looks_like_request(rest)) {
+            break;
+        }
+        // No limit: the whole buffer is already in memory.
+        let limit = rest.len() + 1;
+        let parsed = if is_response {
+            handshake::parse_response(rest, limit).map(|p| match p {
+                HeadParse::Complete { head, len } => {
+                    let issues = handshake::validate_response(&head, key.as_deref());
+                    implied = Some(Role::Server);
+                    Some((
+                        Head::Response {
+                            offset: at,
+                            raw: rest[..len].to_vec(),
+                            response: head,
+                            issues,
+                        },
+                        len,
+                    ))
+                }
+                HeadParse::Partial => None,
+            })
+        } else {
+            handshake::parse_request(rest, limit).map(|p| match p {
+                HeadParse::Complete { head, len } => {
+                    let issues = handshake::validate_request(&head);
+                    key = head
+                        .header("Sec-WebSocket-Key")
+                        .map(|h| String::from_utf8_lossy(&h.value).into_owned());
+                    implied = Some(Role::Client);
+                    Some((
+                        Head::Request {
+                            offset: at,
+                            raw: rest[..len].to_vec(),
+                            request: head,
+                            issues,
+                        },
+                        len,
+                    ))
+                }
+                HeadParse::Partial => None,
+            })
+        };
+        match parsed {
+            Ok(Some((head, len))) => {
+                t.heads.push(head);
+                at += len;
+            }
+            Ok(None) => {
+                t.heads.push(Head::Invalid {
+                    offset: at,
+                    message: format!(
+                        "the input ends inside an HTTP {} head ({} bytes, no empty line after the headers)",
+                        if is_response { "response" } else { "request" },
+                        rest.len()
+                    ),
+                    truncated: true,
+                });
+                at = bytes.len();
+                break;
+            }
+            Err(e) => {
+                t.heads.push(Head::Invalid {
+                    offset: at,
+                    message: e.to_string(),
+                    truncated: false,
+                });
+                // Without a well-formed head there is no telling where
+                // frames would start.
+                at = bytes.len();
+                break;
+            }
+        }
+    }
+    t.from = from.or(implied);
+    let ctx = Context {
+        from: t.from,
+        ..Context::default()
+    };
+    let mut assembler = Assembler::new();
+    while at < bytes.len() {
+        let rest = &bytes[at..];
+        let index = t.frames.len() + 1;
+        let header = match FrameHeader::parse(rest) {
+            HeaderParse::Complete(h) => h,
+            HeaderParse::Partial { needed } => {
+                let mut violations = Vec::new();
+                violations.push(Violation::new(
+                    Rule::Truncated,
+                    format!(
+                        "the input ends inside a frame header: {} byte{} present, at least {} more needed",
+                        rest.len(),
+                        plural(rest.len() as u64),
+                        needed
+                    ),
+                ));
+                t.frames.push(FrameRecord {
+                    index,
+                    offset: at,
+                    header: None,
+                    header_bytes: rest.to_vec(),
+                    wire_payload: Vec::new(),
+                    payload: Vec::new(),
+                    missing: needed as u64,
+                    violations,
+                    fragment: None,
+                    message: None,
+                });
+                break;
+            }
+        };
+        let hlen = header.len();
+        let body = &rest[hlen..];
+        let take = usize::try_from(header.payload_len).map_or(body.len(), |n| n.min(body.len()));
+        let wire_payload = body[..take].to_vec();
+        let mut payload = wire_payload.clone();
+        if let Some(key) = header.mask {
+            apply_mask(&mut payload, key, 0);
+        }
+        let missing = header.payload_len - take as u64;
+        let mut violations = check_header(&header, &ctx);
+        let mut record = FrameRecord {
+            index,
+            offset: at,
+            header: Some(header),
+            header_bytes: rest[..hlen].to_vec(),
+            wire_payload,
+            payload,
+            missing,
+            violations: Vec::new(),
+            fragment: None,
+            message: None,
+        };
+        if missing > 0 {
+            violations.push(Violation::new(
+                Rule::Truncated,
+                format!(
+                    "frame is truncated: the header announces {} byte{} of payload, {} present ({} missing)",
+                    header.payload_len,
+                    plural(header.payload_len),
+                    take,
+                    missing
+                ),
+            ));
+        } else {
+            let pushed = assembler.push(&header, &record.payload);
+            violations.extend(pushed.violations);
+            record.fragment = pushed.fragment;
+            record.message = pushed.message;
+        }
+        record.violations = violations;
+        at += hlen + take;
+        t.frames.push(record);
+    }
+    t.unfinished = assembler.open_message().map(|(k, n, b)| (k.name(), n, b));
+    t
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mdn_frame() {
+        let t = read(
+            &[0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d],
+            Some(Role::Client),
+        );
+        assert_eq!(t.frames.len(), 1);
+        let f = &t.frames[0];
+        assert_eq!(f.payload, b"MDN");
+        assert_eq!(f.wire_payload, [0x70, 0x10, 0x6d]);
+        assert_eq!(f.missing, 0);
+        assert!(f.violations.is_empty());
+        assert_eq!(
+            t.messages().next().map(|m| m.data.as_slice()),
+            Some(&b"MDN"[..])
+        );
+    }
+
+    #[test]
+    fn rfc_fragments_and_ping_in_one_buffer() {
+        let bytes = [
+            0x01, 0x03, 0x48, 0x65, 0x6c, // "Hel"
+            0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f, // ping "Hello"
+            0x80, 0x02, 0x6c, 0x6f, // "lo"
+        ];
+        let t = read(&bytes, Some(Role::Server));
+        assert_eq!(t.frames.len(), 3);
+        assert_eq!(
+            t.frames.iter().map(|f| f.offset).collect::<Vec<_>>(),
+            [0, 5, 12]
+        );
+        assert_eq!(t.violation_count(), 0);
+        assert_eq!(
+            t.frames[2].message.as_ref().map(|m| m.data.as_slice()),
+            Some(&b"Hello"[..])
+        );
+        assert!(t.unfinished.is_none());
+    }
+
+    #[test]
+    fn truncated_payload_counts_missing_bytes() {
+        let t = read(&[0x81, 0x85, 1, 2, 3, 4, 0x10], None);
+        let f = &t.frames[0];
+        assert_eq!(f.missing, 4);
+        assert_eq!(f.violations.last().map(|v| v.rule), Some(Rule::Truncated));
+        assert!(f.violations[0].message.contains("4 missing"));
+    }
+
+    #[test]
+    fn truncated_header() {
+        let t = read(
+            &[0x81, 0x05, b'h', b'e', b'l', b'l', b'o', 0x82, 0xfe, 0x01],
+            None,
+        );
+        assert_eq!(t.frames.len(), 2);
+        assert!(t.frames[1].header.is_none());
+        assert_eq!(t.frames[1].missing, 5);
+    }
+
+    #[test]
+    fn huge_claimed_length_costs_nothing() {
+        let t = read(
+            &[
+                0x82, 0x7f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1,
+            ],
+            None,
+        );
+        assert_eq!(t.frames[0].missing, 0x7fff_ffff_ffff_ffff - 1);
+    }
+
+    #[test]
+    fn request_implies_client() {
+        let mut bytes = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".to_vec();
+        bytes.extend_from_slice(&[0x81, 0x05, b'h', b'e', b'l', b'l', b'o']);
+        let t = read(&bytes, None);
+        assert_eq!(t.heads.len(), 1);
+        assert_eq!(t.from, Some(Role::Client));
+        assert_eq!(t.frames[0].violations[0].rule, Rule::UnmaskedClientFrame);
+    }
+}

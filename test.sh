@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what the tests need when it is missing,
+# then checks formatting and lints and runs every test.
+#
+#   ./test.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_apt=()
+command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
+command -v text2pcap >/dev/null 2>&1 || need_apt+=(tshark)
+command -v script >/dev/null 2>&1 || need_apt+=(bsdutils)
+if ((${#need_apt[@]})); then
+  echo "test.sh: installing ${need_apt[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; the tests need no capture.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+echo "test.sh: cargo fmt --check"
+cargo fmt --check
+echo "test.sh: cargo clippy --all-targets -- -D warnings"
+cargo clippy --quiet --all-targets -- -D warnings
+mkdir -p target
+echo "test.sh: cargo test"
+cargo test 2>&1 | tee target/test.log | grep -E '^(test result|running|failures|---- |error)|panicked|FAILED' || true
+status=${PIPESTATUS[0]}
+passed=$(awk '/^test result/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' target/test.log)
+failed=$(awk '/^test result/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' target/test.log)
+echo "summary: ${passed:-0} passed, ${failed:-0} failed"
+if [[ $status -ne 0 ]]; then
+  echo "test.sh: cargo test failed (exit $status); full log in target/test.log"
+  grep -A30 '^failures:' target/test.log | head -200 || true
+  exit "$status"
+fi

@@ -1,0 +1,651 @@
+//! Integration tests that run the built binary.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    raw: Vec<u8>,
+}
+
+fn wsdbg_with(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsdbg"));
+    cmd.args(args)
+        .env_remove("NO_COLOR")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("wsdbg runs");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    let out = child.wait_with_output().expect("wsdbg finishes");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "wsdbg panicked: {stderr}");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        raw: out.stdout,
+    }
+}
+
+fn wsdbg(args: &[&str]) -> Run {
+    wsdbg_with(args, None, &[])
+}
+
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn frames(stdout: &str) -> Vec<serde_json::Value> {
+    json_lines(stdout)
+        .into_iter()
+        .filter(|v| v["type"] == "frame")
+        .collect()
+}
+
+const MDN_HEX: &str = "81 83 3d 54 23 06 70 10 6d";
+
+// ---------------------------------------------------------------- accept-key
+
+#[test]
+fn accept_key_rfc_example_prints_exactly_the_accept() {
+    let r = wsdbg(&["accept-key", "dGhlIHNhbXBsZSBub25jZQ=="]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n");
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn accept_key_mdn_example_warns_about_ten_bytes() {
+    let r = wsdbg(&["accept-key", "dGhlIHNhbXBsZQ=="]);
+    // printf 'dGhlIHNhbXBsZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11' | sha1sum | xxd -r -p | base64
+    assert_eq!(r.stdout, "OEPSNnbvaxYns+EYSv7+c2kBj+o=\n");
+    assert!(
+        r.stderr.contains("10 bytes") && r.stderr.contains("16"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.code, 1, "a key that breaks RFC 6455 §4.1 exits 1");
+}
+
+#[test]
+fn accept_key_verbose_shows_four_steps() {
+    let r = wsdbg(&["accept-key", "-v", "dGhlIHNhbXBsZSBub25jZQ=="]);
+    assert_eq!(r.code, 0);
+    for needle in [
+        "1. ",
+        "2. ",
+        "3. ",
+        "4. ",
+        "dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+        // RFC 6455 §1.3 gives the SHA-1 in hex.
+        "b3 7a 4f 2c c0 62 4f 16 90 f6 46 06 cf 38 59 45 b2 be c4 ea",
+        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+    ] {
+        assert!(
+            r.stdout.contains(needle),
+            "missing {needle:?} in\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn accept_key_expect_and_stdin() {
+    let ok = wsdbg(&[
+        "accept-key",
+        "dGhlIHNhbXBsZSBub25jZQ==",
+        "--expect",
+        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+    ]);
+    assert_eq!(ok.code, 0);
+    let bad = wsdbg(&[
+        "accept-key",
+        "dGhlIHNhbXBsZSBub25jZQ==",
+        "--expect",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("mismatch"), "{}", bad.stderr);
+    let stdin = wsdbg_with(
+        &["accept-key", "-"],
+        Some(b"  dGhlIHNhbXBsZSBub25jZQ==\n"),
+        &[],
+    );
+    assert_eq!(
+        (stdin.code, stdin.stdout.as_str()),
+        (0, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n")
+    );
+}
+
+#[test]
+fn accept_key_generate_makes_fresh_valid_keys() {
+    let a = wsdbg(&["accept-key", "--generate"]);
+    let b = wsdbg(&["accept-key", "--generate"]);
+    assert_eq!((a.code, b.code), (0, 0));
+    let (ka, kb) = (a.stdout.trim(), b.stdout.trim());
+    assert_eq!(ka.len(), 24);
+    assert_ne!(ka, kb, "two keys should differ");
+    let check = wsdbg(&["accept-key", ka]);
+    assert_eq!(check.code, 0, "a generated key is valid: {}", check.stderr);
+    assert_eq!(check.stderr, "");
+}
+
+#[test]
+fn accept_key_errors() {
+    assert_eq!(wsdbg(&["accept-key"]).code, 2);
+    let junk = wsdbg(&["accept-key", "not base64!"]);
+    assert_eq!(junk.code, 1);
+    assert!(junk.stderr.contains("not base64"), "{}", junk.stderr);
+    let empty = wsdbg(&["accept-key", "  "]);
+    assert_eq!(empty.code, 2);
+}
+
+// ---------------------------------------------------------------- decode
+
+#[test]
+fn decode_mdn_example_annotates_every_field() {
+    let r = wsdbg(&["decode", MDN_HEX]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for needle in [
+        "frame 1 · offset 0 · 9 bytes · text, final, masked",
+        "0x81 (129)  1... ....  FIN     1    final fragment",
+        ".... 0001  opcode  1    text",
+        "0x83 (131)  1... ....  MASK    1    payload is masked",
+        ".000 0011  length  3    7-bit length",
+        "3d 54 23 06",
+        "masking key",
+        "70 10 6d",
+        "unmasked: 4d 44 4e  \"MDN\"",
+    ] {
+        assert!(
+            r.stdout.contains(needle),
+            "missing {needle:?} in\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn decode_decimal_gives_the_same() {
+    let hex = wsdbg(&["decode", MDN_HEX]);
+    let dec = wsdbg(&["decode", "--dec", "129 131 61 84 35 6 112 16 109"]);
+    assert_eq!(dec.code, 0);
+    assert_eq!(dec.stdout, hex.stdout);
+}
+
+#[test]
+fn decode_reads_every_spelling_the_same() {
+    let expected = frames(&wsdbg(&["decode", "--json", MDN_HEX]).stdout);
+    let xxd = "00000000: 8183 3d54 2306 7010 6d                   ..=T#.p.m\n";
+    let hexdump =
+        "00000000  81 83 3d 54 23 06 70 10  6d                       |..=T#.p.m|\n00000009\n";
+    let wireshark = "0000  81 83 3d 54 23 06 70 10 6d                        ..=T#.p.m\n";
+    for spelling in [
+        "8183 3d54 2306 7010 6d",
+        "81833d54230670106d",
+        "0x81,0x83,0x3d,0x54,0x23,0x06,0x70,0x10,0x6d",
+        "\\x81\\x83\\x3d\\x54\\x23\\x06\\x70\\x10\\x6d",
+        "81:83:3d:54:23:06:70:10:6d",
+        "gYM9VCMGcBBt",
+        xxd,
+        hexdump,
+        wireshark,
+    ] {
+        let r = wsdbg(&["decode", "--json", spelling]);
+        assert_eq!(r.code, 0, "{spelling}: {}", r.stderr);
+        assert_eq!(frames(&r.stdout), expected, "{spelling}");
+    }
+    let stdin = wsdbg_with(&["decode", "--json", "-"], Some(MDN_HEX.as_bytes()), &[]);
+    assert_eq!(frames(&stdin.stdout), expected);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frame.bin");
+    std::fs::write(
+        &path,
+        [0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d],
+    )
+    .unwrap();
+    let raw = wsdbg(&[
+        "decode",
+        "--json",
+        "--raw",
+        "--file",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(frames(&raw.stdout), expected);
+}
+
+#[test]
+fn decode_bad_input_names_line_and_column() {
+    let odd = wsdbg(&["decode", "81 83 3"]);
+    assert_eq!(odd.code, 2);
+    assert!(odd.stderr.contains("line 1, column 7"), "{}", odd.stderr);
+    assert!(odd.stderr.contains("odd"), "{}", odd.stderr);
+    let junk = wsdbg(&["decode", "81 83\n3d 5g"]);
+    assert_eq!(junk.code, 2);
+    assert!(junk.stderr.contains("line 2, column 5"), "{}", junk.stderr);
+    assert!(junk.stderr.contains("'g'"), "{}", junk.stderr);
+    let empty = wsdbg(&["decode", ""]);
+    assert_eq!(empty.code, 2);
+    assert!(empty.stderr.contains("empty"), "{}", empty.stderr);
+    let missing = wsdbg(&["decode", "--file", "/nonexistent/dump.txt"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("/nonexistent/dump.txt"),
+        "{}",
+        missing.stderr
+    );
+    let dec = wsdbg(&["decode", "--dec", "129 256"]);
+    assert_eq!(dec.code, 2);
+    assert!(dec.stderr.contains("column 5"), "{}", dec.stderr);
+}
+
+#[test]
+fn decode_truncated_frames_say_how_much_is_missing() {
+    let payload = wsdbg(&["decode", "81 85 37 fa 21 3d 7f 9f"]);
+    assert_eq!(payload.code, 1);
+    assert!(payload.stdout.contains("3 missing"), "{}", payload.stdout);
+    let header = wsdbg(&["decode", "81 fe 00"]);
+    assert_eq!(header.code, 1);
+    assert!(
+        header.stdout.contains("at least 5 more"),
+        "{}",
+        header.stdout
+    );
+}
+
+#[test]
+fn decode_rfc_fragments_with_ping_between() {
+    let r = wsdbg(&[
+        "decode",
+        "--from",
+        "server",
+        "01 03 48 65 6c 89 05 48 65 6c 6c 6f 80 02 6c 6f",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("message complete: text, 2 frames, 5 bytes: \"Hello\""),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("frame 3 · offset 12"), "{}", r.stdout);
+    let j = frames(
+        &wsdbg(&[
+            "decode",
+            "--json",
+            "01 03 48 65 6c 89 05 48 65 6c 6c 6f 80 02 6c 6f",
+        ])
+        .stdout,
+    );
+    assert_eq!(j.len(), 3);
+    assert_eq!(j[2]["message"]["text"], "Hello");
+    assert_eq!(j[1]["opcode_name"], "ping");
+}
+
+#[test]
+fn decode_lengths_16_and_64_bit() {
+    let mut hex = String::from("82 7e 01 00 ");
+    hex.push_str(&"aa ".repeat(256));
+    let r = wsdbg(&["decode", "--json", &hex]);
+    assert_eq!(r.code, 0);
+    let f = &frames(&r.stdout)[0];
+    assert_eq!(
+        (f["payload_length"].as_u64(), f["length_form"].as_str()),
+        (Some(256), Some("16-bit"))
+    );
+    let text = wsdbg(&["decode", &hex]).stdout;
+    assert!(
+        text.contains("01 00") && text.contains("16-bit extended length"),
+        "{text}"
+    );
+    let mut hex = String::from("82 7f 00 00 00 00 00 01 00 00 ");
+    hex.push_str(&"00".repeat(65536));
+    // Too long for one argument (Linux caps one at 128 KiB): stdin.
+    let f = &frames(&wsdbg_with(&["decode", "--json"], Some(hex.as_bytes()), &[]).stdout)[0];
+    assert_eq!(
+        (f["payload_length"].as_u64(), f["length_form"].as_str()),
+        (Some(65536), Some("64-bit"))
+    );
+}
+
+#[test]
+fn decode_violations_marked_and_summarised() {
+    // Unmasked frame from a client, RSV1 set, a fragmented ping, a bad close code.
+    let r = wsdbg(&[
+        "decode",
+        "--from",
+        "client",
+        "c1 00 09 80 01 02 03 04 88 82 00 00 00 00 03 ed",
+    ]);
+    assert_eq!(r.code, 1);
+    for needle in [
+        "RSV1 is set",
+        "not masked",
+        "control frames must not be fragmented",
+        "1005 (No Status Received)",
+        "violations of RFC 6455",
+    ] {
+        assert!(
+            r.stdout.contains(needle),
+            "missing {needle:?} in\n{}",
+            r.stdout
+        );
+    }
+    let j = json_lines(&wsdbg(&["decode", "--json", "--from", "client", "c1 00"]).stdout);
+    let rules: Vec<&str> = j[0]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["reserved-bit", "unmasked-client-frame"]);
+    assert_eq!(j.last().unwrap()["type"], "summary");
+    assert_eq!(j.last().unwrap()["conforms"], false);
+}
+
+#[test]
+fn decode_close_frame_shows_code_name_and_reason() {
+    let r = wsdbg(&["decode", "88 05 03 e8 62 79 65"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("close code 1000 Normal Closure"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("reason \"bye\""), "{}", r.stdout);
+}
+
+#[test]
+fn decode_explain_shows_each_xor() {
+    let r = wsdbg(&["decode", "--explain", MDN_HEX]);
+    assert!(r.stdout.contains("70 ^ 3d = 4d  'M'"), "{}", r.stdout);
+    assert!(r.stdout.contains("6d ^ 23 = 4e  'N'"), "{}", r.stdout);
+}
+
+#[test]
+fn decode_handshake_request_checked_with_accept() {
+    let mut dump = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".to_vec();
+    dump.extend_from_slice(&[0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d]);
+    let r = wsdbg_with(&["decode", "--raw"], Some(&dump), &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("from the client"), "{}", r.stdout);
+    let bad = b"GET /chat HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n";
+    let r = wsdbg_with(&["decode", "--raw", "--json"], Some(bad), &[]);
+    assert_eq!(r.code, 1);
+    let head = &json_lines(&r.stdout)[0];
+    assert_eq!(head["type"], "request");
+    let rules: Vec<&str> = head["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["rule"].as_str().unwrap())
+        .collect();
+    for rule in ["http-version", "bad-version", "bad-key"] {
+        assert!(rules.contains(&rule), "{rule} not in {rules:?}");
+    }
+}
+
+#[test]
+fn decode_response_accept_checked_against_request_key() {
+    let dump = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n";
+    let r = wsdbg_with(&["decode", "--raw"], Some(dump), &[]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn decode_escapes_everything_from_the_input() {
+    // A text frame carrying an escape sequence, a bidi override and a BEL.
+    let payload = "\u{1b}[2J\u{202e}evil\u{7}".as_bytes();
+    let mut hex = format!("81 {:02x} ", payload.len());
+    for b in payload {
+        hex.push_str(&format!("{b:02x} "));
+    }
+    for args in [
+        vec!["decode", hex.as_str()],
+        vec!["decode", "--json", hex.as_str()],
+    ] {
+        let r = wsdbg(&args);
+        assert!(
+            !r.raw.contains(&0x1b),
+            "raw ESC reached the output: {}",
+            r.stdout
+        );
+        assert!(!r.raw.contains(&0x07), "raw BEL reached the output");
+        assert!(
+            !r.stdout.contains('\u{202e}'),
+            "raw bidi override reached the output"
+        );
+    }
+    let r = wsdbg(&["decode", hex.as_str()]);
+    assert!(
+        r.stdout.contains("\\x1b[2J\\u{202e}evil\\x07"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn decode_long_payloads_are_elided_unless_full() {
+    let mut hex = String::from("82 7e 00 c8 ");
+    hex.push_str(&"41 ".repeat(200));
+    let short = wsdbg(&["decode", &hex]);
+    assert!(short.stdout.contains("136 more bytes"), "{}", short.stdout);
+    let full = wsdbg(&["decode", "--full", &hex]);
+    assert!(!full.stdout.contains("more bytes"));
+    assert!(full.stdout.contains("00c0"), "{}", full.stdout);
+}
+
+// ---------------------------------------------------------------- mask
+
+#[test]
+fn mask_mdn_both_ways() {
+    let r = wsdbg(&["mask", "--key", "3d542306", "MDN"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "70 10 6d\n"));
+    let r = wsdbg(&["mask", "--key", "3d 54 23 06", "--hex", "70 10 6d"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "MDN\n"));
+    let r = wsdbg(&[
+        "mask",
+        "--key",
+        "0x3d542306",
+        "-o",
+        "hex",
+        "--hex",
+        "70106d",
+    ]);
+    assert_eq!(r.stdout, "4d 44 4e\n");
+}
+
+#[test]
+fn mask_stdin_streams_raw_bytes_and_is_an_involution() {
+    let data: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let once = wsdbg_with(&["mask", "--key", "01020304"], Some(&data), &[]);
+    assert_eq!(once.code, 0, "{}", once.stderr);
+    assert_eq!(once.raw.len(), data.len());
+    for (i, (m, d)) in once.raw.iter().zip(&data).enumerate() {
+        assert_eq!(*m, d ^ [1, 2, 3, 4][i % 4], "byte {i}");
+    }
+    let twice = wsdbg_with(&["mask", "--key", "01020304"], Some(&once.raw), &[]);
+    assert!(twice.raw == data, "masking twice gives the input back");
+}
+
+#[test]
+fn mask_bad_keys() {
+    let short = wsdbg(&["mask", "--key", "3d5423", "MDN"]);
+    assert_eq!(short.code, 2);
+    assert!(
+        short.stderr.contains("4 bytes") && short.stderr.contains("3 bytes"),
+        "{}",
+        short.stderr
+    );
+    let junk = wsdbg(&["mask", "--key", "zz542306", "MDN"]);
+    assert_eq!(junk.code, 2);
+    assert!(junk.stderr.contains("'z'"), "{}", junk.stderr);
+    assert_eq!(
+        wsdbg(&["mask", "MDN"]).code,
+        2,
+        "a key is required without --frame"
+    );
+}
+
+#[test]
+fn mask_frame_decodes_back_to_the_same_fields() {
+    let r = wsdbg(&["mask", "--frame", "--key", "3d542306", "MDN"]);
+    assert_eq!(r.stdout.trim(), MDN_HEX);
+    let cases: &[&[&str]] = &[
+        &["--opcode", "binary", "--hex", "00 01 02 ff"],
+        &["--opcode", "ping", "--unmasked", "are you there"],
+        &["--opcode", "text", "--no-fin", "Hel"],
+        &["--opcode", "close", "--hex", "03 e8 62 79 65"],
+    ];
+    for extra in cases {
+        let mut args = vec!["mask", "--frame"];
+        args.extend_from_slice(extra);
+        let built = wsdbg(&args);
+        assert_eq!(built.code, 0, "{extra:?}: {}", built.stderr);
+        let decoded = wsdbg(&["decode", "--json", built.stdout.trim()]);
+        let f = &frames(&decoded.stdout)[0];
+        let opcode = extra[1];
+        assert_eq!(f["opcode_name"], opcode, "{extra:?}");
+        assert_eq!(f["fin"], !extra.contains(&"--no-fin"));
+        assert_eq!(f["masked"], !extra.contains(&"--unmasked"));
+        assert_eq!(f["complete"], true);
+        let payload = extra.last().unwrap();
+        let expected = if extra.contains(&"--hex") {
+            payload.replace(' ', "")
+        } else {
+            hex::encode(payload)
+        };
+        assert_eq!(f["unmasked_hex"], expected, "{extra:?}");
+    }
+    let big = "x".repeat(70_000);
+    let built = wsdbg(&["mask", "--frame", "-o", "raw", &big]);
+    let decoded = wsdbg_with(&["decode", "--raw", "--json"], Some(&built.raw), &[]);
+    let f = &frames(&decoded.stdout)[0];
+    assert_eq!(
+        (f["payload_length"].as_u64(), f["length_form"].as_str()),
+        (Some(70_000), Some("64-bit"))
+    );
+    assert_eq!(f["text"].as_str().map(str::len), Some(70_000));
+}
+
+// ---------------------------------------------------------------- output
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let plain = wsdbg(&["decode", MDN_HEX]);
+    assert!(!plain.raw.contains(&0x1b), "no colour into a pipe");
+    let always = wsdbg(&["--color", "always", "decode", MDN_HEX]);
+    assert!(always.stdout.contains("\u{1b}["), "--color always colours");
+    let never = wsdbg_with(
+        &["--color", "never", "decode", MDN_HEX],
+        None,
+        &[("CLICOLOR_FORCE", "1")],
+    );
+    assert!(!never.raw.contains(&0x1b));
+}
+
+/// `script` gives the child a pseudo-terminal, so `--color auto` sees a
+/// terminal; NO_COLOR must still turn colour off.
+#[test]
+fn colour_auto_on_a_terminal_and_no_color() {
+    if Command::new("script").arg("--version").output().is_err() {
+        panic!("`script` (util-linux) is needed to give wsdbg a terminal");
+    }
+    let bin = env!("CARGO_BIN_EXE_wsdbg");
+    let run = |no_color: bool| {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &format!("{bin} decode '{MDN_HEX}'"), "/dev/null"]);
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd.stdin(Stdio::null()).output().expect("script runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let tty = run(false);
+    assert!(tty.contains("MDN"), "{tty}");
+    assert!(tty.contains("\u{1b}["), "colour on a terminal");
+    assert!(!run(true).contains("\u{1b}["), "NO_COLOR disables colour");
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    let mut hex = String::new();
+    for _ in 0..5000 {
+        hex.push_str("81 85 37 fa 21 3d 7f 9f 4d 51 58\n");
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsdbg"))
+        .args(["decode", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(hex.as_bytes());
+    });
+    let mut first = [0u8; 100];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .as_mut()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "stderr: {err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn help_has_examples() {
+    for sub in ["accept-key", "decode", "mask"] {
+        let r = wsdbg(&[sub, "--help"]);
+        assert_eq!(r.code, 0);
+        assert!(
+            r.stdout.contains("Examples:"),
+            "{sub} --help has no examples"
+        );
+    }
+    assert_eq!(wsdbg(&["frobnicate"]).code, 2);
+}
