@@ -62,6 +62,9 @@ pub struct Dump {
     pub bytes: Vec<u8>,
     /// The spelling the bytes were read in.
     pub spelling: Spelling,
+    /// How many of `bytes` came from an HTTP head pasted as text before the
+    /// dump (its line ends taken as CRLF); 0 when there was none.
+    pub http_head: usize,
 }
 
 /// The spelling a dump was actually read in.
@@ -130,7 +133,78 @@ pub fn parse(input: &[u8], format: Format) -> Result<Dump, DumpError> {
             message: "empty input: no bytes to decode".into(),
         });
     }
-    Ok(Dump { bytes, spelling })
+    Ok(Dump {
+        bytes,
+        spelling,
+        http_head: 0,
+    })
+}
+
+/// Like [`parse`], but an HTTP upgrade request or response pasted as text
+/// at the start (as logs and bug reports show it) is taken as bytes, with
+/// CRLF line ends since pasting loses the CRs, and the dump after it is
+/// read as `format` says. Raw input is left alone.
+pub fn parse_with_head(input: &[u8], format: Format) -> Result<Dump, DumpError> {
+    if format == Format::Raw {
+        return parse(input, format);
+    }
+    let text = std::str::from_utf8(input).map_err(|e| not_utf8(input, e.valid_up_to()))?;
+    let Some((head, used, lines)) = leading_http_head(text) else {
+        return parse(input, format);
+    };
+    let rest = &text[used..];
+    let mut bytes = head;
+    let http_head = bytes.len();
+    let mut spelling = Spelling::Raw;
+    if !rest.trim().is_empty() {
+        let dump = parse(rest.as_bytes(), format).map_err(|mut e| {
+            e.line += lines;
+            e.offset += used;
+            e
+        })?;
+        bytes.extend_from_slice(&dump.bytes);
+        spelling = dump.spelling;
+    }
+    Ok(Dump {
+        bytes,
+        spelling,
+        http_head,
+    })
+}
+
+/// An HTTP request or status line at the start of `text`: the head's bytes
+/// up to and including its empty line (added when the text ends first),
+/// with CRLF line ends, and how many bytes and lines of `text` it used.
+fn leading_http_head(text: &str) -> Option<(Vec<u8>, usize, usize)> {
+    let stripped = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bom = text.len() - stripped.len();
+    let text = stripped;
+    let first = text.lines().next()?;
+    let is_http = first.starts_with("HTTP/")
+        || first
+            .split(' ')
+            .nth(2)
+            .is_some_and(|v| v.starts_with("HTTP/"));
+    if !is_http {
+        return None;
+    }
+    let (mut head, mut used, mut lines) = (Vec::new(), bom, 0);
+    let mut ended = false;
+    for line in text.split_inclusive('\n') {
+        used += line.len();
+        lines += 1;
+        let content = line.trim_end_matches(['\r', '\n']);
+        head.extend_from_slice(content.as_bytes());
+        head.extend_from_slice(b"\r\n");
+        if content.is_empty() {
+            ended = true;
+            break;
+        }
+    }
+    if !ended {
+        head.extend_from_slice(b"\r\n");
+    }
+    Some((head, used, lines))
 }
 
 fn parse_auto(text: &str) -> Result<(Vec<u8>, Spelling), DumpError> {
@@ -768,6 +842,7 @@ mod tests {
     fn ok(input: &str, format: Format, bytes: &[u8], spelling: Spelling) {
         let got = parse(input.as_bytes(), format).map_err(|e| e.to_string());
         let want = Dump {
+            http_head: 0,
             bytes: bytes.to_vec(),
             spelling,
         };
@@ -1298,4 +1373,30 @@ mod tests {
 0000096 00 00 00 00 41 42
 0000102
 "#;
+
+    #[test]
+    fn pasted_http_head_then_hex() {
+        let text = "GET /chat HTTP/1.1\nHost: a\n\n81 83 3d 54 23 06 70 10 6d\n";
+        let d = parse_with_head(text.as_bytes(), Format::Auto).unwrap();
+        let head = b"GET /chat HTTP/1.1\r\nHost: a\r\n\r\n";
+        assert_eq!(d.http_head, head.len());
+        assert_eq!(&d.bytes[..head.len()], head);
+        assert_eq!(&d.bytes[head.len()..], MDN);
+        assert_eq!(d.spelling, Spelling::Hex);
+        // A head with no empty line after it gets one.
+        let d = parse_with_head(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket",
+            Format::Auto,
+        )
+        .unwrap();
+        assert!(d.bytes.ends_with(b"Upgrade: websocket\r\n\r\n"));
+        // Errors in the dump after the head count the head's lines.
+        let e = parse_with_head(b"GET / HTTP/1.1\nHost: a\n\n81 8g\n", Format::Auto).unwrap_err();
+        assert_eq!((e.line, e.column), (4, 5));
+        // Not HTTP: the plain parser.
+        assert_eq!(
+            parse_with_head(b"81 83", Format::Auto).unwrap().http_head,
+            0
+        );
+    }
 }

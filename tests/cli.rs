@@ -189,7 +189,21 @@ fn decode_decimal_gives_the_same() {
     let hex = wsdbg(&["decode", MDN_HEX]);
     let dec = wsdbg(&["decode", "--dec", "129 131 61 84 35 6 112 16 109"]);
     assert_eq!(dec.code, 0);
-    assert_eq!(dec.stdout, hex.stdout);
+    let without_input_line = |s: &str| {
+        s.lines()
+            .filter(|l| !l.contains("read 9 bytes"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        without_input_line(&dec.stdout),
+        without_input_line(&hex.stdout)
+    );
+    assert!(
+        dec.stdout.contains("read 9 bytes of decimal"),
+        "{}",
+        dec.stdout
+    );
 }
 
 #[test]
@@ -648,4 +662,22 @@ fn help_has_examples() {
         );
     }
     assert_eq!(wsdbg(&["frobnicate"]).code, 2);
+}
+
+#[test]
+fn decode_pasted_http_head_then_hex() {
+    let text = "GET /chat HTTP/1.1\nHost: server.example.com\nUpgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n81 83 3d 54 23 06 70 10 6d\n";
+    let r = wsdbg_with(&["decode", "--json"], Some(text.as_bytes()), &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let lines = json_lines(&r.stdout);
+    assert_eq!(lines[0]["type"], "request");
+    assert_eq!(lines[0]["expected_accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert_eq!(lines[1]["text"], "MDN");
+    let head = &text[..text.find("\n\n").unwrap() + 2];
+    let with_crlf = head.len() + head.matches('\n').count();
+    assert_eq!(
+        lines[1]["offset"].as_u64(),
+        Some(with_crlf as u64),
+        "head re-read with CRLF"
+    );
 }

@@ -41,8 +41,21 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             InputFormat::Raw => Format::Raw,
         }
     };
-    let dump = dump::parse(&input, format)
+    let dump = dump::parse_with_head(&input, format)
         .map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
+    let read_as = if dump.http_head > 0 {
+        format!(
+            "read {} bytes: an HTTP head pasted as text (line ends taken as CRLF), then {}",
+            dump.bytes.len(),
+            dump.spelling.name()
+        )
+    } else {
+        format!(
+            "read {} bytes of {}",
+            dump.bytes.len(),
+            dump.spelling.name()
+        )
+    };
     let from = args.from.map(|s| match s {
         Side::Client => Role::Client,
         Side::Server => Role::Server,
@@ -57,7 +70,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         for f in &t.frames {
             p.frame(f)?;
         }
-        p.summary(&t)?;
+        p.summary(&t, &read_as)?;
         p.into_inner().flush()?;
     } else {
         let options = TextOptions {
@@ -75,7 +88,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         for f in &t.frames {
             p.frame(f)?;
         }
-        p.summary(&t)?;
+        p.summary(&t, &read_as)?;
         p.into_inner().flush()?;
     }
     if t.violation_count() > 0 {

@@ -196,9 +196,10 @@ impl<W: Write> JsonPrinter<W> {
     }
 
     /// The final summary object.
-    pub fn summary(&mut self, t: &Transcript) -> io::Result<()> {
+    pub fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
         self.emit(json!({
             "type": "summary",
+            "input": read_as,
             "frames": t.frames.len(),
             "messages": t.messages().count(),
             "from": t.from.map(|r| r.name()),

@@ -404,8 +404,8 @@ impl<W: Write> TextPrinter<W> {
             );
         }
         let label = match (h.mask.is_some(), f.missing > 0) {
-            (true, false) => format!("payload, masked, {n} bytes"),
-            (false, false) => format!("payload, {n} bytes"),
+            (true, false) => format!("payload, masked, {n} byte{}", plural(n)),
+            (false, false) => format!("payload, {n} byte{}", plural(n)),
             (true, true) => format!("payload, masked, {n} of {} bytes", h.payload_len),
             (false, true) => format!("payload, {n} of {} bytes", h.payload_len),
         };
@@ -536,7 +536,7 @@ impl<W: Write> TextPrinter<W> {
 
     /// Prints the closing summary: counts, then every violation with the
     /// frame it belongs to.
-    pub fn summary(&mut self, t: &Transcript) -> io::Result<()> {
+    pub fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
         let messages = t.messages().count();
         let control = t
             .frames
@@ -558,6 +558,7 @@ impl<W: Write> TextPrinter<W> {
             from
         );
         writeln!(self.out, "{}", self.p(&line, Paint::Heading))?;
+        writeln!(self.out, "  {}", self.p(read_as, Paint::Dim))?;
         if let Some((kind, frames, bytes)) = t.unfinished {
             let note = format!("  note: a {kind} message is unfinished at the end ({frames} frames, {bytes} bytes, no final frame yet)");
             writeln!(self.out, "{}", self.p(&note, Paint::Dim))?;
@@ -603,6 +604,14 @@ impl<W: Write> TextPrinter<W> {
             }
         }
         Ok(())
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 
