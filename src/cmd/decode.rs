@@ -1,14 +1,13 @@
 //! `wsdbg decode`: annotate every frame in a dump.
 
 use std::fs::File;
-use std::io::Write;
 
 use super::{read_bounded, read_stdin, stdout, Failure, Outcome};
 use crate::cli::{DecodeArgs, InputFormat, Side};
 use crate::dump::{self, Format};
 use crate::print::json::JsonPrinter;
 use crate::print::text::{TextOptions, TextPrinter};
-use crate::print::Palette;
+use crate::print::{Palette, Printer};
 use crate::protocol::transcript;
 use crate::protocol::Role;
 
@@ -63,15 +62,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     let t = transcript::read(&dump.bytes, from);
     let out = stdout();
     if args.json {
-        let mut p = JsonPrinter::new(out);
-        for h in &t.heads {
-            p.head(h)?;
-        }
-        for f in &t.frames {
-            p.frame(f)?;
-        }
-        p.summary(&t, &read_as)?;
-        p.into_inner().flush()?;
+        JsonPrinter::new(out).transcript(&t, &read_as)?;
     } else {
         let options = TextOptions {
             explain: args.explain,
@@ -81,15 +72,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
                 TextOptions::default().max_bytes
             },
         };
-        let mut p = TextPrinter::new(out, palette, options);
-        for h in &t.heads {
-            p.head(h)?;
-        }
-        for f in &t.frames {
-            p.frame(f)?;
-        }
-        p.summary(&t, &read_as)?;
-        p.into_inner().flush()?;
+        TextPrinter::new(out, palette, options).transcript(&t, &read_as)?;
     }
     if t.violation_count() > 0 {
         Err(Failure::Violation)

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use serde_json::{json, Map, Value};
 
 use super::escape::harden_json;
+use super::Printer;
 use crate::protocol::close::ClosePayload;
 use crate::protocol::handshake::{self, Header, Issue};
 use crate::protocol::message::MessageKind;
@@ -66,9 +67,10 @@ impl<W: Write> JsonPrinter<W> {
         let line = harden_json(v.to_string());
         writeln!(self.out, "{line}")
     }
+}
 
-    /// One object for an HTTP head.
-    pub fn head(&mut self, head: &Head) -> io::Result<()> {
+impl<W: Write> Printer for JsonPrinter<W> {
+    fn head(&mut self, head: &Head) -> io::Result<()> {
         let v = match head {
             Head::Request {
                 offset,
@@ -122,8 +124,7 @@ impl<W: Write> JsonPrinter<W> {
         self.emit(v)
     }
 
-    /// One object for a frame.
-    pub fn frame(&mut self, f: &FrameRecord) -> io::Result<()> {
+    fn frame(&mut self, f: &FrameRecord) -> io::Result<()> {
         let mut m = Map::new();
         m.insert("type".into(), "frame".into());
         m.insert("index".into(), f.index.into());
@@ -195,8 +196,7 @@ impl<W: Write> JsonPrinter<W> {
         self.emit(Value::Object(m))
     }
 
-    /// The final summary object.
-    pub fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
+    fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
         self.emit(json!({
             "type": "summary",
             "input": read_as,
@@ -207,5 +207,9 @@ impl<W: Write> JsonPrinter<W> {
             "conforms": t.violation_count() == 0,
             "unfinished_message": t.unfinished.map(|(k, n, b)| json!({"kind": k, "frames": n, "length": b})),
         }))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }

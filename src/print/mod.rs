@@ -5,7 +5,37 @@ pub mod escape;
 pub mod json;
 pub mod text;
 
+use std::io;
+
 use colored::Colorize;
+
+use crate::protocol::transcript::{FrameRecord, Head, Transcript};
+
+/// What every printer renders: heads, frames, and a closing summary. Text
+/// and JSON implement the same calls, so they cannot disagree on what is
+/// shown.
+pub trait Printer {
+    /// An HTTP upgrade head.
+    fn head(&mut self, head: &Head) -> io::Result<()>;
+    /// One frame.
+    fn frame(&mut self, frame: &FrameRecord) -> io::Result<()>;
+    /// The closing summary; `read_as` says how the input was read.
+    fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()>;
+    /// Flushes the underlying writer.
+    fn flush(&mut self) -> io::Result<()>;
+
+    /// Prints a whole transcript: heads, frames, summary.
+    fn transcript(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
+        for h in &t.heads {
+            self.head(h)?;
+        }
+        for f in &t.frames {
+            self.frame(f)?;
+        }
+        self.summary(t, read_as)?;
+        self.flush()
+    }
+}
 
 /// Whether to colour, decided once by the caller (terminal, `--color`,
 /// `NO_COLOR`).

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::escape::{ascii_char, escape_bytes};
-use super::{hex_spaced, Paint, Palette};
+use super::{hex_spaced, Paint, Palette, Printer};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};
 use crate::protocol::handshake::{self, Header, Issue};
@@ -100,75 +100,6 @@ impl<W: Write> TextPrinter<W> {
         )
     }
 
-    /// Prints an HTTP head with its issues marked under the header line
-    /// they concern.
-    pub fn head(&mut self, head: &Head) -> io::Result<()> {
-        match head {
-            Head::Request {
-                offset,
-                raw,
-                request,
-                issues,
-            } => {
-                let title = format!(
-                    "handshake request · offset {offset} · {} bytes · from the client",
-                    raw.len()
-                );
-                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
-                let line = format!("{} {} {}", request.method, request.target, request.version);
-                writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
-                self.issues(issues, None)?;
-                for h in &request.headers {
-                    self.header_line(h, issues)?;
-                    if h.name.eq_ignore_ascii_case("sec-websocket-key") {
-                        let key = String::from_utf8_lossy(&h.value);
-                        let accept = handshake::accept_key(&key);
-                        let note =
-                            format!("↳ the server must answer Sec-WebSocket-Accept: {accept}");
-                        writeln!(self.out, "      {}", self.p(&note, Paint::Dim))?;
-                    }
-                }
-                self.verdict(issues, &request.headers, "request")
-            }
-            Head::Response {
-                offset,
-                raw,
-                response,
-                issues,
-            } => {
-                let title = format!(
-                    "handshake response · offset {offset} · {} bytes · from the server",
-                    raw.len()
-                );
-                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
-                let line = format!(
-                    "{} {} {}",
-                    response.version,
-                    response.status,
-                    escape_bytes(&response.reason)
-                );
-                writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
-                self.issues(issues, None)?;
-                for h in &response.headers {
-                    self.header_line(h, issues)?;
-                }
-                self.verdict(issues, &response.headers, "response")
-            }
-            Head::Invalid {
-                offset, message, ..
-            } => {
-                let title = format!("HTTP head · offset {offset}");
-                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
-                writeln!(
-                    self.out,
-                    "  {}",
-                    self.p(&format!("✗ {message}"), Paint::Bad)
-                )?;
-                writeln!(self.out)
-            }
-        }
-    }
-
     fn header_line(&mut self, h: &Header, issues: &[Issue]) -> io::Result<()> {
         writeln!(
             self.out,
@@ -213,123 +144,6 @@ impl<W: Write> TextPrinter<W> {
         if issues.is_empty() {
             let ok = format!("✓ valid WebSocket upgrade {what}");
             writeln!(self.out, "  {}", self.p(&ok, Paint::Good))?;
-        }
-        writeln!(self.out)
-    }
-
-    /// Prints one frame with every field annotated.
-    pub fn frame(&mut self, f: &FrameRecord) -> io::Result<()> {
-        let title = self.frame_title(f);
-        writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
-        let Some(h) = f.header else {
-            self.bytes_line(&f.header_bytes, "incomplete header")?;
-            self.mark(&f.violations, Field::Frame)?;
-            return writeln!(self.out);
-        };
-        let v = &f.violations;
-        let b0 = h.first_byte();
-        self.bits_line(
-            Some(b0),
-            &pattern(b0, 0x80),
-            "FIN",
-            bit(h.fin),
-            if h.fin {
-                "final fragment"
-            } else {
-                "more fragments follow"
-            },
-        )?;
-        self.mark(v, Field::Fin)?;
-        for i in 0..3u8 {
-            let mask = 0x40 >> i;
-            let set = h.rsv[i as usize];
-            self.bits_line(
-                None,
-                &pattern(b0, mask),
-                &format!("RSV{}", i + 1),
-                bit(set),
-                if set {
-                    "set (only an extension may set it)"
-                } else {
-                    ""
-                },
-            )?;
-            self.mark(v, Field::Rsv(i))?;
-        }
-        self.bits_line(
-            None,
-            &pattern(b0, 0x0f),
-            "opcode",
-            &h.opcode.bits().to_string(),
-            h.opcode.name(),
-        )?;
-        self.mark(v, Field::Opcode)?;
-        let b1 = h.second_byte();
-        self.bits_line(
-            Some(b1),
-            &pattern(b1, 0x80),
-            "MASK",
-            bit(h.mask.is_some()),
-            if h.mask.is_some() {
-                "payload is masked"
-            } else {
-                "payload is not masked"
-            },
-        )?;
-        self.mark(v, Field::Mask)?;
-        let len7 = b1 & 0x7f;
-        let meaning = match h.length_form {
-            LengthForm::Short => "7-bit length".to_string(),
-            LengthForm::Medium => "16-bit length follows".to_string(),
-            LengthForm::Long => "64-bit length follows".to_string(),
-        };
-        self.bits_line(
-            None,
-            &pattern(b1, 0x7f),
-            "length",
-            &len7.to_string(),
-            &meaning,
-        )?;
-        let ext = &f.header_bytes[2..2 + h.length_form.extra_bytes()];
-        if !ext.is_empty() {
-            let label = format!(
-                "{} {} {}-bit extended length",
-                self.p("length", Paint::Name),
-                self.p(&h.payload_len.to_string(), Paint::Value),
-                ext.len() * 8
-            );
-            writeln!(
-                self.out,
-                "  {} {}",
-                self.p(&format!("{:<22}", hex_spaced(ext)), Paint::Value),
-                label
-            )?;
-        }
-        self.mark(v, Field::Length)?;
-        if let Some(key) = h.mask {
-            self.bytes_line(&key, "masking key")?;
-        }
-        self.payload(f, &h)?;
-        self.mark(v, Field::Payload)?;
-        self.mark(v, Field::Frame)?;
-        if let Some(m) = &f.message {
-            if m.frames > 1 {
-                let shown = self.limit(&m.data);
-                let body = match m.kind {
-                    MessageKind::Text => format!("\"{}\"", escape_bytes(shown)),
-                    MessageKind::Binary => hex_spaced(shown),
-                };
-                let more = self.more(m.data.len());
-                let line = format!(
-                    "message complete: {}, {} frames, {} bytes: {}{}",
-                    m.kind.name(),
-                    m.frames,
-                    m.data.len(),
-                    body,
-                    more
-                );
-                writeln!(self.out, "  {}", self.p(&line, Paint::Text))?;
-            }
         }
         writeln!(self.out)
     }
@@ -533,10 +347,228 @@ impl<W: Write> TextPrinter<W> {
             self.p(&reason, Paint::Text)
         )
     }
+}
 
-    /// Prints the closing summary: counts, then every violation with the
-    /// frame it belongs to.
-    pub fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn bit(b: bool) -> &'static str {
+    if b {
+        "1"
+    } else {
+        "0"
+    }
+}
+
+/// The byte's bits under `mask`, others as dots: `1... ....`.
+fn pattern(byte: u8, mask: u8) -> String {
+    let mut s = String::with_capacity(9);
+    for i in (0..8).rev() {
+        let m = 1u8 << i;
+        s.push(if mask & m == 0 {
+            '.'
+        } else if byte & m != 0 {
+            '1'
+        } else {
+            '0'
+        });
+        if i == 4 {
+            s.push(' ');
+        }
+    }
+    s
+}
+
+impl<W: Write> Printer for TextPrinter<W> {
+    fn head(&mut self, head: &Head) -> io::Result<()> {
+        match head {
+            Head::Request {
+                offset,
+                raw,
+                request,
+                issues,
+            } => {
+                let title = format!(
+                    "handshake request · offset {offset} · {} bytes · from the client",
+                    raw.len()
+                );
+                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+                let line = format!("{} {} {}", request.method, request.target, request.version);
+                writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
+                self.issues(issues, None)?;
+                for h in &request.headers {
+                    self.header_line(h, issues)?;
+                    if h.name.eq_ignore_ascii_case("sec-websocket-key") {
+                        let key = String::from_utf8_lossy(&h.value);
+                        let accept = handshake::accept_key(&key);
+                        let note =
+                            format!("↳ the server must answer Sec-WebSocket-Accept: {accept}");
+                        writeln!(self.out, "      {}", self.p(&note, Paint::Dim))?;
+                    }
+                }
+                self.verdict(issues, &request.headers, "request")
+            }
+            Head::Response {
+                offset,
+                raw,
+                response,
+                issues,
+            } => {
+                let title = format!(
+                    "handshake response · offset {offset} · {} bytes · from the server",
+                    raw.len()
+                );
+                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+                let line = format!(
+                    "{} {} {}",
+                    response.version,
+                    response.status,
+                    escape_bytes(&response.reason)
+                );
+                writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
+                self.issues(issues, None)?;
+                for h in &response.headers {
+                    self.header_line(h, issues)?;
+                }
+                self.verdict(issues, &response.headers, "response")
+            }
+            Head::Invalid {
+                offset, message, ..
+            } => {
+                let title = format!("HTTP head · offset {offset}");
+                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+                writeln!(
+                    self.out,
+                    "  {}",
+                    self.p(&format!("✗ {message}"), Paint::Bad)
+                )?;
+                writeln!(self.out)
+            }
+        }
+    }
+
+    fn frame(&mut self, f: &FrameRecord) -> io::Result<()> {
+        let title = self.frame_title(f);
+        writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+        let Some(h) = f.header else {
+            self.bytes_line(&f.header_bytes, "incomplete header")?;
+            self.mark(&f.violations, Field::Frame)?;
+            return writeln!(self.out);
+        };
+        let v = &f.violations;
+        let b0 = h.first_byte();
+        self.bits_line(
+            Some(b0),
+            &pattern(b0, 0x80),
+            "FIN",
+            bit(h.fin),
+            if h.fin {
+                "final fragment"
+            } else {
+                "more fragments follow"
+            },
+        )?;
+        self.mark(v, Field::Fin)?;
+        for i in 0..3u8 {
+            let mask = 0x40 >> i;
+            let set = h.rsv[i as usize];
+            self.bits_line(
+                None,
+                &pattern(b0, mask),
+                &format!("RSV{}", i + 1),
+                bit(set),
+                if set {
+                    "set (only an extension may set it)"
+                } else {
+                    ""
+                },
+            )?;
+            self.mark(v, Field::Rsv(i))?;
+        }
+        self.bits_line(
+            None,
+            &pattern(b0, 0x0f),
+            "opcode",
+            &h.opcode.bits().to_string(),
+            h.opcode.name(),
+        )?;
+        self.mark(v, Field::Opcode)?;
+        let b1 = h.second_byte();
+        self.bits_line(
+            Some(b1),
+            &pattern(b1, 0x80),
+            "MASK",
+            bit(h.mask.is_some()),
+            if h.mask.is_some() {
+                "payload is masked"
+            } else {
+                "payload is not masked"
+            },
+        )?;
+        self.mark(v, Field::Mask)?;
+        let len7 = b1 & 0x7f;
+        let meaning = match h.length_form {
+            LengthForm::Short => "7-bit length".to_string(),
+            LengthForm::Medium => "16-bit length follows".to_string(),
+            LengthForm::Long => "64-bit length follows".to_string(),
+        };
+        self.bits_line(
+            None,
+            &pattern(b1, 0x7f),
+            "length",
+            &len7.to_string(),
+            &meaning,
+        )?;
+        let ext = &f.header_bytes[2..2 + h.length_form.extra_bytes()];
+        if !ext.is_empty() {
+            let label = format!(
+                "{} {} {}-bit extended length",
+                self.p("length", Paint::Name),
+                self.p(&h.payload_len.to_string(), Paint::Value),
+                ext.len() * 8
+            );
+            writeln!(
+                self.out,
+                "  {} {}",
+                self.p(&format!("{:<22}", hex_spaced(ext)), Paint::Value),
+                label
+            )?;
+        }
+        self.mark(v, Field::Length)?;
+        if let Some(key) = h.mask {
+            self.bytes_line(&key, "masking key")?;
+        }
+        self.payload(f, &h)?;
+        self.mark(v, Field::Payload)?;
+        self.mark(v, Field::Frame)?;
+        if let Some(m) = &f.message {
+            if m.frames > 1 {
+                let shown = self.limit(&m.data);
+                let body = match m.kind {
+                    MessageKind::Text => format!("\"{}\"", escape_bytes(shown)),
+                    MessageKind::Binary => hex_spaced(shown),
+                };
+                let more = self.more(m.data.len());
+                let line = format!(
+                    "message complete: {}, {} frames, {} bytes: {}{}",
+                    m.kind.name(),
+                    m.frames,
+                    m.data.len(),
+                    body,
+                    more
+                );
+                writeln!(self.out, "  {}", self.p(&line, Paint::Text))?;
+            }
+        }
+        writeln!(self.out)
+    }
+
+    fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
         let messages = t.messages().count();
         let control = t
             .frames
@@ -605,41 +637,10 @@ impl<W: Write> TextPrinter<W> {
         }
         Ok(())
     }
-}
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
-}
-
-fn bit(b: bool) -> &'static str {
-    if b {
-        "1"
-    } else {
-        "0"
-    }
-}
-
-/// The byte's bits under `mask`, others as dots: `1... ....`.
-fn pattern(byte: u8, mask: u8) -> String {
-    let mut s = String::with_capacity(9);
-    for i in (0..8).rev() {
-        let m = 1u8 << i;
-        s.push(if mask & m == 0 {
-            '.'
-        } else if byte & m != 0 {
-            '1'
-        } else {
-            '0'
-        });
-        if i == 4 {
-            s.push(' ');
-        }
-    }
-    s
 }
 
 #[cfg(test)]

@@ -929,28 +929,7 @@ pub fn validate_request(req: &Request) -> Vec<Issue> {
         )),
     }
 
-    check_token(
-        &mut issues,
-        h,
-        TokenRule {
-            header: "Upgrade",
-            token: "websocket",
-            missing: ("missing-upgrade", 426),
-            bad: ("bad-upgrade", 400),
-            section: "§4.2.1",
-        },
-    );
-    check_token(
-        &mut issues,
-        h,
-        TokenRule {
-            header: "Connection",
-            token: "Upgrade",
-            missing: ("missing-connection", 426),
-            bad: ("bad-connection", 400),
-            section: "§4.2.1",
-        },
-    );
+    check_upgrade_tokens(&mut issues, h, (426, 400), "§4.2.1");
 
     let versions: Vec<&Header> = all_named(h, "Sec-WebSocket-Version").collect();
     if versions.is_empty() {
@@ -1077,28 +1056,7 @@ pub fn validate_response(resp: &Response, key: Option<&str>) -> Vec<Issue> {
         return issues;
     }
 
-    check_token(
-        &mut issues,
-        h,
-        TokenRule {
-            header: "Upgrade",
-            token: "websocket",
-            missing: ("missing-upgrade", 0),
-            bad: ("bad-upgrade", 0),
-            section: "§4.1",
-        },
-    );
-    check_token(
-        &mut issues,
-        h,
-        TokenRule {
-            header: "Connection",
-            token: "Upgrade",
-            missing: ("missing-connection", 0),
-            bad: ("bad-connection", 0),
-            section: "§4.1",
-        },
-    );
+    check_upgrade_tokens(&mut issues, h, (0, 0), "§4.1");
 
     let accepts: Vec<&Header> = all_named(h, "Sec-WebSocket-Accept").collect();
     match accepts.first() {
@@ -1166,6 +1124,37 @@ struct TokenRule {
     missing: (&'static str, u16),
     bad: (&'static str, u16),
     section: &'static str,
+}
+
+/// `Upgrade: websocket` and `Connection: Upgrade`, each a token in a
+/// comma-separated list; `status` is (when missing, when wrong).
+fn check_upgrade_tokens(
+    issues: &mut Vec<Issue>,
+    h: &[Header],
+    status: (u16, u16),
+    section: &'static str,
+) {
+    for (header, token, missing, bad) in [
+        ("Upgrade", "websocket", "missing-upgrade", "bad-upgrade"),
+        (
+            "Connection",
+            "Upgrade",
+            "missing-connection",
+            "bad-connection",
+        ),
+    ] {
+        check_token(
+            issues,
+            h,
+            TokenRule {
+                header,
+                token,
+                missing: (missing, status.0),
+                bad: (bad, status.1),
+                section,
+            },
+        );
+    }
 }
 
 fn check_token(issues: &mut Vec<Issue>, headers: &[Header], rule: TokenRule) {
