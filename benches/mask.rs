@@ -6,11 +6,10 @@
 //!   public path is the only way to measure it). `format` copies the shared
 //!   payload into a fresh `Vec`, masks it in place and writes it out.
 //! - `frame-encode/wsdbg`: `encode_frame` of the same masked binary frame
-//!   into a reused `Vec` (header, then copy-and-mask via `mask_into`).
+//!   into a reused `Vec` (header, copy of the payload, `apply_mask` on it).
 //! - `mask-in-place/wsdbg`: `apply_mask` on a buffer, in place.
 //! - `mask-in-place/bytewise`: `apply_mask_bytewise`, the byte-at-a-time
 //!   reference.
-//! - `mask-into/wsdbg`: `mask_into`, copy and mask in one pass.
 //! - `memcpy`: `copy_from_slice` between two buffers of the same size.
 //!
 //! Run with `cargo bench --bench mask`; see benches/README.md.
@@ -25,7 +24,7 @@ use tungstenite::protocol::frame::Frame;
 use tungstenite::Bytes;
 
 use wsdbg::protocol::frame::{encode_frame, FrameHeader};
-use wsdbg::protocol::mask::{apply_mask, apply_mask_bytewise, mask_into};
+use wsdbg::protocol::mask::{apply_mask, apply_mask_bytewise};
 use wsdbg::protocol::opcode::OpCode;
 
 const KEY: [u8; 4] = [0x3d, 0x54, 0x23, 0x06];
@@ -90,19 +89,6 @@ fn mask_in_place(c: &mut Criterion) {
     g.finish();
 }
 
-fn mask_copy(c: &mut Criterion) {
-    let mut g = c.benchmark_group("mask-into");
-    for (n, name) in SIZES {
-        g.throughput(Throughput::Bytes(n as u64));
-        let src = payload(n);
-        let mut dst = vec![0u8; n];
-        g.bench_function(BenchmarkId::new("wsdbg", name), |b| {
-            b.iter(|| mask_into(black_box(&mut dst), black_box(&src), KEY, 0))
-        });
-    }
-    g.finish();
-}
-
 fn memcpy(c: &mut Criterion) {
     let mut g = c.benchmark_group("memcpy");
     for (n, name) in SIZES {
@@ -126,6 +112,6 @@ fn criterion() -> Criterion {
 criterion_group! {
     name = benches;
     config = criterion();
-    targets = frame_encode, mask_in_place, mask_copy, memcpy
+    targets = frame_encode, mask_in_place, memcpy
 }
 criterion_main!(benches);

@@ -48,6 +48,8 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             dump.bytes.len(),
             dump.spelling.name()
         )
+    } else if dump.spelling == dump::Spelling::Raw {
+        format!("read {} bytes as they are (raw)", dump.bytes.len())
     } else {
         format!(
             "read {} bytes of {}",

@@ -4,7 +4,7 @@
 //! debugger shows a bad frame instead of refusing it. The checks live in
 //! [`crate::protocol::rules`].
 
-use super::mask::mask_into;
+use super::mask::apply_mask;
 use super::opcode::OpCode;
 
 /// Which of the three payload length encodings a header used.
@@ -207,8 +207,8 @@ pub fn encode_frame(header: &FrameHeader, payload: &[u8], out: &mut Vec<u8>) {
     match header.mask {
         Some(key) => {
             let start = out.len();
-            out.resize(start + payload.len(), 0);
-            mask_into(&mut out[start..], payload, key, 0);
+            out.extend_from_slice(payload);
+            apply_mask(&mut out[start..], key, 0);
         }
         None => out.extend_from_slice(payload),
     }

@@ -1,55 +1,48 @@
 //! XOR masking (RFC 6455 §5.3): `D[i] = E[i] ^ M[i mod 4]`.
 //!
-//! The key is spread over a 64-byte block so that the inner loop is a
-//! fixed-size XOR the compiler turns into vector instructions; the tail is
-//! done a byte at a time. `offset` is the position of `buf[0]` within the
-//! payload, so a payload can be masked in pieces (streaming).
+//! The key, rotated to the phase of `buf[0]`, is held twice in one `u64`
+//! (a register, not a table), and the payload is XORed in 64-byte blocks of
+//! eight such words: the compiler turns the block into vector instructions
+//! (four 16-byte XORs on baseline x86-64). What is left after the blocks
+//! goes a word, then a byte, at a time. `offset` is the position of
+//! `buf[0]` within the payload, so a payload can be masked in pieces
+//! (streaming).
 
-const BLOCK: usize = 64;
+const WORD: usize = 8;
+const BLOCK: usize = 8 * WORD;
 
-fn pattern(key: [u8; 4], offset: usize) -> [u8; BLOCK] {
-    let mut pat = [0u8; BLOCK];
-    for (i, b) in pat.iter_mut().enumerate() {
-        *b = key[(i + offset) % 4];
-    }
-    pat
+/// The key as a `u64` whose bytes in memory are `key[(i + offset) % 4]`.
+fn key_word(key: [u8; 4], offset: usize) -> u64 {
+    // In little-endian order the rotation brings `key[offset % 4]` to the
+    // first byte; both halves of the `u64` hold the same 4 bytes, so it is
+    // right on any endianness.
+    let phased = u32::from_le_bytes(key).rotate_right(8 * (offset % 4) as u32);
+    u64::from(u32::from_ne_bytes(phased.to_le_bytes())) * 0x1_0000_0001
+}
+
+fn xor_word(chunk: &mut [u8], word: u64) {
+    let v = u64::from_ne_bytes((&*chunk).try_into().expect("8-byte chunk")) ^ word;
+    chunk.copy_from_slice(&v.to_ne_bytes());
 }
 
 /// Masks or unmasks `buf` in place; `offset` is the index of `buf[0]` in
 /// the whole payload.
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
-    let pat = pattern(key, offset);
+    let word = key_word(key, offset);
     let mut blocks = buf.chunks_exact_mut(BLOCK);
     for block in &mut blocks {
-        for (b, k) in block.iter_mut().zip(pat.iter()) {
-            *b ^= k;
+        for w in block.chunks_exact_mut(WORD) {
+            xor_word(w, word);
         }
     }
-    // A whole number of blocks is a multiple of 4, so the tail starts at
-    // the same key phase as the pattern.
-    for (b, k) in blocks.into_remainder().iter_mut().zip(pat.iter()) {
+    // Blocks and words are multiples of 4 bytes, so what follows them
+    // starts at the same key phase.
+    let mut words = blocks.into_remainder().chunks_exact_mut(WORD);
+    for w in &mut words {
+        xor_word(w, word);
+    }
+    for (b, k) in words.into_remainder().iter_mut().zip(word.to_ne_bytes()) {
         *b ^= k;
-    }
-}
-
-/// Writes `src` masked with `key` into `dst` (same length) in one pass:
-/// copying and masking together, as a frame encoder needs.
-///
-/// # Panics
-/// When `dst.len() != src.len()` (a caller bug, never input-dependent).
-pub fn mask_into(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: usize) {
-    assert_eq!(dst.len(), src.len(), "mask_into needs equal lengths");
-    let pat = pattern(key, offset);
-    let mut d_blocks = dst.chunks_exact_mut(BLOCK);
-    let mut s_blocks = src.chunks_exact(BLOCK);
-    for (d, s) in (&mut d_blocks).zip(&mut s_blocks) {
-        for ((d, s), k) in d.iter_mut().zip(s.iter()).zip(pat.iter()) {
-            *d = s ^ k;
-        }
-    }
-    let tail = d_blocks.into_remainder().iter_mut();
-    for ((d, s), k) in tail.zip(s_blocks.remainder()).zip(pat.iter()) {
-        *d = s ^ k;
     }
 }
 
@@ -91,9 +84,6 @@ mod tests {
                 apply_mask(&mut fast, KEY, offset);
                 apply_mask_bytewise(&mut slow, KEY, offset);
                 assert_eq!(fast, slow, "len {len} offset {offset}");
-                let mut copied = vec![0u8; len];
-                mask_into(&mut copied, &data[..len], KEY, offset);
-                assert_eq!(copied, slow, "mask_into len {len} offset {offset}");
             }
         }
     }
