@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 need_apt=()
-command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
-command -v text2pcap >/dev/null 2>&1 || need_apt+=(tshark)
+if ! command -v tshark >/dev/null 2>&1 || ! command -v text2pcap >/dev/null 2>&1; then
+  need_apt+=(tshark)
+fi
 command -v script >/dev/null 2>&1 || need_apt+=(bsdutils)
 if ((${#need_apt[@]})); then
   echo "test.sh: installing ${need_apt[*]} (apt-get)"

@@ -97,6 +97,7 @@ proptest! {
     #[test]
     fn any_bytes_read_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         let t = transcript::read(&bytes, None);
+        prop_assert_eq!(t.summary.frames, t.frames.len());
         let consumed: usize = t.frames.iter().map(|f| f.present()).sum::<usize>()
             + t.heads.iter().map(|h| match h {
                 transcript::Head::Request { raw, .. } | transcript::Head::Response { raw, .. } => raw.len(),

@@ -61,10 +61,10 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         Side::Client => Role::Client,
         Side::Server => Role::Server,
     });
-    let t = transcript::read(&dump.bytes, from);
+    let mut reader = transcript::Reader::new(&dump.bytes, from);
     let out = stdout();
     if args.json {
-        JsonPrinter::new(out).transcript(&t, &read_as)?;
+        JsonPrinter::new(out).transcript(&mut reader, &read_as)?;
     } else {
         let options = TextOptions {
             explain: args.explain,
@@ -74,9 +74,9 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
                 TextOptions::default().max_bytes
             },
         };
-        TextPrinter::new(out, palette, options).transcript(&t, &read_as)?;
+        TextPrinter::new(out, palette, options).transcript(&mut reader, &read_as)?;
     }
-    if t.violation_count() > 0 {
+    if reader.summary().violations > 0 {
         Err(Failure::Violation)
     } else {
         Ok(())

@@ -65,6 +65,24 @@ fn push_char(out: &mut String, c: char) {
     }
 }
 
+/// Escapes only what must never reach a terminal (control and deceptive
+/// characters), leaving backslashes and quotes alone: for messages that
+/// already quote input escaped, as a second line of defence.
+pub fn sanitize(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// One printable character for a byte, as in a hex dump's ASCII column.
 pub fn ascii_char(b: u8) -> char {
     if b.is_ascii_graphic() || b == b' ' {
@@ -116,6 +134,12 @@ mod tests {
     fn bidi_and_invalid_bytes() {
         assert_eq!(escape_bytes("a\u{202e}b".as_bytes()), "a\\u{202e}b");
         assert_eq!(escape_bytes(&[b'a', 0xff, 0xce]), "a\\xff\\xce");
+    }
+
+    #[test]
+    fn sanitize_keeps_backslashes() {
+        assert_eq!(sanitize("a \\x1b b"), "a \\x1b b");
+        assert_eq!(sanitize("a\u{1b}b\u{202e}"), "a\\u{1b}b\\u{202e}");
     }
 
     #[test]

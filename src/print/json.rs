@@ -13,7 +13,7 @@ use crate::protocol::handshake::{self, Header, Issue};
 use crate::protocol::message::MessageKind;
 use crate::protocol::opcode::OpCode;
 use crate::protocol::rules::Violation;
-use crate::protocol::transcript::{FrameRecord, Head, Transcript};
+use crate::protocol::transcript::{FrameRecord, Head, Summary};
 
 /// Writes JSON Lines into any writer.
 pub struct JsonPrinter<W: Write> {
@@ -196,16 +196,17 @@ impl<W: Write> Printer for JsonPrinter<W> {
         self.emit(Value::Object(m))
     }
 
-    fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
+    fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()> {
         self.emit(json!({
             "type": "summary",
             "input": read_as,
-            "frames": t.frames.len(),
-            "messages": t.messages().count(),
-            "from": t.from.map(|r| r.name()),
-            "violations": t.violation_count(),
-            "conforms": t.violation_count() == 0,
-            "unfinished_message": t.unfinished.map(|(k, n, b)| json!({"kind": k, "frames": n, "length": b})),
+            "frames": s.frames,
+            "control_frames": s.control,
+            "messages": s.messages,
+            "from": s.from.map(|r| r.name()),
+            "violations": s.violations,
+            "conforms": s.violations == 0,
+            "unfinished_message": s.unfinished.map(|(k, n, b)| json!({"kind": k, "frames": n, "length": b})),
         }))
     }
 

@@ -9,7 +9,7 @@ use std::io;
 
 use colored::Colorize;
 
-use crate::protocol::transcript::{FrameRecord, Head, Transcript};
+use crate::protocol::transcript::{FrameRecord, Head, Item, Reader, Summary};
 
 /// What every printer renders: heads, frames, and a closing summary. Text
 /// and JSON implement the same calls, so they cannot disagree on what is
@@ -20,19 +20,19 @@ pub trait Printer {
     /// One frame.
     fn frame(&mut self, frame: &FrameRecord) -> io::Result<()>;
     /// The closing summary; `read_as` says how the input was read.
-    fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()>;
+    fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()>;
     /// Flushes the underlying writer.
     fn flush(&mut self) -> io::Result<()>;
 
-    /// Prints a whole transcript: heads, frames, summary.
-    fn transcript(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
-        for h in &t.heads {
-            self.head(h)?;
+    /// Prints everything a reader yields, item by item, then the summary.
+    fn transcript(&mut self, reader: &mut Reader, read_as: &str) -> io::Result<()> {
+        for item in reader.by_ref() {
+            match item {
+                Item::Head(h) => self.head(&h)?,
+                Item::Frame(f) => self.frame(&f)?,
+            }
         }
-        for f in &t.frames {
-            self.frame(f)?;
-        }
-        self.summary(t, read_as)?;
+        self.summary(reader.summary(), read_as)?;
         self.flush()
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::escape::{ascii_char, escape_bytes};
+use super::escape::{ascii_char, escape_bytes, sanitize};
 use super::{hex_spaced, Paint, Palette, Printer};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};
@@ -11,7 +11,7 @@ use crate::protocol::handshake::{self, Header, Issue};
 use crate::protocol::message::MessageKind;
 use crate::protocol::opcode::OpCode;
 use crate::protocol::rules::{Field, Violation};
-use crate::protocol::transcript::{FrameRecord, Head, Transcript};
+use crate::protocol::transcript::{FrameRecord, Head, Place, Summary};
 
 /// What to show beyond the fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl<W: Write> TextPrinter<W> {
 
     fn mark(&mut self, violations: &[Violation], field: Field) -> io::Result<()> {
         for v in violations.iter().filter(|v| v.field == field) {
-            let line = format!("✗ {}", v.describe());
+            let line = format!("✗ {}", sanitize(&v.describe()));
             writeln!(self.out, "  {PAD}{}", self.p(&line, Paint::Bad))?;
         }
         Ok(())
@@ -568,72 +568,49 @@ impl<W: Write> Printer for TextPrinter<W> {
         writeln!(self.out)
     }
 
-    fn summary(&mut self, t: &Transcript, read_as: &str) -> io::Result<()> {
-        let messages = t.messages().count();
-        let control = t
-            .frames
-            .iter()
-            .filter(|f| f.header.is_some_and(|h| h.opcode.is_control()))
-            .count();
-        let n = t.violation_count();
-        let from = match t.from {
+    fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()> {
+        let from = match s.from {
             Some(r) => format!("from the {}", r.name()),
             None => "direction unknown, masking not checked (--from client|server)".to_string(),
         };
         let line = format!(
             "summary: {} frame{} ({} control), {} message{} complete; {}",
-            t.frames.len(),
-            if t.frames.len() == 1 { "" } else { "s" },
-            control,
-            messages,
-            if messages == 1 { "" } else { "s" },
+            s.frames,
+            plural(s.frames),
+            s.control,
+            s.messages,
+            plural(s.messages),
             from
         );
         writeln!(self.out, "{}", self.p(&line, Paint::Heading))?;
         writeln!(self.out, "  {}", self.p(read_as, Paint::Dim))?;
-        if let Some((kind, frames, bytes)) = t.unfinished {
-            let note = format!("  note: a {kind} message is unfinished at the end ({frames} frames, {bytes} bytes, no final frame yet)");
-            writeln!(self.out, "{}", self.p(&note, Paint::Dim))?;
-        }
-        if n == 0 {
-            return writeln!(
-                self.out,
-                "  {}",
-                self.p("✓ no violations: conforms to RFC 6455", Paint::Good)
+        if let Some((kind, frames, bytes)) = s.unfinished {
+            let note = format!(
+                "note: a {kind} message is unfinished at the end ({frames} frame{}, {bytes} bytes, no final frame yet)",
+                plural(frames)
             );
+            writeln!(self.out, "  {}", self.p(&note, Paint::Dim))?;
         }
-        let title = format!(
-            "✗ {n} violation{} of RFC 6455:",
-            if n == 1 { "" } else { "s" }
-        );
+        let n = s.violations;
+        if n == 0 {
+            let ok = "✓ no violations: conforms to RFC 6455";
+            return writeln!(self.out, "  {}", self.p(ok, Paint::Good));
+        }
+        let title = format!("✗ {n} violation{} of RFC 6455:", plural(n));
         writeln!(self.out, "  {}", self.p(&title, Paint::Bad))?;
-        for head in &t.heads {
-            match head {
-                Head::Request { issues, .. } | Head::Response { issues, .. } => {
-                    let what = if matches!(head, Head::Request { .. }) {
-                        "request"
-                    } else {
-                        "response"
-                    };
-                    for i in issues {
-                        writeln!(self.out, "    {what}: {}", i.message)?;
-                    }
-                }
-                Head::Invalid {
-                    offset, message, ..
-                } => writeln!(self.out, "    HTTP head at offset {offset}: {message}")?,
-            }
+        for (place, message) in &s.listed {
+            let place = match place {
+                Place::Head { offset, what } => format!("{what} (offset {offset})"),
+                Place::Frame { index, offset } => format!("frame {index} (offset {offset})"),
+            };
+            writeln!(self.out, "    {place}: {}", sanitize(message))?;
         }
-        for f in &t.frames {
-            for v in &f.violations {
-                writeln!(
-                    self.out,
-                    "    frame {} (offset {}): {}",
-                    f.index,
-                    f.offset,
-                    v.describe()
-                )?;
-            }
+        if n > s.listed.len() {
+            writeln!(
+                self.out,
+                "    … and {} more (each is marked on its frame above)",
+                n - s.listed.len()
+            )?;
         }
         Ok(())
     }

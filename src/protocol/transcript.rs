@@ -81,13 +81,49 @@ pub enum Head {
     },
 }
 
-/// Everything read from a buffer.
-#[derive(Debug, Clone, Default)]
-pub struct Transcript {
-    /// HTTP heads at the start, in order.
-    pub heads: Vec<Head>,
-    /// Frames after them.
-    pub frames: Vec<FrameRecord>,
+/// One thing read from the buffer, in order.
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// An HTTP head at the start.
+    Head(Head),
+    /// A frame.
+    Frame(FrameRecord),
+}
+
+/// Where a listed violation was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// In the HTTP head at this offset.
+    Head {
+        /// Offset of the head.
+        offset: usize,
+        /// "request", "response" or "HTTP head".
+        what: &'static str,
+    },
+    /// In a frame.
+    Frame {
+        /// 1-based index of the frame.
+        index: usize,
+        /// Offset of the frame.
+        offset: usize,
+    },
+}
+
+/// Counts over everything read, and the first violations with where they
+/// were. Its size is bounded whatever the input: only the first
+/// [`Summary::MAX_LISTED`] violations are kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Frames read, truncated ones included.
+    pub frames: usize,
+    /// Of those, control frames.
+    pub control: usize,
+    /// Data messages completed.
+    pub messages: usize,
+    /// Violations of frames and heads, all counted.
+    pub violations: usize,
+    /// The first violations, with where they were.
+    pub listed: Vec<(Place, String)>,
     /// Who sent the frames, as given or as implied by the last head.
     pub from: Option<Role>,
     /// A data message still waiting for its final frame at the end:
@@ -95,28 +131,15 @@ pub struct Transcript {
     pub unfinished: Option<(&'static str, usize, usize)>,
 }
 
-impl Transcript {
-    /// All violations of frames and heads, counted.
-    pub fn violation_count(&self) -> usize {
-        let heads: usize = self
-            .heads
-            .iter()
-            .map(|h| match h {
-                Head::Request { issues, .. } | Head::Response { issues, .. } => issues.len(),
-                Head::Invalid { .. } => 1,
-            })
-            .sum();
-        heads
-            + self
-                .frames
-                .iter()
-                .map(|f| f.violations.len())
-                .sum::<usize>()
-    }
+impl Summary {
+    /// How many violations are kept with their place.
+    pub const MAX_LISTED: usize = 100;
 
-    /// Complete data messages.
-    pub fn messages(&self) -> impl Iterator<Item = &Message> {
-        self.frames.iter().filter_map(|f| f.message.as_ref())
+    fn note(&mut self, place: Place, message: String) {
+        self.violations += 1;
+        if self.listed.len() < Self::MAX_LISTED {
+            self.listed.push((place, message));
+        }
     }
 }
 
@@ -125,34 +148,72 @@ fn looks_like_request(bytes: &[u8]) -> bool {
     method_len >= 3 && bytes.get(method_len) == Some(&b' ')
 }
 
-/// Reads `bytes`. `from` says who sent the frames; when None, a leading
-/// request implies the client and a response the server.
-pub fn read(bytes: &[u8], from: Option<Role>) -> Transcript {
-    let mut t = Transcript::default();
-    let mut at = 0;
-    let mut key: Option<String> = None;
-    let mut implied = None;
-    loop {
-        let rest = &bytes[at..];
-        let is_response = rest.starts_with(b"HTTP/");
-        if !(is_response || t.heads.is_empty() && looks_like_request(rest)) {
-            break;
+/// Reads `bytes` one item at a time, so that memory stays bounded by the
+/// input whatever it holds: HTTP heads at the start, then frames. After
+/// the last item, [`Reader::summary`] is complete.
+#[derive(Debug)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    given: Option<Role>,
+    in_heads: bool,
+    key: Option<String>,
+    ctx: Context,
+    assembler: Assembler,
+    summary: Summary,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `bytes`. `from` says who sent the frames; when None,
+    /// a leading request implies the client and a response the server.
+    pub fn new(bytes: &'a [u8], from: Option<Role>) -> Self {
+        Self {
+            bytes,
+            at: 0,
+            given: from,
+            in_heads: true,
+            key: None,
+            ctx: Context {
+                from,
+                ..Context::default()
+            },
+            assembler: Assembler::new(),
+            summary: Summary {
+                from,
+                ..Summary::default()
+            },
         }
+    }
+
+    /// Counts and violations of what has been read so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    fn next_head(&mut self) -> Option<Head> {
+        let rest = &self.bytes[self.at..];
+        let is_response = rest.starts_with(b"HTTP/");
+        let first = self.at == 0;
+        if !(is_response || first && looks_like_request(rest)) {
+            return None;
+        }
+        let at = self.at;
         // No limit: the whole buffer is already in memory.
         let limit = rest.len() + 1;
         let parsed = if is_response {
             handshake::parse_response(rest, limit).map(|p| match p {
                 HeadParse::Complete { head, len } => {
-                    let issues = handshake::validate_response(&head, key.as_deref());
-                    implied = Some(Role::Server);
+                    let issues = handshake::validate_response(&head, self.key.as_deref());
+                    let raw = rest[..len].to_vec();
                     Some((
                         Head::Response {
                             offset: at,
-                            raw: rest[..len].to_vec(),
+                            raw,
                             response: head,
                             issues,
                         },
                         len,
+                        Role::Server,
                     ))
                 }
                 HeadParse::Partial => None,
@@ -161,30 +222,36 @@ pub fn read(bytes: &[u8], from: Option<Role>) -> Transcript {
             handshake::parse_request(rest, limit).map(|p| match p {
                 HeadParse::Complete { head, len } => {
                     let issues = handshake::validate_request(&head);
-                    key = head
+                    self.key = head
                         .header("Sec-WebSocket-Key")
                         .map(|h| String::from_utf8_lossy(&h.value).into_owned());
-                    implied = Some(Role::Client);
+                    let raw = rest[..len].to_vec();
                     Some((
                         Head::Request {
                             offset: at,
-                            raw: rest[..len].to_vec(),
+                            raw,
                             request: head,
                             issues,
                         },
                         len,
+                        Role::Client,
                     ))
                 }
                 HeadParse::Partial => None,
             })
         };
-        match parsed {
-            Ok(Some((head, len))) => {
-                t.heads.push(head);
-                at += len;
+        let head = match parsed {
+            Ok(Some((head, len, role))) => {
+                self.at += len;
+                if self.given.is_none() {
+                    self.ctx.from = Some(role);
+                    self.summary.from = Some(role);
+                }
+                head
             }
             Ok(None) => {
-                t.heads.push(Head::Invalid {
+                self.at = self.bytes.len();
+                Head::Invalid {
                     offset: at,
                     message: format!(
                         "the input ends inside an HTTP {} head ({} bytes, no empty line after the headers)",
@@ -192,60 +259,98 @@ pub fn read(bytes: &[u8], from: Option<Role>) -> Transcript {
                         rest.len()
                     ),
                     truncated: true,
-                });
-                at = bytes.len();
-                break;
+                }
             }
             Err(e) => {
-                t.heads.push(Head::Invalid {
+                // Without a well-formed head there is no telling where
+                // frames would start.
+                self.at = self.bytes.len();
+                Head::Invalid {
                     offset: at,
                     message: e.to_string(),
                     truncated: false,
-                });
-                // Without a well-formed head there is no telling where
-                // frames would start.
-                at = bytes.len();
-                break;
+                }
+            }
+        };
+        match &head {
+            Head::Request { issues, .. } | Head::Response { issues, .. } => {
+                let what = if matches!(head, Head::Request { .. }) {
+                    "request"
+                } else {
+                    "response"
+                };
+                for i in issues {
+                    self.summary
+                        .note(Place::Head { offset: at, what }, i.message.clone());
+                }
+            }
+            Head::Invalid { message, .. } => {
+                self.summary.note(
+                    Place::Head {
+                        offset: at,
+                        what: "HTTP head",
+                    },
+                    message.clone(),
+                );
             }
         }
+        Some(head)
     }
-    t.from = from.or(implied);
-    let ctx = Context {
-        from: t.from,
-        ..Context::default()
-    };
-    let mut assembler = Assembler::new();
-    while at < bytes.len() {
-        let rest = &bytes[at..];
-        let index = t.frames.len() + 1;
-        let header = match FrameHeader::parse(rest) {
-            HeaderParse::Complete(h) => h,
+
+    fn next_frame(&mut self) -> Option<FrameRecord> {
+        let rest = &self.bytes[self.at..];
+        if rest.is_empty() {
+            return None;
+        }
+        let index = self.summary.frames + 1;
+        let offset = self.at;
+        let record = match FrameHeader::parse(rest) {
             HeaderParse::Partial { needed } => {
-                let mut violations = Vec::new();
-                violations.push(Violation::new(
-                    Rule::Truncated,
-                    format!(
-                        "the input ends inside a frame header: {} byte{} present, at least {} more needed",
-                        rest.len(),
-                        plural(rest.len() as u64),
-                        needed
-                    ),
-                ));
-                t.frames.push(FrameRecord {
+                self.at = self.bytes.len();
+                FrameRecord {
                     index,
-                    offset: at,
+                    offset,
                     header: None,
                     header_bytes: rest.to_vec(),
                     wire_payload: Vec::new(),
                     payload: Vec::new(),
                     missing: needed as u64,
-                    violations,
+                    violations: vec![Violation::new(
+                        Rule::Truncated,
+                        format!(
+                            "the input ends inside a frame header: {} byte{} present, at least {} more needed",
+                            rest.len(),
+                            plural(rest.len() as u64),
+                            needed
+                        ),
+                    )],
                     fragment: None,
                     message: None,
-                });
-                break;
+                }
             }
+            HeaderParse::Complete(header) => self.frame(header, rest, index, offset),
         };
+        self.summary.frames += 1;
+        if record.header.is_some_and(|h| h.opcode.is_control()) {
+            self.summary.control += 1;
+        }
+        if record.message.is_some() {
+            self.summary.messages += 1;
+        }
+        for v in &record.violations {
+            self.summary
+                .note(Place::Frame { index, offset }, v.describe());
+        }
+        Some(record)
+    }
+
+    fn frame(
+        &mut self,
+        header: FrameHeader,
+        rest: &[u8],
+        index: usize,
+        offset: usize,
+    ) -> FrameRecord {
         let hlen = header.len();
         let body = &rest[hlen..];
         let take = usize::try_from(header.payload_len).map_or(body.len(), |n| n.min(body.len()));
@@ -255,21 +360,20 @@ pub fn read(bytes: &[u8], from: Option<Role>) -> Transcript {
             apply_mask(&mut payload, key, 0);
         }
         let missing = header.payload_len - take as u64;
-        let mut violations = check_header(&header, &ctx);
         let mut record = FrameRecord {
             index,
-            offset: at,
+            offset,
             header: Some(header),
             header_bytes: rest[..hlen].to_vec(),
             wire_payload,
             payload,
             missing,
-            violations: Vec::new(),
+            violations: check_header(&header, &self.ctx),
             fragment: None,
             message: None,
         };
         if missing > 0 {
-            violations.push(Violation::new(
+            record.violations.push(Violation::new(
                 Rule::Truncated,
                 format!(
                     "frame is truncated: the header announces {} byte{} of payload, {} present ({} missing)",
@@ -280,16 +384,60 @@ pub fn read(bytes: &[u8], from: Option<Role>) -> Transcript {
                 ),
             ));
         } else {
-            let pushed = assembler.push(&header, &record.payload);
-            violations.extend(pushed.violations);
+            let pushed = self.assembler.push(&header, &record.payload);
+            record.violations.extend(pushed.violations);
             record.fragment = pushed.fragment;
             record.message = pushed.message;
         }
-        record.violations = violations;
-        at += hlen + take;
-        t.frames.push(record);
+        self.at += hlen + take;
+        record
     }
-    t.unfinished = assembler.open_message().map(|(k, n, b)| (k.name(), n, b));
+}
+
+impl Iterator for Reader<'_> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if self.in_heads {
+            if let Some(head) = self.next_head() {
+                return Some(Item::Head(head));
+            }
+            self.in_heads = false;
+        }
+        let frame = self.next_frame();
+        if frame.is_none() {
+            self.summary.unfinished = self
+                .assembler
+                .open_message()
+                .map(|(k, n, b)| (k.name(), n, b));
+        }
+        frame.map(Item::Frame)
+    }
+}
+
+/// Everything read from a buffer, collected (for tests and small inputs;
+/// [`Reader`] streams).
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    /// HTTP heads at the start, in order.
+    pub heads: Vec<Head>,
+    /// Frames after them.
+    pub frames: Vec<FrameRecord>,
+    /// Counts and violations.
+    pub summary: Summary,
+}
+
+/// Reads all of `bytes` at once; see [`Reader`].
+pub fn read(bytes: &[u8], from: Option<Role>) -> Transcript {
+    let mut reader = Reader::new(bytes, from);
+    let mut t = Transcript::default();
+    for item in reader.by_ref() {
+        match item {
+            Item::Head(h) => t.heads.push(h),
+            Item::Frame(f) => t.frames.push(f),
+        }
+    }
+    t.summary = reader.summary().clone();
     t
 }
 
@@ -318,8 +466,29 @@ mod tests {
         assert_eq!(f.missing, 0);
         assert!(f.violations.is_empty());
         assert_eq!(
-            t.messages().next().map(|m| m.data.as_slice()),
+            f.message.as_ref().map(|m| m.data.as_slice()),
             Some(&b"MDN"[..])
+        );
+        assert_eq!(t.summary.messages, 1);
+    }
+
+    #[test]
+    fn summary_lists_a_bounded_number_of_violations() {
+        // 300 frames, each with RSV1 set: all counted, 100 listed.
+        let bytes: Vec<u8> = [0xc1u8, 0x00].repeat(300);
+        let mut reader = Reader::new(&bytes, None);
+        assert_eq!(reader.by_ref().count(), 300);
+        let s = reader.summary();
+        assert_eq!(
+            (s.frames, s.violations, s.listed.len()),
+            (300, 300, Summary::MAX_LISTED)
+        );
+        assert_eq!(
+            s.listed[99].0,
+            Place::Frame {
+                index: 100,
+                offset: 198
+            }
         );
     }
 
@@ -336,12 +505,12 @@ mod tests {
             t.frames.iter().map(|f| f.offset).collect::<Vec<_>>(),
             [0, 5, 12]
         );
-        assert_eq!(t.violation_count(), 0);
+        assert_eq!(t.summary.violations, 0);
         assert_eq!(
             t.frames[2].message.as_ref().map(|m| m.data.as_slice()),
             Some(&b"Hello"[..])
         );
-        assert!(t.unfinished.is_none());
+        assert!(t.summary.unfinished.is_none());
     }
 
     #[test]
@@ -381,7 +550,7 @@ mod tests {
         bytes.extend_from_slice(&[0x81, 0x05, b'h', b'e', b'l', b'l', b'o']);
         let t = read(&bytes, None);
         assert_eq!(t.heads.len(), 1);
-        assert_eq!(t.from, Some(Role::Client));
+        assert_eq!(t.summary.from, Some(Role::Client));
         assert_eq!(t.frames[0].violations[0].rule, Rule::UnmaskedClientFrame);
     }
 }
