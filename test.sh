@@ -24,6 +24,8 @@ echo "test.sh: cargo fmt --check"
 cargo fmt --check
 echo "test.sh: cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
+echo "test.sh: cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 mkdir -p target
 echo "test.sh: cargo test"
 cargo test 2>&1 | tee target/test.log | grep -E '^(test result|running|failures|---- |error)|panicked|FAILED' || true

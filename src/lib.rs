@@ -1,7 +1,8 @@
+#![warn(missing_docs)]
 //! wsdbg: debug and inspect WebSocket (RFC 6455) traffic.
 //!
 //! Three layers, each using only the ones below it: [`protocol`] (no I/O:
-//! bytes in, values out), [`print`] (annotated text and JSON into any
+//! bytes in, values out), [`mod@print`] (annotated text and JSON into any
 //! writer), [`cmd`] (all I/O). [`dump`] turns pasted dumps into bytes and
 //! [`cli`] holds the command-line definitions.
 

@@ -173,6 +173,23 @@ fn stream(key: [u8; 4], kind: OutputKind) -> Outcome {
     Ok(())
 }
 
+/// How many bytes at the end of `bytes` start a UTF-8 character that the
+/// next chunk may complete (0 to 3).
+fn incomplete_tail(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let b = bytes[bytes.len() - back];
+        let needs = match b {
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            0x80..=0xbf => continue,
+            _ => return 0,
+        };
+        return if needs > back { back } else { 0 };
+    }
+    0
+}
+
 /// Escapes text that arrives in chunks, keeping a character split across
 /// two chunks whole.
 #[derive(Default)]
@@ -183,13 +200,7 @@ struct TextCarry {
 impl TextCarry {
     fn push(&mut self, chunk: &[u8]) -> String {
         self.pending.extend_from_slice(chunk);
-        // Keep back at most 3 bytes of an unfinished character.
-        let keep = match std::str::from_utf8(&self.pending) {
-            Ok(_) => 0,
-            Err(e) if e.error_len().is_none() => self.pending.len() - e.valid_up_to(),
-            Err(_) => 0,
-        };
-        let cut = self.pending.len() - keep;
+        let cut = self.pending.len() - incomplete_tail(&self.pending);
         let out = escape_bytes(&self.pending[..cut]);
         self.pending.drain(..cut);
         out
@@ -197,5 +208,25 @@ impl TextCarry {
 
     fn finish(&mut self) -> String {
         escape_bytes(&std::mem::take(&mut self.pending))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_split_inside_a_character_stays_whole() {
+        let text = "aκ€𝄞".as_bytes();
+        for cut in 0..=text.len() {
+            let mut carry = TextCarry::default();
+            let mut out = carry.push(&text[..cut]);
+            out.push_str(&carry.push(&text[cut..]));
+            out.push_str(&carry.finish());
+            assert_eq!(out, "aκ€𝄞", "cut at {cut}");
+        }
+        let mut carry = TextCarry::default();
+        let out = carry.push(&[0xff, b'a', 0xe2]) + &carry.finish();
+        assert_eq!(out, "\\xffa\\xe2");
     }
 }
