@@ -681,3 +681,55 @@ fn decode_pasted_http_head_then_hex() {
         "head re-read with CRLF"
     );
 }
+
+/// Peak resident memory of a running process, from /proc (Linux).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn mask_streams_in_constant_memory() {
+    const TOTAL: usize = 128 << 20;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsdbg"))
+        .args(["mask", "--key", "01020304", "--output", "raw"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let block = vec![0u8; 1 << 20];
+        for _ in 0..TOTAL / block.len() {
+            stdin.write_all(&block).unwrap();
+        }
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut seen, mut peak) = (0usize, 0u64);
+    loop {
+        let n = stdout.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        for (i, b) in buf[..n].iter().enumerate() {
+            assert_eq!(*b, [1, 2, 3, 4][(seen + i) % 4], "byte {}", seen + i);
+        }
+        seen += n;
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+    }
+    writer.join().unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(seen, TOTAL);
+    assert!(peak > 0, "could not read the process's memory from /proc");
+    assert!(
+        peak < 32 * 1024,
+        "peak RSS {peak} KiB for a {} MiB stream",
+        TOTAL >> 20
+    );
+}
