@@ -28,13 +28,15 @@ echo "test.sh: cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 mkdir -p target
 echo "test.sh: cargo test"
-cargo test 2>&1 | tee target/test.log | grep -E '^(test result|running|failures|---- |error)|panicked|FAILED' || true
-status=${PIPESTATUS[0]}
+status=0
+cargo test --no-fail-fast >target/test.log 2>&1 || status=$?
+grep -E '^(test result|running|failures|---- |error)|panicked|FAILED' target/test.log || true
 passed=$(awk '/^test result/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' target/test.log)
 failed=$(awk '/^test result/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' target/test.log)
-echo "summary: ${passed:-0} passed, ${failed:-0} failed"
-if [[ $status -ne 0 ]]; then
+echo "summary: ${passed} passed, ${failed} failed"
+if [[ $status -ne 0 || $failed -ne 0 || $passed -eq 0 ]]; then
   echo "test.sh: cargo test failed (exit $status); full log in target/test.log"
-  grep -A30 '^failures:' target/test.log | head -200 || true
-  exit "$status"
+  grep -A40 '^failures:' target/test.log | head -300 || true
+  tail -n 30 target/test.log
+  exit 1
 fi
