@@ -219,7 +219,18 @@ fn parse_auto(text: &str) -> Result<(Vec<u8>, Spelling), DumpError> {
                 Err(hex_err)
             }
         },
-        Err(e) => Err(e),
+        Err(mut e) => {
+            // MDN's example is decimal; say so instead of only "odd number of
+            // hex digits in '129'".
+            let decimal = text
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|t| t.len() == 3);
+            if decimal && parse_dec(text).is_ok() {
+                e.message
+                    .push_str(" (decimal bytes, as in MDN's example? use --dec)");
+            }
+            Err(e)
+        }
     }
 }
 
@@ -751,18 +762,25 @@ fn parse_dec(text: &str) -> Result<Vec<u8>, DumpError> {
 /// Base64 in Auto: lines of nothing but base64 characters (no spaces inside), with at
 /// least one character that hex does not use.
 fn looks_like_base64(text: &str) -> bool {
+    // Hex with a typo in it ("8183zz54") must stay a hex error, so base64
+    // is only guessed on evidence: '+', '/' or '=' padding, or at least
+    // three letters that no hex spelling uses.
+    let mut strong = false;
+    let mut not_hex = 0;
     let mut seen = false;
-    let mut not_hex = false;
     for line in content(text, false) {
         for c in line.text.trim_matches(is_space).chars() {
             if !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_' | '=')) {
                 return false;
             }
-            not_hex |= !c.is_ascii_hexdigit() && c != '-';
+            strong |= matches!(c, '+' | '/' | '=');
+            if !c.is_ascii_hexdigit() && c != '-' {
+                not_hex += 1;
+            }
             seen = true;
         }
     }
-    seen && not_hex
+    seen && not_hex > 0 && (strong || not_hex >= 3)
 }
 
 fn parse_base64(text: &str) -> Result<Vec<u8>, DumpError> {
@@ -1398,5 +1416,28 @@ mod tests {
             parse_with_head(b"81 83", Format::Auto).unwrap().http_head,
             0
         );
+    }
+
+    #[test]
+    fn hex_with_a_typo_is_not_taken_for_base64() {
+        for typo in ["81833d5423067010GD", "zz", "0x810x83", "81 83 zz 54"] {
+            let e = parse(typo.as_bytes(), Format::Auto).unwrap_err();
+            assert!(e.message.contains("hex"), "{typo}: {}", e.message);
+        }
+        for b64 in ["gYM9VCMGcBBt", "gYM9VCMGcBBt/w==", "AAECAw=="] {
+            assert_eq!(
+                parse(b64.as_bytes(), Format::Auto).unwrap().spelling,
+                Spelling::Base64,
+                "{b64}"
+            );
+        }
+    }
+
+    #[test]
+    fn decimal_without_dec_gets_a_hint() {
+        let e = parse(b"129 131 61 84 35 6 112 16 109", Format::Auto).unwrap_err();
+        assert!(e.message.contains("--dec"), "{}", e.message);
+        let e = parse(b"81 8g", Format::Auto).unwrap_err();
+        assert!(!e.message.contains("--dec"), "{}", e.message);
     }
 }

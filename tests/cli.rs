@@ -267,6 +267,20 @@ fn decode_bad_input_names_line_and_column() {
         "{}",
         missing.stderr
     );
+    let typo = wsdbg(&["decode", "81833d5423067010GD"]);
+    assert_eq!(
+        typo.code, 2,
+        "a hex typo is not read as base64: {}",
+        typo.stdout
+    );
+    assert!(
+        typo.stderr.contains("column 17") && typo.stderr.contains("'G'"),
+        "{}",
+        typo.stderr
+    );
+    let mdn = wsdbg(&["decode", "129 131 61 84 35 6 112 16 109"]);
+    assert_eq!(mdn.code, 2);
+    assert!(mdn.stderr.contains("use --dec"), "{}", mdn.stderr);
     let dec = wsdbg(&["decode", "--dec", "129 256"]);
     assert_eq!(dec.code, 2);
     assert!(dec.stderr.contains("column 5"), "{}", dec.stderr);
