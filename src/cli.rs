@@ -52,7 +52,7 @@ pub enum Command {
         echo KEY | wsdbg accept-key -\n  \
         wsdbg accept-key --generate                       # a fresh random key\n\n\
         A key that is not base64 of 16 bytes (RFC 6455 §4.1) still gets its accept value, \
-        with a warning on stderr and exit status 1.")]
+        with a warning on stderr. Exit status: 0, or 1 when --expect does not match.")]
     AcceptKey(AcceptKeyArgs),
 
     /// Annotate every frame in a dump: bit fields, lengths, masking, payload, violations
@@ -126,9 +126,9 @@ pub enum InputFormat {
 /// Arguments of `decode`.
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// The dump, or - for stdin (the default when no --file is given)
-    #[arg(value_name = "DUMP", conflicts_with = "file")]
-    pub input: Option<String>,
+    /// The dump (several arguments are joined with spaces), or - for stdin (the default when no --file is given)
+    #[arg(value_name = "DUMP", num_args = 0.., conflicts_with = "file")]
+    pub input: Vec<String>,
 
     /// Read the dump from a file
     #[arg(short, long, value_name = "PATH")]
@@ -183,9 +183,9 @@ pub enum OutputKind {
 /// Arguments of `mask`.
 #[derive(Debug, Args)]
 pub struct MaskArgs {
-    /// The payload as text (or hex with --hex); stdin bytes when absent or -
-    #[arg(value_name = "PAYLOAD")]
-    pub payload: Option<String>,
+    /// The payload as text (or hex with --hex); several arguments are joined with spaces; stdin bytes when absent or -
+    #[arg(value_name = "PAYLOAD", num_args = 0..)]
+    pub payload: Vec<String>,
 
     /// The 4-byte masking key as hex (3d542306, "3d 54 23 06", 0x3d542306); random with --frame
     #[arg(short, long, value_name = "HEX", required_unless_present_any = ["frame"])]

@@ -5,22 +5,22 @@ use std::fs::File;
 use super::{read_bounded, read_stdin, stdout, Failure, Outcome};
 use crate::cli::{DecodeArgs, InputFormat, Side};
 use crate::dump::{self, Format};
+use crate::print::escape::escape_str;
 use crate::print::json::JsonPrinter;
 use crate::print::text::{TextOptions, TextPrinter};
-use crate::print::{Palette, Printer};
+use crate::print::{plural, Palette, Printer};
 use crate::protocol::transcript;
 use crate::protocol::Role;
 
 /// Runs the command.
 pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
-    let (input, name) = match (&args.file, args.input.as_deref()) {
+    let joined = (!args.input.is_empty()).then(|| args.input.join(" "));
+    let (input, name) = match (&args.file, joined.as_deref()) {
         (Some(path), _) => {
-            let f = File::open(path)
-                .map_err(|e| Failure::Input(format!("cannot open {}: {e}", path.display())))?;
-            (
-                read_bounded(f, &path.display().to_string())?,
-                path.display().to_string(),
-            )
+            let name = escape_str(&path.display().to_string());
+            let f =
+                File::open(path).map_err(|e| Failure::Input(format!("cannot open {name}: {e}")))?;
+            (read_bounded(f, &name)?, name)
         }
         (None, Some("-") | None) => (read_stdin("dump")?, "stdin".to_string()),
         (None, Some(arg)) => (arg.as_bytes().to_vec(), "the argument".to_string()),
@@ -44,16 +44,22 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         .map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
     let read_as = if dump.http_head > 0 {
         format!(
-            "read {} bytes: an HTTP head pasted as text (line ends taken as CRLF), then {}",
+            "read {} byte{}: an HTTP head pasted as text (line ends taken as CRLF), then {}",
             dump.bytes.len(),
+            plural(dump.bytes.len()),
             dump.spelling.name()
         )
     } else if dump.spelling == dump::Spelling::Raw {
-        format!("read {} bytes as they are (raw)", dump.bytes.len())
+        format!(
+            "read {} byte{} as they are (raw)",
+            dump.bytes.len(),
+            plural(dump.bytes.len())
+        )
     } else {
         format!(
-            "read {} bytes of {}",
+            "read {} byte{} of {}",
             dump.bytes.len(),
+            plural(dump.bytes.len()),
             dump.spelling.name()
         )
     };

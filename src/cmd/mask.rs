@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::os::fd::AsFd;
 
-use super::{read_stdin, stdout, Failure, Outcome};
+use super::{read_stdin, stdin_not_terminal, stdout, Failure, Outcome};
 use crate::cli::{MaskArgs, OutputKind};
 use crate::dump::{self, Format};
 use crate::print::escape::{escape_bytes, needs_escape};
@@ -18,9 +18,10 @@ const CHUNK: usize = 256 * 1024;
 /// Runs the command.
 pub fn run(args: &MaskArgs) -> Outcome {
     let key = args.key.as_deref().map(parse_key).transpose()?;
-    let from_stdin = matches!(args.payload.as_deref(), None | Some("-"));
+    let payload_arg = (!args.payload.is_empty()).then(|| args.payload.join(" "));
+    let from_stdin = matches!(payload_arg.as_deref(), None | Some("-"));
     if args.frame {
-        return frame(args, key);
+        return frame(args, payload_arg.as_deref(), key);
     }
     let Some(key) = key else {
         return Err(Failure::Input(
@@ -33,9 +34,10 @@ pub fn run(args: &MaskArgs) -> Outcome {
             OutputKind::Auto => OutputKind::Raw,
             k => k,
         };
+        stdin_not_terminal("payload")?;
         return stream(key, kind);
     }
-    let mut data = payload(args)?;
+    let mut data = payload(args, payload_arg.as_deref())?;
     apply_mask(&mut data, key, 0);
     let kind = match args.output {
         OutputKind::Auto if args.hex_input && readable(&data) => OutputKind::Text,
@@ -46,8 +48,8 @@ pub fn run(args: &MaskArgs) -> Outcome {
 }
 
 /// The payload from the argument (text, or hex with --hex) or stdin.
-fn payload(args: &MaskArgs) -> Result<Vec<u8>, Failure> {
-    let (raw, name) = match args.payload.as_deref() {
+fn payload(args: &MaskArgs, arg: Option<&str>) -> Result<Vec<u8>, Failure> {
+    let (raw, name) = match arg {
         None | Some("-") => (read_stdin("payload")?, "stdin"),
         Some(p) => (p.as_bytes().to_vec(), "the payload"),
     };
@@ -92,14 +94,14 @@ fn write_whole(data: &[u8], kind: OutputKind) -> Outcome {
     Ok(())
 }
 
-fn frame(args: &MaskArgs, key: Option<[u8; 4]>) -> Outcome {
+fn frame(args: &MaskArgs, arg: Option<&str>, key: Option<[u8; 4]>) -> Outcome {
     let opcode = OpCode::parse(&args.opcode).ok_or_else(|| {
         Failure::Input(format!(
             "--opcode {:?}: expected text, binary, close, ping, pong, continuation or a number 0-15",
             args.opcode
         ))
     })?;
-    let data = payload(args)?;
+    let data = payload(args, arg)?;
     let mask = if args.unmasked {
         None
     } else {

@@ -76,22 +76,30 @@ fn palette(choice: ColorChoice) -> Palette {
 /// The most input a command reads into memory (dumps are read whole).
 pub const MAX_INPUT: u64 = 512 << 20;
 
-/// Reads all of stdin, up to [`MAX_INPUT`]. Refuses to wait on a terminal
-/// when `what` is needed, so a forgotten argument does not look like a hang.
+/// Reads all of stdin, up to [`MAX_INPUT`], refusing a terminal (see
+/// [`stdin_not_terminal`]).
 pub fn read_stdin(what: &str) -> Result<Vec<u8>, Failure> {
-    let stdin = io::stdin();
-    if stdin.is_terminal() {
+    stdin_not_terminal(what)?;
+    read_bounded(io::stdin().lock(), "stdin")
+}
+
+/// Refuses to wait on a terminal when `what` is needed from stdin, so a
+/// forgotten argument does not look like a hang.
+pub fn stdin_not_terminal(what: &str) -> Result<(), Failure> {
+    if io::stdin().is_terminal() {
         return Err(Failure::Input(format!(
             "no {what} given: pass it as an argument, or pipe it in (stdin is a terminal)"
         )));
     }
-    read_bounded(stdin.lock(), "stdin")
+    Ok(())
 }
 
 /// Reads all of `r`, failing beyond [`MAX_INPUT`].
 pub fn read_bounded(r: impl Read, name: &str) -> Result<Vec<u8>, Failure> {
     let mut buf = Vec::new();
-    r.take(MAX_INPUT + 1).read_to_end(&mut buf)?;
+    r.take(MAX_INPUT + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Failure::Input(format!("cannot read {name}: {e}")))?;
     if buf.len() as u64 > MAX_INPUT {
         return Err(Failure::Input(format!(
             "{name} is larger than {} MiB; this command reads its input whole",

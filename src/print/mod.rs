@@ -82,6 +82,15 @@ impl Palette {
     }
 }
 
+/// "s" unless `n` is 1.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 /// Bytes as lower-case hex pairs separated by spaces.
 pub fn hex_spaced(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 3);

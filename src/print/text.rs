@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::escape::{ascii_char, escape_bytes, sanitize};
-use super::{hex_spaced, Paint, Palette, Printer};
+use super::{hex_spaced, plural, Paint, Palette, Printer};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};
 use crate::protocol::handshake::{self, Header, Issue};
@@ -150,9 +150,14 @@ impl<W: Write> TextPrinter<W> {
 
     fn frame_title(&self, f: &FrameRecord) -> String {
         let size = if f.missing > 0 {
-            format!("{} bytes present, {} missing", f.present(), f.missing)
+            format!(
+                "{} byte{} present, {} missing",
+                f.present(),
+                plural(f.present()),
+                f.missing
+            )
         } else {
-            format!("{} bytes", f.present())
+            format!("{} byte{}", f.present(), plural(f.present()))
         };
         let Some(h) = f.header else {
             return format!(
@@ -346,14 +351,6 @@ impl<W: Write> TextPrinter<W> {
             self.p("reason", Paint::Name),
             self.p(&reason, Paint::Text)
         )
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 

@@ -100,11 +100,17 @@ impl Assembler {
     /// Takes the next frame (header and unmasked payload).
     pub fn push(&mut self, h: &FrameHeader, payload: &[u8]) -> Pushed {
         let mut out = Pushed::default();
-        if self.closed {
+        // §5.5.1 forbids data frames after a close, and each side closes
+        // once; ping and pong may still cross.
+        let data_or_close = matches!(
+            h.opcode,
+            OpCode::Text | OpCode::Binary | OpCode::Continuation | OpCode::Close
+        );
+        if self.closed && data_or_close {
             out.violations.push(Violation::new(
                 Rule::FrameAfterClose,
                 format!(
-                    "{} frame sent after the close frame; nothing may follow a close frame",
+                    "{} frame sent after this side's close frame; no data frame or second close may follow it",
                     h.opcode.name()
                 ),
             ));
@@ -169,11 +175,17 @@ impl Assembler {
             }
             if let Err(e) = result {
                 if open.utf8_ok {
-                    let in_frame = e.offset.saturating_sub(start as u64);
                     let message = if open.frames == 1 && h.fin {
-                        format!("text is not UTF-8: {e} (payload byte {in_frame})")
+                        format!("text is not UTF-8: {e}")
+                    } else if e.offset >= start as u64 {
+                        format!(
+                            "text message is not UTF-8: {e} of the message (byte {} of this frame's payload)",
+                            e.offset - start as u64
+                        )
                     } else {
-                        format!("text message is not UTF-8: {e} of the message (byte {in_frame} of this frame's payload)")
+                        format!(
+                            "text message is not UTF-8: {e} of the message, in an earlier fragment"
+                        )
                     };
                     out.violations.push(Violation::new(Rule::TextUtf8, message));
                 }
@@ -299,12 +311,38 @@ mod tests {
     }
 
     #[test]
-    fn close_checked_and_nothing_after_it() {
+    fn close_checked_and_no_data_after_it() {
         let mut a = Assembler::new();
         let p = a.push(&h(true, OpCode::Close, 2), &1005u16.to_be_bytes());
         assert_eq!(p.violations[0].rule, Rule::CloseCode);
         assert!(a.closed());
+        assert!(
+            a.push(&h(true, OpCode::Pong, 0), b"").violations.is_empty(),
+            "control frames may follow"
+        );
+        assert!(a.push(&h(true, OpCode::Ping, 0), b"").violations.is_empty());
         let p = a.push(&h(true, OpCode::Text, 1), b"x");
         assert_eq!(p.violations[0].rule, Rule::FrameAfterClose);
+        let p = a.push(&h(true, OpCode::Close, 0), b"");
+        assert_eq!(
+            p.violations[0].rule,
+            Rule::FrameAfterClose,
+            "a second close"
+        );
+    }
+
+    #[test]
+    fn unfinished_character_from_an_earlier_fragment() {
+        let mut a = Assembler::new();
+        assert!(a
+            .push(&h(false, OpCode::Text, 2), &[b'a', 0xce])
+            .violations
+            .is_empty());
+        let p = a.push(&h(true, OpCode::Continuation, 0), b"");
+        assert!(
+            p.violations[0].message.contains("in an earlier fragment"),
+            "{}",
+            p.violations[0].message
+        );
     }
 }
