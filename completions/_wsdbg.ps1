@@ -51,6 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--dec', '--dec', [CompletionResultType]::ParameterName, 'Same as --format dec')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Same as --format raw')
             [CompletionResult]::new('--base64', '--base64', [CompletionResultType]::ParameterName, 'Same as --format base64')
+            [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'Read RSV1 as permessage-deflate''s "compressed" bit and inflate messages (implied when the handshake negotiates it)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: heads, frames, then a summary')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Show the unmasking of each byte (70 ^ 3d = 4d ''M'')')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads (default: the first 64 bytes of each)')

@@ -87,7 +87,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__decode)
-            opts="-f -h --file --format --dec --raw --base64 --from --json --explain --full --color --help"
+            opts="-f -h --file --format --dec --raw --base64 --from --deflate --json --explain --full --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -46,6 +46,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --dec 'Same as --format dec'
             cand --raw 'Same as --format raw'
             cand --base64 'Same as --format base64'
+            cand --deflate 'Read RSV1 as permessage-deflate''s "compressed" bit and inflate messages (implied when the handshake negotiates it)'
             cand --json 'One JSON object per line: heads, frames, then a summary'
             cand --explain 'Show the unmasking of each byte (70 ^ 3d = 4d ''M'')'
             cand --full 'Show whole payloads (default: the first 64 bytes of each)'

@@ -54,6 +54,7 @@ never\t'Never colour'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l dec -d 'Same as --format dec'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l raw -d 'Same as --format raw'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l base64 -d 'Same as --format base64'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l deflate -d 'Read RSV1 as permessage-deflate\'s "compressed" bit and inflate messages (implied when the handshake negotiates it)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l json -d 'One JSON object per line: heads, frames, then a summary'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l explain -d 'Show the unmasking of each byte (70 ^ 3d = 4d \'M\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l full -d 'Show whole payloads (default: the first 64 bytes of each)'

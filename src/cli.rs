@@ -154,6 +154,10 @@ pub struct DecodeArgs {
     #[arg(long, value_enum, value_name = "SIDE")]
     pub from: Option<Side>,
 
+    /// Read RSV1 as permessage-deflate's "compressed" bit and inflate messages (implied when the handshake negotiates it)
+    #[arg(long)]
+    pub deflate: bool,
+
     /// One JSON object per line: heads, frames, then a summary
     #[arg(long, conflicts_with = "explain")]
     pub json: bool,

@@ -807,3 +807,30 @@ fn unquoted_dump_arguments_are_joined() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(frames(&r.stdout)[0]["text"], "MDN");
 }
+
+#[test]
+fn decode_permessage_deflate() {
+    // RFC 7692 §7.2.3.1: "Hello" compressed, unmasked (from a server).
+    let frame = "c1 07 f2 48 cd c9 c9 07 00";
+    let plain = wsdbg(&["decode", frame]);
+    assert_eq!(
+        plain.code, 1,
+        "RSV1 without the extension: {}",
+        plain.stdout
+    );
+    let r = wsdbg(&["decode", "--deflate", frame]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("inflated to 5 bytes: \"Hello\""),
+        "{}",
+        r.stdout
+    );
+    let mut dump = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n".to_vec();
+    dump.extend_from_slice(&[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+    let r = wsdbg_with(&["decode", "--raw", "--json"], Some(&dump), &[]);
+    assert_eq!(r.code, 0, "negotiated in the handshake: {}", r.stdout);
+    assert_eq!(frames(&r.stdout)[0]["message"]["text"], "Hello");
+    let bad = wsdbg(&["decode", "--deflate", "c1 04 ff ff ff ff"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stdout.contains("RFC 7692"), "{}", bad.stdout);
+}

@@ -627,10 +627,16 @@ fn wsdbg_frame(v: &Value, i: usize) -> Seen {
         },
         None => (None, None, None),
     };
+    // A message of one uncompressed frame is that frame's payload, which
+    // decode --json does not repeat under "message".
     let (text_message_hex, text_message) = match v.get("message") {
-        Some(m) if m["kind"] == "text" => (
+        Some(m) if m["kind"] == "text" && m.get("hex").is_some() => (
             m["hex"].as_str().map(str::to_string),
             m["text"].as_str().map(str::to_string),
+        ),
+        Some(m) if m["kind"] == "text" => (
+            v["unmasked_hex"].as_str().map(str::to_string),
+            v["text"].as_str().map(str::to_string),
         ),
         _ => (None, None),
     };

@@ -68,6 +68,9 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         Side::Server => Role::Server,
     });
     let mut reader = transcript::Reader::new(&dump.bytes, from);
+    if args.deflate {
+        reader = reader.with_deflate();
+    }
     let out = stdout();
     if args.json {
         JsonPrinter::new(out).transcript(&mut reader, &read_as)?;

@@ -32,7 +32,7 @@ fn violations(vs: &[Violation]) -> Value {
         .map(|v| {
             json!({
                 "rule": v.rule.id(),
-                "section": format!("RFC 6455 {}", v.rule.section()),
+                "section": v.rule.section(),
                 "field": v.field.name(),
                 "message": v.message,
             })
@@ -147,9 +147,10 @@ impl<W: Write> Printer for JsonPrinter<W> {
             m.insert("length_form".into(), h.length_form.name().into());
             m.insert("payload_hex".into(), hex::encode(&f.wire_payload).into());
             m.insert("unmasked_hex".into(), hex::encode(&f.payload).into());
-            let texty = h.opcode == OpCode::Text
-                || f.fragment.is_some_and(|fr| fr.kind == MessageKind::Text)
-                || matches!(h.opcode, OpCode::Ping | OpCode::Pong);
+            let texty = f.fragment.map_or(
+                matches!(h.opcode, OpCode::Text | OpCode::Ping | OpCode::Pong),
+                |fr| fr.kind == MessageKind::Text && !fr.compressed,
+            );
             m.insert(
                 "text".into(),
                 if texty {
@@ -172,7 +173,12 @@ impl<W: Write> Printer for JsonPrinter<W> {
         if let Some(fr) = f.fragment {
             m.insert(
                 "fragment".into(),
-                json!({ "message_kind": fr.kind.name(), "number": fr.number, "last": fr.last }),
+                json!({
+                    "message_kind": fr.kind.name(),
+                    "number": fr.number,
+                    "last": fr.last,
+                    "compressed": fr.compressed,
+                }),
             );
         }
         if let Some(msg) = &f.message {
@@ -181,16 +187,19 @@ impl<W: Write> Printer for JsonPrinter<W> {
             } else {
                 Value::Null
             };
-            m.insert(
-                "message".into(),
-                json!({
-                    "kind": msg.kind.name(),
-                    "frames": msg.frames,
-                    "length": msg.data.len(),
-                    "hex": hex::encode(&msg.data),
-                    "text": text,
-                }),
-            );
+            let mut message = json!({
+                "kind": msg.kind.name(),
+                "frames": msg.frames,
+                "compressed": msg.compressed,
+                "length": msg.data.len(),
+            });
+            // A single uncompressed frame's message is its payload, already
+            // given above; repeating it would double the output.
+            if msg.frames > 1 || msg.compressed {
+                message["hex"] = hex::encode(&msg.data).into();
+                message["text"] = text;
+            }
+            m.insert("message".into(), message);
         }
         m.insert("violations".into(), violations(&f.violations));
         self.emit(Value::Object(m))

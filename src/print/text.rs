@@ -176,6 +176,9 @@ impl<W: Write> TextPrinter<W> {
                 );
             }
         }
+        if f.fragment.is_some_and(|fr| fr.compressed && fr.number == 1) {
+            what.push("compressed".into());
+        }
         what.push(if h.fin { "final" } else { "not final" }.into());
         what.push(
             if h.mask.is_some() {
@@ -237,8 +240,11 @@ impl<W: Write> TextPrinter<W> {
             writeln!(self.out, "  {}", self.p(&label, Paint::Name))?;
             self.hex_rows(&wire)?;
         }
-        let is_text =
-            h.opcode == OpCode::Text || f.fragment.is_some_and(|fr| fr.kind == MessageKind::Text);
+        // Compressed payloads are DEFLATE data; their text is shown once the
+        // message is complete and inflated.
+        let is_text = f.fragment.map_or(h.opcode == OpCode::Text, |fr| {
+            fr.kind == MessageKind::Text && !fr.compressed
+        });
         let show_text = is_text
             || matches!(h.opcode, OpCode::Ping | OpCode::Pong)
                 && std::str::from_utf8(&plain).is_ok();
@@ -479,10 +485,13 @@ impl<W: Write> Printer for TextPrinter<W> {
                 &pattern(b0, mask),
                 &format!("RSV{}", i + 1),
                 bit(set),
-                if set {
-                    "set (only an extension may set it)"
-                } else {
-                    ""
+                match (
+                    set,
+                    i == 0 && f.fragment.is_some_and(|fr| fr.compressed && fr.number == 1),
+                ) {
+                    (true, true) => "message is compressed (permessage-deflate)",
+                    (true, false) => "set (only an extension may set it)",
+                    _ => "",
                 },
             )?;
             self.mark(v, Field::Rsv(i))?;
@@ -544,17 +553,23 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.mark(v, Field::Payload)?;
         self.mark(v, Field::Frame)?;
         if let Some(m) = &f.message {
-            if m.frames > 1 {
+            if m.frames > 1 || m.compressed {
                 let shown = self.limit(&m.data);
                 let body = match m.kind {
                     MessageKind::Text => format!("\"{}\"", escape_bytes(shown)),
                     MessageKind::Binary => hex_spaced(shown),
                 };
                 let more = self.more(m.data.len());
+                let how = if m.compressed {
+                    "compressed (permessage-deflate), inflated to "
+                } else {
+                    ""
+                };
                 let line = format!(
-                    "message complete: {}, {} frames, {} bytes: {}{}",
+                    "message complete: {}, {} frame{}, {how}{} bytes: {}{}",
                     m.kind.name(),
                     m.frames,
+                    plural(m.frames),
                     m.data.len(),
                     body,
                     more

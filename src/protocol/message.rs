@@ -4,10 +4,11 @@
 //! open one, text that is not UTF-8 (checked per fragment, failing at the
 //! first bad byte), anything after a close frame.
 
+use super::deflate::{Inflater, MAX_INFLATED};
 use super::frame::FrameHeader;
 use super::opcode::OpCode;
 use super::rules::{check_close, Rule, Violation};
-use super::utf8::Utf8Validator;
+use super::utf8::{self, Utf8Validator};
 
 /// Text or binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,9 @@ pub struct Message {
     pub frames: usize,
     /// False when a text message is not valid UTF-8.
     pub valid_utf8: bool,
+    /// Sent compressed (permessage-deflate); `data` is the inflated payload
+    /// when it inflated, else the compressed one.
+    pub compressed: bool,
 }
 
 /// Where a data frame stands within its message.
@@ -50,6 +54,9 @@ pub struct Fragment {
     pub number: usize,
     /// Whether this frame ends the message.
     pub last: bool,
+    /// The message is compressed (permessage-deflate): the frame's payload
+    /// is DEFLATE data, not text.
+    pub compressed: bool,
 }
 
 /// What pushing one frame produced.
@@ -67,6 +74,7 @@ pub struct Pushed {
 #[derive(Debug)]
 struct Open {
     kind: MessageKind,
+    compressed: bool,
     data: Vec<u8>,
     frames: usize,
     utf8: Option<Utf8Validator>,
@@ -78,12 +86,20 @@ struct Open {
 pub struct Assembler {
     open: Option<Open>,
     closed: bool,
+    inflater: Option<Inflater>,
 }
 
 impl Assembler {
     /// An assembler at the start of a connection.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Treats RSV1 as permessage-deflate's "compressed" bit and inflates
+    /// compressed messages with `inflater` (RFC 7692).
+    pub fn with_deflate(mut self, inflater: Inflater) -> Self {
+        self.inflater = Some(inflater);
+        self
     }
 
     /// Whether a close frame has been seen.
@@ -115,6 +131,16 @@ impl Assembler {
                 ),
             ));
         }
+        let deflate = self.inflater.is_some();
+        if deflate && h.rsv[0] && (h.opcode.is_control() || h.opcode == OpCode::Continuation) {
+            out.violations.push(Violation::new(
+                Rule::CompressedBitMisplaced,
+                format!(
+                    "RSV1 is set on a {} frame; permessage-deflate sets it only on the first frame of a data message",
+                    h.opcode.name()
+                ),
+            ));
+        }
         match h.opcode {
             OpCode::Close => {
                 self.closed = true;
@@ -138,11 +164,14 @@ impl Assembler {
                         ),
                     ));
                 }
+                let compressed = deflate && h.rsv[0];
                 self.open = Some(Open {
                     kind,
+                    compressed,
                     data: Vec::new(),
                     frames: 0,
-                    utf8: (kind == MessageKind::Text).then(Utf8Validator::new),
+                    // Compressed text is checked once inflated.
+                    utf8: (kind == MessageKind::Text && !compressed).then(Utf8Validator::new),
                     utf8_ok: true,
                 });
                 self.append(h, payload, &mut out);
@@ -196,15 +225,52 @@ impl Assembler {
             kind: open.kind,
             number: open.frames,
             last: h.fin,
+            compressed: open.compressed,
         });
         if h.fin {
-            if let Some(done) = self.open.take() {
+            if let Some(mut done) = self.open.take() {
+                if done.compressed {
+                    self.inflate(&mut done, out);
+                }
                 out.message = Some(Message {
                     kind: done.kind,
                     data: done.data,
                     frames: done.frames,
                     valid_utf8: done.utf8_ok,
+                    compressed: done.compressed,
                 });
+            }
+        }
+    }
+
+    fn inflate(&mut self, done: &mut Open, out: &mut Pushed) {
+        let Some(inflater) = self.inflater.as_mut() else {
+            return;
+        };
+        match inflater.inflate(&done.data, MAX_INFLATED) {
+            Ok(plain) => {
+                done.data = plain;
+                if done.kind == MessageKind::Text {
+                    if let Err(e) = utf8::validate(&done.data) {
+                        done.utf8_ok = false;
+                        out.violations.push(Violation::new(
+                            Rule::TextUtf8,
+                            format!(
+                                "text message is not UTF-8 once inflated: {e} of the inflated text"
+                            ),
+                        ));
+                    }
+                }
+            }
+            Err(e) => {
+                done.utf8_ok = done.kind == MessageKind::Binary;
+                out.violations.push(Violation::new(
+                    Rule::BadCompressedData,
+                    format!(
+                        "compressed {} message cannot be inflated: {e}",
+                        done.kind.name()
+                    ),
+                ));
             }
         }
     }
@@ -228,7 +294,8 @@ mod tests {
             Some(Fragment {
                 kind: MessageKind::Text,
                 number: 1,
-                last: false
+                last: false,
+                compressed: false
             })
         );
         let ping = a.push(&h(true, OpCode::Ping, 5), b"Hello");
@@ -344,5 +411,58 @@ mod tests {
             "{}",
             p.violations[0].message
         );
+    }
+
+    fn rsv1(mut header: FrameHeader) -> FrameHeader {
+        header.rsv[0] = true;
+        header
+    }
+
+    #[test]
+    fn compressed_messages_are_inflated() {
+        // RFC 7692 §7.2.3.1 and its fragmented form (§7.2.3.4 splits the
+        // same DEFLATE data over two frames).
+        let mut a = Assembler::new().with_deflate(Inflater::new(false));
+        let data = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        let p = a.push(&rsv1(h(true, OpCode::Text, 7)), &data);
+        assert!(p.violations.is_empty(), "{:?}", p.violations);
+        assert!(p.fragment.is_some_and(|f| f.compressed));
+        let m = p.message.unwrap();
+        assert_eq!(
+            (m.data.as_slice(), m.compressed, m.valid_utf8),
+            (&b"Hello"[..], true, true)
+        );
+        let mut a = Assembler::new().with_deflate(Inflater::new(false));
+        assert!(a
+            .push(&rsv1(h(false, OpCode::Text, 3)), &data[..3])
+            .violations
+            .is_empty());
+        let p = a.push(&h(true, OpCode::Continuation, 4), &data[3..]);
+        assert_eq!(p.message.map(|m| m.data), Some(b"Hello".to_vec()));
+    }
+
+    #[test]
+    fn compressed_bit_only_on_first_frames() {
+        let mut a = Assembler::new().with_deflate(Inflater::new(false));
+        a.push(&rsv1(h(false, OpCode::Text, 3)), &[0xf2, 0x48, 0xcd]);
+        let p = a.push(
+            &rsv1(h(true, OpCode::Continuation, 4)),
+            &[0xc9, 0xc9, 0x07, 0x00],
+        );
+        assert_eq!(p.violations[0].rule, Rule::CompressedBitMisplaced);
+        let p = a.push(&rsv1(h(true, OpCode::Ping, 0)), b"");
+        assert_eq!(p.violations[0].rule, Rule::CompressedBitMisplaced);
+    }
+
+    #[test]
+    fn bad_compressed_data() {
+        let mut a = Assembler::new().with_deflate(Inflater::new(true));
+        let p = a.push(&rsv1(h(true, OpCode::Text, 4)), &[0xff, 0xff, 0xff, 0xff]);
+        assert_eq!(p.violations[0].rule, Rule::BadCompressedData);
+        // Without the extension RSV1 changes nothing here (check_header
+        // flags the bit itself) and the text is checked as it is.
+        let mut a = Assembler::new();
+        let p = a.push(&rsv1(h(true, OpCode::Text, 1)), &[0xff]);
+        assert_eq!(p.violations[0].rule, Rule::TextUtf8);
     }
 }

@@ -77,6 +77,10 @@ pub enum Rule {
     FrameAfterClose,
     /// The input ends inside a frame.
     Truncated,
+    /// permessage-deflate: RSV1 on a control frame or a non-first fragment.
+    CompressedBitMisplaced,
+    /// permessage-deflate: a compressed message that does not inflate.
+    BadCompressedData,
 }
 
 impl Rule {
@@ -99,24 +103,29 @@ impl Rule {
             Self::DataInsideMessage => "data-inside-message",
             Self::FrameAfterClose => "frame-after-close",
             Self::Truncated => "truncated",
+            Self::CompressedBitMisplaced => "compressed-bit-misplaced",
+            Self::BadCompressedData => "bad-compressed-data",
         }
     }
 
-    /// The section of RFC 6455 that states the rule.
+    /// The RFC and section that state the rule: "RFC 6455 §5.2".
     pub fn section(self) -> &'static str {
         match self {
             Self::ReservedBit
             | Self::ReservedOpcode
             | Self::NonMinimalLength
-            | Self::LengthTopBit => "§5.2",
-            Self::ControlTooLong | Self::ControlFragmented => "§5.5",
-            Self::UnmaskedClientFrame | Self::MaskedServerFrame => "§5.1",
-            Self::CloseLengthOne | Self::CloseReasonUtf8 => "§5.5.1",
-            Self::CloseCode => "§7.4",
-            Self::TextUtf8 => "§8.1",
-            Self::ContinuationWithoutMessage | Self::DataInsideMessage => "§5.4",
-            Self::FrameAfterClose => "§5.5.1",
-            Self::Truncated => "§5.2",
+            | Self::LengthTopBit
+            | Self::Truncated => "RFC 6455 §5.2",
+            Self::ControlTooLong | Self::ControlFragmented => "RFC 6455 §5.5",
+            Self::UnmaskedClientFrame | Self::MaskedServerFrame => "RFC 6455 §5.1",
+            Self::CloseLengthOne | Self::CloseReasonUtf8 | Self::FrameAfterClose => {
+                "RFC 6455 §5.5.1"
+            }
+            Self::CloseCode => "RFC 6455 §7.4",
+            Self::TextUtf8 => "RFC 6455 §8.1",
+            Self::ContinuationWithoutMessage | Self::DataInsideMessage => "RFC 6455 §5.4",
+            Self::CompressedBitMisplaced => "RFC 7692 §6",
+            Self::BadCompressedData => "RFC 7692 §7.2.2",
         }
     }
 
@@ -133,6 +142,8 @@ impl Rule {
             }
             Self::ContinuationWithoutMessage | Self::DataInsideMessage => Field::Opcode,
             Self::FrameAfterClose | Self::Truncated => Field::Frame,
+            Self::CompressedBitMisplaced => Field::Rsv(0),
+            Self::BadCompressedData => Field::Payload,
         }
     }
 }
@@ -161,7 +172,7 @@ impl Violation {
 
     /// The violation as one line: "RFC 6455 §5.2: ...".
     pub fn describe(&self) -> String {
-        format!("RFC 6455 {}: {}", self.rule.section(), self.message)
+        format!("{}: {}", self.rule.section(), self.message)
     }
 }
 

@@ -5,6 +5,7 @@
 //! missing. This is what `decode` prints; `serve` uses the same pieces
 //! (header parse, rules, assembler, handshake) on live sockets.
 
+use super::deflate::{find_deflate, DeflateParams, Inflater};
 use super::frame::{FrameHeader, HeaderParse};
 use super::handshake::{self, HeadParse, Issue};
 use super::mask::apply_mask;
@@ -161,6 +162,11 @@ pub struct Reader<'a> {
     ctx: Context,
     assembler: Assembler,
     summary: Summary,
+    /// permessage-deflate as forced, offered or accepted by the heads.
+    deflate: Option<DeflateParams>,
+    /// Whether the response (not just the request) settled `deflate`.
+    deflate_settled: bool,
+    frames_started: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -182,6 +188,56 @@ impl<'a> Reader<'a> {
                 from,
                 ..Summary::default()
             },
+            deflate: None,
+            deflate_settled: false,
+            frames_started: false,
+        }
+    }
+
+    /// Reads the frames as compressed with permessage-deflate (RFC 7692)
+    /// whatever the heads say, for dumps without their handshake.
+    pub fn with_deflate(mut self) -> Self {
+        self.deflate = Some(DeflateParams::default());
+        self.deflate_settled = true;
+        self
+    }
+
+    /// Whether frames are read as permessage-deflate.
+    pub fn deflate(&self) -> bool {
+        self.deflate.is_some()
+    }
+
+    fn note_extensions(&mut self, headers: &[handshake::Header], response: bool) {
+        if self.deflate_settled && !response {
+            return;
+        }
+        let found = headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("Sec-WebSocket-Extensions"))
+            .find_map(|h| find_deflate(&h.value));
+        if response {
+            // The response decides: what it does not accept is off.
+            if !self.deflate_settled || found.is_some() {
+                self.deflate = found;
+            }
+            self.deflate_settled = true;
+        } else {
+            // An offer alone: frames that follow a request were sent after
+            // an answer this dump does not show, so go by the offer.
+            self.deflate = found;
+        }
+    }
+
+    fn start_frames(&mut self) {
+        self.frames_started = true;
+        if let Some(params) = self.deflate {
+            self.ctx.allowed_rsv[0] = true;
+            let reset = match self.ctx.from {
+                Some(Role::Client) => params.client_no_context_takeover,
+                Some(Role::Server) => params.server_no_context_takeover,
+                None => false,
+            };
+            self.assembler = Assembler::new().with_deflate(Inflater::new(reset));
         }
     }
 
@@ -204,6 +260,7 @@ impl<'a> Reader<'a> {
             handshake::parse_response(rest, limit).map(|p| match p {
                 HeadParse::Complete { head, len } => {
                     let issues = handshake::validate_response(&head, self.key.as_deref());
+                    self.note_extensions(&head.headers, true);
                     let raw = rest[..len].to_vec();
                     Some((
                         Head::Response {
@@ -222,6 +279,7 @@ impl<'a> Reader<'a> {
             handshake::parse_request(rest, limit).map(|p| match p {
                 HeadParse::Complete { head, len } => {
                     let issues = handshake::validate_request(&head);
+                    self.note_extensions(&head.headers, false);
                     self.key = head
                         .header("Sec-WebSocket-Key")
                         .map(|h| String::from_utf8_lossy(&h.value).into_owned());
@@ -298,6 +356,9 @@ impl<'a> Reader<'a> {
     }
 
     fn next_frame(&mut self) -> Option<FrameRecord> {
+        if !self.frames_started {
+            self.start_frames();
+        }
         let rest = &self.bytes[self.at..];
         if rest.is_empty() {
             return None;
@@ -552,5 +613,37 @@ mod tests {
         assert_eq!(t.heads.len(), 1);
         assert_eq!(t.summary.from, Some(Role::Client));
         assert_eq!(t.frames[0].violations[0].rule, Rule::UnmaskedClientFrame);
+    }
+
+    #[test]
+    fn negotiated_deflate_allows_rsv1_and_inflates() {
+        let mut bytes = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n".to_vec();
+        // RFC 7692 §7.2.3.1: "Hello", compressed, from the server.
+        bytes.extend_from_slice(&[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+        let t = read(&bytes, None);
+        assert_eq!(t.summary.violations, 0, "{:?}", t.summary.listed);
+        assert_eq!(
+            t.frames[0].message.as_ref().map(|m| m.data.as_slice()),
+            Some(&b"Hello"[..])
+        );
+        // Without the extension the same frame breaks two rules.
+        let t = read(
+            &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+            None,
+        );
+        assert_eq!(t.summary.violations, 2, "RSV1 and not UTF-8");
+        let mut reader = Reader::new(
+            &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+            None,
+        )
+        .with_deflate();
+        assert!(reader.by_ref().count() == 1 && reader.summary().violations == 0);
+    }
+
+    #[test]
+    fn a_response_without_the_extension_turns_the_offer_off() {
+        let bytes = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\xc1\x00";
+        let t = read(bytes, None);
+        assert_eq!(t.frames[0].violations[0].rule, Rule::ReservedBit);
     }
 }
