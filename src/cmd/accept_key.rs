@@ -5,7 +5,7 @@ use std::io::Write;
 use super::{read_stdin, stdout, warn, Failure, Outcome};
 use crate::cli::AcceptKeyArgs;
 use crate::print::escape::escape_str;
-use crate::print::hex_spaced;
+use crate::print::text;
 use crate::protocol::handshake;
 
 /// Runs the command.
@@ -41,21 +41,7 @@ pub fn run(args: &AcceptKeyArgs) -> Outcome {
             None => "base64 of 16 bytes, as RFC 6455 §4.1 requires".to_string(),
             Some(p) => p.to_string(),
         };
-        writeln!(
-            out,
-            "1. take the Sec-WebSocket-Key value, without surrounding whitespace"
-        )?;
-        writeln!(out, "   {}", escape_str(&steps.key))?;
-        writeln!(out, "   ({decoded})")?;
-        writeln!(out, "2. append the GUID {}", handshake::GUID)?;
-        writeln!(out, "   {}", escape_str(&steps.concatenated))?;
-        writeln!(out, "3. SHA-1 of that string (20 bytes)")?;
-        writeln!(out, "   {}", hex_spaced(&steps.sha1))?;
-        writeln!(
-            out,
-            "4. base64 of the SHA-1: the Sec-WebSocket-Accept value"
-        )?;
-        writeln!(out, "   {}", steps.accept)?;
+        text::accept_steps(&mut out, &steps, &decoded)?;
     } else {
         writeln!(out, "{}", steps.accept)?;
     }

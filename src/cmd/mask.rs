@@ -1,14 +1,14 @@
 //! `wsdbg mask`: XOR masking and unmasking, streaming; building frames.
 
 use std::fs::File;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read};
 use std::os::fd::AsFd;
 
 use super::{read_stdin, stdin_not_terminal, stdout, Failure, Outcome};
 use crate::cli::{MaskArgs, OutputKind};
 use crate::dump::{self, Format};
-use crate::print::escape::{escape_bytes, needs_escape};
-use crate::print::hex_spaced;
+use crate::print::bytes::{BytesForm, BytesWriter};
+use crate::print::escape::needs_escape;
 use crate::protocol::frame::{encode_frame, FrameHeader};
 use crate::protocol::mask::apply_mask;
 use crate::protocol::opcode::OpCode;
@@ -84,13 +84,9 @@ fn readable(data: &[u8]) -> bool {
 }
 
 fn write_whole(data: &[u8], kind: OutputKind) -> Outcome {
-    let mut out = stdout();
-    match kind {
-        OutputKind::Raw => out.write_all(data)?,
-        OutputKind::Text => writeln!(out, "{}", escape_bytes(data))?,
-        OutputKind::Hex | OutputKind::Auto => writeln!(out, "{}", hex_spaced(data))?,
-    }
-    out.flush()?;
+    let mut out = BytesWriter::new(stdout(), form(kind));
+    out.write(data)?;
+    out.finish()?;
     Ok(())
 }
 
@@ -128,14 +124,12 @@ fn frame(args: &MaskArgs, arg: Option<&str>, key: Option<[u8; 4]>) -> Outcome {
 /// Masks stdin to stdout in fixed-size chunks: constant memory for any size.
 fn stream(key: [u8; 4], kind: OutputKind) -> Outcome {
     let mut input = io::stdin().lock();
-    // Raw output goes straight to the file descriptor: `Stdout` is line
+    // Output goes straight to the file descriptor: `Stdout` is line
     // buffered and would scan every chunk for newlines.
-    let mut out = File::from(io::stdout().as_fd().try_clone_to_owned()?);
+    let out = File::from(io::stdout().as_fd().try_clone_to_owned()?);
+    let mut out = BytesWriter::new(out, form(kind));
     let mut buf = vec![0u8; CHUNK];
     let mut offset = 0usize;
-    let mut text = TextCarry::default();
-    let mut column = 0usize;
-    let mut rendered = String::new();
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
@@ -146,89 +140,16 @@ fn stream(key: [u8; 4], kind: OutputKind) -> Outcome {
         let chunk = &mut buf[..n];
         apply_mask(chunk, key, offset % 4);
         offset = offset.wrapping_add(n);
-        match kind {
-            OutputKind::Raw => out.write_all(chunk)?,
-            OutputKind::Text => out.write_all(text.push(chunk).as_bytes())?,
-            _ => {
-                rendered.clear();
-                for b in chunk.iter() {
-                    rendered.push_str(if column == 0 { "" } else { " " });
-                    rendered.push_str(&format!("{b:02x}"));
-                    column += 1;
-                    if column == 16 {
-                        rendered.push('\n');
-                        column = 0;
-                    }
-                }
-                out.write_all(rendered.as_bytes())?;
-            }
-        }
+        out.write(chunk)?;
     }
-    match kind {
-        OutputKind::Text => {
-            let tail = text.finish();
-            writeln!(out, "{tail}")?;
-        }
-        OutputKind::Hex | OutputKind::Auto if column > 0 => writeln!(out)?,
-        _ => {}
-    }
+    out.finish()?;
     Ok(())
 }
 
-/// How many bytes at the end of `bytes` start a UTF-8 character that the
-/// next chunk may complete (0 to 3).
-fn incomplete_tail(bytes: &[u8]) -> usize {
-    for back in 1..=bytes.len().min(3) {
-        let b = bytes[bytes.len() - back];
-        let needs = match b {
-            0xc2..=0xdf => 2,
-            0xe0..=0xef => 3,
-            0xf0..=0xf4 => 4,
-            0x80..=0xbf => continue,
-            _ => return 0,
-        };
-        return if needs > back { back } else { 0 };
-    }
-    0
-}
-
-/// Escapes text that arrives in chunks, keeping a character split across
-/// two chunks whole.
-#[derive(Default)]
-struct TextCarry {
-    pending: Vec<u8>,
-}
-
-impl TextCarry {
-    fn push(&mut self, chunk: &[u8]) -> String {
-        self.pending.extend_from_slice(chunk);
-        let cut = self.pending.len() - incomplete_tail(&self.pending);
-        let out = escape_bytes(&self.pending[..cut]);
-        self.pending.drain(..cut);
-        out
-    }
-
-    fn finish(&mut self) -> String {
-        escape_bytes(&std::mem::take(&mut self.pending))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_split_inside_a_character_stays_whole() {
-        let text = "aκ€𝄞".as_bytes();
-        for cut in 0..=text.len() {
-            let mut carry = TextCarry::default();
-            let mut out = carry.push(&text[..cut]);
-            out.push_str(&carry.push(&text[cut..]));
-            out.push_str(&carry.finish());
-            assert_eq!(out, "aκ€𝄞", "cut at {cut}");
-        }
-        let mut carry = TextCarry::default();
-        let out = carry.push(&[0xff, b'a', 0xe2]) + &carry.finish();
-        assert_eq!(out, "\\xffa\\xe2");
+fn form(kind: OutputKind) -> BytesForm {
+    match kind {
+        OutputKind::Raw => BytesForm::Raw,
+        OutputKind::Text => BytesForm::Text,
+        OutputKind::Hex | OutputKind::Auto => BytesForm::Hex,
     }
 }

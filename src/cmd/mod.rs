@@ -39,9 +39,6 @@ pub type Outcome = Result<(), Failure>;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let palette = palette(cli.color);
-    // `colored` decides by itself whether to emit colour; the decision is
-    // made here, once, and the printers follow `palette`.
-    colored::control::set_override(palette.enabled);
     let result = match &cli.command {
         Command::AcceptKey(a) => accept_key::run(a),
         Command::Decode(a) => decode::run(a, palette),

@@ -1,13 +1,14 @@
 //! Rendering of frames, handshakes and summaries as annotated text or
 //! JSON into any writer. Colour is a value passed in, never decided here.
 
+pub mod bytes;
 pub mod escape;
 pub mod json;
 pub mod text;
 
 use std::io;
 
-use colored::Colorize;
+use colored::Color;
 
 use crate::protocol::transcript::{FrameRecord, Head, Item, Reader, Summary};
 
@@ -38,7 +39,7 @@ pub trait Printer {
 }
 
 /// Whether to colour, decided once by the caller (terminal, `--color`,
-/// `NO_COLOR`).
+/// `NO_COLOR`) and passed to every printer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Palette {
     /// Emit ANSI colours.
@@ -65,20 +66,32 @@ pub enum Paint {
 }
 
 impl Palette {
-    /// `s` in the colour for `paint`, or unchanged when colour is off.
+    /// `s` in the colour for `paint`, or unchanged when colour is off. The
+    /// escape codes are written here, from `colored`'s colour table, so
+    /// that nothing depends on `colored`'s global on/off state.
     pub fn paint(self, s: &str, paint: Paint) -> String {
-        if !self.enabled {
+        if !self.enabled || s.is_empty() {
             return s.to_string();
         }
-        match paint {
-            Paint::Heading => s.bold().to_string(),
-            Paint::Name => s.cyan().to_string(),
-            Paint::Value => s.yellow().to_string(),
-            Paint::Dim => s.dimmed().to_string(),
-            Paint::Bad => s.red().bold().to_string(),
-            Paint::Good => s.green().to_string(),
-            Paint::Text => s.green().to_string(),
+        let (bold, dim, color) = match paint {
+            Paint::Heading => (true, false, None),
+            Paint::Name => (false, false, Some(Color::Cyan)),
+            Paint::Value => (false, false, Some(Color::Yellow)),
+            Paint::Dim => (false, true, None),
+            Paint::Bad => (true, false, Some(Color::Red)),
+            Paint::Good | Paint::Text => (false, false, Some(Color::Green)),
+        };
+        let mut codes = Vec::new();
+        if bold {
+            codes.push("1".into());
         }
+        if dim {
+            codes.push("2".into());
+        }
+        if let Some(c) = color {
+            codes.push(c.to_fg_str());
+        }
+        format!("\x1b[{}m{s}\x1b[0m", codes.join(";"))
     }
 }
 

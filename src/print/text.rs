@@ -7,11 +7,31 @@ use super::escape::{ascii_char, escape_bytes, sanitize};
 use super::{hex_spaced, plural, Paint, Palette, Printer};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};
-use crate::protocol::handshake::{self, Header, Issue};
+use crate::protocol::handshake::{self, AcceptSteps, Header, Issue};
 use crate::protocol::message::MessageKind;
 use crate::protocol::opcode::OpCode;
 use crate::protocol::rules::{Field, Violation};
 use crate::protocol::transcript::{FrameRecord, Head, Place, Summary};
+
+/// The four steps of RFC 6455 §4.2.2 (and MDN's guide) with every
+/// intermediate value; `key_note` says what the key decodes to.
+pub fn accept_steps(out: &mut impl Write, steps: &AcceptSteps, key_note: &str) -> io::Result<()> {
+    writeln!(
+        out,
+        "1. take the Sec-WebSocket-Key value, without surrounding whitespace"
+    )?;
+    writeln!(out, "   {}", escape_bytes(steps.key.as_bytes()))?;
+    writeln!(out, "   ({})", sanitize(key_note))?;
+    writeln!(out, "2. append the GUID {}", handshake::GUID)?;
+    writeln!(out, "   {}", escape_bytes(steps.concatenated.as_bytes()))?;
+    writeln!(out, "3. SHA-1 of that string (20 bytes)")?;
+    writeln!(out, "   {}", hex_spaced(&steps.sha1))?;
+    writeln!(
+        out,
+        "4. base64 of the SHA-1: the Sec-WebSocket-Accept value"
+    )?;
+    writeln!(out, "   {}", steps.accept)
+}
 
 /// What to show beyond the fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
