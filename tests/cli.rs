@@ -834,3 +834,13 @@ fn decode_permessage_deflate() {
     assert_eq!(bad.code, 1);
     assert!(bad.stdout.contains("RFC 7692"), "{}", bad.stdout);
 }
+
+#[test]
+fn a_duplicate_header_issue_is_marked_once() {
+    let dump = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let r = wsdbg_with(&["decode", "--raw"], Some(dump), &[]);
+    assert_eq!(r.code, 1);
+    let body = r.stdout.split("summary:").next().unwrap();
+    let marks = body.lines().filter(|l| l.contains('✗')).count();
+    assert_eq!(marks, 1, "{}", r.stdout);
+}

@@ -94,6 +94,29 @@ proptest! {
         }
     }
 
+    /// A frame cut at every byte: each prefix reads as one frame that says
+    /// exactly how much is missing, with the payload present so far
+    /// unmasked; the whole frame reads complete.
+    #[test]
+    fn every_prefix_of_a_frame_reads_as_truncated((h, payload) in header_strategy().prop_filter("small", |(_, p)| p.len() <= 140)) {
+        let mut wire = Vec::new();
+        encode_frame(&h, &payload, &mut wire);
+        for cut in 1..=wire.len() {
+            let t = transcript::read(&wire[..cut], None);
+            prop_assert_eq!(t.frames.len(), 1);
+            let f = &t.frames[0];
+            if cut < h.len() {
+                prop_assert!(f.header.is_none());
+                prop_assert!(f.missing >= 1 && cut as u64 + f.missing <= h.len() as u64);
+            } else {
+                prop_assert_eq!(f.header, Some(h));
+                prop_assert_eq!(f.missing, (wire.len() - cut) as u64);
+                prop_assert_eq!(&f.payload[..], &payload[..cut - h.len()]);
+            }
+            prop_assert_eq!(f.missing == 0, cut == wire.len());
+        }
+    }
+
     #[test]
     fn any_bytes_read_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         let t = transcript::read(&bytes, None);

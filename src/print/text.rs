@@ -120,13 +120,18 @@ impl<W: Write> TextPrinter<W> {
         )
     }
 
-    fn header_line(&mut self, h: &Header, issues: &[Issue]) -> io::Result<()> {
+    /// A header line, with the issues about that header under its first
+    /// occurrence (`earlier` are the headers before it).
+    fn header_line(&mut self, h: &Header, earlier: &[Header], issues: &[Issue]) -> io::Result<()> {
         writeln!(
             self.out,
             "  {}: {}",
             self.p(&escape_bytes(h.name.as_bytes()), Paint::Name),
             self.p(&escape_bytes(&h.value), Paint::Value)
         )?;
+        if earlier.iter().any(|e| e.name.eq_ignore_ascii_case(&h.name)) {
+            return Ok(());
+        }
         self.issues(issues, Some(&h.name))
     }
 
@@ -424,8 +429,8 @@ impl<W: Write> Printer for TextPrinter<W> {
                 let line = format!("{} {} {}", request.method, request.target, request.version);
                 writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
                 self.issues(issues, None)?;
-                for h in &request.headers {
-                    self.header_line(h, issues)?;
+                for (i, h) in request.headers.iter().enumerate() {
+                    self.header_line(h, &request.headers[..i], issues)?;
                     if h.name.eq_ignore_ascii_case("sec-websocket-key") {
                         let key = String::from_utf8_lossy(&h.value);
                         let accept = handshake::accept_key(&key);
@@ -455,8 +460,8 @@ impl<W: Write> Printer for TextPrinter<W> {
                 );
                 writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
                 self.issues(issues, None)?;
-                for h in &response.headers {
-                    self.header_line(h, issues)?;
+                for (i, h) in response.headers.iter().enumerate() {
+                    self.header_line(h, &response.headers[..i], issues)?;
                 }
                 self.verdict(issues, &response.headers, "response")
             }
