@@ -126,12 +126,7 @@ pub fn parse(input: &[u8], format: Format) -> Result<Dump, DumpError> {
         }
     };
     if bytes.is_empty() {
-        return Err(DumpError {
-            line: 1,
-            column: 1,
-            offset: 0,
-            message: "empty input: no bytes to decode".into(),
-        });
+        return Err(empty_input());
     }
     Ok(Dump {
         bytes,
@@ -144,10 +139,21 @@ pub fn parse(input: &[u8], format: Format) -> Result<Dump, DumpError> {
 /// at the start (as logs and bug reports show it) is taken as bytes, with
 /// CRLF line ends since pasting loses the CRs, and the dump after it is
 /// read as `format` says. Raw input is left alone.
-pub fn parse_with_head(input: &[u8], format: Format) -> Result<Dump, DumpError> {
+///
+/// Takes the input by value so that raw bytes become the dump without a
+/// copy.
+pub fn parse_with_head(input: Vec<u8>, format: Format) -> Result<Dump, DumpError> {
     if format == Format::Raw {
-        return parse(input, format);
+        if input.is_empty() {
+            return Err(empty_input());
+        }
+        return Ok(Dump {
+            bytes: input,
+            spelling: Spelling::Raw,
+            http_head: 0,
+        });
     }
+    let input = &input[..];
     let text = std::str::from_utf8(input).map_err(|e| not_utf8(input, e.valid_up_to()))?;
     let Some((head, used, lines)) = leading_http_head(text) else {
         return parse(input, format);
@@ -205,6 +211,15 @@ fn leading_http_head(text: &str) -> Option<(Vec<u8>, usize, usize)> {
         head.extend_from_slice(b"\r\n");
     }
     Some((head, used, lines))
+}
+
+fn empty_input() -> DumpError {
+    DumpError {
+        line: 1,
+        column: 1,
+        offset: 0,
+        message: "empty input: no bytes to decode".into(),
+    }
 }
 
 fn parse_auto(text: &str) -> Result<(Vec<u8>, Spelling), DumpError> {
@@ -1395,7 +1410,7 @@ mod tests {
     #[test]
     fn pasted_http_head_then_hex() {
         let text = "GET /chat HTTP/1.1\nHost: a\n\n81 83 3d 54 23 06 70 10 6d\n";
-        let d = parse_with_head(text.as_bytes(), Format::Auto).unwrap();
+        let d = parse_with_head(text.as_bytes().to_vec(), Format::Auto).unwrap();
         let head = b"GET /chat HTTP/1.1\r\nHost: a\r\n\r\n";
         assert_eq!(d.http_head, head.len());
         assert_eq!(&d.bytes[..head.len()], head);
@@ -1403,17 +1418,20 @@ mod tests {
         assert_eq!(d.spelling, Spelling::Hex);
         // A head with no empty line after it gets one.
         let d = parse_with_head(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket",
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket".to_vec(),
             Format::Auto,
         )
         .unwrap();
         assert!(d.bytes.ends_with(b"Upgrade: websocket\r\n\r\n"));
         // Errors in the dump after the head count the head's lines.
-        let e = parse_with_head(b"GET / HTTP/1.1\nHost: a\n\n81 8g\n", Format::Auto).unwrap_err();
+        let e = parse_with_head(b"GET / HTTP/1.1\nHost: a\n\n81 8g\n".to_vec(), Format::Auto)
+            .unwrap_err();
         assert_eq!((e.line, e.column), (4, 5));
         // Not HTTP: the plain parser.
         assert_eq!(
-            parse_with_head(b"81 83", Format::Auto).unwrap().http_head,
+            parse_with_head(b"81 83".to_vec(), Format::Auto)
+                .unwrap()
+                .http_head,
             0
         );
     }

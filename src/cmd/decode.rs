@@ -40,7 +40,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             InputFormat::Raw => Format::Raw,
         }
     };
-    let dump = dump::parse_with_head(&input, format)
+    let dump = dump::parse_with_head(input, format)
         .map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
     let read_as = if dump.http_head > 0 {
         format!(

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::escape::escape_bytes;
+use super::escape::{escape_bytes, incomplete_tail};
 
 /// The form bytes are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,22 +81,6 @@ impl<W: Write> BytesWriter<W> {
         self.out.flush()?;
         Ok(self.out)
     }
-}
-
-/// How many bytes at the end of `bytes` start a UTF-8 character that the
-/// next chunk may complete (0 to 3).
-fn incomplete_tail(bytes: &[u8]) -> usize {
-    for back in 1..=bytes.len().min(3) {
-        let needs = match bytes[bytes.len() - back] {
-            0xc2..=0xdf => 2,
-            0xe0..=0xef => 3,
-            0xf0..=0xf4 => 4,
-            0x80..=0xbf => continue,
-            _ => return 0,
-        };
-        return if needs > back { back } else { 0 };
-    }
-    0
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! operator's terminal.
 
 use std::fmt::Write;
+use std::io;
 
 /// Characters that are printable but can reorder or hide text, or that
 /// terminals treat specially: bidi controls, zero-width characters, line
@@ -92,26 +93,80 @@ pub fn ascii_char(b: u8) -> char {
     }
 }
 
-/// Rewrites characters JSON leaves raw but a terminal should not see
-/// (DEL, C1 controls, bidi and zero-width characters) as `\uXXXX`
-/// escapes. Safe on a whole JSON text: such characters can only occur
-/// inside strings.
-pub fn harden_json(json: String) -> String {
-    if json.chars().all(|c| !needs_escape(c)) {
-        return json;
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if needs_escape(c) {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                let _ = write!(out, "\\u{u:04x}");
-            }
-        } else {
-            out.push(c);
+/// A writer for JSON text that rewrites the characters JSON leaves raw but
+/// a terminal should not see (DEL, C1 controls, bidi and zero-width
+/// characters) as `\uXXXX` escapes, as the text streams through. Safe on
+/// JSON: such characters can only occur inside strings.
+pub struct HardenedJson<W: io::Write> {
+    out: W,
+    pending: Vec<u8>,
+}
+
+impl<W: io::Write> HardenedJson<W> {
+    /// Wraps `out`.
+    pub fn new(out: W) -> Self {
+        Self {
+            out,
+            pending: Vec::new(),
         }
     }
-    out
+}
+
+impl<W: io::Write> io::Write for HardenedJson<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let joined;
+        let data = if self.pending.is_empty() {
+            buf
+        } else {
+            self.pending.extend_from_slice(buf);
+            joined = std::mem::take(&mut self.pending);
+            &joined[..]
+        };
+        // A character split between two writes waits for its end.
+        let end = data.len() - incomplete_tail(data);
+        let (now, later) = data.split_at(end);
+        match std::str::from_utf8(now) {
+            Ok(text) if text.chars().any(needs_escape) => {
+                let mut escaped = String::with_capacity(text.len() + 16);
+                for c in text.chars() {
+                    if needs_escape(c) {
+                        let mut units = [0u16; 2];
+                        for u in c.encode_utf16(&mut units) {
+                            let _ = write!(escaped, "\\u{u:04x}");
+                        }
+                    } else {
+                        escaped.push(c);
+                    }
+                }
+                self.out.write_all(escaped.as_bytes())?;
+            }
+            _ => self.out.write_all(now)?,
+        }
+        self.pending.extend_from_slice(later);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let rest = std::mem::take(&mut self.pending);
+        self.out.write_all(&rest)?;
+        self.out.flush()
+    }
+}
+
+/// How many bytes at the end of `bytes` start a UTF-8 character that more
+/// bytes may complete (0 to 3).
+pub fn incomplete_tail(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let needs = match bytes[bytes.len() - back] {
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            0x80..=0xbf => continue,
+            _ => return 0,
+        };
+        return if needs > back { back } else { 0 };
+    }
+    0
 }
 
 #[cfg(test)]
@@ -145,9 +200,17 @@ mod tests {
     #[test]
     fn json_hardening() {
         let j = serde_json::to_string("x\u{202e}\u{1b}\u{7f}").unwrap();
-        let h = harden_json(j);
-        assert_eq!(h, "\"x\\u202e\\u001b\\u007f\"");
-        let back: String = serde_json::from_str(&h).unwrap();
-        assert_eq!(back, "x\u{202e}\u{1b}\u{7f}");
+        // Written whole and one byte at a time (splitting the bidi character).
+        for pieces in [vec![j.as_bytes()], j.as_bytes().chunks(1).collect()] {
+            let mut w = HardenedJson::new(Vec::new());
+            for p in pieces {
+                io::Write::write_all(&mut w, p).unwrap();
+            }
+            io::Write::flush(&mut w).unwrap();
+            let h = String::from_utf8(w.out).unwrap();
+            assert_eq!(h, "\"x\\u202e\\u001b\\u007f\"");
+            let back: String = serde_json::from_str(&h).unwrap();
+            assert_eq!(back, "x\u{202e}\u{1b}\u{7f}");
+        }
     }
 }

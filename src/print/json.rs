@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::escape::harden_json;
+use super::escape::HardenedJson;
 use super::Printer;
 use crate::protocol::close::ClosePayload;
 use crate::protocol::handshake::{self, Header, Issue};
@@ -64,8 +64,10 @@ impl<W: Write> JsonPrinter<W> {
     }
 
     fn emit(&mut self, v: Value) -> io::Result<()> {
-        let line = harden_json(v.to_string());
-        writeln!(self.out, "{line}")
+        // A whole JSON value ends on a complete character, so the hardening
+        // writer holds nothing back; the output is flushed once, at the end.
+        serde_json::to_writer(HardenedJson::new(&mut self.out), &v)?;
+        self.out.write_all(b"\n")
     }
 }
 
@@ -132,7 +134,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
         m.insert("length".into(), f.present().into());
         m.insert("complete".into(), (f.missing == 0).into());
         m.insert("missing".into(), f.missing.into());
-        m.insert("header_hex".into(), hex::encode(&f.header_bytes).into());
+        m.insert("header_hex".into(), hex::encode(f.header_bytes).into());
         if let Some(h) = f.header {
             m.insert("header_length".into(), h.len().into());
             m.insert("fin".into(), h.fin.into());
@@ -145,7 +147,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
             m.insert("masking_key".into(), h.mask.map(hex::encode).into());
             m.insert("payload_length".into(), h.payload_len.into());
             m.insert("length_form".into(), h.length_form.name().into());
-            m.insert("payload_hex".into(), hex::encode(&f.wire_payload).into());
+            m.insert("payload_hex".into(), hex::encode(f.wire_payload).into());
             m.insert("unmasked_hex".into(), hex::encode(&f.payload).into());
             let texty = f.fragment.map_or(
                 matches!(h.opcode, OpCode::Text | OpCode::Ping | OpCode::Pong),

@@ -256,7 +256,7 @@ impl<W: Write> TextPrinter<W> {
             (true, true) => format!("payload, masked, {n} of {} bytes", h.payload_len),
             (false, true) => format!("payload, {n} of {} bytes", h.payload_len),
         };
-        let wire = self.limit(&f.wire_payload).to_vec();
+        let wire = self.limit(f.wire_payload).to_vec();
         let plain = self.limit(&f.payload).to_vec();
         let more = self.more(n);
         if wire.len() <= 8 {
@@ -484,7 +484,7 @@ impl<W: Write> Printer for TextPrinter<W> {
         let title = self.frame_title(f);
         writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
         let Some(h) = f.header else {
-            self.bytes_line(&f.header_bytes, "incomplete header")?;
+            self.bytes_line(f.header_bytes, "incomplete header")?;
             self.mark(&f.violations, Field::Frame)?;
             return writeln!(self.out);
         };

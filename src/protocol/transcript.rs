@@ -6,6 +6,8 @@
 //! (header parse, rules, assembler, handshake) on live sockets.
 
 use super::deflate::{find_deflate, DeflateParams, Inflater};
+use std::borrow::Cow;
+
 use super::frame::{FrameHeader, HeaderParse};
 use super::handshake::{self, HeadParse, Issue};
 use super::mask::apply_mask;
@@ -13,9 +15,10 @@ use super::message::{Assembler, Fragment, Message};
 use super::rules::{check_header, Context, Rule, Violation};
 use super::Role;
 
-/// A frame as read from the buffer, complete or not.
+/// A frame as read from the buffer, complete or not. It borrows the
+/// buffer; only a masked payload is copied, to unmask it.
 #[derive(Debug, Clone)]
-pub struct FrameRecord {
+pub struct FrameRecord<'a> {
     /// 1-based position among the frames of the transcript.
     pub index: usize,
     /// Offset of its first byte in the buffer.
@@ -23,11 +26,11 @@ pub struct FrameRecord {
     /// The header, when all of it is present.
     pub header: Option<FrameHeader>,
     /// The header bytes present (all of them when `header` is Some).
-    pub header_bytes: Vec<u8>,
+    pub header_bytes: &'a [u8],
     /// The payload bytes present, as on the wire (masked if masked).
-    pub wire_payload: Vec<u8>,
+    pub wire_payload: &'a [u8],
     /// The payload bytes present, unmasked.
-    pub payload: Vec<u8>,
+    pub payload: Cow<'a, [u8]>,
     /// Bytes the frame still needs (header or payload); 0 when complete.
     pub missing: u64,
     /// Rules the frame breaks, on its own and in its place in the stream.
@@ -38,7 +41,7 @@ pub struct FrameRecord {
     pub message: Option<Message>,
 }
 
-impl FrameRecord {
+impl FrameRecord<'_> {
     /// Total bytes of the frame present in the buffer.
     pub fn present(&self) -> usize {
         self.header_bytes.len() + self.wire_payload.len()
@@ -84,11 +87,11 @@ pub enum Head {
 
 /// One thing read from the buffer, in order.
 #[derive(Debug, Clone)]
-pub enum Item {
+pub enum Item<'a> {
     /// An HTTP head at the start.
     Head(Head),
     /// A frame.
-    Frame(FrameRecord),
+    Frame(FrameRecord<'a>),
 }
 
 /// Where a listed violation was found.
@@ -355,11 +358,12 @@ impl<'a> Reader<'a> {
         Some(head)
     }
 
-    fn next_frame(&mut self) -> Option<FrameRecord> {
+    fn next_frame(&mut self) -> Option<FrameRecord<'a>> {
         if !self.frames_started {
             self.start_frames();
         }
-        let rest = &self.bytes[self.at..];
+        let bytes = self.bytes;
+        let rest = &bytes[self.at..];
         if rest.is_empty() {
             return None;
         }
@@ -372,9 +376,9 @@ impl<'a> Reader<'a> {
                     index,
                     offset,
                     header: None,
-                    header_bytes: rest.to_vec(),
-                    wire_payload: Vec::new(),
-                    payload: Vec::new(),
+                    header_bytes: rest,
+                    wire_payload: &[],
+                    payload: Cow::Borrowed(&[]),
                     missing: needed as u64,
                     violations: vec![Violation::new(
                         Rule::Truncated,
@@ -408,24 +412,28 @@ impl<'a> Reader<'a> {
     fn frame(
         &mut self,
         header: FrameHeader,
-        rest: &[u8],
+        rest: &'a [u8],
         index: usize,
         offset: usize,
-    ) -> FrameRecord {
+    ) -> FrameRecord<'a> {
         let hlen = header.len();
         let body = &rest[hlen..];
         let take = usize::try_from(header.payload_len).map_or(body.len(), |n| n.min(body.len()));
-        let wire_payload = body[..take].to_vec();
-        let mut payload = wire_payload.clone();
-        if let Some(key) = header.mask {
-            apply_mask(&mut payload, key, 0);
-        }
+        let wire_payload = &body[..take];
+        let payload = match header.mask {
+            Some(key) => {
+                let mut plain = wire_payload.to_vec();
+                apply_mask(&mut plain, key, 0);
+                Cow::Owned(plain)
+            }
+            None => Cow::Borrowed(wire_payload),
+        };
         let missing = header.payload_len - take as u64;
         let mut record = FrameRecord {
             index,
             offset,
             header: Some(header),
-            header_bytes: rest[..hlen].to_vec(),
+            header_bytes: &rest[..hlen],
             wire_payload,
             payload,
             missing,
@@ -455,10 +463,10 @@ impl<'a> Reader<'a> {
     }
 }
 
-impl Iterator for Reader<'_> {
-    type Item = Item;
+impl<'a> Iterator for Reader<'a> {
+    type Item = Item<'a>;
 
-    fn next(&mut self) -> Option<Item> {
+    fn next(&mut self) -> Option<Item<'a>> {
         if self.in_heads {
             if let Some(head) = self.next_head() {
                 return Some(Item::Head(head));
@@ -479,17 +487,17 @@ impl Iterator for Reader<'_> {
 /// Everything read from a buffer, collected (for tests and small inputs;
 /// [`Reader`] streams).
 #[derive(Debug, Clone, Default)]
-pub struct Transcript {
+pub struct Transcript<'a> {
     /// HTTP heads at the start, in order.
     pub heads: Vec<Head>,
     /// Frames after them.
-    pub frames: Vec<FrameRecord>,
+    pub frames: Vec<FrameRecord<'a>>,
     /// Counts and violations.
     pub summary: Summary,
 }
 
 /// Reads all of `bytes` at once; see [`Reader`].
-pub fn read(bytes: &[u8], from: Option<Role>) -> Transcript {
+pub fn read(bytes: &[u8], from: Option<Role>) -> Transcript<'_> {
     let mut reader = Reader::new(bytes, from);
     let mut t = Transcript::default();
     for item in reader.by_ref() {
@@ -522,7 +530,7 @@ mod tests {
         );
         assert_eq!(t.frames.len(), 1);
         let f = &t.frames[0];
-        assert_eq!(f.payload, b"MDN");
+        assert_eq!(&f.payload[..], b"MDN");
         assert_eq!(f.wire_payload, [0x70, 0x10, 0x6d]);
         assert_eq!(f.missing, 0);
         assert!(f.violations.is_empty());
