@@ -120,6 +120,30 @@ impl<W: Write> TextPrinter<W> {
         )
     }
 
+    /// A head: title, first line, each header with the issues about it (and,
+    /// in a request, the accept value its key calls for), then the verdict.
+    fn head_block(
+        &mut self,
+        title: &str,
+        first_line: &[u8],
+        headers: &[Header],
+        issues: &[Issue],
+        what: &str,
+    ) -> io::Result<()> {
+        writeln!(self.out, "{}", self.p(title, Paint::Heading))?;
+        writeln!(self.out, "  {}", escape_bytes(first_line))?;
+        self.issues(issues, None)?;
+        for (i, h) in headers.iter().enumerate() {
+            self.header_line(h, &headers[..i], issues)?;
+            if what == "request" && h.name.eq_ignore_ascii_case("sec-websocket-key") {
+                let accept = handshake::accept_key(&String::from_utf8_lossy(&h.value));
+                let note = format!("↳ the server must answer Sec-WebSocket-Accept: {accept}");
+                writeln!(self.out, "      {}", self.p(&note, Paint::Dim))?;
+            }
+        }
+        self.verdict(issues, headers, what)
+    }
+
     /// A header line, with the issues about that header under its first
     /// occurrence (`earlier` are the headers before it).
     fn header_line(&mut self, h: &Header, earlier: &[Header], issues: &[Issue]) -> io::Result<()> {
@@ -425,21 +449,8 @@ impl<W: Write> Printer for TextPrinter<W> {
                     "handshake request · offset {offset} · {} bytes · from the client",
                     raw.len()
                 );
-                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
                 let line = format!("{} {} {}", request.method, request.target, request.version);
-                writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
-                self.issues(issues, None)?;
-                for (i, h) in request.headers.iter().enumerate() {
-                    self.header_line(h, &request.headers[..i], issues)?;
-                    if h.name.eq_ignore_ascii_case("sec-websocket-key") {
-                        let key = String::from_utf8_lossy(&h.value);
-                        let accept = handshake::accept_key(&key);
-                        let note =
-                            format!("↳ the server must answer Sec-WebSocket-Accept: {accept}");
-                        writeln!(self.out, "      {}", self.p(&note, Paint::Dim))?;
-                    }
-                }
-                self.verdict(issues, &request.headers, "request")
+                self.head_block(&title, line.as_bytes(), &request.headers, issues, "request")
             }
             Head::Response {
                 offset,
@@ -451,19 +462,9 @@ impl<W: Write> Printer for TextPrinter<W> {
                     "handshake response · offset {offset} · {} bytes · from the server",
                     raw.len()
                 );
-                writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
-                let line = format!(
-                    "{} {} {}",
-                    response.version,
-                    response.status,
-                    escape_bytes(&response.reason)
-                );
-                writeln!(self.out, "  {}", escape_bytes(line.as_bytes()))?;
-                self.issues(issues, None)?;
-                for (i, h) in response.headers.iter().enumerate() {
-                    self.header_line(h, &response.headers[..i], issues)?;
-                }
-                self.verdict(issues, &response.headers, "response")
+                let mut line = format!("{} {} ", response.version, response.status).into_bytes();
+                line.extend_from_slice(&response.reason);
+                self.head_block(&title, &line, &response.headers, issues, "response")
             }
             Head::Invalid {
                 offset, message, ..
