@@ -844,3 +844,14 @@ fn a_duplicate_header_issue_is_marked_once() {
     let marks = body.lines().filter(|l| l.contains('✗')).count();
     assert_eq!(marks, 1, "{}", r.stdout);
 }
+
+#[test]
+fn a_reason_phrase_is_escaped_once() {
+    let dump = "HTTP/1.1 400 Bad\\Req \u{202e}\r\nX: y\r\n\r\n";
+    let r = wsdbg_with(&["decode", "--raw"], Some(dump.as_bytes()), &[]);
+    assert!(
+        r.stdout.contains("HTTP/1.1 400 Bad\\\\Req \\u{202e}\n"),
+        "{}",
+        r.stdout
+    );
+}
