@@ -99,6 +99,13 @@ impl Spelling {
 /// for gigabytes of memory.
 const MAX_REPEAT: u64 = 64 << 20;
 
+/// `*` may always expand this much, however short the dump.
+const MIN_REPEAT_LIMIT: u64 = 1 << 20;
+
+/// Beyond [`MIN_REPEAT_LIMIT`], `*` may expand by this many bytes per byte
+/// of the dump.
+const REPEAT_PER_INPUT_BYTE: u64 = 1024;
+
 /// Reads `input` as a dump spelled as `format` says.
 ///
 /// Text formats must be UTF-8. Lines starting with `#` or `//` are comments (only `#` for
@@ -639,13 +646,26 @@ fn parse_offset_dump(text: &str, radixes: &[u32]) -> Result<Vec<u8>, DumpError> 
                     line.error(start, msg)
                 })?;
             repeated = repeated.saturating_add(fill);
-            if repeated > MAX_REPEAT {
-                let limit = MAX_REPEAT >> 20;
-                let msg = format!("'*' would repeat {fill} bytes, over the {limit} MiB limit");
+            // A few bytes of '*' can claim gigabytes, and every two bytes of
+            // zeros is a frame to annotate: the expansion is bounded by the
+            // size of the dump itself as well as by a fixed limit.
+            let limit =
+                MAX_REPEAT.min(MIN_REPEAT_LIMIT.max(REPEAT_PER_INPUT_BYTE * text.len() as u64));
+            if repeated > limit {
+                let msg = format!(
+                    "'*' would repeat {fill} bytes; a {}-byte dump may expand by at most {limit} bytes",
+                    text.len()
+                );
                 return Err(star_line.error(star_at, msg));
             }
-            for _ in 0..fill / len {
-                out.extend_from_within(prev.clone());
+            // Double the copied region instead of copying one line at a time.
+            let start = out.len();
+            let target = start + fill as usize;
+            out.extend_from_within(prev.clone());
+            while out.len() < target {
+                let have = out.len() - start;
+                let take = have.min(target - out.len());
+                out.extend_from_within(start..start + take);
             }
         } else if value != expected && value != 0 {
             let expected = format_offset(expected, r, token.len());
@@ -1457,5 +1477,18 @@ mod tests {
         assert!(e.message.contains("--dec"), "{}", e.message);
         let e = parse(b"81 8g", Format::Auto).unwrap_err();
         assert!(!e.message.contains("--dec"), "{}", e.message);
+    }
+
+    #[test]
+    fn star_expansion_is_bounded_by_the_dump_size() {
+        // 28 bytes claiming 64 MiB of zeros (32 million empty frames).
+        let e = parse(b"00000000: 00\n*\n04000000: 00\n", Format::Auto).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 1));
+        assert!(e.message.contains("at most 1048576 bytes"), "{}", e.message);
+        // Within the bound, one-byte lines expand by doubling, to the byte.
+        let d = parse(b"00000000: 41\n*\n00080000: 42\n", Format::Auto).unwrap();
+        assert_eq!(d.bytes.len(), 0x80001);
+        assert!(d.bytes[..0x80000].iter().all(|&b| b == 0x41));
+        assert_eq!(d.bytes[0x80000], 0x42);
     }
 }
