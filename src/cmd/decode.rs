@@ -8,7 +8,7 @@ use crate::dump::{self, Format};
 use crate::print::escape::escape_str;
 use crate::print::json::JsonPrinter;
 use crate::print::text::{TextOptions, TextPrinter};
-use crate::print::{plural, Palette, Printer};
+use crate::print::{self, Palette, Printer};
 use crate::protocol::transcript;
 use crate::protocol::Role;
 
@@ -42,27 +42,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     };
     let dump = dump::parse_with_head(input, format)
         .map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
-    let read_as = if dump.http_head > 0 {
-        format!(
-            "read {} byte{}: an HTTP head pasted as text (line ends taken as CRLF), then {}",
-            dump.bytes.len(),
-            plural(dump.bytes.len()),
-            dump.spelling.name()
-        )
-    } else if dump.spelling == dump::Spelling::Raw {
-        format!(
-            "read {} byte{} as they are (raw)",
-            dump.bytes.len(),
-            plural(dump.bytes.len())
-        )
-    } else {
-        format!(
-            "read {} byte{} of {}",
-            dump.bytes.len(),
-            plural(dump.bytes.len()),
-            dump.spelling.name()
-        )
-    };
+    let read_as = print::how_read(&dump);
     let from = args.from.map(|s| match s {
         Side::Client => Role::Client,
         Side::Server => Role::Server,

@@ -23,17 +23,6 @@ pub enum CloseClass {
 }
 
 impl CloseCode {
-    /// 1000 Normal Closure.
-    pub const NORMAL: Self = Self(1000);
-    /// 1001 Going Away.
-    pub const GOING_AWAY: Self = Self(1001);
-    /// 1002 Protocol Error.
-    pub const PROTOCOL_ERROR: Self = Self(1002);
-    /// 1007 Invalid Frame Payload Data.
-    pub const INVALID_PAYLOAD: Self = Self(1007);
-    /// 1009 Message Too Big.
-    pub const TOO_BIG: Self = Self(1009);
-
     /// The range this code belongs to.
     pub fn class(self) -> CloseClass {
         match self.0 {
@@ -127,14 +116,6 @@ impl<'a> ClosePayload<'a> {
     }
 }
 
-/// Builds a close payload: code in network order, then the reason.
-pub fn close_payload(code: CloseCode, reason: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(2 + reason.len());
-    out.extend_from_slice(&code.0.to_be_bytes());
-    out.extend_from_slice(reason.as_bytes());
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,11 +159,10 @@ mod tests {
     #[test]
     fn parse_payloads() {
         let p = ClosePayload::parse(&[0x03, 0xe8, b'b', b'y', b'e']);
-        assert_eq!(p.code, Some(CloseCode::NORMAL));
+        assert_eq!(p.code, Some(CloseCode(1000)));
         assert_eq!(p.reason, b"bye");
         assert_eq!(ClosePayload::parse(&[]).code, None);
         let one = ClosePayload::parse(&[0x03]);
         assert_eq!((one.code, one.reason), (None, &[0x03][..]));
-        assert_eq!(close_payload(CloseCode(1001), "x"), vec![0x03, 0xe9, b'x']);
     }
 }

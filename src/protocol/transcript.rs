@@ -205,11 +205,6 @@ impl<'a> Reader<'a> {
         self
     }
 
-    /// Whether frames are read as permessage-deflate.
-    pub fn deflate(&self) -> bool {
-        self.deflate.is_some()
-    }
-
     fn note_extensions(&mut self, headers: &[handshake::Header], response: bool) {
         if self.deflate_settled && !response {
             return;
