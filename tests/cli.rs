@@ -47,10 +47,24 @@ fn wsdbg(args: &[&str]) -> Run {
     wsdbg_with(args, None, &[])
 }
 
+/// Each line's envelope `{"type": T, "data": {...}}`, checked, and
+/// flattened into `{"type": T, ...data}` for the assertions below.
 fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
     stdout
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .map(|l| {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+            let envelope = v.as_object().expect("an object per line");
+            assert_eq!(envelope.len(), 2, "only type and data: {l}");
+            let mut flat = envelope["data"]
+                .as_object()
+                .expect("data is an object")
+                .clone();
+            assert!(!flat.contains_key("type"), "{l}");
+            flat.insert("type".into(), envelope["type"].clone());
+            serde_json::Value::Object(flat)
+        })
         .collect()
 }
 

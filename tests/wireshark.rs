@@ -571,10 +571,11 @@ fn run_wsdbg(path: &Path) -> Vec<Seen> {
     let mut frames = Vec::new();
     let mut summary_frames = None;
     for (n, line) in stdout.lines().enumerate() {
-        let v: Value = serde_json::from_str(line)
+        let envelope: Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("wsdbg line {}: not JSON: {e}", n + 1));
-        match v["type"].as_str() {
-            Some("frame") => frames.push(wsdbg_frame(&v, frames.len())),
+        let v = &envelope["data"];
+        match envelope["type"].as_str() {
+            Some("frame") => frames.push(wsdbg_frame(v, frames.len())),
             Some("summary") => summary_frames = v["frames"].as_u64(),
             other => panic!("wsdbg line {}: unexpected object type {other:?}", n + 1),
         }

@@ -2,8 +2,9 @@
 use libfuzzer_sys::fuzz_target;
 use wsdbg::print::json::JsonPrinter;
 use wsdbg::print::text::{TextOptions, TextPrinter};
-use wsdbg::print::{Palette, Printer};
-use wsdbg::protocol::transcript;
+use wsdbg::print::{decode_all, Palette};
+use wsdbg::protocol::deflate::DeflateParams;
+use wsdbg::protocol::stream::Config;
 
 /// Bytes from the input must reach the output escaped: no ESC, no U+202E
 /// (e2 80 ae). A plain scan: the output is ~250 bytes per input byte.
@@ -19,12 +20,10 @@ fn check(out: &[u8], what: &str) {
     }
 }
 
-fn reader(data: &[u8], deflate: bool) -> transcript::Reader<'_> {
-    let reader = transcript::Reader::new(data, None);
-    if deflate {
-        reader.with_deflate()
-    } else {
-        reader
+fn config(deflate: bool) -> Config {
+    Config {
+        deflate: deflate.then(DeflateParams::default),
+        ..Config::default()
     }
 }
 
@@ -32,11 +31,12 @@ fuzz_target!(|data: &[u8]| {
     let options = TextOptions { explain: true, max_bytes: None };
     // Plain, and with permessage-deflate so inflated messages are printed too.
     for deflate in [false, true] {
-        let mut text = TextPrinter::new(Vec::new(), Palette::default(), options);
-        text.transcript(&mut reader(data, deflate), "read as fuzz input").unwrap();
-        check(&text.into_inner(), "text");
-        let mut json = JsonPrinter::new(Vec::new());
-        json.transcript(&mut reader(data, deflate), "read as fuzz input").unwrap();
-        check(&json.into_inner(), "json");
+        let mut text = Vec::new();
+        let printer = TextPrinter::new(&mut text, Palette::default(), options);
+        decode_all(printer, config(deflate), &mut data.to_vec(), "read as fuzz input").unwrap();
+        check(&text, "text");
+        let mut json = Vec::new();
+        decode_all(JsonPrinter::new(&mut json), config(deflate), &mut data.to_vec(), "read as fuzz input").unwrap();
+        check(&json, "json");
     }
 });

@@ -8,8 +8,9 @@ use crate::dump::{self, Format};
 use crate::print::escape::escape_str;
 use crate::print::json::JsonPrinter;
 use crate::print::text::{TextOptions, TextPrinter};
-use crate::print::{self, Palette, Printer};
-use crate::protocol::transcript;
+use crate::print::{self, Palette};
+use crate::protocol::deflate::DeflateParams;
+use crate::protocol::stream::Config;
 use crate::protocol::Role;
 
 /// Runs the command.
@@ -47,13 +48,15 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         Side::Client => Role::Client,
         Side::Server => Role::Server,
     });
-    let mut reader = transcript::Reader::new(&dump.bytes, from);
-    if args.deflate {
-        reader = reader.with_deflate();
-    }
+    let config = Config {
+        from,
+        deflate: args.deflate.then(DeflateParams::default),
+        ..Config::default()
+    };
+    let mut bytes = dump.bytes;
     let out = stdout();
-    if args.json {
-        JsonPrinter::new(out).transcript(&mut reader, &read_as)?;
+    let summary = if args.json {
+        print::decode_all(JsonPrinter::new(out), config, &mut bytes, &read_as)?
     } else {
         let options = TextOptions {
             explain: args.explain,
@@ -63,9 +66,14 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
                 TextOptions::default().max_bytes
             },
         };
-        TextPrinter::new(out, palette, options).transcript(&mut reader, &read_as)?;
-    }
-    if reader.summary().violations > 0 {
+        print::decode_all(
+            TextPrinter::new(out, palette, options),
+            config,
+            &mut bytes,
+            &read_as,
+        )?
+    };
+    if summary.violations > 0 {
         Err(Failure::Violation)
     } else {
         Ok(())

@@ -1,55 +1,221 @@
-//! JSON Lines: one object per handshake head, per frame, and a final
-//! summary, each with `"type"`. Every field is given raw (hex of the bytes
-//! on the wire) and decoded.
+//! JSON Lines, one event per line in an envelope that every command
+//! shares: `{"type": "frame", "data": {...}}` (ripgrep's shape). Scripts
+//! depend on it: fields are only ever added. Every field is given raw (hex
+//! of the bytes on the wire) and decoded.
+//!
+//! Objects are written straight into the writer from borrowed values, and
+//! payloads are hex-encoded as they stream: a 64 MiB frame costs its hex
+//! text in the output buffer, not a tree of values. Strings are escaped as
+//! JSON requires, and further so that nothing a terminal acts on (DEL, C1
+//! controls, bidi and zero-width characters) appears raw.
 
 use std::io::{self, Write};
 
-use serde_json::{json, Map, Value};
-
-use super::escape::HardenedJson;
-use super::Printer;
+use super::escape::needs_escape;
+use super::{sentence, Meta, Printer};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::handshake::{self, Header, Issue};
+use crate::protocol::mask::apply_mask;
 use crate::protocol::message::MessageKind;
 use crate::protocol::opcode::OpCode;
-use crate::protocol::rules::Violation;
-use crate::protocol::transcript::{FrameRecord, Head, Summary};
+use crate::protocol::stream::{Finding, FrameRecord, Head, Place, Summary};
+use crate::protocol::violation::Violation;
 
 /// Writes JSON Lines into any writer.
 pub struct JsonPrinter<W: Write> {
     out: W,
 }
 
-fn text_or_null(bytes: &[u8]) -> Value {
+/// Writes `s` as a JSON string.
+pub fn write_str(out: &mut impl Write, s: &str) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc: Option<&[u8]> = match c {
+            '"' => Some(b"\\\""),
+            '\\' => Some(b"\\\\"),
+            '\n' => Some(b"\\n"),
+            '\r' => Some(b"\\r"),
+            '\t' => Some(b"\\t"),
+            '\u{08}' => Some(b"\\b"),
+            '\u{0c}' => Some(b"\\f"),
+            _ => None,
+        };
+        if esc.is_none() && !needs_escape(c) {
+            continue;
+        }
+        out.write_all(&bytes[start..i])?;
+        match esc {
+            Some(e) => out.write_all(e)?,
+            None => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    write!(out, "\\u{u:04x}")?;
+                }
+            }
+        }
+        start = i + c.len_utf8();
+    }
+    out.write_all(&bytes[start..])?;
+    out.write_all(b"\"")
+}
+
+/// Writes bytes as a JSON string of lower-case hex, masked with `mask`
+/// (from offset 0) on the way, in pieces: no copy of the whole.
+pub fn write_hex(out: &mut impl Write, bytes: &[u8], mask: Option<[u8; 4]>) -> io::Result<()> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.write_all(b"\"")?;
+    let mut piece = [0u8; 2048];
+    let mut text = [0u8; 4096];
+    for (i, chunk) in bytes.chunks(piece.len()).enumerate() {
+        let piece = &mut piece[..chunk.len()];
+        piece.copy_from_slice(chunk);
+        if let Some(key) = mask {
+            // Pieces are a multiple of 4 bytes long, so the key restarts.
+            debug_assert!(i == 0 || (i * 2048) % 4 == 0);
+            apply_mask(piece, key, 0);
+        }
+        for (j, b) in piece.iter().enumerate() {
+            text[2 * j] = DIGITS[usize::from(b >> 4)];
+            text[2 * j + 1] = DIGITS[usize::from(b & 0x0f)];
+        }
+        out.write_all(&text[..2 * piece.len()])?;
+    }
+    out.write_all(b"\"")
+}
+
+/// Writes the bytes as a JSON string when they are UTF-8, else `null`.
+fn write_text_or_null(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
     match std::str::from_utf8(bytes) {
-        Ok(s) => Value::String(s.to_string()),
-        Err(_) => Value::Null,
+        Ok(s) => write_str(out, s),
+        Err(_) => out.write_all(b"null"),
     }
 }
 
-fn violations(vs: &[Violation]) -> Value {
-    vs.iter()
-        .map(|v| {
-            json!({
-                "rule": v.rule.id(),
-                "section": v.rule.section(),
-                "field": v.field.name(),
-                "message": v.message,
-            })
-        })
-        .collect()
+/// An object being written: keys and values in order.
+struct Obj<'w, W: Write> {
+    out: &'w mut W,
+    first: bool,
 }
 
-fn issues(is: &[Issue]) -> Value {
-    is.iter()
-        .map(|i| json!({ "rule": i.rule, "header": i.header, "message": i.message, "status": i.status }))
-        .collect()
+impl<'w, W: Write> Obj<'w, W> {
+    fn open(out: &'w mut W) -> io::Result<Self> {
+        out.write_all(b"{")?;
+        Ok(Self { out, first: true })
+    }
+
+    fn key(&mut self, k: &str) -> io::Result<&mut W> {
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        self.out.write_all(b"\"")?;
+        self.out.write_all(k.as_bytes())?;
+        self.out.write_all(b"\":")?;
+        Ok(self.out)
+    }
+
+    fn str(&mut self, k: &str, v: &str) -> io::Result<()> {
+        let out = self.key(k)?;
+        write_str(out, v)
+    }
+
+    fn opt_str(&mut self, k: &str, v: Option<&str>) -> io::Result<()> {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self.null(k),
+        }
+    }
+
+    fn num(&mut self, k: &str, v: u64) -> io::Result<()> {
+        let out = self.key(k)?;
+        write!(out, "{v}")
+    }
+
+    fn bool(&mut self, k: &str, v: bool) -> io::Result<()> {
+        let out = self.key(k)?;
+        out.write_all(if v { b"true" } else { b"false" })
+    }
+
+    fn null(&mut self, k: &str) -> io::Result<()> {
+        self.key(k)?.write_all(b"null")
+    }
+
+    fn hex(&mut self, k: &str, bytes: &[u8], mask: Option<[u8; 4]>) -> io::Result<()> {
+        let out = self.key(k)?;
+        write_hex(out, bytes, mask)
+    }
+
+    fn text_or_null(&mut self, k: &str, bytes: &[u8]) -> io::Result<()> {
+        let out = self.key(k)?;
+        write_text_or_null(out, bytes)
+    }
+
+    fn close(self) -> io::Result<()> {
+        self.out.write_all(b"}")
+    }
 }
 
-fn headers(hs: &[Header]) -> Value {
-    hs.iter()
-        .map(|h| json!({ "name": h.name, "value": String::from_utf8_lossy(&h.value), "value_hex": hex::encode(&h.value) }))
-        .collect()
+fn violations(out: &mut impl Write, vs: &[Violation]) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, v) in vs.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        let mut o = Obj::open(out)?;
+        o.str("rule", v.rule().id())?;
+        o.str("section", v.rule().section())?;
+        o.str("field", v.field.name())?;
+        o.str("message", &sentence::message(v))?;
+        o.close()?;
+    }
+    out.write_all(b"]")
+}
+
+fn issues(out: &mut impl Write, is: &[Issue]) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, issue) in is.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        let mut o = Obj::open(out)?;
+        o.str("rule", issue.rule)?;
+        o.opt_str("header", issue.header)?;
+        o.str("message", &issue.message)?;
+        o.num("status", u64::from(issue.status))?;
+        o.close()?;
+    }
+    out.write_all(b"]")
+}
+
+fn headers(out: &mut impl Write, hs: &[Header]) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, h) in hs.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        let mut o = Obj::open(out)?;
+        o.str("name", &h.name)?;
+        o.str("value", &String::from_utf8_lossy(&h.value))?;
+        o.hex("value_hex", &h.value, None)?;
+        o.close()?;
+    }
+    out.write_all(b"]")
+}
+
+/// Where and when, as the first fields of an event's data.
+fn meta_fields<W: Write>(o: &mut Obj<'_, W>, meta: &Meta) -> io::Result<()> {
+    if let Some(conn) = meta.conn {
+        o.num("conn", conn)?;
+    }
+    if let Some(from) = meta.from {
+        o.str("from", from.name())?;
+    }
+    if let Some(t) = meta.time {
+        o.str("time", &super::rfc3339(t))?;
+    }
+    Ok(())
 }
 
 impl<W: Write> JsonPrinter<W> {
@@ -63,17 +229,22 @@ impl<W: Write> JsonPrinter<W> {
         self.out
     }
 
-    fn emit(&mut self, v: Value) -> io::Result<()> {
-        // A whole JSON value ends on a complete character, so the hardening
-        // writer holds nothing back; the output is flushed once, at the end.
-        serde_json::to_writer(HardenedJson::new(&mut self.out), &v)?;
-        self.out.write_all(b"\n")
+    /// Opens an event line: `{"type":"...","data":{`.
+    fn event(&mut self, kind: &str) -> io::Result<Obj<'_, W>> {
+        self.out.write_all(b"{\"type\":\"")?;
+        self.out.write_all(kind.as_bytes())?;
+        self.out.write_all(b"\",\"data\":")?;
+        Obj::open(&mut self.out)
+    }
+
+    fn end_event(&mut self) -> io::Result<()> {
+        self.out.write_all(b"}\n")
     }
 }
 
 impl<W: Write> Printer for JsonPrinter<W> {
-    fn head(&mut self, head: &Head) -> io::Result<()> {
-        let v = match head {
+    fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
+        match head {
             Head::Request {
                 offset,
                 raw,
@@ -83,145 +254,231 @@ impl<W: Write> Printer for JsonPrinter<W> {
                 let accept = request
                     .header("Sec-WebSocket-Key")
                     .map(|h| handshake::accept_key(&String::from_utf8_lossy(&h.value)));
-                json!({
-                    "type": "request",
-                    "offset": offset,
-                    "length": raw.len(),
-                    "method": request.method,
-                    "target": request.target,
-                    "version": request.version,
-                    "headers": headers(&request.headers),
-                    "expected_accept": accept,
-                    "valid": is.is_empty(),
-                    "issues": issues(is),
-                })
+                let mut o = self.event("request")?;
+                meta_fields(&mut o, meta)?;
+                o.num("offset", *offset)?;
+                o.num("length", raw.len() as u64)?;
+                o.str("method", &request.method)?;
+                o.str("target", &request.target)?;
+                o.str("version", &request.version)?;
+                headers(o.key("headers")?, &request.headers)?;
+                o.opt_str("expected_accept", accept.as_deref())?;
+                o.bool("valid", is.is_empty())?;
+                issues(o.key("issues")?, is)?;
+                o.close()?;
             }
             Head::Response {
                 offset,
                 raw,
                 response,
                 issues: is,
-            } => json!({
-                "type": "response",
-                "offset": offset,
-                "length": raw.len(),
-                "version": response.version,
-                "status": response.status,
-                "reason": String::from_utf8_lossy(&response.reason),
-                "headers": headers(&response.headers),
-                "valid": is.is_empty(),
-                "issues": issues(is),
-            }),
+            } => {
+                let mut o = self.event("response")?;
+                meta_fields(&mut o, meta)?;
+                o.num("offset", *offset)?;
+                o.num("length", raw.len() as u64)?;
+                o.str("version", &response.version)?;
+                o.num("status", u64::from(response.status))?;
+                o.str("reason", &String::from_utf8_lossy(&response.reason))?;
+                headers(o.key("headers")?, &response.headers)?;
+                o.bool("valid", is.is_empty())?;
+                issues(o.key("issues")?, is)?;
+                o.close()?;
+            }
             Head::Invalid {
                 offset,
                 message,
                 truncated,
-            } => json!({
-                "type": "invalid_head",
-                "offset": offset,
-                "truncated": truncated,
-                "message": message,
-            }),
-        };
-        self.emit(v)
+            } => {
+                let mut o = self.event("invalid_head")?;
+                meta_fields(&mut o, meta)?;
+                o.num("offset", *offset)?;
+                o.bool("truncated", *truncated)?;
+                o.str("message", message)?;
+                o.close()?;
+            }
+        }
+        self.end_event()
     }
 
-    fn frame(&mut self, f: &FrameRecord) -> io::Result<()> {
-        let mut m = Map::new();
-        m.insert("type".into(), "frame".into());
-        m.insert("index".into(), f.index.into());
-        m.insert("offset".into(), f.offset.into());
-        m.insert("length".into(), f.present().into());
-        m.insert("complete".into(), (f.missing == 0).into());
-        m.insert("missing".into(), f.missing.into());
-        m.insert("header_hex".into(), hex::encode(f.header_bytes).into());
+    fn frame(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
+        let mut o = self.event("frame")?;
+        meta_fields(&mut o, meta)?;
+        o.num("index", f.index)?;
+        o.num("offset", f.offset)?;
+        o.num("length", f.present())?;
+        o.bool("complete", f.missing() == 0)?;
+        o.num("missing", f.missing())?;
+        o.hex("header_hex", f.header_bytes, None)?;
         if let Some(h) = f.header {
-            m.insert("header_length".into(), h.len().into());
-            m.insert("fin".into(), h.fin.into());
-            m.insert("rsv1".into(), h.rsv[0].into());
-            m.insert("rsv2".into(), h.rsv[1].into());
-            m.insert("rsv3".into(), h.rsv[2].into());
-            m.insert("opcode".into(), h.opcode.bits().into());
-            m.insert("opcode_name".into(), h.opcode.name().into());
-            m.insert("masked".into(), h.mask.is_some().into());
-            m.insert("masking_key".into(), h.mask.map(hex::encode).into());
-            m.insert("payload_length".into(), h.payload_len.into());
-            m.insert("length_form".into(), h.length_form.name().into());
-            m.insert("payload_hex".into(), hex::encode(f.wire_payload).into());
-            m.insert("unmasked_hex".into(), hex::encode(&f.payload).into());
+            o.num("header_length", h.len() as u64)?;
+            o.bool("fin", h.fin)?;
+            o.bool("rsv1", h.rsv[0])?;
+            o.bool("rsv2", h.rsv[1])?;
+            o.bool("rsv3", h.rsv[2])?;
+            o.num("opcode", u64::from(h.opcode.bits()))?;
+            o.str("opcode_name", h.opcode.name())?;
+            o.bool("masked", h.mask.is_some())?;
+            match h.mask {
+                Some(key) => o.hex("masking_key", &key, None)?,
+                None => o.null("masking_key")?,
+            }
+            o.num("payload_length", h.payload_len)?;
+            o.str("length_form", h.length_form.name())?;
+            o.hex("payload_hex", f.payload, h.mask)?;
+            o.hex("unmasked_hex", f.payload, None)?;
             let texty = f.fragment.map_or(
                 matches!(h.opcode, OpCode::Text | OpCode::Ping | OpCode::Pong),
                 |fr| fr.kind == MessageKind::Text && !fr.compressed,
             );
-            m.insert(
-                "text".into(),
-                if texty {
-                    text_or_null(&f.payload)
-                } else {
-                    Value::Null
-                },
-            );
-            if h.opcode == OpCode::Close && f.missing == 0 {
-                let c = ClosePayload::parse(&f.payload);
-                let close = json!({
-                    "code": c.code.map(|c| c.0),
-                    "name": c.code.map(|c| c.name()),
-                    "reason": text_or_null(c.reason),
-                    "reason_hex": hex::encode(c.reason),
-                });
-                m.insert("close".into(), close);
+            if texty {
+                o.text_or_null("text", f.payload)?;
+            } else {
+                o.null("text")?;
+            }
+            if h.opcode == OpCode::Close && f.missing() == 0 {
+                let c = ClosePayload::parse(f.payload);
+                let out = o.key("close")?;
+                let mut close = Obj::open(out)?;
+                match c.code {
+                    Some(code) => {
+                        close.num("code", u64::from(code.0))?;
+                        close.str("name", code.name())?;
+                    }
+                    None => {
+                        close.null("code")?;
+                        close.null("name")?;
+                    }
+                }
+                close.text_or_null("reason", c.reason)?;
+                close.hex("reason_hex", c.reason, None)?;
+                close.close()?;
             }
         }
         if let Some(fr) = f.fragment {
-            m.insert(
-                "fragment".into(),
-                json!({
-                    "message_kind": fr.kind.name(),
-                    "number": fr.number,
-                    "last": fr.last,
-                    "compressed": fr.compressed,
-                }),
-            );
+            let mut frag = Obj::open(o.key("fragment")?)?;
+            frag.str("message_kind", fr.kind.name())?;
+            frag.num("number", fr.number as u64)?;
+            frag.bool("last", fr.last)?;
+            frag.bool("compressed", fr.compressed)?;
+            frag.close()?;
         }
         if let Some(msg) = &f.message {
-            let text = if msg.kind == MessageKind::Text {
-                text_or_null(&msg.data)
-            } else {
-                Value::Null
-            };
-            let mut message = json!({
-                "kind": msg.kind.name(),
-                "frames": msg.frames,
-                "compressed": msg.compressed,
-                "length": msg.data.len(),
-            });
+            let mut m = Obj::open(o.key("message")?)?;
+            m.str("kind", msg.kind.name())?;
+            m.num("frames", msg.frames as u64)?;
+            m.bool("compressed", msg.compressed)?;
+            m.num("length", msg.data.len() as u64)?;
             // A single uncompressed frame's message is its payload, already
             // given above; repeating it would double the output.
             if msg.frames > 1 || msg.compressed {
-                message["hex"] = hex::encode(&msg.data).into();
-                message["text"] = text;
+                m.hex("hex", msg.data, None)?;
+                if msg.kind == MessageKind::Text {
+                    m.text_or_null("text", msg.data)?;
+                } else {
+                    m.null("text")?;
+                }
             }
-            m.insert("message".into(), message);
+            m.close()?;
         }
-        m.insert("violations".into(), violations(&f.violations));
-        self.emit(Value::Object(m))
+        violations(o.key("violations")?, f.violations)?;
+        o.close()?;
+        self.end_event()
     }
 
     fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()> {
-        self.emit(json!({
-            "type": "summary",
-            "input": read_as,
-            "frames": s.frames,
-            "control_frames": s.control,
-            "messages": s.messages,
-            "from": s.from.map(|r| r.name()),
-            "violations": s.violations,
-            "conforms": s.violations == 0,
-            "unfinished_message": s.unfinished.map(|(k, n, b)| json!({"kind": k, "frames": n, "length": b})),
-        }))
+        let mut o = self.event("summary")?;
+        o.str("input", read_as)?;
+        o.num("frames", s.frames)?;
+        o.num("control_frames", s.control)?;
+        o.num("messages", s.messages)?;
+        o.opt_str("from", s.from.map(|r| r.name()))?;
+        o.num("violations", s.violations)?;
+        o.bool("conforms", s.violations == 0)?;
+        match s.unfinished {
+            Some((kind, frames, len)) => {
+                let mut u = Obj::open(o.key("unfinished_message")?)?;
+                u.str("kind", kind.name())?;
+                u.num("frames", frames as u64)?;
+                u.num("length", len)?;
+                u.close()?;
+            }
+            None => o.null("unfinished_message")?,
+        }
+        let out = o.key("listed")?;
+        out.write_all(b"[")?;
+        for (i, (place, finding)) in s.listed.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            let mut l = Obj::open(out)?;
+            match place {
+                Place::Head { offset, what } => {
+                    l.str("place", what)?;
+                    l.num("offset", *offset)?;
+                }
+                Place::Frame { index, offset } => {
+                    l.str("place", "frame")?;
+                    l.num("index", *index)?;
+                    l.num("offset", *offset)?;
+                }
+            }
+            match finding {
+                Finding::Frame(v) => {
+                    l.str("rule", v.rule().id())?;
+                    l.str("message", &sentence::violation(v))?;
+                }
+                Finding::Issue(i) => {
+                    l.str("rule", i.rule)?;
+                    l.str("message", &i.message)?;
+                }
+                Finding::Head(m) => {
+                    l.str("rule", "malformed-head")?;
+                    l.str("message", m)?;
+                }
+            }
+            l.close()?;
+        }
+        out.write_all(b"]")?;
+        o.close()?;
+        self.end_event()
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(text: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, text).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_for_json_and_terminals() {
+        assert_eq!(s("a\"b\\c\n"), r#""a\"b\\c\n""#);
+        assert_eq!(s("\u{1b}[31m"), r#""\u001b[31m""#);
+        assert_eq!(s("x\u{202e}y\u{7f}"), r#""x\u202ey\u007f""#);
+        assert_eq!(s("κόσμε"), "\"κόσμε\"");
+        let back: String = serde_json::from_str(&s("\u{9b}\u{2028}\t\u{1}")).unwrap();
+        assert_eq!(back, "\u{9b}\u{2028}\t\u{1}");
+    }
+
+    #[test]
+    fn hex_streams_and_masks() {
+        let mut out = Vec::new();
+        write_hex(&mut out, b"MDN", Some([0x3d, 0x54, 0x23, 0x06])).unwrap();
+        assert_eq!(out, b"\"70106d\"");
+        let big: Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
+        let mut out = Vec::new();
+        write_hex(&mut out, &big, Some([1, 2, 3, 4])).unwrap();
+        let mut masked = big.clone();
+        apply_mask(&mut masked, [1, 2, 3, 4], 0);
+        assert_eq!(out, format!("\"{}\"", hex::encode(&masked)).into_bytes());
     }
 }

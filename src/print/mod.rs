@@ -4,39 +4,64 @@
 pub mod bytes;
 pub mod escape;
 pub mod json;
+pub mod sentence;
 pub mod text;
 
 use std::io;
+use std::time::SystemTime;
 
 use colored::Color;
 
 use crate::dump::{Dump, Spelling};
-use crate::protocol::transcript::{FrameRecord, Head, Item, Reader, Summary};
+use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Head, Summary};
+use crate::protocol::Role;
+
+/// Where and when an event happened. `decode` leaves it empty; `serve`
+/// says which connection, who sent it and when.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// The connection's id (`#1`, `#2`, ... in order of arrival).
+    pub conn: Option<u64>,
+    /// Who sent it.
+    pub from: Option<Role>,
+    /// When it happened, when the time is to be shown.
+    pub time: Option<SystemTime>,
+}
 
 /// What every printer renders: heads, frames, and a closing summary. Text
 /// and JSON implement the same calls, so they cannot disagree on what is
 /// shown.
 pub trait Printer {
     /// An HTTP upgrade head.
-    fn head(&mut self, head: &Head) -> io::Result<()>;
-    /// One frame.
-    fn frame(&mut self, frame: &FrameRecord) -> io::Result<()>;
+    fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()>;
+    /// One frame, at its end.
+    fn frame(&mut self, meta: &Meta, frame: &FrameRecord) -> io::Result<()>;
     /// The closing summary; `read_as` says how the input was read.
     fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()>;
     /// Flushes the underlying writer.
     fn flush(&mut self) -> io::Result<()>;
+}
 
-    /// Prints everything a reader yields, item by item, then the summary.
-    fn transcript(&mut self, reader: &mut Reader, read_as: &str) -> io::Result<()> {
-        for item in reader.by_ref() {
-            match item {
-                Item::Head(h) => self.head(&h)?,
-                Item::Frame(f) => self.frame(&f)?,
-            }
-        }
-        self.summary(reader.summary(), read_as)?;
-        self.flush()
-    }
+/// Decodes a whole buffer (unmasking it in place) and prints its heads and
+/// frames as each ends, then the summary, which it returns.
+pub fn decode_all(
+    mut printer: impl Printer,
+    config: Config,
+    bytes: &mut [u8],
+    read_as: &str,
+) -> io::Result<Summary> {
+    let mut decoder = Decoder::new(config);
+    let meta = Meta::default();
+    let mut sink = |ev: Event<'_>| match ev {
+        Event::Head(h) => printer.head(&meta, h),
+        Event::Frame(f) => printer.frame(&meta, f),
+        _ => Ok(()),
+    };
+    decoder.feed(bytes, &mut sink)?;
+    decoder.finish(&mut sink)?;
+    printer.summary(decoder.summary(), read_as)?;
+    printer.flush()?;
+    Ok(decoder.summary().clone())
 }
 
 /// Whether to colour, decided once by the caller (terminal, `--color`,
@@ -102,18 +127,22 @@ pub fn how_read(dump: &Dump) -> String {
     if dump.http_head > 0 {
         format!(
             "read {n} byte{}: an HTTP head pasted as text (line ends taken as CRLF), then {}",
-            plural(n),
+            plural(n as u64),
             dump.spelling.name()
         )
     } else if dump.spelling == Spelling::Raw {
-        format!("read {n} byte{} as they are (raw)", plural(n))
+        format!("read {n} byte{} as they are (raw)", plural(n as u64))
     } else {
-        format!("read {n} byte{} of {}", plural(n), dump.spelling.name())
+        format!(
+            "read {n} byte{} of {}",
+            plural(n as u64),
+            dump.spelling.name()
+        )
     }
 }
 
 /// "s" unless `n` is 1.
-pub fn plural(n: usize) -> &'static str {
+pub fn plural(n: u64) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -131,4 +160,56 @@ pub fn hex_spaced(bytes: &[u8]) -> String {
         s.push_str(&format!("{b:02x}"));
     }
     s
+}
+
+/// A time as RFC 3339 in UTC with milliseconds: `2026-11-26T01:20:58.123Z`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60,
+        since.subsec_millis()
+    )
+}
+
+/// The time of day of `t` in UTC, `01:20:58.123`, for text output.
+pub fn clock(t: SystemTime) -> String {
+    let full = rfc3339(t);
+    full[11..23].to_string()
+}
+
+/// Year, month, day of a count of days since 1970-01-01 (the proleptic
+/// Gregorian calendar, as in Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn times_in_utc() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_828_858_123);
+        assert_eq!(rfc3339(t), "2026-11-28T01:20:58.123Z");
+        assert_eq!(clock(t), "01:20:58.123");
+        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
+    }
 }

@@ -4,14 +4,15 @@
 use std::io::{self, Write};
 
 use super::escape::{ascii_char, escape_bytes, sanitize};
-use super::{hex_spaced, plural, Paint, Palette, Printer};
+use super::{hex_spaced, plural, sentence, Meta, Paint, Palette, Printer};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};
 use crate::protocol::handshake::{self, AcceptSteps, Header, Issue};
+use crate::protocol::mask::apply_mask;
 use crate::protocol::message::MessageKind;
 use crate::protocol::opcode::OpCode;
-use crate::protocol::rules::{Field, Violation};
-use crate::protocol::transcript::{FrameRecord, Head, Place, Summary};
+use crate::protocol::stream::{Extent, Finding, FrameRecord, Head, Place, Summary};
+use crate::protocol::violation::{Field, Violation};
 
 /// The four steps of RFC 6455 §4.2.2 (and MDN's guide) with every
 /// intermediate value; `key_note` says what the key decodes to.
@@ -81,7 +82,7 @@ impl<W: Write> TextPrinter<W> {
 
     fn mark(&mut self, violations: &[Violation], field: Field) -> io::Result<()> {
         for v in violations.iter().filter(|v| v.field == field) {
-            let line = format!("✗ {}", sanitize(&v.describe()));
+            let line = format!("✗ {}", sanitize(&sentence::violation(v)));
             writeln!(self.out, "  {PAD}{}", self.p(&line, Paint::Bad))?;
         }
         Ok(())
@@ -198,15 +199,16 @@ impl<W: Write> TextPrinter<W> {
     }
 
     fn frame_title(&self, f: &FrameRecord) -> String {
-        let size = if f.missing > 0 {
-            format!(
-                "{} byte{} present, {} missing",
-                f.present(),
-                plural(f.present()),
-                f.missing
-            )
-        } else {
-            format!("{} byte{}", f.present(), plural(f.present()))
+        let present = f.present();
+        let size = match f.extent {
+            Extent::Complete => format!("{present} byte{}", plural(present)),
+            Extent::Truncated { missing } => format!(
+                "{present} byte{} present, {missing} missing",
+                plural(present)
+            ),
+            Extent::Abandoned { unread } => {
+                format!("{present} byte{} read, {unread} not read", plural(present))
+            }
         };
         let Some(h) = f.header else {
             return format!(
@@ -265,7 +267,7 @@ impl<W: Write> TextPrinter<W> {
     }
 
     fn payload(&mut self, f: &FrameRecord, h: &FrameHeader) -> io::Result<()> {
-        let n = f.wire_payload.len();
+        let n = f.payload.len();
         if h.payload_len == 0 {
             return writeln!(
                 self.out,
@@ -274,20 +276,25 @@ impl<W: Write> TextPrinter<W> {
                 self.p("no payload", Paint::Dim)
             );
         }
-        let label = match (h.mask.is_some(), f.missing > 0) {
-            (true, false) => format!("payload, masked, {n} byte{}", plural(n)),
-            (false, false) => format!("payload, {n} byte{}", plural(n)),
+        let label = match (h.mask.is_some(), f.missing() > 0) {
+            (true, false) => format!("payload, masked, {n} byte{}", plural(n as u64)),
+            (false, false) => format!("payload, {n} byte{}", plural(n as u64)),
             (true, true) => format!("payload, masked, {n} of {} bytes", h.payload_len),
             (false, true) => format!("payload, {n} of {} bytes", h.payload_len),
         };
-        let wire = self.limit(f.wire_payload).to_vec();
-        let plain = self.limit(&f.payload).to_vec();
+        let plain = self.limit(f.payload);
         let more = self.more(n);
-        if wire.len() <= 8 {
-            self.bytes_line(&wire, &label)?;
+        if plain.len() <= 8 {
+            let mut wire = [0u8; 8];
+            let wire = &mut wire[..plain.len()];
+            wire.copy_from_slice(plain);
+            if let Some(key) = h.mask {
+                apply_mask(wire, key, 0);
+            }
+            self.bytes_line(wire, &label)?;
         } else {
             writeln!(self.out, "  {}", self.p(&label, Paint::Name))?;
-            self.hex_rows(&wire)?;
+            self.hex_rows(plain, h.mask)?;
         }
         // Compressed payloads are DEFLATE data; their text is shown once the
         // message is complete and inflated.
@@ -296,12 +303,12 @@ impl<W: Write> TextPrinter<W> {
         });
         let show_text = is_text
             || matches!(h.opcode, OpCode::Ping | OpCode::Pong)
-                && std::str::from_utf8(&plain).is_ok();
-        let text = format!("\"{}\"", escape_bytes(&plain));
+                && std::str::from_utf8(plain).is_ok();
+        let text = format!("\"{}\"", escape_bytes(plain));
         let mut text_shown = false;
         if h.mask.is_some() {
             if plain.len() <= 8 {
-                let mut line = format!("unmasked: {}", self.p(&hex_spaced(&plain), Paint::Value));
+                let mut line = format!("unmasked: {}", self.p(&hex_spaced(plain), Paint::Value));
                 if show_text {
                     line = format!("{line}  {}", self.p(&text, Paint::Text));
                     text_shown = true;
@@ -309,7 +316,7 @@ impl<W: Write> TextPrinter<W> {
                 writeln!(self.out, "  {:<22} {}", "", line)?;
             } else {
                 writeln!(self.out, "  {}", self.p("unmasked", Paint::Name))?;
-                self.hex_rows(&plain)?;
+                self.hex_rows(plain, None)?;
             }
         }
         if show_text && !text_shown && h.opcode != OpCode::Close {
@@ -326,17 +333,26 @@ impl<W: Write> TextPrinter<W> {
         }
         if self.options.explain {
             if let Some(key) = h.mask {
-                self.explain(&wire, &plain, key)?;
+                self.explain(plain, key)?;
             }
         }
         if h.opcode == OpCode::Close {
-            self.close(&f.payload)?;
+            self.close(f.payload)?;
         }
         Ok(())
     }
 
-    fn hex_rows(&mut self, bytes: &[u8]) -> io::Result<()> {
-        for (i, row) in bytes.chunks(16).enumerate() {
+    /// Rows of 16 bytes with offsets and an ASCII column; `mask` masks the
+    /// (unmasked) bytes again, row by row, to show them as on the wire.
+    fn hex_rows(&mut self, bytes: &[u8], mask: Option<[u8; 4]>) -> io::Result<()> {
+        let mut row = [0u8; 16];
+        for (i, chunk) in bytes.chunks(16).enumerate() {
+            let row = &mut row[..chunk.len()];
+            row.copy_from_slice(chunk);
+            if let Some(key) = mask {
+                // Rows start at multiples of 16, so the key starts afresh.
+                apply_mask(row, key, 0);
+            }
             let ascii: String = row.iter().map(|&b| ascii_char(b)).collect();
             writeln!(
                 self.out,
@@ -349,13 +365,14 @@ impl<W: Write> TextPrinter<W> {
         Ok(())
     }
 
-    fn explain(&mut self, wire: &[u8], plain: &[u8], key: [u8; 4]) -> io::Result<()> {
+    fn explain(&mut self, plain: &[u8], key: [u8; 4]) -> io::Result<()> {
         writeln!(
             self.out,
             "  {}",
             self.p("unmasking: D[i] = E[i] ^ M[i mod 4]", Paint::Name)
         )?;
-        for (i, (e, d)) in wire.iter().zip(plain).enumerate() {
+        for (i, d) in plain.iter().enumerate() {
+            let e = d ^ key[i % 4];
             let shown = escape_bytes(std::slice::from_ref(d));
             let shown = if shown.len() == 1 {
                 format!("'{shown}'")
@@ -437,7 +454,7 @@ fn pattern(byte: u8, mask: u8) -> String {
 }
 
 impl<W: Write> Printer for TextPrinter<W> {
-    fn head(&mut self, head: &Head) -> io::Result<()> {
+    fn head(&mut self, _meta: &Meta, head: &Head) -> io::Result<()> {
         match head {
             Head::Request {
                 offset,
@@ -481,12 +498,12 @@ impl<W: Write> Printer for TextPrinter<W> {
         }
     }
 
-    fn frame(&mut self, f: &FrameRecord) -> io::Result<()> {
+    fn frame(&mut self, _meta: &Meta, f: &FrameRecord) -> io::Result<()> {
         let title = self.frame_title(f);
         writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
         let Some(h) = f.header else {
             self.bytes_line(f.header_bytes, "incomplete header")?;
-            self.mark(&f.violations, Field::Frame)?;
+            self.mark(f.violations, Field::Frame)?;
             return writeln!(self.out);
         };
         let v = &f.violations;
@@ -580,7 +597,7 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.mark(v, Field::Frame)?;
         if let Some(m) = &f.message {
             if m.frames > 1 || m.compressed {
-                let shown = self.limit(&m.data);
+                let shown = self.limit(m.data);
                 let body = match m.kind {
                     MessageKind::Text => format!("\"{}\"", escape_bytes(shown)),
                     MessageKind::Binary => hex_spaced(shown),
@@ -595,7 +612,7 @@ impl<W: Write> Printer for TextPrinter<W> {
                     "message complete: {}, {} frame{}, {how}{} bytes: {}{}",
                     m.kind.name(),
                     m.frames,
-                    plural(m.frames),
+                    plural(m.frames as u64),
                     m.data.len(),
                     body,
                     more
@@ -624,8 +641,9 @@ impl<W: Write> Printer for TextPrinter<W> {
         writeln!(self.out, "  {}", self.p(read_as, Paint::Dim))?;
         if let Some((kind, frames, bytes)) = s.unfinished {
             let note = format!(
-                "note: a {kind} message is unfinished at the end ({frames} frame{}, {bytes} bytes, no final frame yet)",
-                plural(frames)
+                "note: a {} message is unfinished at the end ({frames} frame{}, {bytes} bytes, no final frame yet)",
+                kind.name(),
+                plural(frames as u64)
             );
             writeln!(self.out, "  {}", self.p(&note, Paint::Dim))?;
         }
@@ -636,18 +654,24 @@ impl<W: Write> Printer for TextPrinter<W> {
         }
         let title = format!("✗ {n} violation{} of RFC 6455:", plural(n));
         writeln!(self.out, "  {}", self.p(&title, Paint::Bad))?;
-        for (place, message) in &s.listed {
+        for (place, finding) in &s.listed {
             let place = match place {
                 Place::Head { offset, what } => format!("{what} (offset {offset})"),
                 Place::Frame { index, offset } => format!("frame {index} (offset {offset})"),
             };
-            writeln!(self.out, "    {place}: {}", sanitize(message))?;
+            let message = match finding {
+                Finding::Frame(v) => sentence::violation(v),
+                Finding::Issue(i) => i.message.clone(),
+                Finding::Head(m) => m.clone(),
+            };
+            writeln!(self.out, "    {place}: {}", sanitize(&message))?;
         }
-        if n > s.listed.len() {
+        let listed = s.listed.len() as u64;
+        if n > listed {
             writeln!(
                 self.out,
                 "    … and {} more (each is marked on its frame above)",
-                n - s.listed.len()
+                n - listed
             )?;
         }
         Ok(())

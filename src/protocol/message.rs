@@ -1,14 +1,21 @@
-//! Message reassembly over fragments (RFC 6455 §5.4), with control frames
-//! allowed in between, and the rules that only a sequence of frames can
-//! break: continuation without an open message, a new data frame inside an
-//! open one, text that is not UTF-8 (checked per fragment, failing at the
-//! first bad byte), anything after a close frame.
+//! Message reassembly over fragments (RFC 6455 §5.4), fed a frame's
+//! payload in chunks as it arrives, with control frames allowed in between,
+//! and the rules that only a sequence of frames can break: continuation
+//! without an open message, a new data frame inside an open one, text that
+//! is not UTF-8 (checked on each chunk, failing at the first bad byte as it
+//! arrives), anything after a close frame, and the size limits (checked
+//! when a header arrives, before anything is buffered).
+//!
+//! Payload bytes are copied only when they must be: a message of one frame
+//! whose payload arrived in one piece is that piece, borrowed; the bytes of
+//! a fragmented message are appended once to the message buffer.
 
 use super::deflate::{Inflater, MAX_INFLATED};
 use super::frame::FrameHeader;
 use super::opcode::OpCode;
-use super::rules::{check_close, Rule, Violation};
+use super::rules::check_close;
 use super::utf8::{self, Utf8Validator};
+use super::violation::{Kind, SizeOf, Utf8Place, Violation};
 
 /// Text or binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +36,39 @@ impl MessageKind {
     }
 }
 
-/// A complete data message.
+/// A complete data message, borrowing its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageRef<'a> {
+    /// Text or binary.
+    pub kind: MessageKind,
+    /// The unmasked payload of all its frames (inflated when compressed and
+    /// it inflated; else the compressed bytes).
+    pub data: &'a [u8],
+    /// How many frames carried it.
+    pub frames: usize,
+    /// False when a text message is not valid UTF-8 (or a compressed one
+    /// did not inflate).
+    pub valid_utf8: bool,
+    /// Sent compressed (permessage-deflate).
+    pub compressed: bool,
+    /// Whether `data` is the inflated text (false when inflating failed).
+    pub inflated: bool,
+}
+
+impl MessageRef<'_> {
+    /// An owned copy.
+    pub fn to_owned(&self) -> Message {
+        Message {
+            kind: self.kind,
+            data: self.data.to_vec(),
+            frames: self.frames,
+            valid_utf8: self.valid_utf8,
+            compressed: self.compressed,
+        }
+    }
+}
+
+/// A complete data message, owning its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// Text or binary.
@@ -59,26 +98,74 @@ pub struct Fragment {
     pub compressed: bool,
 }
 
-/// What pushing one frame produced.
+/// Size limits a receiver applies before buffering (None: no limit).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// The most payload one frame may announce.
+    pub max_frame: Option<u64>,
+    /// The most a message may hold, on the wire and once inflated.
+    pub max_message: Option<u64>,
+}
+
+/// What the start of a frame decided.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Pushed {
-    /// Rules this frame broke in the context of the stream.
+pub struct Begun {
+    /// Rules the frame breaks by its place in the stream or its size.
     pub violations: Vec<Violation>,
-    /// The frame's place in a data message (None for control frames and
-    /// for continuation frames with no message open).
+    /// Its place in a data message.
     pub fragment: Option<Fragment>,
+}
+
+/// What the end of a frame produced; borrows the assembler (and the
+/// caller's buffer when the payload was there in one piece).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended<'a> {
+    /// Rules found once the whole payload was there (close payload, a text
+    /// ending inside a character, data that does not inflate).
+    pub violations: Vec<Violation>,
+    /// The frame's whole payload, unmasked.
+    pub payload: &'a [u8],
     /// The message this frame completed.
-    pub message: Option<Message>,
+    pub message: Option<MessageRef<'a>>,
 }
 
 #[derive(Debug)]
 struct Open {
     kind: MessageKind,
     compressed: bool,
-    data: Vec<u8>,
+    /// Frames begun, the current one included.
     frames: usize,
+    /// Payload bytes of the finished frames.
+    len: u64,
     utf8: Option<Utf8Validator>,
     utf8_ok: bool,
+}
+
+/// Where the current frame's payload goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Appended to the message buffer from this offset.
+    Message(usize),
+    /// Arrives in one piece: borrowed from the caller at the end.
+    Borrow,
+    /// Collected in the frame buffer (a frame that spans pieces).
+    Frame,
+    /// Not kept (over a limit).
+    Drop,
+}
+
+#[derive(Debug)]
+struct Current {
+    opcode: OpCode,
+    fin: bool,
+    /// Part of a data message (a text, binary or continuation frame with
+    /// a message open).
+    data: bool,
+    keep: Keep,
+    /// Payload bytes seen so far.
+    seen: u64,
+    /// Payload bytes of the message before this frame.
+    message_before: u64,
 }
 
 /// Reassembles messages from the frames of one direction of a connection.
@@ -86,7 +173,20 @@ struct Open {
 pub struct Assembler {
     open: Option<Open>,
     closed: bool,
+    /// permessage-deflate is on: the sender's `no_context_takeover`, and the
+    /// inflater once the first compressed message needs one.
+    deflate: Option<bool>,
     inflater: Option<Inflater>,
+    limits: Limits,
+    current: Option<Current>,
+    /// The open message's payload (or a compressed message's DEFLATE data).
+    message: Vec<u8>,
+    /// A frame's payload that arrived in several pieces and is not part of
+    /// the message buffer (control frames, single-frame messages).
+    frame: Vec<u8>,
+    inflated: Vec<u8>,
+    /// The message buffer holds a finished message, emptied at the next frame.
+    stale: bool,
 }
 
 impl Assembler {
@@ -96,10 +196,23 @@ impl Assembler {
     }
 
     /// Treats RSV1 as permessage-deflate's "compressed" bit and inflates
-    /// compressed messages with `inflater` (RFC 7692).
-    pub fn with_deflate(mut self, inflater: Inflater) -> Self {
-        self.inflater = Some(inflater);
+    /// compressed messages (RFC 7692); `reset_each_message` when the sender
+    /// negotiated `*_no_context_takeover`. The inflater itself is created
+    /// when the first compressed message arrives.
+    pub fn with_deflate(mut self, reset_each_message: bool) -> Self {
+        self.deflate = Some(reset_each_message);
         self
+    }
+
+    /// Applies size limits (see [`Limits`]).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Whether permessage-deflate is on.
+    pub fn deflate(&self) -> bool {
+        self.deflate.is_some()
     }
 
     /// Whether a close frame has been seen.
@@ -108,14 +221,28 @@ impl Assembler {
     }
 
     /// The kind, frame count and size of a message still waiting for its
-    /// final frame.
-    pub fn open_message(&self) -> Option<(MessageKind, usize, usize)> {
-        self.open.as_ref().map(|o| (o.kind, o.frames, o.data.len()))
+    /// final frame, leaving out a frame still in progress.
+    pub fn open_message(&self) -> Option<(MessageKind, usize, u64)> {
+        let open = self.open.as_ref()?;
+        match &self.current {
+            Some(c) if c.data => {
+                (open.frames > 1).then_some((open.kind, open.frames - 1, c.message_before))
+            }
+            _ => Some((open.kind, open.frames, open.len)),
+        }
     }
 
-    /// Takes the next frame (header and unmasked payload).
-    pub fn push(&mut self, h: &FrameHeader, payload: &[u8]) -> Pushed {
-        let mut out = Pushed::default();
+    /// Starts a frame. `whole` says that its entire payload will come in
+    /// the next chunk (so nothing needs copying unless it joins a
+    /// fragmented message).
+    pub fn begin(&mut self, h: &FrameHeader, whole: bool) -> Begun {
+        if self.stale {
+            self.message.clear();
+            self.inflated.clear();
+            self.stale = false;
+        }
+        self.frame.clear();
+        let mut out = Begun::default();
         // §5.5.1 forbids data frames after a close, and each side closes
         // once; ping and pong may still cross.
         let data_or_close = matches!(
@@ -123,30 +250,27 @@ impl Assembler {
             OpCode::Text | OpCode::Binary | OpCode::Continuation | OpCode::Close
         );
         if self.closed && data_or_close {
-            out.violations.push(Violation::new(
-                Rule::FrameAfterClose,
-                format!(
-                    "{} frame sent after this side's close frame; no data frame or second close may follow it",
-                    h.opcode.name()
-                ),
-            ));
+            out.violations
+                .push(Violation::new(Kind::FrameAfterClose { opcode: h.opcode }));
         }
-        let deflate = self.inflater.is_some();
+        let deflate = self.deflate.is_some();
         if deflate && h.rsv[0] && (h.opcode.is_control() || h.opcode == OpCode::Continuation) {
-            out.violations.push(Violation::new(
-                Rule::CompressedBitMisplaced,
-                format!(
-                    "RSV1 is set on a {} frame; permessage-deflate sets it only on the first frame of a data message",
-                    h.opcode.name()
-                ),
-            ));
+            out.violations
+                .push(Violation::new(Kind::CompressedBitMisplaced {
+                    opcode: h.opcode,
+                }));
         }
-        match h.opcode {
-            OpCode::Close => {
-                self.closed = true;
-                out.violations.extend(check_close(payload));
+        if let Some(limit) = self.limits.max_frame {
+            if h.payload_len > limit {
+                out.violations.push(Violation::new(Kind::FrameTooBig {
+                    len: h.payload_len,
+                    limit,
+                }));
             }
-            OpCode::Ping | OpCode::Pong | OpCode::Reserved(_) => {}
+        }
+        let mut data = false;
+        match h.opcode {
+            OpCode::Close => self.closed = true,
             OpCode::Text | OpCode::Binary => {
                 let kind = if h.opcode == OpCode::Text {
                     MessageKind::Text
@@ -154,131 +278,288 @@ impl Assembler {
                     MessageKind::Binary
                 };
                 if let Some(old) = self.open.take() {
-                    out.violations.push(Violation::new(
-                        Rule::DataInsideMessage,
-                        format!(
-                            "new {} frame while a fragmented {} message ({} frames so far) is still open; its fragments must continue with opcode 0x0",
-                            kind.name(),
-                            old.kind.name(),
-                            old.frames
-                        ),
-                    ));
+                    out.violations.push(Violation::new(Kind::DataInsideMessage {
+                        new: kind,
+                        open: old.kind,
+                        frames: old.frames,
+                    }));
+                    self.message.clear();
                 }
                 let compressed = deflate && h.rsv[0];
                 self.open = Some(Open {
                     kind,
                     compressed,
-                    data: Vec::new(),
                     frames: 0,
+                    len: 0,
                     // Compressed text is checked once inflated.
                     utf8: (kind == MessageKind::Text && !compressed).then(Utf8Validator::new),
                     utf8_ok: true,
                 });
-                self.append(h, payload, &mut out);
+                data = true;
             }
             OpCode::Continuation => {
                 if self.open.is_none() {
-                    out.violations.push(Violation::new(
-                        Rule::ContinuationWithoutMessage,
-                        "continuation frame with no message open; a message starts with a text or binary frame",
-                    ));
+                    out.violations
+                        .push(Violation::new(Kind::ContinuationWithoutMessage));
                 } else {
-                    self.append(h, payload, &mut out);
+                    data = true;
                 }
             }
+            OpCode::Ping | OpCode::Pong | OpCode::Reserved(_) => {}
         }
+        let mut message_before = 0;
+        let mut keep = if whole { Keep::Borrow } else { Keep::Frame };
+        if data {
+            let open = self
+                .open
+                .as_mut()
+                .expect("a data frame has its message open");
+            open.frames += 1;
+            message_before = open.len;
+            if let Some(limit) = self.limits.max_message {
+                let total = open.len.saturating_add(h.payload_len);
+                if total > limit {
+                    out.violations.push(Violation::new(Kind::MessageTooBig {
+                        of: SizeOf::Message,
+                        len: total,
+                        limit,
+                    }));
+                }
+            }
+            // A message of one frame in one piece is borrowed; otherwise its
+            // bytes go to the message buffer, once.
+            let single = open.frames == 1 && h.fin;
+            if !(single && whole) {
+                keep = Keep::Message(self.message.len());
+            }
+            out.fragment = Some(Fragment {
+                kind: open.kind,
+                number: open.frames,
+                last: h.fin,
+                compressed: open.compressed,
+            });
+        }
+        if out.violations.iter().any(|v| {
+            matches!(
+                v.kind,
+                Kind::FrameTooBig { .. } | Kind::MessageTooBig { .. }
+            )
+        }) {
+            keep = Keep::Drop;
+        }
+        self.current = Some(Current {
+            opcode: h.opcode,
+            fin: h.fin,
+            data,
+            keep,
+            seen: 0,
+            message_before,
+        });
         out
     }
 
-    fn append(&mut self, h: &FrameHeader, payload: &[u8], out: &mut Pushed) {
-        let Some(open) = self.open.as_mut() else {
-            return;
+    /// The next piece of the current frame's payload, unmasked. Returns the
+    /// first invalid UTF-8 byte of a text message as soon as it is here,
+    /// with how many bytes of `chunk` go up to and include it.
+    pub fn chunk(&mut self, chunk: &[u8]) -> Option<(Violation, usize)> {
+        let cur = self.current.as_mut()?;
+        let frame_start = cur.message_before;
+        let chunk_start = frame_start + cur.seen;
+        cur.seen += chunk.len() as u64;
+        match cur.keep {
+            Keep::Message(_) => self.message.extend_from_slice(chunk),
+            Keep::Frame => self.frame.extend_from_slice(chunk),
+            Keep::Borrow | Keep::Drop => {}
+        }
+        if !cur.data {
+            return None;
+        }
+        let open = self.open.as_mut()?;
+        let v = open.utf8.as_mut()?;
+        if !open.utf8_ok {
+            return None;
+        }
+        let Err(error) = v.feed(chunk) else {
+            return None;
         };
-        let start = open.data.len();
-        open.frames += 1;
-        open.data.extend_from_slice(payload);
+        open.utf8_ok = false;
+        // The validator blames a byte of this chunk (an unfinished
+        // character only fails at the message's end).
+        let upto = usize::try_from(error.offset.saturating_sub(chunk_start))
+            .map_or(chunk.len(), |i| (i + 1).min(chunk.len()));
+        Some((
+            utf8_violation(error, frame_start, open.frames == 1 && cur.fin),
+            upto,
+        ))
+    }
+
+    /// Ends the current frame. `borrowed` is its whole payload when it came
+    /// in one piece (see [`Assembler::begin`]).
+    pub fn end<'a>(&'a mut self, borrowed: Option<&'a [u8]>) -> Ended<'a> {
+        let mut violations = Vec::new();
+        let Some(cur) = self.current.take() else {
+            return Ended {
+                violations,
+                payload: &[],
+                message: None,
+            };
+        };
+        if cur.opcode == OpCode::Close {
+            let payload = self.payload_of(&cur, borrowed);
+            violations.extend(check_close(payload));
+        }
+        if !cur.data {
+            let payload = self.payload_of(&cur, borrowed);
+            return Ended {
+                violations,
+                payload,
+                message: None,
+            };
+        }
+        let open = self
+            .open
+            .as_mut()
+            .expect("a data frame has its message open");
+        open.len += cur.seen;
         if let Some(v) = open.utf8.as_mut() {
-            let mut result = v.feed(payload);
-            if result.is_ok() && h.fin {
-                result = v.finish();
-            }
-            if let Err(e) = result {
-                if open.utf8_ok {
-                    let message = if open.frames == 1 && h.fin {
-                        format!("text is not UTF-8: {e}")
-                    } else if e.offset >= start as u64 {
-                        format!(
-                            "text message is not UTF-8: {e} of the message (byte {} of this frame's payload)",
-                            e.offset - start as u64
-                        )
-                    } else {
-                        format!(
-                            "text message is not UTF-8: {e} of the message, in an earlier fragment"
-                        )
-                    };
-                    out.violations.push(Violation::new(Rule::TextUtf8, message));
+            if open.utf8_ok && cur.fin {
+                if let Err(error) = v.finish() {
+                    open.utf8_ok = false;
+                    violations.push(utf8_violation(error, cur.message_before, open.frames == 1));
                 }
-                open.utf8_ok = false;
             }
         }
-        out.fragment = Some(Fragment {
-            kind: open.kind,
-            number: open.frames,
-            last: h.fin,
-            compressed: open.compressed,
-        });
-        if h.fin {
-            if let Some(mut done) = self.open.take() {
-                if done.compressed {
-                    self.inflate(&mut done, out);
+        if !cur.fin {
+            let payload = self.payload_of(&cur, borrowed);
+            return Ended {
+                violations,
+                payload,
+                message: None,
+            };
+        }
+        let done = self.open.take().expect("checked above");
+        self.stale = true;
+        let mut message = MessageRef {
+            kind: done.kind,
+            data: &[],
+            frames: done.frames,
+            valid_utf8: done.utf8_ok,
+            compressed: done.compressed,
+            inflated: false,
+        };
+        if done.compressed && cur.keep != Keep::Drop {
+            let compressed: &[u8] = match cur.keep {
+                Keep::Borrow => borrowed.unwrap_or_default(),
+                _ => &self.message,
+            };
+            let reset = self.deflate.unwrap_or(false);
+            let inflater = self.inflater.get_or_insert_with(|| Inflater::new(reset));
+            let limit = self
+                .limits
+                .max_message
+                .map_or(MAX_INFLATED, |m| usize::try_from(m).unwrap_or(usize::MAX));
+            match inflater.inflate(compressed, limit) {
+                Ok(plain) => {
+                    self.inflated = plain;
+                    message.inflated = true;
+                    if done.kind == MessageKind::Text {
+                        if let Err(error) = utf8::validate(&self.inflated) {
+                            message.valid_utf8 = false;
+                            violations.push(Violation::new(Kind::TextUtf8 {
+                                error,
+                                place: Utf8Place::Inflated,
+                            }));
+                        }
+                    }
                 }
-                out.message = Some(Message {
-                    kind: done.kind,
-                    data: done.data,
-                    frames: done.frames,
-                    valid_utf8: done.utf8_ok,
-                    compressed: done.compressed,
-                });
+                Err(detail) => {
+                    message.valid_utf8 = done.kind == MessageKind::Binary;
+                    violations.push(Violation::new(Kind::BadCompressedData {
+                        kind: done.kind,
+                        detail,
+                    }));
+                }
             }
+        }
+        let payload = self.payload_of(&cur, borrowed);
+        message.data = if message.inflated {
+            &self.inflated
+        } else {
+            match cur.keep {
+                Keep::Borrow | Keep::Drop => payload,
+                _ => &self.message,
+            }
+        };
+        Ended {
+            violations,
+            payload,
+            message: Some(message),
         }
     }
 
-    fn inflate(&mut self, done: &mut Open, out: &mut Pushed) {
-        let Some(inflater) = self.inflater.as_mut() else {
-            return;
-        };
-        match inflater.inflate(&done.data, MAX_INFLATED) {
-            Ok(plain) => {
-                done.data = plain;
-                if done.kind == MessageKind::Text {
-                    if let Err(e) = utf8::validate(&done.data) {
-                        done.utf8_ok = false;
-                        out.violations.push(Violation::new(
-                            Rule::TextUtf8,
-                            format!(
-                                "text message is not UTF-8 once inflated: {e} of the inflated text"
-                            ),
-                        ));
-                    }
-                }
-            }
-            Err(e) => {
-                done.utf8_ok = done.kind == MessageKind::Binary;
-                out.violations.push(Violation::new(
-                    Rule::BadCompressedData,
-                    format!(
-                        "compressed {} message cannot be inflated: {e}",
-                        done.kind.name()
-                    ),
-                ));
-            }
+    /// The payload collected so far of a frame that did not end (empty
+    /// when it was to be borrowed whole).
+    pub fn partial_payload(&self) -> &[u8] {
+        match &self.current {
+            Some(cur) => self.payload_of(cur, None),
+            None => &[],
         }
     }
+
+    fn payload_of<'a>(&'a self, cur: &Current, borrowed: Option<&'a [u8]>) -> &'a [u8] {
+        match cur.keep {
+            Keep::Message(start) => self.message.get(start..).unwrap_or_default(),
+            Keep::Frame => &self.frame,
+            Keep::Borrow => borrowed.unwrap_or_default(),
+            Keep::Drop => &[],
+        }
+    }
+
+    /// Takes a whole frame at once (header and unmasked payload): the
+    /// start, the payload in one chunk, the end. For tests and callers that
+    /// have whole frames.
+    pub fn push(&mut self, h: &FrameHeader, payload: &[u8]) -> Pushed {
+        let begun = self.begin(h, true);
+        let mut violations = begun.violations;
+        violations.extend(self.chunk(payload).map(|(v, _)| v));
+        let ended = self.end(Some(payload));
+        violations.extend(ended.violations);
+        Pushed {
+            violations,
+            fragment: begun.fragment,
+            message: ended.message.map(|m| m.to_owned()),
+        }
+    }
+}
+
+fn utf8_violation(error: utf8::Utf8Error, frame_start: u64, only_frame: bool) -> Violation {
+    let place = if only_frame {
+        Utf8Place::OnlyFrame
+    } else if error.offset >= frame_start {
+        Utf8Place::ThisFragment {
+            byte: error.offset - frame_start,
+        }
+    } else {
+        Utf8Place::EarlierFragment
+    };
+    Violation::new(Kind::TextUtf8 { error, place })
+}
+
+/// What pushing one whole frame produced (see [`Assembler::push`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pushed {
+    /// Rules this frame broke in the context of the stream.
+    pub violations: Vec<Violation>,
+    /// The frame's place in a data message.
+    pub fragment: Option<Fragment>,
+    /// The message this frame completed.
+    pub message: Option<Message>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::violation::Rule;
 
     fn h(fin: bool, op: OpCode, len: usize) -> FrameHeader {
         FrameHeader::new(fin, op, None, len as u64)
@@ -314,7 +595,7 @@ mod tests {
     fn continuation_without_message() {
         let mut a = Assembler::new();
         let p = a.push(&h(true, OpCode::Continuation, 1), b"x");
-        assert_eq!(p.violations[0].rule, Rule::ContinuationWithoutMessage);
+        assert_eq!(p.violations[0].rule(), Rule::ContinuationWithoutMessage);
         assert!(p.message.is_none());
     }
 
@@ -323,10 +604,14 @@ mod tests {
         let mut a = Assembler::new();
         a.push(&h(false, OpCode::Binary, 1), b"a");
         let p = a.push(&h(true, OpCode::Text, 1), b"b");
-        assert_eq!(p.violations[0].rule, Rule::DataInsideMessage);
-        assert!(p.violations[0]
-            .message
-            .contains("binary message (1 frames so far)"));
+        assert_eq!(
+            p.violations[0].kind,
+            Kind::DataInsideMessage {
+                new: MessageKind::Text,
+                open: MessageKind::Binary,
+                frames: 1
+            }
+        );
         assert_eq!(p.message.map(|m| m.data), Some(b"b".to_vec()));
     }
 
@@ -344,16 +629,15 @@ mod tests {
             .is_empty());
         let p = a.push(&h(false, OpCode::Continuation, 2), &[b'b', 0xff]);
         assert_eq!(p.violations.len(), 1);
-        assert_eq!(p.violations[0].rule, Rule::TextUtf8);
-        assert!(
-            p.violations[0].message.contains("byte 4 of the message"),
-            "{}",
-            p.violations[0].message
-        );
-        assert!(
-            p.violations[0].message.contains("byte 1 of this frame"),
-            "{}",
-            p.violations[0].message
+        assert_eq!(
+            p.violations[0].kind,
+            Kind::TextUtf8 {
+                error: utf8::Utf8Error {
+                    offset: 4,
+                    incomplete: false
+                },
+                place: Utf8Place::ThisFragment { byte: 1 }
+            }
         );
         // Reported once per message.
         let p = a.push(&h(true, OpCode::Continuation, 1), b"c");
@@ -365,7 +649,7 @@ mod tests {
     fn text_ending_inside_a_character() {
         let mut a = Assembler::new();
         let p = a.push(&h(true, OpCode::Text, 2), &[b'a', 0xce]);
-        assert_eq!(p.violations[0].rule, Rule::TextUtf8);
+        assert_eq!(p.violations[0].rule(), Rule::TextUtf8);
     }
 
     #[test]
@@ -381,7 +665,7 @@ mod tests {
     fn close_checked_and_no_data_after_it() {
         let mut a = Assembler::new();
         let p = a.push(&h(true, OpCode::Close, 2), &1005u16.to_be_bytes());
-        assert_eq!(p.violations[0].rule, Rule::CloseCode);
+        assert_eq!(p.violations[0].rule(), Rule::CloseCode);
         assert!(a.closed());
         assert!(
             a.push(&h(true, OpCode::Pong, 0), b"").violations.is_empty(),
@@ -389,10 +673,10 @@ mod tests {
         );
         assert!(a.push(&h(true, OpCode::Ping, 0), b"").violations.is_empty());
         let p = a.push(&h(true, OpCode::Text, 1), b"x");
-        assert_eq!(p.violations[0].rule, Rule::FrameAfterClose);
+        assert_eq!(p.violations[0].rule(), Rule::FrameAfterClose);
         let p = a.push(&h(true, OpCode::Close, 0), b"");
         assert_eq!(
-            p.violations[0].rule,
+            p.violations[0].rule(),
             Rule::FrameAfterClose,
             "a second close"
         );
@@ -407,9 +691,15 @@ mod tests {
             .is_empty());
         let p = a.push(&h(true, OpCode::Continuation, 0), b"");
         assert!(
-            p.violations[0].message.contains("in an earlier fragment"),
-            "{}",
-            p.violations[0].message
+            matches!(
+                p.violations[0].kind,
+                Kind::TextUtf8 {
+                    place: Utf8Place::EarlierFragment,
+                    ..
+                }
+            ),
+            "{:?}",
+            p.violations[0]
         );
     }
 
@@ -422,7 +712,7 @@ mod tests {
     fn compressed_messages_are_inflated() {
         // RFC 7692 §7.2.3.1 and its fragmented form (§7.2.3.4 splits the
         // same DEFLATE data over two frames).
-        let mut a = Assembler::new().with_deflate(Inflater::new(false));
+        let mut a = Assembler::new().with_deflate(false);
         let data = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
         let p = a.push(&rsv1(h(true, OpCode::Text, 7)), &data);
         assert!(p.violations.is_empty(), "{:?}", p.violations);
@@ -432,7 +722,7 @@ mod tests {
             (m.data.as_slice(), m.compressed, m.valid_utf8),
             (&b"Hello"[..], true, true)
         );
-        let mut a = Assembler::new().with_deflate(Inflater::new(false));
+        let mut a = Assembler::new().with_deflate(false);
         assert!(a
             .push(&rsv1(h(false, OpCode::Text, 3)), &data[..3])
             .violations
@@ -443,26 +733,26 @@ mod tests {
 
     #[test]
     fn compressed_bit_only_on_first_frames() {
-        let mut a = Assembler::new().with_deflate(Inflater::new(false));
+        let mut a = Assembler::new().with_deflate(false);
         a.push(&rsv1(h(false, OpCode::Text, 3)), &[0xf2, 0x48, 0xcd]);
         let p = a.push(
             &rsv1(h(true, OpCode::Continuation, 4)),
             &[0xc9, 0xc9, 0x07, 0x00],
         );
-        assert_eq!(p.violations[0].rule, Rule::CompressedBitMisplaced);
+        assert_eq!(p.violations[0].rule(), Rule::CompressedBitMisplaced);
         let p = a.push(&rsv1(h(true, OpCode::Ping, 0)), b"");
-        assert_eq!(p.violations[0].rule, Rule::CompressedBitMisplaced);
+        assert_eq!(p.violations[0].rule(), Rule::CompressedBitMisplaced);
     }
 
     #[test]
     fn bad_compressed_data() {
-        let mut a = Assembler::new().with_deflate(Inflater::new(true));
+        let mut a = Assembler::new().with_deflate(true);
         let p = a.push(&rsv1(h(true, OpCode::Text, 4)), &[0xff, 0xff, 0xff, 0xff]);
-        assert_eq!(p.violations[0].rule, Rule::BadCompressedData);
+        assert_eq!(p.violations[0].rule(), Rule::BadCompressedData);
         // Without the extension RSV1 changes nothing here (check_header
         // flags the bit itself) and the text is checked as it is.
         let mut a = Assembler::new();
         let p = a.push(&rsv1(h(true, OpCode::Text, 1)), &[0xff]);
-        assert_eq!(p.violations[0].rule, Rule::TextUtf8);
+        assert_eq!(p.violations[0].rule(), Rule::TextUtf8);
     }
 }

@@ -8,8 +8,10 @@ pub mod mask;
 pub mod message;
 pub mod opcode;
 pub mod rules;
+pub mod stream;
 pub mod transcript;
 pub mod utf8;
+pub mod violation;
 
 /// Which end of a connection sent something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,920 @@
+//! A sans-I/O decoder for one direction of a WebSocket connection: feed it
+//! bytes split anywhere, get events in order (an HTTP head, each frame's
+//! header, its payload in chunks, violations as soon as they are certain,
+//! the whole frame at its end, and the message it completes); `finish`
+//! says what the input left unfinished. The same bytes give the same
+//! events however they are split, apart from how payload chunks are cut.
+//!
+//! `decode` feeds a whole buffer and then finishes; the connection endpoint
+//! feeds what a socket delivers. Masked payloads are unmasked in place in
+//! the caller's buffer, so a frame's payload is never copied just to be
+//! read; printers that show the wire bytes mask them again.
+
+use super::deflate::{find_deflate, DeflateParams};
+use super::frame::{FrameHeader, HeaderParse};
+use super::handshake::{self, HeadParse, Issue};
+use super::mask::apply_mask;
+use super::message::{Assembler, Fragment, Limits, MessageKind, MessageRef};
+use super::rules::{check_header, Context};
+use super::violation::{Kind, Violation};
+use super::Role;
+
+/// An HTTP upgrade head read from the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Head {
+    /// An upgrade request, with what is wrong with it.
+    Request {
+        /// Offset in the stream.
+        offset: u64,
+        /// The raw head bytes.
+        raw: Vec<u8>,
+        /// The parsed request.
+        request: handshake::Request,
+        /// What breaks RFC 6455 §4.2.1.
+        issues: Vec<Issue>,
+    },
+    /// An upgrade response, checked against the request's key when the
+    /// request came first.
+    Response {
+        /// Offset in the stream.
+        offset: u64,
+        /// The raw head bytes.
+        raw: Vec<u8>,
+        /// The parsed response.
+        response: handshake::Response,
+        /// What breaks RFC 6455 §4.1 / §4.2.2.
+        issues: Vec<Issue>,
+    },
+    /// Bytes that start like HTTP but cannot be read as a head.
+    Invalid {
+        /// Offset in the stream where the head started.
+        offset: u64,
+        /// What is wrong, and where (offset relative to the head).
+        message: String,
+        /// True when the head was merely cut short.
+        truncated: bool,
+    },
+}
+
+impl Head {
+    /// Where the head starts in the stream.
+    pub fn offset(&self) -> u64 {
+        match self {
+            Self::Request { offset, .. }
+            | Self::Response { offset, .. }
+            | Self::Invalid { offset, .. } => *offset,
+        }
+    }
+}
+
+/// A frame header as it completes, before its payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameStart {
+    /// 1-based position among the frames of this direction.
+    pub index: u64,
+    /// Offset of its first byte in the stream.
+    pub offset: u64,
+    /// The header.
+    pub header: FrameHeader,
+    /// Rules broken by the header and by the frame's place in the stream.
+    pub violations: Vec<Violation>,
+    /// Its place in a data message.
+    pub fragment: Option<Fragment>,
+}
+
+/// How far a frame's bytes go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extent {
+    /// All of it was read.
+    Complete,
+    /// The input ended inside it, this many bytes short (at least this
+    /// many when the header itself is cut).
+    Truncated {
+        /// Bytes missing.
+        missing: u64,
+    },
+    /// Decoding stopped at a violation before its payload was read (an
+    /// endpoint fails the connection there); this many bytes were not read.
+    Abandoned {
+        /// Payload bytes not read.
+        unread: u64,
+    },
+}
+
+/// Everything about one frame, at its end: what a printer shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameRecord<'a> {
+    /// 1-based position among the frames of this direction.
+    pub index: u64,
+    /// Offset of its first byte in the stream.
+    pub offset: u64,
+    /// The header, when all of it is present.
+    pub header: Option<FrameHeader>,
+    /// The header bytes present (all of them when `header` is Some).
+    pub header_bytes: &'a [u8],
+    /// The payload bytes present, unmasked (mask them with the header's key
+    /// again for the bytes as they were on the wire).
+    pub payload: &'a [u8],
+    /// Whether the frame is whole.
+    pub extent: Extent,
+    /// Rules the frame breaks, on its own and in its place in the stream.
+    pub violations: &'a [Violation],
+    /// Its place in a data message.
+    pub fragment: Option<Fragment>,
+    /// The message it completes.
+    pub message: Option<MessageRef<'a>>,
+}
+
+impl FrameRecord<'_> {
+    /// Total bytes of the frame present.
+    pub fn present(&self) -> u64 {
+        (self.header_bytes.len() + self.payload.len()) as u64
+    }
+
+    /// Bytes the frame still needs, 0 when complete.
+    pub fn missing(&self) -> u64 {
+        match self.extent {
+            Extent::Complete => 0,
+            Extent::Truncated { missing } => missing,
+            Extent::Abandoned { unread } => unread,
+        }
+    }
+}
+
+/// One thing decoded, in stream order.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// An HTTP head at the start.
+    Head(&'a Head),
+    /// A frame header is complete; its payload follows.
+    FrameStart(&'a FrameStart),
+    /// The next piece of the current frame's payload, unmasked.
+    Payload(&'a [u8]),
+    /// A rule broken inside a payload, reported as soon as its byte arrived
+    /// (it is also in the frame's record).
+    Violation(&'a Violation),
+    /// A frame ended (or the input ended inside it).
+    Frame(&'a FrameRecord<'a>),
+    /// A data message is complete.
+    Message(&'a MessageRef<'a>),
+}
+
+/// Where a listed violation was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// In the HTTP head at this offset.
+    Head {
+        /// Offset of the head.
+        offset: u64,
+        /// "request", "response" or "HTTP head".
+        what: &'static str,
+    },
+    /// In a frame.
+    Frame {
+        /// 1-based index of the frame.
+        index: u64,
+        /// Offset of the frame.
+        offset: u64,
+    },
+}
+
+/// A listed violation: of a frame, of a head, or a head that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// A frame rule.
+    Frame(Violation),
+    /// A handshake issue.
+    Issue(Issue),
+    /// A head that cannot be read.
+    Head(String),
+}
+
+/// Counts over everything decoded, and the first violations with where they
+/// were. Its size is bounded whatever the input: only the first
+/// [`Summary::MAX_LISTED`] violations are kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Frames read, truncated ones included.
+    pub frames: u64,
+    /// Of those, control frames.
+    pub control: u64,
+    /// Data messages completed.
+    pub messages: u64,
+    /// Violations of frames and heads, all counted.
+    pub violations: u64,
+    /// The first violations, with where they were.
+    pub listed: Vec<(Place, Finding)>,
+    /// Who sent the frames, as given or as implied by the last head.
+    pub from: Option<Role>,
+    /// A data message still waiting for its final frame at the end:
+    /// (kind, frames, bytes).
+    pub unfinished: Option<(MessageKind, usize, u64)>,
+}
+
+impl Summary {
+    /// How many violations are kept with their place.
+    pub const MAX_LISTED: usize = 100;
+
+    fn note(&mut self, place: Place, finding: Finding) {
+        self.violations += 1;
+        if self.listed.len() < Self::MAX_LISTED {
+            self.listed.push((place, finding));
+        }
+    }
+}
+
+/// How a [`Decoder`] reads its stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Who sends the frames (decides the masking rule); when None, a
+    /// leading request implies the client and a response the server.
+    pub from: Option<Role>,
+    /// Look for HTTP upgrade heads at the start (a request, then a
+    /// response) before the frames.
+    pub heads: bool,
+    /// Read RSV1 as permessage-deflate's bit whatever the heads say.
+    pub deflate: Option<DeflateParams>,
+    /// Size limits, checked when a header arrives.
+    pub limits: Limits,
+    /// Stop at the first violation that fails a connection (the rest of the
+    /// input is left unread).
+    pub stop_at_violation: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            from: None,
+            heads: true,
+            deflate: None,
+            limits: Limits::default(),
+            stop_at_violation: false,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Current {
+    start: FrameStart,
+    header_len: usize,
+    /// Payload bytes not yet arrived.
+    remaining: u64,
+    /// Payload bytes arrived (the masking key's position).
+    seen: u64,
+    /// The whole payload is in the piece being fed.
+    whole: bool,
+    violations: Vec<Violation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Looking for a head (a request only at the very start).
+    Heads,
+    /// Inside a head of this kind, collecting its bytes.
+    InHead { response: bool },
+    /// Reading frames.
+    Frames,
+    /// Nothing more can be read (a head that cannot be parsed, or a stop
+    /// at a violation).
+    Stopped,
+}
+
+/// The longest method a request line is looked for with.
+const MAX_METHOD: usize = 32;
+
+/// Decodes one direction of a connection. See the module documentation.
+#[derive(Debug)]
+pub struct Decoder {
+    config: Config,
+    ctx: Context,
+    phase: Phase,
+    head: Vec<u8>,
+    head_offset: u64,
+    key: Option<String>,
+    deflate: Option<DeflateParams>,
+    deflate_settled: bool,
+    assembler: Assembler,
+    offset: u64,
+    header: [u8; 14],
+    header_len: usize,
+    current: Option<Current>,
+    summary: Summary,
+    finished: bool,
+}
+
+impl Decoder {
+    /// A decoder at the start of a stream.
+    pub fn new(config: Config) -> Self {
+        let mut d = Self {
+            config,
+            ctx: Context {
+                from: config.from,
+                ..Context::default()
+            },
+            phase: if config.heads {
+                Phase::Heads
+            } else {
+                Phase::Frames
+            },
+            head: Vec::new(),
+            head_offset: 0,
+            key: None,
+            deflate: config.deflate,
+            deflate_settled: config.deflate.is_some(),
+            assembler: Assembler::new(),
+            offset: 0,
+            header: [0; 14],
+            header_len: 0,
+            current: None,
+            summary: Summary {
+                from: config.from,
+                ..Summary::default()
+            },
+            finished: false,
+        };
+        if d.phase == Phase::Frames {
+            d.start_frames();
+        }
+        d
+    }
+
+    /// Counts and violations of what has been decoded so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Whether decoding stopped (at a head that cannot be read, or at a
+    /// violation when `stop_at_violation` is set): further input is ignored.
+    pub fn stopped(&self) -> bool {
+        self.phase == Phase::Stopped
+    }
+
+    /// Whether a close frame has been read.
+    pub fn closed(&self) -> bool {
+        self.assembler.closed()
+    }
+
+    /// Whether permessage-deflate applies to the frames.
+    pub fn deflate(&self) -> Option<DeflateParams> {
+        self.deflate
+    }
+
+    /// Feeds the next bytes; masked payloads are unmasked in place. Events
+    /// go to `sink` in order; an error from the sink stops the feed and is
+    /// returned.
+    pub fn feed<E>(
+        &mut self,
+        buf: &mut [u8],
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut at = 0;
+        while at < buf.len() {
+            match self.phase {
+                Phase::Stopped => {
+                    self.offset += (buf.len() - at) as u64;
+                    return Ok(());
+                }
+                Phase::Heads | Phase::InHead { .. } => {
+                    at += self.feed_head(&buf[at..], sink)?;
+                }
+                Phase::Frames => {
+                    at += self.feed_frames(&mut buf[at..], sink)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the stream: a head or frame cut short is reported, with how
+    /// many bytes it lacks, and an unfinished message is noted in the
+    /// summary.
+    pub fn finish<E>(
+        &mut self,
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.finished {
+            return Ok(());
+        }
+        self.finished = true;
+        match self.phase {
+            Phase::Heads => {
+                // Too few bytes to tell a head: they are frame bytes.
+                let mut rest = std::mem::take(&mut self.head);
+                self.enter_frames();
+                self.offset -= rest.len() as u64;
+                self.feed_frames_all(&mut rest, sink)?;
+            }
+            Phase::InHead { response } => {
+                let message = format!(
+                    "the input ends inside an HTTP {} head ({} bytes, no empty line after the headers)",
+                    if response { "response" } else { "request" },
+                    self.head.len()
+                );
+                let head = Head::Invalid {
+                    offset: self.head_offset,
+                    message,
+                    truncated: true,
+                };
+                self.head.clear();
+                self.emit_head(head, sink)?;
+                self.phase = Phase::Stopped;
+            }
+            Phase::Frames | Phase::Stopped => {}
+        }
+        if self.phase == Phase::Frames {
+            self.finish_frame(sink)?;
+        }
+        self.summary.unfinished = self.assembler.open_message();
+        Ok(())
+    }
+
+    fn enter_frames(&mut self) {
+        self.phase = Phase::Frames;
+        self.start_frames();
+    }
+
+    fn start_frames(&mut self) {
+        let mut assembler = Assembler::new().with_limits(self.config.limits);
+        if let Some(params) = self.deflate {
+            self.ctx.allowed_rsv[0] = true;
+            let reset = match self.ctx.from {
+                Some(Role::Client) => params.client_no_context_takeover,
+                Some(Role::Server) => params.server_no_context_takeover,
+                None => false,
+            };
+            assembler = assembler.with_deflate(reset);
+        }
+        self.assembler = assembler;
+    }
+
+    fn feed_frames_all<E>(
+        &mut self,
+        buf: &mut [u8],
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut at = 0;
+        while at < buf.len() && self.phase == Phase::Frames {
+            at += self.feed_frames(&mut buf[at..], sink)?;
+        }
+        self.offset += (buf.len() - at) as u64;
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- heads
+
+    /// Takes bytes while looking for or inside a head; returns how many.
+    fn feed_head<E>(
+        &mut self,
+        buf: &[u8],
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        if let Phase::Heads = self.phase {
+            if self.head.is_empty() {
+                self.head_offset = self.offset;
+            }
+            // Collect just enough to tell whether a head starts here.
+            let mut used = 0;
+            let decision = loop {
+                let d = head_starts(&self.head, self.head_offset == 0);
+                if d != Decision::NeedMore || used == buf.len() {
+                    break d;
+                }
+                self.head.push(buf[used]);
+                used += 1;
+            };
+            self.offset += used as u64;
+            match decision {
+                Decision::NeedMore => return Ok(used),
+                Decision::No => {
+                    let mut rest = std::mem::take(&mut self.head);
+                    self.enter_frames();
+                    self.offset -= rest.len() as u64;
+                    self.feed_frames_all(&mut rest, sink)?;
+                    return Ok(used);
+                }
+                Decision::Request => self.phase = Phase::InHead { response: false },
+                Decision::Response => self.phase = Phase::InHead { response: true },
+            }
+            return Ok(used + self.collect_head(&buf[used..], true, sink)?);
+        }
+        self.collect_head(buf, false, sink)
+    }
+
+    /// Appends head bytes and parses when a line may have ended.
+    fn collect_head<E>(
+        &mut self,
+        buf: &[u8],
+        first: bool,
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let Phase::InHead { response } = self.phase else {
+            return Ok(0);
+        };
+        let before = self.head.len();
+        self.head.extend_from_slice(buf);
+        // A head can only end, or go wrong in a new way, where a line
+        // ends; parse on the first bytes (junk fails at once) and then only
+        // when a line end arrives, so a head fed byte by byte costs a parse
+        // per line, not per byte.
+        if !first && !buf.contains(&b'\n') {
+            self.offset += buf.len() as u64;
+            return Ok(buf.len());
+        }
+        let parsed = if response {
+            handshake::parse_response(&self.head, usize::MAX).map(|p| match p {
+                HeadParse::Complete { head, len } => Some((Parsed::Response(head), len)),
+                HeadParse::Partial => None,
+            })
+        } else {
+            handshake::parse_request(&self.head, usize::MAX).map(|p| match p {
+                HeadParse::Complete { head, len } => Some((Parsed::Request(head), len)),
+                HeadParse::Partial => None,
+            })
+        };
+        match parsed {
+            Ok(None) => {
+                self.offset += buf.len() as u64;
+                Ok(buf.len())
+            }
+            Ok(Some((parsed, len))) => {
+                let used = len - before;
+                self.offset += used as u64;
+                let mut raw = std::mem::take(&mut self.head);
+                raw.truncate(len);
+                let head = self.checked_head(parsed, raw);
+                self.phase = Phase::Heads;
+                self.emit_head(head, sink)?;
+                Ok(used)
+            }
+            Err(e) => {
+                // Without a well-formed head there is no telling where
+                // frames would start.
+                self.offset += buf.len() as u64;
+                let head = Head::Invalid {
+                    offset: self.head_offset,
+                    message: e.to_string(),
+                    truncated: false,
+                };
+                self.head = Vec::new();
+                self.emit_head(head, sink)?;
+                self.phase = Phase::Stopped;
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn checked_head(&mut self, parsed: Parsed, raw: Vec<u8>) -> Head {
+        let offset = self.head_offset;
+        let (head, role) = match parsed {
+            Parsed::Request(request) => {
+                let issues = handshake::validate_request(&request);
+                self.note_extensions(&request.headers, false);
+                self.key = request
+                    .header("Sec-WebSocket-Key")
+                    .map(|h| String::from_utf8_lossy(&h.value).into_owned());
+                (
+                    Head::Request {
+                        offset,
+                        raw,
+                        request,
+                        issues,
+                    },
+                    Role::Client,
+                )
+            }
+            Parsed::Response(response) => {
+                let issues = handshake::validate_response(&response, self.key.as_deref());
+                self.note_extensions(&response.headers, true);
+                (
+                    Head::Response {
+                        offset,
+                        raw,
+                        response,
+                        issues,
+                    },
+                    Role::Server,
+                )
+            }
+        };
+        if self.config.from.is_none() {
+            self.ctx.from = Some(role);
+            self.summary.from = Some(role);
+        }
+        head
+    }
+
+    fn note_extensions(&mut self, headers: &[handshake::Header], response: bool) {
+        if self.deflate_settled && !response {
+            return;
+        }
+        let found = headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("Sec-WebSocket-Extensions"))
+            .find_map(|h| find_deflate(&h.value));
+        if response {
+            // The response decides: what it does not accept is off.
+            if !self.deflate_settled || found.is_some() {
+                self.deflate = found;
+            }
+            self.deflate_settled = true;
+        } else {
+            // An offer alone: frames that follow a request were sent after
+            // an answer this input does not show, so go by the offer.
+            self.deflate = found;
+        }
+    }
+
+    fn emit_head<E>(
+        &mut self,
+        head: Head,
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let offset = head.offset();
+        match &head {
+            Head::Request { issues, .. } | Head::Response { issues, .. } => {
+                let what = if matches!(head, Head::Request { .. }) {
+                    "request"
+                } else {
+                    "response"
+                };
+                for i in issues {
+                    self.summary
+                        .note(Place::Head { offset, what }, Finding::Issue(i.clone()));
+                }
+            }
+            Head::Invalid { message, .. } => self.summary.note(
+                Place::Head {
+                    offset,
+                    what: "HTTP head",
+                },
+                Finding::Head(message.clone()),
+            ),
+        }
+        sink(Event::Head(&head))
+    }
+
+    // --------------------------------------------------------------- frames
+
+    /// Reads frame bytes from `buf`; returns how many it took (at least one
+    /// unless decoding stopped).
+    fn feed_frames<E>(
+        &mut self,
+        buf: &mut [u8],
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        if self.current.is_none() {
+            return self.feed_header(buf, sink);
+        }
+        let cur = self.current.as_mut().expect("checked");
+        let n = usize::try_from(cur.remaining).map_or(buf.len(), |r| r.min(buf.len()));
+        let piece = &mut buf[..n];
+        if let Some(key) = cur.start.header.mask {
+            apply_mask(piece, key, (cur.seen % 4) as usize);
+        }
+        let found = self.assembler.chunk(piece);
+        // A violation is reported right after its byte: the chunk is split
+        // there, so the events do not depend on where the input was cut.
+        let take = found.as_ref().map_or(n, |(_, upto)| *upto);
+        cur.seen += take as u64;
+        cur.remaining -= take as u64;
+        self.offset += take as u64;
+        sink(Event::Payload(&piece[..take]))?;
+        if let Some((v, _)) = found {
+            let fatal = self.config.stop_at_violation && v.close_code().is_some();
+            sink(Event::Violation(&v))?;
+            let cur = self.current.as_mut().expect("checked");
+            cur.violations.push(v);
+            if fatal {
+                let read = cur.whole.then_some(&buf[..take]);
+                self.abandon(read, sink)?;
+                return Ok(take);
+            }
+            let rest = n - take;
+            cur.seen += rest as u64;
+            cur.remaining -= rest as u64;
+            self.offset += rest as u64;
+            if rest > 0 {
+                sink(Event::Payload(&buf[take..n]))?;
+            }
+        }
+        let cur = self.current.as_ref().expect("checked");
+        if cur.remaining == 0 {
+            // A whole payload arrived as this one piece.
+            let borrowed = cur.whole.then_some(&buf[..n]);
+            self.end_frame(borrowed, Extent::Complete, sink)?;
+        }
+        Ok(n)
+    }
+
+    fn feed_header<E>(
+        &mut self,
+        buf: &mut [u8],
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let had = self.header_len;
+        let take = (self.header.len() - had).min(buf.len());
+        self.header[had..had + take].copy_from_slice(&buf[..take]);
+        let header = match FrameHeader::parse(&self.header[..had + take]) {
+            HeaderParse::Partial { .. } => {
+                self.header_len = had + take;
+                self.offset += take as u64;
+                return Ok(take);
+            }
+            HeaderParse::Complete(h) => h,
+        };
+        let used = header.len() - had;
+        self.header_len = header.len();
+        let frame_offset = self.offset - had as u64;
+        self.offset += used as u64;
+        let index = self.summary.frames + 1;
+        self.summary.frames += 1;
+        if header.opcode.is_control() {
+            self.summary.control += 1;
+        }
+        let rest = (buf.len() - used) as u64;
+        let whole = rest >= header.payload_len;
+        let mut violations = check_header(&header, &self.ctx);
+        let begun = self.assembler.begin(&header, whole);
+        violations.extend(begun.violations);
+        let start = FrameStart {
+            index,
+            offset: frame_offset,
+            header,
+            violations,
+            fragment: begun.fragment,
+        };
+        sink(Event::FrameStart(&start))?;
+        let fatal = self.config.stop_at_violation
+            && start.violations.iter().any(|v| v.close_code().is_some());
+        let violations = start.violations.clone();
+        self.current = Some(Current {
+            header_len: header.len(),
+            remaining: header.payload_len,
+            seen: 0,
+            whole,
+            start,
+            violations,
+        });
+        if fatal {
+            self.abandon(None, sink)?;
+        } else if header.payload_len == 0 {
+            self.end_frame(Some(&[]), Extent::Complete, sink)?;
+        }
+        Ok(used)
+    }
+
+    /// Stops at a violation: the frame is reported as far as it was read.
+    fn abandon<E>(
+        &mut self,
+        read: Option<&[u8]>,
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let unread = self.current.as_ref().map_or(0, |c| c.remaining);
+        self.end_frame(read, Extent::Abandoned { unread }, sink)?;
+        self.phase = Phase::Stopped;
+        Ok(())
+    }
+
+    fn end_frame<E>(
+        &mut self,
+        borrowed: Option<&[u8]>,
+        extent: Extent,
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(mut cur) = self.current.take() else {
+            return Ok(());
+        };
+        let header_len = std::mem::replace(&mut self.header_len, 0);
+        debug_assert_eq!(header_len, cur.header_len);
+        let (payload, message) = if extent == Extent::Complete {
+            let ended = self.assembler.end(borrowed);
+            cur.violations.extend(ended.violations);
+            (ended.payload, ended.message)
+        } else {
+            let read = borrowed.unwrap_or(self.assembler.partial_payload());
+            let seen = usize::try_from(cur.seen).unwrap_or(usize::MAX);
+            (&read[..read.len().min(seen)], None)
+        };
+        if let Extent::Truncated { missing } = extent {
+            cur.violations.push(Violation::new(Kind::TruncatedPayload {
+                announced: cur.start.header.payload_len,
+                present: cur.start.header.payload_len - missing,
+            }));
+        }
+        let place = Place::Frame {
+            index: cur.start.index,
+            offset: cur.start.offset,
+        };
+        for v in &cur.violations {
+            self.summary.note(place, Finding::Frame(v.clone()));
+        }
+        if message.is_some() {
+            self.summary.messages += 1;
+        }
+        let record = FrameRecord {
+            index: cur.start.index,
+            offset: cur.start.offset,
+            header: Some(cur.start.header),
+            header_bytes: &self.header[..header_len],
+            payload,
+            extent,
+            violations: &cur.violations,
+            fragment: cur.start.fragment,
+            message,
+        };
+        sink(Event::Frame(&record))?;
+        if let Some(m) = &message {
+            sink(Event::Message(m))?;
+        }
+        Ok(())
+    }
+
+    fn finish_frame<E>(
+        &mut self,
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if let Some(cur) = &self.current {
+            let missing = cur.remaining;
+            return self.end_frame(None, Extent::Truncated { missing }, sink);
+        }
+        if self.header_len == 0 {
+            return Ok(());
+        }
+        let present = self.header_len;
+        let needed = match FrameHeader::parse(&self.header[..present]) {
+            HeaderParse::Partial { needed } => needed,
+            HeaderParse::Complete(_) => 0,
+        };
+        self.header_len = 0;
+        let index = self.summary.frames + 1;
+        self.summary.frames += 1;
+        let offset = self.offset - present as u64;
+        let violations = [Violation::new(Kind::TruncatedHeader { present, needed })];
+        self.summary.note(
+            Place::Frame { index, offset },
+            Finding::Frame(violations[0].clone()),
+        );
+        let record = FrameRecord {
+            index,
+            offset,
+            header: None,
+            header_bytes: &self.header[..present],
+            payload: &[],
+            extent: Extent::Truncated {
+                missing: needed as u64,
+            },
+            violations: &violations,
+            fragment: None,
+            message: None,
+        };
+        sink(Event::Frame(&record))
+    }
+}
+
+enum Parsed {
+    Request(handshake::Request),
+    Response(handshake::Response),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    NeedMore,
+    No,
+    Request,
+    Response,
+}
+
+/// Whether the bytes collected so far start a head: a response (`HTTP/`)
+/// wherever a head may be, a request only at the very start.
+fn head_starts(bytes: &[u8], at_start: bool) -> Decision {
+    const HTTP: &[u8] = b"HTTP/";
+    let n = bytes.len().min(HTTP.len());
+    let response_possible = bytes[..n] == HTTP[..n];
+    if response_possible && bytes.len() >= HTTP.len() {
+        return Decision::Response;
+    }
+    let request_possible = at_start && {
+        let method = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
+        match bytes.get(method) {
+            None => method <= MAX_METHOD,
+            Some(b' ') => method >= 3,
+            Some(_) => false,
+        }
+    };
+    if request_possible {
+        let method = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
+        if bytes.get(method) == Some(&b' ') {
+            return Decision::Request;
+        }
+    }
+    if response_possible || request_possible {
+        Decision::NeedMore
+    } else {
+        Decision::No
+    }
+}
