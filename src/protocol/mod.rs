@@ -2,6 +2,7 @@
 
 pub mod close;
 pub mod deflate;
+pub mod endpoint;
 pub mod frame;
 pub mod handshake;
 pub mod mask;
