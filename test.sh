@@ -19,6 +19,10 @@ if ((${#need_apt[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
+# The Autobahn testsuite's wstest (Python 2.7) for tests/autobahn.rs.
+if [[ ! -x "${PYTHONUSERBASE:-$HOME/.local}/bin/wstest" ]]; then
+  tests/autobahn/install.sh
+fi
 
 echo "test.sh: cargo fmt --check"
 cargo fmt --check
