@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('accept-key', 'accept-key', [CompletionResultType]::ParameterValue, 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations')
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a conformant WebSocket server that shows every handshake and frame it sees')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -74,10 +75,38 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'wsdbg;serve' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free one; the address is printed on stderr)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free one; the address is printed on stderr)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'What to do with received messages')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'What to do with received messages')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'A subprotocol to accept when the client offers it (repeatable; the first one offered in this order wins)')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Accept only these Origin values (repeatable; others get 403); default: any')
+            [CompletionResult]::new('--max-message', '--max-message', [CompletionResultType]::ParameterName, 'Largest message accepted (close 1009 beyond); a number with an optional K, M or G (KiB, MiB, GiB)')
+            [CompletionResult]::new('--max-frame', '--max-frame', [CompletionResultType]::ParameterName, 'Largest frame payload accepted (close 1009 beyond); default: --max-message')
+            [CompletionResult]::new('--max-head', '--max-head', [CompletionResultType]::ParameterName, 'Largest handshake request head (431 beyond)')
+            [CompletionResult]::new('--handshake-timeout', '--handshake-timeout', [CompletionResultType]::ParameterName, 'Seconds a client has to complete its handshake')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Close (1001) a client silent for this many seconds; 0: never')
+            [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Ping a client silent for this many seconds; 0: never')
+            [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a client''s close frame, and for it to hang up after the close handshake')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most clients at once; more get 503')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept-key steps and every frame annotated, both ways')
+            [CompletionResult]::new('--trace', '--trace', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept-key steps and every frame annotated, both ways')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write events as JSON Lines (the envelope of decode --json)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Prefix events with the time (UTC)')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads in --trace (default: the first 64 bytes of each)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'wsdbg;help' {
             [CompletionResult]::new('accept-key', 'accept-key', [CompletionResultType]::ParameterValue, 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations')
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a conformant WebSocket server that shows every handshake and frame it sees')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -88,6 +117,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             break
         }
         'wsdbg;help;mask' {
+            break
+        }
+        'wsdbg;help;serve' {
             break
         }
         'wsdbg;help;help' {

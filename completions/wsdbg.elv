@@ -26,6 +26,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand accept-key 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
             cand decode 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
             cand mask 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+            cand serve 'Run a conformant WebSocket server that shows every handshake and frame it sees'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;accept-key'= {
@@ -67,10 +68,37 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'wsdbg;serve'= {
+            cand -l 'Address to listen on (port 0 picks a free one; the address is printed on stderr)'
+            cand --listen 'Address to listen on (port 0 picks a free one; the address is printed on stderr)'
+            cand -m 'What to do with received messages'
+            cand --mode 'What to do with received messages'
+            cand --protocol 'A subprotocol to accept when the client offers it (repeatable; the first one offered in this order wins)'
+            cand --origin 'Accept only these Origin values (repeatable; others get 403); default: any'
+            cand --max-message 'Largest message accepted (close 1009 beyond); a number with an optional K, M or G (KiB, MiB, GiB)'
+            cand --max-frame 'Largest frame payload accepted (close 1009 beyond); default: --max-message'
+            cand --max-head 'Largest handshake request head (431 beyond)'
+            cand --handshake-timeout 'Seconds a client has to complete its handshake'
+            cand --idle-timeout 'Close (1001) a client silent for this many seconds; 0: never'
+            cand --ping-interval 'Ping a client silent for this many seconds; 0: never'
+            cand --close-timeout 'Seconds to wait for a client''s close frame, and for it to hang up after the close handshake'
+            cand --max-connections 'Most clients at once; more get 503'
+            cand --color 'When to colour the output'
+            cand -t 'Show every handshake header, the accept-key steps and every frame annotated, both ways'
+            cand --trace 'Show every handshake header, the accept-key steps and every frame annotated, both ways'
+            cand --json 'Write events as JSON Lines (the envelope of decode --json)'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand --timestamps 'Prefix events with the time (UTC)'
+            cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wsdbg;help'= {
             cand accept-key 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
             cand decode 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
             cand mask 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+            cand serve 'Run a conformant WebSocket server that shows every handshake and frame it sees'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;help;accept-key'= {
@@ -78,6 +106,8 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
         &'wsdbg;help;decode'= {
         }
         &'wsdbg;help;mask'= {
+        }
+        &'wsdbg;help;serve'= {
         }
         &'wsdbg;help;help'= {
         }

@@ -32,6 +32,7 @@ complete -c wsdbg -n "__fish_wsdbg_needs_command" -s V -l version -d 'Print vers
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l expect -d 'Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -73,7 +74,31 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l frame -d 'Write a w
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l no-fin -d 'Clear FIN (a fragment that more frames continue)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l unmasked -d 'No mask, as a server sends'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s l -l listen -d 'Address to listen on (port 0 picks a free one; the address is printed on stderr)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s m -l mode -d 'What to do with received messages' -r -f -a "echo\t'Send each message back to its sender, with its type'
+broadcast\t'Send each message to every connected client'
+silent\t'Send nothing but protocol replies (pong, close)'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l protocol -d 'A subprotocol to accept when the client offers it (repeatable; the first one offered in this order wins)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l origin -d 'Accept only these Origin values (repeatable; others get 403); default: any' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-message -d 'Largest message accepted (close 1009 beyond); a number with an optional K, M or G (KiB, MiB, GiB)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-frame -d 'Largest frame payload accepted (close 1009 beyond); default: --max-message' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-head -d 'Largest handshake request head (431 beyond)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l handshake-timeout -d 'Seconds a client has to complete its handshake' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l idle-timeout -d 'Close (1001) a client silent for this many seconds; 0: never' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l ping-interval -d 'Ping a client silent for this many seconds; 0: never' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l close-timeout -d 'Seconds to wait for a client\'s close frame, and for it to hang up after the close handshake' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-connections -d 'Most clients at once; more get 503' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s t -l trace -d 'Show every handshake header, the accept-key steps and every frame annotated, both ways'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s q -l quiet -d 'Print only errors'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l timestamps -d 'Prefix events with the time (UTC)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -11,13 +11,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "wsdbg",
     version,
     about = "Debug and inspect WebSocket (RFC 6455) traffic",
-    long_about = "Debug and inspect WebSocket (RFC 6455) traffic: annotate every bit of a \
-                  frame dump, compute and check Sec-WebSocket-Accept, mask and build frames.",
+    long_about = "Debug and inspect WebSocket (RFC 6455) traffic: run a conformant server that \
+                  shows every handshake header and frame bit a client sends, annotate every bit \
+                  of a frame dump, compute and check Sec-WebSocket-Accept, mask and build frames.",
     after_help = "Examples:\n  \
       wsdbg decode \"81 83 3d 54 23 06 70 10 6d\"\n  \
       wsdbg decode --dec \"129 131 61 84 35 6 112 16 109\"\n  \
       wsdbg accept-key dGhlIHNhbXBsZSBub25jZQ==\n  \
-      wsdbg mask --key 3d542306 MDN\n\n\
+      wsdbg mask --key 3d542306 MDN\n  \
+      wsdbg serve --trace\n\n\
       Exit status: 0 all well; 1 the input breaks RFC 6455 or a check failed; 2 usage error or unreadable input."
 )]
 pub struct Cli {
@@ -77,6 +79,19 @@ pub enum Command {
         wsdbg mask --key 3d542306 < in.bin > out.bin    # streams any size\n\n\
         D[i] = E[i] ^ M[i mod 4]: masking and unmasking are the same operation.")]
     Mask(MaskArgs),
+
+    /// Run a conformant WebSocket server that shows every handshake and frame it sees
+    #[command(after_help = "Examples:\n  \
+        wsdbg serve                                   # ws://127.0.0.1:8080/, echo\n  \
+        wsdbg serve --trace                           # every header, the accept-key steps, every frame bit\n  \
+        wsdbg serve --mode broadcast --timestamps     # each message to every client\n  \
+        wsdbg serve --json > events.jsonl             # JSON Lines, the envelope of decode --json\n  \
+        wsdbg serve --listen 0.0.0.0:9001 --origin https://app.example --protocol chat\n\n\
+        Point a client at ws://127.0.0.1:8080/ (any path). A client that breaks RFC 6455 is closed \
+        with 1002 (1007 for bad UTF-8, 1009 for too big) and a reason naming the rule, and the \
+        offending frame is shown annotated. Everything a client sends is printed escaped.\n\n\
+        Ctrl-C closes every client with 1001 (Going Away), waits up to 2 s, and exits 0.")]
+    Serve(ServeArgs),
 }
 
 /// Arguments of `accept-key`.
@@ -225,6 +240,113 @@ pub struct MaskArgs {
     pub unmasked: bool,
 }
 
+/// What `serve` does with the messages it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServeMode {
+    /// Send each message back to its sender, with its type
+    Echo,
+    /// Send each message to every connected client
+    Broadcast,
+    /// Send nothing but protocol replies (pong, close)
+    Silent,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one; the address is printed on stderr)
+    #[arg(short, long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+
+    /// What to do with received messages
+    #[arg(short, long, value_enum, default_value_t = ServeMode::Echo, value_name = "MODE")]
+    pub mode: ServeMode,
+
+    /// Show every handshake header, the accept-key steps and every frame annotated, both ways
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub trace: bool,
+
+    /// Write events as JSON Lines (the envelope of decode --json)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Prefix events with the time (UTC)
+    #[arg(long)]
+    pub timestamps: bool,
+
+    /// Show whole payloads in --trace (default: the first 64 bytes of each)
+    #[arg(long)]
+    pub full: bool,
+
+    /// A subprotocol to accept when the client offers it (repeatable; the first one offered in this order wins)
+    #[arg(long = "protocol", value_name = "NAME")]
+    pub protocols: Vec<String>,
+
+    /// Accept only these Origin values (repeatable; others get 403); default: any
+    #[arg(long = "origin", value_name = "ORIGIN")]
+    pub origins: Vec<String>,
+
+    /// Largest message accepted (close 1009 beyond); a number with an optional K, M or G (KiB, MiB, GiB)
+    #[arg(long, default_value = "16M", value_parser = parse_size, value_name = "SIZE")]
+    pub max_message: u64,
+
+    /// Largest frame payload accepted (close 1009 beyond); default: --max-message
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub max_frame: Option<u64>,
+
+    /// Largest handshake request head (431 beyond)
+    #[arg(long, default_value = "16K", value_parser = parse_size, value_name = "SIZE")]
+    pub max_head: u64,
+
+    /// Seconds a client has to complete its handshake
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub handshake_timeout: f64,
+
+    /// Close (1001) a client silent for this many seconds; 0: never
+    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+    pub idle_timeout: f64,
+
+    /// Ping a client silent for this many seconds; 0: never
+    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
+    pub ping_interval: f64,
+
+    /// Seconds to wait for a client's close frame, and for it to hang up after the close handshake
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub close_timeout: f64,
+
+    /// Most clients at once; more get 503
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_connections: usize,
+}
+
+/// Parses a size: digits with an optional K, M or G (binary multiples) and
+/// an optional B or iB: `16M`, `16MiB`, `1024`, `64k`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num.parse().map_err(|_| {
+        format!("\"{s}\" is not a size: expected digits, then K, M or G (e.g. 16M)")
+    })?;
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "\"{s}\" has the unit \"{unit}\"; expected K, M or G (binary: 16M is 16 MiB)"
+            ))
+        }
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("\"{s}\" is too large"))
+}
+
 /// The clap command, for completions and man pages.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
@@ -232,8 +354,23 @@ pub fn command() -> clap::Command {
 
 #[cfg(test)]
 mod tests {
+    use super::parse_size;
+
     #[test]
     fn definitions_are_consistent() {
         super::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("16M"), Ok(16 << 20));
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert!(parse_size("16X").unwrap_err().contains("unit"));
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("99999999999G")
+            .unwrap_err()
+            .contains("too large"));
     }
 }

@@ -262,6 +262,7 @@ fn stream_strategy() -> impl Strategy<Value = (Vec<u8>, Vec<usize>, Config)> {
                 from,
                 deflate: deflate.then(DeflateParams::default),
                 stop_at_violation: stop,
+                stop_after_close: stop,
                 ..Config::default()
             };
             (bytes, cuts, config)

@@ -4,6 +4,7 @@
 pub mod accept_key;
 pub mod decode;
 pub mod mask;
+pub mod serve;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -43,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::AcceptKey(a) => accept_key::run(a),
         Command::Decode(a) => decode::run(a, palette),
         Command::Mask(a) => mask::run(a),
+        Command::Serve(a) => serve::run(a, palette),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,11 +12,14 @@
 use std::io::{self, Write};
 
 use super::escape::needs_escape;
-use super::{sentence, Meta, Printer};
+use super::{sentence, Closed, Meta, Opened, Printer, Refused};
+use crate::protocol::close::CloseCode;
 use crate::protocol::close::ClosePayload;
+use crate::protocol::endpoint::Closer;
 use crate::protocol::handshake::{self, Header, Issue};
 use crate::protocol::mask::apply_mask;
 use crate::protocol::message::MessageKind;
+use crate::protocol::message::MessageRef;
 use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Finding, FrameRecord, Head, Place, Summary};
 use crate::protocol::violation::Violation;
@@ -243,6 +246,114 @@ impl<W: Write> JsonPrinter<W> {
 }
 
 impl<W: Write> Printer for JsonPrinter<W> {
+    fn accept_steps(&mut self, _meta: &Meta, _key: &str) -> io::Result<()> {
+        // The request event carries `expected_accept`; the steps are text.
+        Ok(())
+    }
+
+    fn open(&mut self, meta: &Meta, op: &Opened) -> io::Result<()> {
+        let mut o = self.event("open")?;
+        meta_fields(&mut o, meta)?;
+        o.str("peer", op.peer)?;
+        o.str("target", op.target)?;
+        o.opt_str("protocol", op.protocol)?;
+        o.close()?;
+        self.end_event()
+    }
+
+    fn message(&mut self, meta: &Meta, m: &MessageRef) -> io::Result<()> {
+        let mut o = self.event("message")?;
+        meta_fields(&mut o, meta)?;
+        o.str("kind", m.kind.name())?;
+        o.num("frames", m.frames as u64)?;
+        o.bool("compressed", m.compressed)?;
+        o.num("length", m.data.len() as u64)?;
+        o.hex("hex", m.data, None)?;
+        if m.kind == MessageKind::Text {
+            o.text_or_null("text", m.data)?;
+        } else {
+            o.null("text")?;
+        }
+        o.close()?;
+        self.end_event()
+    }
+
+    fn control(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
+        self.frame(meta, f)
+    }
+
+    fn closed(&mut self, meta: &Meta, c: &Closed) -> io::Result<()> {
+        let info = c.info;
+        let mut o = self.event("close")?;
+        meta_fields(&mut o, meta)?;
+        o.str("peer", c.peer)?;
+        let by = match &info.by {
+            Closer::Peer => match c.local {
+                crate::protocol::Role::Server => "client",
+                crate::protocol::Role::Client => "server",
+            },
+            Closer::Local => c.local.name(),
+            Closer::Failed(_) => "failed",
+            Closer::Abnormal(_) => "abnormal",
+            Closer::Handshake(_) => "handshake",
+        };
+        o.str("by", by)?;
+        match info.code {
+            Some(code) => {
+                o.num("code", u64::from(code))?;
+                o.str("name", CloseCode(code).name())?;
+            }
+            None => {
+                o.null("code")?;
+                o.null("name")?;
+            }
+        }
+        o.text_or_null("reason", &info.reason)?;
+        o.hex("reason_hex", &info.reason, None)?;
+        o.bool("clean", info.clean)?;
+        match &info.by {
+            Closer::Failed(v) => {
+                let mut f = Obj::open(o.key("violation")?)?;
+                f.str("rule", v.rule().id())?;
+                f.str("section", v.rule().section())?;
+                f.str("field", v.field.name())?;
+                f.str("message", &sentence::message(v))?;
+                f.close()?;
+            }
+            Closer::Abnormal(why) | Closer::Handshake(why) => o.str("why", why)?,
+            _ => {}
+        }
+        o.num("duration_ms", c.duration.as_millis() as u64)?;
+        o.num("messages_in", c.received)?;
+        o.num("messages_out", c.sent)?;
+        o.close()?;
+        self.end_event()
+    }
+
+    fn refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()> {
+        let mut o = self.event("refused")?;
+        meta_fields(&mut o, meta)?;
+        o.str("peer", r.peer)?;
+        o.num("status", u64::from(r.status))?;
+        match r.request {
+            Head::Request { issues: is, .. } => issues(o.key("issues")?, is)?,
+            Head::Invalid { message, .. } => {
+                let out = o.key("issues")?;
+                out.write_all(b"[")?;
+                let mut i = Obj::open(out)?;
+                i.str("rule", "malformed-head")?;
+                i.null("header")?;
+                i.str("message", message)?;
+                i.num("status", u64::from(r.status))?;
+                i.close()?;
+                out.write_all(b"]")?;
+            }
+            Head::Response { .. } => o.key("issues")?.write_all(b"[]")?,
+        }
+        o.close()?;
+        self.end_event()
+    }
+
     fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
         match head {
             Head::Request {

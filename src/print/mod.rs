@@ -4,15 +4,18 @@
 pub mod bytes;
 pub mod escape;
 pub mod json;
+pub mod lines;
 pub mod sentence;
 pub mod text;
 
 use std::io;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use colored::Color;
 
 use crate::dump::{Dump, Spelling};
+use crate::protocol::endpoint::CloseInfo;
+use crate::protocol::message::MessageRef;
 use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Head, Summary};
 use crate::protocol::Role;
 
@@ -28,16 +31,67 @@ pub struct Meta {
     pub time: Option<SystemTime>,
 }
 
-/// What every printer renders: heads, frames, and a closing summary. Text
-/// and JSON implement the same calls, so they cannot disagree on what is
-/// shown.
+/// A connection that opened.
+#[derive(Debug, Clone, Copy)]
+pub struct Opened<'a> {
+    /// The peer's address.
+    pub peer: &'a str,
+    /// The request target (the path the client asked for).
+    pub target: &'a str,
+    /// The subprotocol agreed on.
+    pub protocol: Option<&'a str>,
+}
+
+/// A connection that ended.
+#[derive(Debug, Clone, Copy)]
+pub struct Closed<'a> {
+    /// How it ended.
+    pub info: &'a CloseInfo,
+    /// Which end this program is.
+    pub local: Role,
+    /// The peer's address.
+    pub peer: &'a str,
+    /// How long it lasted.
+    pub duration: Duration,
+    /// Data messages received.
+    pub received: u64,
+    /// Data messages sent.
+    pub sent: u64,
+}
+
+/// A handshake this program refused.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused<'a> {
+    /// The peer's address.
+    pub peer: &'a str,
+    /// The request as read, when it could be.
+    pub request: &'a Head,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// What every printer renders: heads, frames, messages, connections, and a
+/// closing summary. Text and JSON implement the same calls, so they cannot
+/// disagree on what is shown.
 pub trait Printer {
     /// An HTTP upgrade head.
     fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()>;
-    /// One frame, at its end.
+    /// One frame, at its end, annotated.
     fn frame(&mut self, meta: &Meta, frame: &FrameRecord) -> io::Result<()>;
     /// The closing summary; `read_as` says how the input was read.
     fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()>;
+    /// The four steps of the accept value for a request's key.
+    fn accept_steps(&mut self, meta: &Meta, key: &str) -> io::Result<()>;
+    /// A connection opened.
+    fn open(&mut self, meta: &Meta, o: &Opened) -> io::Result<()>;
+    /// A data message, in one line.
+    fn message(&mut self, meta: &Meta, m: &MessageRef) -> io::Result<()>;
+    /// A control frame, in one line.
+    fn control(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()>;
+    /// A connection ended.
+    fn closed(&mut self, meta: &Meta, c: &Closed) -> io::Result<()>;
+    /// A handshake was refused.
+    fn refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()>;
     /// Flushes the underlying writer.
     fn flush(&mut self) -> io::Result<()>;
 }

@@ -4,12 +4,12 @@
 use std::io::{self, Write};
 
 use super::escape::{ascii_char, escape_bytes, sanitize};
-use super::{hex_spaced, plural, sentence, Meta, Paint, Palette, Printer};
+use super::{hex_spaced, plural, sentence, Closed, Meta, Opened, Paint, Palette, Printer, Refused};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};
 use crate::protocol::handshake::{self, AcceptSteps, Header, Issue};
 use crate::protocol::mask::apply_mask;
-use crate::protocol::message::MessageKind;
+use crate::protocol::message::{MessageKind, MessageRef};
 use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Extent, Finding, FrameRecord, Head, Place, Summary};
 use crate::protocol::violation::{Field, Violation};
@@ -78,6 +78,18 @@ impl<W: Write> TextPrinter<W> {
 
     fn p(&self, s: &str, paint: Paint) -> String {
         self.palette.paint(s, paint)
+    }
+
+    pub(super) fn paint(&self, s: &str, paint: Paint) -> String {
+        self.palette.paint(s, paint)
+    }
+
+    pub(super) fn out(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    pub(super) fn max_bytes(&self) -> Option<usize> {
+        self.options.max_bytes
     }
 
     fn mark(&mut self, violations: &[Violation], field: Field) -> io::Result<()> {
@@ -454,7 +466,51 @@ fn pattern(byte: u8, mask: u8) -> String {
 }
 
 impl<W: Write> Printer for TextPrinter<W> {
-    fn head(&mut self, _meta: &Meta, head: &Head) -> io::Result<()> {
+    fn accept_steps(&mut self, meta: &Meta, key: &str) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let title = format!(
+            "{prefix}{}",
+            self.p(
+                "Sec-WebSocket-Accept, step by step (RFC 6455 §4.2.2)",
+                Paint::Heading
+            )
+        );
+        writeln!(self.out, "{title}")?;
+        let steps = handshake::accept_steps(key);
+        let note = match handshake::check_key(key) {
+            Ok(_) => "a valid key: base64 of 16 bytes".to_string(),
+            Err(problem) => format!("not a valid key: {problem}"),
+        };
+        let mut block = Vec::new();
+        accept_steps(&mut block, &steps, &note)?;
+        for line in String::from_utf8_lossy(&block).lines() {
+            writeln!(self.out, "  {line}")?;
+        }
+        writeln!(self.out)
+    }
+
+    fn open(&mut self, meta: &Meta, o: &Opened) -> io::Result<()> {
+        self.line_open(meta, o)
+    }
+
+    fn message(&mut self, meta: &Meta, m: &MessageRef) -> io::Result<()> {
+        self.line_message(meta, m)
+    }
+
+    fn control(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
+        self.line_control(meta, f)
+    }
+
+    fn closed(&mut self, meta: &Meta, c: &Closed) -> io::Result<()> {
+        self.line_closed(meta, c)
+    }
+
+    fn refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()> {
+        self.line_refused(meta, r)
+    }
+
+    fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
+        let prefix = self.prefix(meta);
         match head {
             Head::Request {
                 offset,
@@ -463,7 +519,7 @@ impl<W: Write> Printer for TextPrinter<W> {
                 issues,
             } => {
                 let title = format!(
-                    "handshake request · offset {offset} · {} bytes · from the client",
+                    "{prefix}handshake request · offset {offset} · {} bytes · from the client",
                     raw.len()
                 );
                 let line = format!("{} {} {}", request.method, request.target, request.version);
@@ -476,7 +532,7 @@ impl<W: Write> Printer for TextPrinter<W> {
                 issues,
             } => {
                 let title = format!(
-                    "handshake response · offset {offset} · {} bytes · from the server",
+                    "{prefix}handshake response · offset {offset} · {} bytes · from the server",
                     raw.len()
                 );
                 let mut line = format!("{} {} ", response.version, response.status).into_bytes();
@@ -486,7 +542,7 @@ impl<W: Write> Printer for TextPrinter<W> {
             Head::Invalid {
                 offset, message, ..
             } => {
-                let title = format!("HTTP head · offset {offset}");
+                let title = format!("{prefix}HTTP head · offset {offset}");
                 writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
                 writeln!(
                     self.out,
@@ -498,9 +554,13 @@ impl<W: Write> Printer for TextPrinter<W> {
         }
     }
 
-    fn frame(&mut self, _meta: &Meta, f: &FrameRecord) -> io::Result<()> {
-        let title = self.frame_title(f);
-        writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+    fn frame(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
+        let mut title = self.frame_title(f);
+        if let Some(from) = meta.from {
+            title = format!("{} · {title}", from.name());
+        }
+        let prefix = self.prefix(meta);
+        writeln!(self.out, "{prefix}{}", self.p(&title, Paint::Heading))?;
         let Some(h) = f.header else {
             self.bytes_line(f.header_bytes, "incomplete header")?;
             self.mark(f.violations, Field::Frame)?;

@@ -252,6 +252,16 @@ impl Outbox {
         true
     }
 
+    /// Queues a frame already encoded (the same bytes for many clients),
+    /// when frames may still be sent.
+    pub fn send_encoded(&mut self, frame: &[u8]) -> bool {
+        if !self.can_send() {
+            return false;
+        }
+        self.out.extend_from_slice(frame);
+        true
+    }
+
     /// Queues bytes as they are.
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
@@ -351,6 +361,7 @@ impl Endpoint {
             deflate: None,
             limits: settings.limits,
             stop_at_violation: true,
+            stop_after_close: true,
         });
         let outgoing = settings.decode_outgoing.then(|| {
             Decoder::new(Config {

@@ -15,6 +15,7 @@ use super::frame::{FrameHeader, HeaderParse};
 use super::handshake::{self, HeadParse, Issue};
 use super::mask::apply_mask;
 use super::message::{Assembler, Fragment, Limits, MessageKind, MessageRef};
+use super::opcode::OpCode;
 use super::rules::{check_header, Context};
 use super::violation::{Kind, Violation};
 use super::Role;
@@ -237,8 +238,12 @@ pub struct Config {
     /// Size limits, checked when a header arrives.
     pub limits: Limits,
     /// Stop at the first violation that fails a connection (the rest of the
-    /// input is left unread).
+    /// input is left unread, and a message it would complete is not
+    /// delivered).
     pub stop_at_violation: bool,
+    /// Stop after a close frame: an endpoint reads nothing its peer sends
+    /// after closing (RFC 6455 §5.5.1).
+    pub stop_after_close: bool,
 }
 
 impl Default for Config {
@@ -249,6 +254,7 @@ impl Default for Config {
             deflate: None,
             limits: Limits::default(),
             stop_at_violation: false,
+            stop_after_close: false,
         }
     }
 }
@@ -800,6 +806,11 @@ impl Decoder {
             let seen = usize::try_from(cur.seen).unwrap_or(usize::MAX);
             (&read[..read.len().min(seen)], None)
         };
+        let fatal = self.config.stop_at_violation
+            && cur.violations.iter().any(|v| v.close_code().is_some());
+        let message = if fatal { None } else { message };
+        let stop =
+            fatal || (self.config.stop_after_close && cur.start.header.opcode == OpCode::Close);
         if let Extent::Truncated { missing } = extent {
             cur.violations.push(Violation::new(Kind::TruncatedPayload {
                 announced: cur.start.header.payload_len,
@@ -827,6 +838,9 @@ impl Decoder {
             fragment: cur.start.fragment,
             message,
         };
+        if stop {
+            self.phase = Phase::Stopped;
+        }
         sink(Event::Frame(&record))?;
         if let Some(m) = &message {
             sink(Event::Message(m))?;

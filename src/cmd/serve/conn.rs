@@ -1,0 +1,518 @@
+//! One client: its thread reads the socket, drives the endpoint, answers
+//! (echo), hands messages to the others (broadcast), and prints what
+//! happens. Buffers exist only while bytes flow: an idle client holds a
+//! small stack buffer and an endpoint with empty vectors.
+
+use std::convert::Infallible;
+use std::io::{self, Read};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::os::fd::AsRawFd;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::{Shared, View};
+use crate::cli::ServeMode;
+use crate::print::json::JsonPrinter;
+use crate::print::text::TextPrinter;
+use crate::print::{Closed, Meta, Opened, Printer, Refused};
+use crate::protocol::endpoint::{CloseInfo, Closer, Endpoint, Note, Outbox, Transport};
+use crate::protocol::frame::{encode_frame, FrameHeader};
+use crate::protocol::message::MessageKind;
+use crate::protocol::opcode::OpCode;
+use crate::protocol::stream::{Event, Extent, Head};
+use crate::protocol::Role;
+
+/// The first reads go into a buffer this big on the stack; a client that
+/// fills it gets a heap buffer of `BIG` while it keeps sending.
+const SMALL: usize = 4096;
+const BIG: usize = 256 << 10;
+
+/// A connected client, shared by its thread, the writer thread and
+/// whoever broadcasts or shuts down.
+pub(crate) struct Conn {
+    pub(super) id: u64,
+    pub(super) stream: TcpStream,
+    peer: String,
+    started: Instant,
+    state: Mutex<State>,
+}
+
+struct State {
+    endpoint: Endpoint,
+    book: Book,
+}
+
+/// What is known about the connection for its closing line.
+#[derive(Default)]
+struct Book {
+    received: u64,
+    sent: u64,
+    request: Option<Head>,
+    refused: Option<u16>,
+    close: Option<CloseInfo>,
+    /// Why this client was dropped without a close handshake.
+    dropped: Option<&'static str>,
+}
+
+/// Who is handling notes, and where their output goes.
+struct Ctx<'a> {
+    shared: &'a Shared,
+    id: u64,
+    peer: &'a str,
+    render: &'a mut Vec<u8>,
+    broadcast: &'a mut Vec<Arc<Vec<u8>>>,
+}
+
+impl Ctx<'_> {
+    fn meta(&self, from: Option<Role>) -> Meta {
+        let v = &self.shared.view;
+        Meta {
+            conn: Some(self.id),
+            from,
+            time: (v.timestamps || v.json).then(SystemTime::now),
+        }
+    }
+
+    fn print(&mut self, f: impl FnOnce(&mut dyn Printer) -> io::Result<()>) {
+        let v: View = self.shared.view;
+        // Rendering into memory cannot fail.
+        let _ = if v.json {
+            f(&mut JsonPrinter::new(&mut *self.render))
+        } else {
+            f(&mut TextPrinter::new(&mut *self.render, v.palette, v.text))
+        };
+    }
+
+    /// Acts on one note: answers (echo), queues (broadcast), prints.
+    fn note(
+        &mut self,
+        note: Note<'_>,
+        out: &mut Outbox,
+        book: &mut Book,
+    ) -> Result<(), Infallible> {
+        let view = self.shared.view;
+        let client = Some(Role::Client);
+        let server = Some(Role::Server);
+        match note {
+            Note::HeadIn(h) => {
+                if view.trace {
+                    let meta = self.meta(client);
+                    self.print(|p| p.head(&meta, h));
+                    if let Head::Request { request, .. } = h {
+                        if let Some(key) = request.header("Sec-WebSocket-Key") {
+                            let key = String::from_utf8_lossy(&key.value).into_owned();
+                            self.print(|p| p.accept_steps(&meta, &key));
+                        }
+                    }
+                }
+                book.request = Some(h.clone());
+            }
+            Note::HeadOut(h) => {
+                if view.trace {
+                    let meta = self.meta(server);
+                    self.print(|p| p.head(&meta, h));
+                }
+                if let Head::Response { response, .. } = h {
+                    if response.status != 101 {
+                        book.refused = Some(response.status);
+                        if let Some(request) = &book.request {
+                            let meta = self.meta(None);
+                            let r = Refused {
+                                peer: self.peer,
+                                request,
+                                status: response.status,
+                            };
+                            self.print(|p| p.refused(&meta, &r));
+                        }
+                    }
+                }
+            }
+            Note::Open { target, protocol } => {
+                if !view.quiet {
+                    let meta = self.meta(None);
+                    let o = Opened {
+                        peer: self.peer,
+                        target,
+                        protocol,
+                    };
+                    self.print(|p| p.open(&meta, &o));
+                }
+            }
+            Note::In(Event::Frame(f)) => {
+                let failing = f.violations.iter().any(|v| v.close_code().is_some());
+                let meta = self.meta(client);
+                if view.trace || failing || (f.extent != Extent::Complete && !view.quiet) {
+                    self.print(|p| p.frame(&meta, f));
+                } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
+                    self.print(|p| p.control(&meta, f));
+                }
+            }
+            Note::In(Event::Message(m)) => {
+                book.received += 1;
+                if !view.quiet && !view.trace {
+                    let meta = self.meta(client);
+                    self.print(|p| p.message(&meta, m));
+                }
+                match self.shared.mode {
+                    ServeMode::Echo => {
+                        out.send_message(m.kind, m.data);
+                    }
+                    ServeMode::Broadcast => {
+                        let opcode = match m.kind {
+                            MessageKind::Text => OpCode::Text,
+                            MessageKind::Binary => OpCode::Binary,
+                        };
+                        let h = FrameHeader::new(true, opcode, None, m.data.len() as u64);
+                        let mut frame = Vec::with_capacity(h.len() + m.data.len());
+                        encode_frame(&h, m.data, &mut frame);
+                        self.broadcast.push(Arc::new(frame));
+                    }
+                    ServeMode::Silent => {}
+                }
+            }
+            Note::Out(Event::Frame(f)) => {
+                let meta = self.meta(server);
+                if view.trace {
+                    self.print(|p| p.frame(&meta, f));
+                } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
+                    self.print(|p| p.control(&meta, f));
+                }
+            }
+            Note::Out(Event::Message(m)) => {
+                book.sent += 1;
+                if !view.quiet && !view.trace {
+                    let meta = self.meta(server);
+                    self.print(|p| p.message(&meta, m));
+                }
+            }
+            Note::Closed(info) => book.close = Some(info.clone()),
+            Note::In(_) | Note::Out(_) => {}
+        }
+        Ok(())
+    }
+}
+
+/// Starts the thread for a new client.
+pub(super) fn spawn(
+    id: u64,
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+) -> io::Result<()> {
+    let _ = stream.set_nodelay(true);
+    let now = Instant::now();
+    let conn = Arc::new(Conn {
+        id,
+        peer: peer.to_string(),
+        started: now,
+        state: Mutex::new(State {
+            endpoint: Endpoint::server(shared.settings.clone(), now),
+            book: Book::default(),
+        }),
+        stream,
+    });
+    if let Ok(mut conns) = shared.conns.lock() {
+        conns.insert(id, conn.clone());
+    }
+    let shared = shared.clone();
+    let spawned = std::thread::Builder::new()
+        .name(format!("client-{id}"))
+        // Stacks are reserved, not resident: only touched pages count.
+        .stack_size(256 << 10)
+        .spawn({
+            let conn = conn.clone();
+            let shared = shared.clone();
+            move || conn.run(&shared)
+        });
+    if let Err(e) = spawned {
+        if let Ok(mut conns) = shared.conns.lock() {
+            conns.remove(&id);
+        }
+        super::refuse_busy(conn.stream.try_clone()?, "cannot start a thread");
+        return Err(e);
+    }
+    Ok(())
+}
+
+impl Conn {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn run(self: Arc<Self>, shared: &Arc<Shared>) {
+        let mut small = [0u8; SMALL];
+        let mut big: Vec<u8> = Vec::new();
+        let mut render = Vec::new();
+        let mut broadcast = Vec::new();
+        let mut armed: Option<Option<Instant>> = None;
+        let mut shut = false;
+        loop {
+            let deadline = self.lock().endpoint.deadline();
+            if armed != Some(deadline) {
+                let timeout = deadline.map(|d| {
+                    d.saturating_duration_since(Instant::now())
+                        .max(Duration::from_millis(1))
+                });
+                let _ = self.stream.set_read_timeout(timeout);
+                armed = Some(deadline);
+            }
+            let buf: &mut [u8] = if big.is_empty() { &mut small } else { &mut big };
+            let read = (&self.stream).read(buf);
+            let now = Instant::now();
+            {
+                let mut st = self.lock();
+                let State { endpoint, book } = &mut *st;
+                if matches!(&read, Err(e) if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted))
+                {
+                    book.dropped.get_or_insert("the connection was reset");
+                }
+                let mut ctx = Ctx {
+                    shared,
+                    id: self.id,
+                    peer: &self.peer,
+                    render: &mut render,
+                    broadcast: &mut broadcast,
+                };
+                let mut handler = |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book);
+                let _ = match read {
+                    Ok(0) => endpoint.receive_eof(now, &mut handler),
+                    Ok(n) => {
+                        let r = endpoint.receive(&mut buf[..n], now, &mut handler);
+                        if n == buf.len() && big.is_empty() {
+                            big = vec![0; BIG];
+                        } else if n < SMALL && !big.is_empty() {
+                            big = Vec::new();
+                        }
+                        r
+                    }
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        armed = None;
+                        endpoint.on_timeout(now, &mut handler)
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+                    Err(_) => endpoint.receive_eof(now, &mut handler),
+                };
+            }
+            let st = self.flush_own(shared, &mut render);
+            let transport = st.endpoint.transport();
+            drop(st);
+            shared.emit(&render);
+            render.clear();
+            if !broadcast.is_empty() {
+                for frame in broadcast.drain(..) {
+                    let conns: Vec<Arc<Conn>> = shared
+                        .conns
+                        .lock()
+                        .map(|c| c.values().cloned().collect())
+                        .unwrap_or_default();
+                    for c in conns {
+                        c.queue_frame(shared, &frame);
+                    }
+                }
+            }
+            match transport {
+                Transport::Open => {}
+                Transport::Shutdown if !shut => {
+                    let _ = self.stream.shutdown(Shutdown::Write);
+                    shut = true;
+                }
+                Transport::Shutdown => {}
+                Transport::Close => break,
+            }
+        }
+        self.finish(shared);
+    }
+
+    /// Sends what the endpoint has pending, waiting for the socket when it
+    /// is full (this thread's own client: it reads no more until then).
+    fn flush_own(&self, shared: &Shared, render: &mut Vec<u8>) -> MutexGuard<'_, State> {
+        let mut st = self.lock();
+        loop {
+            match self.try_send(shared, &mut st, render) {
+                Sent::Done | Sent::Failed => return st,
+                Sent::Blocked => {
+                    drop(st);
+                    let idle = shared
+                        .settings
+                        .idle_timeout
+                        .unwrap_or(Duration::from_secs(300));
+                    if !wait_writable(&self.stream, idle) {
+                        let mut st = self.lock();
+                        st.book.dropped.get_or_insert("the client stopped reading");
+                        let _ = self.stream.shutdown(Shutdown::Both);
+                        return st;
+                    }
+                    st = self.lock();
+                }
+            }
+        }
+    }
+
+    /// Writes as much as the socket takes now, without waiting.
+    fn try_send(&self, shared: &Shared, st: &mut State, render: &mut Vec<u8>) -> Sent {
+        loop {
+            let State { endpoint, book } = st;
+            let pending = endpoint.outbox().pending();
+            if pending.is_empty() {
+                return Sent::Done;
+            }
+            // SAFETY: a valid buffer and length; the descriptor is open.
+            let n = unsafe {
+                libc::send(
+                    self.stream.as_raw_fd(),
+                    pending.as_ptr().cast(),
+                    pending.len(),
+                    libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+                )
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                match e.kind() {
+                    io::ErrorKind::WouldBlock => return Sent::Blocked,
+                    io::ErrorKind::Interrupted => continue,
+                    _ => {
+                        book.dropped.get_or_insert("the connection was reset");
+                        endpoint.sent_all();
+                        return Sent::Failed;
+                    }
+                }
+            }
+            let mut broadcast = Vec::new();
+            let mut ctx = Ctx {
+                shared,
+                id: self.id,
+                peer: &self.peer,
+                render,
+                broadcast: &mut broadcast,
+            };
+            let _ = endpoint.sent(n as usize, &mut |note, o: &mut Outbox| {
+                ctx.note(note, o, book)
+            });
+        }
+    }
+
+    /// Queues a frame another client's message became (broadcast).
+    fn queue_frame(&self, shared: &Shared, frame: &[u8]) {
+        let mut render = Vec::new();
+        {
+            let mut st = self.lock();
+            if !st.endpoint.outbox().send_encoded(frame) {
+                return;
+            }
+            if let Sent::Blocked = self.try_send(shared, &mut st, &mut render) {
+                let pending = st.endpoint.outbox().pending().len();
+                if pending > shared.max_pending {
+                    st.book
+                        .dropped
+                        .get_or_insert("the client did not read what was sent to it");
+                    let _ = self.stream.shutdown(Shutdown::Both);
+                } else {
+                    drop(st);
+                    shared.writer.register(self.id);
+                }
+            }
+        }
+        shared.emit(&render);
+    }
+
+    /// Writes what is pending now, for the writer thread; true when done.
+    pub(super) fn flush_pending(&self, shared: &Shared) -> bool {
+        let mut render = Vec::new();
+        let done = {
+            let mut st = self.lock();
+            !matches!(self.try_send(shared, &mut st, &mut render), Sent::Blocked)
+        };
+        shared.emit(&render);
+        done
+    }
+
+    /// Starts the closing handshake from another thread (shutdown).
+    pub(super) fn close_from_outside(&self, shared: &Shared, code: u16, reason: &[u8]) {
+        let mut render = Vec::new();
+        {
+            let mut st = self.lock();
+            st.endpoint.close_now(code, reason, Instant::now());
+            if let Sent::Blocked = self.try_send(shared, &mut st, &mut render) {
+                drop(st);
+                shared.writer.register(self.id);
+            }
+        }
+        shared.emit(&render);
+    }
+
+    /// Prints the closing line and leaves the registry.
+    fn finish(&self, shared: &Shared) {
+        if let Ok(mut conns) = shared.conns.lock() {
+            conns.remove(&self.id);
+        }
+        let st = self.lock();
+        let book = &st.book;
+        let view = shared.view;
+        let mut info = book.close.clone().unwrap_or(CloseInfo {
+            by: Closer::Abnormal("the connection ended"),
+            code: None,
+            reason: Vec::new(),
+            clean: false,
+        });
+        if let Some(why) = book.dropped {
+            if !info.clean && !matches!(info.by, Closer::Failed(_)) {
+                info.by = Closer::Abnormal(why);
+            }
+        }
+        let interesting = matches!(info.by, Closer::Failed(_));
+        // A refused handshake was already shown with its answer.
+        if book.refused.is_some() || (view.quiet && !interesting) {
+            return;
+        }
+        let mut render = Vec::new();
+        let mut broadcast = Vec::new();
+        let mut ctx = Ctx {
+            shared,
+            id: self.id,
+            peer: &self.peer,
+            render: &mut render,
+            broadcast: &mut broadcast,
+        };
+        let meta = ctx.meta(None);
+        let c = Closed {
+            info: &info,
+            local: Role::Server,
+            peer: &self.peer,
+            duration: self.started.elapsed(),
+            received: book.received,
+            sent: book.sent,
+        };
+        ctx.print(|p| p.closed(&meta, &c));
+        drop(st);
+        shared.emit(&render);
+    }
+}
+
+enum Sent {
+    Done,
+    Blocked,
+    Failed,
+}
+
+/// Waits until the socket can take more bytes, up to `limit`.
+fn wait_writable(stream: &TcpStream, limit: Duration) -> bool {
+    let mut fd = libc::pollfd {
+        fd: stream.as_raw_fd(),
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    let ms = i32::try_from(limit.as_millis()).unwrap_or(i32::MAX);
+    loop {
+        // SAFETY: one valid pollfd.
+        let n = unsafe { libc::poll(&mut fd, 1, ms) };
+        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            continue;
+        }
+        return n > 0;
+    }
+}

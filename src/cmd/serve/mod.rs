@@ -1,0 +1,239 @@
+//! `wsdbg serve`: a WebSocket server on blocking threads, one per client,
+//! each driving a [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint)
+//! from its socket and printing what happens through the same printers as
+//! `decode`.
+//!
+//! Writing never blocks another client: a thread sends to its own socket,
+//! and what it sends to others (broadcast, shutdown) is queued on their
+//! endpoint and written without waiting; whatever a full socket cannot take
+//! is written later by one writer thread, up to a bound past which that
+//! client is dropped as too slow.
+
+mod conn;
+mod signals;
+mod writer;
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{Failure, Outcome};
+use crate::cli::{ServeArgs, ServeMode};
+use crate::print::text::TextOptions;
+use crate::print::Palette;
+use crate::protocol::endpoint::Settings;
+use crate::protocol::message::Limits;
+
+use conn::Conn;
+
+/// How events are shown.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View {
+    quiet: bool,
+    trace: bool,
+    json: bool,
+    timestamps: bool,
+    palette: Palette,
+    text: TextOptions,
+}
+
+/// What every connection thread shares.
+pub(crate) struct Shared {
+    settings: Settings,
+    mode: ServeMode,
+    view: View,
+    out: Mutex<Option<io::Stdout>>,
+    conns: Mutex<HashMap<u64, Arc<Conn>>>,
+    writer: writer::Writer,
+    stopping: AtomicBool,
+    /// Bytes a client may have waiting to be sent to it before it is
+    /// dropped as too slow to read.
+    max_pending: usize,
+}
+
+impl Shared {
+    /// Writes a rendered block to stdout in one piece, so that blocks from
+    /// concurrent clients never interleave. A closed stdout stops output,
+    /// not the server.
+    fn emit(&self, block: &[u8]) {
+        if block.is_empty() {
+            return;
+        }
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(stdout) = out.as_mut() {
+            let mut lock = stdout.lock();
+            if lock.write_all(block).and_then(|()| lock.flush()).is_err() {
+                *out = None;
+            }
+        }
+    }
+}
+
+fn secs(what: &str, v: f64) -> Result<Option<Duration>, Failure> {
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(Failure::Input(format!(
+            "--{what} {v}: expected a number of seconds, 0 or more"
+        )));
+    }
+    Ok((v > 0.0).then(|| Duration::from_secs_f64(v)))
+}
+
+fn settings(args: &ServeArgs, view: &View) -> Result<Settings, Failure> {
+    let need = |what: &str, v: f64| -> Result<Duration, Failure> {
+        secs(what, v)?
+            .ok_or_else(|| Failure::Input(format!("--{what} must be more than 0 seconds")))
+    };
+    Ok(Settings {
+        limits: Limits {
+            max_frame: Some(
+                args.max_frame
+                    .unwrap_or(args.max_message)
+                    .min(args.max_message),
+            ),
+            max_message: Some(args.max_message),
+        },
+        max_head: usize::try_from(args.max_head).unwrap_or(usize::MAX),
+        handshake_timeout: need("handshake-timeout", args.handshake_timeout)?,
+        idle_timeout: secs("idle-timeout", args.idle_timeout)?,
+        close_timeout: need("close-timeout", args.close_timeout)?,
+        ping_interval: secs("ping-interval", args.ping_interval)?,
+        protocols: args.protocols.clone(),
+        origins: args.origins.clone(),
+        decode_outgoing: !view.quiet,
+        ..Settings::server()
+    })
+}
+
+/// Runs the command until SIGINT or SIGTERM.
+pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
+    let view = View {
+        quiet: args.quiet,
+        trace: args.trace,
+        json: args.json,
+        timestamps: args.timestamps,
+        palette,
+        text: TextOptions {
+            explain: false,
+            max_bytes: if args.full {
+                None
+            } else {
+                TextOptions::default().max_bytes
+            },
+        },
+    };
+    let settings = settings(args, &view)?;
+    let listener = TcpListener::bind(&args.listen).map_err(|e| {
+        Failure::Input(format!(
+            "cannot listen on {}: {e}",
+            crate::print::escape::escape_str(&args.listen)
+        ))
+    })?;
+    let addr = listener.local_addr()?;
+    let signals = signals::install()?;
+    let max_pending = usize::try_from(args.max_message.saturating_mul(2))
+        .unwrap_or(usize::MAX)
+        .max(4 << 20);
+    let shared = Arc::new(Shared {
+        settings,
+        mode: args.mode,
+        view,
+        out: Mutex::new(Some(io::stdout())),
+        conns: Mutex::new(HashMap::new()),
+        writer: writer::Writer::start()?,
+        stopping: AtomicBool::new(false),
+        max_pending,
+    });
+    std::thread::Builder::new().name("writer".into()).spawn({
+        let shared = shared.clone();
+        move || writer::run(shared)
+    })?;
+    let mode = match args.mode {
+        ServeMode::Echo => "echo",
+        ServeMode::Broadcast => "broadcast",
+        ServeMode::Silent => "silent",
+    };
+    eprintln!("wsdbg serve: listening on ws://{addr}/ ({mode} mode); Ctrl-C to stop");
+    let next_id = AtomicU64::new(1);
+    let mut served = 0u64;
+    loop {
+        match signals.wait(&listener) {
+            signals::Wake::Signal => break,
+            signals::Wake::Listener => {}
+        }
+        let (stream, peer) = match listener.accept() {
+            Ok(x) => x,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                // Out of descriptors, say: the server stays up and says why.
+                eprintln!("wsdbg serve: cannot accept a connection: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        served += 1;
+        let live = shared.conns.lock().map(|c| c.len()).unwrap_or(0);
+        if live >= args.max_connections {
+            refuse_busy(
+                stream,
+                &format!("{live} clients connected (--max-connections)"),
+            );
+            continue;
+        }
+        let id = next_id.fetch_add(1, Ordering::Relaxed);
+        if let Err(e) = conn::spawn(id, stream, peer, &shared) {
+            eprintln!("wsdbg serve: cannot start a thread for client #{id} ({peer}): {e}");
+        }
+    }
+    shutdown(&shared);
+    eprintln!(
+        "wsdbg serve: stopped after {served} connection{}",
+        crate::print::plural(served)
+    );
+    Ok(())
+}
+
+/// Answers 503 without waiting on the client, and hangs up.
+fn refuse_busy(stream: TcpStream, why: &str) {
+    let body = format!("the server is at its connection limit: {why}\n");
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.set_nonblocking(true);
+    let _ = (&stream).write(answer.as_bytes());
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+/// Closes every client with 1001, waits up to 2 s for them to answer.
+fn shutdown(shared: &Arc<Shared>) {
+    shared.stopping.store(true, Ordering::SeqCst);
+    let conns: Vec<Arc<Conn>> = shared
+        .conns
+        .lock()
+        .map(|c| c.values().cloned().collect())
+        .unwrap_or_default();
+    for c in &conns {
+        c.close_from_outside(shared, 1001, b"server shutting down");
+    }
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        if shared.conns.lock().map(|c| c.is_empty()).unwrap_or(true) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let left: Vec<Arc<Conn>> = shared
+        .conns
+        .lock()
+        .map(|c| c.values().cloned().collect())
+        .unwrap_or_default();
+    for c in left {
+        // Unblocks its thread; the process exits without waiting for it.
+        let _ = c.stream.shutdown(std::net::Shutdown::Both);
+    }
+    let _ = std::io::stdout().flush();
+}

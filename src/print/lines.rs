@@ -1,0 +1,227 @@
+//! One-line events for a live connection, as text: a connection opening or
+//! ending, a message, a control frame, a refused handshake. Every byte from
+//! the peer is escaped; long payloads are cut with the count of the rest.
+
+use std::io::{self, Write};
+
+use super::escape::{escape_bytes, sanitize};
+use super::text::TextPrinter;
+use super::{hex_spaced, plural, sentence, Closed, Meta, Opened, Paint, Refused};
+use crate::protocol::close::{CloseCode, ClosePayload};
+use crate::protocol::endpoint::Closer;
+use crate::protocol::message::{MessageKind, MessageRef};
+use crate::protocol::opcode::OpCode;
+use crate::protocol::stream::{FrameRecord, Head};
+use crate::protocol::Role;
+
+/// "client" or "server" as the other end of `local`.
+fn other(local: Role) -> Role {
+    match local {
+        Role::Client => Role::Server,
+        Role::Server => Role::Client,
+    }
+}
+
+impl<W: Write> TextPrinter<W> {
+    /// `01:20:58.123 #1 ` (each part only when known).
+    pub(super) fn prefix(&self, meta: &Meta) -> String {
+        let mut p = String::new();
+        if let Some(t) = meta.time {
+            p.push_str(&self.paint(&super::clock(t), Paint::Dim));
+            p.push(' ');
+        }
+        if let Some(c) = meta.conn {
+            p.push_str(&self.paint(&format!("#{c}"), Paint::Heading));
+            p.push(' ');
+        }
+        p
+    }
+
+    /// The payload as a short preview: text escaped in quotes, anything
+    /// else as hex, cut at the display limit.
+    fn preview(&self, bytes: &[u8], text: bool) -> String {
+        let limit = self.max_bytes().unwrap_or(usize::MAX);
+        let shown = &bytes[..bytes.len().min(limit)];
+        let more = if bytes.len() > shown.len() {
+            format!(" … ({} more bytes)", bytes.len() - shown.len())
+        } else {
+            String::new()
+        };
+        if bytes.is_empty() {
+            return String::new();
+        }
+        let body = if text {
+            self.paint(&format!("\"{}\"", escape_bytes(shown)), Paint::Text)
+        } else {
+            self.paint(&hex_spaced(shown), Paint::Value)
+        };
+        format!(": {body}{more}")
+    }
+
+    fn who(meta: &Meta) -> &'static str {
+        meta.from.map_or("?", Role::name)
+    }
+
+    pub(super) fn line_open(&mut self, meta: &Meta, o: &Opened) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let protocol = match o.protocol {
+            Some(p) => format!(", subprotocol \"{}\"", escape_bytes(p.as_bytes())),
+            None => String::new(),
+        };
+        let line = format!(
+            "{prefix}{} {} {}{protocol}",
+            self.paint("open", Paint::Good),
+            escape_bytes(o.peer.as_bytes()),
+            self.paint(&escape_bytes(o.target.as_bytes()), Paint::Value),
+        );
+        writeln!(self.out(), "{line}")
+    }
+
+    pub(super) fn line_message(&mut self, meta: &Meta, m: &MessageRef) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let mut how = Vec::new();
+        if m.frames > 1 {
+            how.push(format!("{} frames", m.frames));
+        }
+        if m.compressed {
+            how.push("compressed".to_string());
+        }
+        if m.kind == MessageKind::Text && !m.valid_utf8 {
+            how.push(self.paint("not UTF-8", Paint::Bad));
+        }
+        let how = if how.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", how.join(", "))
+        };
+        let n = m.data.len() as u64;
+        let line = format!(
+            "{prefix}{}: {} {n} byte{}{how}{}",
+            Self::who(meta),
+            self.paint(m.kind.name(), Paint::Name),
+            plural(n),
+            self.preview(m.data, m.kind == MessageKind::Text)
+        );
+        writeln!(self.out(), "{line}")
+    }
+
+    pub(super) fn line_control(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
+        let Some(h) = f.header else {
+            return Ok(());
+        };
+        let prefix = self.prefix(meta);
+        let who = Self::who(meta);
+        let line = if h.opcode == OpCode::Close {
+            let c = ClosePayload::parse(f.payload);
+            let code = match c.code {
+                Some(code) => format!(" {} ({})", code.0, code.name()),
+                None => " (no status code)".to_string(),
+            };
+            let reason = if c.reason.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " {}",
+                    self.paint(&format!("\"{}\"", escape_bytes(c.reason)), Paint::Text)
+                )
+            };
+            format!(
+                "{prefix}{who}: {}{code}{reason}",
+                self.paint("close", Paint::Name)
+            )
+        } else {
+            let n = f.payload.len() as u64;
+            let text = std::str::from_utf8(f.payload).is_ok();
+            format!(
+                "{prefix}{who}: {} {n} byte{}{}",
+                self.paint(h.opcode.name(), Paint::Name),
+                plural(n),
+                self.preview(f.payload, text)
+            )
+        };
+        writeln!(self.out(), "{line}")
+    }
+
+    pub(super) fn line_closed(&mut self, meta: &Meta, c: &Closed) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let info = c.info;
+        let peer = other(c.local).name();
+        let us = c.local.name();
+        let (what, paint) = match &info.by {
+            Closer::Peer => (format!("closed by the {peer}"), Paint::Good),
+            Closer::Local => (format!("closed by the {us}"), Paint::Good),
+            Closer::Failed(v) => (
+                format!("failed: {}", sanitize(&sentence::violation(v))),
+                Paint::Bad,
+            ),
+            Closer::Abnormal(why) => (format!("closed abnormally: {why}"), Paint::Bad),
+            Closer::Handshake(why) => (format!("ended: {why}"), Paint::Bad),
+        };
+        let code = match info.code {
+            Some(code) => {
+                let sent_by = match info.by {
+                    Closer::Peer => peer,
+                    _ => us,
+                };
+                let mut s = format!("; {sent_by} sent {} {}", code, CloseCode(code).name());
+                if !info.reason.is_empty() {
+                    s.push_str(&format!(" \"{}\"", escape_bytes(&info.reason)));
+                }
+                s
+            }
+            None if matches!(info.by, Closer::Peer | Closer::Local) => {
+                "; no status code".to_string()
+            }
+            None => String::new(),
+        };
+        let clean = match (&info.by, info.clean) {
+            (Closer::Handshake(_), _) => "",
+            (_, true) => ", clean",
+            (_, false) => ", no close handshake",
+        };
+        let line = format!(
+            "{prefix}{}{code}{clean}; {} after {:.3} s ({} message{} in, {} out)",
+            self.paint(&what, paint),
+            escape_bytes(c.peer.as_bytes()),
+            c.duration.as_secs_f64(),
+            c.received,
+            plural(c.received),
+            c.sent,
+        );
+        writeln!(self.out(), "{line}")
+    }
+
+    pub(super) fn line_refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let (what, issues): (String, Vec<String>) = match r.request {
+            Head::Request {
+                request, issues, ..
+            } => (
+                format!(
+                    "\"{} {} {}\"",
+                    escape_bytes(request.method.as_bytes()),
+                    escape_bytes(request.target.as_bytes()),
+                    escape_bytes(request.version.as_bytes())
+                ),
+                issues.iter().map(|i| i.message.clone()).collect(),
+            ),
+            Head::Invalid { message, .. } => {
+                ("a request that is not HTTP".into(), vec![message.clone()])
+            }
+            Head::Response { .. } => ("a response".into(), Vec::new()),
+        };
+        let line = format!(
+            "{prefix}{} {} {what}: answered {} {}",
+            self.paint("refused", Paint::Bad),
+            escape_bytes(r.peer.as_bytes()),
+            r.status,
+            crate::protocol::handshake::status_reason(r.status)
+        );
+        writeln!(self.out(), "{line}")?;
+        for i in issues {
+            let l = self.paint(&format!("  ✗ {}", sanitize(&i)), Paint::Bad);
+            writeln!(self.out(), "{l}")?;
+        }
+        Ok(())
+    }
+}
