@@ -2,8 +2,11 @@
 
 pub mod close;
 pub mod deflate;
+#[cfg(test)]
+mod fixtures;
 pub mod frame;
 pub mod handshake;
+pub mod http;
 pub mod mask;
 pub mod message;
 pub mod opcode;

@@ -9,7 +9,8 @@ use super::deflate::{find_deflate, DeflateParams, Inflater};
 use std::borrow::Cow;
 
 use super::frame::{FrameHeader, HeaderParse};
-use super::handshake::{self, HeadParse, Issue};
+use super::handshake::{self, Issue};
+use super::http::{self, HeadParse};
 use super::mask::apply_mask;
 use super::message::{Assembler, Fragment, Message};
 use super::rules::{check_header, Context, Rule, Violation};
@@ -58,7 +59,7 @@ pub enum Head {
         /// The raw head bytes.
         raw: Vec<u8>,
         /// The parsed request.
-        request: handshake::Request,
+        request: http::Request,
         /// What breaks RFC 6455 §4.2.1.
         issues: Vec<Issue>,
     },
@@ -70,7 +71,7 @@ pub enum Head {
         /// The raw head bytes.
         raw: Vec<u8>,
         /// The parsed response.
-        response: handshake::Response,
+        response: http::Response,
         /// What breaks RFC 6455 §4.1 / §4.2.2.
         issues: Vec<Issue>,
     },
@@ -205,7 +206,7 @@ impl<'a> Reader<'a> {
         self
     }
 
-    fn note_extensions(&mut self, headers: &[handshake::Header], response: bool) {
+    fn note_extensions(&mut self, headers: &[http::Header], response: bool) {
         if self.deflate_settled && !response {
             return;
         }
@@ -255,7 +256,7 @@ impl<'a> Reader<'a> {
         // No limit: the whole buffer is already in memory.
         let limit = rest.len() + 1;
         let parsed = if is_response {
-            handshake::parse_response(rest, limit).map(|p| match p {
+            http::parse_response(rest, limit).map(|p| match p {
                 HeadParse::Complete { head, len } => {
                     let issues = handshake::validate_response(&head, self.key.as_deref());
                     self.note_extensions(&head.headers, true);
@@ -274,7 +275,7 @@ impl<'a> Reader<'a> {
                 HeadParse::Partial => None,
             })
         } else {
-            handshake::parse_request(rest, limit).map(|p| match p {
+            http::parse_request(rest, limit).map(|p| match p {
                 HeadParse::Complete { head, len } => {
                     let issues = handshake::validate_request(&head);
                     self.note_extensions(&head.headers, false);
