@@ -6,6 +6,8 @@
 //! - checks (`validate.rs`): [`validate_request`] and [`validate_response`]
 //!   list what breaks RFC 6455 as [`Issue`]s, with the status a server
 //!   refuses with;
+//! - what a server decides (`negotiate.rs`): [`choose_protocol`] and
+//!   [`origin_allowed`];
 //! - heads to send (`build.rs`): [`build_response`], [`build_refusal`],
 //!   [`build_request`].
 //!
@@ -14,10 +16,12 @@
 
 mod build;
 mod key;
+mod negotiate;
 mod validate;
 
 pub use build::{build_refusal, build_request, build_response};
 pub use key::{accept_key, accept_steps, check_key, key_from_bytes, AcceptSteps, KeyProblem, GUID};
+pub use negotiate::{choose_protocol, origin_allowed};
 pub use validate::{validate_request, validate_response, Issue};
 
 /// The only protocol version RFC 6455 defines (§4.1, §11.6): `Sec-WebSocket-Version: 13`.
