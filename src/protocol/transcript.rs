@@ -149,8 +149,7 @@ impl Summary {
 }
 
 fn looks_like_request(bytes: &[u8]) -> bool {
-    let method_len = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
-    method_len >= 3 && bytes.get(method_len) == Some(&b' ')
+    http::looks_like_head(bytes) == Some(http::HeadKind::Request)
 }
 
 /// Reads `bytes` one item at a time, so that memory stays bounded by the

@@ -1,6 +1,7 @@
 //! HTTP/1.1 heads (RFC 9112): the request and response types, their
 //! header lookups, the parser that reads them from the start of a buffer,
-//! and reason phrases for status codes.
+//! a quick look at whether bytes start with a head at all
+//! ([`looks_like_head`]), and reason phrases for status codes.
 //!
 //! Nothing here knows about WebSocket: the opening handshake is checked on
 //! top of these types, and a plain `GET` for a web page parses the same
@@ -9,11 +10,13 @@
 //! dump that starts with a head and a server reading a request that may
 //! arrive split at any byte.
 
+mod detect;
 mod parse;
 
 use std::borrow::Cow;
 use std::fmt;
 
+pub use detect::{looks_like_head, HeadKind};
 pub use parse::{parse_request, parse_response};
 
 /// Result of feeding a buffer that may hold only part of a head.
