@@ -10,7 +10,6 @@ use std::io;
 
 use colored::Color;
 
-use crate::dump::{Dump, Spelling};
 use crate::protocol::transcript::{FrameRecord, Head, Item, Reader, Summary};
 
 /// What every printer renders: heads, frames, and a closing summary. Text
@@ -93,22 +92,6 @@ impl Palette {
             codes.push(c.to_fg_str());
         }
         format!("\x1b[{}m{s}\x1b[0m", codes.join(";"))
-    }
-}
-
-/// How a dump was read, for the summary: "read 9 bytes of hex".
-pub fn how_read(dump: &Dump) -> String {
-    let n = dump.bytes.len();
-    if dump.http_head > 0 {
-        format!(
-            "read {n} byte{}: an HTTP head pasted as text (line ends taken as CRLF), then {}",
-            plural(n),
-            dump.spelling.name()
-        )
-    } else if dump.spelling == Spelling::Raw {
-        format!("read {n} byte{} as they are (raw)", plural(n))
-    } else {
-        format!("read {n} byte{} of {}", plural(n), dump.spelling.name())
     }
 }
 

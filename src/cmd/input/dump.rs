@@ -57,7 +57,7 @@ impl fmt::Display for DumpError {
 
 impl std::error::Error for DumpError {}
 
-/// What was read, and how it was spelled (for the printer to say "read 9 bytes of hex").
+/// What was read, and how it was spelled (for the summary to say "read 9 bytes of hex").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dump {
     /// The decoded bytes; never empty.
