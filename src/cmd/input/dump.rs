@@ -1479,6 +1479,36 @@ mod tests {
     }
 
     #[test]
+    fn the_transcript_finds_a_head_where_the_dump_reader_found_one() {
+        // The transcript asks looks_like_head of the bytes this reader
+        // returns, with CRLF line ends added; it must agree with the
+        // answer given for the text.
+        for text in [
+            "GET /chat HTTP/1.1\nHost: a\n\n81 00",
+            "get /chat HTTP/1.1\nHost: a",
+            "GET /chat http/1.1\n\n81 00",
+            "HTTP/1.1 101 Switching Protocols\n\n81 00",
+            "\u{feff}GET / HTTP/1.1\n\n81 00",
+            "A B HTTP/",
+            "GET /chat HTTP/",
+            "GET /chat HTTP",
+            "GET /chat",
+            "GET ",
+            "GET /chat\n81 00",
+            "81 83 3d 54 23 06 70 10 6d",
+        ] {
+            let Ok(d) = parse_with_head(text.as_bytes().to_vec(), Format::Auto) else {
+                continue;
+            };
+            assert_eq!(
+                d.http_head > 0,
+                looks_like_head(&d.bytes).is_some(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
     fn hex_with_a_typo_is_not_taken_for_base64() {
         for typo in ["81833d5423067010GD", "zz", "0x810x83", "81 83 zz 54"] {
             let e = parse(typo.as_bytes(), Format::Auto).unwrap_err();

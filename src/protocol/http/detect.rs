@@ -24,7 +24,10 @@ pub enum HeadKind {
 /// read as frames, and strict where other data differs: the first byte of
 /// a frame with no RSV bit set (`0x81`, `0x88`, `0x01`, ...) or of a final
 /// compressed one (`0xC1`) is no token character, and binary data seldom
-/// holds two spaces and `HTTP/` in the right places. Nothing past the
+/// holds two spaces and `HTTP/` in the right places. A request line cut
+/// short before its `HTTP/` does not count: there is too little to tell it
+/// by, and the answer must not change when a line end is added after it
+/// (a pasted head gets CRLF line ends before it is read). Nothing past the
 /// first line is looked at.
 pub fn looks_like_head(bytes: &[u8]) -> Option<HeadKind> {
     if bytes.starts_with(b"HTTP/") {
