@@ -725,6 +725,40 @@ fn decode_pasted_http_head_then_hex() {
     );
 }
 
+#[test]
+fn decode_pasted_head_with_a_lowercase_method_is_a_request() {
+    // Read as a frame until one check decided for both the dump reader and
+    // the transcript: RSV bits, a reserved opcode, a truncation, all bogus.
+    let text = "get /chat HTTP/1.1\nHost: server.example.com\nUpgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n81 83 3d 54 23 06 70 10 6d\n";
+    let r = wsdbg_with(&["decode", "--json"], Some(text.as_bytes()), &[]);
+    assert_eq!(r.code, 1, "the method breaks RFC 6455: {}", r.stdout);
+    let lines = json_lines(&r.stdout);
+    assert_eq!(lines[0]["type"], "request", "{}", r.stdout);
+    assert_eq!(lines[0]["method"], "get");
+    let rules: Vec<&str> = lines[0]["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["method-not-get"]);
+    assert!(
+        lines[0]["issues"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("requires GET"),
+        "{}",
+        lines[0]
+    );
+    let frames = frames(&r.stdout);
+    assert_eq!(frames.len(), 1, "{}", r.stdout);
+    assert_eq!(frames[0]["text"], "MDN");
+    assert_eq!(frames[0]["violations"], serde_json::json!([]));
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["violations"], 1, "only the method: {summary}");
+}
+
 /// Peak resident memory of a running process, from /proc (Linux).
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

@@ -1,6 +1,6 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use wsdbg::dump::{parse, parse_with_head, Format};
+use wsdbg::cmd::input::dump::{parse, parse_with_head, Format};
 
 fuzz_target!(|data: &[u8]| {
     for format in [Format::Auto, Format::Hex, Format::Dec, Format::Base64] {

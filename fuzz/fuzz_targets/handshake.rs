@@ -1,8 +1,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use wsdbg::protocol::handshake::{
-    build_response, parse_request, parse_response, validate_request, validate_response, HeadParse,
-};
+use wsdbg::protocol::handshake::{build_response, validate_request, validate_response};
+use wsdbg::protocol::http::{parse_request, parse_response, HeadParse};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(HeadParse::Complete { head: req, .. }) = parse_request(data, 8192) {

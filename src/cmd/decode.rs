@@ -2,13 +2,13 @@
 
 use std::fs::File;
 
+use super::input::dump::{self, Dump, Format, Spelling};
 use super::{read_bounded, read_stdin, stdout, Failure, Outcome};
 use crate::cli::{DecodeArgs, InputFormat, Side};
-use crate::dump::{self, Format};
 use crate::print::escape::escape_str;
 use crate::print::json::JsonPrinter;
 use crate::print::text::{TextOptions, TextPrinter};
-use crate::print::{self, Palette};
+use crate::print::{self, plural, Palette};
 use crate::protocol::deflate::DeflateParams;
 use crate::protocol::stream::Config;
 use crate::protocol::Role;
@@ -43,7 +43,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     };
     let dump = dump::parse_with_head(input, format)
         .map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
-    let read_as = print::how_read(&dump);
+    let read_as = how_read(&dump);
     let from = args.from.map(|s| match s {
         Side::Client => Role::Client,
         Side::Server => Role::Server,
@@ -77,5 +77,25 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         Err(Failure::Violation)
     } else {
         Ok(())
+    }
+}
+
+/// How a dump was read, for the summary: "read 9 bytes of hex".
+pub fn how_read(dump: &Dump) -> String {
+    let n = dump.bytes.len();
+    if dump.http_head > 0 {
+        format!(
+            "read {n} byte{}: an HTTP head pasted as text (line ends taken as CRLF), then {}",
+            plural(n as u64),
+            dump.spelling.name()
+        )
+    } else if dump.spelling == Spelling::Raw {
+        format!("read {n} byte{} as they are (raw)", plural(n as u64))
+    } else {
+        format!(
+            "read {n} byte{} of {}",
+            plural(n as u64),
+            dump.spelling.name()
+        )
     }
 }

@@ -4,9 +4,9 @@ use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::os::fd::AsFd;
 
+use super::input::dump::{self, Format};
 use super::{read_stdin, stdin_not_terminal, stdout, Failure, Outcome};
 use crate::cli::{MaskArgs, OutputKind};
-use crate::dump::{self, Format};
 use crate::print::bytes::{BytesForm, BytesWriter};
 use crate::print::escape::needs_escape;
 use crate::protocol::frame::{encode_frame, FrameHeader};

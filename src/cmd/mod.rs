@@ -3,6 +3,7 @@
 
 pub mod accept_key;
 pub mod decode;
+pub mod input;
 pub mod mask;
 pub mod serve;
 

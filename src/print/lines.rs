@@ -215,7 +215,7 @@ impl<W: Write> TextPrinter<W> {
             self.paint("refused", Paint::Bad),
             escape_bytes(r.peer.as_bytes()),
             r.status,
-            crate::protocol::handshake::status_reason(r.status)
+            crate::protocol::http::status_reason(r.status)
         );
         writeln!(self.out(), "{line}")?;
         for i in issues {

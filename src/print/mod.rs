@@ -13,7 +13,6 @@ use std::time::{Duration, SystemTime};
 
 use colored::Color;
 
-use crate::dump::{Dump, Spelling};
 use crate::protocol::endpoint::CloseInfo;
 use crate::protocol::message::MessageRef;
 use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Head, Summary};
@@ -172,26 +171,6 @@ impl Palette {
             codes.push(c.to_fg_str());
         }
         format!("\x1b[{}m{s}\x1b[0m", codes.join(";"))
-    }
-}
-
-/// How a dump was read, for the summary: "read 9 bytes of hex".
-pub fn how_read(dump: &Dump) -> String {
-    let n = dump.bytes.len();
-    if dump.http_head > 0 {
-        format!(
-            "read {n} byte{}: an HTTP head pasted as text (line ends taken as CRLF), then {}",
-            plural(n as u64),
-            dump.spelling.name()
-        )
-    } else if dump.spelling == Spelling::Raw {
-        format!("read {n} byte{} as they are (raw)", plural(n as u64))
-    } else {
-        format!(
-            "read {n} byte{} of {}",
-            plural(n as u64),
-            dump.spelling.name()
-        )
     }
 }
 

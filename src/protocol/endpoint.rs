@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use super::close::ClosePayload;
 use super::frame::{encode_frame, FrameHeader};
-use super::handshake::{self, HeadParse, Issue};
+use super::handshake::{self, Issue};
+use super::http::{self, HeadParse};
 use super::message::{Limits, MessageKind};
 use super::opcode::OpCode;
 use super::stream::{Config, Decoder, Event, Head};
@@ -620,11 +621,11 @@ impl Endpoint {
             return Ok(buf.len());
         }
         let result = match self.settings.role {
-            Role::Server => handshake::parse_request(&self.head, max).map(|p| match p {
+            Role::Server => http::parse_request(&self.head, max).map(|p| match p {
                 HeadParse::Complete { head, len } => Some((Parsed::Request(head), len)),
                 HeadParse::Partial => None,
             }),
-            Role::Client => handshake::parse_response(&self.head, max).map(|p| match p {
+            Role::Client => http::parse_response(&self.head, max).map(|p| match p {
                 HeadParse::Complete { head, len } => Some((Parsed::Response(head), len)),
                 HeadParse::Partial => None,
             }),
@@ -671,7 +672,7 @@ impl Endpoint {
 
     fn answer<E>(
         &mut self,
-        request: handshake::Request,
+        request: http::Request,
         raw: Vec<u8>,
         now: Instant,
         handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
@@ -748,8 +749,7 @@ impl Endpoint {
     ) -> Result<(), E> {
         self.outbox.out.extend_from_slice(bytes);
         self.head_bytes_out += bytes.len();
-        if let Ok(HeadParse::Complete { head, len }) =
-            handshake::parse_response(bytes, bytes.len() + 1)
+        if let Ok(HeadParse::Complete { head, len }) = http::parse_response(bytes, bytes.len() + 1)
         {
             let issues = handshake::validate_response(&head, self.key.as_deref());
             let head = Head::Response {
@@ -783,7 +783,7 @@ impl Endpoint {
 
     fn check_answer<E>(
         &mut self,
-        response: handshake::Response,
+        response: http::Response,
         raw: Vec<u8>,
         now: Instant,
         handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
@@ -955,8 +955,8 @@ impl Endpoint {
 }
 
 enum Parsed {
-    Request(handshake::Request),
-    Response(handshake::Response),
+    Request(http::Request),
+    Response(http::Response),
 }
 
 #[cfg(test)]

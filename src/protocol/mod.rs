@@ -3,8 +3,11 @@
 pub mod close;
 pub mod deflate;
 pub mod endpoint;
+#[cfg(test)]
+mod fixtures;
 pub mod frame;
 pub mod handshake;
+pub mod http;
 pub mod mask;
 pub mod message;
 pub mod opcode;

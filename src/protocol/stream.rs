@@ -12,7 +12,8 @@
 
 use super::deflate::{find_deflate, DeflateParams};
 use super::frame::{FrameHeader, HeaderParse};
-use super::handshake::{self, HeadParse, Issue};
+use super::handshake::{self, Issue};
+use super::http::{self, HeadKind, HeadParse, Starts};
 use super::mask::apply_mask;
 use super::message::{Assembler, Fragment, Limits, MessageKind, MessageRef};
 use super::opcode::OpCode;
@@ -30,7 +31,7 @@ pub enum Head {
         /// The raw head bytes.
         raw: Vec<u8>,
         /// The parsed request.
-        request: handshake::Request,
+        request: http::Request,
         /// What breaks RFC 6455 §4.2.1.
         issues: Vec<Issue>,
     },
@@ -42,7 +43,7 @@ pub enum Head {
         /// The raw head bytes.
         raw: Vec<u8>,
         /// The parsed response.
-        response: handshake::Response,
+        response: http::Response,
         /// What breaks RFC 6455 §4.1 / §4.2.2.
         issues: Vec<Issue>,
     },
@@ -284,9 +285,6 @@ enum Phase {
     /// at a violation).
     Stopped,
 }
-
-/// The longest method a request line is looked for with.
-const MAX_METHOD: usize = 32;
 
 /// Decodes one direction of a connection. See the module documentation.
 #[derive(Debug)]
@@ -532,12 +530,12 @@ impl Decoder {
             return Ok(buf.len());
         }
         let parsed = if response {
-            handshake::parse_response(&self.head, usize::MAX).map(|p| match p {
+            http::parse_response(&self.head, usize::MAX).map(|p| match p {
                 HeadParse::Complete { head, len } => Some((Parsed::Response(head), len)),
                 HeadParse::Partial => None,
             })
         } else {
-            handshake::parse_request(&self.head, usize::MAX).map(|p| match p {
+            http::parse_request(&self.head, usize::MAX).map(|p| match p {
                 HeadParse::Complete { head, len } => Some((Parsed::Request(head), len)),
                 HeadParse::Partial => None,
             })
@@ -614,7 +612,7 @@ impl Decoder {
         head
     }
 
-    fn note_extensions(&mut self, headers: &[handshake::Header], response: bool) {
+    fn note_extensions(&mut self, headers: &[http::Header], response: bool) {
         if self.deflate_settled && !response {
             return;
         }
@@ -891,8 +889,8 @@ impl Decoder {
 }
 
 enum Parsed {
-    Request(handshake::Request),
-    Response(handshake::Response),
+    Request(http::Request),
+    Response(http::Response),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -903,32 +901,14 @@ enum Decision {
     Response,
 }
 
-/// Whether the bytes collected so far start a head: a response (`HTTP/`)
-/// wherever a head may be, a request only at the very start.
+/// Whether the bytes collected so far start a head ([`http::head_starts`]):
+/// a response wherever a head may be, a request only at the very start.
 fn head_starts(bytes: &[u8], at_start: bool) -> Decision {
-    const HTTP: &[u8] = b"HTTP/";
-    let n = bytes.len().min(HTTP.len());
-    let response_possible = bytes[..n] == HTTP[..n];
-    if response_possible && bytes.len() >= HTTP.len() {
-        return Decision::Response;
-    }
-    let request_possible = at_start && {
-        let method = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
-        match bytes.get(method) {
-            None => method <= MAX_METHOD,
-            Some(b' ') => method >= 3,
-            Some(_) => false,
-        }
-    };
-    if request_possible {
-        let method = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
-        if bytes.get(method) == Some(&b' ') {
-            return Decision::Request;
-        }
-    }
-    if response_possible || request_possible {
-        Decision::NeedMore
-    } else {
-        Decision::No
+    match http::head_starts(bytes) {
+        Starts::Head(HeadKind::Response) => Decision::Response,
+        Starts::Head(HeadKind::Request) if at_start => Decision::Request,
+        Starts::Head(HeadKind::Request) | Starts::Not => Decision::No,
+        Starts::NeedMore if at_start || b"HTTP/".starts_with(bytes) => Decision::NeedMore,
+        Starts::NeedMore => Decision::No,
     }
 }

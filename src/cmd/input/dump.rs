@@ -13,6 +13,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 use std::fmt;
 
+use crate::protocol::http::looks_like_head;
+
 /// How the dump is spelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -55,7 +57,7 @@ impl fmt::Display for DumpError {
 
 impl std::error::Error for DumpError {}
 
-/// What was read, and how it was spelled (for the printer to say "read 9 bytes of hex").
+/// What was read, and how it was spelled (for the summary to say "read 9 bytes of hex").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dump {
     /// The decoded bytes; never empty.
@@ -185,22 +187,15 @@ pub fn parse_with_head(input: Vec<u8>, format: Format) -> Result<Dump, DumpError
     })
 }
 
-/// An HTTP request or status line at the start of `text`: the head's bytes
+/// An HTTP request or status line at the start of `text` (as
+/// [`looks_like_head`] tells them): the head's bytes
 /// up to and including its empty line (added when the text ends first),
 /// with CRLF line ends, and how many bytes and lines of `text` it used.
 fn leading_http_head(text: &str) -> Option<(Vec<u8>, usize, usize)> {
     let stripped = text.strip_prefix('\u{feff}').unwrap_or(text);
     let bom = text.len() - stripped.len();
     let text = stripped;
-    let first = text.lines().next()?;
-    let is_http = first.starts_with("HTTP/")
-        || first
-            .split(' ')
-            .nth(2)
-            .is_some_and(|v| v.starts_with("HTTP/"));
-    if !is_http {
-        return None;
-    }
+    looks_like_head(text.as_bytes())?;
     let (mut head, mut used, mut lines) = (Vec::new(), bom, 0);
     let mut ended = false;
     for line in text.split_inclusive('\n') {
@@ -1454,6 +1449,63 @@ mod tests {
                 .http_head,
             0
         );
+    }
+
+    #[test]
+    fn a_head_is_told_by_the_same_check_as_the_transcript_uses() {
+        // A lowercase method is still a request line: the head is kept as
+        // bytes, and validation says the method must be GET.
+        let text = "get /chat HTTP/1.1\nHost: a\n\n81 83 3d 54 23 06 70 10 6d\n";
+        let d = parse_with_head(text.as_bytes().to_vec(), Format::Auto).unwrap();
+        let head = b"get /chat HTTP/1.1\r\nHost: a\r\n\r\n";
+        assert_eq!(d.http_head, head.len());
+        assert_eq!(&d.bytes[head.len()..], MDN);
+        // Dumps of frames, in any spelling, are not heads.
+        for dump in [
+            "81 83 3d 54 23 06 70 10 6d",
+            "00000000: 8183 3d54 2306 7010 6d  ....#.p.m",
+            "0000  81 83 3d 54 23 06 70 10 6d",
+            "gYM9VCMGcBBt",
+            "129 131 61 84 35 6 112 16 109",
+        ] {
+            let format = if dump.starts_with("129") {
+                Format::Dec
+            } else {
+                Format::Auto
+            };
+            let d = parse_with_head(dump.as_bytes().to_vec(), format).unwrap();
+            assert_eq!((d.http_head, &d.bytes[..]), (0, MDN), "{dump}");
+        }
+    }
+
+    #[test]
+    fn the_transcript_finds_a_head_where_the_dump_reader_found_one() {
+        // The transcript asks looks_like_head of the bytes this reader
+        // returns, with CRLF line ends added; it must agree with the
+        // answer given for the text.
+        for text in [
+            "GET /chat HTTP/1.1\nHost: a\n\n81 00",
+            "get /chat HTTP/1.1\nHost: a",
+            "GET /chat http/1.1\n\n81 00",
+            "HTTP/1.1 101 Switching Protocols\n\n81 00",
+            "\u{feff}GET / HTTP/1.1\n\n81 00",
+            "A B HTTP/",
+            "GET /chat HTTP/",
+            "GET /chat HTTP",
+            "GET /chat",
+            "GET ",
+            "GET /chat\n81 00",
+            "81 83 3d 54 23 06 70 10 6d",
+        ] {
+            let Ok(d) = parse_with_head(text.as_bytes().to_vec(), Format::Auto) else {
+                continue;
+            };
+            assert_eq!(
+                d.http_head > 0,
+                looks_like_head(&d.bytes).is_some(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
