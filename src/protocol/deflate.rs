@@ -161,6 +161,19 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_before_the_data_is_not_filled_with_invented_bytes() {
+        // 'h', then a back-reference reaching before the first byte; real
+        // zlib (Python: zlib.decompressobj(wbits=-15)) says "invalid
+        // distance too far back".
+        let r = Inflater::new(false).inflate(&[0xca, 0x40, 0x17, 0x00, 0x00], MAX_INFLATED);
+        assert!(
+            r.as_ref()
+                .is_err_and(|e| e.contains("invalid distance too far back")),
+            "{r:?}"
+        );
+    }
+
+    #[test]
     fn negotiation() {
         assert_eq!(
             find_deflate(b"permessage-deflate"),
