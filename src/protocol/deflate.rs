@@ -2,7 +2,7 @@
 //! negotiation enables it, and inflating a compressed message so that a
 //! debugger can show what was sent.
 
-use flate2::{Decompress, FlushDecompress, Status};
+use flate2::{Decompress, DecompressError, FlushDecompress, Status};
 
 /// The most a single message may inflate to: a compressed message is
 /// input-controlled, and a few KiB can claim gigabytes.
@@ -40,67 +40,325 @@ pub fn find_deflate(value: &[u8]) -> Option<DeflateParams> {
     None
 }
 
-/// Inflates the messages of one direction, keeping the LZ77 window from
-/// one message to the next unless the sender resets it each time.
+/// Appended to every compressed message before inflating it (RFC 7692
+/// §7.2.2): with the header bits the sender left at its end, an empty
+/// stored block.
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// Why a compressed message did not inflate. Each variant carries its
+/// numbers; [`InflateError::id`], [`InflateError::section`] and
+/// [`InflateError::close_code`] say what to report, `Display` is for tests
+/// and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InflateError {
+    /// The message inflates to more than `limit` bytes; inflating stopped
+    /// there.
+    TooBig {
+        /// The limit passed to the inflater, in inflated bytes.
+        limit: usize,
+    },
+    /// The compressed data is not DEFLATE: zlib stopped with `zlib_message`.
+    Invalid {
+        /// zlib's own words: "invalid block type", "invalid distance too
+        /// far back", ...
+        zlib_message: &'static str,
+        /// Offset within the message's compressed data of the byte in
+        /// which zlib found the error (at or past the data's length: in
+        /// the appended `00 00 ff ff`).
+        at: u64,
+    },
+    /// The message refers back to bytes this inflater never saw: the
+    /// input starts in the middle of the connection, or an earlier message
+    /// of this direction did not inflate. The sender may be right, and
+    /// nothing of the message can be inflated honestly.
+    NeedsEarlierMessages {
+        /// Offset within the message's compressed data of the byte in which
+        /// the back-reference ends.
+        at: u64,
+    },
+}
+
+impl InflateError {
+    /// A stable kebab-case id for scripts.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::TooBig { .. } => "inflated-too-big",
+            Self::Invalid { .. } => "bad-compressed-data",
+            Self::NeedsEarlierMessages { .. } => "needs-earlier-messages",
+        }
+    }
+
+    /// The RFC and section that the error is about: "RFC 7692 §7.2.2".
+    pub fn section(self) -> &'static str {
+        match self {
+            // An implementation-specific limit on a message's size.
+            Self::TooBig { .. } => "RFC 6455 §10.4",
+            Self::Invalid { .. } | Self::NeedsEarlierMessages { .. } => "RFC 7692 §7.2.2",
+        }
+    }
+
+    /// The close code a receiver fails the connection with (RFC 6455
+    /// §7.4.1): 1009 for a message too big to process, 1007 for data that
+    /// does not inflate (RFC 7692 names no code; 1007 is RFC 6455's for
+    /// data inconsistent with its message). None when the sender did
+    /// nothing wrong that this input shows.
+    pub fn close_code(self) -> Option<u16> {
+        match self {
+            Self::TooBig { .. } => Some(1009),
+            Self::Invalid { .. } => Some(1007),
+            Self::NeedsEarlierMessages { .. } => None,
+        }
+    }
+
+    /// Whether the sender broke a rule. A message too big for this
+    /// inflater's limit breaks none, and one that needs earlier messages
+    /// may be right.
+    pub fn is_violation(self) -> bool {
+        matches!(self, Self::Invalid { .. })
+    }
+}
+
+impl std::fmt::Display for InflateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::TooBig { limit } => write!(f, "the message inflates to more than {limit} bytes"),
+            Self::Invalid { zlib_message, at } => write!(
+                f,
+                "the compressed data is not valid DEFLATE: {zlib_message} (compressed byte {at})"
+            ),
+            Self::NeedsEarlierMessages { at } => write!(
+                f,
+                "compressed byte {at} refers back to bytes of earlier messages that the input lacks"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InflateError {}
+
+/// zlib's message as a `&'static str`: zlib's messages are a fixed set.
+fn zlib_message(e: &DecompressError) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "invalid block type",
+        "invalid stored block lengths",
+        "too many length or distance symbols",
+        "invalid code lengths set",
+        "invalid bit length repeat",
+        "invalid code -- missing end-of-block",
+        "invalid literal/lengths set",
+        "invalid distances set",
+        "invalid literal/length code",
+        "invalid distance code",
+        "invalid distance too far back",
+        "invalid distance code too far back",
+    ];
+    let said = e.message().unwrap_or("");
+    KNOWN
+        .iter()
+        .find(|m| **m == said)
+        .copied()
+        .unwrap_or("invalid DEFLATE data")
+}
+
+/// Inflates the compressed messages of one direction of a connection, as
+/// they arrive: [`Inflater::begin_message`], [`Inflater::feed`] with each
+/// piece of compressed payload, [`Inflater::finish_message`] at the end.
+/// The LZ77 window is kept from one message to the next unless the sender
+/// negotiated `*_no_context_takeover`.
+///
+/// zlib's state (47,552 bytes with zlib-rs 0.6, its window included) is
+/// allocated at the first compressed byte, so a direction that never
+/// compresses costs nothing.
 pub struct Inflater {
-    z: Decompress,
+    /// Created at the first compressed byte.
+    z: Option<Decompress>,
     reset_each_message: bool,
+    /// Whether zlib's window holds all that the sender may refer back to:
+    /// false while this direction's bytes before the input's start, or
+    /// those of a message that did not inflate, may be needed.
+    history_complete: bool,
+    /// zlib's state no longer follows the sender's: reset it at the next
+    /// message.
+    broken: bool,
+    message: Option<Progress>,
+}
+
+/// Where the message being inflated stands.
+#[derive(Debug, Default)]
+struct Progress {
+    /// Compressed bytes zlib took, the appended tail included.
+    consumed: u64,
+    /// Bytes inflated.
+    inflated: usize,
+    /// The error that stopped it; repeated by later calls.
+    failed: Option<InflateError>,
 }
 
 impl std::fmt::Debug for Inflater {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inflater")
             .field("reset_each_message", &self.reset_each_message)
+            .field("history_complete", &self.history_complete)
+            .field("zlib_allocated", &self.z.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl Inflater {
     /// An inflater; `reset_each_message` when the sender negotiated
-    /// `*_no_context_takeover`.
+    /// `*_no_context_takeover`. The input may start in the middle of the
+    /// connection: a back-reference before the first byte seen is
+    /// [`InflateError::NeedsEarlierMessages`], not an error of the sender
+    /// (see [`Inflater::at_connection_start`]).
     pub fn new(reset_each_message: bool) -> Self {
         Self {
-            z: Decompress::new(false),
+            z: None,
             reset_each_message,
+            history_complete: false,
+            broken: false,
+            message: None,
         }
     }
 
-    /// Inflates one message's payload (all its frames joined), as RFC 7692
-    /// §7.2.2 says: append `00 00 ff ff` and inflate raw DEFLATE. Fails on
-    /// data that is not DEFLATE or that inflates past `limit` bytes.
-    pub fn inflate(&mut self, data: &[u8], limit: usize) -> Result<Vec<u8>, String> {
-        if self.reset_each_message {
-            self.z.reset(false);
+    /// The input holds this direction from the connection's first message,
+    /// so a back-reference before the first byte is the sender's error.
+    pub fn at_connection_start(mut self) -> Self {
+        self.history_complete = true;
+        self
+    }
+
+    /// Starts a compressed message (the frame with RSV1 set). A message
+    /// left unfinished is abandoned, and with it the window.
+    pub fn begin_message(&mut self) {
+        if self.message.take().is_some() {
+            self.broken = true;
         }
-        let mut input = Vec::with_capacity(data.len() + 4);
-        input.extend_from_slice(data);
-        input.extend_from_slice(&[0x00, 0x00, 0xff, 0xff]);
-        let mut out: Vec<u8> = Vec::with_capacity((data.len() * 4).clamp(64, limit.max(64)));
-        let mut used = 0usize;
-        loop {
-            if out.len() == out.capacity() {
-                if out.len() >= limit {
-                    return Err(format!("the message inflates to more than {limit} bytes"));
-                }
-                out.reserve(out.capacity().min(limit - out.len()).max(64));
+        if self.reset_each_message || self.broken {
+            if let Some(z) = self.z.as_mut() {
+                z.reset(false);
             }
-            let (in_before, out_before) = (self.z.total_in(), out.len());
-            let status = self
-                .z
-                .decompress_vec(&input[used..], &mut out, FlushDecompress::Sync)
-                .map_err(|e| format!("the compressed data is not valid DEFLATE: {e}"))?;
-            used += (self.z.total_in() - in_before) as usize;
-            let room_left = out.len() < out.capacity();
-            if status == Status::StreamEnd || (used == input.len() && room_left) {
-                break;
-            }
-            if self.z.total_in() == in_before && out.len() == out_before && room_left {
-                return Err(
-                    "the compressed data stops making progress (truncated DEFLATE stream)".into(),
-                );
-            }
+            // With no context takeover the sender starts from an empty
+            // window too; otherwise what we dropped may be referred to.
+            self.history_complete = self.reset_each_message;
+            self.broken = false;
         }
+        self.message = Some(Progress::default());
+    }
+
+    /// Inflates the next piece of the message's compressed payload (a
+    /// frame's, or part of one), appending what it yields to `out` at once,
+    /// so that a caller can check text as it comes and stop early. The
+    /// message may inflate to `limit` bytes in all; past that, `out` holds
+    /// the first `limit` and the error is [`InflateError::TooBig`]. On any
+    /// error `out` keeps the bytes inflated before it (real ones, never
+    /// guessed), and the same error is returned until the next message.
+    /// Calling it with no message begun begins one.
+    pub fn feed(
+        &mut self,
+        compressed: &[u8],
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), InflateError> {
+        let failed = self.progress().failed;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        self.run(compressed, out, limit).map_err(|e| self.fail(e))
+    }
+
+    /// Ends the message: inflates the `00 00 ff ff` that RFC 7692 §7.2.2
+    /// appends, which flushes what the last piece held back.
+    pub fn finish_message(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), InflateError> {
+        let result = self.feed(&TAIL, out, limit);
+        self.message = None;
+        result
+    }
+
+    /// Inflates a whole message (all its frames' payloads joined) at once.
+    pub fn inflate(&mut self, data: &[u8], limit: usize) -> Result<Vec<u8>, InflateError> {
+        let mut out = Vec::with_capacity((data.len().saturating_mul(4)).clamp(64, limit.max(64)));
+        self.begin_message();
+        self.feed(data, &mut out, limit)?;
+        self.finish_message(&mut out, limit)?;
         Ok(out)
+    }
+
+    fn progress(&mut self) -> &mut Progress {
+        if self.message.is_none() {
+            self.begin_message();
+        }
+        self.message.get_or_insert_with(Progress::default)
+    }
+
+    fn fail(&mut self, e: InflateError) -> InflateError {
+        self.progress().failed = Some(e);
+        self.broken = true;
+        e
+    }
+
+    fn run(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), InflateError> {
+        if input.is_empty() {
+            return Ok(());
+        }
+        self.progress();
+        let history_complete = self.history_complete;
+        let Self { z, message, .. } = self;
+        let z = z.get_or_insert_with(|| Decompress::new(false));
+        let Some(msg) = message.as_mut() else {
+            return Ok(());
+        };
+        // Output space per call: enough for typical ratios, grown while
+        // zlib fills it, and never more than one byte past the limit.
+        let mut room = input.len().saturating_mul(4).clamp(256, 64 << 10);
+        loop {
+            let allowed = limit.saturating_sub(msg.inflated).saturating_add(1);
+            let offered = room.min(allowed);
+            let start = out.len();
+            out.resize(start + offered, 0);
+            let (in_before, out_before) = (z.total_in(), z.total_out());
+            let result = z.decompress(input, &mut out[start..], FlushDecompress::Sync);
+            let took = (z.total_in() - in_before) as usize;
+            let made = (z.total_out() - out_before) as usize;
+            out.truncate(start + made);
+            input = &input[took..];
+            msg.consumed += took as u64;
+            msg.inflated += made;
+            if msg.inflated > limit {
+                out.truncate(out.len() - (msg.inflated - limit));
+                return Err(InflateError::TooBig { limit });
+            }
+            let at = msg.consumed.saturating_sub(1);
+            match result {
+                Err(e) => return Err(classify(zlib_message(&e), at, history_complete)),
+                Ok(Status::StreamEnd) => return Ok(()),
+                Ok(_) if made == offered => room = room.saturating_mul(2).min(1 << 20),
+                Ok(_) if input.is_empty() => return Ok(()),
+                // zlib takes all input unless its output is full; this
+                // guards the loop.
+                Ok(_) if took == 0 && made == 0 => {
+                    return Err(InflateError::Invalid {
+                        zlib_message: "inflate made no progress",
+                        at,
+                    })
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+/// zlib's error or, for a reference before all the bytes zlib holds when
+/// earlier ones may exist, the lack of them.
+fn classify(zlib_message: &'static str, at: u64, history_complete: bool) -> InflateError {
+    if zlib_message == "invalid distance too far back" && !history_complete {
+        InflateError::NeedsEarlierMessages { at }
+    } else {
+        InflateError::Invalid { zlib_message, at }
     }
 }
 
@@ -136,12 +394,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn garbage_and_bombs_are_errors() {
-        let mut i = Inflater::new(true);
-        assert!(i.inflate(&[0xff, 0xff, 0xff, 0xff], MAX_INFLATED).is_err());
-        // 1 MiB of zeros compresses to about a kilobyte; inflating it with a
-        // 64 KiB limit fails instead of growing.
+    /// 1 MiB of zeros, compressed to about a kilobyte (zlib-rs's deflate,
+    /// sync-flushed, the `00 00 ff ff` stripped).
+    fn zeros_mib() -> Vec<u8> {
         let mut z = flate2::Compress::new(flate2::Compression::best(), false);
         let mut packed = Vec::with_capacity(1 << 20);
         z.compress_vec(
@@ -150,27 +405,133 @@ mod tests {
             flate2::FlushCompress::Sync,
         )
         .unwrap();
+        assert!(packed.ends_with(&TAIL));
+        packed.truncate(packed.len() - 4);
         assert!(packed.len() < 8192, "{}", packed.len());
-        let body = &packed[..packed.len() - 4];
-        let e = Inflater::new(true).inflate(body, 64 << 10).unwrap_err();
-        assert!(e.contains("more than 65536"), "{e}");
+        packed
+    }
+
+    #[test]
+    fn garbage_is_invalid() {
+        let e = Inflater::new(true)
+            .inflate(&[0xff, 0xff, 0xff, 0xff], MAX_INFLATED)
+            .unwrap_err();
         assert_eq!(
-            Inflater::new(true).inflate(body, 2 << 20).unwrap().len(),
-            1 << 20
+            e,
+            InflateError::Invalid {
+                zlib_message: "invalid block type",
+                at: 0
+            }
+        );
+        assert_eq!(
+            (e.id(), e.section(), e.close_code(), e.is_violation()),
+            ("bad-compressed-data", "RFC 7692 §7.2.2", Some(1007), true)
         );
     }
 
     #[test]
-    fn a_reference_before_the_data_is_not_filled_with_invented_bytes() {
-        // 'h', then a back-reference reaching before the first byte; real
-        // zlib (Python: zlib.decompressobj(wbits=-15)) says "invalid
-        // distance too far back".
-        let r = Inflater::new(false).inflate(&[0xca, 0x40, 0x17, 0x00, 0x00], MAX_INFLATED);
-        assert!(
-            r.as_ref()
-                .is_err_and(|e| e.contains("invalid distance too far back")),
-            "{r:?}"
+    fn a_bomb_stops_at_the_limit_as_it_grows() {
+        let body = zeros_mib();
+        let limit = 64 << 10;
+        let mut i = Inflater::new(false);
+        let mut out = Vec::new();
+        i.begin_message();
+        let e = i.feed(&body, &mut out, limit).unwrap_err();
+        assert_eq!(e, InflateError::TooBig { limit });
+        assert_eq!(
+            (e.id(), e.section(), e.close_code(), e.is_violation()),
+            ("inflated-too-big", "RFC 6455 §10.4", Some(1009), false)
         );
+        // Never more than the limit held, nor much more allocated.
+        assert_eq!(out.len(), limit);
+        assert!(out.capacity() <= 2 * limit, "{}", out.capacity());
+        assert_eq!(i.finish_message(&mut out, limit), Err(e), "stays failed");
+        assert_eq!(out.len(), limit);
+        // Within the limit it inflates whole, and the window was dropped
+        // with the failed message.
+        assert_eq!(i.inflate(&body, 2 << 20).unwrap().len(), 1 << 20);
+    }
+
+    #[test]
+    fn zlib_is_allocated_at_the_first_compressed_byte() {
+        let mut i = Inflater::new(false);
+        assert!(i.z.is_none());
+        i.begin_message();
+        let mut out = Vec::new();
+        i.feed(&[], &mut out, MAX_INFLATED).unwrap();
+        assert!(i.z.is_none(), "nothing compressed yet");
+        i.feed(&[0xf2], &mut out, MAX_INFLATED).unwrap();
+        assert!(i.z.is_some());
+    }
+
+    // Bug: miniz_oxide inflated these 5 bytes into 'h' and 16 invented
+    // NULs. 'h', then a back-reference reaching before the first byte; real
+    // zlib (Python: zlib.decompressobj(wbits=-15)) says "invalid distance
+    // too far back" after the 'h'.
+    const BEFORE_THE_START: [u8; 5] = [0xca, 0x40, 0x17, 0x00, 0x00];
+
+    #[test]
+    fn a_reference_before_the_input_needs_earlier_messages() {
+        let mut i = Inflater::new(false);
+        let mut out = Vec::new();
+        i.begin_message();
+        let e = i
+            .feed(&BEFORE_THE_START, &mut out, MAX_INFLATED)
+            .unwrap_err();
+        assert_eq!(e, InflateError::NeedsEarlierMessages { at: 3 });
+        assert_eq!(out, b"h", "only the byte before the reference");
+        assert_eq!(
+            (e.id(), e.close_code(), e.is_violation()),
+            ("needs-earlier-messages", None, false)
+        );
+    }
+
+    #[test]
+    fn a_reference_before_a_known_start_is_invalid() {
+        let too_far = InflateError::Invalid {
+            zlib_message: "invalid distance too far back",
+            at: 3,
+        };
+        // The sender starts every message from an empty window.
+        let r = Inflater::new(true).inflate(&BEFORE_THE_START, MAX_INFLATED);
+        assert_eq!(r, Err(too_far));
+        // The input starts with the connection.
+        let r = Inflater::new(false)
+            .at_connection_start()
+            .inflate(&BEFORE_THE_START, MAX_INFLATED);
+        assert_eq!(r, Err(too_far));
+    }
+
+    #[test]
+    fn a_reference_further_back_than_the_messages_seen() {
+        // "Greetings" as one match 16 bytes back, made with Python:
+        // c = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=b"Greetings, Hello")
+        // (c.compress(b"Greetings") + c.flush(zlib.Z_SYNC_FLUSH))[:-4]
+        let greetings = [0x72, 0x87, 0xf1, 0x01, 0x00];
+        let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        // Mid-connection, 5 bytes seen: the 11 before them may exist.
+        let mut i = Inflater::new(false);
+        assert_eq!(i.inflate(&hello, MAX_INFLATED).unwrap(), b"Hello");
+        assert_eq!(
+            i.inflate(&greetings, MAX_INFLATED),
+            Err(InflateError::NeedsEarlierMessages { at: 3 })
+        );
+        // From the connection's start they cannot.
+        let mut i = Inflater::new(false).at_connection_start();
+        assert_eq!(i.inflate(&hello, MAX_INFLATED).unwrap(), b"Hello");
+        assert!(matches!(
+            i.inflate(&greetings, MAX_INFLATED),
+            Err(InflateError::Invalid {
+                zlib_message: "invalid distance too far back",
+                ..
+            })
+        ));
+        // After a message that did not inflate, its bytes are missing.
+        assert!(i.inflate(&[0xff], MAX_INFLATED).is_err());
+        assert!(matches!(
+            i.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], MAX_INFLATED),
+            Err(InflateError::NeedsEarlierMessages { .. })
+        ));
     }
 
     #[test]
