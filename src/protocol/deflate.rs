@@ -2,6 +2,8 @@
 //! negotiation enables it, and inflating a compressed message so that a
 //! debugger can show what was sent.
 
+use std::collections::VecDeque;
+
 use flate2::{Decompress, DecompressError, FlushDecompress, Status};
 
 /// The most a single message may inflate to: a compressed message is
@@ -44,6 +46,9 @@ pub fn find_deflate(value: &[u8]) -> Option<DeflateParams> {
 /// §7.2.2): with the header bits the sender left at its end, an empty
 /// stored block.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// The LZ77 window: how far back DEFLATE may refer (RFC 1951 §2).
+const WINDOW: usize = 32 << 10;
 
 /// Why a compressed message did not inflate. Each variant carries its
 /// numbers; [`InflateError::id`], [`InflateError::section`] and
@@ -166,13 +171,24 @@ fn zlib_message(e: &DecompressError) -> &'static str {
 /// The LZ77 window is kept from one message to the next unless the sender
 /// negotiated `*_no_context_takeover`.
 ///
-/// zlib's state (47,552 bytes with zlib-rs 0.6, its window included) is
-/// allocated at the first compressed byte, so a direction that never
-/// compresses costs nothing.
+/// A final block (BFINAL set, allowed by RFC 7692 §7.2.1) ends zlib's
+/// stream but not the window: the next byte starts a new stream that may
+/// still refer back (§7.2.2), so the inflater keeps its own copy of the
+/// window to hand to the new stream.
+///
+/// zlib's state (47,552 bytes with zlib-rs 0.6, its window included) and
+/// that copy (32 KiB) are allocated at the first compressed byte, so a
+/// direction that never compresses costs nothing.
 pub struct Inflater {
     /// Created at the first compressed byte.
     z: Option<Decompress>,
     reset_each_message: bool,
+    /// The last [`WINDOW`] bytes inflated since zlib's window was emptied,
+    /// to restore it when a final block ends zlib's stream.
+    window: VecDeque<u8>,
+    /// zlib's stream ended with a final block: the next byte starts a new
+    /// one.
+    stream_ended: bool,
     /// Whether zlib's window holds all that the sender may refer back to:
     /// false while this direction's bytes before the input's start, or
     /// those of a message that did not inflate, may be needed.
@@ -214,6 +230,8 @@ impl Inflater {
         Self {
             z: None,
             reset_each_message,
+            window: VecDeque::new(),
+            stream_ended: false,
             history_complete: false,
             broken: false,
             message: None,
@@ -237,6 +255,8 @@ impl Inflater {
             if let Some(z) = self.z.as_mut() {
                 z.reset(false);
             }
+            self.window.clear();
+            self.stream_ended = false;
             // With no context takeover the sender starts from an empty
             // window too; otherwise what we dropped may be referred to.
             self.history_complete = self.reset_each_message;
@@ -307,7 +327,13 @@ impl Inflater {
         }
         self.progress();
         let history_complete = self.history_complete;
-        let Self { z, message, .. } = self;
+        let Self {
+            z,
+            message,
+            window,
+            stream_ended,
+            ..
+        } = self;
         let z = z.get_or_insert_with(|| Decompress::new(false));
         let Some(msg) = message.as_mut() else {
             return Ok(());
@@ -316,6 +342,17 @@ impl Inflater {
         // zlib fills it, and never more than one byte past the limit.
         let mut room = input.len().saturating_mul(4).clamp(256, 64 << 10);
         loop {
+            let at = msg.consumed;
+            if *stream_ended {
+                if input.is_empty() {
+                    return Ok(());
+                }
+                restart(z, window).map_err(|e| InflateError::Invalid {
+                    zlib_message: zlib_message(&e),
+                    at,
+                })?;
+                *stream_ended = false;
+            }
             let allowed = limit.saturating_sub(msg.inflated).saturating_add(1);
             let offered = room.min(allowed);
             let start = out.len();
@@ -328,6 +365,7 @@ impl Inflater {
             input = &input[took..];
             msg.consumed += took as u64;
             msg.inflated += made;
+            remember(window, &out[start..]);
             if msg.inflated > limit {
                 out.truncate(out.len() - (msg.inflated - limit));
                 return Err(InflateError::TooBig { limit });
@@ -335,7 +373,7 @@ impl Inflater {
             let at = msg.consumed.saturating_sub(1);
             match result {
                 Err(e) => return Err(classify(zlib_message(&e), at, history_complete)),
-                Ok(Status::StreamEnd) => return Ok(()),
+                Ok(Status::StreamEnd) => *stream_ended = true,
                 Ok(_) if made == offered => room = room.saturating_mul(2).min(1 << 20),
                 Ok(_) if input.is_empty() => return Ok(()),
                 // zlib takes all input unless its output is full; this
@@ -350,6 +388,29 @@ impl Inflater {
             }
         }
     }
+}
+
+/// Starts a new DEFLATE stream after a final block, with the window the
+/// last one left.
+fn restart(z: &mut Decompress, window: &mut VecDeque<u8>) -> Result<(), DecompressError> {
+    z.reset(false);
+    let dictionary = window.make_contiguous();
+    if !dictionary.is_empty() {
+        // For raw DEFLATE, zlib's inflateSetDictionary fills the window.
+        z.set_dictionary(dictionary)?;
+    }
+    Ok(())
+}
+
+/// Keeps the last [`WINDOW`] bytes of `window` followed by `bytes`.
+fn remember(window: &mut VecDeque<u8>, bytes: &[u8]) {
+    if window.capacity() == 0 && !bytes.is_empty() {
+        window.reserve_exact(WINDOW);
+    }
+    let bytes = &bytes[bytes.len().saturating_sub(WINDOW)..];
+    let excess = (window.len() + bytes.len()).saturating_sub(WINDOW);
+    window.drain(..excess);
+    window.extend(bytes);
 }
 
 /// zlib's error or, for a reference before all the bytes zlib holds when
@@ -455,13 +516,15 @@ mod tests {
     #[test]
     fn zlib_is_allocated_at_the_first_compressed_byte() {
         let mut i = Inflater::new(false);
-        assert!(i.z.is_none());
+        assert!(i.z.is_none() && i.window.capacity() == 0);
         i.begin_message();
         let mut out = Vec::new();
         i.feed(&[], &mut out, MAX_INFLATED).unwrap();
         assert!(i.z.is_none(), "nothing compressed yet");
         i.feed(&[0xf2], &mut out, MAX_INFLATED).unwrap();
         assert!(i.z.is_some());
+        i.feed(&[0x48, 0xcd], &mut out, MAX_INFLATED).unwrap();
+        assert_eq!(i.window.capacity(), WINDOW, "with the first inflated byte");
     }
 
     // Bug: miniz_oxide inflated these 5 bytes into 'h' and 16 invented
@@ -532,6 +595,54 @@ mod tests {
             i.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], MAX_INFLATED),
             Err(InflateError::NeedsEarlierMessages { .. })
         ));
+    }
+
+    #[test]
+    fn a_message_after_a_final_block_inflates() {
+        // Bug: every later message came out empty. RFC 7692 §7.2.3.4:
+        // "Hello" in a block with BFINAL set, then the header bits of an
+        // empty stored block; §7.2.3.1's "Hello" next.
+        let mut i = Inflater::new(false);
+        let first = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+        assert_eq!(i.inflate(&first, MAX_INFLATED).unwrap(), b"Hello");
+        let second = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        assert_eq!(i.inflate(&second, MAX_INFLATED).unwrap(), b"Hello");
+    }
+
+    #[test]
+    fn the_window_outlives_a_final_block() {
+        // RFC 7692 §7.2.2: each message is inflated with the window of the
+        // last; a final block ends a DEFLATE stream, not the window. Made
+        // with Python: c = zlib.compressobj(9, zlib.DEFLATED, -15,
+        // zdict=b"Hello"); (c.compress(b"Hello, Hello") +
+        // c.flush(zlib.Z_SYNC_FLUSH))[:-4]
+        let refers_back = [0xf2, 0x00, 0x11, 0x3a, 0x0a, 0x60, 0x0a, 0x00];
+        let mut i = Inflater::new(false);
+        let first = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+        assert_eq!(i.inflate(&first, MAX_INFLATED).unwrap(), b"Hello");
+        assert_eq!(
+            i.inflate(&refers_back, MAX_INFLATED).unwrap(),
+            b"Hello, Hello"
+        );
+        // Within one message too (§7.2.1: "The next DEFLATE block follows
+        // the padded data"): c.compress(b"Hello") +
+        // c.flush(zlib.Z_FINISH), then " Hello" with zdict=b"Hello".
+        let two_streams = [
+            0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x52, 0xf0, 0x00, 0x91, 0x00, 0x00,
+        ];
+        let mut i = Inflater::new(true);
+        assert_eq!(
+            i.inflate(&two_streams, MAX_INFLATED).unwrap(),
+            b"Hello Hello"
+        );
+        // With no context takeover the next message starts empty-handed.
+        assert_eq!(
+            i.inflate(&refers_back, MAX_INFLATED),
+            Err(InflateError::Invalid {
+                zlib_message: "invalid distance too far back",
+                at: 2
+            })
+        );
     }
 
     #[test]
