@@ -47,6 +47,10 @@ pub fn find_deflate(value: &[u8]) -> Option<DeflateParams> {
 /// stored block.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
+/// An empty stored block with BFINAL clear: between blocks, zlib takes it
+/// whole and yields nothing.
+const EMPTY_BLOCK: [u8; 5] = [0x00, 0x00, 0x00, 0xff, 0xff];
+
 /// The LZ77 window: how far back DEFLATE may refer (RFC 1951 §2).
 const WINDOW: usize = 32 << 10;
 
@@ -81,6 +85,14 @@ pub enum InflateError {
         /// the back-reference ends.
         at: u64,
     },
+    /// The compressed data does not end between DEFLATE blocks: the
+    /// appended `00 00 ff ff` does not complete the empty stored block
+    /// whose header bits RFC 7692 §7.2.1 puts at the end, so what it would
+    /// inflate to is made of the tail's bytes.
+    Truncated {
+        /// The message's compressed length.
+        len: u64,
+    },
 }
 
 impl InflateError {
@@ -90,6 +102,7 @@ impl InflateError {
             Self::TooBig { .. } => "inflated-too-big",
             Self::Invalid { .. } => "bad-compressed-data",
             Self::NeedsEarlierMessages { .. } => "needs-earlier-messages",
+            Self::Truncated { .. } => "truncated-compressed-data",
         }
     }
 
@@ -99,6 +112,7 @@ impl InflateError {
             // An implementation-specific limit on a message's size.
             Self::TooBig { .. } => "RFC 6455 §10.4",
             Self::Invalid { .. } | Self::NeedsEarlierMessages { .. } => "RFC 7692 §7.2.2",
+            Self::Truncated { .. } => "RFC 7692 §7.2.1",
         }
     }
 
@@ -110,7 +124,7 @@ impl InflateError {
     pub fn close_code(self) -> Option<u16> {
         match self {
             Self::TooBig { .. } => Some(1009),
-            Self::Invalid { .. } => Some(1007),
+            Self::Invalid { .. } | Self::Truncated { .. } => Some(1007),
             Self::NeedsEarlierMessages { .. } => None,
         }
     }
@@ -119,7 +133,7 @@ impl InflateError {
     /// inflater's limit breaks none, and one that needs earlier messages
     /// may be right.
     pub fn is_violation(self) -> bool {
-        matches!(self, Self::Invalid { .. })
+        matches!(self, Self::Invalid { .. } | Self::Truncated { .. })
     }
 }
 
@@ -134,6 +148,10 @@ impl std::fmt::Display for InflateError {
             Self::NeedsEarlierMessages { at } => write!(
                 f,
                 "compressed byte {at} refers back to bytes of earlier messages that the input lacks"
+            ),
+            Self::Truncated { len } => write!(
+                f,
+                "the compressed data ({len} bytes) ends inside a DEFLATE block, not with an empty stored block's header"
             ),
         }
     }
@@ -202,6 +220,8 @@ pub struct Inflater {
 /// Where the message being inflated stands.
 #[derive(Debug, Default)]
 struct Progress {
+    /// Compressed bytes fed.
+    len: u64,
     /// Compressed bytes zlib took, the appended tail included.
     consumed: u64,
     /// Bytes inflated.
@@ -279,17 +299,26 @@ impl Inflater {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), InflateError> {
-        let failed = self.progress().failed;
-        if let Some(e) = failed {
+        let progress = self.progress();
+        if let Some(e) = progress.failed {
             return Err(e);
         }
+        progress.len += compressed.len() as u64;
         self.run(compressed, out, limit).map_err(|e| self.fail(e))
     }
 
     /// Ends the message: inflates the `00 00 ff ff` that RFC 7692 §7.2.2
-    /// appends, which flushes what the last piece held back.
-    pub fn finish_message(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), InflateError> {
-        let result = self.feed(&TAIL, out, limit);
+    /// appends and checks that it completed an empty stored block. That
+    /// yields nothing, so nothing is appended to `out`: zlib writes each
+    /// byte as soon as its code is complete, during [`Inflater::feed`]. A
+    /// message that ends inside a block is [`InflateError::Truncated`],
+    /// and what the tail would make of it is dropped.
+    pub fn finish_message(&mut self, _out: &mut Vec<u8>, limit: usize) -> Result<(), InflateError> {
+        let failed = self.progress().failed;
+        let result = match failed {
+            Some(e) => Err(e),
+            None => self.finish(limit).map_err(|e| self.fail(e)),
+        };
         self.message = None;
         result
     }
@@ -301,6 +330,38 @@ impl Inflater {
         self.feed(data, &mut out, limit)?;
         self.finish_message(&mut out, limit)?;
         Ok(out)
+    }
+
+    fn finish(&mut self, limit: usize) -> Result<(), InflateError> {
+        let truncated = InflateError::Truncated {
+            len: self.progress().len,
+        };
+        let mut spilled = Vec::new();
+        match self.run(&TAIL, &mut spilled, limit) {
+            Err(e @ InflateError::TooBig { .. }) => return Err(e),
+            // The data was fine up to its end: the tail did not finish it.
+            Err(_) => return Err(truncated),
+            Ok(()) if !spilled.is_empty() => return Err(truncated),
+            Ok(()) => {}
+        }
+        if self.stream_ended {
+            return Ok(());
+        }
+        // Having completed a block header and its empty block, zlib is
+        // between blocks and takes one more empty block whole, yielding
+        // nothing; inside a block it reads those bytes as something else.
+        let Some(z) = self.z.as_mut() else {
+            return Ok(());
+        };
+        let mut sink = [0u8; 8];
+        let (in_before, out_before) = (z.total_in(), z.total_out());
+        let result = z.decompress(&EMPTY_BLOCK, &mut sink, FlushDecompress::Sync);
+        let took = z.total_in() - in_before;
+        let made = z.total_out() - out_before;
+        match result {
+            Ok(Status::Ok | Status::BufError) if took == 5 && made == 0 => Ok(()),
+            _ => Err(truncated),
+        }
     }
 
     fn progress(&mut self) -> &mut Progress {
@@ -642,6 +703,67 @@ mod tests {
                 zlib_message: "invalid distance too far back",
                 at: 2
             })
+        );
+    }
+
+    #[test]
+    fn data_that_ends_inside_a_block_is_truncated() {
+        // What C zlib (Python's zlib.decompressobj(wbits=-15)) makes of
+        // each with 00 00 ff ff appended is in the comments: the bytes
+        // that come from the tail are not the sender's.
+        let cases: [(&[u8], &[u8]); 4] = [
+            // Half of "Hello": b"Heh".
+            (&[0xf2, 0x48, 0xcd], b"He"),
+            // A final block with no stored block after it (§7.2.3.4
+            // without its last byte): b"Hello", and zlib stops with
+            // 00 00 ff ff unused; a browser's inflater reads them as the
+            // start of a stored block that the next message continues.
+            (&[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], b"Hello"),
+            // Nothing: b"" and zlib wants more (a compressed empty message
+            // is 00, §7.2.3.6).
+            (&[], b""),
+            // A stored block of 9 bytes with 5 present: b"Hello\0\0\xff\xff".
+            (
+                &[0x00, 0x09, 0x00, 0xf6, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f],
+                b"Hello",
+            ),
+        ];
+        for (data, real) in cases {
+            let mut i = Inflater::new(false);
+            let mut out = Vec::new();
+            i.begin_message();
+            i.feed(data, &mut out, MAX_INFLATED).unwrap();
+            let e = i.finish_message(&mut out, MAX_INFLATED).unwrap_err();
+            assert_eq!(
+                e,
+                InflateError::Truncated {
+                    len: data.len() as u64
+                },
+                "{data:02x?}"
+            );
+            assert_eq!(out, real, "{data:02x?}");
+            assert_eq!(
+                (e.id(), e.section(), e.close_code(), e.is_violation()),
+                (
+                    "truncated-compressed-data",
+                    "RFC 7692 §7.2.1",
+                    Some(1007),
+                    true
+                )
+            );
+            // The next message starts afresh, and may need what was lost.
+            let r = i.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], MAX_INFLATED);
+            assert_eq!(r.unwrap(), b"Hello", "{data:02x?}");
+        }
+        // Ending with an empty stored block that is final is ending between
+        // blocks: b"Hello", eof.
+        let final_empty = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x04];
+        let mut i = Inflater::new(false);
+        assert_eq!(i.inflate(&final_empty, MAX_INFLATED).unwrap(), b"Hello");
+        assert_eq!(
+            i.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], MAX_INFLATED)
+                .unwrap(),
+            b"Hello"
         );
     }
 
