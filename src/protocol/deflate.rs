@@ -490,32 +490,60 @@ mod tests {
     use super::*;
     use flate2::FlushCompress;
 
+    const HELLO: [u8; 7] = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+
+    /// One message fed in the pieces given, as a caller with frames would.
+    fn message(i: &mut Inflater, pieces: &[&[u8]]) -> Result<Vec<u8>, InflateError> {
+        let mut out = Vec::new();
+        i.begin_message();
+        for piece in pieces {
+            i.feed(piece, &mut out, MAX_INFLATED)?;
+        }
+        i.finish_message(&mut out, MAX_INFLATED)?;
+        Ok(out)
+    }
+
     #[test]
-    fn rfc_7692_hello_examples() {
-        // RFC 7692 §7.2.3.1: "Hello" compressed in one frame.
-        let mut i = Inflater::new(false);
-        assert_eq!(
-            i.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], MAX_INFLATED)
-                .unwrap(),
-            b"Hello"
-        );
-        // §7.2.3.2: the second "Hello" refers back into the first (context
-        // takeover).
-        assert_eq!(
-            i.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], MAX_INFLATED)
-                .unwrap(),
-            b"Hello"
-        );
-        // §7.2.3.3: a DEFLATE block with no compression.
+    fn rfc_7692_examples() {
+        // §7.2.3.1: "Hello" in one frame, then in frames of 3 and 4 bytes.
         let mut i = Inflater::new(true);
+        assert_eq!(message(&mut i, &[&HELLO]).unwrap(), b"Hello");
         assert_eq!(
-            i.inflate(
-                &[0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00],
-                MAX_INFLATED
-            )
-            .unwrap(),
+            message(&mut i, &[&HELLO[..3], &HELLO[3..]]).unwrap(),
             b"Hello"
         );
+        // §7.2.3.2: with client_no_context_takeover the second "Hello" is
+        // the same bytes; without, it refers back into the first.
+        assert_eq!(message(&mut i, &[&HELLO]).unwrap(), b"Hello");
+        let mut i = Inflater::new(false);
+        assert_eq!(message(&mut i, &[&HELLO]).unwrap(), b"Hello");
+        let again = [0xf2, 0x00, 0x11, 0x00, 0x00];
+        assert_eq!(message(&mut i, &[&again]).unwrap(), b"Hello");
+        // §7.2.3.2 again: uncompressed messages in between do not touch
+        // the window (they never reach the inflater).
+        assert_eq!(message(&mut i, &[&again]).unwrap(), b"Hello");
+        // §7.2.3.3: a block with no compression.
+        let stored = [
+            0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+        ];
+        assert_eq!(message(&mut i, &[&stored]).unwrap(), b"Hello");
+        // §7.2.3.4: a block with BFINAL set, then a stored block's header.
+        let bfinal = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+        assert_eq!(message(&mut i, &[&bfinal]).unwrap(), b"Hello");
+        // §7.2.3.5: two blocks, "He" and "llo", with an empty stored block
+        // between them.
+        let two = [
+            0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00,
+        ];
+        assert_eq!(message(&mut i, &[&two]).unwrap(), b"Hello");
+        // §7.2.3.6: a non-final fragment keeps its 00 00 ff ff, and an
+        // empty last fragment is 00.
+        let flushed = [
+            0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00, 0x00, 0xff, 0xff,
+        ];
+        assert_eq!(message(&mut i, &[&flushed, &[0x00]]).unwrap(), b"Hello");
+        // After all of them the window still holds what they inflated to.
+        assert_eq!(message(&mut i, &[&again]).unwrap(), b"Hello");
     }
 
     /// 1 MiB of zeros, compressed to about a kilobyte (zlib-rs's deflate,
@@ -894,6 +922,56 @@ mod tests {
                 at: 29
             })
         );
+    }
+
+    #[test]
+    fn errors_are_the_same_byte_by_byte() {
+        let conversation = conversation();
+        let cases: [(bool, &[u8]); 5] = [
+            (false, &BEFORE_THE_START),
+            (true, &BEFORE_THE_START),
+            (true, &[0xff, 0xff, 0xff, 0xff]),
+            (false, &[0xf2, 0x48, 0xcd]),
+            // Too far back with no window, where zlib-rs would take its fast
+            // path if given the room.
+            (true, &conversation[1].0),
+        ];
+        for (reset, data) in cases {
+            let whole = {
+                let mut i = Inflater::new(reset);
+                let mut out = Vec::new();
+                i.begin_message();
+                let r = i
+                    .feed(data, &mut out, MAX_INFLATED)
+                    .and_then(|()| i.finish_message(&mut out, MAX_INFLATED));
+                (r, out)
+            };
+            let bytewise = {
+                let mut i = Inflater::new(reset);
+                let mut out = Vec::new();
+                i.begin_message();
+                let r = data
+                    .chunks(1)
+                    .try_for_each(|b| i.feed(b, &mut out, MAX_INFLATED))
+                    .and_then(|()| i.finish_message(&mut out, MAX_INFLATED));
+                (r, out)
+            };
+            assert!(whole.0.is_err());
+            assert_eq!(whole, bytewise, "{data:02x?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn any_split_inflates_the_same(sizes in proptest::collection::vec(1usize..3000, 1..40)) {
+            let messages = conversation();
+            let mut next = sizes.iter().copied().cycle();
+            let pieces = inflate_in_pieces(&messages, || next.next().unwrap_or(1));
+            for (got, (_, plain)) in pieces.iter().zip(&messages) {
+                proptest::prop_assert!(got.as_ref().is_ok_and(|g| g == plain));
+            }
+        }
     }
 
     #[test]
