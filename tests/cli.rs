@@ -903,3 +903,71 @@ fn a_reason_phrase_is_escaped_once() {
         r.stdout
     );
 }
+
+#[test]
+fn deflate_never_invents_bytes_it_cannot_know() {
+    // `ca 40 17 00 00` refers back before its own start: zlib says
+    // "invalid distance too far back". Without the handshake the message
+    // may refer into earlier messages: said so, no invented bytes, and
+    // not called conforming.
+    let r = wsdbg(&["decode", "--deflate", "c1 05 ca 40 17 00 00"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("refers back to earlier messages"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("conforms"), "{}", r.stdout);
+    assert!(!r.stdout.contains("inflated to"), "{}", r.stdout);
+    let j = json_lines(&wsdbg(&["decode", "--json", "--deflate", "c1 05 ca 40 17 00 00"]).stdout);
+    let summary = j.last().unwrap();
+    assert_eq!(
+        (summary["conforms"].as_bool(), summary["unchecked"].as_u64()),
+        (Some(false), Some(1))
+    );
+    assert_eq!(
+        j[0]["message"]["inflate_error"]["id"],
+        "needs-earlier-messages"
+    );
+    // With the handshake in the input, the same bytes are the sender's
+    // error.
+    let mut dump = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n".to_vec();
+    dump.extend_from_slice(&[0xc1, 0x05, 0xca, 0x40, 0x17, 0x00, 0x00]);
+    let r = wsdbg_with(&["decode", "--raw"], Some(&dump), &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("invalid distance too far back"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn deflate_after_a_final_block_the_next_message_inflates() {
+    // RFC 7692 §7.2.3.4: a message may end with a BFINAL=1 block; the next
+    // message must still inflate.
+    let r = wsdbg(&[
+        "decode",
+        "--json",
+        "--deflate",
+        "c1 08 f3 48 cd c9 c9 07 00 00 c1 07 f2 48 cd c9 c9 07 00",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let texts: Vec<_> = frames(&r.stdout)
+        .iter()
+        .map(|f| f["message"]["text"].clone())
+        .collect();
+    assert_eq!(
+        texts,
+        [serde_json::json!("Hello"), serde_json::json!("Hello")]
+    );
+}
+
+#[test]
+fn rsv1_without_a_handshake_hints_at_deflate() {
+    let r = wsdbg(&["decode", "c1 07 f2 48 cd c9 c9 07 00"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("decode with --deflate"), "{}", r.stdout);
+    let r = wsdbg(&["decode", "81 02 68 69"]);
+    assert!(!r.stdout.contains("--deflate"), "{}", r.stdout);
+}

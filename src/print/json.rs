@@ -481,6 +481,18 @@ impl<W: Write> Printer for JsonPrinter<W> {
             m.num("frames", msg.frames as u64)?;
             m.bool("compressed", msg.compressed)?;
             m.num("length", msg.data.len() as u64)?;
+            m.bool("inflated", msg.inflated)?;
+            match msg.inflate_error {
+                Some(e) => {
+                    let mut ie = Obj::open(m.key("inflate_error")?)?;
+                    ie.str("id", e.id())?;
+                    ie.str("section", e.section())?;
+                    ie.bool("violation", e.is_violation())?;
+                    ie.str("message", &sentence::inflate_error(&e))?;
+                    ie.close()?;
+                }
+                None => m.null("inflate_error")?,
+            }
             // A single uncompressed frame's message is its payload, already
             // given above; repeating it would double the output.
             if msg.frames > 1 || msg.compressed {
@@ -506,7 +518,8 @@ impl<W: Write> Printer for JsonPrinter<W> {
         o.num("messages", s.messages)?;
         o.opt_str("from", s.from.map(|r| r.name()))?;
         o.num("violations", s.violations)?;
-        o.bool("conforms", s.violations == 0)?;
+        o.num("unchecked", s.unchecked)?;
+        o.bool("conforms", s.violations == 0 && s.unchecked == 0)?;
         match s.unfinished {
             Some((kind, frames, len)) => {
                 let mut u = Obj::open(o.key("unfinished_message")?)?;

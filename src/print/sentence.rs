@@ -3,6 +3,7 @@
 //! printers use the same sentences, so they cannot disagree.
 
 use crate::protocol::close::CloseCode;
+use crate::protocol::deflate::InflateError;
 use crate::protocol::frame::LengthForm;
 use crate::protocol::utf8::Utf8Error;
 use crate::protocol::violation::{Kind, SizeOf, Utf8Place, Violation};
@@ -18,6 +19,22 @@ pub fn utf8_error(e: &Utf8Error) -> String {
         )
     } else {
         format!("invalid UTF-8 at byte {}", e.offset)
+    }
+}
+
+/// Why a compressed message did not inflate.
+pub fn inflate_error(e: &InflateError) -> String {
+    match *e {
+        InflateError::TooBig { limit } => format!("the message inflates to more than {limit} bytes"),
+        InflateError::Invalid { zlib_message, at } => format!(
+            "the compressed data is not valid DEFLATE: {zlib_message} (compressed byte {at})"
+        ),
+        InflateError::NeedsEarlierMessages { at } => format!(
+            "compressed byte {at} refers back to earlier messages of the connection (context takeover) that the input lacks; decode the connection from its start to see it"
+        ),
+        InflateError::Truncated { len } => format!(
+            "the compressed data ({len} bytes) ends inside a DEFLATE block, not at a block boundary"
+        ),
     }
 }
 
@@ -114,9 +131,10 @@ pub fn message(v: &Violation) -> String {
             "RSV1 is set on a {} frame; permessage-deflate sets it only on the first frame of a data message",
             opcode.name()
         ),
-        Kind::BadCompressedData { kind, detail } => format!(
-            "compressed {} message cannot be inflated: {detail}",
-            kind.name()
+        Kind::BadCompressedData { kind, error } => format!(
+            "compressed {} message cannot be inflated: {}",
+            kind.name(),
+            inflate_error(error)
         ),
         Kind::FrameTooBig { len, limit } => format!(
             "frame announces {len} bytes of payload; this receiver takes at most {limit} per frame"

@@ -657,7 +657,24 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.mark(v, Field::Payload)?;
         self.mark(v, Field::Frame)?;
         if let Some(m) = &f.message {
-            if m.frames > 1 || m.compressed {
+            if m.compressed && !m.inflated {
+                let why = m
+                    .inflate_error
+                    .map_or_else(String::new, |e| sentence::inflate_error(&e));
+                let line = format!(
+                    "message complete: {}, {} frame{}, compressed (permessage-deflate), {} bytes of DEFLATE data, not inflated: {why}",
+                    m.kind.name(),
+                    m.frames,
+                    plural(m.frames as u64),
+                    m.data.len(),
+                );
+                let paint = if m.inflate_error.is_some_and(|e| e.is_violation()) {
+                    Paint::Bad
+                } else {
+                    Paint::Dim
+                };
+                writeln!(self.out, "  {}", self.p(&line, paint))?;
+            } else if m.frames > 1 || m.compressed {
                 let shown = self.limit(m.data);
                 let body = match m.kind {
                     MessageKind::Text => format!("\"{}\"", escape_bytes(shown)),
@@ -708,7 +725,21 @@ impl<W: Write> Printer for TextPrinter<W> {
             );
             writeln!(self.out, "  {}", self.p(&note, Paint::Dim))?;
         }
+        if s.rsv1_without_deflate {
+            let hint = "hint: RSV1 is permessage-deflate's \"compressed\" bit; if the connection negotiated permessage-deflate (the handshake is not in this input), decode with --deflate";
+            writeln!(self.out, "  {}", self.p(hint, Paint::Dim))?;
+        }
         let n = s.violations;
+        if n == 0 && s.unchecked > 0 {
+            let line = format!(
+                "✓ no violations found, but {} compressed message{} could not be checked: {} back to earlier messages of the connection that the input lacks (context takeover); decode the connection from its start to check {}",
+                s.unchecked,
+                plural(s.unchecked),
+                if s.unchecked == 1 { "it refers" } else { "they refer" },
+                if s.unchecked == 1 { "it" } else { "them" },
+            );
+            return writeln!(self.out, "  {}", self.p(&line, Paint::Dim));
+        }
         if n == 0 {
             let ok = "✓ no violations: conforms to RFC 6455";
             return writeln!(self.out, "  {}", self.p(ok, Paint::Good));

@@ -10,7 +10,7 @@
 //! whose payload arrived in one piece is that piece, borrowed; the bytes of
 //! a fragmented message are appended once to the message buffer.
 
-use super::deflate::{Inflater, MAX_INFLATED};
+use super::deflate::{InflateError, Inflater, MAX_INFLATED};
 use super::frame::FrameHeader;
 use super::opcode::OpCode;
 use super::rules::check_close;
@@ -53,6 +53,8 @@ pub struct MessageRef<'a> {
     pub compressed: bool,
     /// Whether `data` is the inflated text (false when inflating failed).
     pub inflated: bool,
+    /// Why a compressed message was not inflated.
+    pub inflate_error: Option<InflateError>,
 }
 
 impl MessageRef<'_> {
@@ -176,6 +178,9 @@ pub struct Assembler {
     /// permessage-deflate is on: the sender's `no_context_takeover`, and the
     /// inflater once the first compressed message needs one.
     deflate: Option<bool>,
+    /// The input holds this direction from the connection's start, so a
+    /// back-reference before it is the sender's error.
+    from_start: bool,
     inflater: Option<Inflater>,
     limits: Limits,
     current: Option<Current>,
@@ -201,6 +206,13 @@ impl Assembler {
     /// when the first compressed message arrives.
     pub fn with_deflate(mut self, reset_each_message: bool) -> Self {
         self.deflate = Some(reset_each_message);
+        self
+    }
+
+    /// Says that the frames start with the connection (a handshake came
+    /// first): a compressed message cannot need messages before them.
+    pub fn from_connection_start(mut self) -> Self {
+        self.from_start = true;
         self
     }
 
@@ -446,6 +458,7 @@ impl Assembler {
             valid_utf8: done.utf8_ok,
             compressed: done.compressed,
             inflated: false,
+            inflate_error: None,
         };
         if done.compressed && cur.keep != Keep::Drop {
             let compressed: &[u8] = match cur.keep {
@@ -453,7 +466,15 @@ impl Assembler {
                 _ => &self.message,
             };
             let reset = self.deflate.unwrap_or(false);
-            let inflater = self.inflater.get_or_insert_with(|| Inflater::new(reset));
+            let from_start = self.from_start;
+            let inflater = self.inflater.get_or_insert_with(|| {
+                let i = Inflater::new(reset);
+                if from_start {
+                    i.at_connection_start()
+                } else {
+                    i
+                }
+            });
             let limit = self
                 .limits
                 .max_message
@@ -472,12 +493,27 @@ impl Assembler {
                         }
                     }
                 }
-                Err(detail) => {
+                Err(error) => {
                     message.valid_utf8 = done.kind == MessageKind::Binary;
-                    violations.push(Violation::new(Kind::BadCompressedData {
-                        kind: done.kind,
-                        detail,
-                    }));
+                    message.inflate_error = Some(error);
+                    match error {
+                        InflateError::TooBig { limit } => {
+                            violations.push(Violation::new(Kind::MessageTooBig {
+                                of: SizeOf::Inflated,
+                                len: limit as u64 + 1,
+                                limit: limit as u64,
+                            }));
+                        }
+                        e if e.is_violation() => {
+                            violations.push(Violation::new(Kind::BadCompressedData {
+                                kind: done.kind,
+                                error: e,
+                            }));
+                        }
+                        // The sender may be right: the input lacks what the
+                        // message refers to. Not a violation; said as such.
+                        _ => {}
+                    }
                 }
             }
         }

@@ -10,7 +10,7 @@
 //! the caller's buffer, so a frame's payload is never copied just to be
 //! read; printers that show the wire bytes mask them again.
 
-use super::deflate::{find_deflate, DeflateParams};
+use super::deflate::{find_deflate, DeflateParams, InflateError};
 use super::frame::{FrameHeader, HeaderParse};
 use super::handshake::{self, Issue};
 use super::http::{self, HeadKind, HeadParse, Starts};
@@ -211,6 +211,12 @@ pub struct Summary {
     /// A data message still waiting for its final frame at the end:
     /// (kind, frames, bytes).
     pub unfinished: Option<(MessageKind, usize, u64)>,
+    /// Compressed messages that could not be checked: they refer back to
+    /// earlier messages the input lacks.
+    pub unchecked: u64,
+    /// RSV1 was set while permessage-deflate was off and no handshake said
+    /// anything about it: the input may lack the handshake that enabled it.
+    pub rsv1_without_deflate: bool,
 }
 
 impl Summary {
@@ -304,6 +310,7 @@ pub struct Decoder {
     current: Option<Current>,
     summary: Summary,
     finished: bool,
+    head_seen: bool,
 }
 
 impl Decoder {
@@ -335,6 +342,7 @@ impl Decoder {
                 ..Summary::default()
             },
             finished: false,
+            head_seen: false,
         };
         if d.phase == Phase::Frames {
             d.start_frames();
@@ -444,6 +452,10 @@ impl Decoder {
 
     fn start_frames(&mut self) {
         let mut assembler = Assembler::new().with_limits(self.config.limits);
+        // After a head, the frames start with the connection.
+        if self.head_seen || !self.config.heads {
+            assembler = assembler.from_connection_start();
+        }
         if let Some(params) = self.deflate {
             self.ctx.allowed_rsv[0] = true;
             let reset = match self.ctx.from {
@@ -573,6 +585,7 @@ impl Decoder {
     }
 
     fn checked_head(&mut self, parsed: Parsed, raw: Vec<u8>) -> Head {
+        self.head_seen = true;
         let offset = self.head_offset;
         let (head, role) = match parsed {
             Parsed::Request(request) => {
@@ -822,8 +835,23 @@ impl Decoder {
         for v in &cur.violations {
             self.summary.note(place, Finding::Frame(v.clone()));
         }
-        if message.is_some() {
+        if let Some(m) = &message {
             self.summary.messages += 1;
+            if matches!(
+                m.inflate_error,
+                Some(InflateError::NeedsEarlierMessages { .. })
+            ) {
+                self.summary.unchecked += 1;
+            }
+        }
+        if self.deflate.is_none()
+            && !self.head_seen
+            && cur
+                .violations
+                .iter()
+                .any(|v| v.kind == Kind::ReservedBit { bit: 1 })
+        {
+            self.summary.rsv1_without_deflate = true;
         }
         let record = FrameRecord {
             index: cur.start.index,

@@ -4,6 +4,7 @@
 //! rendered by `print`, from these values, through one escaper; the short
 //! reason sent in a close frame is built here because it goes on the wire.
 
+use super::deflate::InflateError;
 use super::frame::LengthForm;
 use super::message::MessageKind;
 use super::opcode::OpCode;
@@ -305,7 +306,7 @@ pub enum Kind {
         /// The message's kind.
         kind: MessageKind,
         /// What inflating said.
-        detail: String,
+        error: InflateError,
     },
     /// A frame whose payload is larger than the receiver accepts.
     FrameTooBig {
