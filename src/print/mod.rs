@@ -148,9 +148,9 @@ impl Palette {
     /// `s` in the colour for `paint`, or unchanged when colour is off. The
     /// escape codes are written here, from `colored`'s colour table, so
     /// that nothing depends on `colored`'s global on/off state.
-    pub fn paint(self, s: &str, paint: Paint) -> String {
+    pub fn paint(self, s: &str, paint: Paint) -> std::borrow::Cow<'_, str> {
         if !self.enabled || s.is_empty() {
-            return s.to_string();
+            return std::borrow::Cow::Borrowed(s);
         }
         let (bold, dim, color) = match paint {
             Paint::Heading => (true, false, None),
@@ -170,7 +170,7 @@ impl Palette {
         if let Some(c) = color {
             codes.push(c.to_fg_str());
         }
-        format!("\x1b[{}m{s}\x1b[0m", codes.join(";"))
+        std::borrow::Cow::Owned(format!("\x1b[{}m{s}\x1b[0m", codes.join(";")))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Annotated text: every header bit with its pattern, value and meaning,
 //! violations marked on the line they concern, and a summary.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::escape::{ascii_char, escape_bytes, sanitize};
@@ -58,6 +59,8 @@ pub struct TextPrinter<W: Write> {
     out: W,
     palette: Palette,
     options: TextOptions,
+    /// A line being built, kept to reuse its allocation.
+    line: String,
 }
 
 const PAD: &str = "            ";
@@ -69,6 +72,7 @@ impl<W: Write> TextPrinter<W> {
             out,
             palette,
             options,
+            line: String::new(),
         }
     }
 
@@ -77,12 +81,12 @@ impl<W: Write> TextPrinter<W> {
         self.out
     }
 
-    fn p(&self, s: &str, paint: Paint) -> String {
+    fn p<'a>(&self, s: &'a str, paint: Paint) -> std::borrow::Cow<'a, str> {
         self.palette.paint(s, paint)
     }
 
     pub(super) fn paint(&self, s: &str, paint: Paint) -> String {
-        self.palette.paint(s, paint)
+        self.palette.paint(s, paint).into_owned()
     }
 
     pub(super) fn out(&mut self) -> &mut W {
@@ -109,6 +113,35 @@ impl<W: Write> TextPrinter<W> {
         value: &str,
         meaning: &str,
     ) -> io::Result<()> {
+        if !self.palette.enabled {
+            // The common case (a pipe, a file), without allocating.
+            let mut line = std::mem::take(&mut self.line);
+            line.clear();
+            line.push_str("  ");
+            let start = line.len();
+            if let Some(b) = byte {
+                let _ = write!(line, "0x{b:02x} ({b})");
+            }
+            pad(&mut line, start + 10);
+            line.push_str("  ");
+            line.push_str(pattern);
+            line.push_str("  ");
+            let start = line.len();
+            line.push_str(name);
+            pad(&mut line, start + 7);
+            line.push(' ');
+            let start = line.len();
+            line.push_str(value);
+            pad(&mut line, start + 4);
+            line.push(' ');
+            line.push_str(meaning);
+            let end = line.trim_end().len();
+            line.truncate(end);
+            line.push('\n');
+            let r = self.out.write_all(line.as_bytes());
+            self.line = line;
+            return r;
+        }
         let first = match byte {
             Some(b) => format!("{:<10}", format!("0x{b:02x} ({b})")),
             None => " ".repeat(10),
@@ -317,7 +350,11 @@ impl<W: Write> TextPrinter<W> {
         let show_text = is_text
             || matches!(h.opcode, OpCode::Ping | OpCode::Pong)
                 && std::str::from_utf8(plain).is_ok();
-        let text = format!("\"{}\"", escape_bytes(plain));
+        let text = if show_text {
+            format!("\"{}\"", escape_bytes(plain))
+        } else {
+            String::new()
+        };
         let mut text_shown = false;
         if h.mask.is_some() {
             if plain.len() <= 8 {
@@ -366,6 +403,10 @@ impl<W: Write> TextPrinter<W> {
                 // Rows start at multiples of 16, so the key starts afresh.
                 apply_mask(row, key, 0);
             }
+            if !self.palette.enabled {
+                self.hex_row_plain(i * 16, row)?;
+                continue;
+            }
             let ascii: String = row.iter().map(|&b| ascii_char(b)).collect();
             writeln!(
                 self.out,
@@ -376,6 +417,40 @@ impl<W: Write> TextPrinter<W> {
             )?;
         }
         Ok(())
+    }
+
+    /// One hex row without colour, built by hand: a 64 MiB payload is four
+    /// million of them.
+    fn hex_row_plain(&mut self, offset: usize, row: &[u8]) -> io::Result<()> {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut line = [b' '; 96];
+        let mut n = 4;
+        let _ = write!(&mut line[n..], "{offset:04x}");
+        n += if offset > 0xffff {
+            format!("{offset:x}").len()
+        } else {
+            4
+        };
+        n += 2;
+        let hex_start = n;
+        for (j, b) in row.iter().enumerate() {
+            if j > 0 {
+                n += 1;
+            }
+            line[n] = DIGITS[usize::from(b >> 4)];
+            line[n + 1] = DIGITS[usize::from(b & 0x0f)];
+            n += 2;
+        }
+        n = n.max(hex_start + 47) + 2;
+        line[n] = b'|';
+        n += 1;
+        for &b in row {
+            line[n] = ascii_char(b) as u8;
+            n += 1;
+        }
+        line[n] = b'|';
+        line[n + 1] = b'\n';
+        self.out.write_all(&line[..n + 2])
     }
 
     fn explain(&mut self, plain: &[u8], key: [u8; 4]) -> io::Result<()> {
@@ -436,6 +511,13 @@ impl<W: Write> TextPrinter<W> {
             self.p("reason", Paint::Name),
             self.p(&reason, Paint::Text)
         )
+    }
+}
+
+/// Pads `s` with spaces to `width` bytes (ASCII content).
+fn pad(s: &mut String, width: usize) {
+    while s.len() < width {
+        s.push(' ');
     }
 }
 
