@@ -24,7 +24,7 @@ use crate::protocol::Role;
 
 /// The first reads go into a buffer this big on the stack; a client that
 /// fills it gets a heap buffer of `BIG` while it keeps sending.
-const SMALL: usize = 4096;
+const SMALL: usize = 1024;
 const BIG: usize = 256 << 10;
 
 /// A connected client, shared by its thread, the writer thread and
@@ -128,6 +128,8 @@ impl Ctx<'_> {
                 }
             }
             Note::Open { target, protocol } => {
+                // Kept only to show a refusal; an open connection needs none.
+                book.request = None;
                 if !view.quiet {
                     let meta = self.meta(None);
                     let o = Opened {
