@@ -4,9 +4,14 @@
 //! rendered by `print`, from these values, through one escaper; the short
 //! reason sent in a close frame is built here because it goes on the wire.
 //!
-//! Frame violations are one family of typed violations, inflate errors
-//! ([`InflateError`]) another. Each family is its own type, and every
-//! family exposes the same numbers through [`Broken`].
+//! Frame violations are one family; handshake issues
+//! ([`Issue`](super::handshake::Issue)), HTTP head errors
+//! ([`HeadError`](super::http::HeadError)) and inflate errors
+//! ([`InflateError`]) are the others. Each family is its own type, since
+//! what they mark (a bit of a frame header, a header line of a head) and
+//! what they earn (a close code on an open connection, an HTTP status
+//! before it opens) differ, and every family exposes the same numbers
+//! through [`Broken`].
 
 use super::deflate::InflateError;
 use super::frame::LengthForm;

@@ -4,10 +4,10 @@
 //! - keys (`key.rs`): [`accept_key`] and its [`accept_steps`], [`check_key`],
 //!   [`key_from_bytes`];
 //! - checks (`validate.rs`): [`validate_request`] and [`validate_response`]
-//!   list what breaks RFC 6455 as [`Issue`]s, with the status a server
-//!   refuses with;
-//! - what a server decides (`negotiate.rs`): [`choose_protocol`] and
-//!   [`origin_allowed`];
+//!   list what breaks RFC 6455 as [`Issue`]s (`issue.rs`): typed values
+//!   with their id, section, header and the status a server refuses with;
+//! - what a server decides (`negotiate.rs`): [`choose_protocol`],
+//!   [`origin_allowed`] and the issue it makes, [`check_origin`];
 //! - heads to send (`build.rs`): [`build_response`], [`build_refusal`],
 //!   [`build_request`].
 //!
@@ -15,14 +15,16 @@
 //! random source (callers pass random bytes in), no printing.
 
 mod build;
+mod issue;
 mod key;
 mod negotiate;
 mod validate;
 
 pub use build::{build_refusal, build_request, build_response};
+pub use issue::{Issue, IssueKind};
 pub use key::{accept_key, accept_steps, check_key, key_from_bytes, AcceptSteps, KeyProblem, GUID};
-pub use negotiate::{choose_protocol, origin_allowed};
-pub use validate::{validate_request, validate_response, Issue};
+pub use negotiate::{check_origin, choose_protocol, origin_allowed};
+pub use validate::{validate_request, validate_response};
 
 /// The only protocol version RFC 6455 defines (§4.1, §11.6): `Sec-WebSocket-Version: 13`.
 pub const WEBSOCKET_VERSION: &str = "13";
@@ -54,7 +56,12 @@ mod tests {
             }
             Ok(HeadParse::Partial) => {}
             Err(e) => {
-                let _ = e.to_issue();
+                let issue = Issue::request(IssueKind::BadHead(e));
+                let refusal = build_refusal(&[issue]);
+                assert!(matches!(
+                    parse_response(&refusal, BIG),
+                    Ok(HeadParse::Complete { .. })
+                ));
             }
         }
         if let Ok(HeadParse::Complete { head, .. }) = parse_response(buf, max) {
