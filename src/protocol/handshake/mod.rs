@@ -34,6 +34,19 @@ mod tests {
     use super::*;
     use crate::protocol::fixtures::*;
     use crate::protocol::http::{parse_request, parse_response, HeadParse};
+    use crate::protocol::violation::{Broken, MAX_CLOSE_REASON};
+
+    /// Every short reason is printable ASCII that fits a close frame.
+    fn check_reasons(issues: &[Issue]) {
+        for i in issues {
+            let reason = i.reason();
+            assert!(reason.len() <= MAX_CLOSE_REASON, "{reason}");
+            assert!(
+                reason.bytes().all(|b| b == b' ' || b.is_ascii_graphic()),
+                "{reason:?}"
+            );
+        }
+    }
 
     /// Parse, validate and build together: a request that parses gets a
     /// refusal that parses, and an accepting answer that its own validation
@@ -42,6 +55,7 @@ mod tests {
         match parse_request(buf, max) {
             Ok(HeadParse::Complete { head, .. }) => {
                 let issues = validate_request(&head);
+                check_reasons(&issues);
                 let refusal = build_refusal(&issues);
                 assert!(matches!(
                     parse_response(&refusal, BIG),
@@ -57,6 +71,7 @@ mod tests {
             Ok(HeadParse::Partial) => {}
             Err(e) => {
                 let issue = Issue::request(IssueKind::BadHead(e));
+                check_reasons(std::slice::from_ref(&issue));
                 let refusal = build_refusal(&[issue]);
                 assert!(matches!(
                     parse_response(&refusal, BIG),
@@ -65,8 +80,8 @@ mod tests {
             }
         }
         if let Ok(HeadParse::Complete { head, .. }) = parse_response(buf, max) {
-            let _ = validate_response(&head, Some(RFC_KEY));
-            let _ = validate_response(&head, None);
+            check_reasons(&validate_response(&head, Some(RFC_KEY)));
+            check_reasons(&validate_response(&head, None));
         }
     }
 
