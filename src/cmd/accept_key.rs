@@ -5,7 +5,7 @@ use std::io::Write;
 use super::{read_stdin, stdout, warn, Failure, Outcome};
 use crate::cli::AcceptKeyArgs;
 use crate::print::escape::escape_str;
-use crate::print::text;
+use crate::print::{sentence, text};
 use crate::protocol::handshake;
 
 /// Runs the command.
@@ -39,7 +39,7 @@ pub fn run(args: &AcceptKeyArgs) -> Outcome {
     if args.verbose {
         let decoded = match &problem {
             None => "base64 of 16 bytes, as RFC 6455 §4.1 requires".to_string(),
-            Some(p) => p.to_string(),
+            Some(p) => sentence::key_problem(p),
         };
         text::accept_steps(&mut out, &steps, &decoded)?;
     } else {
@@ -50,7 +50,7 @@ pub fn run(args: &AcceptKeyArgs) -> Outcome {
     // still what a server computes, and scripts capturing it keep working.
     // With --expect, the check alone decides the exit status.
     if let Some(p) = &problem {
-        warn(&p.to_string());
+        warn(&sentence::key_problem(p));
     }
     match &args.expect {
         Some(expected) if expected.trim() == steps.accept => {

@@ -44,6 +44,18 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Escapes at most the first `max` bytes as [`escape_bytes`] does, and
+/// marks a cut with `...`: for bytes quoted inside a sentence. The cut
+/// backs off to the start of a UTF-8 character it would split.
+pub fn escape_cut(bytes: &[u8], max: usize) -> String {
+    if bytes.len() <= max {
+        return escape_bytes(bytes);
+    }
+    let head = &bytes[..max];
+    let head = &head[..head.len() - incomplete_tail(head)];
+    format!("{}...", escape_bytes(head))
+}
+
 /// Escapes a string as [`escape_bytes`] does.
 pub fn escape_str(s: &str) -> String {
     escape_bytes(s.as_bytes())
@@ -189,6 +201,15 @@ mod tests {
     fn bidi_and_invalid_bytes() {
         assert_eq!(escape_bytes("a\u{202e}b".as_bytes()), "a\\u{202e}b");
         assert_eq!(escape_bytes(&[b'a', 0xff, 0xce]), "a\\xff\\xce");
+    }
+
+    #[test]
+    fn cut_marks_and_keeps_characters_whole() {
+        assert_eq!(escape_cut(b"abc", 3), "abc");
+        assert_eq!(escape_cut(b"abcd", 3), "abc...");
+        // 'é' is two bytes: a cut between them drops it whole.
+        assert_eq!(escape_cut("aé".as_bytes(), 2), "a...");
+        assert_eq!(escape_cut(b"\x1b\x1b", 1), "\\x1b...");
     }
 
     #[test]

@@ -17,13 +17,14 @@ use crate::protocol::close::CloseCode;
 use crate::protocol::close::ClosePayload;
 use crate::protocol::endpoint::Closer;
 use crate::protocol::handshake::{self, Issue};
+use crate::protocol::http::HeadError;
 use crate::protocol::http::Header;
 use crate::protocol::mask::apply_mask;
 use crate::protocol::message::MessageKind;
 use crate::protocol::message::MessageRef;
 use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Finding, FrameRecord, Head, Place, Summary};
-use crate::protocol::violation::Violation;
+use crate::protocol::violation::{Broken, Violation};
 
 /// Writes JSON Lines into any writer.
 pub struct JsonPrinter<W: Write> {
@@ -183,14 +184,32 @@ fn issues(out: &mut impl Write, is: &[Issue]) -> io::Result<()> {
         if i > 0 {
             out.write_all(b",")?;
         }
-        let mut o = Obj::open(out)?;
-        o.str("rule", issue.rule)?;
-        o.opt_str("header", issue.header)?;
-        o.str("message", &issue.message)?;
-        o.num("status", u64::from(issue.status))?;
-        o.close()?;
+        issue_fields(out, issue)?;
     }
     out.write_all(b"]")
+}
+
+/// One issue as an object: `status` is 0 for an issue of a response, which
+/// no one answers.
+fn issue_fields(out: &mut impl Write, issue: &Issue) -> io::Result<()> {
+    let mut o = Obj::open(out)?;
+    o.str("rule", issue.id())?;
+    o.opt_str("header", issue.header())?;
+    o.str("message", &sentence::issue(issue))?;
+    o.num("status", u64::from(issue.status().unwrap_or(0)))?;
+    o.str("section", issue.section())?;
+    o.close()
+}
+
+/// A head that cannot be read, as one issue of a refused request.
+fn head_error_fields(out: &mut impl Write, e: &HeadError, status: u16) -> io::Result<()> {
+    let mut o = Obj::open(out)?;
+    o.str("rule", e.id())?;
+    o.null("header")?;
+    o.str("message", &sentence::head_error(e))?;
+    o.num("status", u64::from(status))?;
+    o.str("section", e.section())?;
+    o.close()
 }
 
 fn headers(out: &mut impl Write, hs: &[Header]) -> io::Result<()> {
@@ -338,15 +357,10 @@ impl<W: Write> Printer for JsonPrinter<W> {
         o.num("status", u64::from(r.status))?;
         match r.request {
             Head::Request { issues: is, .. } => issues(o.key("issues")?, is)?,
-            Head::Invalid { message, .. } => {
+            Head::Invalid { error, .. } => {
                 let out = o.key("issues")?;
                 out.write_all(b"[")?;
-                let mut i = Obj::open(out)?;
-                i.str("rule", "malformed-head")?;
-                i.null("header")?;
-                i.str("message", message)?;
-                i.num("status", u64::from(r.status))?;
-                i.close()?;
+                head_error_fields(out, error, r.status)?;
                 out.write_all(b"]")?;
             }
             Head::Response { .. } => o.key("issues")?.write_all(b"[]")?,
@@ -397,16 +411,12 @@ impl<W: Write> Printer for JsonPrinter<W> {
                 issues(o.key("issues")?, is)?;
                 o.close()?;
             }
-            Head::Invalid {
-                offset,
-                message,
-                truncated,
-            } => {
+            Head::Invalid { offset, error } => {
                 let mut o = self.event("invalid_head")?;
                 meta_fields(&mut o, meta)?;
                 o.num("offset", *offset)?;
-                o.bool("truncated", *truncated)?;
-                o.str("message", message)?;
+                o.bool("truncated", head.truncated())?;
+                o.str("message", &sentence::head_error(error))?;
                 o.close()?;
             }
         }
@@ -554,12 +564,12 @@ impl<W: Write> Printer for JsonPrinter<W> {
                     l.str("message", &sentence::violation(v))?;
                 }
                 Finding::Issue(i) => {
-                    l.str("rule", i.rule)?;
-                    l.str("message", &i.message)?;
+                    l.str("rule", i.id())?;
+                    l.str("message", &sentence::issue(i))?;
                 }
-                Finding::Head(m) => {
-                    l.str("rule", "malformed-head")?;
-                    l.str("message", m)?;
+                Finding::Head(e) => {
+                    l.str("rule", e.id())?;
+                    l.str("message", &sentence::head_error(e))?;
                 }
             }
             l.close()?;

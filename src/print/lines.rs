@@ -203,11 +203,12 @@ impl<W: Write> TextPrinter<W> {
                     escape_bytes(request.target.as_bytes()),
                     escape_bytes(request.version.as_bytes())
                 ),
-                issues.iter().map(|i| i.message.clone()).collect(),
+                issues.iter().map(sentence::issue).collect(),
             ),
-            Head::Invalid { message, .. } => {
-                ("a request that is not HTTP".into(), vec![message.clone()])
-            }
+            Head::Invalid { error, .. } => (
+                "a request that is not HTTP".into(),
+                vec![sentence::head_error(error)],
+            ),
             Head::Response { .. } => ("a response".into(), Vec::new()),
         };
         let line = format!(

@@ -206,19 +206,20 @@ impl<W: Write> TextPrinter<W> {
         self.issues(issues, Some(&h.name))
     }
 
+    fn issue_line(&mut self, i: &Issue) -> io::Result<()> {
+        let line = format!("✗ {}", sanitize(&sentence::issue(i)));
+        writeln!(self.out, "    {}", self.p(&line, Paint::Bad))
+    }
+
     fn issues(&mut self, issues: &[Issue], header: Option<&str>) -> io::Result<()> {
         for i in issues {
-            let matches = match (i.header, header) {
+            let matches = match (i.header(), header) {
                 (None, None) => true,
                 (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
                 _ => false,
             };
             if matches {
-                writeln!(
-                    self.out,
-                    "    {}",
-                    self.p(&format!("✗ {}", i.message), Paint::Bad)
-                )?;
+                self.issue_line(i)?;
             }
         }
         Ok(())
@@ -227,13 +228,9 @@ impl<W: Write> TextPrinter<W> {
     fn verdict(&mut self, issues: &[Issue], headers: &[Header], what: &str) -> io::Result<()> {
         // Issues about a header that is absent have no line to sit under.
         for i in issues {
-            if let Some(name) = i.header {
+            if let Some(name) = i.header() {
                 if !headers.iter().any(|h| h.name.eq_ignore_ascii_case(name)) {
-                    writeln!(
-                        self.out,
-                        "    {}",
-                        self.p(&format!("✗ {}", i.message), Paint::Bad)
-                    )?;
+                    self.issue_line(i)?;
                 }
             }
         }
@@ -562,7 +559,7 @@ impl<W: Write> Printer for TextPrinter<W> {
         let steps = handshake::accept_steps(key);
         let note = match handshake::check_key(key) {
             Ok(_) => "a valid key: base64 of 16 bytes".to_string(),
-            Err(problem) => format!("not a valid key: {problem}"),
+            Err(problem) => format!("not a valid key: {}", sentence::key_problem(&problem)),
         };
         let mut block = Vec::new();
         accept_steps(&mut block, &steps, &note)?;
@@ -622,16 +619,11 @@ impl<W: Write> Printer for TextPrinter<W> {
                 line.extend_from_slice(&response.reason);
                 self.head_block(&title, &line, &response.headers, issues, "response")
             }
-            Head::Invalid {
-                offset, message, ..
-            } => {
+            Head::Invalid { offset, error } => {
                 let title = format!("{prefix}HTTP head · offset {offset}");
                 writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
-                writeln!(
-                    self.out,
-                    "  {}",
-                    self.p(&format!("✗ {message}"), Paint::Bad)
-                )?;
+                let line = format!("✗ {}", sanitize(&sentence::head_error(error)));
+                writeln!(self.out, "  {}", self.p(&line, Paint::Bad))?;
                 writeln!(self.out)
             }
         }
@@ -835,8 +827,8 @@ impl<W: Write> Printer for TextPrinter<W> {
             };
             let message = match finding {
                 Finding::Frame(v) => sentence::violation(v),
-                Finding::Issue(i) => i.message.clone(),
-                Finding::Head(m) => m.clone(),
+                Finding::Issue(i) => sentence::issue(i),
+                Finding::Head(e) => sentence::head_error(e),
             };
             writeln!(self.out, "    {place}: {}", sanitize(&message))?;
         }

@@ -6,6 +6,8 @@ use std::collections::VecDeque;
 
 use flate2::{Decompress, DecompressError, FlushDecompress, Status};
 
+use super::violation::{fit_reason, Answer, Broken};
+
 /// The most a single message may inflate to: a compressed message is
 /// input-controlled, and a few KiB can claim gigabytes.
 pub const MAX_INFLATED: usize = 64 << 20;
@@ -134,6 +136,34 @@ impl InflateError {
     /// may be right.
     pub fn is_violation(self) -> bool {
         matches!(self, Self::Invalid { .. } | Self::Truncated { .. })
+    }
+}
+
+impl Broken for InflateError {
+    fn id(&self) -> &'static str {
+        InflateError::id(*self)
+    }
+
+    fn section(&self) -> &'static str {
+        InflateError::section(*self)
+    }
+
+    fn answer(&self) -> Option<Answer> {
+        self.close_code().map(Answer::Close)
+    }
+
+    fn reason(&self) -> String {
+        let s = match *self {
+            Self::TooBig { limit } => format!("message inflates past {limit} bytes"),
+            Self::Invalid { at, .. } => {
+                format!("compressed data is not valid DEFLATE at byte {at}")
+            }
+            Self::NeedsEarlierMessages { .. } => {
+                "message refers back to earlier messages not seen".into()
+            }
+            Self::Truncated { .. } => "compressed data ends inside a DEFLATE block".into(),
+        };
+        fit_reason(s)
     }
 }
 

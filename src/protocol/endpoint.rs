@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::close::ClosePayload;
 use super::frame::{encode_frame, FrameHeader};
-use super::handshake::{self, Issue};
+use super::handshake::{self, Issue, IssueKind};
 use super::http::{self, HeadParse};
 use super::message::{Limits, MessageKind};
 use super::opcode::OpCode;
@@ -644,16 +644,13 @@ impl Endpoint {
                 }
                 Ok(used)
             }
-            Err(e) => {
-                let head = Head::Invalid {
-                    offset: 0,
-                    message: e.to_string(),
-                    truncated: false,
-                };
+            Err(error) => {
+                let issue = Issue::request(IssueKind::BadHead(error.clone()));
+                let head = Head::Invalid { offset: 0, error };
                 self.head = Vec::new();
                 handler(Note::HeadIn(&head), &mut self.outbox)?;
                 if self.settings.role == Role::Server {
-                    self.refuse(&[e.to_issue()], now, handler)?;
+                    self.refuse(&[issue], now, handler)?;
                 } else {
                     self.finish(
                         Closer::Handshake("the server's response is not HTTP"),
@@ -678,29 +675,8 @@ impl Endpoint {
         handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut issues = handshake::validate_request(&request);
-        if issues.is_empty() && !self.settings.origins.is_empty() {
-            let origin = request.header("Origin").map(|h| h.value.clone());
-            let allowed = origin.as_ref().is_some_and(|o| {
-                let o = String::from_utf8_lossy(o).to_ascii_lowercase();
-                self.settings
-                    .origins
-                    .iter()
-                    .any(|a| a.to_ascii_lowercase() == o)
-            });
-            if !allowed {
-                issues.push(Issue {
-                    rule: "origin-not-allowed",
-                    header: Some("Origin"),
-                    message: match origin {
-                        Some(o) => format!(
-                            "Origin \"{}\" is not on this server's allow-list (--origin); RFC 6455 §4.2.2 lets a server refuse it with 403",
-                            o.escape_ascii()
-                        ),
-                        None => "no Origin header, and this server only accepts listed origins (--origin)".to_string(),
-                    },
-                    status: 403,
-                });
-            }
+        if issues.is_empty() {
+            issues.extend(handshake::check_origin(&request, &self.settings.origins));
         }
         let head = Head::Request {
             offset: 0,
@@ -1309,6 +1285,10 @@ mod tests {
         p.feed(RFC_REQUEST);
         let sent = String::from_utf8_lossy(&p.take_sent()).into_owned();
         assert!(sent.starts_with("HTTP/1.1 403 Forbidden"), "{sent}");
+        assert!(
+            sent.ends_with("\r\n\r\nOrigin is not on this server's allow-list (RFC 6455 §4.2.2)\n"),
+            "{sent}"
+        );
         let mut p = Peer::server(Settings {
             origins: vec!["HTTP://Example.com".into()],
             ..Settings::server()

@@ -1,7 +1,10 @@
 //! Test data shared by the HTTP and handshake tests: RFC 6455's example
 //! heads, parsers that fail loudly, and a mutator for robustness tests.
 
-use super::http::{parse_request, parse_response, HeadError, HeadParse, Request, Response};
+use super::http::{
+    parse_request, parse_response, HeadError, HeadKind, HeadParse, HeadPlace, HeadProblem, Request,
+    Response, VersionPart,
+};
 
 /// The client handshake of RFC 6455 §1.2 (also the example of §4.1/§4.2.1).
 pub const RFC_REQUEST: &str = "GET /chat HTTP/1.1\r\n\
@@ -70,71 +73,188 @@ pub fn edit(base: &str, from: &str, to: &str) -> String {
     base.replacen(from, to, 1)
 }
 
-/// (input, offset, part of the message). None of these inputs holds a
-/// complete head: each must fail on the bad byte, not wait for more.
-pub const JUNK_REQUESTS: &[(&[u8], usize, &str)] = &[
-    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 0, "TLS"),
-    (b"\x16", 0, "TLS"),
-    (b"\x00\x00\x00\x00", 0, "'\\0' (0x00)"),
-    (
-        b"\r\nGET / HTTP/1.1\r\n",
-        0,
-        "empty line before the request line",
-    ),
-    (b" GET /", 0, "request line starts with ' ' (0x20)"),
-    (b"GE\x01T", 2, "method contains '\\u{1}' (0x01)"),
-    (
-        b"SSH-2.0-OpenSSH_9.6\r\n",
-        19,
-        "method contains '\\r' (0x0D)",
-    ),
-    (b"GET  /chat", 4, "request target starts with ' '"),
-    (b"GET /ch\x00at", 7, "request target contains '\\0' (0x00)"),
-    (b"GET /ch\xc3\xa9", 7, "byte 0xC3"),
-    (b"GET /chat\r\n", 9, "ends after the target"),
-    (b"GET /chat http/1.1", 10, "expected an HTTP version"),
-    (b"GET /chat HTTP/1.1x", 18, "after the HTTP version"),
-    (b"GET /chat HTTP/11", 16, "expected '.'"),
-    (
-        b"GET /chat HTTP/1.1\rX",
-        18,
-        "CR (0x0D) followed by 'X' (0x58) instead of LF",
-    ),
-    (
-        b"GET /chat HTTP/1.1\r\nHo st: x",
-        22,
-        "header name contains ' ' (0x20); expected a token character",
-    ),
-    (
-        b"GET /chat HTTP/1.1\r\nHost : x",
-        24,
-        "header name contains ' ' (0x20)",
-    ),
-    (
-        b"GET /chat HTTP/1.1\r\nX-No-Colon\r\n",
-        30,
-        "header line \"X-No-Colon\" has no ':'",
-    ),
-    (b"GET /chat HTTP/1.1\r\n: x\r\n", 20, "starts with ':'"),
-    (
-        b"GET /chat HTTP/1.1\r\n{x}: y",
-        20,
-        "header line starts with '{' (0x7B)",
-    ),
-    (
-        b"GET /chat HTTP/1.1\r\nX-A: 1\x00",
-        26,
-        "header value contains '\\0' (0x00)",
-    ),
-    (b"GET /chat HTTP/1.1\r\nX-A: 1\x7f", 26, "(0x7F)"),
-    (b"GET /chat HTTP/1.1\r\nX-A: a\r\n  b\r\n", 28, "obs-fold"),
-    (
-        b"GET /chat HTTP/1.1\r\n\tHost: x",
-        20,
-        "whitespace before the first header",
-    ),
-    (b"GET /chat HTTP/1.1\r\nX-A: a\rb", 26, "instead of LF"),
-];
+/// A request that fails to parse: where, why, and part of the sentence
+/// `print` renders for it.
+pub struct Junk {
+    /// The bytes.
+    pub input: &'static [u8],
+    /// The offset of the error.
+    pub offset: usize,
+    /// What the parser found.
+    pub problem: HeadProblem,
+    /// Part of the rendered sentence.
+    pub says: &'static str,
+}
+
+/// Requests that fail to parse. None of these inputs holds a complete
+/// head: each must fail on the bad byte, not wait for more.
+pub fn junk_requests() -> Vec<Junk> {
+    use HeadPlace::*;
+    let request = HeadKind::Request;
+    let at = |found: u8, at: HeadPlace| HeadProblem::Unexpected { found, at };
+    let junk = |input, offset, problem, says| Junk {
+        input,
+        offset,
+        problem,
+        says,
+    };
+    vec![
+        junk(
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+            0,
+            at(0x16, RequestStart),
+            "TLS",
+        ),
+        junk(b"\x16", 0, at(0x16, RequestStart), "TLS"),
+        junk(
+            b"\x00\x00\x00\x00",
+            0,
+            at(0, RequestStart),
+            "'\\x00' (0x00)",
+        ),
+        junk(
+            b"\r\nGET / HTTP/1.1\r\n",
+            0,
+            at(b'\r', RequestStart),
+            "empty line before the request line",
+        ),
+        junk(
+            b" GET /",
+            0,
+            at(b' ', RequestStart),
+            "request line starts with ' ' (0x20)",
+        ),
+        junk(
+            b"GE\x01T",
+            2,
+            at(1, Method),
+            "method contains '\\x01' (0x01)",
+        ),
+        junk(
+            b"SSH-2.0-OpenSSH_9.6\r\n",
+            19,
+            at(b'\r', Method),
+            "method contains '\\r' (0x0D)",
+        ),
+        junk(
+            b"GET  /chat",
+            4,
+            at(b' ', TargetStart),
+            "request target starts with ' '",
+        ),
+        junk(
+            b"GET /ch\x00at",
+            7,
+            at(0, Target),
+            "request target contains '\\x00' (0x00)",
+        ),
+        junk(b"GET /ch\xc3\xa9", 7, at(0xc3, Target), "byte 0xC3"),
+        junk(
+            b"GET /chat\r\n",
+            9,
+            at(b'\r', Target),
+            "ends after the target",
+        ),
+        junk(
+            b"GET /chat http/1.1",
+            10,
+            at(
+                b'h',
+                Version {
+                    head: request,
+                    part: VersionPart::Prefix,
+                },
+            ),
+            "expected an HTTP version",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1x",
+            18,
+            at(b'x', AfterVersion { head: request }),
+            "after the HTTP version",
+        ),
+        junk(
+            b"GET /chat HTTP/11",
+            16,
+            at(
+                b'1',
+                Version {
+                    head: request,
+                    part: VersionPart::Dot,
+                },
+            ),
+            "expected '.'",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\rX",
+            18,
+            at(b'X', AfterCr),
+            "CR (0x0D) followed by 'X' (0x58) instead of LF",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\nHo st: x",
+            22,
+            at(b' ', HeaderName),
+            "header name contains ' ' (0x20); expected a token character",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\nHost : x",
+            24,
+            at(b' ', HeaderName),
+            "header name contains ' ' (0x20)",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\nX-No-Colon\r\n",
+            30,
+            HeadProblem::NoColon {
+                name: b"X-No-Colon".to_vec(),
+            },
+            "header line \"X-No-Colon\" has no ':'",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\n: x\r\n",
+            20,
+            at(b':', HeaderStart { first: true }),
+            "starts with ':'",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\n{x}: y",
+            20,
+            at(b'{', HeaderStart { first: true }),
+            "header line starts with '{' (0x7B)",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\nX-A: 1\x00",
+            26,
+            at(0, HeaderValue),
+            "header value contains '\\x00' (0x00)",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\nX-A: 1\x7f",
+            26,
+            at(0x7f, HeaderValue),
+            "(0x7F)",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\nX-A: a\r\n  b\r\n",
+            28,
+            at(b' ', HeaderStart { first: false }),
+            "obs-fold",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\n\tHost: x",
+            20,
+            at(b'\t', HeaderStart { first: true }),
+            "whitespace before the first header",
+        ),
+        junk(
+            b"GET /chat HTTP/1.1\r\nX-A: a\rb",
+            26,
+            at(b'b', AfterCr),
+            "instead of LF",
+        ),
+    ]
+}
 
 /// A small deterministic random source, so failures reproduce.
 pub struct XorShift(pub u64);

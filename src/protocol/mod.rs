@@ -4,7 +4,7 @@ pub mod close;
 pub mod deflate;
 pub mod endpoint;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 pub mod frame;
 pub mod handshake;
 pub mod http;

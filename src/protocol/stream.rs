@@ -13,7 +13,7 @@
 use super::deflate::{find_deflate, DeflateParams, InflateError};
 use super::frame::{FrameHeader, HeaderParse};
 use super::handshake::{self, Issue};
-use super::http::{self, HeadKind, HeadParse, Starts};
+use super::http::{self, HeadError, HeadKind, HeadParse, HeadProblem, Starts};
 use super::mask::apply_mask;
 use super::message::{Assembler, Fragment, Limits, MessageKind, MessageRef};
 use super::opcode::OpCode;
@@ -51,10 +51,9 @@ pub enum Head {
     Invalid {
         /// Offset in the stream where the head started.
         offset: u64,
-        /// What is wrong, and where (offset relative to the head).
-        message: String,
-        /// True when the head was merely cut short.
-        truncated: bool,
+        /// What is wrong, and where (offset relative to the head):
+        /// [`HeadProblem::Unfinished`] when the head was merely cut short.
+        error: HeadError,
     },
 }
 
@@ -66,6 +65,20 @@ impl Head {
             | Self::Response { offset, .. }
             | Self::Invalid { offset, .. } => *offset,
         }
+    }
+
+    /// Whether this is a head the input ends inside of.
+    pub fn truncated(&self) -> bool {
+        matches!(
+            self,
+            Self::Invalid {
+                error: HeadError {
+                    problem: HeadProblem::Unfinished { .. },
+                    ..
+                },
+                ..
+            }
+        )
     }
 }
 
@@ -188,7 +201,7 @@ pub enum Finding {
     /// A handshake issue.
     Issue(Issue),
     /// A head that cannot be read.
-    Head(String),
+    Head(HeadError),
 }
 
 /// Counts over everything decoded, and the first violations with where they
@@ -422,15 +435,18 @@ impl Decoder {
                 self.feed_frames_all(&mut rest, sink)?;
             }
             Phase::InHead { response } => {
-                let message = format!(
-                    "the input ends inside an HTTP {} head ({} bytes, no empty line after the headers)",
-                    if response { "response" } else { "request" },
-                    self.head.len()
-                );
+                let len = self.head.len();
+                let head = if response {
+                    HeadKind::Response
+                } else {
+                    HeadKind::Request
+                };
                 let head = Head::Invalid {
                     offset: self.head_offset,
-                    message,
-                    truncated: true,
+                    error: HeadError {
+                        offset: len,
+                        problem: HeadProblem::Unfinished { head, len },
+                    },
                 };
                 self.head.clear();
                 self.emit_head(head, sink)?;
@@ -573,8 +589,7 @@ impl Decoder {
                 self.offset += buf.len() as u64;
                 let head = Head::Invalid {
                     offset: self.head_offset,
-                    message: e.to_string(),
-                    truncated: false,
+                    error: e,
                 };
                 self.head = Vec::new();
                 self.emit_head(head, sink)?;
@@ -664,12 +679,12 @@ impl Decoder {
                         .note(Place::Head { offset, what }, Finding::Issue(i.clone()));
                 }
             }
-            Head::Invalid { message, .. } => self.summary.note(
+            Head::Invalid { error, .. } => self.summary.note(
                 Place::Head {
                     offset,
                     what: "HTTP head",
                 },
-                Finding::Head(message.clone()),
+                Finding::Head(error.clone()),
             ),
         }
         sink(Event::Head(&head))

@@ -3,12 +3,65 @@
 //! (the close code that fails the connection). Sentences for people are
 //! rendered by `print`, from these values, through one escaper; the short
 //! reason sent in a close frame is built here because it goes on the wire.
+//!
+//! Frame violations are one family; handshake issues
+//! ([`Issue`](super::handshake::Issue)), HTTP head errors
+//! ([`HeadError`](super::http::HeadError)) and inflate errors
+//! ([`InflateError`]) are the others. Each family is its own type, since
+//! what they mark (a bit of a frame header, a header line of a head) and
+//! what they earn (a close code on an open connection, an HTTP status
+//! before it opens) differ, and every family exposes the same numbers
+//! through [`Broken`].
 
 use super::deflate::InflateError;
 use super::frame::LengthForm;
 use super::message::MessageKind;
 use super::opcode::OpCode;
 use super::utf8::Utf8Error;
+
+/// What every typed violation exposes, whatever its family: the stable
+/// id, the RFC section, what the receiving end answers with, and a short
+/// reason that can go on the wire.
+pub trait Broken {
+    /// A stable kebab-case id for scripts: `reserved-bit`, `missing-key`.
+    fn id(&self) -> &'static str;
+
+    /// The RFC and section that state the rule: "RFC 6455 §4.2.1".
+    fn section(&self) -> &'static str;
+
+    /// What the end that received the offending bytes answers with: the
+    /// close code that fails an open connection, or the HTTP status that
+    /// refuses a handshake. None when nothing is to be answered (a
+    /// response's issues, an input cut short, a limit of this receiver's).
+    fn answer(&self) -> Option<Answer>;
+
+    /// What the peer did, in a few words: ASCII, at most
+    /// [`MAX_CLOSE_REASON`] bytes, so that it fits a close frame's reason
+    /// or a refusal's body line. It quotes nothing the peer wrote but
+    /// numbers (a length, a byte in hex, an HTTP version), so it needs no
+    /// escaping wherever it goes.
+    fn reason(&self) -> String;
+}
+
+/// What an endpoint answers a violation with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Fail the open connection with this close code (RFC 6455 §7.4.1).
+    Close(u16),
+    /// Refuse the handshake with this HTTP status.
+    Status(u16),
+}
+
+/// `s` cut to [`MAX_CLOSE_REASON`] bytes: a short reason, which is ASCII,
+/// so any cut keeps it valid.
+pub(crate) fn fit_reason(mut s: String) -> String {
+    debug_assert!(s.is_ascii(), "a short reason must be ASCII: {s:?}");
+    if !s.is_ascii() {
+        s = s.chars().filter(char::is_ascii).collect();
+    }
+    s.truncate(MAX_CLOSE_REASON);
+    s
+}
 
 /// The part of a frame a violation is about, so a printer can mark that line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -437,10 +490,25 @@ impl Violation {
                 SizeOf::Inflated => format!("message inflates past the limit of {limit} bytes"),
             },
         };
-        // Every part above is ASCII, so cutting by bytes keeps it valid.
-        let mut s = s;
-        s.truncate(MAX_CLOSE_REASON);
-        s
+        fit_reason(s)
+    }
+}
+
+impl Broken for Violation {
+    fn id(&self) -> &'static str {
+        self.rule().id()
+    }
+
+    fn section(&self) -> &'static str {
+        self.rule().section()
+    }
+
+    fn answer(&self) -> Option<Answer> {
+        self.close_code().map(Answer::Close)
+    }
+
+    fn reason(&self) -> String {
+        self.close_reason()
     }
 }
 
@@ -488,6 +556,35 @@ mod tests {
             Violation::new(Kind::ReservedBit { bit: 1 }).field,
             Field::Rsv(0)
         );
+    }
+
+    #[test]
+    fn broken_gives_the_rule_numbers() {
+        let v = Violation::new(Kind::ReservedBit { bit: 3 });
+        assert_eq!(
+            (Broken::id(&v), Broken::section(&v), v.answer()),
+            ("reserved-bit", "RFC 6455 §5.2", Some(Answer::Close(1002)))
+        );
+        assert_eq!(v.reason(), "RSV3 set, no extension negotiated");
+        let cut = Violation::new(Kind::TruncatedPayload {
+            announced: 5,
+            present: 1,
+        });
+        assert_eq!(cut.answer(), None);
+        for e in [
+            InflateError::TooBig { limit: usize::MAX },
+            InflateError::Invalid {
+                zlib_message: "invalid block type",
+                at: u64::MAX,
+            },
+            InflateError::NeedsEarlierMessages { at: 3 },
+            InflateError::Truncated { len: 7 },
+        ] {
+            let reason = Broken::reason(&e);
+            assert!(reason.is_ascii() && reason.len() <= MAX_CLOSE_REASON);
+            assert_eq!(Broken::id(&e), e.id());
+            assert_eq!(e.answer(), e.close_code().map(Answer::Close));
+        }
     }
 
     #[test]

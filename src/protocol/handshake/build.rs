@@ -4,9 +4,10 @@
 //! [`parse_request`](crate::protocol::http::parse_request) or
 //! [`parse_response`](crate::protocol::http::parse_response).
 
+use super::issue::Issue;
 use super::key::accept_key;
-use super::validate::Issue;
 use crate::protocol::http::{status_reason, Header, Request};
+use crate::protocol::violation::Broken;
 
 /// The 101 answer for a valid request: `Upgrade`, `Connection`,
 /// `Sec-WebSocket-Accept`, and `Sec-WebSocket-Protocol` when `protocol` is
@@ -34,24 +35,29 @@ pub fn build_response(req: &Request, protocol: Option<&str>) -> Vec<u8> {
 
 /// An error answer for a refused request.
 ///
-/// The status comes from the first issue (400 if there is none, or if it is
-/// not a 4xx/5xx code). The head carries `Allow: GET` for 405;
+/// The status comes from the first issue (400 if there is none, or if it
+/// has no 4xx/5xx status). The head carries `Allow: GET` for 405;
 /// `Upgrade: websocket` for 426 (RFC 9110 §15.5.22 requires it);
 /// `Sec-WebSocket-Version: 13` when any issue has status 426 (RFC 6455
 /// §4.2.2); `Content-Type: text/plain; charset=utf-8`; `Content-Length`; and
 /// `Connection: close` (`Connection: Upgrade, close` with 426, since a sender
-/// of `Upgrade` must list it in `Connection`, RFC 9110 §7.8). The body lists
-/// each issue's message, one per line.
+/// of `Upgrade` must list it in `Connection`, RFC 9110 §7.8).
+///
+/// The body says what was wrong, one issue a line: its short reason and
+/// its section, `no Sec-WebSocket-Key header (RFC 6455 §4.2.1)`. The
+/// reasons are built here rather than the sentences `print` renders for
+/// the operator: the body goes on the wire, and a reason quotes no byte
+/// the peer sent, so nothing the peer wrote comes back to whoever reads
+/// the answer.
 pub fn build_refusal(issues: &[Issue]) -> Vec<u8> {
     let status = issues
         .first()
-        .map(|i| i.status)
+        .and_then(Issue::status)
         .filter(|s| (400..=599).contains(s))
         .unwrap_or(400);
     let mut body = String::new();
     for i in issues {
-        body.push_str(&i.message);
-        body.push('\n');
+        body.push_str(&format!("{} ({})\n", i.reason(), i.section()));
     }
     if issues.is_empty() {
         body.push_str("the WebSocket handshake was refused\n");
@@ -63,7 +69,7 @@ pub fn build_refusal(issues: &[Issue]) -> Vec<u8> {
     if status == 426 {
         head.push_str("Upgrade: websocket\r\n");
     }
-    if issues.iter().any(|i| i.status == 426) {
+    if issues.iter().any(|i| i.status() == Some(426)) {
         head.push_str("Sec-WebSocket-Version: 13\r\n");
     }
     head.push_str("Content-Type: text/plain; charset=utf-8\r\n");
@@ -109,13 +115,13 @@ pub fn build_request(host: &str, path: &str, key: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{key_from_bytes, validate_request, validate_response};
+    use super::super::{key_from_bytes, validate_request, validate_response, IssueKind};
     use super::*;
     use crate::protocol::fixtures::*;
     use crate::protocol::http::LineEndings;
 
     fn rules(issues: &[Issue]) -> Vec<&'static str> {
-        issues.iter().map(|i| i.rule).collect()
+        issues.iter().map(Issue::id).collect()
     }
 
     fn e(from: &str, to: &str) -> String {
@@ -187,7 +193,10 @@ mod tests {
             resp.header("Content-Length").unwrap().value,
             body.len().to_string().as_bytes()
         );
-        assert_eq!(body, format!("{}\n", issues[0].message).as_bytes());
+        assert_eq!(
+            body,
+            b"Sec-WebSocket-Version is not 13, the only version (RFC 6455 \xc2\xa74.2.1)\n"
+        );
         assert_eq!(
             rules(&validate_response(&resp, Some(RFC_KEY))),
             ["status-not-101"]
@@ -208,27 +217,75 @@ mod tests {
         let lines: Vec<&str> = body.lines().collect();
         assert_eq!(
             lines,
-            issues
-                .iter()
-                .map(|i| i.message.as_str())
-                .collect::<Vec<_>>()
+            [
+                "method is not GET; a WebSocket handshake requires GET (RFC 6455 §4.1)",
+                "Sec-WebSocket-Key is 5 characters; a key is 24, base64 of 16 bytes (RFC 6455 §4.1)",
+            ]
         );
 
         let (resp, _) = complete_response(&build_refusal(&[]));
         assert_eq!(resp.status, 400);
         let head_error = request_error(b"\x16\x03\x01");
-        let (resp, _) = complete_response(&build_refusal(&[head_error.to_issue()]));
+        let refusal = build_refusal(&[Issue::request(IssueKind::BadHead(head_error))]);
+        let (resp, len2) = complete_response(&refusal);
         assert_eq!(
             (resp.status, resp.reason.as_slice()),
             (400, &b"Bad Request"[..])
         );
-        // A response issue (status 0) still yields a well-formed 400.
-        let (resp, _) = complete_response(&build_refusal(&[Issue {
-            rule: "x",
-            header: None,
-            message: "m".to_owned(),
-            status: 0,
-        }]));
+        assert_eq!(
+            &refusal[len2..],
+            "byte 0 is 0x16: a TLS handshake (HTTPS/WSS) sent to a plain-text port (RFC 9112 §3)\n"
+                .as_bytes()
+        );
+        // A response issue (no status) still yields a well-formed 400.
+        let (resp, _) =
+            complete_response(&build_refusal(&[Issue::response(IssueKind::MissingAccept)]));
         assert_eq!(resp.status, 400);
+    }
+
+    #[test]
+    fn refusal_bodies_name_each_problem_and_echo_nothing() {
+        // Whatever a request holds, the body names each issue's problem and
+        // carries none of the request's own bytes. (The parser refuses
+        // ESC and BEL in a head; C1 controls and bidi overrides pass.)
+        let evil = "\u{9b}[2J\u{202e}EVIL";
+        let cases = [
+            (
+                e("GET /chat", "GET EVIL"),
+                vec!["request target is not a path"],
+            ),
+            (
+                e("Upgrade: websocket", &format!("Upgrade: {evil}")),
+                vec!["Upgrade header lacks the token websocket"],
+            ),
+            (
+                e(
+                    "Sec-WebSocket-Version: 13",
+                    &format!("Sec-WebSocket-Version: {evil}"),
+                ),
+                vec!["Sec-WebSocket-Version is not 13"],
+            ),
+            (
+                e(RFC_KEY, evil),
+                vec!["character 0 of Sec-WebSocket-Key is not base64"],
+            ),
+            (
+                e("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", ""),
+                vec!["no Sec-WebSocket-Key header (RFC 6455 §4.2.1)"],
+            ),
+        ];
+        for (text, says) in cases {
+            let issues = validate_request(&complete_request(text.as_bytes()).0);
+            assert_eq!(issues.len(), says.len(), "{text:?}: {issues:?}");
+            let refusal = build_refusal(&issues);
+            let (_, len) = complete_response(&refusal);
+            let body = String::from_utf8(refusal[len..].to_vec()).unwrap();
+            for s in says {
+                assert!(body.contains(s), "{body}");
+            }
+            assert!(!body.contains(['\u{9b}', '\u{202e}']), "{body}");
+            assert!(!body.contains("EVIL"), "{body}");
+            assert!(body.lines().all(|l| l.ends_with(')')), "{body}");
+        }
     }
 }

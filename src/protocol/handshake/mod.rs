@@ -4,10 +4,10 @@
 //! - keys (`key.rs`): [`accept_key`] and its [`accept_steps`], [`check_key`],
 //!   [`key_from_bytes`];
 //! - checks (`validate.rs`): [`validate_request`] and [`validate_response`]
-//!   list what breaks RFC 6455 as [`Issue`]s, with the status a server
-//!   refuses with;
-//! - what a server decides (`negotiate.rs`): [`choose_protocol`] and
-//!   [`origin_allowed`];
+//!   list what breaks RFC 6455 as [`Issue`]s (`issue.rs`): typed values
+//!   with their id, section, header and the status a server refuses with;
+//! - what a server decides (`negotiate.rs`): [`choose_protocol`],
+//!   [`origin_allowed`] and the issue it makes, [`check_origin`];
 //! - heads to send (`build.rs`): [`build_response`], [`build_refusal`],
 //!   [`build_request`].
 //!
@@ -15,14 +15,16 @@
 //! random source (callers pass random bytes in), no printing.
 
 mod build;
+mod issue;
 mod key;
 mod negotiate;
 mod validate;
 
 pub use build::{build_refusal, build_request, build_response};
+pub use issue::{Issue, IssueKind};
 pub use key::{accept_key, accept_steps, check_key, key_from_bytes, AcceptSteps, KeyProblem, GUID};
-pub use negotiate::{choose_protocol, origin_allowed};
-pub use validate::{validate_request, validate_response, Issue};
+pub use negotiate::{check_origin, choose_protocol, origin_allowed};
+pub use validate::{validate_request, validate_response};
 
 /// The only protocol version RFC 6455 defines (§4.1, §11.6): `Sec-WebSocket-Version: 13`.
 pub const WEBSOCKET_VERSION: &str = "13";
@@ -32,6 +34,19 @@ mod tests {
     use super::*;
     use crate::protocol::fixtures::*;
     use crate::protocol::http::{parse_request, parse_response, HeadParse};
+    use crate::protocol::violation::{Broken, MAX_CLOSE_REASON};
+
+    /// Every short reason is printable ASCII that fits a close frame.
+    fn check_reasons(issues: &[Issue]) {
+        for i in issues {
+            let reason = i.reason();
+            assert!(reason.len() <= MAX_CLOSE_REASON, "{reason}");
+            assert!(
+                reason.bytes().all(|b| b == b' ' || b.is_ascii_graphic()),
+                "{reason:?}"
+            );
+        }
+    }
 
     /// Parse, validate and build together: a request that parses gets a
     /// refusal that parses, and an accepting answer that its own validation
@@ -40,6 +55,7 @@ mod tests {
         match parse_request(buf, max) {
             Ok(HeadParse::Complete { head, .. }) => {
                 let issues = validate_request(&head);
+                check_reasons(&issues);
                 let refusal = build_refusal(&issues);
                 assert!(matches!(
                     parse_response(&refusal, BIG),
@@ -54,12 +70,18 @@ mod tests {
             }
             Ok(HeadParse::Partial) => {}
             Err(e) => {
-                let _ = e.to_issue();
+                let issue = Issue::request(IssueKind::BadHead(e));
+                check_reasons(std::slice::from_ref(&issue));
+                let refusal = build_refusal(&[issue]);
+                assert!(matches!(
+                    parse_response(&refusal, BIG),
+                    Ok(HeadParse::Complete { .. })
+                ));
             }
         }
         if let Ok(HeadParse::Complete { head, .. }) = parse_response(buf, max) {
-            let _ = validate_response(&head, Some(RFC_KEY));
-            let _ = validate_response(&head, None);
+            check_reasons(&validate_response(&head, Some(RFC_KEY)));
+            check_reasons(&validate_response(&head, None));
         }
     }
 

@@ -3,6 +3,9 @@
 //! connect (/origin/, §10.2). permessage-deflate is negotiated in
 //! [`crate::protocol::deflate`].
 
+use super::issue::{Issue, IssueKind};
+use crate::protocol::http::Request;
+
 /// The subprotocol a server answers with in `Sec-WebSocket-Protocol`: the
 /// first of its own `supported` list that the client `offered`, or `None`,
 /// in which case the server must not send the header at all (§4.2.2).
@@ -54,10 +57,25 @@ pub fn origin_allowed(origin: Option<&[u8]>, allowed: &[String]) -> bool {
         .any(|a| a.trim().as_bytes().eq_ignore_ascii_case(origin))
 }
 
+/// The issue a server with an origin allow-list finds in a request:
+/// `origin-not-allowed` (403, RFC 6455 §4.2.2) when its `Origin` is absent
+/// or not on the list, compared as [`origin_allowed`] compares. None when
+/// the origin may connect, and always when `allowed` is empty.
+pub fn check_origin(req: &Request, allowed: &[String]) -> Option<Issue> {
+    let origin = req.header("Origin").map(|h| h.value.as_slice());
+    if origin_allowed(origin, allowed) {
+        return None;
+    }
+    Some(Issue::request(IssueKind::OriginNotAllowed {
+        origin: origin.map(<[u8]>::to_vec),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::fixtures::*;
+    use crate::protocol::violation::Broken;
 
     fn strings(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
@@ -193,5 +211,34 @@ mod tests {
         let origin = req.header("Origin").map(|h| h.value.as_slice());
         assert!(origin_allowed(origin, &strings(&["http://example.com"])));
         assert!(!origin_allowed(origin, &strings(&["https://example.com"])));
+    }
+
+    #[test]
+    fn check_origin_gives_a_typed_403() {
+        let (req, _) = complete_request(RFC_REQUEST.as_bytes());
+        assert_eq!(check_origin(&req, &[]), None);
+        assert_eq!(check_origin(&req, &strings(&["HTTP://Example.com"])), None);
+        let issue = check_origin(&req, &strings(&["https://example.com"])).unwrap();
+        assert_eq!(
+            issue.kind,
+            IssueKind::OriginNotAllowed {
+                origin: Some(b"http://example.com".to_vec())
+            }
+        );
+        assert_eq!(
+            (issue.id(), issue.status(), issue.header(), issue.section()),
+            (
+                "origin-not-allowed",
+                Some(403),
+                Some("Origin"),
+                "RFC 6455 §4.2.2"
+            )
+        );
+        let (req, _) =
+            complete_request(edit(RFC_REQUEST, "Origin: http://example.com\r\n", "").as_bytes());
+        assert_eq!(
+            check_origin(&req, &strings(&["http://example.com"])).map(|i| i.kind),
+            Some(IssueKind::OriginNotAllowed { origin: None })
+        );
     }
 }

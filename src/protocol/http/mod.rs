@@ -14,7 +14,8 @@ mod detect;
 mod parse;
 
 use std::borrow::Cow;
-use std::fmt;
+
+use super::violation::{fit_reason, Answer, Broken};
 
 pub use detect::{head_starts, looks_like_head, HeadKind, Starts, MAX_START};
 pub use parse::{parse_request, parse_response};
@@ -35,26 +36,212 @@ pub enum HeadParse<T> {
     Partial,
 }
 
-/// Why a buffer does not start with a valid HTTP head.
+/// Why a buffer does not start with a valid HTTP head: where, and what
+/// was found there. `print` renders the sentence; [`Broken`] gives the
+/// numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeadError {
     /// Byte offset in the buffer of the first byte found wrong (for an
-    /// oversized head: the limit).
+    /// oversized head: the limit; for a head cut short: its length).
     pub offset: usize,
-    /// What was found and what was expected.
-    pub message: String,
-    /// True when the head exceeded the size limit rather than being malformed
-    /// (a server answers 431 rather than 400).
-    pub too_large: bool,
+    /// What was found, and where.
+    pub problem: HeadProblem,
 }
 
-impl fmt::Display for HeadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "byte {}: {}", self.offset, self.message)
+/// What is wrong with a head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadProblem {
+    /// A byte that cannot be where it is.
+    Unexpected {
+        /// The byte.
+        found: u8,
+        /// Where it is, which says what was expected instead.
+        at: HeadPlace,
+    },
+    /// A header line that ends after its name, with no `:`.
+    NoColon {
+        /// The name (token characters only).
+        name: Vec<u8>,
+    },
+    /// The head reached the size limit without the empty line that ends it.
+    TooLarge {
+        /// A request or a response head.
+        head: HeadKind,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The input ended inside the head: found by a reader at the end of
+    /// its input, never by the parser, which asks for more bytes instead.
+    Unfinished {
+        /// A request or a response head.
+        head: HeadKind,
+        /// The bytes of the head present.
+        len: usize,
+    },
+}
+
+/// Where in a head an unexpected byte was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadPlace {
+    /// The first byte of a request, where a method begins (a CR or LF is
+    /// an empty line before the request line; 0x16 starts a TLS handshake).
+    RequestStart,
+    /// Inside the method, after at least one token character.
+    Method,
+    /// The first byte of the request target.
+    TargetStart,
+    /// Inside the request target (a CR or LF: the line ends after it).
+    Target,
+    /// The HTTP version of a request or status line.
+    Version {
+        /// Which line.
+        head: HeadKind,
+        /// Which part of `HTTP/1.1`.
+        part: VersionPart,
+    },
+    /// Right after the HTTP version: the end of a request line, or the
+    /// space before a status code.
+    AfterVersion {
+        /// Which line.
+        head: HeadKind,
+    },
+    /// One of the three digits of a status code.
+    StatusCode,
+    /// Right after the status code, where a space or the line end belongs.
+    AfterStatusCode,
+    /// Inside a reason phrase.
+    Reason,
+    /// The byte after a CR, where LF belongs.
+    AfterCr,
+    /// The first byte of a header line (a space or tab: a continuation
+    /// line; `:`: a line with no name).
+    HeaderStart {
+        /// No header line came before it.
+        first: bool,
+    },
+    /// Inside a header name, after at least one token character.
+    HeaderName,
+    /// Inside a header value.
+    HeaderValue,
+}
+
+/// A part of an HTTP version, `HTTP/1.1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionPart {
+    /// `HTTP/`.
+    Prefix,
+    /// The major digit.
+    Major,
+    /// The `.`.
+    Dot,
+    /// The minor digit.
+    Minor,
+}
+
+impl HeadError {
+    /// True when the head exceeded the size limit rather than being
+    /// malformed (a server answers 431 rather than 400).
+    pub fn too_large(&self) -> bool {
+        matches!(self.problem, HeadProblem::TooLarge { .. })
     }
 }
 
-impl std::error::Error for HeadError {}
+impl Broken for HeadError {
+    /// `head-too-large`, or `malformed-head` for everything else.
+    fn id(&self) -> &'static str {
+        if self.too_large() {
+            "head-too-large"
+        } else {
+            "malformed-head"
+        }
+    }
+
+    fn section(&self) -> &'static str {
+        use HeadPlace::*;
+        match &self.problem {
+            HeadProblem::TooLarge { .. } => "RFC 6585 §5",
+            HeadProblem::Unfinished { .. } => "RFC 9112 §2.1",
+            HeadProblem::NoColon { .. } => "RFC 9112 §5",
+            HeadProblem::Unexpected { found, at } => match at {
+                RequestStart | Method | TargetStart | Target => "RFC 9112 §3",
+                Version { .. } => "RFC 9112 §2.3",
+                AfterVersion {
+                    head: HeadKind::Request,
+                } => "RFC 9112 §3",
+                AfterVersion {
+                    head: HeadKind::Response,
+                }
+                | StatusCode
+                | AfterStatusCode
+                | Reason => "RFC 9112 §4",
+                AfterCr => "RFC 9112 §2.2",
+                HeaderStart { first: true } if matches!(found, b' ' | b'\t') => "RFC 9112 §2.2",
+                HeaderStart { first: false } if matches!(found, b' ' | b'\t') => "RFC 9112 §5.2",
+                HeaderStart { .. } | HeaderName => "RFC 9112 §5",
+                HeaderValue => "RFC 9110 §5.5",
+            },
+        }
+    }
+
+    /// 431 for a head too large, 400 for the rest; none for a head cut
+    /// short, which is no one's answer to give.
+    fn answer(&self) -> Option<Answer> {
+        match self.problem {
+            HeadProblem::TooLarge { .. } => Some(Answer::Status(431)),
+            HeadProblem::Unfinished { .. } => None,
+            _ => Some(Answer::Status(400)),
+        }
+    }
+
+    fn reason(&self) -> String {
+        use HeadPlace::*;
+        let offset = self.offset;
+        let s = match &self.problem {
+            HeadProblem::TooLarge { head, limit } => {
+                format!("{} head exceeds {limit} bytes", kind_name(*head))
+            }
+            HeadProblem::Unfinished { head, len } => format!(
+                "{} head ends after {len} bytes, with no empty line",
+                kind_name(*head)
+            ),
+            HeadProblem::NoColon { .. } => format!("byte {offset}: header line has no ':'"),
+            HeadProblem::Unexpected {
+                found: 0x16,
+                at: RequestStart,
+            } => "byte 0 is 0x16: a TLS handshake (HTTPS/WSS) sent to a plain-text port".into(),
+            HeadProblem::Unexpected {
+                found: b'\r' | b'\n',
+                at: RequestStart,
+            } => "empty line before the request line".into(),
+            HeadProblem::Unexpected { found, at } => {
+                let place = match at {
+                    RequestStart => "at the start of the request line",
+                    Method => "in the method",
+                    TargetStart | Target => "in the request target",
+                    Version { .. } => "in the HTTP version",
+                    AfterVersion { .. } => "after the HTTP version",
+                    StatusCode => "in the status code",
+                    AfterStatusCode => "after the status code",
+                    Reason => "in the reason phrase",
+                    AfterCr => "after CR, where LF belongs",
+                    HeaderStart { .. } => "at the start of a header line",
+                    HeaderName => "in a header name",
+                    HeaderValue => "in a header value",
+                };
+                format!("byte {offset}: unexpected 0x{found:02X} {place}")
+            }
+        };
+        fit_reason(s)
+    }
+}
+
+/// "request" or "response".
+fn kind_name(head: HeadKind) -> &'static str {
+    match head {
+        HeadKind::Request => "request",
+        HeadKind::Response => "response",
+    }
+}
 
 /// Which line terminators a head used. HTTP requires CRLF (RFC 9112 §2.2);
 /// bare LF is accepted because logs often lose the CR, and recorded so that
@@ -201,15 +388,6 @@ fn trim_ows(mut v: &[u8]) -> &[u8] {
     v
 }
 
-/// Peer-supplied bytes for a message: escaped, and cut short if long.
-pub(crate) fn show(bytes: &[u8]) -> String {
-    const MAX: usize = 100;
-    match bytes.get(..MAX) {
-        Some(head) if bytes.len() > MAX => format!("{}...", head.escape_ascii()),
-        _ => bytes.escape_ascii().to_string(),
-    }
-}
-
 /// The reason phrase for a status code (RFC 9110 §15), or `""` if unknown.
 pub fn status_reason(code: u16) -> &'static str {
     match code {
@@ -244,6 +422,56 @@ pub fn status_reason(code: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::fixtures::*;
+    use crate::protocol::violation::MAX_CLOSE_REASON;
+
+    #[test]
+    fn head_errors_have_their_numbers() {
+        for j in junk_requests() {
+            let e = request_error(j.input);
+            assert_eq!(e.id(), "malformed-head");
+            assert_eq!(e.answer(), Some(Answer::Status(400)));
+            assert!(e.section().starts_with("RFC 9112 §") || e.section() == "RFC 9110 §5.5");
+            let reason = e.reason();
+            assert!(
+                reason.is_ascii() && reason.len() <= MAX_CLOSE_REASON,
+                "{reason}"
+            );
+        }
+        let section = |input: &[u8]| request_error(input).section();
+        assert_eq!(section(b"\x16\x03"), "RFC 9112 §3");
+        assert_eq!(section(b"GET /chat HTTP/1.x"), "RFC 9112 §2.3");
+        assert_eq!(section(b"GET /chat HTTP/1.1\rX"), "RFC 9112 §2.2");
+        assert_eq!(
+            section(b"GET /chat HTTP/1.1\r\nX-A: a\r\n  b"),
+            "RFC 9112 §5.2"
+        );
+        assert_eq!(section(b"GET /chat HTTP/1.1\r\nHo st: x"), "RFC 9112 §5");
+        assert_eq!(section(b"GET /chat HTTP/1.1\r\nX: \x7f"), "RFC 9110 §5.5");
+        let e = request_error(b"\x16\x03");
+        assert_eq!(
+            e.reason(),
+            "byte 0 is 0x16: a TLS handshake (HTTPS/WSS) sent to a plain-text port"
+        );
+        let e = request_error(b"GET /chat HTTP/1.1\r\nX-A: 1\x1b");
+        assert_eq!(e.reason(), "byte 26: unexpected 0x1B in a header value");
+
+        let e = parse_request(RFC_REQUEST.as_bytes(), 64).unwrap_err();
+        assert!(e.too_large());
+        assert_eq!(
+            (e.id(), e.section(), e.answer()),
+            ("head-too-large", "RFC 6585 §5", Some(Answer::Status(431)))
+        );
+        assert_eq!(e.reason(), "request head exceeds 64 bytes");
+        let cut = HeadError {
+            offset: 9,
+            problem: HeadProblem::Unfinished {
+                head: HeadKind::Request,
+                len: 9,
+            },
+        };
+        assert_eq!((cut.id(), cut.answer()), ("malformed-head", None));
+    }
 
     #[test]
     fn status_reasons() {

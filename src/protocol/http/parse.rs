@@ -2,7 +2,8 @@
 //! line that ends the head, read from the start of a buffer.
 
 use super::{
-    is_tchar, show, trim_ows, HeadError, HeadParse, Header, LineEndings, Request, Response,
+    is_tchar, trim_ows, HeadError, HeadKind, HeadParse, HeadPlace, HeadProblem, Header,
+    LineEndings, Request, Response, VersionPart,
 };
 
 /// Parses the request head at the start of `buf` (request line, headers, empty line).
@@ -18,9 +19,9 @@ use super::{
 /// A [`HeadError`] at the first byte that cannot be part of a request head
 /// (the request line must be `METHOD SP target SP HTTP/x.y`; obs-fold lines,
 /// header lines without `:`, and control characters are refused), or at
-/// `max_head` when the head is too large (`too_large` is then set).
+/// `max_head` when the head is too large ([`HeadProblem::TooLarge`]).
 pub fn parse_request(buf: &[u8], max_head: usize) -> Result<HeadParse<Request>, HeadError> {
-    parse_head(buf, max_head, "request", |s| {
+    parse_head(buf, max_head, HeadKind::Request, |s| {
         let (method, target, version) = request_line(s)?;
         let headers = header_lines(s)?;
         Ok(Request {
@@ -41,7 +42,7 @@ pub fn parse_request(buf: &[u8], max_head: usize) -> Result<HeadParse<Request>, 
 ///
 /// As for [`parse_request`], with a status line `HTTP/x.y SP 3DIGIT SP reason`.
 pub fn parse_response(buf: &[u8], max_head: usize) -> Result<HeadParse<Response>, HeadError> {
-    parse_head(buf, max_head, "response", |s| {
+    parse_head(buf, max_head, HeadKind::Response, |s| {
         let (version, status, reason) = status_line(s)?;
         let headers = header_lines(s)?;
         Ok(Response {
@@ -57,7 +58,7 @@ pub fn parse_response(buf: &[u8], max_head: usize) -> Result<HeadParse<Response>
 fn parse_head<T>(
     buf: &[u8],
     max_head: usize,
-    what: &str,
+    head: HeadKind,
     parse: impl FnOnce(&mut Scanner<'_>) -> Result<T, Stop>,
 ) -> Result<HeadParse<T>, HeadError> {
     // Never look past the limit: a head that ends beyond it is refused the
@@ -74,8 +75,10 @@ fn parse_head<T>(
         Err(Stop::Bad(e)) => Err(e),
         Err(Stop::Partial) if buf.len() >= max_head => Err(HeadError {
             offset: max_head,
-            message: format!("{what} head exceeds {max_head} bytes without an empty line"),
-            too_large: true,
+            problem: HeadProblem::TooLarge {
+                head,
+                limit: max_head,
+            },
         }),
         Err(Stop::Partial) => Ok(HeadParse::Partial),
     }
@@ -101,12 +104,13 @@ impl<'a> Scanner<'a> {
         self.buf.get(self.pos).copied().ok_or(Stop::Partial)
     }
 
-    fn fail<T>(&self, offset: usize, message: impl Into<String>) -> Result<T, Stop> {
-        Err(Stop::Bad(HeadError {
-            offset,
-            message: message.into(),
-            too_large: false,
-        }))
+    fn fail<T>(&self, offset: usize, problem: HeadProblem) -> Result<T, Stop> {
+        Err(Stop::Bad(HeadError { offset, problem }))
+    }
+
+    /// Fails at the cursor, on the byte there.
+    fn unexpected<T>(&self, found: u8, at: HeadPlace) -> Result<T, Stop> {
+        self.fail(self.pos, HeadProblem::Unexpected { found, at })
     }
 
     /// Advances over bytes matching `pred`; `Partial` if the buffer ends first.
@@ -133,13 +137,7 @@ impl<'a> Scanner<'a> {
                     self.crlf = true;
                     Ok(true)
                 }
-                Some(&b) => self.fail(
-                    self.pos,
-                    format!(
-                        "CR (0x0D) followed by {} instead of LF; lines end in CRLF",
-                        describe(b)
-                    ),
-                ),
+                Some(&b) => self.unexpected(b, HeadPlace::AfterCr),
             },
             _ => Ok(false),
         }
@@ -154,25 +152,20 @@ impl<'a> Scanner<'a> {
     }
 
     /// `HTTP/` DIGIT `.` DIGIT, as RFC 9112 §2.3 spells it (case-sensitive).
-    fn version(&mut self, context: &str) -> Result<String, Stop> {
+    fn version(&mut self, head: HeadKind) -> Result<String, Stop> {
         let start = self.pos;
         for &want in b"HTTP/" {
             let b = self.peek()?;
             if b != want {
-                return self.fail(
-                    self.pos,
-                    format!(
-                        "{context}: found {}; expected an HTTP version such as HTTP/1.1",
-                        describe(b)
-                    ),
-                );
+                let part = VersionPart::Prefix;
+                return self.unexpected(b, HeadPlace::Version { head, part });
             }
             self.pos += 1;
         }
-        for (want, what) in [
-            (None, "a major version digit"),
-            (Some(b'.'), "'.'"),
-            (None, "a minor version digit"),
+        for (want, part) in [
+            (None, VersionPart::Major),
+            (Some(b'.'), VersionPart::Dot),
+            (None, VersionPart::Minor),
         ] {
             let b = self.peek()?;
             let ok = match want {
@@ -180,13 +173,7 @@ impl<'a> Scanner<'a> {
                 None => b.is_ascii_digit(),
             };
             if !ok {
-                return self.fail(
-                    self.pos,
-                    format!(
-                        "{context}: found {} in the HTTP version; expected {what} (as in HTTP/1.1)",
-                        describe(b)
-                    ),
-                );
+                return self.unexpected(b, HeadPlace::Version { head, part });
             }
             self.pos += 1;
         }
@@ -200,79 +187,43 @@ fn request_line(s: &mut Scanner<'_>) -> Result<(String, String, String), Stop> {
     let method = s.take_while(is_tchar)?;
     let b = s.peek()?;
     if method.is_empty() {
-        let message = match b {
-            b'\r' | b'\n' => "empty line before the request line; expected a method such as GET".to_owned(),
-            0x16 => "found 0x16, the first byte of a TLS handshake (HTTPS/WSS sent to a plain-text port); expected a method such as GET".to_owned(),
-            _ => format!("request line starts with {}; expected a method such as GET", describe(b)),
-        };
-        return s.fail(s.pos, message);
+        return s.unexpected(b, HeadPlace::RequestStart);
     }
     if b != b' ' {
-        return s.fail(
-            s.pos,
-            format!("request line: method contains {}; expected a token character or ' ' after the method", describe(b)),
-        );
+        return s.unexpected(b, HeadPlace::Method);
     }
     s.pos += 1;
     let target = s.take_while(|b| b.is_ascii_graphic())?;
     let b = s.peek()?;
     if target.is_empty() {
-        return s.fail(
-            s.pos,
-            format!(
-                "request line: request target starts with {}; expected a path such as /chat",
-                describe(b)
-            ),
-        );
+        return s.unexpected(b, HeadPlace::TargetStart);
     }
     if b != b' ' {
-        let message = if b == b'\r' || b == b'\n' {
-            "request line ends after the target; expected ' ' and an HTTP version such as HTTP/1.1"
-                .to_owned()
-        } else {
-            format!(
-                "request line: request target contains {}; expected visible ASCII (others must be percent-encoded) or ' '",
-                describe(b)
-            )
-        };
-        return s.fail(s.pos, message);
+        return s.unexpected(b, HeadPlace::Target);
     }
     s.pos += 1;
-    let version = s.version("request line")?;
+    let version = s.version(HeadKind::Request)?;
     if !s.end_of_line()? {
         let b = s.peek()?;
-        return s.fail(
-            s.pos,
-            format!("request line: found {} after the HTTP version; expected the end of the line (CRLF)", describe(b)),
-        );
+        let head = HeadKind::Request;
+        return s.unexpected(b, HeadPlace::AfterVersion { head });
     }
     Ok((ascii_string(method), ascii_string(target), version))
 }
 
 fn status_line(s: &mut Scanner<'_>) -> Result<(String, u16, Vec<u8>), Stop> {
-    let version = s.version("status line")?;
+    let version = s.version(HeadKind::Response)?;
     let b = s.peek()?;
     if b != b' ' {
-        return s.fail(
-            s.pos,
-            format!(
-                "status line: found {} after the HTTP version; expected ' ' and a status code",
-                describe(b)
-            ),
-        );
+        let head = HeadKind::Response;
+        return s.unexpected(b, HeadPlace::AfterVersion { head });
     }
     s.pos += 1;
     let mut status: u16 = 0;
     for _ in 0..3 {
         let b = s.peek()?;
         if !b.is_ascii_digit() {
-            return s.fail(
-                s.pos,
-                format!(
-                    "status line: found {}; expected a three-digit status code",
-                    describe(b)
-                ),
-            );
+            return s.unexpected(b, HeadPlace::StatusCode);
         }
         status = status * 10 + u16::from(b - b'0');
         s.pos += 1;
@@ -284,25 +235,13 @@ fn status_line(s: &mut Scanner<'_>) -> Result<(String, u16, Vec<u8>), Stop> {
     }
     let b = s.peek()?;
     if b != b' ' {
-        return s.fail(
-            s.pos,
-            format!(
-                "status line: found {} after the status code; expected ' ' and a reason phrase",
-                describe(b)
-            ),
-        );
+        return s.unexpected(b, HeadPlace::AfterStatusCode);
     }
     s.pos += 1;
     let reason = s.take_while(is_field_text)?.to_vec();
     if !s.end_of_line()? {
         let b = s.peek()?;
-        return s.fail(
-            s.pos,
-            format!(
-                "status line: reason phrase contains {}; control characters are not allowed",
-                describe(b)
-            ),
-        );
+        return s.unexpected(b, HeadPlace::Reason);
     }
     Ok((version, status, reason))
 }
@@ -314,55 +253,27 @@ fn header_lines(s: &mut Scanner<'_>) -> Result<Vec<Header>, Stop> {
         if s.end_of_line()? {
             return Ok(headers);
         }
-        let b = s.peek()?;
-        if b == b' ' || b == b'\t' {
-            let message = if headers.is_empty() {
-                "line starts with whitespace before the first header; expected \"Name: value\" (RFC 9112 §2.2)"
-            } else {
-                "line starts with whitespace: an obs-fold continuation line, which RFC 9112 §5.2 \
-                 forbids; expected a new \"Name: value\" header"
-            };
-            return s.fail(start, message);
-        }
         let name = s.take_while(is_tchar)?;
         let b = s.peek()?;
-        if b != b':' {
-            let message = if name.is_empty() {
-                format!(
-                    "header line starts with {}; expected a header name (a token)",
-                    describe(b)
-                )
-            } else if b == b'\r' || b == b'\n' {
-                format!(
-                    "header line \"{}\" has no ':'; expected \"Name: value\"",
-                    show(name)
-                )
-            } else {
-                format!(
-                    "header name contains {}; expected a token character or ':'",
-                    describe(b)
-                )
-            };
-            return s.fail(s.pos, message);
-        }
         if name.is_empty() {
-            return s.fail(
-                start,
-                "header line starts with ':'; expected a header name before it",
-            );
+            // A space or tab here starts an obs-fold line (RFC 9112 §5.2),
+            // a ':' a line with no name: both are refused.
+            let first = headers.is_empty();
+            return s.unexpected(b, HeadPlace::HeaderStart { first });
+        }
+        if b == b'\r' || b == b'\n' {
+            let name = name.to_vec();
+            return s.fail(s.pos, HeadProblem::NoColon { name });
+        }
+        if b != b':' {
+            return s.unexpected(b, HeadPlace::HeaderName);
         }
         s.pos += 1;
         s.take_while(|b| b == b' ' || b == b'\t')?;
         let value = s.take_while(is_field_text)?;
         if !s.end_of_line()? {
             let b = s.peek()?;
-            return s.fail(
-                s.pos,
-                format!(
-                    "header value contains {}; control characters are not allowed in header values",
-                    describe(b)
-                ),
-            );
+            return s.unexpected(b, HeadPlace::HeaderValue);
         }
         headers.push(Header {
             name: ascii_string(name),
@@ -380,15 +291,6 @@ fn is_field_text(b: u8) -> bool {
 
 fn ascii_string(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
-}
-
-/// A byte for an error message: `' ' (0x20)`, `'\r' (0x0D)`, `byte 0xC3`.
-fn describe(b: u8) -> String {
-    if b.is_ascii() {
-        format!("'{}' (0x{b:02X})", char::from(b).escape_debug())
-    } else {
-        format!("byte 0x{b:02X}")
-    }
 }
 
 #[cfg(test)]
@@ -549,10 +451,13 @@ mod tests {
         assert!(matches!(parse_request(req, n), Ok(HeadParse::Complete { len, .. }) if len == n));
         let e = parse_request(req, n - 1).unwrap_err();
         assert_eq!(e.offset, n - 1);
-        assert!(e.too_large);
+        assert!(e.too_large());
         assert_eq!(
-            e.message,
-            format!("request head exceeds {} bytes without an empty line", n - 1)
+            e.problem,
+            HeadProblem::TooLarge {
+                head: HeadKind::Request,
+                limit: n - 1
+            }
         );
         // Under the limit and unfinished: keep reading.
         assert_eq!(parse_request(&req[..50], 64), Ok(HeadParse::Partial));
@@ -562,17 +467,23 @@ mod tests {
         let e = parse_request(&endless, 64).unwrap_err();
         assert_eq!(e.offset, 64);
         assert_eq!(
-            e.to_string(),
-            "byte 64: request head exceeds 64 bytes without an empty line"
+            e.problem,
+            HeadProblem::TooLarge {
+                head: HeadKind::Request,
+                limit: 64
+            }
         );
         let e = parse_response(&endless, 100).unwrap_err();
-        assert!(!e.too_large, "a request line is no status line: {e}");
+        assert!(!e.too_large(), "a request line is no status line: {e:?}");
         let mut endless = b"HTTP/1.1 101 OK\r\nX: ".to_vec();
         endless.resize(200, b'a');
         let e = parse_response(&endless, 100).unwrap_err();
         assert_eq!(
-            e.message,
-            "response head exceeds 100 bytes without an empty line"
+            e.problem,
+            HeadProblem::TooLarge {
+                head: HeadKind::Response,
+                limit: 100
+            }
         );
         // The limit does not depend on how the bytes arrived: extra bytes past
         // it do not turn a refused head into an accepted one.
@@ -583,52 +494,56 @@ mod tests {
 
     #[test]
     fn junk_is_rejected_early_with_its_offset() {
-        for &(input, offset, needle) in JUNK_REQUESTS {
-            let e = request_error(input);
-            assert_eq!(
-                e.offset,
-                offset,
-                "offset for {:?}: {e}",
-                input.escape_ascii().to_string()
-            );
-            assert!(
-                e.message.contains(needle),
-                "message for {:?}: {e}",
-                input.escape_ascii().to_string()
-            );
-            assert!(!e.too_large);
+        for j in junk_requests() {
+            let e = request_error(j.input);
+            let input = j.input.escape_ascii().to_string();
+            assert_eq!(e.offset, j.offset, "offset for {input:?}: {e:?}");
+            assert_eq!(e.problem, j.problem, "problem for {input:?}");
+            assert!(!e.too_large());
         }
-        let e = request_error(b"GET /chat HTTP/1.1\r\nHo st: x");
-        assert_eq!(
-            e.to_string(),
-            "byte 22: header name contains ' ' (0x20); expected a token character or ':'"
-        );
 
-        let response_cases: &[(&[u8], usize, &str)] = &[
-            (b"GET / HTTP/1.1\r\n", 0, "status line: found 'G' (0x47)"),
-            (b"HTTP/1.1 abc", 9, "three-digit status code"),
-            (b"HTTP/1.1 10", 0, ""),
-            (b"HTTP/1.1 1011", 12, "after the status code"),
-            (b"HTTP/1.1 101 Switching\x01", 22, "reason phrase contains"),
-            (b"HTTP/1.1  101", 9, "three-digit"),
+        use HeadPlace::*;
+        let response = HeadKind::Response;
+        let at = |found: u8, at: HeadPlace| Some(HeadProblem::Unexpected { found, at });
+        let response_cases: &[(&[u8], usize, Option<HeadProblem>)] = &[
+            (
+                b"GET / HTTP/1.1\r\n",
+                0,
+                at(
+                    b'G',
+                    Version {
+                        head: response,
+                        part: VersionPart::Prefix,
+                    },
+                ),
+            ),
+            (b"HTTP/1.1 abc", 9, at(b'a', StatusCode)),
+            (b"HTTP/1.1 10", 0, None),
+            (b"HTTP/1.1 1011", 12, at(b'1', AfterStatusCode)),
+            (b"HTTP/1.1 101 Switching\x01", 22, at(1, Reason)),
+            (b"HTTP/1.1  101", 9, at(b' ', StatusCode)),
+            (b"HTTP/1.1x", 8, at(b'x', AfterVersion { head: response })),
+            (
+                b"HTTP/1.x",
+                7,
+                at(
+                    b'x',
+                    Version {
+                        head: response,
+                        part: VersionPart::Minor,
+                    },
+                ),
+            ),
         ];
-        for &(input, offset, needle) in response_cases {
-            match parse_response(input, BIG) {
-                Ok(HeadParse::Partial) if needle.is_empty() => {}
-                Err(e) => {
-                    assert_eq!(
-                        e.offset,
-                        offset,
-                        "offset for {:?}: {e}",
-                        input.escape_ascii().to_string()
-                    );
-                    assert!(
-                        e.message.contains(needle),
-                        "message for {:?}: {e}",
-                        input.escape_ascii().to_string()
-                    );
+        for (input, offset, problem) in response_cases {
+            let shown = input.escape_ascii().to_string();
+            match (parse_response(input, BIG), problem) {
+                (Ok(HeadParse::Partial), None) => {}
+                (Err(e), Some(problem)) => {
+                    assert_eq!(e.offset, *offset, "offset for {shown:?}: {e:?}");
+                    assert_eq!(&e.problem, problem, "problem for {shown:?}");
                 }
-                other => panic!("{:?}: {other:?}", input.escape_ascii().to_string()),
+                (other, _) => panic!("{shown:?}: {other:?}"),
             }
         }
     }
