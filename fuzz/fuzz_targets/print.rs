@@ -28,15 +28,30 @@ fn config(deflate: bool) -> Config {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let options = TextOptions { explain: true, max_bytes: None };
+    let options = TextOptions {
+        explain: true,
+        max_bytes: None,
+    };
     // Plain, and with permessage-deflate so inflated messages are printed too.
     for deflate in [false, true] {
         let mut text = Vec::new();
         let printer = TextPrinter::new(&mut text, Palette::default(), options);
-        decode_all(printer, config(deflate), &mut data.to_vec(), "read as fuzz input").unwrap();
+        decode_all(
+            printer,
+            config(deflate),
+            &mut data.to_vec(),
+            "read as fuzz input",
+        )
+        .unwrap();
         check(&text, "text");
         let mut json = Vec::new();
-        decode_all(JsonPrinter::new(&mut json), config(deflate), &mut data.to_vec(), "read as fuzz input").unwrap();
+        decode_all(
+            JsonPrinter::new(&mut json),
+            config(deflate),
+            &mut data.to_vec(),
+            "read as fuzz input",
+        )
+        .unwrap();
         check(&json, "json");
     }
 });

@@ -58,6 +58,7 @@ struct Book {
 struct Ctx<'a> {
     shared: &'a Shared,
     id: u64,
+    fd: i32,
     peer: &'a str,
     render: &'a mut Vec<u8>,
     broadcast: &'a mut Vec<Arc<Vec<u8>>>,
@@ -157,7 +158,11 @@ impl Ctx<'_> {
                 }
                 match self.shared.mode {
                     ServeMode::Echo => {
-                        out.send_message(m.kind, m.data);
+                        if m.data.len() >= DIRECT && out.pending().is_empty() && out.can_send() && !view_decodes_out(&view) {
+                            self.echo_direct(m.kind, m.data, out);
+                        } else {
+                            out.send_message(m.kind, m.data);
+                        }
                     }
                     ServeMode::Broadcast => {
                         let opcode = match m.kind {
@@ -191,6 +196,60 @@ impl Ctx<'_> {
             Note::In(_) | Note::Out(_) => {}
         }
         Ok(())
+    }
+}
+
+/// Messages this big are echoed straight from where they were reassembled
+/// when the socket takes them at once, instead of being copied to the
+/// outbox first.
+const DIRECT: usize = 64 << 10;
+
+/// Whether the outgoing frames are decoded (to be shown): they must then go
+/// through the outbox.
+fn view_decodes_out(view: &View) -> bool {
+    !view.quiet
+}
+
+impl Ctx<'_> {
+    /// Sends a message's frame with one non-blocking `writev` of its header
+    /// and the message where it lies; what the socket does not take now is
+    /// queued in the outbox, so nothing is lost and order is kept.
+    fn echo_direct(&mut self, kind: MessageKind, data: &[u8], out: &mut Outbox) {
+        let opcode = match kind {
+            MessageKind::Text => OpCode::Text,
+            MessageKind::Binary => OpCode::Binary,
+        };
+        let h = FrameHeader::new(true, opcode, None, data.len() as u64);
+        let mut head = Vec::with_capacity(14);
+        h.encode(&mut head);
+        let iov = [
+            libc::iovec {
+                iov_base: head.as_ptr() as *mut libc::c_void,
+                iov_len: head.len(),
+            },
+            libc::iovec {
+                iov_base: data.as_ptr() as *mut libc::c_void,
+                iov_len: data.len(),
+            },
+        ];
+        let msg = libc::msghdr {
+            msg_name: std::ptr::null_mut(),
+            msg_namelen: 0,
+            msg_iov: iov.as_ptr() as *mut libc::iovec,
+            msg_iovlen: 2,
+            msg_control: std::ptr::null_mut(),
+            msg_controllen: 0,
+            msg_flags: 0,
+        };
+        // SAFETY: the iovecs point at live buffers of the given lengths.
+        let n = unsafe { libc::sendmsg(self.fd, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+        let sent = usize::try_from(n).unwrap_or(0);
+        if sent < head.len() {
+            out.send_raw(&head[sent..]);
+            out.send_raw(data);
+        } else {
+            out.send_raw(&data[sent - head.len()..]);
+        }
     }
 }
 
@@ -271,6 +330,7 @@ impl Conn {
                 let mut ctx = Ctx {
                     shared,
                     id: self.id,
+                    fd: self.stream.as_raw_fd(),
                     peer: &self.peer,
                     render: &mut render,
                     broadcast: &mut broadcast,
@@ -388,6 +448,7 @@ impl Conn {
             let mut ctx = Ctx {
                 shared,
                 id: self.id,
+                fd: self.stream.as_raw_fd(),
                 peer: &self.peer,
                 render,
                 broadcast: &mut broadcast,
@@ -476,6 +537,7 @@ impl Conn {
         let mut ctx = Ctx {
             shared,
             id: self.id,
+            fd: self.stream.as_raw_fd(),
             peer: &self.peer,
             render: &mut render,
             broadcast: &mut broadcast,
