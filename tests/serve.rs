@@ -1,7 +1,7 @@
-//! End-to-end tests of `wsdbg serve`: the built binary against a client
-//! nobody here wrote (tungstenite) and against bytes written by hand on a
-//! plain `TcpStream` (refused handshakes, broken frames, slow and vanishing
-//! peers, junk, escape sequences).
+//! End-to-end tests of `wsdbg serve`: the built binary against clients
+//! nobody here wrote (tungstenite, Python's `websockets`) and against bytes
+//! written by hand on a plain `TcpStream` (refused handshakes, broken
+//! frames, slow and vanishing peers, junk, escape sequences).
 //!
 //! Every test starts its own server on 127.0.0.1 port 0, reads the port
 //! from the `listening on ws://127.0.0.1:PORT/` line on stderr, and holds it
@@ -742,6 +742,88 @@ fn tungstenite_200_concurrent_clients_each_echo_20_messages() {
         .filter(|l| l.contains(" client: text ") || l.contains(" client: binary "))
         .count();
     assert_eq!(messages, CLIENTS * MESSAGES, "message lines from clients");
+}
+
+// ================================================================= python
+
+/// Whether `python3` can import `websockets` (./test.sh installs it).
+fn python_websockets() -> bool {
+    Command::new("python3")
+        .args(["-c", "import websockets.sync.client"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn python_websockets_client_round_trip() {
+    if !python_websockets() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 cannot import websockets: run ./test.sh, which installs it"
+        );
+        eprintln!("python_websockets_client_round_trip: skipped: python3 has no websockets module; ./test.sh installs it");
+        return;
+    }
+    let server = Server::start(&[]);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/serve/websockets_client.py"
+    );
+    let run = Command::new("python3")
+        .arg(script)
+        .arg(server.port.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python3");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "the websockets client failed ({}):\n{stdout}\n{}\nserver stdout:\n{}",
+        run.status,
+        String::from_utf8_lossy(&run.stderr),
+        server.out()
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "open 101",
+            "text echoed",
+            "binary echoed",
+            "pong received",
+            "closed 1000"
+        ]
+    );
+    server.wait_idle();
+    let out = server.out();
+    let lines = lines_of(&out, 1);
+    let expect = [
+        "#1 open 127.0.0.1:",
+        "#1 client: text 22 bytes: \"héllo from python ✓\"",
+        "#1 server: text 22 bytes: \"héllo from python ✓\"",
+        "#1 client: binary 7 bytes: 00 01 02 7f 80 fe ff",
+        "#1 server: binary 7 bytes: 00 01 02 7f 80 fe ff",
+        "#1 client: ping 14 bytes: \"are you there?\"",
+        "#1 server: pong 14 bytes: \"are you there?\"",
+        "#1 client: close 1000 (",
+        "#1 server: close 1000 (",
+        "#1 closed by the client; client sent 1000 ",
+    ];
+    assert_eq!(lines.len(), expect.len(), "stdout:\n{out}");
+    for (line, e) in lines.iter().zip(expect) {
+        assert!(
+            line.starts_with(e),
+            "expected {e:?}, got {line:?}; stdout:\n{out}"
+        );
+    }
+    assert!(lines[0].ends_with(" /python?client=websockets"), "{out}");
+    assert!(lines[7].ends_with(") \"bye from python\""), "{out}");
+    assert!(
+        lines[9].contains(" \"bye from python\", clean; 127.0.0.1:")
+            && lines[9].ends_with("(2 messages in, 2 out)"),
+        "{out}"
+    );
 }
 
 // ====================================================== refused handshakes
