@@ -23,6 +23,12 @@ fi
 if [[ ! -x "${PYTHONUSERBASE:-$HOME/.local}/bin/wstest" ]]; then
   tests/autobahn/install.sh
 fi
+# Python's websockets, a client written elsewhere, for tests/serve.rs.
+if ! python3 -c 'import websockets.sync.client' >/dev/null 2>&1; then
+  echo "test.sh: installing websockets for $(python3 --version 2>&1) (pip --user)"
+  PYTHONWARNINGS=ignore python3 -m pip install --user --quiet --no-warn-script-location \
+    --disable-pip-version-check 'websockets==17.4'
+fi
 
 echo "test.sh: cargo fmt --check"
 cargo fmt --check

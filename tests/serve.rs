@@ -1,0 +1,2089 @@
+//! End-to-end tests of `wsdbg serve`: the built binary against clients
+//! nobody here wrote (tungstenite, Python's `websockets`) and against bytes
+//! written by hand on a plain `TcpStream` (refused handshakes, broken
+//! frames, slow and vanishing peers, junk, escape sequences).
+//!
+//! Every test starts its own server on 127.0.0.1 port 0, reads the port
+//! from the `listening on ws://127.0.0.1:PORT/` line on stderr, and holds it
+//! in a [`Server`] guard that kills it when dropped, also when the test
+//! panics. Every wait is bounded.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{mpsc, Arc, Barrier, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tungstenite::protocol::frame::{CloseFrame, Frame};
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::{Bytes, Message, WebSocket};
+
+const WSDBG: &str = env!("CARGO_BIN_EXE_wsdbg");
+/// RFC 6455 §1.3's key and the accept value it calls for.
+const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+/// The longest any single wait may take before a test gives up.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+// ------------------------------------------------------------------ server
+
+/// A running `wsdbg serve`, killed when dropped (also when a test panics).
+struct Server {
+    child: Child,
+    port: u16,
+    out: Arc<Mutex<Vec<u8>>>,
+    err: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+/// Copies everything `from` yields into `into`, telling `tell` each time.
+fn pump(
+    mut from: impl Read + Send + 'static,
+    into: Arc<Mutex<Vec<u8>>>,
+    tell: Option<mpsc::Sender<()>>,
+) -> JoinHandle<()> {
+    thread::spawn(move || {
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    into.lock().unwrap().extend_from_slice(&buf[..n]);
+                    if let Some(t) = &tell {
+                        let _ = t.send(());
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+    })
+}
+
+/// The port in `listening on ws://127.0.0.1:PORT/`, once that line is there.
+fn listening_port(stderr: &str) -> Option<u16> {
+    let rest = &stderr[stderr.find("listening on ws://127.0.0.1:")? + 28..];
+    let end = rest.find('/')?;
+    rest[..end].parse().ok()
+}
+
+impl Server {
+    /// `wsdbg serve --listen 127.0.0.1:0 --color never ARGS`, once it listens.
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(WSDBG)
+            .args(["serve", "--listen", "127.0.0.1:0", "--color", "never"])
+            .args(args)
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start wsdbg serve");
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let err = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let readers = vec![
+            pump(child.stdout.take().unwrap(), out.clone(), None),
+            pump(child.stderr.take().unwrap(), err.clone(), Some(tx)),
+        ];
+        // The guard exists from here on: a panic below still kills it.
+        let mut server = Server {
+            child,
+            port: 0,
+            out,
+            err,
+            readers,
+        };
+        let start = Instant::now();
+        loop {
+            if let Some(port) = listening_port(&server.stderr()) {
+                server.port = port;
+                return server;
+            }
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!(
+                    "wsdbg serve {args:?} exited ({status}) before listening; stderr:\n{}",
+                    server.stderr()
+                );
+            }
+            let left = PATIENCE.saturating_sub(start.elapsed());
+            if left.is_zero() {
+                panic!(
+                    "wsdbg serve {args:?} printed no listening line within {PATIENCE:?}; stderr:\n{}",
+                    server.stderr()
+                );
+            }
+            let _ = rx.recv_timeout(left.min(Duration::from_millis(100)));
+        }
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    fn out_bytes(&self) -> Vec<u8> {
+        self.out.lock().unwrap().clone()
+    }
+
+    fn out(&self) -> String {
+        String::from_utf8_lossy(&self.out_bytes()).into_owned()
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.err.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until stdout satisfies `ready`; panics with the output if it
+    /// does not within [`PATIENCE`].
+    fn wait_out(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let out = self.out();
+            if ready(&out) {
+                return out;
+            }
+            if start.elapsed() > PATIENCE {
+                panic!("server stdout never showed {what} within {PATIENCE:?}; stdout:\n{out}");
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends `signal` and waits up to `limit` for the process to exit; the
+    /// exit status and how long it took. Its output is complete afterwards.
+    fn signal_and_wait(&mut self, signal: i32, limit: Duration) -> (ExitStatus, Duration) {
+        let start = Instant::now();
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(self.pid(), signal) }, 0, "kill failed");
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let took = start.elapsed();
+                for r in self.readers.drain(..) {
+                    let _ = r.join();
+                }
+                return (status, took);
+            }
+            if start.elapsed() > limit {
+                panic!(
+                    "wsdbg serve did not exit within {limit:?} of signal {signal}; stdout:\n{}\nstderr:\n{}",
+                    self.out(),
+                    self.stderr()
+                );
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Whether the process is still running.
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    fn tasks(&self) -> usize {
+        count_dir(&format!("/proc/{}/task", self.pid()))
+    }
+
+    fn fds(&self) -> usize {
+        count_dir(&format!("/proc/{}/fd", self.pid()))
+    }
+
+    /// Resident memory in KiB.
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status")
+    }
+
+    /// Waits until the server has no client thread left (the accept loop and
+    /// the writer remain), so that every connection's last line is printed.
+    fn wait_idle(&self) {
+        let start = Instant::now();
+        while self.tasks() > 2 {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "client threads still running after {PATIENCE:?}: {} tasks; stdout:\n{}",
+                self.tasks(),
+                self.out()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn count_dir(path: &str) -> usize {
+    std::fs::read_dir(path)
+        .unwrap_or_else(|e| panic!("read {path}: {e}"))
+        .count()
+}
+
+/// The lines of `out` that belong to connection `#id`.
+fn lines_of(out: &str, id: u64) -> Vec<&str> {
+    let prefix = format!("#{id} ");
+    out.lines().filter(|l| l.starts_with(&prefix)).collect()
+}
+
+/// The id of the connection from local port `port`, from its open,
+/// failed, closed or ended line (`#N ... 127.0.0.1:PORT ...`).
+fn conn_id(out: &str, port: u16) -> u64 {
+    let peer = format!("127.0.0.1:{port}");
+    out.lines()
+        .filter(|l| l.starts_with('#') && l.contains(&peer))
+        .find_map(|l| l[1..].split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no line for peer {peer} in stdout:\n{out}"))
+}
+
+fn local_port(s: &TcpStream) -> u16 {
+    s.local_addr().unwrap().port()
+}
+
+// -------------------------------------------------------------- tungstenite
+
+type Ws = WebSocket<TcpStream>;
+
+/// A tungstenite client on `path`, with room for 64 MiB messages.
+fn ws_connect(port: u16, path: &str) -> Ws {
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to wsdbg serve");
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_write_timeout(Some(PATIENCE)).unwrap();
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(64 << 20))
+        .max_frame_size(Some(64 << 20));
+    let url = format!("ws://127.0.0.1:{port}{path}");
+    match tungstenite::client::client_with_config(url.as_str(), stream, Some(config)) {
+        Ok((ws, response)) => {
+            assert_eq!(response.status(), 101);
+            ws
+        }
+        Err(e) => panic!("tungstenite's handshake with {url} failed: {e}"),
+    }
+}
+
+/// The next text, binary or close message (pings and pongs skipped).
+fn next_data(ws: &mut Ws) -> Message {
+    loop {
+        match ws.read() {
+            Ok(Message::Ping(_) | Message::Pong(_)) => {}
+            Ok(m) => return m,
+            Err(e) => panic!("reading from wsdbg serve: {e}"),
+        }
+    }
+}
+
+/// Closes with `frame`, reads until the server ends the connection and
+/// hangs up too (dropping the socket: until then the server, which waits
+/// for the client's FIN after the close handshake, keeps the connection);
+/// the code of the close frame the server answered with (None: no code).
+fn close_and_drain(mut ws: Ws, frame: Option<CloseFrame>) -> Option<u16> {
+    ws.close(frame).expect("send close");
+    let mut answer = None;
+    loop {
+        match ws.read() {
+            Ok(Message::Close(f)) => answer = Some(f.map(|f| u16::from(f.code))),
+            Ok(_) => {}
+            Err(tungstenite::Error::ConnectionClosed) => break,
+            Err(e) => panic!("after sending close: {e}"),
+        }
+    }
+    answer.expect("the server answered the close frame")
+}
+
+fn close_frame(code: u16, reason: &str) -> CloseFrame {
+    CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into(),
+    }
+}
+
+/// `n` reproducible bytes (xorshift64 from `seed`).
+fn noise(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- raw TCP
+
+/// A valid opening handshake for `target`, with `extra` header lines.
+fn upgrade_request(target: &str, extra: &str) -> String {
+    format!(
+        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
+    )
+}
+
+fn raw_connect(port: u16) -> TcpStream {
+    let s = TcpStream::connect(("127.0.0.1", port)).expect("connect to wsdbg serve");
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    s.set_write_timeout(Some(PATIENCE)).unwrap();
+    s
+}
+
+/// Reads a response head (up to the blank line, byte by byte so that
+/// nothing after it is taken).
+fn read_head(s: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            Ok(_) => panic!(
+                "connection ended inside the response head: {:?}",
+                String::from_utf8_lossy(&head)
+            ),
+            Err(e) => panic!(
+                "reading the response head: {e}; so far {:?}",
+                String::from_utf8_lossy(&head)
+            ),
+        }
+    }
+    String::from_utf8(head).expect("an ASCII head")
+}
+
+/// A raw connection whose handshake succeeded.
+fn raw_open(port: u16, request: &[u8]) -> TcpStream {
+    let mut s = raw_connect(port);
+    s.write_all(request).unwrap();
+    let head = read_head(&mut s);
+    assert!(
+        head.starts_with("HTTP/1.1 101 "),
+        "expected 101, got:\n{head}"
+    );
+    assert!(
+        head.contains(&format!("Sec-WebSocket-Accept: {ACCEPT}\r\n")),
+        "{head}"
+    );
+    s
+}
+
+/// Everything until the server ends the connection (or resets it, or
+/// `limit` passes): the bytes and whether it ended.
+fn read_all(s: &mut TcpStream, limit: Duration) -> (Vec<u8>, bool) {
+    let start = Instant::now();
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return (all, true),
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                if start.elapsed() > limit {
+                    return (all, false);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return (all, true),
+        }
+    }
+}
+
+/// A client frame: first byte `b0` (FIN, RSV, opcode), masked with a fixed
+/// key, with the shortest length form.
+fn client_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    let mut f = vec![b0];
+    match payload.len() {
+        n if n < 126 => f.push(0x80 | n as u8),
+        n if n <= 0xffff => {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(0x80 | 127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    f.extend_from_slice(&key);
+    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    f
+}
+
+/// One frame from the server: (first byte, payload). Server frames are
+/// never masked.
+fn read_frame(s: &mut TcpStream) -> io::Result<(u8, Vec<u8>)> {
+    let mut h = [0u8; 2];
+    s.read_exact(&mut h)?;
+    assert_eq!(h[1] & 0x80, 0, "the server masked a frame");
+    let len = match h[1] & 0x7f {
+        126 => {
+            let mut b = [0u8; 2];
+            s.read_exact(&mut b)?;
+            u64::from(u16::from_be_bytes(b))
+        }
+        127 => {
+            let mut b = [0u8; 8];
+            s.read_exact(&mut b)?;
+            u64::from_be_bytes(b)
+        }
+        n => u64::from(n),
+    };
+    let mut payload = vec![0u8; len as usize];
+    s.read_exact(&mut payload)?;
+    Ok((h[0], payload))
+}
+
+/// Reads frames until a close: its code and reason.
+fn read_close(s: &mut TcpStream) -> (u16, String) {
+    loop {
+        let (b0, payload) = read_frame(s).expect("a close frame from the server");
+        if b0 & 0x0f == 0x8 {
+            assert_eq!(b0, 0x88, "close frame with FIN and no RSV");
+            assert!(payload.len() >= 2, "close frame without a code");
+            let code = u16::from_be_bytes([payload[0], payload[1]]);
+            let reason = String::from_utf8(payload[2..].to_vec()).expect("a UTF-8 reason");
+            return (code, reason);
+        }
+    }
+}
+
+// ======================================================== tungstenite tests
+
+#[test]
+fn tungstenite_text_binary_and_fragmented_messages_are_echoed() {
+    let server = Server::start(&[]);
+    let mut ws = ws_connect(server.port, "/echo?x=1");
+
+    ws.send(Message::text("hello, wsdbg")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text("hello, wsdbg"));
+
+    let all_bytes: Vec<u8> = (0..=255u8).collect();
+    ws.send(Message::binary(all_bytes.clone())).unwrap();
+    assert_eq!(next_data(&mut ws), Message::binary(all_bytes));
+
+    ws.send(Message::text("")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text(""));
+
+    // A text message in three frames, "✓" (e2 9c 93) split across the
+    // last two, with a ping between fragments (RFC 6455 §5.4 allows it).
+    let text = |b: &'static [u8], op: Data, fin: bool| {
+        Message::Frame(Frame::message(Bytes::from_static(b), OpCode::Data(op), fin))
+    };
+    ws.send(text(b"frag", Data::Text, false)).unwrap();
+    ws.send(text(b"mented \xe2\x9c", Data::Continue, false))
+        .unwrap();
+    ws.send(Message::Ping(Bytes::from_static(b"between")))
+        .unwrap();
+    ws.send(text(b"\x93 text", Data::Continue, true)).unwrap();
+    match ws.read().unwrap() {
+        Message::Pong(p) => assert_eq!(&p[..], b"between"),
+        other => panic!("expected the pong before the echo, got {other:?}"),
+    }
+    assert_eq!(next_data(&mut ws), Message::text("fragmented ✓ text"));
+
+    // A binary message in four frames, the middle ones empty.
+    ws.send(text(b"\x00\x01", Data::Binary, false)).unwrap();
+    ws.send(text(b"", Data::Continue, false)).unwrap();
+    ws.send(text(b"", Data::Continue, false)).unwrap();
+    ws.send(text(b"\xfe\xff", Data::Continue, true)).unwrap();
+    assert_eq!(
+        next_data(&mut ws),
+        Message::binary(vec![0x00, 0x01, 0xfe, 0xff])
+    );
+
+    let answer = close_and_drain(ws, Some(close_frame(1000, "")));
+    assert_eq!(answer, Some(1000));
+    server.wait_idle();
+
+    let out = server.out();
+    let lines = lines_of(&out, 1);
+    let expect = [
+        "#1 open 127.0.0.1:",
+        "#1 client: text 12 bytes: \"hello, wsdbg\"",
+        "#1 server: text 12 bytes: \"hello, wsdbg\"",
+        "#1 client: binary 256 bytes: 00 01 02 03",
+        "#1 server: binary 256 bytes: 00 01 02 03",
+        "#1 client: text 0 bytes",
+        "#1 client: ping 7 bytes: \"between\"",
+        "#1 server: pong 7 bytes: \"between\"",
+        "#1 client: text 19 bytes (3 frames): \"fragmented ✓ text\"",
+        "#1 server: text 19 bytes: \"fragmented ✓ text\"",
+        "#1 client: binary 4 bytes (4 frames): 00 01 fe ff",
+        "#1 server: binary 4 bytes: 00 01 fe ff",
+        "#1 closed by the client; client sent 1000",
+    ];
+    for e in expect {
+        assert!(
+            lines.iter().any(|l| l.starts_with(e)),
+            "no line starting {e:?} in stdout:\n{out}"
+        );
+    }
+    assert!(
+        out.contains("/echo?x=1"),
+        "the open line names the target:\n{out}"
+    );
+    assert!(
+        lines.last().unwrap().contains("(5 messages in, 5 out)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn tungstenite_ping_gets_a_pong_with_its_payload() {
+    let server = Server::start(&[]);
+    let mut ws = ws_connect(server.port, "/");
+    for payload in [&b""[..], b"ping payload \x00\xff", &[0x55; 125]] {
+        ws.send(Message::Ping(Bytes::copy_from_slice(payload)))
+            .unwrap();
+        loop {
+            match ws.read().expect("read the pong") {
+                Message::Pong(p) => {
+                    assert_eq!(&p[..], payload);
+                    break;
+                }
+                Message::Ping(_) => {}
+                other => panic!("expected a pong, got {other:?}"),
+            }
+        }
+    }
+    assert_eq!(close_and_drain(ws, None), None);
+    let out = server.wait_out("the closing line", |o| o.contains("#1 closed"));
+    // Not UTF-8: shown as hex.
+    let hex = "15 bytes: 70 69 6e 67 20 70 61 79 6c 6f 61 64 20 00 ff";
+    assert!(out.contains(&format!("#1 client: ping {hex}\n")), "{out}");
+    assert!(out.contains(&format!("#1 server: pong {hex}\n")), "{out}");
+    assert!(out.contains("#1 client: ping 0 bytes"), "{out}");
+    assert!(out.contains("#1 server: pong 125 bytes"), "{out}");
+    // A close without a code is answered without one (RFC 6455 §5.5.1).
+    assert!(
+        out.contains("#1 closed by the client; no status code, clean"),
+        "{out}"
+    );
+}
+
+#[test]
+fn tungstenite_close_codes_are_echoed_and_named() {
+    let server = Server::start(&[]);
+    let cases = [
+        (1000, "", "normal closure"),
+        (4000, "custom reason ✓", "private use"),
+        (1001, "going", "going away"),
+    ];
+    for (i, (code, reason, _)) in cases.iter().enumerate() {
+        let mut ws = ws_connect(server.port, "/");
+        ws.send(Message::text(format!("message {i}"))).unwrap();
+        assert_eq!(next_data(&mut ws), Message::text(format!("message {i}")));
+        let answer = close_and_drain(ws, Some(close_frame(*code, reason)));
+        assert_eq!(
+            answer,
+            Some(*code),
+            "the server echoes the close code (RFC 6455 §5.5.1)"
+        );
+    }
+    server.wait_idle();
+    let out = server.out();
+    for (i, (code, reason, name)) in cases.iter().enumerate() {
+        let id = i as u64 + 1;
+        let lines = lines_of(&out, id).join("\n").to_lowercase();
+        let quoted = if reason.is_empty() {
+            String::new()
+        } else {
+            format!(" \"{reason}\"")
+        };
+        let client_close = format!("#{id} client: close {code} ({name}"); // name's case aside
+        assert!(
+            lines.contains(&client_close.to_lowercase()),
+            "no {client_close:?} in:\n{out}"
+        );
+        if !reason.is_empty() {
+            assert!(
+                lines.contains(&format!("{code} ({name}){quoted}").to_lowercase()),
+                "the reason is shown: {quoted} in:\n{out}"
+            );
+        }
+        assert!(
+            lines.contains(&format!("#{id} server: close {code} ({name}")),
+            "the server's answer is shown, in:\n{out}"
+        );
+        let closed =
+            format!("#{id} closed by the client; client sent {code} {name}{quoted}, clean");
+        assert!(
+            lines.contains(&closed.to_lowercase()),
+            "no {closed:?} in:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn tungstenite_16_mib_message_is_echoed_and_one_byte_more_is_refused_with_1009() {
+    let server = Server::start(&[]);
+    let data = noise(16, 16 << 20);
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::binary(data.clone())).unwrap();
+    match next_data(&mut ws) {
+        Message::Binary(got) => {
+            assert_eq!(got.len(), data.len());
+            assert!(got[..] == data[..], "the 16 MiB echo differs");
+        }
+        other => panic!("expected the binary echo, got {:?}", other.len()),
+    }
+    close_and_drain(ws, Some(close_frame(1000, "")));
+
+    let mut too_big = data;
+    too_big.push(0);
+    let mut ws = ws_connect(server.port, "/");
+    // The server may fail the connection as soon as it reads the header; it
+    // keeps reading what follows, so the send completes either way.
+    let _ = ws.send(Message::binary(too_big));
+    match next_data(&mut ws) {
+        Message::Close(Some(f)) => {
+            assert_eq!(u16::from(f.code), 1009, "close code for a message too big");
+            assert!(
+                f.reason.contains("16777216"),
+                "the reason names the limit: {:?}",
+                f.reason
+            );
+        }
+        other => panic!("expected close 1009, got {other:?}"),
+    }
+    drop(ws);
+    let out = server.wait_out("the failed line", |o| o.contains("#2 failed"));
+    assert!(out.contains("#2 server: close 1009"), "{out}");
+    assert!(out.contains("#1 client: binary 16777216 bytes"), "{out}");
+    assert!(out.contains("#1 server: binary 16777216 bytes"), "{out}");
+}
+
+#[test]
+fn tungstenite_200_concurrent_clients_each_echo_20_messages() {
+    const CLIENTS: usize = 200;
+    const MESSAGES: usize = 20;
+    let server = Server::start(&[]);
+    let port = server.port;
+    let barrier = Arc::new(Barrier::new(CLIENTS));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let barrier = barrier.clone();
+            thread::Builder::new()
+                .stack_size(256 << 10)
+                .spawn(move || -> Result<(), String> {
+                    let mut ws = ws_connect(port, &format!("/client/{c}"));
+                    // All 200 are connected at once before any sends.
+                    barrier.wait();
+                    for m in 0..MESSAGES {
+                        let msg = if m % 2 == 0 {
+                            Message::text(format!("client {c} message {m}"))
+                        } else {
+                            Message::binary(noise((c * 100 + m) as u64, 1 + (c + m) % 300))
+                        };
+                        ws.send(msg.clone())
+                            .map_err(|e| format!("{c}/{m}: send {e}"))?;
+                        let got = next_data(&mut ws);
+                        if got != msg {
+                            return Err(format!(
+                                "client {c} message {m}: sent {msg:?}, got {got:?}"
+                            ));
+                        }
+                    }
+                    let answer = close_and_drain(ws, Some(close_frame(1000, "done")));
+                    if answer != Some(1000) {
+                        return Err(format!("client {c}: close answered with {answer:?}"));
+                    }
+                    Ok(())
+                })
+                .unwrap()
+        })
+        .collect();
+    let errors: Vec<String> = clients
+        .into_iter()
+        .filter_map(|h| match h.join() {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e),
+            Err(_) => Some("a client thread panicked".to_string()),
+        })
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} clients failed: {errors:#?}",
+        errors.len()
+    );
+    server.wait_idle();
+    let out = server.out();
+    let opens = out
+        .lines()
+        .filter(|l| l.starts_with('#') && l.contains(" open 127.0.0.1:"))
+        .count();
+    let closes: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with('#') && l.contains(" closed by the client; client sent 1000"))
+        .collect();
+    assert_eq!(opens, CLIENTS, "open lines");
+    assert_eq!(closes.len(), CLIENTS, "closing lines");
+    assert!(
+        closes
+            .iter()
+            .all(|l| l.contains(", clean;") && l.contains("(20 messages in, 20 out)")),
+        "every close is clean, after 20 messages each way"
+    );
+    let messages = out
+        .lines()
+        .filter(|l| l.contains(" client: text ") || l.contains(" client: binary "))
+        .count();
+    assert_eq!(messages, CLIENTS * MESSAGES, "message lines from clients");
+}
+
+// ================================================================= python
+
+/// Whether `python3` can import `websockets` (./test.sh installs it).
+fn python_websockets() -> bool {
+    Command::new("python3")
+        .args(["-c", "import websockets.sync.client"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn python_websockets_client_round_trip() {
+    if !python_websockets() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 cannot import websockets: run ./test.sh, which installs it"
+        );
+        eprintln!("python_websockets_client_round_trip: skipped: python3 has no websockets module; ./test.sh installs it");
+        return;
+    }
+    let server = Server::start(&[]);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/serve/websockets_client.py"
+    );
+    let run = Command::new("python3")
+        .arg(script)
+        .arg(server.port.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python3");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "the websockets client failed ({}):\n{stdout}\n{}\nserver stdout:\n{}",
+        run.status,
+        String::from_utf8_lossy(&run.stderr),
+        server.out()
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "open 101",
+            "text echoed",
+            "binary echoed",
+            "pong received",
+            "closed 1000"
+        ]
+    );
+    server.wait_idle();
+    let out = server.out();
+    let lines = lines_of(&out, 1);
+    let expect = [
+        "#1 open 127.0.0.1:",
+        "#1 client: text 22 bytes: \"héllo from python ✓\"",
+        "#1 server: text 22 bytes: \"héllo from python ✓\"",
+        "#1 client: binary 7 bytes: 00 01 02 7f 80 fe ff",
+        "#1 server: binary 7 bytes: 00 01 02 7f 80 fe ff",
+        "#1 client: ping 14 bytes: \"are you there?\"",
+        "#1 server: pong 14 bytes: \"are you there?\"",
+        "#1 client: close 1000 (",
+        "#1 server: close 1000 (",
+        "#1 closed by the client; client sent 1000 ",
+    ];
+    assert_eq!(lines.len(), expect.len(), "stdout:\n{out}");
+    for (line, e) in lines.iter().zip(expect) {
+        assert!(
+            line.starts_with(e),
+            "expected {e:?}, got {line:?}; stdout:\n{out}"
+        );
+    }
+    assert!(lines[0].ends_with(" /python?client=websockets"), "{out}");
+    assert!(lines[7].ends_with(") \"bye from python\""), "{out}");
+    assert!(
+        lines[9].contains(" \"bye from python\", clean; 127.0.0.1:")
+            && lines[9].ends_with("(2 messages in, 2 out)"),
+        "{out}"
+    );
+}
+
+// ====================================================== refused handshakes
+
+/// A refusal as the client read it.
+struct Answer {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+/// Sends `request` on a new connection and reads the answer to the end.
+fn refusal(port: u16, request: &[u8]) -> (Answer, u16) {
+    let mut s = raw_connect(port);
+    let lp = local_port(&s);
+    s.write_all(request).unwrap();
+    let (bytes, ended) = read_all(&mut s, Duration::from_secs(5));
+    assert!(ended, "the server did not hang up after its answer");
+    let text = String::from_utf8(bytes).expect("a UTF-8 answer");
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no complete head in {text:?}"));
+    let status = head
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|r| r.get(..3))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP/1.1 status line in {head:?}"));
+    let length = format!("\r\nContent-Length: {}\r\n", body.len());
+    assert!(
+        head.contains(&length),
+        "Content-Length matches the body: {head}"
+    );
+    assert!(
+        head.contains("\r\nContent-Type: text/plain; charset=utf-8\r\n"),
+        "{head}"
+    );
+    (
+        Answer {
+            status,
+            head: format!("{head}\r\n"),
+            body: body.to_string(),
+        },
+        lp,
+    )
+}
+
+/// Checks that stdout shows the refusal of the client on `lp` with
+/// `status`, and the first line of the body as the reason.
+fn assert_refusal_shown(out: &str, lp: u16, status: u16, body: &str) {
+    let peer = format!(" 127.0.0.1:{lp} ");
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(" refused") && l.contains(&peer))
+        .unwrap_or_else(|| panic!("no refused line for{peer}in stdout:\n{out}"));
+    assert!(
+        lines[at].contains(&format!(": answered {status} ")),
+        "{:?} should say it answered {status}",
+        lines[at]
+    );
+    let first = body.lines().next().expect("a body");
+    assert_eq!(
+        lines.get(at + 1).copied(),
+        Some(format!("  ✗ {first}").as_str()),
+        "the reason follows the refused line; stdout:\n{out}"
+    );
+}
+
+#[test]
+fn raw_handshake_refusals_name_what_is_wrong() {
+    let server = Server::start(&[]);
+    let good = upgrade_request("/chat", "");
+    let key_line = format!("Sec-WebSocket-Key: {KEY}\r\n");
+    // (what, request, status, words the body must have, header the answer must have)
+    let cases: Vec<(&str, String, u16, &[&str], &str)> = vec![
+        (
+            "missing key",
+            good.replace(&key_line, ""),
+            400,
+            &["no Sec-WebSocket-Key header"],
+            "",
+        ),
+        (
+            "bad key (10 bytes)",
+            good.replace(KEY, "dGhlIHNhbXBsZQ=="),
+            400,
+            &["Sec-WebSocket-Key \"dGhlIHNhbXBsZQ==\" is invalid"],
+            "",
+        ),
+        (
+            "bad key (not base64)",
+            good.replace(KEY, "not a key!"),
+            400,
+            &["Sec-WebSocket-Key \"not a key!\" is invalid"],
+            "",
+        ),
+        // Without Upgrade or Connection at all the server takes the request
+        // for plain HTTP and answers 426 Upgrade Required (with the Upgrade
+        // header RFC 9110 §15.5.22 requires); wrong tokens get 400.
+        (
+            "missing Upgrade",
+            good.replace("Upgrade: websocket\r\n", ""),
+            426,
+            &["Upgrade"],
+            "Upgrade: websocket",
+        ),
+        (
+            "bad Upgrade",
+            good.replace("Upgrade: websocket", "Upgrade: h2c"),
+            400,
+            &["Upgrade", "h2c"],
+            "",
+        ),
+        (
+            "missing Connection",
+            good.replace("Connection: Upgrade\r\n", ""),
+            426,
+            &["Connection"],
+            "Upgrade: websocket",
+        ),
+        (
+            "bad Connection",
+            good.replace("Connection: Upgrade", "Connection: keep-alive"),
+            400,
+            &["Connection", "keep-alive"],
+            "",
+        ),
+        (
+            "HTTP/1.0",
+            good.replace("HTTP/1.1", "HTTP/1.0"),
+            505,
+            &["HTTP/1.0", "HTTP/1.1"],
+            "",
+        ),
+        (
+            "no Host",
+            good.replace("Host: 127.0.0.1\r\n", ""),
+            400,
+            &["no Host header"],
+            "",
+        ),
+        (
+            "POST",
+            good.replace("GET /chat", "POST /chat"),
+            405,
+            &["method is \"POST\"", "GET"],
+            "Allow: GET",
+        ),
+        (
+            "version 8",
+            good.replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8"),
+            426,
+            &["Sec-WebSocket-Version is \"8\"", "13"],
+            "Sec-WebSocket-Version: 13",
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (what, request, status, words, header) in &cases {
+        let (answer, lp) = refusal(server.port, request.as_bytes());
+        assert_eq!(answer.status, *status, "{what}: answer\n{}", answer.head);
+        for w in *words {
+            assert!(
+                answer.body.contains(w),
+                "{what}: the body should name {w:?}: {:?}",
+                answer.body
+            );
+        }
+        if !header.is_empty() {
+            assert!(
+                answer.head.contains(&format!("\r\n{header}\r\n")),
+                "{what}: the answer should carry {header:?}:\n{}",
+                answer.head
+            );
+        }
+        assert!(!answer.head.contains("Sec-WebSocket-Accept"), "{what}");
+        seen.push((lp, *status, answer.body));
+    }
+    let out = server.wait_out("every refusal", |o| {
+        o.lines().filter(|l| l.contains(" refused ")).count() >= cases.len()
+    });
+    for (lp, status, body) in &seen {
+        assert_refusal_shown(&out, *lp, *status, body);
+    }
+    // A refused client gets no open line, and no second line when it goes.
+    assert!(!out.contains(" open "), "{out}");
+    server.wait_idle();
+    let out = server.out();
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with('#')).count(),
+        cases.len(),
+        "one line (and its reasons) per refusal:\n{out}"
+    );
+}
+
+#[test]
+fn raw_handshake_over_max_head_gets_431() {
+    let server = Server::start(&["--max-head", "1K"]);
+    let padding = format!("X-Padding: {}\r\n", "a".repeat(2000));
+    let (answer, lp) = refusal(server.port, upgrade_request("/", &padding).as_bytes());
+    assert_eq!(answer.status, 431, "{}", answer.head);
+    assert!(answer
+        .head
+        .starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+    assert!(
+        answer.body.contains("1024"),
+        "the body names the limit: {:?}",
+        answer.body
+    );
+    let out = server.wait_out("the refusal", |o| o.contains(" refused "));
+    assert_refusal_shown(&out, lp, 431, &answer.body);
+    // Just under the limit is fine.
+    let padding = format!("X-Padding: {}\r\n", "a".repeat(800));
+    let s = raw_open(server.port, upgrade_request("/", &padding).as_bytes());
+    drop(s);
+}
+
+#[test]
+fn raw_handshake_from_an_origin_not_listed_gets_403() {
+    let server = Server::start(&["--origin", "https://good.example"]);
+    let (answer, lp) = refusal(
+        server.port,
+        upgrade_request("/", "Origin: https://evil.example\r\n").as_bytes(),
+    );
+    assert_eq!(answer.status, 403, "{}", answer.head);
+    assert!(
+        answer.body.contains("https://evil.example"),
+        "{:?}",
+        answer.body
+    );
+    assert!(answer.body.contains("Origin"), "{:?}", answer.body);
+    let (no_origin, lp2) = refusal(server.port, upgrade_request("/", "").as_bytes());
+    assert_eq!(no_origin.status, 403, "{}", no_origin.head);
+    assert!(no_origin.body.contains("Origin"), "{:?}", no_origin.body);
+    let s = raw_open(
+        server.port,
+        upgrade_request("/", "Origin: https://good.example\r\n").as_bytes(),
+    );
+    drop(s);
+    let out = server.wait_out("both refusals", |o| o.matches(" refused ").count() == 2);
+    assert_refusal_shown(&out, lp, 403, &answer.body);
+    assert_refusal_shown(&out, lp2, 403, &no_origin.body);
+}
+
+// ============================================================ broken frames
+
+#[test]
+fn raw_broken_frames_are_closed_with_a_reason_naming_the_rule() {
+    let server = Server::start(&[]);
+    let ping126 = client_frame(0x89, &[b'a'; 126]);
+    let mut unmasked = vec![0x81, 0x02];
+    unmasked.extend_from_slice(b"hi");
+    // (what, bytes, close code, words of the reason, words of the ✗ line in stdout)
+    let cases: Vec<(&str, Vec<u8>, u16, &str, &str)> = vec![
+        (
+            "unmasked client frame",
+            unmasked,
+            1002,
+            "not masked",
+            "✗ RFC 6455 §5.1: frame from the client is not masked",
+        ),
+        (
+            "reserved opcode 0x3",
+            client_frame(0x83, b""),
+            1002,
+            "reserved opcode 0x3",
+            "✗ RFC 6455 §5.2: opcode 0x3 is reserved",
+        ),
+        (
+            "reserved control opcode 0xB",
+            client_frame(0x8b, b""),
+            1002,
+            "reserved opcode 0xb",
+            "✗ RFC 6455 §5.2: opcode 0xb is reserved",
+        ),
+        (
+            "RSV1 without an extension",
+            client_frame(0xc1, b"hi"),
+            1002,
+            "RSV1",
+            "✗ RFC 6455 §5.2: RSV1 is set",
+        ),
+        (
+            "control frame of 126 bytes",
+            ping126,
+            1002,
+            "126 bytes",
+            "✗ RFC 6455 §5.5: ping frame has a payload of 126 bytes",
+        ),
+        (
+            "fragmented ping",
+            client_frame(0x09, b"hi"),
+            1002,
+            "fragmented ping",
+            "✗ RFC 6455 §5.5: ping frame has FIN=0",
+        ),
+        (
+            "continuation with no message open",
+            client_frame(0x80, b"hi"),
+            1002,
+            "continuation",
+            "✗ RFC 6455 §5.4",
+        ),
+        (
+            "invalid UTF-8 text",
+            client_frame(0x81, b"ok \xff\xfe"),
+            1007,
+            "not UTF-8",
+            "✗ RFC 6455 §8.1: text is not UTF-8",
+        ),
+        (
+            "invalid UTF-8 across fragments",
+            [client_frame(0x01, b"ok \xe2"), client_frame(0x80, b"(x")].concat(),
+            1007,
+            "not UTF-8",
+            "✗ RFC 6455 §8.1: text message is not UTF-8: invalid UTF-8 at byte 4",
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (what, bytes, code, reason_has, _) in &cases {
+        let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
+        let lp = local_port(&s);
+        s.write_all(bytes).unwrap();
+        let (got, reason) = read_close(&mut s);
+        assert_eq!(got, *code, "{what}: close code (reason {reason:?})");
+        assert!(
+            reason.contains(reason_has),
+            "{what}: the reason {reason:?} should name {reason_has:?}"
+        );
+        let (rest, ended) = read_all(&mut s, Duration::from_secs(3));
+        assert!(
+            ended && rest.is_empty(),
+            "{what}: the server hangs up after its close"
+        );
+        seen.push(lp);
+    }
+    server.wait_idle();
+    let out = server.out();
+    for ((what, _, code, _, marker), lp) in cases.iter().zip(seen) {
+        let id = conn_id(&out, lp);
+        let lines = lines_of(&out, id);
+        let block = out
+            .split(&format!("#{id} client · frame "))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{what}: no annotated frame for #{id} in:\n{out}"));
+        let block = block.split("\n\n").next().unwrap();
+        assert!(
+            block.contains(marker),
+            "{what}: the annotated frame should carry {marker:?}:\n{block}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("#{id} server: close {code} "))),
+            "{what}: {out}"
+        );
+        let failed = lines
+            .iter()
+            .find(|l| l.starts_with(&format!("#{id} failed: RFC 6455 §")))
+            .unwrap_or_else(|| panic!("{what}: no failed line for #{id}:\n{out}"));
+        let rule = &marker["✗ ".len()..];
+        assert!(
+            failed.contains(rule) && failed.contains(&format!("server sent {code} ")),
+            "{what}: {failed:?} should say {rule:?} and {code}"
+        );
+    }
+}
+
+#[test]
+fn raw_length_claims_of_2_pow_63_are_closed_at_once_without_memory() {
+    let server = Server::start(&[]);
+    // Warm up: one ordinary connection, so the baseline has its allocations.
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::text("warm")).unwrap();
+    next_data(&mut ws);
+    close_and_drain(ws, None);
+    server.wait_idle();
+    let before = server.rss_kib();
+    let claims: [(&str, u64, u16); 3] = [
+        ("2^63 (top bit set)", 1 << 63, 1002),
+        ("2^63 - 1", (1 << 63) - 1, 1009),
+        ("2^32", 1 << 32, 1009),
+    ];
+    for (what, claim, code) in claims {
+        for _ in 0..3 {
+            let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
+            let mut frame = vec![0x82, 0xff];
+            frame.extend_from_slice(&claim.to_be_bytes());
+            frame.extend_from_slice(&[1, 2, 3, 4]);
+            frame.extend_from_slice(&[0u8; 1024]);
+            let start = Instant::now();
+            s.write_all(&frame).unwrap();
+            let (got, reason) = read_close(&mut s);
+            let took = start.elapsed();
+            assert_eq!(got, code, "{what}: {reason}");
+            assert!(
+                took < Duration::from_secs(1),
+                "{what}: closed after {took:?}, not at once"
+            );
+        }
+    }
+    server.wait_idle();
+    let after = server.rss_kib();
+    assert!(
+        after < before + 8 * 1024,
+        "RSS grew from {before} KiB to {after} KiB after length claims"
+    );
+    let out = server.out();
+    assert!(
+        out.contains(
+            "✗ RFC 6455 §5.2: 64-bit length 0x8000000000000000 has its most significant bit set"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("frame announces 9223372036854775807 bytes of payload; this receiver takes at most 16777216"),
+        "{out}"
+    );
+}
+
+#[test]
+fn max_message_limit_counts_fragments_too() {
+    let server = Server::start(&["--max-message", "1K"]);
+    let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
+    s.write_all(&client_frame(0x82, &[7; 1024])).unwrap();
+    let (b0, payload) = read_frame(&mut s).unwrap();
+    assert_eq!((b0, payload.len()), (0x82, 1024), "1 KiB is echoed");
+    // 600 + 600 bytes in two fragments: each fits, the message does not.
+    s.write_all(&client_frame(0x02, &[1; 600])).unwrap();
+    s.write_all(&client_frame(0x80, &[2; 600])).unwrap();
+    let (code, reason) = read_close(&mut s);
+    assert_eq!(code, 1009, "{reason}");
+    assert!(reason.contains("1024"), "{reason}");
+}
+
+// ============================================================ slow clients
+
+/// Sends `request` one byte every `gap`, watching for the server to hang
+/// up; how long it took, or why not within `limit`.
+fn trickle(port: u16, request: &[u8], gap: Duration, limit: Duration) -> Result<Duration, String> {
+    let mut s = raw_connect(port);
+    s.set_read_timeout(Some(gap)).unwrap();
+    let start = Instant::now();
+    let mut buf = [0u8; 1024];
+    for (i, b) in request.iter().enumerate() {
+        if s.write_all(&[*b]).is_err() {
+            return Ok(start.elapsed());
+        }
+        match s.read(&mut buf) {
+            Ok(0) => return Ok(start.elapsed()),
+            Ok(n) => {
+                return Err(format!(
+                    "the server answered {:?} after {i} bytes",
+                    String::from_utf8_lossy(&buf[..n])
+                ))
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return Ok(start.elapsed()),
+        }
+        if start.elapsed() > limit {
+            return Err(format!(
+                "still connected after {:?}, {} of {} bytes sent",
+                start.elapsed(),
+                i + 1,
+                request.len()
+            ));
+        }
+    }
+    Err("the whole request went through".into())
+}
+
+#[test]
+fn client_silent_during_the_handshake_is_cut_at_the_timeout() {
+    let server = Server::start(&["--handshake-timeout", "1"]);
+    let mut s = raw_connect(server.port);
+    s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    let start = Instant::now();
+    let (bytes, ended) = read_all(&mut s, Duration::from_secs(4));
+    let took = start.elapsed();
+    assert!(ended, "still connected after {took:?}");
+    assert!(
+        bytes.is_empty() || bytes.starts_with(b"HTTP/1.1 4"),
+        "{bytes:?}"
+    );
+    assert!(
+        (Duration::from_millis(800)..Duration::from_millis(2500)).contains(&took),
+        "cut after {took:?}, expected about 1 s"
+    );
+    let out = server.wait_out("the ended line", |o| o.contains("#1 ended"));
+    assert!(
+        out.contains("#1 ended: the handshake did not complete in time"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_slow_handshake_does_not_hold_up_other_clients() {
+    let server = Server::start(&[]);
+    let port = server.port;
+    let slow = thread::spawn(move || {
+        trickle(
+            port,
+            upgrade_request("/", "").as_bytes(),
+            Duration::from_millis(100),
+            Duration::from_millis(900),
+        )
+    });
+    thread::sleep(Duration::from_millis(150));
+    for i in 0..3 {
+        let start = Instant::now();
+        let mut ws = ws_connect(port, "/");
+        ws.send(Message::text(format!("not held up {i}"))).unwrap();
+        assert_eq!(
+            next_data(&mut ws),
+            Message::text(format!("not held up {i}"))
+        );
+        let served = start.elapsed();
+        close_and_drain(ws, None);
+        assert!(
+            served < Duration::from_millis(500),
+            "client {i} served after {served:?}"
+        );
+    }
+    // The slow client is still connected, mid-handshake, all along.
+    let still = slow.join().unwrap();
+    assert!(
+        still
+            .as_ref()
+            .is_err_and(|e| e.starts_with("still connected")),
+        "{still:?}"
+    );
+}
+
+#[test]
+#[ignore = "bug: a head sent a byte every 200 ms is never cut by --handshake-timeout: \
+            serve arms its read timeout only when the deadline changes, so no read times out"]
+fn slowloris_is_cut_at_the_handshake_timeout_while_others_are_served() {
+    let server = Server::start(&["--handshake-timeout", "1"]);
+    let port = server.port;
+    let slow = thread::spawn(move || {
+        trickle(
+            port,
+            upgrade_request("/", "").as_bytes(),
+            Duration::from_millis(200),
+            Duration::from_secs(4),
+        )
+    });
+    thread::sleep(Duration::from_millis(300));
+    // Meanwhile another client is served at once.
+    let start = Instant::now();
+    let mut ws = ws_connect(port, "/");
+    ws.send(Message::text("not held up")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text("not held up"));
+    let served = start.elapsed();
+    close_and_drain(ws, None);
+    assert!(
+        served < Duration::from_millis(500),
+        "served after {served:?}"
+    );
+    let took = slow
+        .join()
+        .unwrap()
+        .unwrap_or_else(|e| panic!("slowloris: {e}"));
+    assert!(
+        (Duration::from_millis(800)..Duration::from_millis(2500)).contains(&took),
+        "slowloris cut after {took:?}, expected about 1 s (--handshake-timeout 1)"
+    );
+    let out = server.wait_out("the ended line", |o| o.contains("#1 ended"));
+    assert!(
+        out.contains("#1 ended: the handshake did not complete in time"),
+        "{out}"
+    );
+}
+
+#[test]
+#[ignore = "bug: same cause: after the server failed the connection, a client sending a byte \
+            every 200 ms keeps it open past --close-timeout"]
+fn trickling_after_a_failed_connection_is_cut_at_the_close_timeout() {
+    let server = Server::start(&["--close-timeout", "1"]);
+    let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
+    // An unmasked frame: the server fails the connection with 1002.
+    s.write_all(&[0x81, 0x00]).unwrap();
+    let (code, _) = read_close(&mut s);
+    assert_eq!(code, 1002);
+    // The server now waits (at most --close-timeout) for the client to hang
+    // up; this client sends a byte every 200 ms instead.
+    let start = Instant::now();
+    let cut = loop {
+        if s.write_all(&[0]).is_err() {
+            break true;
+        }
+        thread::sleep(Duration::from_millis(200));
+        if server.out().contains("#1 failed") {
+            break true;
+        }
+        if start.elapsed() > Duration::from_secs(4) {
+            break false;
+        }
+    };
+    let took = start.elapsed();
+    assert!(
+        cut && took < Duration::from_millis(2500),
+        "the failed connection was still held {took:?} after the close (--close-timeout 1); stdout:\n{}",
+        server.out()
+    );
+}
+
+#[test]
+#[ignore = "bug: same cause: after an idle-timeout close (1001), a client that pings every 200 ms \
+            and never answers the close keeps the connection past --close-timeout"]
+fn chatty_client_ignoring_the_idle_close_is_cut_at_the_close_timeout() {
+    let server = Server::start(&["--idle-timeout", "1", "--close-timeout", "1"]);
+    let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
+    let (code, reason) = read_close(&mut s);
+    assert_eq!((code, reason.as_str()), (1001, "idle timeout"));
+    let start = Instant::now();
+    let cut = loop {
+        if s.write_all(&client_frame(0x89, b"ping")).is_err() {
+            break true;
+        }
+        thread::sleep(Duration::from_millis(200));
+        if server.out().contains("#1 closed") {
+            break true;
+        }
+        if start.elapsed() > Duration::from_secs(4) {
+            break false;
+        }
+    };
+    let took = start.elapsed();
+    assert!(
+        cut && took < Duration::from_millis(2500),
+        "the closing connection was still held {took:?} after the server's close \
+         (--close-timeout 1); stdout:\n{}",
+        server.out()
+    );
+}
+
+// ======================================================== vanishing peers
+
+/// Drops the connection with a TCP RST instead of a FIN.
+fn reset(s: TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket and a valid linger struct of the given size.
+    let r = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(r, 0, "SO_LINGER");
+    drop(s);
+}
+
+#[test]
+fn peers_vanishing_leave_no_thread_or_descriptor_behind() {
+    let server = Server::start(&[]);
+    let baseline = (server.tasks(), server.fds());
+    let request = upgrade_request("/", "");
+    let half_head = &request.as_bytes()[..request.len() / 2];
+    // A frame announcing 100 bytes, of which 10 arrive.
+    let half_frame = &client_frame(0x82, &[9; 100])[..16];
+    type Connect<'a> = Box<dyn Fn(u16) -> TcpStream + 'a>;
+    let scenarios: Vec<(&str, Connect)> = vec![
+        ("connect, send nothing", Box::new(raw_connect)),
+        (
+            "half a handshake",
+            Box::new(|port| {
+                let mut s = raw_connect(port);
+                s.write_all(half_head).unwrap();
+                s
+            }),
+        ),
+        (
+            "half a frame",
+            Box::new(|port| {
+                let mut s = raw_open(port, request.as_bytes());
+                s.write_all(half_frame).unwrap();
+                s
+            }),
+        ),
+    ];
+    let mut clients = 0;
+    for (what, make) in &scenarios {
+        for rst in [false, true] {
+            let s = make(server.port);
+            clients += 1;
+            // The client has a thread and a descriptor now.
+            let start = Instant::now();
+            while server.tasks() <= baseline.0 || server.fds() <= baseline.1 {
+                assert!(
+                    start.elapsed() < PATIENCE,
+                    "{what}: the server never took the connection"
+                );
+                thread::sleep(Duration::from_millis(5));
+            }
+            thread::sleep(Duration::from_millis(50));
+            if rst {
+                reset(s);
+            } else {
+                drop(s);
+            }
+            let start = Instant::now();
+            loop {
+                let now = (server.tasks(), server.fds());
+                if now == baseline {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(5),
+                    "{what} ({}): {} tasks and {} descriptors 5 s after the peer vanished, \
+                     {} and {} before; stdout:\n{}",
+                    if rst { "RST" } else { "FIN" },
+                    now.0,
+                    now.1,
+                    baseline.0,
+                    baseline.1,
+                    server.out()
+                );
+                thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+    let out = server.out();
+    let ends = out
+        .lines()
+        .filter(|l| l.contains(" ended: ") || l.contains(" closed abnormally: "))
+        .count();
+    assert_eq!(ends, clients, "one last line per vanished client:\n{out}");
+    assert!(
+        out.contains("ended: the peer ended the connection during the handshake"),
+        "{out}"
+    );
+    assert!(out.contains("closed abnormally:"), "{out}");
+}
+
+// ================================================================ junk
+
+#[test]
+fn junk_instead_of_a_handshake_is_refused_and_the_server_stays_up() {
+    let mut server = Server::start(&["--handshake-timeout", "2"]);
+    // A TLS 1.2 ClientHello's first bytes (record header 16 03 01, then a
+    // handshake header 01 and the client version 03 03).
+    let mut tls = vec![
+        0x16, 0x03, 0x01, 0x00, 0xc8, 0x01, 0x00, 0x00, 0xc4, 0x03, 0x03,
+    ];
+    tls.extend(noise(0x7153, 32));
+    tls.extend_from_slice(&[0x20]);
+    tls.extend(noise(0x7154, 32));
+    tls.extend_from_slice(&[0x00, 0x02, 0x13, 0x01, 0x01, 0x00]);
+    let mut inputs: Vec<(String, Vec<u8>)> = vec![("TLS ClientHello".into(), tls)];
+    for seed in [1u64, 2, 3, 42, 0xdead_beef, 0x5eed] {
+        let len = 1 + (seed as usize * 7919) % 700;
+        inputs.push((
+            format!("{len} random bytes, seed {seed:#x}"),
+            noise(seed, len),
+        ));
+    }
+    inputs.push(("SSH banner".into(), b"SSH-2.0-OpenSSH_9.6\r\n".to_vec()));
+    inputs.push(("NUL bytes".into(), vec![0; 64]));
+    for (what, bytes) in &inputs {
+        let mut s = raw_connect(server.port);
+        let _ = s.write_all(bytes);
+        let start = Instant::now();
+        let (answer, ended) = read_all(&mut s, Duration::from_secs(4));
+        assert!(ended, "{what}: still connected after {:?}", start.elapsed());
+        assert!(
+            answer.is_empty() || answer.starts_with(b"HTTP/1.1 400 Bad Request\r\n"),
+            "{what}: answered {:?}",
+            String::from_utf8_lossy(&answer)
+        );
+        assert!(server.alive(), "{what}: the server died");
+    }
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::text("still here?")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text("still here?"));
+    close_and_drain(ws, None);
+    server.wait_idle();
+    let out = server.out();
+    let refused = out.lines().filter(|l| l.contains(" refused ")).count();
+    assert_eq!(
+        refused,
+        inputs.len(),
+        "each junk connection shows as refused:\n{out}"
+    );
+}
+
+// ========================================================= terminal safety
+
+/// Text with ESC/CSI, OSC, BEL, a C1 control (U+009B) and a bidi override.
+const EVIL: &str = "A\x1b[2J B\x1b]0;pwned\x07 C\x07 D\u{9b}31m E\u{202e}gnp.exe";
+
+/// The same, as bytes, with invalid UTF-8 and raw C1 bytes added.
+fn evil_bytes() -> Vec<u8> {
+    let mut b = EVIL.as_bytes().to_vec();
+    b.extend_from_slice(b" \xff\xfe \x9b \x1b[0m");
+    b
+}
+
+/// Panics if `bytes` holds ESC, BEL, U+009B or U+202E.
+fn assert_no_terminal_controls(bytes: &[u8], what: &str) {
+    let bad: [(&[u8], &str); 4] = [
+        (b"\x1b", "ESC"),
+        (b"\x07", "BEL"),
+        (b"\xc2\x9b", "U+009B"),
+        (b"\xe2\x80\xae", "U+202E"),
+    ];
+    for (needle, name) in bad {
+        if let Some(at) = bytes.windows(needle.len()).position(|w| w == needle) {
+            let from = at.saturating_sub(120);
+            let to = (at + 120).min(bytes.len());
+            panic!(
+                "{what}: raw {name} at byte {at}: …{}…",
+                bytes[from..to].escape_ascii()
+            );
+        }
+    }
+}
+
+/// Every way a client's bytes reach the output, under `args`.
+fn terminal_safety(args: &[&str]) {
+    let server = Server::start(args);
+    let port = server.port;
+    let evil = evil_bytes();
+
+    // tungstenite: text, binary, ping and a close reason.
+    let mut ws = ws_connect(port, "/");
+    ws.send(Message::text(EVIL)).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text(EVIL));
+    ws.send(Message::binary(evil.clone())).unwrap();
+    next_data(&mut ws);
+    ws.send(Message::Ping(Bytes::copy_from_slice(EVIL.as_bytes())))
+        .unwrap();
+    ws.send(Message::text("ping sent")).unwrap();
+    next_data(&mut ws);
+    close_and_drain(ws, Some(close_frame(4000, EVIL)));
+
+    // A text message and a close reason that are not UTF-8.
+    let mut s = raw_open(port, upgrade_request("/", "").as_bytes());
+    s.write_all(&client_frame(0x81, &evil)).unwrap();
+    assert_eq!(read_close(&mut s).0, 1007);
+    drop(s);
+    let mut s = raw_open(port, upgrade_request("/", "").as_bytes());
+    let mut close = vec![0x0f, 0xa0];
+    close.extend_from_slice(&evil[..evil.len().min(120)]);
+    s.write_all(&client_frame(0x88, &close)).unwrap();
+    assert!(matches!(read_close(&mut s).0, 1007 | 1002));
+    drop(s);
+    // A fragmented text message, split inside U+202E.
+    let mut s = raw_open(port, upgrade_request("/", "").as_bytes());
+    let cut = EVIL.find('\u{202e}').unwrap() + 1;
+    s.write_all(&client_frame(0x01, &EVIL.as_bytes()[..cut]))
+        .unwrap();
+    s.write_all(&client_frame(0x80, &EVIL.as_bytes()[cut..]))
+        .unwrap();
+    let (b0, echo) = read_frame(&mut s).unwrap();
+    assert_eq!((b0, echo.as_slice()), (0x81, EVIL.as_bytes()));
+    drop(s);
+
+    // In a header value (User-Agent), in a header name, and in a
+    // subprotocol offer: accepted or refused, the head is shown.
+    let mut head = Vec::new();
+    head.extend_from_slice(b"GET /ua HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ");
+    head.extend_from_slice(&evil);
+    head.extend_from_slice(
+        b"\r\nX-\x1b[2J\x07: 1\r\nSec-WebSocket-Protocol: chat\x1b]0;pwned\x07\r\n",
+    );
+    head.extend_from_slice(
+        format!("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            .as_bytes(),
+    );
+    let mut s = raw_connect(port);
+    s.write_all(&head).unwrap();
+    read_all(&mut s, Duration::from_secs(3));
+    drop(s);
+    // Only a User-Agent with controls (the rest valid): if accepted, a frame.
+    // (The head parser refuses control characters in a field value.)
+    let mut head = b"GET /ua2 HTTP/1.1\r\nUser-Agent: ".to_vec();
+    head.extend_from_slice(&evil);
+    head.extend_from_slice(b"\r\n");
+    head.extend_from_slice(&upgrade_request("/", "").as_bytes()["GET / HTTP/1.1\r\n".len()..]);
+    let mut s = raw_connect(port);
+    s.write_all(&head).unwrap();
+    let (answer, _) = read_all(&mut s, Duration::from_millis(300));
+    if answer.starts_with(b"HTTP/1.1 101") {
+        s.write_all(&client_frame(0x81, EVIL.as_bytes())).unwrap();
+        read_frame(&mut s).unwrap();
+    }
+    drop(s);
+
+    // Bidi override and C1 as UTF-8 (obs-text, which HTTP allows in a
+    // field value) in User-Agent and a subprotocol offer: accepted, and
+    // the head is shown in --trace.
+    let mut head =
+        b"GET /obs-text HTTP/1.1\r\nUser-Agent: pwned\xe2\x80\xaegnp.exe\xc2\x9b31m\xff\r\n"
+            .to_vec();
+    head.extend_from_slice(b"Sec-WebSocket-Protocol: pwned\xe2\x80\xae\r\n");
+    head.extend_from_slice(&upgrade_request("/", "").as_bytes()["GET / HTTP/1.1\r\n".len()..]);
+    let mut s = raw_connect(port);
+    s.write_all(&head).unwrap();
+    let answer = read_head(&mut s);
+    assert!(answer.starts_with("HTTP/1.1 101 "), "{answer}");
+    s.write_all(&client_frame(0x88, b"\x03\xe8")).unwrap();
+    read_close(&mut s);
+    drop(s);
+
+    // In the request target: raw controls (refused, surely), and valid
+    // UTF-8 bidi and C1 characters only (maybe accepted).
+    let mut target = b"GET /\x1b[2J\x1b]0;pwned\x07\xe2\x80\xae\xc2\x9b\xff".to_vec();
+    target.extend_from_slice(&upgrade_request("", "").as_bytes()["GET ".len()..]);
+    let mut s = raw_connect(port);
+    s.write_all(&target).unwrap();
+    read_all(&mut s, Duration::from_secs(3));
+    drop(s);
+    let mut target = b"GET /\xe2\x80\xaegnp.exe\xc2\x9b".to_vec();
+    target.extend_from_slice(&upgrade_request("", "").as_bytes()["GET ".len()..]);
+    let mut s = raw_connect(port);
+    s.write_all(&target).unwrap();
+    read_all(&mut s, Duration::from_millis(300));
+    drop(s);
+
+    // Not HTTP at all.
+    let mut s = raw_connect(port);
+    s.write_all(b"\x1b[2J\x1b]0;pwned\x07\xe2\x80\xae\xc2\x9b\r\n\r\n")
+        .unwrap();
+    read_all(&mut s, Duration::from_secs(3));
+    drop(s);
+
+    server.wait_idle();
+    let out = server.out_bytes();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.matches("pwned").count() >= 8,
+        "{args:?}: the payloads should be shown (escaped):\n{text}"
+    );
+    assert_no_terminal_controls(&out, &format!("stdout of serve {args:?}"));
+    assert_no_terminal_controls(
+        server.stderr().as_bytes(),
+        &format!("stderr of serve {args:?}"),
+    );
+}
+
+#[test]
+fn terminal_safety_default_output() {
+    terminal_safety(&[]);
+}
+
+#[test]
+fn terminal_safety_trace_output() {
+    terminal_safety(&["--trace", "--full"]);
+}
+
+#[test]
+fn terminal_safety_json_output() {
+    terminal_safety(&["--json"]);
+}
+
+// ================================================================ shutdown
+
+#[test]
+fn sigterm_closes_clients_with_1001_and_exits_0() {
+    let mut server = Server::start(&[]);
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::text("before")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text("before"));
+    let client = thread::spawn(move || {
+        let mut code = None;
+        loop {
+            match ws.read() {
+                Ok(Message::Close(f)) => code = Some(f.map(|f| u16::from(f.code))),
+                Ok(_) => {}
+                Err(tungstenite::Error::ConnectionClosed) => break,
+                Err(e) => panic!("reading after SIGTERM: {e}"),
+            }
+        }
+        code
+    });
+    thread::sleep(Duration::from_millis(50));
+    let (status, took) = server.signal_and_wait(libc::SIGTERM, Duration::from_secs(3));
+    assert!(status.success(), "exit status {status}");
+    assert_eq!(
+        client.join().unwrap(),
+        Some(Some(1001)),
+        "the client receives close 1001 (Going Away)"
+    );
+    assert!(took < Duration::from_secs(3), "exited after {took:?}");
+    let out = server.out();
+    assert!(
+        out.contains("#1 server: close 1001 (Going Away) \"server shutting down\""),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "#1 closed by the server; server sent 1001 Going Away \"server shutting down\", clean"
+        ),
+        "{out}"
+    );
+    assert!(
+        server
+            .stderr()
+            .contains("wsdbg serve: stopped after 1 connection"),
+        "{}",
+        server.stderr()
+    );
+}
+
+#[test]
+fn sigterm_exits_0_within_3_s_when_a_client_never_answers() {
+    let mut server = Server::start(&[]);
+    // One client that never reads or answers, one mid-handshake, one idle.
+    let mut deaf = raw_open(server.port, upgrade_request("/", "").as_bytes());
+    let mut half = raw_connect(server.port);
+    half.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    let _ws = ws_connect(server.port, "/");
+    server.wait_out("two open connections", |o| o.matches(" open ").count() == 2);
+    let (status, took) = server.signal_and_wait(libc::SIGTERM, Duration::from_secs(3));
+    assert!(status.success(), "exit status {status}");
+    assert!(took < Duration::from_secs(3), "exited after {took:?}");
+    assert_eq!(read_close(&mut deaf).0, 1001);
+}
+
+#[test]
+fn sigint_exits_0_at_once_without_clients() {
+    let mut server = Server::start(&[]);
+    let (status, took) = server.signal_and_wait(libc::SIGINT, Duration::from_secs(3));
+    assert!(status.success(), "exit status {status}");
+    assert!(took < Duration::from_millis(500), "exited after {took:?}");
+}
+
+// =================================================================== modes
+
+#[test]
+fn broadcast_mode_sends_each_message_to_every_client() {
+    let server = Server::start(&["--mode", "broadcast"]);
+    let mut clients: Vec<Ws> = (0..3).map(|_| ws_connect(server.port, "/")).collect();
+    clients[0]
+        .send(Message::text("to everyone from 1"))
+        .unwrap();
+    for (i, ws) in clients.iter_mut().enumerate() {
+        assert_eq!(
+            next_data(ws),
+            Message::text("to everyone from 1"),
+            "client {i}"
+        );
+    }
+    clients[2].send(Message::binary(vec![1, 2, 3])).unwrap();
+    for (i, ws) in clients.iter_mut().enumerate() {
+        assert_eq!(next_data(ws), Message::binary(vec![1, 2, 3]), "client {i}");
+    }
+    for ws in clients {
+        assert_eq!(close_and_drain(ws, Some(close_frame(1000, ""))), Some(1000));
+    }
+    server.wait_idle();
+    let out = server.out();
+    assert!(
+        out.contains("#1 client: text 18 bytes: \"to everyone from 1\""),
+        "{out}"
+    );
+    for id in 1..=3 {
+        assert!(
+            out.contains(&format!(
+                "#{id} server: text 18 bytes: \"to everyone from 1\""
+            )),
+            "#{id} is shown receiving the broadcast:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn silent_mode_echoes_nothing_but_answers_pings() {
+    let server = Server::start(&["--mode", "silent"]);
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::text("anyone?")).unwrap();
+    ws.send(Message::binary(vec![0xab; 10])).unwrap();
+    ws.send(Message::Ping(Bytes::from_static(b"still there")))
+        .unwrap();
+    match ws.read().unwrap() {
+        Message::Pong(p) => assert_eq!(&p[..], b"still there"),
+        other => panic!("expected only the pong, got {other:?}"),
+    }
+    ws.get_ref()
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    match ws.read() {
+        Err(tungstenite::Error::Io(e))
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) => {}
+        other => panic!("silent mode sent something: {other:?}"),
+    }
+    ws.get_ref().set_read_timeout(Some(PATIENCE)).unwrap();
+    assert_eq!(close_and_drain(ws, Some(close_frame(1000, ""))), Some(1000));
+    let out = server.wait_out("the closing line", |o| o.contains("#1 closed"));
+    assert!(
+        out.contains("#1 client: text 7 bytes: \"anyone?\""),
+        "{out}"
+    );
+    assert!(!out.contains("#1 server: text"), "{out}");
+    assert!(!out.contains("#1 server: binary"), "{out}");
+    assert!(
+        out.contains("#1 server: pong 11 bytes: \"still there\""),
+        "{out}"
+    );
+    assert!(out.contains("(2 messages in, 0 out)"), "{out}");
+}
+
+#[test]
+fn quiet_prints_nothing_for_good_clients_and_the_failure_of_bad_ones() {
+    let server = Server::start(&["-q"]);
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::text("hush")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text("hush"));
+    close_and_drain(ws, None);
+    let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
+    s.write_all(&[0x81, 0x00]).unwrap();
+    assert_eq!(read_close(&mut s).0, 1002);
+    drop(s);
+    server.wait_idle();
+    let out = server.out();
+    assert!(!out.contains("hush"), "{out}");
+    assert!(!out.contains(" open "), "{out}");
+    assert!(out.contains("#2 failed: RFC 6455 §5.1"), "{out}");
+}
+
+#[test]
+fn json_lines_all_parse_and_carry_conn_from_and_time() {
+    let server = Server::start(&["--json"]);
+    let mut ws = ws_connect(server.port, "/json");
+    ws.send(Message::text("hi \"json\"\n")).unwrap();
+    next_data(&mut ws);
+    ws.send(Message::binary(vec![0, 255])).unwrap();
+    next_data(&mut ws);
+    ws.send(Message::Ping(Bytes::from_static(b"p"))).unwrap();
+    ws.send(Message::text("after ping")).unwrap();
+    next_data(&mut ws);
+    close_and_drain(ws, Some(close_frame(4000, "json bye")));
+    let (refused, _) = refusal(
+        server.port,
+        upgrade_request("/", "")
+            .replace("Sec-WebSocket-Version: 13\r\n", "")
+            .as_bytes(),
+    );
+    assert_eq!(refused.status, 426);
+    let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
+    s.write_all(&[0x81, 0x00]).unwrap();
+    read_close(&mut s);
+    drop(s);
+    server.wait_idle();
+
+    let out = server.out();
+    let mut types = std::collections::BTreeMap::<String, usize>::new();
+    for line in out.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let obj = v
+            .as_object()
+            .unwrap_or_else(|| panic!("not an object: {line}"));
+        assert_eq!(obj.len(), 2, "only type and data: {line}");
+        let ty = obj["type"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no type: {line}"));
+        let data = obj["data"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no data: {line}"));
+        *types.entry(ty.to_string()).or_default() += 1;
+        let conn = data.get("conn").and_then(|c| c.as_u64());
+        assert!(conn.is_some_and(|c| (1..=3).contains(&c)), "conn in {line}");
+        let time = data
+            .get("time")
+            .and_then(|t| t.as_str())
+            .unwrap_or_default();
+        assert!(
+            time.len() == 24
+                && time.starts_with("20")
+                && time.ends_with('Z')
+                && time.as_bytes()[10] == b'T',
+            "time like 2026-01-01T00:00:00.000Z in {line}"
+        );
+        match ty {
+            "message" | "frame" => {
+                let from = data.get("from").and_then(|f| f.as_str());
+                assert!(matches!(from, Some("client" | "server")), "from in {line}");
+            }
+            "open" => {
+                assert!(
+                    data["peer"].as_str().unwrap().starts_with("127.0.0.1:"),
+                    "{line}"
+                );
+                assert!(data["target"].as_str().unwrap().starts_with('/'), "{line}");
+            }
+            "close" => {
+                assert!(
+                    data["by"].is_string() && data.contains_key("code"),
+                    "{line}"
+                );
+            }
+            "refused" => {
+                assert_eq!(data["status"], 426, "{line}");
+                assert!(
+                    data["issues"].as_array().is_some_and(|i| !i.is_empty()),
+                    "{line}"
+                );
+            }
+            other => panic!("unexpected event type {other:?}: {line}"),
+        }
+    }
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let find = |ty: &str, f: &dyn Fn(&serde_json::Value) -> bool| {
+        lines.iter().any(|v| v["type"] == ty && f(&v["data"]))
+    };
+    assert!(
+        find("message", &|d| d["from"] == "client"
+            && d["text"] == "hi \"json\"\n"),
+        "{out}"
+    );
+    assert!(
+        find("message", &|d| d["from"] == "server" && d["hex"] == "00ff"),
+        "{out}"
+    );
+    assert!(
+        find("frame", &|d| d["from"] == "client"
+            && d["opcode_name"] == "ping"),
+        "{out}"
+    );
+    assert!(
+        find("frame", &|d| d["from"] == "server"
+            && d["opcode_name"] == "pong"),
+        "{out}"
+    );
+    assert!(
+        find("close", &|d| d["conn"] == 1
+            && d["by"] == "client"
+            && d["code"] == 4000
+            && d["reason"] == "json bye"),
+        "{out}"
+    );
+    assert!(
+        find("close", &|d| d["conn"] == 3
+            && d["by"] == "failed"
+            && d["code"] == 1002),
+        "{out}"
+    );
+    assert!(
+        find("open", &|d| d["conn"] == 1 && d["target"] == "/json"),
+        "{out}"
+    );
+    assert_eq!(types.get("open"), Some(&2), "{out}");
+    assert_eq!(types.get("refused"), Some(&1), "{out}");
+}
