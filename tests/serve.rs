@@ -871,8 +871,8 @@ fn refusal(port: u16, request: &[u8]) -> (Answer, u16) {
 }
 
 /// Checks that stdout shows the refusal of the client on `lp` with
-/// `status`, and the first line of the body as the reason.
-fn assert_refusal_shown(out: &str, lp: u16, status: u16, body: &str) {
+/// `status` and a reason on the next line; returns that reason.
+fn assert_refusal_shown(out: &str, lp: u16, status: u16) -> String {
     let peer = format!(" 127.0.0.1:{lp} ");
     let lines: Vec<&str> = out.lines().collect();
     let at = lines
@@ -884,12 +884,12 @@ fn assert_refusal_shown(out: &str, lp: u16, status: u16, body: &str) {
         "{:?} should say it answered {status}",
         lines[at]
     );
-    let first = body.lines().next().expect("a body");
-    assert_eq!(
-        lines.get(at + 1).copied(),
-        Some(format!("  ✗ {first}").as_str()),
+    let reason = lines.get(at + 1).copied().unwrap_or_default();
+    assert!(
+        reason.starts_with("  ✗ "),
         "the reason follows the refused line; stdout:\n{out}"
     );
+    reason.to_string()
 }
 
 #[test]
@@ -897,28 +897,34 @@ fn raw_handshake_refusals_name_what_is_wrong() {
     let server = Server::start(&[]);
     let good = upgrade_request("/chat", "");
     let key_line = format!("Sec-WebSocket-Key: {KEY}\r\n");
-    // (what, request, status, words the body must have, header the answer must have)
-    let cases: Vec<(&str, String, u16, &[&str], &str)> = vec![
+    // (what, request, status, words the body must have (a short reason
+    // that quotes none of the peer's bytes), header the answer must have,
+    // words stdout's full sentence must have)
+    type Case<'a> = (&'a str, String, u16, &'a [&'a str], &'a str, &'a [&'a str]);
+    let cases: Vec<Case> = vec![
         (
             "missing key",
             good.replace(&key_line, ""),
             400,
             &["no Sec-WebSocket-Key header"],
             "",
+            &["no Sec-WebSocket-Key header"],
         ),
         (
             "bad key (10 bytes)",
             good.replace(KEY, "dGhlIHNhbXBsZQ=="),
             400,
-            &["Sec-WebSocket-Key \"dGhlIHNhbXBsZQ==\" is invalid"],
+            &["Sec-WebSocket-Key decodes to 10 bytes, not 16"],
             "",
+            &["Sec-WebSocket-Key \"dGhlIHNhbXBsZQ==\" is invalid"],
         ),
         (
             "bad key (not base64)",
             good.replace(KEY, "not a key!"),
             400,
-            &["Sec-WebSocket-Key \"not a key!\" is invalid"],
+            &["of Sec-WebSocket-Key is not base64"],
             "",
+            &["Sec-WebSocket-Key \"not a key!\" is invalid"],
         ),
         // Without Upgrade or Connection at all the server takes the request
         // for plain HTTP and answers 426 Upgrade Required (with the Upgrade
@@ -927,36 +933,41 @@ fn raw_handshake_refusals_name_what_is_wrong() {
             "missing Upgrade",
             good.replace("Upgrade: websocket\r\n", ""),
             426,
-            &["Upgrade"],
+            &["no Upgrade header"],
             "Upgrade: websocket",
+            &["Upgrade"],
         ),
         (
             "bad Upgrade",
             good.replace("Upgrade: websocket", "Upgrade: h2c"),
             400,
-            &["Upgrade", "h2c"],
+            &["Upgrade header lacks the token websocket"],
             "",
+            &["Upgrade", "h2c"],
         ),
         (
             "missing Connection",
             good.replace("Connection: Upgrade\r\n", ""),
             426,
-            &["Connection"],
+            &["no Connection header"],
             "Upgrade: websocket",
+            &["Connection"],
         ),
         (
             "bad Connection",
             good.replace("Connection: Upgrade", "Connection: keep-alive"),
             400,
-            &["Connection", "keep-alive"],
+            &["Connection header lacks the token Upgrade"],
             "",
+            &["Connection", "keep-alive"],
         ),
         (
             "HTTP/1.0",
             good.replace("HTTP/1.1", "HTTP/1.0"),
             505,
-            &["HTTP/1.0", "HTTP/1.1"],
+            &["HTTP/1.0 is too old", "HTTP/1.1"],
             "",
+            &["HTTP/1.0", "HTTP/1.1"],
         ),
         (
             "no Host",
@@ -964,24 +975,27 @@ fn raw_handshake_refusals_name_what_is_wrong() {
             400,
             &["no Host header"],
             "",
+            &["no Host header"],
         ),
         (
             "POST",
             good.replace("GET /chat", "POST /chat"),
             405,
-            &["method is \"POST\"", "GET"],
+            &["method is not GET"],
             "Allow: GET",
+            &["method is \"POST\"", "GET"],
         ),
         (
             "version 8",
             good.replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8"),
             426,
-            &["Sec-WebSocket-Version is \"8\"", "13"],
+            &["Sec-WebSocket-Version is not 13"],
             "Sec-WebSocket-Version: 13",
+            &["Sec-WebSocket-Version is \"8\"", "13"],
         ),
     ];
     let mut seen = Vec::new();
-    for (what, request, status, words, header) in &cases {
+    for (what, request, status, words, header, said) in &cases {
         let (answer, lp) = refusal(server.port, request.as_bytes());
         assert_eq!(answer.status, *status, "{what}: answer\n{}", answer.head);
         for w in *words {
@@ -999,13 +1013,16 @@ fn raw_handshake_refusals_name_what_is_wrong() {
             );
         }
         assert!(!answer.head.contains("Sec-WebSocket-Accept"), "{what}");
-        seen.push((lp, *status, answer.body));
+        seen.push((lp, *status, *said));
     }
     let out = server.wait_out("every refusal", |o| {
         o.lines().filter(|l| l.contains(" refused ")).count() >= cases.len()
     });
-    for (lp, status, body) in &seen {
-        assert_refusal_shown(&out, *lp, *status, body);
+    for (lp, status, said) in &seen {
+        let reason = assert_refusal_shown(&out, *lp, *status);
+        for w in *said {
+            assert!(reason.contains(w), "stdout should name {w:?}: {reason:?}");
+        }
     }
     // A refused client gets no open line, and no second line when it goes.
     assert!(!out.contains(" open "), "{out}");
@@ -1033,7 +1050,8 @@ fn raw_handshake_over_max_head_gets_431() {
         answer.body
     );
     let out = server.wait_out("the refusal", |o| o.contains(" refused "));
-    assert_refusal_shown(&out, lp, 431, &answer.body);
+    let reason = assert_refusal_shown(&out, lp, 431);
+    assert!(reason.contains("1024"), "{reason}");
     // Just under the limit is fine.
     let padding = format!("X-Padding: {}\r\n", "a".repeat(800));
     let s = raw_open(server.port, upgrade_request("/", &padding).as_bytes());
@@ -1048,11 +1066,9 @@ fn raw_handshake_from_an_origin_not_listed_gets_403() {
         upgrade_request("/", "Origin: https://evil.example\r\n").as_bytes(),
     );
     assert_eq!(answer.status, 403, "{}", answer.head);
-    assert!(
-        answer.body.contains("https://evil.example"),
-        "{:?}",
-        answer.body
-    );
+    // The body names the problem without reflecting the peer's bytes.
+    assert!(answer.body.contains("allow-list"), "{:?}", answer.body);
+    assert!(!answer.body.contains("evil"), "{:?}", answer.body);
     assert!(answer.body.contains("Origin"), "{:?}", answer.body);
     let (no_origin, lp2) = refusal(server.port, upgrade_request("/", "").as_bytes());
     assert_eq!(no_origin.status, 403, "{}", no_origin.head);
@@ -1063,8 +1079,10 @@ fn raw_handshake_from_an_origin_not_listed_gets_403() {
     );
     drop(s);
     let out = server.wait_out("both refusals", |o| o.matches(" refused ").count() == 2);
-    assert_refusal_shown(&out, lp, 403, &answer.body);
-    assert_refusal_shown(&out, lp2, 403, &no_origin.body);
+    let reason = assert_refusal_shown(&out, lp, 403);
+    assert!(reason.contains("https://evil.example"), "{reason}");
+    let reason = assert_refusal_shown(&out, lp2, 403);
+    assert!(reason.contains("Origin"), "{reason}");
 }
 
 // ============================================================ broken frames
@@ -1362,8 +1380,6 @@ fn a_slow_handshake_does_not_hold_up_other_clients() {
 }
 
 #[test]
-#[ignore = "bug: a head sent a byte every 200 ms is never cut by --handshake-timeout: \
-            serve arms its read timeout only when the deadline changes, so no read times out"]
 fn slowloris_is_cut_at_the_handshake_timeout_while_others_are_served() {
     let server = Server::start(&["--handshake-timeout", "1"]);
     let port = server.port;
@@ -1403,8 +1419,6 @@ fn slowloris_is_cut_at_the_handshake_timeout_while_others_are_served() {
 }
 
 #[test]
-#[ignore = "bug: same cause: after the server failed the connection, a client sending a byte \
-            every 200 ms keeps it open past --close-timeout"]
 fn trickling_after_a_failed_connection_is_cut_at_the_close_timeout() {
     let server = Server::start(&["--close-timeout", "1"]);
     let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
@@ -1436,8 +1450,6 @@ fn trickling_after_a_failed_connection_is_cut_at_the_close_timeout() {
 }
 
 #[test]
-#[ignore = "bug: same cause: after an idle-timeout close (1001), a client that pings every 200 ms \
-            and never answers the close keeps the connection past --close-timeout"]
 fn chatty_client_ignoring_the_idle_close_is_cut_at_the_close_timeout() {
     let server = Server::start(&["--idle-timeout", "1", "--close-timeout", "1"]);
     let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());

@@ -206,7 +206,7 @@ impl<W: Write> TextPrinter<W> {
                 issues.iter().map(sentence::issue).collect(),
             ),
             Head::Invalid { error, .. } => (
-                "a request that is not HTTP".into(),
+                "a request that cannot be read as HTTP".into(),
                 vec![sentence::head_error(error)],
             ),
             Head::Response { .. } => ("a response".into(), Vec::new()),

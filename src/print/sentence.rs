@@ -406,9 +406,10 @@ pub fn message(v: &Violation) -> String {
                 .into()
         }
         Kind::DataInsideMessage { new, open, frames } => format!(
-            "new {} frame while a fragmented {} message ({frames} frames so far) is still open; its fragments must continue with opcode 0x0",
+            "new {} frame while a fragmented {} message ({frames} frame{} so far) is still open; its fragments must continue with opcode 0x0",
             new.name(),
-            open.name()
+            open.name(),
+            plural(*frames as u64)
         ),
         Kind::FrameAfterClose { opcode } => format!(
             "{} frame sent after this side's close frame; no data frame or second close may follow it",

@@ -158,7 +158,11 @@ impl Ctx<'_> {
                 }
                 match self.shared.mode {
                     ServeMode::Echo => {
-                        if m.data.len() >= DIRECT && out.pending().is_empty() && out.can_send() && !view_decodes_out(&view) {
+                        if m.data.len() >= DIRECT
+                            && out.pending().is_empty()
+                            && out.can_send()
+                            && !view_decodes_out(&view)
+                        {
                             self.echo_direct(m.kind, m.data, out);
                         } else {
                             out.send_message(m.kind, m.data);
@@ -305,17 +309,28 @@ impl Conn {
         let mut big: Vec<u8> = Vec::new();
         let mut render = Vec::new();
         let mut broadcast = Vec::new();
-        let mut armed: Option<Option<Instant>> = None;
+        // The read timeout in force. Re-arming costs a system call, so it
+        // is done only when the deadline comes sooner than the timeout
+        // armed (a fixed deadline: handshake, close) or when there is none
+        // to arm; a deadline that moves on with every read (idle) wakes the
+        // thread early at worst, and on_timeout then does nothing.
+        let mut armed: Option<Option<Duration>> = None;
         let mut shut = false;
         loop {
+            let now = Instant::now();
             let deadline = self.lock().endpoint.deadline();
-            if armed != Some(deadline) {
-                let timeout = deadline.map(|d| {
-                    d.saturating_duration_since(Instant::now())
-                        .max(Duration::from_millis(1))
-                });
-                let _ = self.stream.set_read_timeout(timeout);
-                armed = Some(deadline);
+            let want = deadline.map(|d| {
+                d.saturating_duration_since(now)
+                    .max(Duration::from_millis(1))
+            });
+            let rearm = match (armed, want) {
+                (None, _) | (Some(Some(_)), None) => true,
+                (Some(None), w) => w.is_some(),
+                (Some(Some(a)), Some(w)) => w + Duration::from_millis(5) < a,
+            };
+            if rearm {
+                let _ = self.stream.set_read_timeout(want);
+                armed = Some(want);
             }
             let buf: &mut [u8] = if big.is_empty() { &mut small } else { &mut big };
             let read = (&self.stream).read(buf);
@@ -359,6 +374,12 @@ impl Conn {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
                     Err(_) => endpoint.receive_eof(now, &mut handler),
                 };
+                // A peer that keeps sending never lets a read time out: a
+                // deadline that passed meanwhile (a handshake trickled byte
+                // by byte, a close never answered) is acted on here.
+                if endpoint.deadline().is_some_and(|d| now >= d) {
+                    let _ = endpoint.on_timeout(now, &mut handler);
+                }
             }
             let st = self.flush_own(shared, &mut render);
             let transport = st.endpoint.transport();
