@@ -152,6 +152,17 @@ enum Owned {
 /// Feeds `bytes` cut at `cuts` (sorted offsets) and returns the events and
 /// the summary.
 fn decode_split(bytes: &[u8], cuts: &[usize], config: Config) -> (Vec<Owned>, Summary) {
+    decode_split_with(bytes, cuts, config, false)
+}
+
+/// As [`decode_split`]; with `rooms`, payload the decoder lends room for is
+/// read into that room instead of fed.
+fn decode_split_with(
+    bytes: &[u8],
+    cuts: &[usize],
+    config: Config,
+    rooms: bool,
+) -> (Vec<Owned>, Summary) {
     let mut decoder = Decoder::new(config);
     let mut events: Vec<Owned> = Vec::new();
     let mut sink = |ev: Event<'_>| -> Result<(), ()> {
@@ -179,7 +190,29 @@ fn decode_split(bytes: &[u8], cuts: &[usize], config: Config) -> (Vec<Owned>, Su
     let mut at = 0;
     for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
         let cut = cut.clamp(at, bytes.len());
-        decoder.feed(&mut buf[at..cut], &mut sink).unwrap();
+        if rooms {
+            // Where the decoder lends room, the bytes go there (as a socket
+            // read would put them), up to the next cut.
+            while at < cut {
+                match decoder.take_room(cut - at) {
+                    Some(mut room) => {
+                        let dest = room.bytes_mut();
+                        let n = dest.len().min(cut - at);
+                        dest[..n].copy_from_slice(&bytes[at..at + n]);
+                        decoder.feed_room(room, n, &mut sink).unwrap();
+                        at += n;
+                    }
+                    None => {
+                        // Up to the next frame boundary is unknown here:
+                        // feed one byte, then ask again.
+                        decoder.feed(&mut buf[at..at + 1], &mut sink).unwrap();
+                        at += 1;
+                    }
+                }
+            }
+        } else {
+            decoder.feed(&mut buf[at..cut], &mut sink).unwrap();
+        }
         at = cut;
     }
     decoder.finish(&mut sink).unwrap();
@@ -280,6 +313,7 @@ proptest! {
         let bytewise: Vec<usize> = (1..bytes.len()).collect();
         prop_assert_eq!(&decode_split(&bytes, &bytewise, config), &whole);
         prop_assert_eq!(&decode_split(&bytes, &cuts, config), &whole);
+        prop_assert_eq!(&decode_split_with(&bytes, &cuts, config, true), &whole);
         // And the decode path (owned transcript) agrees on the frames.
         let t = transcript::read_with(&bytes, config);
         let frames: Vec<&OwnedFrame> = whole.0.iter().filter_map(|e| match e {

@@ -18,7 +18,7 @@ use super::close::ClosePayload;
 use super::frame::{encode_frame, FrameHeader};
 use super::handshake::{self, Issue, IssueKind};
 use super::http::{self, HeadParse};
-use super::message::{Limits, MessageKind};
+use super::message::{Limits, MessageKind, Room};
 use super::opcode::OpCode;
 use super::stream::{Config, Decoder, Event, Head};
 use super::violation::{Violation, MAX_CLOSE_REASON};
@@ -493,9 +493,48 @@ impl Endpoint {
             at = self.handshake(buf, now, handler)?;
         }
         if at < buf.len() && matches!(self.state, State::Open | State::Closing) {
-            self.frames(&mut buf[at..], now, handler)?;
+            self.frames(Input::Bytes(&mut buf[at..]), now, handler)?;
         }
         Ok(())
+    }
+
+    /// Lends room for up to `max` more payload bytes of the frame being
+    /// received, when they go to the message buffer anyway: read them
+    /// straight into it, then [`Endpoint::receive_room`] (or
+    /// [`Endpoint::give_back`] when the read brought nothing). The room is
+    /// owned while lent, so the read needs no lock on the endpoint.
+    pub fn take_room(&mut self, max: usize) -> Option<Room> {
+        match self.state {
+            State::Open | State::Closing => self.decoder.take_room(max),
+            _ => None,
+        }
+    }
+
+    /// Takes lent room back unused.
+    pub fn give_back(&mut self, room: Room) {
+        self.decoder.give_back(room);
+    }
+
+    /// Takes the `n` bytes read into `room` from the peer: as
+    /// [`Endpoint::receive`] with those bytes.
+    pub fn receive_room<E>(
+        &mut self,
+        room: Room,
+        n: usize,
+        now: Instant,
+        handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if n == 0 || !matches!(self.state, State::Open | State::Closing) {
+            self.decoder.give_back(room);
+            return Ok(());
+        }
+        self.last_heard = now;
+        if let Some(interval) = self.settings.ping_interval {
+            if self.state == State::Open {
+                self.ping_due = Some(now + interval);
+            }
+        }
+        self.frames(Input::Room(room, n), now, handler)
     }
 
     /// The peer ended its sending side (TCP FIN).
@@ -805,14 +844,14 @@ impl Endpoint {
 
     fn frames<E>(
         &mut self,
-        buf: &mut [u8],
+        input: Input<'_>,
         now: Instant,
         handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut failed: Option<Violation> = None;
         let mut close: Option<(Option<u16>, Vec<u8>)> = None;
         let outbox = &mut self.outbox;
-        self.decoder.feed(buf, &mut |ev| {
+        let mut sink = |ev: Event<'_>| {
             match ev {
                 Event::FrameStart(s) if failed.is_none() => {
                     failed = s
@@ -848,7 +887,11 @@ impl Endpoint {
                 _ => {}
             }
             handler(Note::In(ev), outbox)
-        })?;
+        };
+        match input {
+            Input::Bytes(buf) => self.decoder.feed(buf, &mut sink)?,
+            Input::Room(room, n) => self.decoder.feed_room(room, n, &mut sink)?,
+        }
         if let Some(v) = failed {
             return self.fail(v, now, handler);
         }
@@ -928,6 +971,12 @@ impl Endpoint {
         self.after_send();
         Ok(())
     }
+}
+
+/// Bytes from the peer: fed, or read into lent room.
+enum Input<'a> {
+    Bytes(&'a mut [u8]),
+    Room(Room, usize),
 }
 
 enum Parsed {

@@ -170,6 +170,77 @@ struct Current {
     message_before: u64,
 }
 
+/// A buffer whose bytes past its length stay allocated and initialised,
+/// so that reading into it again costs no zero-filling; one bigger than
+/// [`KEEP`] is freed when its message is done.
+#[derive(Debug, Default)]
+struct Buf {
+    data: Vec<u8>,
+    len: usize,
+}
+
+/// The most message buffer kept between messages.
+const KEEP: usize = 2 << 20;
+
+impl Buf {
+    fn bytes(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        if self.data.len() > KEEP {
+            self.data = Vec::new();
+        }
+    }
+
+    fn extend(&mut self, s: &[u8]) {
+        let end = self.len + s.len();
+        if self.len == self.data.len() {
+            self.data.extend_from_slice(s);
+        } else {
+            let have = (self.data.len() - self.len).min(s.len());
+            self.data[self.len..self.len + have].copy_from_slice(&s[..have]);
+            self.data.extend_from_slice(&s[have..]);
+        }
+        self.len = end;
+    }
+
+    /// The next `n` bytes past the end, to be written and then committed.
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        let end = self.len + n;
+        if end > self.data.len() {
+            self.data.resize(end, 0);
+        }
+        &mut self.data[self.len..end]
+    }
+
+    fn commit(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.data.len());
+    }
+}
+
+/// Room lent out of the message buffer, so that the rest of a frame's
+/// payload can be read right where its message is reassembled (no copy);
+/// give it back with [`Assembler::placed`] (or [`Assembler::give_back`]).
+#[derive(Debug)]
+pub struct Room {
+    buf: Buf,
+    n: usize,
+}
+
+impl Room {
+    /// Where to read the payload bytes.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        let n = self.n;
+        self.buf.room(n)
+    }
+}
+
 /// Reassembles messages from the frames of one direction of a connection.
 #[derive(Debug, Default)]
 pub struct Assembler {
@@ -185,7 +256,7 @@ pub struct Assembler {
     limits: Limits,
     current: Option<Current>,
     /// The open message's payload (or a compressed message's DEFLATE data).
-    message: Vec<u8>,
+    message: Buf,
     /// A frame's payload that arrived in several pieces and is not part of
     /// the message buffer (control frames, single-frame messages).
     frame: Vec<u8>,
@@ -379,10 +450,63 @@ impl Assembler {
         let chunk_start = frame_start + cur.seen;
         cur.seen += chunk.len() as u64;
         match cur.keep {
-            Keep::Message(_) => self.message.extend_from_slice(chunk),
+            Keep::Message(_) => self.message.extend(chunk),
             Keep::Frame => self.frame.extend_from_slice(chunk),
             Keep::Borrow | Keep::Drop => {}
         }
+        self.check_utf8(chunk_start, chunk)
+    }
+
+    /// Lends the room for the next `n` payload bytes of the current frame,
+    /// when its payload goes to the message buffer (a fragmented or
+    /// spanning message); see [`Room`].
+    pub fn take_room(&mut self, n: usize) -> Option<Room> {
+        let cur = self.current.as_ref()?;
+        if !matches!(cur.keep, Keep::Message(_)) || n == 0 {
+            return None;
+        }
+        Some(Room {
+            buf: std::mem::take(&mut self.message),
+            n,
+        })
+    }
+
+    /// Takes room back unused.
+    pub fn give_back(&mut self, room: Room) {
+        self.message = room.buf;
+    }
+
+    /// Takes room back with `n` payload bytes written at its start, and
+    /// returns them for unmasking in place, before [`Assembler::placed`].
+    pub fn placed_mut(&mut self, room: Room, n: usize) -> &mut [u8] {
+        self.message = room.buf;
+        let n = n.min(room.n);
+        self.message.room(n)
+    }
+
+    /// Counts the `n` bytes written into the room (unmasked) as the next
+    /// piece of the payload: as [`Assembler::chunk`], without a copy.
+    pub fn placed(&mut self, n: usize) -> Option<(Violation, usize)> {
+        let cur = self.current.as_mut()?;
+        let chunk_start = cur.message_before + cur.seen;
+        cur.seen += n as u64;
+        let start = self.message.len();
+        self.message.commit(n);
+        let message = std::mem::take(&mut self.message);
+        let found = self.check_utf8(chunk_start, &message.bytes()[start..]);
+        self.message = message;
+        found
+    }
+
+    /// The last `n` bytes placed (for the payload event).
+    pub fn last_placed(&self, n: usize) -> &[u8] {
+        let b = self.message.bytes();
+        &b[b.len() - n.min(b.len())..]
+    }
+
+    fn check_utf8(&mut self, chunk_start: u64, chunk: &[u8]) -> Option<(Violation, usize)> {
+        let cur = self.current.as_ref()?;
+        let frame_start = cur.message_before;
         if !cur.data {
             return None;
         }
@@ -395,14 +519,12 @@ impl Assembler {
             return None;
         };
         open.utf8_ok = false;
+        let only = open.frames == 1 && cur.fin;
         // The validator blames a byte of this chunk (an unfinished
         // character only fails at the message's end).
         let upto = usize::try_from(error.offset.saturating_sub(chunk_start))
             .map_or(chunk.len(), |i| (i + 1).min(chunk.len()));
-        Some((
-            utf8_violation(error, frame_start, open.frames == 1 && cur.fin),
-            upto,
-        ))
+        Some((utf8_violation(error, frame_start, only), upto))
     }
 
     /// Ends the current frame. `borrowed` is its whole payload when it came
@@ -463,7 +585,7 @@ impl Assembler {
         if done.compressed && cur.keep != Keep::Drop {
             let compressed: &[u8] = match cur.keep {
                 Keep::Borrow => borrowed.unwrap_or_default(),
-                _ => &self.message,
+                _ => self.message.bytes(),
             };
             let reset = self.deflate.unwrap_or(false);
             let from_start = self.from_start;
@@ -523,7 +645,7 @@ impl Assembler {
         } else {
             match cur.keep {
                 Keep::Borrow | Keep::Drop => payload,
-                _ => &self.message,
+                _ => self.message.bytes(),
             }
         };
         Ended {
@@ -544,7 +666,7 @@ impl Assembler {
 
     fn payload_of<'a>(&'a self, cur: &Current, borrowed: Option<&'a [u8]>) -> &'a [u8] {
         match cur.keep {
-            Keep::Message(start) => self.message.get(start..).unwrap_or_default(),
+            Keep::Message(start) => self.message.bytes().get(start..).unwrap_or_default(),
             Keep::Frame => &self.frame,
             Keep::Borrow => borrowed.unwrap_or_default(),
             Keep::Drop => &[],

@@ -15,7 +15,7 @@ use super::frame::{FrameHeader, HeaderParse};
 use super::handshake::{self, Issue};
 use super::http::{self, HeadError, HeadKind, HeadParse, HeadProblem, Starts};
 use super::mask::apply_mask;
-use super::message::{Assembler, Fragment, Limits, MessageKind, MessageRef};
+use super::message::{Assembler, Fragment, Limits, MessageKind, MessageRef, Room};
 use super::opcode::OpCode;
 use super::rules::{check_header, Context};
 use super::violation::{Kind, Violation};
@@ -411,6 +411,70 @@ impl Decoder {
                     at += self.feed_frames(&mut buf[at..], sink)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Lends room for up to `max` more bytes of the current frame's payload
+    /// when they go to the message buffer anyway (a fragmented message, or
+    /// a frame longer than what was fed): read them straight into it and
+    /// hand it back with [`Decoder::feed_room`], saving a copy. None when
+    /// the next bytes are not such payload.
+    pub fn take_room(&mut self, max: usize) -> Option<Room> {
+        if self.phase != Phase::Frames {
+            return None;
+        }
+        let cur = self.current.as_ref()?;
+        let n = usize::try_from(cur.remaining).map_or(max, |r| r.min(max));
+        self.assembler.take_room(n)
+    }
+
+    /// Takes room back unused (the read failed or found the end).
+    pub fn give_back(&mut self, room: Room) {
+        self.assembler.give_back(room);
+    }
+
+    /// Feeds the `n` bytes read into `room` (see [`Decoder::take_room`]):
+    /// the same events as [`Decoder::feed`] with those bytes.
+    pub fn feed_room<E>(
+        &mut self,
+        room: Room,
+        n: usize,
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(cur) = self.current.as_mut() else {
+            self.assembler.give_back(room);
+            return Ok(());
+        };
+        let n = usize::try_from(cur.remaining).map_or(n, |r| r.min(n));
+        let piece = self.assembler.placed_mut(room, n);
+        if let Some(key) = cur.start.header.mask {
+            apply_mask(piece, key, (cur.seen % 4) as usize);
+        }
+        let found = self.assembler.placed(n);
+        let take = found.as_ref().map_or(n, |(_, upto)| *upto);
+        cur.seen += take as u64;
+        cur.remaining -= take as u64;
+        self.offset += take as u64;
+        let placed = self.assembler.last_placed(n);
+        sink(Event::Payload(&placed[..take]))?;
+        if let Some((v, _)) = found {
+            let fatal = self.config.stop_at_violation && v.close_code().is_some();
+            sink(Event::Violation(&v))?;
+            cur.violations.push(v);
+            if fatal {
+                self.offset += (n - take) as u64;
+                return self.abandon(None, sink);
+            }
+            cur.seen += (n - take) as u64;
+            cur.remaining -= (n - take) as u64;
+            self.offset += (n - take) as u64;
+            if n > take {
+                sink(Event::Payload(&placed[take..]))?;
+            }
+        }
+        if self.current.as_ref().is_some_and(|c| c.remaining == 0) {
+            self.end_frame(None, Extent::Complete, sink)?;
         }
         Ok(())
     }

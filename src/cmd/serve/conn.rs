@@ -26,6 +26,8 @@ use crate::protocol::Role;
 /// fills it gets a heap buffer of `BIG` while it keeps sending.
 const SMALL: usize = 1024;
 const BIG: usize = 256 << 10;
+/// The most of a long frame's payload read at once into its message.
+const ROOM: usize = 4 << 20;
 
 /// A connected client, shared by its thread, the writer thread and
 /// whoever broadcasts or shuts down.
@@ -332,8 +334,13 @@ impl Conn {
                 let _ = self.stream.set_read_timeout(want);
                 armed = Some(want);
             }
+            // The rest of a long frame is read straight into its message.
+            let mut room = self.lock().endpoint.take_room(ROOM);
             let buf: &mut [u8] = if big.is_empty() { &mut small } else { &mut big };
-            let read = (&self.stream).read(buf);
+            let read = match room.as_mut() {
+                Some(r) => (&self.stream).read(r.bytes_mut()),
+                None => (&self.stream).read(buf),
+            };
             let now = Instant::now();
             {
                 let mut st = self.lock();
@@ -351,9 +358,21 @@ impl Conn {
                     broadcast: &mut broadcast,
                 };
                 let mut handler = |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book);
+                let read = match (room.take(), read) {
+                    (Some(r), Ok(n)) if n > 0 => {
+                        let _ = endpoint.receive_room(r, n, now, &mut handler);
+                        None
+                    }
+                    (Some(r), read) => {
+                        endpoint.give_back(r);
+                        Some(read)
+                    }
+                    (None, read) => Some(read),
+                };
                 let _ = match read {
-                    Ok(0) => endpoint.receive_eof(now, &mut handler),
-                    Ok(n) => {
+                    None => Ok(()),
+                    Some(Ok(0)) => endpoint.receive_eof(now, &mut handler),
+                    Some(Ok(n)) => {
                         let r = endpoint.receive(&mut buf[..n], now, &mut handler);
                         if n == buf.len() && big.is_empty() {
                             big = vec![0; BIG];
@@ -362,7 +381,7 @@ impl Conn {
                         }
                         r
                     }
-                    Err(e)
+                    Some(Err(e))
                         if matches!(
                             e.kind(),
                             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -371,8 +390,8 @@ impl Conn {
                         armed = None;
                         endpoint.on_timeout(now, &mut handler)
                     }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
-                    Err(_) => endpoint.receive_eof(now, &mut handler),
+                    Some(Err(e)) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+                    Some(Err(_)) => endpoint.receive_eof(now, &mut handler),
                 };
                 // A peer that keeps sending never lets a read time out: a
                 // deadline that passed meanwhile (a handshake trickled byte
