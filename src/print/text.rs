@@ -319,6 +319,14 @@ impl<W: Write> TextPrinter<W> {
                 self.p("no payload", Paint::Dim)
             );
         }
+        if matches!(f.extent, Extent::Abandoned { .. }) && f.payload.is_empty() {
+            let line = format!(
+                "payload of {} byte{} not read: the connection failed on this frame",
+                h.payload_len,
+                plural(h.payload_len)
+            );
+            return writeln!(self.out, "  {:<22} {}", "", self.p(&line, Paint::Dim));
+        }
         let label = match (h.mask.is_some(), f.missing() > 0) {
             (true, false) => format!("payload, masked, {n} byte{}", plural(n as u64)),
             (false, false) => format!("payload, {n} byte{}", plural(n as u64)),
