@@ -593,6 +593,7 @@ impl Endpoint {
     pub fn close_now(&mut self, code: u16, reason: &[u8], now: Instant) {
         if self.state == State::Open && self.outbox.close(Some(code), reason) {
             self.state = State::Closing;
+            self.ping_due = None;
             self.close_deadline = Some(now + self.settings.close_timeout);
         } else if self.state == State::Handshake {
             self.state = State::Closed;
@@ -1439,5 +1440,35 @@ mod tests {
         })
         .unwrap();
         assert_eq!(frames, [vec![1, 2, 3]]);
+    }
+
+    // ----------------------------- found by fuzz/fuzz_targets/endpoint.rs
+
+    #[test]
+    fn a_ping_due_when_we_close_leaves_no_deadline_in_the_past() {
+        // Pings every 700 ms, then the idle timeout closes while a ping
+        // was due: deadline() returned that ping's time, already past, until
+        // the close timeout (a caller spins on it).
+        let mut p = Peer::open(Settings {
+            idle_timeout: Some(Duration::from_millis(3000)),
+            ping_interval: Some(Duration::from_millis(700)),
+            close_timeout: Duration::from_millis(500),
+            ..Settings::server()
+        });
+        for ms in [700, 700, 1000] {
+            p.tick(Duration::from_millis(ms));
+        }
+        assert_eq!(p.take_sent(), b"\x89\x05wsdbg".repeat(3));
+        p.tick(Duration::from_millis(1000));
+        assert_eq!(p.e.state(), State::Closing);
+        assert_eq!(
+            close_code_sent(&p.take_sent()),
+            Some((1001, "idle timeout".into()))
+        );
+        assert_eq!(
+            p.e.deadline(),
+            Some(p.now + Duration::from_millis(500)),
+            "only the close timeout is left"
+        );
     }
 }
