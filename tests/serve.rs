@@ -965,7 +965,7 @@ fn raw_handshake_refusals_name_what_is_wrong() {
             "HTTP/1.0",
             good.replace("HTTP/1.1", "HTTP/1.0"),
             505,
-            &["HTTP/1.0 is too old", "HTTP/1.1"],
+            &["request line says HTTP/1.0", "HTTP/1.1"],
             "",
             &["HTTP/1.0", "HTTP/1.1"],
         ),

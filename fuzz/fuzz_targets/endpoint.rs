@@ -66,10 +66,6 @@ const CODES: [u16; 11] = [
 ];
 /// The largest control frame: 2 header bytes, a masking key, 125 bytes.
 const MAX_CONTROL: usize = 2 + 4 + 125;
-/// Also check what known, unfixed bugs break (each has an `#[ignore]`d
-/// test in src/protocol/endpoint.rs): `cargo fuzz run endpoint --features
-/// open-bugs`. Without it the driver steers around them.
-const OPEN_BUGS: bool = cfg!(feature = "open-bugs");
 
 #[derive(Debug, Clone)]
 struct Knobs {
@@ -278,8 +274,6 @@ struct Run<'k> {
     /// Everything queued so far when the state became Closed or the
     /// transport Close.
     closed_total: Option<usize>,
-    /// `Outbox::close` queued a close frame while the endpoint was Open.
-    outbox_closed_open: bool,
     /// The connection ended in a receive that began with our close sent.
     ended_after_our_close: bool,
     snapshots: Vec<Snapshot>,
@@ -306,7 +300,6 @@ impl<'k> Run<'k> {
             head_allowance: if k.client { request.len() } else { 0 },
             ticks: 0,
             closed_total: None,
-            outbox_closed_open: false,
             ended_after_our_close: false,
             snapshots: Vec::new(),
         }
@@ -353,20 +346,6 @@ impl<'k> Run<'k> {
     fn step(&mut self, i: usize, step: &Step, stream: &mut &[u8], bytewise: bool) {
         self.seen.push(Seen::Step(i));
         let role = self.k.role();
-        let command = matches!(step, Step::Send(..) | Step::Close(..) | Step::CloseNow(..));
-        let abnormal = self
-            .e
-            .close_info()
-            .is_some_and(|c| matches!(c.by, Closer::Abnormal(_)));
-        let handshake = self.e.state() == State::Handshake;
-        // eof_leaves_the_outbox_open: after the peer's EOF the outbox still
-        // queues frames. close_now_during_the_handshake_reports_the_end:
-        // Closed without a Note::Closed or close info.
-        let known = (command && abnormal) || (matches!(step, Step::CloseNow(..)) && handshake);
-        if !OPEN_BUGS && known {
-            self.check(step);
-            return;
-        }
         match *step {
             Step::Feed(n) => {
                 let n = if n == 0 {
@@ -376,22 +355,11 @@ impl<'k> Run<'k> {
                 };
                 let (chunk, rest) = stream.split_at(n);
                 *stream = rest;
-                if bytewise {
+                if bytewise && !chunk.is_empty() {
                     let mut rest = chunk;
                     while !rest.is_empty() {
-                        let mut n = 1;
-                        if !OPEN_BUGS && self.e.state() == State::Handshake {
-                            // a_bad_byte_after_the_first_piece_of_a_head_waits_for_a_line_end:
-                            // a head is parsed on its first piece and then
-                            // only when a piece holds a line end; cut it
-                            // after line ends only.
-                            n = match rest.iter().position(|&b| b == b'\n') {
-                                Some(i) if rest[i + 1..].contains(&b'\n') => i + 1,
-                                _ => rest.len(),
-                            };
-                        }
-                        self.receive(&rest[..n]);
-                        rest = &rest[n..];
+                        self.receive(&rest[..1]);
+                        rest = &rest[1..];
                     }
                 } else {
                     self.receive(chunk);
@@ -412,10 +380,8 @@ impl<'k> Run<'k> {
                 // Outbox::close the endpoint stays Open and the idle timeout
                 // does nothing.)
                 let now = self.now;
-                let known = self.outbox_closed_open && self.e.state() == State::Open;
                 assert!(
-                    (known && !OPEN_BUGS)
-                        || self.e.transport() == Transport::Close
+                    self.e.transport() == Transport::Close
                         || self.e.deadline().is_none_or(|d| d > now),
                     "on_timeout left a deadline in the past: {:?} in {:?}",
                     self.e.deadline().map(|d| now - d),
@@ -436,9 +402,7 @@ impl<'k> Run<'k> {
             }
             Step::Close(code, ref reason) => {
                 let before = self.total();
-                let open = self.e.state() == State::Open;
                 let ok = self.e.outbox().close(code, reason);
-                self.outbox_closed_open |= ok && open;
                 let grown = self.total() - before;
                 assert!(ok || grown == 0, "a refused close queued {grown} bytes");
                 assert!(grown <= MAX_CONTROL, "a close frame of {grown} bytes");
@@ -467,12 +431,27 @@ impl<'k> Run<'k> {
             }
             Step::Eof => {
                 let before = self.total();
+                let in_handshake = self.e.state() == State::Handshake;
                 {
                     let mut h = handler(&mut self.seen, self.k.echo, self.k.max_message());
                     self.e.receive_eof(self.now, &mut h).unwrap();
                 }
                 let grown = self.total() - before;
-                assert_eq!(grown, 0, "the peer's EOF made the endpoint queue bytes");
+                // Only a refusal of the head received so far, when what came
+                // last broke it (the peer may still read it).
+                let refused = self
+                    .seen
+                    .iter()
+                    .rev()
+                    .take(4)
+                    .any(|s| matches!(s, Seen::HeadOut(_)));
+                assert!(
+                    grown == 0
+                        || (in_handshake
+                            && refused
+                            && grown <= 2048 + 8 * self.k.settings.max_head),
+                    "the peer's EOF made the endpoint queue {grown} bytes"
+                );
                 assert_eq!(self.e.transport(), Transport::Close);
             }
         }
@@ -616,11 +595,8 @@ impl<'k> Run<'k> {
             .iter()
             .find(|f| f.header.is_some_and(|h| h.opcode == OpCode::Close))
             .map(|f| code(&f.payload));
-        // a_close_queued_on_the_outbox_closes_the_endpoint: the peer's
-        // answer to it is taken for the peer's close.
-        let known = self.outbox_closed_open && !OPEN_BUGS;
         match &info.by {
-            Closer::Peer if !known => {
+            Closer::Peer => {
                 assert_eq!(theirs, Some(info.code), "{info:?}: the peer's close");
                 assert_eq!(ours, Some(info.code), "{info:?}: the echo");
                 assert!(info.clean, "{info:?}");
@@ -631,18 +607,18 @@ impl<'k> Run<'k> {
             }
             Closer::Failed(v) => {
                 assert!(!info.clean, "{info:?}");
-                // a_violation_after_our_close_reports_the_close_we_sent
-                if self.ended_after_our_close && !OPEN_BUGS {
-                    return;
-                }
-                assert_eq!(info.code, v.close_code(), "{info:?}");
+                // The close reported is the one sent: the violation's own,
+                // unless this end had closed already
+                // (a_violation_after_our_close_reports_the_close_we_sent).
                 assert_eq!(ours, Some(info.code), "{info:?}: our close");
+                if !self.ended_after_our_close {
+                    assert_eq!(info.code, v.close_code(), "{info:?}");
+                }
             }
             Closer::Abnormal(_) | Closer::Handshake(_) => {
                 assert!(!info.clean, "{info:?}");
                 assert_eq!(info.code, None, "{info:?}");
             }
-            Closer::Peer => {}
         }
     }
 
@@ -733,8 +709,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let whole = run(&knobs, &steps, stream, false);
     // Byte at a time: a feed is up to 4 KiB of receive calls; keep it for
-    // inputs the fuzzer runs fast.
-    if stream.len() <= 2048 {
+    // inputs the fuzzer runs fast. A malformed head is refused as soon as a
+    // piece may have broken it (a line end, a control byte: see
+    // http::worth_parsing), so a printable byte in the wrong place fed
+    // alone is refused a few steps later than fed whole: the endpoint does
+    // not parse a head again for every byte. Those runs are not compared.
+    let malformed_head = whole
+        .seen
+        .iter()
+        .any(|s| matches!(s, Seen::HeadIn(Head::Invalid { .. })));
+    if stream.len() <= 2048 && !malformed_head {
         let bytewise = run(&knobs, &steps, stream, true);
         let by_step = |seen: &[Seen]| -> Vec<Vec<Seen>> {
             let mut steps: Vec<Vec<Seen>> = vec![Vec::new()];

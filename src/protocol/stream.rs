@@ -500,17 +500,24 @@ impl Decoder {
             }
             Phase::InHead { response } => {
                 let len = self.head.len();
-                let head = if response {
+                let kind = if response {
                     HeadKind::Response
                 } else {
                     HeadKind::Request
                 };
+                // Bytes after the last parse may hold the error: look again,
+                // so that the answer does not depend on how the input came.
+                let parsed = if response {
+                    http::parse_response(&self.head, usize::MAX).err()
+                } else {
+                    http::parse_request(&self.head, usize::MAX).err()
+                };
                 let head = Head::Invalid {
                     offset: self.head_offset,
-                    error: HeadError {
+                    error: parsed.unwrap_or(HeadError {
                         offset: len,
-                        problem: HeadProblem::Unfinished { head, len },
-                    },
+                        problem: HeadProblem::Unfinished { head: kind, len },
+                    }),
                 };
                 self.head.clear();
                 self.emit_head(head, sink)?;
@@ -617,7 +624,7 @@ impl Decoder {
         // ends; parse on the first bytes (junk fails at once) and then only
         // when a line end arrives, so a head fed byte by byte costs a parse
         // per line, not per byte.
-        if !first && !buf.contains(&b'\n') {
+        if !first && !http::worth_parsing(buf) {
             self.offset += buf.len() as u64;
             return Ok(buf.len());
         }

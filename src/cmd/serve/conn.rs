@@ -556,12 +556,16 @@ impl Conn {
         let st = self.lock();
         let book = &st.book;
         let view = shared.view;
-        let mut info = book.close.clone().unwrap_or(CloseInfo {
-            by: Closer::Abnormal("the connection ended"),
-            code: None,
-            reason: Vec::new(),
-            clean: false,
-        });
+        let mut info = book
+            .close
+            .clone()
+            .or_else(|| st.endpoint.close_info().cloned())
+            .unwrap_or(CloseInfo {
+                by: Closer::Abnormal("the connection ended"),
+                code: None,
+                reason: Vec::new(),
+                clean: false,
+            });
         if let Some(why) = book.dropped {
             if !info.clean && !matches!(info.by, Closer::Failed(_)) {
                 info.by = Closer::Abnormal(why);

@@ -287,12 +287,14 @@ impl Broken for Issue {
                 // The parser lets only `HTTP/` and two digits through; a
                 // value built by hand is kept to what cannot harm.
                 let version: String = version.chars().filter(char::is_ascii_graphic).collect();
+                // Not first on the line: a body line starting `HTTP/` would
+                // read as a second response to whoever decodes the stream.
                 if self.in_request() {
                     format!(
-                        "{version} is too old; a WebSocket handshake requires HTTP/1.1 or higher"
+                        "request line says {version}; a WebSocket handshake requires HTTP/1.1 or higher"
                     )
                 } else {
-                    format!("{version} status line; a WebSocket handshake answers in HTTP/1.1")
+                    format!("status line says {version}; a WebSocket handshake answers in HTTP/1.1")
                 }
             }
             BadTarget { .. } => "request target is not a path such as /chat".into(),

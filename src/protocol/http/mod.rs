@@ -419,6 +419,17 @@ pub fn status_reason(code: u16) -> &'static str {
     }
 }
 
+/// Whether a head collected piece by piece needs parsing again after
+/// `new` arrived: a head can only end where a line ends, and the parser
+/// stops at the first byte that cannot be there, which is most often a
+/// control byte or one past ASCII. Parsing only then keeps a head sent a byte at a time at a
+/// parse per line, not per byte; a printable byte in the wrong place (in
+/// the method, say) is found at the line's end.
+pub fn worth_parsing(new: &[u8]) -> bool {
+    new.iter()
+        .any(|&b| b == b'\n' || (b < 0x20 && b != b'\r' && b != b'\t') || b >= 0x7f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
