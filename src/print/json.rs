@@ -12,17 +12,18 @@
 use std::io::{self, Write};
 
 use super::escape::needs_escape;
-use super::{sentence, Closed, Meta, Opened, Printer, Refused};
+use super::{
+    close_of, expected_accept, payload_as_text, sentence, AsText, Closed, Meta, Opened, Printer,
+    Refused,
+};
 use crate::protocol::close::CloseCode;
-use crate::protocol::close::ClosePayload;
 use crate::protocol::endpoint::Closer;
-use crate::protocol::handshake::{self, Issue};
+use crate::protocol::handshake::Issue;
 use crate::protocol::http::HeadError;
 use crate::protocol::http::Header;
 use crate::protocol::mask::apply_mask;
 use crate::protocol::message::MessageKind;
 use crate::protocol::message::MessageRef;
-use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Finding, FrameRecord, Head, Place, Summary};
 use crate::protocol::violation::{Broken, Violation};
 
@@ -377,9 +378,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
                 request,
                 issues: is,
             } => {
-                let accept = request
-                    .header("Sec-WebSocket-Key")
-                    .map(|h| handshake::accept_key(&String::from_utf8_lossy(&h.value)));
+                let accept = expected_accept(request);
                 let mut o = self.event("request")?;
                 meta_fields(&mut o, meta)?;
                 o.num("offset", *offset)?;
@@ -449,17 +448,12 @@ impl<W: Write> Printer for JsonPrinter<W> {
             o.str("length_form", h.length_form.name())?;
             o.hex("payload_hex", f.payload, h.mask)?;
             o.hex("unmasked_hex", f.payload, None)?;
-            let texty = f.fragment.map_or(
-                matches!(h.opcode, OpCode::Text | OpCode::Ping | OpCode::Pong),
-                |fr| fr.kind == MessageKind::Text && !fr.compressed,
-            );
-            if texty {
+            if payload_as_text(f) != AsText::Never {
                 o.text_or_null("text", f.payload)?;
             } else {
                 o.null("text")?;
             }
-            if h.opcode == OpCode::Close && f.missing() == 0 {
-                let c = ClosePayload::parse(f.payload);
+            if let Some(c) = close_of(f) {
                 let out = o.key("close")?;
                 let mut close = Obj::open(out)?;
                 match c.code {

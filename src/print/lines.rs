@@ -112,7 +112,7 @@ impl<W: Write> TextPrinter<W> {
         let prefix = self.prefix(meta);
         let who = Self::who(meta);
         let line = if h.opcode == OpCode::Close {
-            let c = ClosePayload::parse(f.payload);
+            let c = super::close_of(f).unwrap_or_else(|| ClosePayload::parse(f.payload));
             let code = match c.code {
                 Some(code) => format!(" {} ({})", code.0, code.name()),
                 None => " (no status code)".to_string(),

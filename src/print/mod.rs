@@ -13,7 +13,11 @@ use std::time::{Duration, SystemTime};
 
 use colored::Color;
 
+use crate::protocol::close::ClosePayload;
 use crate::protocol::endpoint::CloseInfo;
+use crate::protocol::http::Request;
+use crate::protocol::message::MessageKind;
+use crate::protocol::opcode::OpCode;
 use crate::protocol::message::MessageRef;
 use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Head, Summary};
 use crate::protocol::Role;
@@ -93,6 +97,48 @@ pub trait Printer {
     fn refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()>;
     /// Flushes the underlying writer.
     fn flush(&mut self) -> io::Result<()>;
+}
+
+/// How a frame's payload reads as text, decided once for every printer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsText {
+    /// Text by its type (an uncompressed text message): shown as text,
+    /// escaped, even when it is not UTF-8.
+    Always,
+    /// Maybe text (a ping or pong payload): shown as text when UTF-8.
+    IfUtf8,
+    /// Bytes: binary, close (its reason is shown apart), or compressed
+    /// (DEFLATE data; its text shows once the message is inflated).
+    Never,
+}
+
+/// How `f`'s payload reads as text.
+pub fn payload_as_text(f: &FrameRecord) -> AsText {
+    let Some(h) = f.header else {
+        return AsText::Never;
+    };
+    match f.fragment {
+        Some(fr) if fr.kind == MessageKind::Text && !fr.compressed => AsText::Always,
+        Some(_) => AsText::Never,
+        None => match h.opcode {
+            OpCode::Text => AsText::Always,
+            OpCode::Ping | OpCode::Pong => AsText::IfUtf8,
+            _ => AsText::Never,
+        },
+    }
+}
+
+/// The close frame's code and reason, when `f` is a whole close frame.
+pub fn close_of<'a>(f: &FrameRecord<'a>) -> Option<ClosePayload<'a>> {
+    let h = f.header?;
+    (h.opcode == OpCode::Close && f.missing() == 0).then(|| ClosePayload::parse(f.payload))
+}
+
+/// The `Sec-WebSocket-Accept` a request's (first) key calls for.
+pub fn expected_accept(request: &Request) -> Option<String> {
+    request
+        .header("Sec-WebSocket-Key")
+        .map(|h| crate::protocol::handshake::accept_key(&h.value_lossy()))
 }
 
 /// Decodes a whole buffer (unmasking it in place) and prints its heads and

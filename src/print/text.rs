@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::escape::{ascii_char, escape_bytes, sanitize};
-use super::{hex_spaced, plural, sentence, Closed, Meta, Opened, Paint, Palette, Printer, Refused};
+use super::{
+    close_of, expected_accept, hex_spaced, payload_as_text, plural, sentence, AsText, Closed,
+    Meta, Opened, Paint, Palette, Printer, Refused,
+};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};
 use crate::protocol::handshake::{self, AcceptSteps, Issue};
@@ -176,16 +179,20 @@ impl<W: Write> TextPrinter<W> {
         headers: &[Header],
         issues: &[Issue],
         what: &str,
+        accept: Option<String>,
     ) -> io::Result<()> {
         writeln!(self.out, "{}", self.p(title, Paint::Heading))?;
         writeln!(self.out, "  {}", escape_bytes(first_line))?;
         self.issues(issues, None)?;
+        let mut accept = accept;
         for (i, h) in headers.iter().enumerate() {
             self.header_line(h, &headers[..i], issues)?;
-            if what == "request" && h.name.eq_ignore_ascii_case("sec-websocket-key") {
-                let accept = handshake::accept_key(&String::from_utf8_lossy(&h.value));
-                let note = format!("↳ the server must answer Sec-WebSocket-Accept: {accept}");
-                writeln!(self.out, "      {}", self.p(&note, Paint::Dim))?;
+            if h.name.eq_ignore_ascii_case("sec-websocket-key") {
+                // Under the first key: the one a server answers.
+                if let Some(accept) = accept.take() {
+                    let note = format!("↳ the server must answer Sec-WebSocket-Accept: {accept}");
+                    writeln!(self.out, "      {}", self.p(&note, Paint::Dim))?;
+                }
             }
         }
         self.verdict(issues, headers, what)
@@ -349,12 +356,11 @@ impl<W: Write> TextPrinter<W> {
         }
         // Compressed payloads are DEFLATE data; their text is shown once the
         // message is complete and inflated.
-        let is_text = f.fragment.map_or(h.opcode == OpCode::Text, |fr| {
-            fr.kind == MessageKind::Text && !fr.compressed
-        });
-        let show_text = is_text
-            || matches!(h.opcode, OpCode::Ping | OpCode::Pong)
-                && std::str::from_utf8(plain).is_ok();
+        let show_text = match payload_as_text(f) {
+            AsText::Always => true,
+            AsText::IfUtf8 => std::str::from_utf8(plain).is_ok(),
+            AsText::Never => false,
+        };
         let text = if show_text {
             format!("\"{}\"", escape_bytes(plain))
         } else {
@@ -392,7 +398,7 @@ impl<W: Write> TextPrinter<W> {
             }
         }
         if h.opcode == OpCode::Close {
-            self.close(f.payload)?;
+            self.close(f.payload, close_of(f))?;
         }
         Ok(())
     }
@@ -485,7 +491,7 @@ impl<W: Write> TextPrinter<W> {
         Ok(())
     }
 
-    fn close(&mut self, payload: &[u8]) -> io::Result<()> {
+    fn close(&mut self, payload: &[u8], parsed: Option<ClosePayload>) -> io::Result<()> {
         if payload.len() < 2 {
             if payload.is_empty() {
                 writeln!(
@@ -497,7 +503,7 @@ impl<W: Write> TextPrinter<W> {
             }
             return Ok(());
         }
-        let c = ClosePayload::parse(payload);
+        let c = parsed.unwrap_or_else(|| ClosePayload::parse(payload));
         if let Some(code) = c.code {
             writeln!(
                 self.out,
@@ -611,7 +617,14 @@ impl<W: Write> Printer for TextPrinter<W> {
                     raw.len()
                 );
                 let line = format!("{} {} {}", request.method, request.target, request.version);
-                self.head_block(&title, line.as_bytes(), &request.headers, issues, "request")
+                self.head_block(
+                    &title,
+                    line.as_bytes(),
+                    &request.headers,
+                    issues,
+                    "request",
+                    expected_accept(request),
+                )
             }
             Head::Response {
                 offset,
@@ -625,7 +638,7 @@ impl<W: Write> Printer for TextPrinter<W> {
                 );
                 let mut line = format!("{} {} ", response.version, response.status).into_bytes();
                 line.extend_from_slice(&response.reason);
-                self.head_block(&title, &line, &response.headers, issues, "response")
+                self.head_block(&title, &line, &response.headers, issues, "response", None)
             }
             Head::Invalid { offset, error } => {
                 let title = format!("{prefix}HTTP head · offset {offset}");
