@@ -2099,3 +2099,48 @@ fn json_lines_all_parse_and_carry_conn_from_and_time() {
     assert_eq!(types.get("open"), Some(&2), "{out}");
     assert_eq!(types.get("refused"), Some(&1), "{out}");
 }
+
+/// A client that sends and never reads: in echo mode its thread stops
+/// reading once the socket cannot take the echoes (TCP pushes back), so
+/// the server does not buffer without bound, and other clients are served
+/// meanwhile.
+#[test]
+fn a_client_that_never_reads_is_held_back_not_buffered() {
+    let server = Server::start(&[]);
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::text("warm")).unwrap();
+    next_data(&mut ws);
+    close_and_drain(ws, None);
+    server.wait_idle();
+    let before = server.rss_kib();
+
+    let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
+    s.set_write_timeout(Some(Duration::from_millis(200))).unwrap();
+    // 1 MiB messages, written until the server stops taking them.
+    let frame = client_frame(0x82, &vec![0x5a; 1 << 20]);
+    let mut written = 0usize;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        match s.write(&frame[written % frame.len()..]) {
+            Ok(n) => written += n,
+            Err(_) => break,
+        }
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "the server kept reading {written} bytes from a client that never reads"
+    );
+    let rss = server.rss_kib();
+    // The echoes wait in the socket buffers, not in the server: what it
+    // holds is a message or two in flight, far less than what was sent.
+    assert!(
+        rss < before + 24 * 1024,
+        "RSS grew from {before} KiB to {rss} KiB after {written} bytes unread"
+    );
+    // Others are served meanwhile.
+    let mut other = ws_connect(server.port, "/");
+    other.send(Message::text("still there?")).unwrap();
+    assert_eq!(next_data(&mut other), Message::text("still there?"));
+    close_and_drain(other, None);
+    drop(s);
+}
