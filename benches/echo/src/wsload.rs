@@ -12,9 +12,13 @@
 //!       round trips for the duration (default 5 s) and prints one line:
 //!         rt_per_s=... round_trips=... secs=... conns=... size=...
 //!         conn_min=... conn_max=... client_cpu=...% [server_cpu=...%]
+//!         machine_cpu=...% steal=...%
 //!       (conn_min/max: round trips per second of the slowest and fastest
 //!       connection; CPU: percent of one core over the counted interval,
-//!       from /proc/PID/stat). Exits 1 with a reason when an echo is wrong,
+//!       from /proc/PID/stat; machine_cpu: all CPUs busy together, from
+//!       /proc/stat, so machine - client - server is what other processes
+//!       took; steal: time the hypervisor gave to other guests). Exits 1
+//!       with a reason when an echo is wrong,
 //!       the server closes, or no echo comes within 10 s.
 //!   wsload ADDR --idle N [--hold SECS]
 //!       Opens N connections one after the other, completes each handshake,
@@ -297,18 +301,21 @@ fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
     };
     barrier.wait();
     sleep_unless_failed(&shared, o.warmup);
-    let (c0, t0, me0, srv0) = (
+    let srv = || o.server_pid.map(|p| cpu_ticks(&p.to_string()));
+    let (c0, t0, me0, srv0, all0) = (
         sum(&shared),
         Instant::now(),
         cpu_ticks("self"),
-        o.server_pid.map(|p| cpu_ticks(&p.to_string())),
+        srv(),
+        machine_ticks(),
     );
     sleep_unless_failed(&shared, o.duration);
-    let (c1, t1, me1, srv1) = (
+    let (c1, t1, me1, srv1, all1) = (
         sum(&shared),
         Instant::now(),
         cpu_ticks("self"),
-        o.server_pid.map(|p| cpu_ticks(&p.to_string())),
+        srv(),
+        machine_ticks(),
     );
     shared.stop.store(true, Ordering::Relaxed);
     for h in handles {
@@ -338,6 +345,15 @@ fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
     if let (Some(a), Some(b)) = (srv0, srv1) {
         line += &format!(" server_cpu={}", pct(a, b));
     }
+    // Everything that ran on the machine, and what the hypervisor took:
+    // minus client and server, the share of other work during the count.
+    if let (Some(a), Some(b)) = (all0, all1) {
+        line += &format!(
+            " machine_cpu={} steal={}",
+            pct(Some(a.0), Some(b.0)),
+            pct(Some(a.1), Some(b.1))
+        );
+    }
     println!("{line}");
     Ok(())
 }
@@ -361,6 +377,21 @@ fn cpu_ticks(pid: &str) -> Option<u64> {
     // After "pid (comm) ", field 3 (state) is f[0]; utime and stime are
     // fields 14 and 15.
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Busy and stolen ticks of all CPUs together, from /proc/stat.
+fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let f: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let busy = f.first()? + f.get(1)? + f.get(2)? + f.get(5)? + f.get(6)?;
+    Some((busy, *f.get(7)?))
 }
 
 /// One connection's closed loop until `stop`.
