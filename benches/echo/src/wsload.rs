@@ -15,9 +15,10 @@
 //!         machine_cpu=...% steal=...%
 //!       (conn_min/max: round trips per second of the slowest and fastest
 //!       connection; CPU: percent of one core over the counted interval,
-//!       from /proc/PID/stat; machine_cpu: all CPUs busy together, from
-//!       /proc/stat, so machine - client - server is what other processes
-//!       took; steal: time the hypervisor gave to other guests). Exits 1
+//!       from /proc/PID/stat; machine_cpu: all CPUs busy together, wall
+//!       time x CPUs less the idle time in /proc/stat, so machine - client -
+//!       server is what other processes took; steal: time the hypervisor
+//!       gave to other guests). Exits 1
 //!       with a reason when an echo is wrong,
 //!       the server closes, or no echo comes within 10 s.
 //!   wsload ADDR --idle N [--hold SECS]
@@ -348,9 +349,10 @@ fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
     // Everything that ran on the machine, and what the hypervisor took:
     // minus client and server, the share of other work during the count.
     if let (Some(a), Some(b)) = (all0, all1) {
+        let busy = secs * 100.0 * a.2 as f64 - (b.0 - a.0) as f64;
         line += &format!(
-            " machine_cpu={} steal={}",
-            pct(Some(a.0), Some(b.0)),
+            " machine_cpu={:.0}% steal={}",
+            busy / secs,
             pct(Some(a.1), Some(b.1))
         );
     }
@@ -379,19 +381,23 @@ fn cpu_ticks(pid: &str) -> Option<u64> {
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
-/// Busy and stolen ticks of all CPUs together, from /proc/stat.
-fn machine_ticks() -> Option<(u64, u64)> {
+/// Idle and stolen ticks of all CPUs together, and the number of CPUs,
+/// from /proc/stat. Busy time is taken as wall time x CPUs - idle: the
+/// kernel measures idle time exactly (idle entry and exit), while its busy
+/// fields are sampled at ticks and under-count a CPU that flips between busy
+/// and idle thousands of times a second, as in a 1-connection echo.
+fn machine_ticks() -> Option<(u64, u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let f: Vec<u64> = stat
-        .lines()
+    let mut lines = stat.lines();
+    let f: Vec<u64> = lines
         .next()?
         .split_whitespace()
         .skip(1)
         .map(|x| x.parse().unwrap_or(0))
         .collect();
+    let cpus = lines.filter(|l| l.starts_with("cpu")).count() as u64;
     // user nice system idle iowait irq softirq steal
-    let busy = f.first()? + f.get(1)? + f.get(2)? + f.get(5)? + f.get(6)?;
-    Some((busy, *f.get(7)?))
+    Some((f.get(3)? + f.get(4)?, *f.get(7)?, cpus))
 }
 
 /// One connection's closed loop until `stop`.
