@@ -37,7 +37,7 @@ prepare_servers() {
                         continue
                     fi
                 fi
-                echo "== websocat: $("$WEBSOCAT" --version)"
+                echo "== $s: $("$WEBSOCAT" --version)"
                 ;;
             node-ws)
                 if ! command -v node >/dev/null; then
