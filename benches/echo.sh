@@ -20,17 +20,21 @@
 #                    none: wherever the scheduler puts them;
 #                    split: servers on CPU 0, the client on CPU 1;
 #                    same: both on CPU 0;
-#                    auto (default): split at 1 connection, none above.
+#                    auto (default): split at 1 connection, same above.
 #                    See benches/README.md: on this VM a 1-connection echo
-#                    is up to 14x faster when both share a CPU, and unpinned
-#                    runs land on either side by chance.
+#                    is up to 14x faster when both share a CPU, unpinned
+#                    runs land on either side by chance, and unpinned
+#                    figures at 16 and 64 connections differ by up to 25%
+#                    between two copies of the same server; with `same`
+#                    they agree within 3%.
 #   --quiet SECS     before each measurement, wait up to SECS (default 60;
 #                    0: never) until other processes use under 15% of one
-#                    core over half a second (the servers are idle then, so
-#                    all that runs is other work)
+#                    core over half a second on the CPUs the measurement
+#                    uses (the servers are idle then, so all that runs is
+#                    other work)
 #   --retries N      measure again, up to N times (default 2), when other
-#                    processes took over 10% of a core meanwhile; the
-#                    cleanest try is kept
+#                    processes took over 10% of a core meanwhile on the CPUs
+#                    the measurement uses; the cleanest try is kept
 #
 # Servers (benches/echo/servers.sh), each on a free 127.0.0.1 port, started
 # at the start of each point (with that point's pinning) and stopped at its
@@ -104,15 +108,22 @@ IFS=, read -r -a wanted <<<"$SERVERS"
 prepare_servers "${wanted[@]}"
 [ ${#READY[@]} -gt 0 ] || { echo "echo.sh: no server to measure" >&2; exit 1; }
 
-# others_pct SECS: CPU used by everything on the machine over SECS, in % of
-# one core, from the idle time in /proc/stat (exact, unlike its tick-sampled
-# busy fields). Called while the servers are idle, it is other work.
+# idle_ticks: idle + iowait ticks of the CPUs in $CPUS (all when empty) and
+# how many CPUs that is, from /proc/stat (its idle time is exact, unlike
+# its tick-sampled busy fields).
+idle_ticks() {
+    awk -v list=",$CPUS," '/^cpu[0-9]/ {
+        if (list == ",," || index(list, "," substr($1, 4) ",")) { t += $5 + $6; n++ }
+    } END { print t, n }' /proc/stat
+}
+# others_pct SECS: CPU used on those CPUs over SECS, in % of one core.
+# Called while the servers are idle, it is other work.
 others_pct() {
     local a b
-    a=$(awk '$1 == "cpu" { print $5 + $6; exit }' /proc/stat)
+    a=$(idle_ticks)
     sleep "$1"
-    b=$(awk '$1 == "cpu" { print $5 + $6; exit }' /proc/stat)
-    echo "$(nproc) $1 $a $b" | awk '{ v = $1 * 100 - ($4 - $3) / $2; print (v < 0 ? 0 : int(v)) }'
+    b=$(idle_ticks)
+    echo "$1 $a $b" | awk '{ v = $3 * 100 - ($4 - $2) / $1; print (v < 0 ? 0 : int(v)) }'
 }
 wait_quiet() {
     local end=$((SECONDS + QUIET)) o said=
@@ -142,7 +153,7 @@ measure() {
         fi
         wait_quiet
         "${CLIENT_CPU[@]}" "$WSLOAD" "127.0.0.1:${PORT[$s]}" --conns "$conns" --size "$size" \
-            --warmup "$WARMUP" --duration "$DURATION" --server-pid "$pid" \
+            --warmup "$WARMUP" --duration "$DURATION" --server-pid "$pid" ${CPUS:+--cpus "$CPUS"} \
             >"$TMPD/out" 2>"$TMPD/err" &
         CLIENT_PID=$!
         status=0
@@ -185,13 +196,14 @@ for point in "${points[@]}"; do
     conns=${point#*x}
     pin=$PIN
     if [ "$pin" = auto ]; then
-        if [ "$conns" = 1 ]; then pin=split; else pin=none; fi
+        if [ "$conns" = 1 ]; then pin=split; else pin=same; fi
     fi
     SERVER_CPU=()
     CLIENT_CPU=()
+    CPUS= # the CPUs the measurement uses, where other work is looked for (empty: all)
     case "$pin" in
         split) SERVER_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 1) ;;
-        same) SERVER_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 0) ;;
+        same) SERVER_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 0) CPUS=0 ;;
     esac
     RUNNING=()
     for s in "${READY[@]}"; do

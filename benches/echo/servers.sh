@@ -8,7 +8,9 @@ WEBSOCAT_VERSION=1.14.1
 WSLOAD="$ROOT/benches/echo/target/release/wsload"
 BARE="$ROOT/benches/echo/target/release/bare-echo"
 WEBSOCAT="$ROOT/target/peers/bin/websocat"
-WSDBG="$ROOT/target/release/wsdbg"
+# WSDBG=/path/to/wsdbg measures that binary instead, without building.
+WSDBG_GIVEN=${WSDBG:+yes}
+WSDBG="${WSDBG:-$ROOT/target/release/wsdbg}"
 NODE_DIR="$ROOT/benches/echo/node"
 
 declare -A PID=() PORT=() LOG=()
@@ -55,6 +57,10 @@ prepare_servers() {
                 ;;
             bare-echo) ;;
             wsdbg-q | wsdbg-trace)
+                if [ -z "$WSDBG_BUILT" ] && [ -n "$WSDBG_GIVEN" ]; then
+                    echo "== wsdbg: $WSDBG (WSDBG), not built here"
+                    WSDBG_BUILT=yes
+                fi
                 if [ -z "$WSDBG_BUILT" ]; then
                     echo "== cargo build --release (wsdbg)"
                     if cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"; then

@@ -4,7 +4,7 @@
 //! the server it measures.
 //!
 //!   wsload ADDR [--conns N] [--size BYTES] [--warmup SECS] [--duration SECS]
-//!               [--server-pid PID]
+//!               [--server-pid PID] [--cpus LIST]
 //!       N connections (default 1), one thread each, TCP_NODELAY. Each sends
 //!       one masked binary message of BYTES (default 64; K and M suffixes
 //!       are KiB and MiB), waits for the whole echo, checks its length and
@@ -15,10 +15,11 @@
 //!         machine_cpu=...% steal=...%
 //!       (conn_min/max: round trips per second of the slowest and fastest
 //!       connection; CPU: percent of one core over the counted interval,
-//!       from /proc/PID/stat; machine_cpu: all CPUs busy together, wall
-//!       time x CPUs less the idle time in /proc/stat, so machine - client -
-//!       server is what other processes took; steal: time the hypervisor
-//!       gave to other guests). Exits 1
+//!       from /proc/PID/stat; machine_cpu: the CPUs of LIST (comma-separated
+//!       numbers; default all) busy together, wall time x CPUs less their
+//!       idle time in /proc/stat, so when client and server run on those
+//!       CPUs only, machine - client - server is what other processes took
+//!       there; steal: time the hypervisor gave to other guests). Exits 1
 //!       with a reason when an echo is wrong,
 //!       the server closes, or no echo comes within 10 s.
 //!   wsload ADDR --idle N [--hold SECS]
@@ -62,6 +63,7 @@ struct Opts {
     warmup: f64,
     duration: f64,
     server_pid: Option<u32>,
+    cpus: Option<Vec<usize>>,
     idle: Option<usize>,
     hold: f64,
     wait: Option<f64>,
@@ -93,6 +95,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         warmup: 1.0,
         duration: 5.0,
         server_pid: None,
+        cpus: None,
         idle: None,
         hold: 600.0,
         wait: None,
@@ -107,6 +110,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--warmup" => o.warmup = num(val()?)?,
             "--duration" => o.duration = num(val()?)?,
             "--server-pid" => o.server_pid = Some(num(val()?)?),
+            "--cpus" => o.cpus = Some(val()?.split(',').map(num).collect::<Result<_, _>>()?),
             "--idle" => o.idle = Some(num(val()?)?),
             "--hold" => o.hold = num(val()?)?,
             "--wait" => o.wait = Some(num(val()?)?),
@@ -308,7 +312,7 @@ fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
         Instant::now(),
         cpu_ticks("self"),
         srv(),
-        machine_ticks(),
+        machine_ticks(o.cpus.as_deref()),
     );
     sleep_unless_failed(&shared, o.duration);
     let (c1, t1, me1, srv1, all1) = (
@@ -316,7 +320,7 @@ fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
         Instant::now(),
         cpu_ticks("self"),
         srv(),
-        machine_ticks(),
+        machine_ticks(o.cpus.as_deref()),
     );
     shared.stop.store(true, Ordering::Relaxed);
     for h in handles {
@@ -381,23 +385,31 @@ fn cpu_ticks(pid: &str) -> Option<u64> {
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
-/// Idle and stolen ticks of all CPUs together, and the number of CPUs,
+/// Idle and stolen ticks of the CPUs in `cpus` (all when None) together,
+/// and how many CPUs that is,
 /// from /proc/stat. Busy time is taken as wall time x CPUs - idle: the
 /// kernel measures idle time exactly (idle entry and exit), while its busy
 /// fields are sampled at ticks and under-count a CPU that flips between busy
 /// and idle thousands of times a second, as in a 1-connection echo.
-fn machine_ticks() -> Option<(u64, u64, u64)> {
+fn machine_ticks(cpus: Option<&[usize]>) -> Option<(u64, u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let mut lines = stat.lines();
-    let f: Vec<u64> = lines
-        .next()?
-        .split_whitespace()
-        .skip(1)
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    let cpus = lines.filter(|l| l.starts_with("cpu")).count() as u64;
-    // user nice system idle iowait irq softirq steal
-    Some((f.get(3)? + f.get(4)?, *f.get(7)?, cpus))
+    let (mut idle, mut steal, mut n) = (0, 0, 0);
+    // Lines "cpuN user nice system idle iowait irq softirq steal ...".
+    for line in stat.lines().skip(1) {
+        let mut words = line.split_whitespace();
+        let Some(cpu) = words.next()?.strip_prefix("cpu") else {
+            break;
+        };
+        let n_cpu: usize = cpu.parse().ok()?;
+        if cpus.is_some_and(|list| !list.contains(&n_cpu)) {
+            continue;
+        }
+        let f: Vec<u64> = words.map(|x| x.parse().unwrap_or(0)).collect();
+        idle += f.get(3)? + f.get(4)?;
+        steal += *f.get(7)?;
+        n += 1;
+    }
+    (n > 0).then_some((idle, steal, n))
 }
 
 /// One connection's closed loop until `stop`.
