@@ -224,4 +224,9 @@ done
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
+mkdir -p "$ROOT/target/bench-echo"
+KEEP="$ROOT/target/bench-echo/results-$(date -u +%Y%m%dT%H%M%SZ).tsv"
+cp "$RESULTS" "$KEEP"
+echo "== results kept in ${KEEP#"$ROOT"/}; tables again: python3 benches/echo/table.py FILE $POINTS '${READY[*]}' $ROUNDS $OTHER_MAX"
+echo
 python3 "$ROOT/benches/echo/table.py" "$RESULTS" "$POINTS" "${READY[*]}" "$ROUNDS" "$OTHER_MAX"

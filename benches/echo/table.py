@@ -137,3 +137,31 @@ for s in servers:
         v, _ = chosen(s, p)
         cells.append("–" if not v else f"{pmed(v, 1)} / {pmed(v, 2)} / {pmed(v, 3)}")
     print(f"| {LABEL.get(s, s)} | " + " | ".join(cells) + " |")
+
+print()
+header("server CPU per round trip, µs (median)")
+
+
+def server_us(s, p):
+    v, _ = chosen(s, p)
+    xs = [r[2] / 100 / r[0] * 1e6 for r in v if r[2] is not None and r[0] > 0]
+    return statistics.median(xs) if xs else None
+
+
+def us(x):
+    return "–" if x is None else f"{x:,.1f}" if x < 100 else f"{x:,.0f}"
+
+
+for s in servers:
+    print(f"| {LABEL.get(s, s)} | " + " | ".join(us(server_us(s, p)) for p in points) + " |")
+for name, a, b in [
+    ("**wsdbg -q / bare echo**", "wsdbg-q", "bare-echo"),
+    ("**wsdbg --trace / wsdbg -q**", "wsdbg-trace", "wsdbg-q"),
+]:
+    print(f"| {name} | " + " | ".join(ratio(server_us(a, p), server_us(b, p)) for p in points) + " |")
+print()
+print(
+    "The server process's CPU time (/proc/PID/stat) over the round trips it served: "
+    "its own cost, without the client's; in-kernel work done for it on its "
+    "threads is included."
+)
