@@ -145,7 +145,7 @@ wait_quiet() {
 # over OTHER_MAX % of a core; appends the cleanest try to $RESULTS.
 measure() {
     local s=$1 point=$2 round=$3 size=${2%x*} conns=${2#*x} pid=${PID[$1]}
-    local try status line cc sc mc other best= best_other=
+    local try status line cc sc mc other best="" best_other=""
     for try in $(seq 0 "$RETRIES"); do
         if ! kill -0 "$pid" 2>/dev/null; then
             echo "$point round $round $s: server is gone (see ${LOG[$s]})"
@@ -196,7 +196,7 @@ for point in "${points[@]}"; do
     conns=${point#*x}
     pin=$PIN
     if [ "$pin" = auto ]; then
-        if [ "$conns" = 1 ]; then pin=split; else pin=same; fi
+        if [ "$conns" = 1 ]; then pin="split"; else pin="same"; fi
     fi
     SERVER_CPU=()
     CLIENT_CPU=()

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # PORT, LOG: used by the scripts that source this
 # Sourced by benches/echo.sh and benches/idle.sh (run from the repository
 # root): builds the tools, installs missing peers, and starts and stops the
 # servers, each on a free 127.0.0.1 port. One entry per server in
@@ -128,11 +129,11 @@ start_server() {
 
 # stop_server NAME: TERM, then KILL after 3 s; only the process we started.
 stop_server() {
-    local pid=${PID[$1]:-} i
+    local pid=${PID[$1]:-}
     [ -n "$pid" ] || return 0
     unset "PID[$1]"
     kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 30); do
+    for _ in $(seq 30); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
