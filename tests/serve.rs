@@ -2115,7 +2115,8 @@ fn a_client_that_never_reads_is_held_back_not_buffered() {
     let before = server.rss_kib();
 
     let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
-    s.set_write_timeout(Some(Duration::from_millis(200))).unwrap();
+    s.set_write_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     // 1 MiB messages, written until the server stops taking them.
     let frame = client_frame(0x82, &vec![0x5a; 1 << 20]);
     let mut written = 0usize;

@@ -17,8 +17,8 @@ use crate::protocol::close::ClosePayload;
 use crate::protocol::endpoint::CloseInfo;
 use crate::protocol::http::Request;
 use crate::protocol::message::MessageKind;
-use crate::protocol::opcode::OpCode;
 use crate::protocol::message::MessageRef;
+use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Head, Summary};
 use crate::protocol::Role;
 

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use super::escape::{ascii_char, escape_bytes, sanitize};
 use super::{
-    close_of, expected_accept, hex_spaced, payload_as_text, plural, sentence, AsText, Closed,
-    Meta, Opened, Paint, Palette, Printer, Refused,
+    close_of, expected_accept, hex_spaced, payload_as_text, plural, sentence, AsText, Closed, Meta,
+    Opened, Paint, Palette, Printer, Refused,
 };
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};

@@ -440,24 +440,29 @@ impl Endpoint {
         let n = n.min(self.outbox.out.len());
         let head = n.min(self.head_bytes_out);
         self.head_bytes_out -= head;
-        if self.outgoing.is_none() {
-            self.outbox.out.drain(..n);
-            self.after_send();
-            return Ok(());
+        let mut result = Ok(());
+        match self.outgoing.as_mut() {
+            Some(dec) if self.state != State::Handshake => {
+                // Decoded where they lie: they are sent, so unmasking them
+                // in place harms nothing. What the handler queues meanwhile
+                // goes after what was pending.
+                let mut out = std::mem::take(&mut self.outbox.out);
+                let outbox = &mut self.outbox;
+                result = dec.feed(&mut out[head..n], &mut |ev| handler(Note::Out(ev), outbox));
+                let queued = std::mem::replace(&mut self.outbox.out, out);
+                self.outbox.out.drain(..n);
+                self.outbox.out.extend_from_slice(&queued);
+            }
+            _ => {
+                self.outbox.out.drain(..n);
+            }
         }
-        let mut sent: Vec<u8> = self.outbox.out.drain(..n).skip(head).collect();
         if self.outbox.out.is_empty() && self.outbox.out.capacity() > 64 << 10 {
             // Buffers exist while bytes flow; an idle connection keeps none.
             self.outbox.out = Vec::new();
         }
-        if let (Some(dec), State::Open | State::Closing | State::Closed) =
-            (self.outgoing.as_mut(), self.state)
-        {
-            let outbox = &mut self.outbox;
-            dec.feed(&mut sent, &mut |ev| handler(Note::Out(ev), outbox))?;
-        }
         self.after_send();
-        Ok(())
+        result
     }
 
     /// Marks everything pending as sent without decoding it (for callers

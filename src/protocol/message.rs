@@ -315,6 +315,34 @@ impl Assembler {
         }
     }
 
+    /// Whether `h` starts and ends a plain message with nothing else to
+    /// check: a final text or binary frame, not compressed, no message open,
+    /// no close seen, within the limits. Such a frame is the common case;
+    /// the caller can take it whole without going through
+    /// [`Assembler::begin`] and [`Assembler::end`] (which would find
+    /// nothing more), so long as a text payload is UTF-8.
+    pub fn plain_message(&self, h: &FrameHeader) -> Option<Fragment> {
+        let kind = match h.opcode {
+            OpCode::Text => MessageKind::Text,
+            OpCode::Binary => MessageKind::Binary,
+            _ => return None,
+        };
+        let within = |limit: Option<u64>| limit.is_none_or(|l| h.payload_len <= l);
+        let plain = h.fin
+            && !(self.deflate.is_some() && h.rsv[0])
+            && self.open.is_none()
+            && !self.closed
+            && self.current.is_none()
+            && within(self.limits.max_frame)
+            && within(self.limits.max_message);
+        plain.then_some(Fragment {
+            kind,
+            number: 1,
+            last: true,
+            compressed: false,
+        })
+    }
+
     /// Starts a frame. `whole` says that its entire payload will come in
     /// the next chunk (so nothing needs copying unless it joins a
     /// fragmented message).

@@ -842,6 +842,22 @@ impl Decoder {
         let rest = (buf.len() - used) as u64;
         let whole = rest >= header.payload_len;
         let mut violations = check_header(&header, &self.ctx);
+        if violations.is_empty() && whole {
+            if let Some(fragment) = self.assembler.plain_message(&header) {
+                let len = header.payload_len as usize;
+                let payload = &mut buf[used..used + len];
+                if let Some(key) = header.mask {
+                    apply_mask(payload, key, 0);
+                }
+                if fragment.kind == MessageKind::Binary || std::str::from_utf8(payload).is_ok() {
+                    return self.plain(header, index, frame_offset, fragment, used, payload, sink);
+                }
+                // Not UTF-8: the general path says where, as it arrives.
+                if let Some(key) = header.mask {
+                    apply_mask(payload, key, 0);
+                }
+            }
+        }
         let begun = self.assembler.begin(&header, whole);
         violations.extend(begun.violations);
         let start = FrameStart {
@@ -869,6 +885,60 @@ impl Decoder {
             self.end_frame(Some(&[]), Extent::Complete, sink)?;
         }
         Ok(used)
+    }
+
+    /// A whole plain message in one frame (see
+    /// [`Assembler::plain_message`]), payload already unmasked: the events
+    /// the general path gives for it, without its bookkeeping.
+    #[allow(clippy::too_many_arguments)]
+    fn plain<E>(
+        &mut self,
+        header: FrameHeader,
+        index: u64,
+        offset: u64,
+        fragment: Fragment,
+        used: usize,
+        payload: &[u8],
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let start = FrameStart {
+            index,
+            offset,
+            header,
+            violations: Vec::new(),
+            fragment: Some(fragment),
+        };
+        sink(Event::FrameStart(&start))?;
+        let len = payload.len();
+        self.offset += len as u64;
+        let header_len = std::mem::replace(&mut self.header_len, 0);
+        if len > 0 {
+            sink(Event::Payload(payload))?;
+        }
+        self.summary.messages += 1;
+        let message = MessageRef {
+            kind: fragment.kind,
+            data: payload,
+            frames: 1,
+            valid_utf8: true,
+            compressed: false,
+            inflated: false,
+            inflate_error: None,
+        };
+        let record = FrameRecord {
+            index,
+            offset,
+            header: Some(header),
+            header_bytes: &self.header[..header_len],
+            payload,
+            extent: Extent::Complete,
+            violations: &[],
+            fragment: Some(fragment),
+            message: Some(message),
+        };
+        sink(Event::Frame(&record))?;
+        sink(Event::Message(&message))?;
+        Ok(used + len)
     }
 
     /// Stops at a violation: the frame is reported as far as it was read.

@@ -318,9 +318,12 @@ impl Conn {
         // thread early at worst, and on_timeout then does nothing.
         let mut armed: Option<Option<Duration>> = None;
         let mut shut = false;
+        let (mut deadline, mut room) = {
+            let mut st = self.lock();
+            (st.endpoint.deadline(), st.endpoint.take_room(ROOM))
+        };
+        let mut now = Instant::now();
         loop {
-            let now = Instant::now();
-            let deadline = self.lock().endpoint.deadline();
             let want = deadline.map(|d| {
                 d.saturating_duration_since(now)
                     .max(Duration::from_millis(1))
@@ -335,15 +338,14 @@ impl Conn {
                 armed = Some(want);
             }
             // The rest of a long frame is read straight into its message.
-            let mut room = self.lock().endpoint.take_room(ROOM);
             let buf: &mut [u8] = if big.is_empty() { &mut small } else { &mut big };
             let read = match room.as_mut() {
                 Some(r) => (&self.stream).read(r.bytes_mut()),
                 None => (&self.stream).read(buf),
             };
-            let now = Instant::now();
+            now = Instant::now();
+            let mut st = self.lock();
             {
-                let mut st = self.lock();
                 let State { endpoint, book } = &mut *st;
                 if matches!(&read, Err(e) if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted))
                 {
@@ -400,8 +402,11 @@ impl Conn {
                     let _ = endpoint.on_timeout(now, &mut handler);
                 }
             }
-            let st = self.flush_own(shared, &mut render);
+            let mut st = self.flush_own(shared, &mut render, st);
             let transport = st.endpoint.transport();
+            // For the next read, under the same lock.
+            deadline = st.endpoint.deadline();
+            room = st.endpoint.take_room(ROOM);
             drop(st);
             shared.emit(&render);
             render.clear();
@@ -432,8 +437,12 @@ impl Conn {
 
     /// Sends what the endpoint has pending, waiting for the socket when it
     /// is full (this thread's own client: it reads no more until then).
-    fn flush_own(&self, shared: &Shared, render: &mut Vec<u8>) -> MutexGuard<'_, State> {
-        let mut st = self.lock();
+    fn flush_own<'a>(
+        &'a self,
+        shared: &Shared,
+        render: &mut Vec<u8>,
+        mut st: MutexGuard<'a, State>,
+    ) -> MutexGuard<'a, State> {
         loop {
             match self.try_send(shared, &mut st, render) {
                 Sent::Done | Sent::Failed => return st,
