@@ -33,15 +33,29 @@ pub fn needs_escape(c: char) -> bool {
 /// UTF-8 as `\xNN`.
 pub fn escape_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
+    escape_into(&mut out, bytes);
+    out
+}
+
+/// Appends `bytes` escaped as [`escape_bytes`] does.
+pub fn escape_into(out: &mut String, bytes: &[u8]) {
+    // Printable ASCII needs nothing: the common case, copied at once.
+    if bytes
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) && b != b'\\' && b != b'"')
+    {
+        // Checked ASCII just above.
+        out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+        return;
+    }
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            push_char(&mut out, c);
+            push_char(out, c);
         }
         for b in chunk.invalid() {
             let _ = write!(out, "\\x{b:02x}");
         }
     }
-    out
 }
 
 /// Escapes at most the first `max` bytes as [`escape_bytes`] does, and

@@ -2,6 +2,7 @@
 //! ending, a message, a control frame, a refused handshake. Every byte from
 //! the peer is escaped; long payloads are cut with the count of the rest.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::escape::{escape_bytes, sanitize};
@@ -31,7 +32,11 @@ impl<W: Write> TextPrinter<W> {
             p.push(' ');
         }
         if let Some(c) = meta.conn {
-            p.push_str(&self.paint(&format!("#{c}"), Paint::Heading));
+            if self.colour() {
+                p.push_str(&self.paint(&format!("#{c}"), Paint::Heading));
+            } else {
+                let _ = write!(p, "#{c}");
+            }
             p.push(' ');
         }
         p

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::escape::{ascii_char, escape_bytes, sanitize};
+use super::escape::{ascii_char, escape_bytes, escape_into, sanitize};
 use super::{
     close_of, expected_accept, hex_spaced, payload_as_text, plural, sentence, AsText, Closed, Meta,
     Opened, Paint, Palette, Printer, Refused,
@@ -90,6 +90,10 @@ impl<W: Write> TextPrinter<W> {
 
     pub(super) fn paint(&self, s: &str, paint: Paint) -> String {
         self.palette.paint(s, paint).into_owned()
+    }
+
+    pub(super) fn colour(&self) -> bool {
+        self.palette.enabled
     }
 
     pub(super) fn out(&mut self) -> &mut W {
@@ -250,56 +254,53 @@ impl<W: Write> TextPrinter<W> {
 
     fn frame_title(&self, f: &FrameRecord) -> String {
         let present = f.present();
-        let size = match f.extent {
-            Extent::Complete => format!("{present} byte{}", plural(present)),
-            Extent::Truncated { missing } => format!(
-                "{present} byte{} present, {missing} missing",
-                plural(present)
-            ),
-            Extent::Abandoned { unread } => {
-                format!("{present} byte{} read, {unread} not read", plural(present))
+        let mut t = String::with_capacity(96);
+        let _ = write!(
+            t,
+            "frame {} · offset {} · {present} byte{}",
+            f.index,
+            f.offset,
+            plural(present)
+        );
+        match f.extent {
+            Extent::Complete => {}
+            Extent::Truncated { missing } => {
+                let _ = write!(t, " present, {missing} missing");
             }
-        };
+            Extent::Abandoned { unread } => {
+                let _ = write!(t, " read, {unread} not read");
+            }
+        }
         let Some(h) = f.header else {
-            return format!(
-                "frame {} · offset {} · {} · incomplete header",
-                f.index, f.offset, size
-            );
+            t.push_str(" · incomplete header");
+            return t;
         };
-        let mut what = vec![h.opcode.name().to_string()];
+        t.push_str(" · ");
+        t.push_str(h.opcode.name());
         if let Some(frag) = f.fragment {
             if frag.number > 1 || !frag.last {
-                what[0] = format!(
-                    "{} (fragment {} of a {} message)",
-                    h.opcode.name(),
+                let _ = write!(
+                    t,
+                    " (fragment {} of a {} message)",
                     frag.number,
                     frag.kind.name()
                 );
             }
         }
         if f.fragment.is_some_and(|fr| fr.compressed && fr.number == 1) {
-            what.push("compressed".into());
+            t.push_str(", compressed");
         }
-        what.push(if h.fin { "final" } else { "not final" }.into());
-        what.push(
-            if h.mask.is_some() {
-                "masked"
-            } else {
-                "unmasked"
-            }
-            .into(),
-        );
+        t.push_str(if h.fin { ", final" } else { ", not final" });
+        t.push_str(if h.mask.is_some() {
+            ", masked"
+        } else {
+            ", unmasked"
+        });
         if !f.violations.is_empty() {
             let n = f.violations.len();
-            what.push(format!("{n} violation{}", if n == 1 { "" } else { "s" }));
+            let _ = write!(t, ", {n} violation{}", plural(n as u64));
         }
-        format!(
-            "frame {} · offset {} · {} · {}",
-            f.index,
-            f.offset,
-            size,
-            what.join(", ")
-        )
+        t
     }
 
     fn limit<'a>(&self, data: &'a [u8]) -> &'a [u8] {
@@ -361,11 +362,13 @@ impl<W: Write> TextPrinter<W> {
             AsText::IfUtf8 => std::str::from_utf8(plain).is_ok(),
             AsText::Never => false,
         };
-        let text = if show_text {
-            format!("\"{}\"", escape_bytes(plain))
-        } else {
-            String::new()
-        };
+        let mut text = String::new();
+        if show_text {
+            text.reserve(plain.len() + 2);
+            text.push('"');
+            escape_into(&mut text, plain);
+            text.push('"');
+        }
         let mut text_shown = false;
         if h.mask.is_some() {
             if plain.len() <= 8 {
@@ -541,22 +544,63 @@ fn bit(b: bool) -> &'static str {
 }
 
 /// The byte's bits under `mask`, others as dots: `1... ....`.
-fn pattern(byte: u8, mask: u8) -> String {
-    let mut s = String::with_capacity(9);
+fn pattern(byte: u8, mask: u8) -> Pattern {
+    let mut s = [b' '; 9];
+    let mut at = 0;
     for i in (0..8).rev() {
         let m = 1u8 << i;
-        s.push(if mask & m == 0 {
-            '.'
+        s[at] = if mask & m == 0 {
+            b'.'
         } else if byte & m != 0 {
-            '1'
+            b'1'
         } else {
-            '0'
-        });
-        if i == 4 {
-            s.push(' ');
-        }
+            b'0'
+        };
+        at += if i == 4 { 2 } else { 1 };
     }
-    s
+    Pattern(s)
+}
+
+/// A bit pattern, `1... ....`, without allocating.
+struct Pattern([u8; 9]);
+
+impl std::ops::Deref for Pattern {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        // Only '.', '0', '1' and ' ' are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// `n` in decimal, without allocating.
+struct Decimal {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    fn new(mut n: u64) -> Self {
+        let mut buf = [0u8; 20];
+        let mut start = buf.len();
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        Self { buf, start }
+    }
+}
+
+impl std::ops::Deref for Decimal {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
+    }
 }
 
 impl<W: Write> Printer for TextPrinter<W> {
@@ -699,7 +743,7 @@ impl<W: Write> Printer for TextPrinter<W> {
             None,
             &pattern(b0, 0x0f),
             "opcode",
-            &h.opcode.bits().to_string(),
+            &Decimal::new(u64::from(h.opcode.bits())),
             h.opcode.name(),
         )?;
         self.mark(v, Field::Opcode)?;
@@ -718,15 +762,15 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.mark(v, Field::Mask)?;
         let len7 = b1 & 0x7f;
         let meaning = match h.length_form {
-            LengthForm::Short => "7-bit length".to_string(),
-            LengthForm::Medium => "16-bit length follows".to_string(),
-            LengthForm::Long => "64-bit length follows".to_string(),
+            LengthForm::Short => "7-bit length",
+            LengthForm::Medium => "16-bit length follows",
+            LengthForm::Long => "64-bit length follows",
         };
         self.bits_line(
             None,
             &pattern(b1, 0x7f),
             "length",
-            &len7.to_string(),
+            &Decimal::new(u64::from(len7)),
             &meaning,
         )?;
         let ext = &f.header_bytes[2..2 + h.length_form.extra_bytes()];
@@ -875,8 +919,10 @@ mod tests {
 
     #[test]
     fn bit_patterns() {
-        assert_eq!(pattern(0x81, 0x80), "1... ....");
-        assert_eq!(pattern(0x81, 0x0f), ".... 0001");
-        assert_eq!(pattern(0x83, 0x7f), ".000 0011");
+        assert_eq!(&*pattern(0x81, 0x80), "1... ....");
+        assert_eq!(&*pattern(0x81, 0x0f), ".... 0001");
+        assert_eq!(&*pattern(0x83, 0x7f), ".000 0011");
+        assert_eq!(&*Decimal::new(0), "0");
+        assert_eq!(&*Decimal::new(u64::MAX), "18446744073709551615");
     }
 }

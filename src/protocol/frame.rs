@@ -184,16 +184,33 @@ impl FrameHeader {
     /// Appends the encoded header to `out`, using `length_form` as given
     /// (so non-minimal encodings can be produced on purpose).
     pub fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.first_byte());
-        out.push(self.second_byte());
+        let (bytes, n) = self.to_bytes();
+        out.extend_from_slice(&bytes[..n]);
+    }
+
+    /// The encoded header in a fixed array, and how many of its bytes it
+    /// takes (see [`FrameHeader::encode`]).
+    pub fn to_bytes(&self) -> ([u8; 14], usize) {
+        let mut b = [0u8; 14];
+        b[0] = self.first_byte();
+        b[1] = self.second_byte();
+        let mut n = 2;
         match self.length_form {
             LengthForm::Short => {}
-            LengthForm::Medium => out.extend_from_slice(&(self.payload_len as u16).to_be_bytes()),
-            LengthForm::Long => out.extend_from_slice(&self.payload_len.to_be_bytes()),
+            LengthForm::Medium => {
+                b[2..4].copy_from_slice(&(self.payload_len as u16).to_be_bytes());
+                n = 4;
+            }
+            LengthForm::Long => {
+                b[2..10].copy_from_slice(&self.payload_len.to_be_bytes());
+                n = 10;
+            }
         }
         if let Some(key) = self.mask {
-            out.extend_from_slice(&key);
+            b[n..n + 4].copy_from_slice(&key);
+            n += 4;
         }
+        (b, n)
     }
 }
 

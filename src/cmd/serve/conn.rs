@@ -318,7 +318,7 @@ impl Conn {
         // thread early at worst, and on_timeout then does nothing.
         let mut armed: Option<Option<Duration>> = None;
         let mut shut = false;
-        let (mut deadline, mut room) = {
+        let (mut deadline, mut room): (Option<Instant>, _) = {
             let mut st = self.lock();
             (st.endpoint.deadline(), st.endpoint.take_room(ROOM))
         };
@@ -397,8 +397,10 @@ impl Conn {
                 };
                 // A peer that keeps sending never lets a read time out: a
                 // deadline that passed meanwhile (a handshake trickled byte
-                // by byte, a close never answered) is acted on here.
-                if endpoint.deadline().is_some_and(|d| now >= d) {
+                // by byte, a close never answered) is acted on here. The
+                // deadline as it stood before this read is enough: one that
+                // moves on with each read (idle) cannot have passed.
+                if deadline.is_some_and(|d| now >= d) {
                     let _ = endpoint.on_timeout(now, &mut handler);
                 }
             }
