@@ -771,7 +771,7 @@ impl<W: Write> Printer for TextPrinter<W> {
             &pattern(b1, 0x7f),
             "length",
             &Decimal::new(u64::from(len7)),
-            &meaning,
+            meaning,
         )?;
         let ext = &f.header_bytes[2..2 + h.length_form.extra_bytes()];
         if !ext.is_empty() {
