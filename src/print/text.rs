@@ -62,8 +62,6 @@ pub struct TextPrinter<W: Write> {
     out: W,
     palette: Palette,
     options: TextOptions,
-    /// A line being built, kept to reuse its allocation.
-    line: String,
 }
 
 const PAD: &str = "            ";
@@ -75,7 +73,6 @@ impl<W: Write> TextPrinter<W> {
             out,
             palette,
             options,
-            line: String::new(),
         }
     }
 
@@ -121,33 +118,31 @@ impl<W: Write> TextPrinter<W> {
         meaning: &str,
     ) -> io::Result<()> {
         if !self.palette.enabled {
-            // The common case (a pipe, a file), without allocating.
-            let mut line = std::mem::take(&mut self.line);
-            line.clear();
-            line.push_str("  ");
-            let start = line.len();
+            // The common case (a pipe, a file), built in place: seven of
+            // these lines make each frame.
+            let mut l = Line::new();
+            l.push(b"  ");
             if let Some(b) = byte {
-                let _ = write!(line, "0x{b:02x} ({b})");
+                l.push(b"0x");
+                l.hex(b);
+                l.push(b" (");
+                l.push(Decimal::new(u64::from(b)).as_bytes());
+                l.push(b")");
             }
-            pad(&mut line, start + 10);
-            line.push_str("  ");
-            line.push_str(pattern);
-            line.push_str("  ");
-            let start = line.len();
-            line.push_str(name);
-            pad(&mut line, start + 7);
-            line.push(' ');
-            let start = line.len();
-            line.push_str(value);
-            pad(&mut line, start + 4);
-            line.push(' ');
-            line.push_str(meaning);
-            let end = line.trim_end().len();
-            line.truncate(end);
-            line.push('\n');
-            let r = self.out.write_all(line.as_bytes());
-            self.line = line;
-            return r;
+            l.pad(12);
+            l.push(b"  ");
+            l.push(pattern.as_bytes());
+            l.push(b"  ");
+            let at = l.len;
+            l.push(name.as_bytes());
+            l.pad(at + 7);
+            l.push(b" ");
+            let at = l.len;
+            l.push(value.as_bytes());
+            l.pad(at + 4);
+            l.push(b" ");
+            l.push(meaning.as_bytes());
+            return self.out.write_all(l.finish());
         }
         let first = match byte {
             Some(b) => format!("{:<10}", format!("0x{b:02x} ({b})")),
@@ -528,10 +523,44 @@ impl<W: Write> TextPrinter<W> {
     }
 }
 
-/// Pads `s` with spaces to `width` bytes (ASCII content).
-fn pad(s: &mut String, width: usize) {
-    while s.len() < width {
-        s.push(' ');
+/// A line of text built in a fixed buffer (a frame's lines are short):
+/// bytes past its size are dropped rather than overflowing.
+struct Line {
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl Line {
+    fn new() -> Self {
+        Self {
+            buf: [b' '; 256],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, s: &[u8]) {
+        let n = s.len().min(self.buf.len() - 1 - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
+        self.len += n;
+    }
+
+    fn hex(&mut self, b: u8) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        self.push(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]]);
+    }
+
+    /// Spaces up to column `width` (the buffer starts as spaces).
+    fn pad(&mut self, width: usize) {
+        self.len = self.len.max(width.min(self.buf.len() - 1));
+    }
+
+    /// The line without trailing spaces, and a newline.
+    fn finish(&mut self) -> &[u8] {
+        while self.len > 0 && self.buf[self.len - 1] == b' ' {
+            self.len -= 1;
+        }
+        self.buf[self.len] = b'\n';
+        &self.buf[..=self.len]
     }
 }
 
