@@ -139,6 +139,7 @@ fn parse(data: &[u8]) -> Option<(Knobs, Vec<Step>, &[u8])> {
             Vec::new()
         },
         decode_outgoing: flags & 2 != 0,
+        piece_events: true,
         ..base
     };
     let knobs = Knobs {

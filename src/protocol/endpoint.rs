@@ -51,6 +51,10 @@ pub struct Settings {
     /// Decode what this end sends, for [`Note::Out`] events (a trace shows
     /// both directions with the same printer).
     pub decode_outgoing: bool,
+    /// Pass on each frame's start and payload pieces as they arrive
+    /// ([`Event::FrameStart`], [`Event::Payload`]); without it the handler
+    /// gets frames, messages and violations.
+    pub piece_events: bool,
 }
 
 impl Settings {
@@ -70,6 +74,7 @@ impl Settings {
             protocols: Vec::new(),
             origins: Vec::new(),
             decode_outgoing: false,
+            piece_events: false,
         }
     }
 
@@ -898,6 +903,7 @@ impl Endpoint {
         let mut failed: Option<Violation> = None;
         let mut close: Option<(Option<u16>, Vec<u8>)> = None;
         let outbox = &mut self.outbox;
+        let pieces = self.settings.piece_events;
         let mut sink = |ev: Event<'_>| {
             match ev {
                 Event::FrameStart(s) if failed.is_none() => {
@@ -932,6 +938,12 @@ impl Endpoint {
                     }
                 }
                 _ => {}
+            }
+            // A frame's start and payload pieces matter to few callers
+            // (the frame event carries them all); they are passed on only
+            // when asked for.
+            if !pieces && matches!(ev, Event::FrameStart(_) | Event::Payload(_)) {
+                return Ok(());
             }
             handler(Note::In(ev), outbox)
         };
