@@ -315,7 +315,8 @@ pub struct Endpoint {
     head: Vec<u8>,
     key: Option<String>,
     decoder: Decoder,
-    outgoing: Option<Decoder>,
+    // Boxed: most connections never decode what they send.
+    outgoing: Option<Box<Decoder>>,
     started: Instant,
     last_heard: Instant,
     /// When the close handshake (or the drain after it) gives up.
@@ -388,7 +389,7 @@ impl Endpoint {
             head: Vec::new(),
             key: None,
             decoder,
-            outgoing,
+            outgoing: outgoing.map(Box::new),
             started: now,
             last_heard: now,
             close_deadline: None,

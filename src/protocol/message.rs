@@ -252,7 +252,8 @@ pub struct Assembler {
     /// The input holds this direction from the connection's start, so a
     /// back-reference before it is the sender's error.
     from_start: bool,
-    inflater: Option<Inflater>,
+    // Boxed: a connection without compression never makes one.
+    inflater: Option<Box<Inflater>>,
     limits: Limits,
     current: Option<Current>,
     /// The open message's payload (or a compressed message's DEFLATE data).
@@ -619,11 +620,11 @@ impl Assembler {
             let from_start = self.from_start;
             let inflater = self.inflater.get_or_insert_with(|| {
                 let i = Inflater::new(reset);
-                if from_start {
+                Box::new(if from_start {
                     i.at_connection_start()
                 } else {
                     i
-                }
+                })
             });
             let limit = self
                 .limits
