@@ -212,6 +212,17 @@ impl Server {
             );
             thread::sleep(Duration::from_millis(20));
         }
+        // A thread writes its last line as it ends, and the pipe to this
+        // test may still hold it: wait until the output stops growing.
+        let mut len = self.out_bytes().len();
+        loop {
+            thread::sleep(Duration::from_millis(60));
+            let now = self.out_bytes().len();
+            if now == len {
+                break;
+            }
+            len = now;
+        }
     }
 }
 
@@ -1178,7 +1189,10 @@ fn raw_broken_frames_are_closed_with_a_reason_naming_the_rule() {
         seen.push(lp);
     }
     server.wait_idle();
-    let out = server.out();
+    // Each failed line is written as its thread ends; reading may lag.
+    let out = server.wait_out("every failed line", |o| {
+        o.matches(" failed: ").count() >= cases.len()
+    });
     for ((what, _, code, _, marker), lp) in cases.iter().zip(seen) {
         let id = conn_id(&out, lp);
         let lines = lines_of(&out, id);
@@ -1965,7 +1979,8 @@ fn quiet_prints_nothing_for_good_clients_and_the_failure_of_bad_ones() {
     assert_eq!(read_close(&mut s).0, 1002);
     drop(s);
     server.wait_idle();
-    let out = server.out();
+    // The line is written as the thread ends; reading it may lag behind.
+    let out = server.wait_out("the failed line", |o| o.contains("#2 failed"));
     assert!(!out.contains("hush"), "{out}");
     assert!(!out.contains(" open "), "{out}");
     assert!(out.contains("#2 failed: RFC 6455 §5.1"), "{out}");
