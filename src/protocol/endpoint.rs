@@ -238,11 +238,7 @@ impl Outbox {
 
     /// Queues a text or binary message in one frame.
     pub fn send_message(&mut self, kind: MessageKind, data: &[u8]) -> bool {
-        let opcode = match kind {
-            MessageKind::Text => OpCode::Text,
-            MessageKind::Binary => OpCode::Binary,
-        };
-        self.send(opcode, data)
+        self.send(kind.opcode(), data)
     }
 
     /// Queues a frame exactly as given (any bits, any claimed length), with
@@ -588,11 +584,8 @@ impl Endpoint {
                     handler(Note::HeadIn(&head), &mut self.outbox)?;
                     self.refuse(&[issue], now, handler)?;
                 }
-                self.finish(
-                    Closer::Handshake("the peer ended the connection during the handshake"),
-                    None,
-                    Vec::new(),
-                    false,
+                self.end_handshake(
+                    "the peer ended the connection during the handshake",
                     now,
                     handler,
                 )?;
@@ -643,14 +636,7 @@ impl Endpoint {
         }
         match self.state {
             State::Handshake if now >= self.started + self.settings.handshake_timeout => {
-                self.finish(
-                    Closer::Handshake("the handshake did not complete in time"),
-                    None,
-                    Vec::new(),
-                    false,
-                    now,
-                    handler,
-                )?;
+                self.end_handshake("the handshake did not complete in time", now, handler)?;
                 self.transport = Transport::Close;
             }
             State::Open => {
@@ -744,14 +730,7 @@ impl Endpoint {
                 if self.settings.role == Role::Server {
                     self.refuse(&[issue], now, handler)?;
                 } else {
-                    self.finish(
-                        Closer::Handshake("the server's response is not HTTP"),
-                        None,
-                        Vec::new(),
-                        false,
-                        now,
-                        handler,
-                    )?;
+                    self.end_handshake("the server's response is not HTTP", now, handler)?;
                     self.transport = Transport::Close;
                 }
                 Ok(buf.len())
@@ -839,14 +818,7 @@ impl Endpoint {
     ) -> Result<(), E> {
         let answer = handshake::build_refusal(issues);
         self.send_head(&answer, handler)?;
-        self.finish(
-            Closer::Handshake("the handshake was refused"),
-            None,
-            Vec::new(),
-            false,
-            now,
-            handler,
-        )
+        self.end_handshake("the handshake was refused", now, handler)
     }
 
     fn check_answer<E>(
@@ -869,11 +841,8 @@ impl Endpoint {
         };
         handler(Note::HeadIn(&head), &mut self.outbox)?;
         if !ok {
-            self.finish(
-                Closer::Handshake("the server's answer does not complete the handshake"),
-                None,
-                Vec::new(),
-                false,
+            self.end_handshake(
+                "the server's answer does not complete the handshake",
                 now,
                 handler,
             )?;
@@ -998,6 +967,23 @@ impl Endpoint {
         self.outbox.close(code, b"");
         self.close_deadline = Some(now + self.settings.close_timeout);
         self.finish(Closer::Peer, code, reason, true, now, handler)
+    }
+
+    /// Ends a connection whose handshake did not complete.
+    fn end_handshake<E>(
+        &mut self,
+        why: &'static str,
+        now: Instant,
+        handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.finish(
+            Closer::Handshake(why),
+            None,
+            Vec::new(),
+            false,
+            now,
+            handler,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]

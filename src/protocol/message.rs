@@ -27,6 +27,14 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// The opcode that starts a message of this kind.
+    pub fn opcode(self) -> OpCode {
+        match self {
+            Self::Text => OpCode::Text,
+            Self::Binary => OpCode::Binary,
+        }
+    }
+
     /// "text" or "binary".
     pub fn name(self) -> &'static str {
         match self {

@@ -18,7 +18,6 @@ use crate::print::{Closed, Meta, Opened, Printer, Refused};
 use crate::protocol::endpoint::{CloseInfo, Closer, Endpoint, Note, Outbox, Transport};
 use crate::protocol::frame::{encode_frame, FrameHeader};
 use crate::protocol::message::MessageKind;
-use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Event, Extent, Head};
 use crate::protocol::Role;
 
@@ -171,11 +170,7 @@ impl Ctx<'_> {
                         }
                     }
                     ServeMode::Broadcast => {
-                        let opcode = match m.kind {
-                            MessageKind::Text => OpCode::Text,
-                            MessageKind::Binary => OpCode::Binary,
-                        };
-                        let h = FrameHeader::new(true, opcode, None, m.data.len() as u64);
+                        let h = FrameHeader::new(true, m.kind.opcode(), None, m.data.len() as u64);
                         let mut frame = Vec::with_capacity(h.len() + m.data.len());
                         encode_frame(&h, m.data, &mut frame);
                         self.broadcast.push(Arc::new(frame));
@@ -221,11 +216,7 @@ impl Ctx<'_> {
     /// and the message where it lies; what the socket does not take now is
     /// queued in the outbox, so nothing is lost and order is kept.
     fn echo_direct(&mut self, kind: MessageKind, data: &[u8], out: &mut Outbox) {
-        let opcode = match kind {
-            MessageKind::Text => OpCode::Text,
-            MessageKind::Binary => OpCode::Binary,
-        };
-        let h = FrameHeader::new(true, opcode, None, data.len() as u64);
+        let h = FrameHeader::new(true, kind.opcode(), None, data.len() as u64);
         let mut head = Vec::with_capacity(14);
         h.encode(&mut head);
         let iov = [
