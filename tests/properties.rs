@@ -314,6 +314,16 @@ proptest! {
         prop_assert_eq!(&decode_split(&bytes, &bytewise, config), &whole);
         prop_assert_eq!(&decode_split(&bytes, &cuts, config), &whole);
         prop_assert_eq!(&decode_split_with(&bytes, &cuts, config, true), &whole);
+        // Without the pieces, the same events less the pieces.
+        let (events, summary) = decode_split(&bytes, &cuts, Config { pieces: false, ..config });
+        let wanted: Vec<Owned> = whole
+            .0
+            .iter()
+            .filter(|e| !matches!(e, Owned::FrameStart(_) | Owned::Payload(_)))
+            .cloned()
+            .collect();
+        prop_assert_eq!(&events, &wanted);
+        prop_assert_eq!(&summary, &whole.1);
         // And the decode path (owned transcript) agrees on the frames.
         let t = transcript::read_with(&bytes, config);
         let frames: Vec<&OwnedFrame> = whole.0.iter().filter_map(|e| match e {

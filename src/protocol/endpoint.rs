@@ -369,6 +369,7 @@ impl Endpoint {
             limits: settings.limits,
             stop_at_violation: true,
             stop_after_close: true,
+            pieces: settings.piece_events,
         });
         let outgoing = settings.decode_outgoing.then(|| {
             Decoder::new(Config {
@@ -873,7 +874,6 @@ impl Endpoint {
         let mut failed: Option<Violation> = None;
         let mut close: Option<(Option<u16>, Vec<u8>)> = None;
         let outbox = &mut self.outbox;
-        let pieces = self.settings.piece_events;
         let mut sink = |ev: Event<'_>| {
             match ev {
                 Event::FrameStart(s) if failed.is_none() => {
@@ -908,12 +908,6 @@ impl Endpoint {
                     }
                 }
                 _ => {}
-            }
-            // A frame's start and payload pieces matter to few callers
-            // (the frame event carries them all); they are passed on only
-            // when asked for.
-            if !pieces && matches!(ev, Event::FrameStart(_) | Event::Payload(_)) {
-                return Ok(());
             }
             handler(Note::In(ev), outbox)
         };

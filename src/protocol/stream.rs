@@ -264,6 +264,10 @@ pub struct Config {
     /// Stop after a close frame: an endpoint reads nothing its peer sends
     /// after closing (RFC 6455 §5.5.1).
     pub stop_after_close: bool,
+    /// Give each frame's start and payload pieces as events
+    /// ([`Event::FrameStart`], [`Event::Payload`]); without them, frames,
+    /// messages and violations (found inside a payload, as they arrive).
+    pub pieces: bool,
 }
 
 impl Default for Config {
@@ -275,6 +279,7 @@ impl Default for Config {
             limits: Limits::default(),
             stop_at_violation: false,
             stop_after_close: false,
+            pieces: true,
         }
     }
 }
@@ -457,7 +462,9 @@ impl Decoder {
         cur.remaining -= take as u64;
         self.offset += take as u64;
         let placed = self.assembler.last_placed(n);
-        sink(Event::Payload(&placed[..take]))?;
+        if self.config.pieces {
+            sink(Event::Payload(&placed[..take]))?;
+        }
         if let Some((v, _)) = found {
             let fatal = self.config.stop_at_violation && v.close_code().is_some();
             sink(Event::Violation(&v))?;
@@ -469,7 +476,7 @@ impl Decoder {
             cur.seen += (n - take) as u64;
             cur.remaining -= (n - take) as u64;
             self.offset += (n - take) as u64;
-            if n > take {
+            if n > take && self.config.pieces {
                 sink(Event::Payload(&placed[take..]))?;
             }
         }
@@ -786,7 +793,9 @@ impl Decoder {
         cur.seen += take as u64;
         cur.remaining -= take as u64;
         self.offset += take as u64;
-        sink(Event::Payload(&piece[..take]))?;
+        if self.config.pieces {
+            sink(Event::Payload(&piece[..take]))?;
+        }
         if let Some((v, _)) = found {
             let fatal = self.config.stop_at_violation && v.close_code().is_some();
             sink(Event::Violation(&v))?;
@@ -801,7 +810,7 @@ impl Decoder {
             cur.seen += rest as u64;
             cur.remaining -= rest as u64;
             self.offset += rest as u64;
-            if rest > 0 {
+            if rest > 0 && self.config.pieces {
                 sink(Event::Payload(&buf[take..n]))?;
             }
         }
@@ -867,7 +876,9 @@ impl Decoder {
             violations,
             fragment: begun.fragment,
         };
-        sink(Event::FrameStart(&start))?;
+        if self.config.pieces {
+            sink(Event::FrameStart(&start))?;
+        }
         let fatal = self.config.stop_at_violation
             && start.violations.iter().any(|v| v.close_code().is_some());
         let violations = start.violations.clone();
@@ -908,11 +919,13 @@ impl Decoder {
             violations: Vec::new(),
             fragment: Some(fragment),
         };
-        sink(Event::FrameStart(&start))?;
+        if self.config.pieces {
+            sink(Event::FrameStart(&start))?;
+        }
         let len = payload.len();
         self.offset += len as u64;
         let header_len = std::mem::replace(&mut self.header_len, 0);
-        if len > 0 {
+        if len > 0 && self.config.pieces {
             sink(Event::Payload(payload))?;
         }
         self.summary.messages += 1;
