@@ -1442,4 +1442,90 @@ mod tests {
         assert_eq!(t.summary.unchecked, 1);
         assert_eq!(t.summary.violations, 0, "{:?}", t.summary.listed);
     }
+
+    #[test]
+    fn a_head_that_cannot_be_read_stops_at_once() {
+        // No line end yet, but the status code is already wrong.
+        let mut d = Decoder::new(Config::default());
+        let mut heads = Vec::new();
+        let mut buf = b"HTTP/1.1 abc".to_vec();
+        d.feed(&mut buf, &mut |ev| {
+            if let Event::Head(h) = ev {
+                heads.push(h.clone());
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert!(d.stopped());
+        assert_eq!(d.offset(), 12);
+        assert_eq!(heads.len(), 1);
+        assert!(matches!(heads[0], Head::Invalid { offset: 0, .. }));
+        assert!(!heads[0].truncated());
+    }
+
+    #[test]
+    fn head_bytes_that_turn_out_frames_stop_like_frames() {
+        // "HTT" is no head after all: a close frame with RSV1 set and FIN
+        // clear, fatal, and the byte after its header is skipped.
+        let config = Config {
+            stop_at_violation: true,
+            ..Config::default()
+        };
+        let (mut d, offsets) = fed(config, &[b"HTT"]);
+        assert_eq!(offsets, [3]);
+        d.finish(&mut |_| Ok::<(), ()>(())).unwrap();
+        assert!(d.stopped());
+        assert_eq!(d.offset(), 3);
+    }
+
+    /// RFC 7692 §7.2.3.1's compressed "Hello", from a client (zero key).
+    const COMPRESSED_HELLO: &[u8] = b"\xc1\x87\0\0\0\0\xf2\x48\xcd\xc9\xc9\x07\x00";
+
+    fn inflated_hello(t: &crate::protocol::transcript::Transcript) -> bool {
+        t.summary.violations == 0
+            && t.frames.len() == 1
+            && t.frames[0].message.as_ref().map(|m| m.data.as_slice()) == Some(&b"Hello"[..])
+    }
+
+    #[test]
+    fn a_request_alone_goes_by_its_offer() {
+        let mut bytes = RFC_REQUEST
+            .replace(
+                "\r\n\r\n",
+                "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+            )
+            .into_bytes();
+        bytes.extend_from_slice(COMPRESSED_HELLO);
+        let t = read(&bytes, None);
+        assert!(inflated_hello(&t), "{:?}", t.summary.listed);
+    }
+
+    #[test]
+    fn deflate_given_holds_against_a_request_without_an_offer() {
+        let mut bytes = RFC_REQUEST.as_bytes().to_vec();
+        bytes.extend_from_slice(COMPRESSED_HELLO);
+        let t = crate::protocol::transcript::read_with(
+            &bytes,
+            Config {
+                deflate: Some(Default::default()),
+                ..Config::default()
+            },
+        );
+        assert!(inflated_hello(&t), "{:?}", t.summary.listed);
+        // Without it, the same bytes break the RSV1 rule.
+        assert!(!inflated_hello(&read(&bytes, None)));
+    }
+
+    #[test]
+    fn a_bad_byte_last_in_a_piece_leaves_no_empty_piece() {
+        let mut d = Decoder::new(frames_only(None, false));
+        let mut seen = Seen::default();
+        for piece in [&b"\x81\x03a\xff"[..], b"b"] {
+            let mut buf = piece.to_vec();
+            d.feed(&mut buf, &mut seen.sink()).unwrap();
+        }
+        assert_eq!(seen.violations.len(), 1);
+        assert_eq!(seen.pieces, [b"a\xff".to_vec(), b"b".to_vec()]);
+        assert_eq!(seen.frames, [(Extent::Complete, b"a\xffb".to_vec(), 1)]);
+    }
 }
