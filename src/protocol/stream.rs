@@ -1528,4 +1528,69 @@ mod tests {
         assert_eq!(seen.pieces, [b"a\xff".to_vec(), b"b".to_vec()]);
         assert_eq!(seen.frames, [(Extent::Complete, b"a\xffb".to_vec(), 1)]);
     }
+
+    #[test]
+    fn summary_counts_control_frames() {
+        let t = read(b"\x89\x00\x81\x01a\x8a\x00\x88\x00", None);
+        assert_eq!(
+            (t.summary.frames, t.summary.control, t.summary.messages),
+            (4, 3, 1)
+        );
+    }
+
+    #[test]
+    fn an_empty_frame_has_no_payload_piece() {
+        let mut d = Decoder::new(frames_only(None, false));
+        let mut seen = Seen::default();
+        let mut buf = b"\x81\x00\x82\x00".to_vec();
+        d.feed(&mut buf, &mut seen.sink()).unwrap();
+        assert!(seen.pieces.is_empty(), "{:?}", seen.pieces);
+        assert_eq!(seen.messages, [Vec::<u8>::new(), Vec::new()]);
+    }
+
+    #[test]
+    fn nothing_is_read_after_a_close_when_asked() {
+        let bytes = b"\x88\x02\x03\xe8\x81\x01a";
+        let config = Config {
+            heads: false,
+            stop_after_close: true,
+            ..Config::default()
+        };
+        let (d, offsets) = fed(config, &[bytes]);
+        assert!(d.stopped());
+        assert_eq!(offsets, [7]);
+        let t = crate::protocol::transcript::read_with(bytes, config);
+        assert_eq!(t.frames.len(), 1);
+        // Without the setting, the frame after the close is read (and
+        // breaks a rule).
+        let t = read(bytes, None);
+        assert_eq!(t.frames.len(), 2);
+    }
+
+    #[test]
+    fn a_truncated_payload_says_how_much_is_present() {
+        let t = read(&[0x82, 0x05, 1, 2, 3], None);
+        assert_eq!(t.frames[0].missing(), 2);
+        assert_eq!(
+            t.frames[0].violations.last().map(|v| v.kind.clone()),
+            Some(Kind::TruncatedPayload {
+                announced: 5,
+                present: 3
+            })
+        );
+    }
+
+    #[test]
+    fn rsv1_without_deflate_only_for_rsv1_and_no_handshake() {
+        let flag = |bytes: &[u8]| read(bytes, None).summary.rsv1_without_deflate;
+        assert!(flag(b"\xc1\x00"));
+        // No RSV1; or another rule broken.
+        assert!(!flag(b"\x81\x00"));
+        assert!(!flag(b"\x83\x00"));
+        // A handshake said no: RSV1 is just wrong.
+        let mut bytes = RFC_RESPONSE.as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xc1\x00");
+        let t = read(&bytes, None);
+        assert!(t.summary.violations > 0 && !t.summary.rsv1_without_deflate);
+    }
 }
