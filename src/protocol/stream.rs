@@ -1593,4 +1593,44 @@ mod tests {
         let t = read(&bytes, None);
         assert!(t.summary.violations > 0 && !t.summary.rsv1_without_deflate);
     }
+
+    #[test]
+    fn a_truncated_header_has_its_index_and_offset() {
+        let t = read(b"\x81\x00\x82", None);
+        assert_eq!(t.frames.len(), 2);
+        assert_eq!((t.frames[1].index, t.frames[1].offset), (2, 2));
+        assert_eq!(
+            t.summary.listed[0].0,
+            Place::Frame {
+                index: 2,
+                offset: 2
+            }
+        );
+    }
+
+    #[test]
+    fn a_request_only_at_the_very_start() {
+        // A second request line after the first is frame bytes.
+        let bytes = format!("{RFC_REQUEST}{RFC_REQUEST}");
+        let t = read(bytes.as_bytes(), None);
+        assert_eq!(t.heads.len(), 1);
+        assert!(!t.frames.is_empty());
+    }
+
+    #[test]
+    fn after_a_head_frames_are_not_held_back() {
+        // "AB" could start a request line at the start, but not after a
+        // head: its frame header is reported at once.
+        let mut starts = 0;
+        let mut d = Decoder::new(Config::default());
+        let mut buf = format!("{RFC_REQUEST}AB").into_bytes();
+        d.feed(&mut buf, &mut |ev| {
+            if let Event::FrameStart(_) = ev {
+                starts += 1;
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(starts, 1);
+    }
 }
