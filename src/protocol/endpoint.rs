@@ -1637,4 +1637,53 @@ mod tests {
         assert!(matches!(c.by, Closer::Failed(ref v) if v.rule() == Rule::CloseCode));
         assert_eq!((c.code, c.reason), (Some(1000), b"bye".to_vec()));
     }
+
+    #[test]
+    fn settings_defaults_name_their_role() {
+        assert_eq!(Settings::server().role, Role::Server);
+        assert_eq!(Settings::client().role, Role::Client);
+        assert_eq!(
+            Settings {
+                role: Role::Server,
+                ..Settings::client()
+            },
+            Settings::server()
+        );
+    }
+
+    #[test]
+    fn client_mask_keys_are_xorshift32_from_the_seed() {
+        // Marsaglia's xorshift32 (13, 17, 5) from 1 (the seed, made odd).
+        let mut o = Outbox::new(Role::Client, 0);
+        let first: Vec<_> = (0..4).map(|_| o.mask_key().unwrap()).collect();
+        assert_eq!(
+            first,
+            [
+                [0x00, 0x04, 0x20, 0x21],
+                [0x04, 0x08, 0x06, 0x01],
+                [0x9d, 0xcc, 0xa8, 0xc5],
+                [0x12, 0x55, 0x99, 0x4f]
+            ]
+        );
+        // Never all zeros, and no repeats for a long while.
+        let mut o = Outbox::new(Role::Client, 0xdead_beef);
+        let keys: std::collections::HashSet<_> =
+            (0..10_000).map(|_| o.mask_key().unwrap()).collect();
+        assert_eq!(keys.len(), 10_000);
+        assert!(!keys.contains(&[0; 4]));
+        // A server never masks.
+        assert_eq!(Outbox::new(Role::Server, 7).mask_key(), None);
+    }
+
+    #[test]
+    fn control_frames_carry_at_most_125_bytes() {
+        let mut p = Peer::open(Settings::server());
+        assert!(p.e.outbox().send(OpCode::Ping, &[0; 125]));
+        assert!(!p.e.outbox().send(OpCode::Ping, &[0; 126]));
+        assert!(p.e.outbox().send(OpCode::Binary, &[0; 126]));
+        let sent = p.e.outbox().pending().to_vec();
+        assert_eq!(&sent[..2], [0x89, 125]);
+        assert_eq!(&sent[127..131], [0x82, 126, 0, 126]);
+        assert_eq!(sent.len(), 127 + 4 + 126);
+    }
 }
