@@ -1686,4 +1686,63 @@ mod tests {
         assert_eq!(&sent[127..131], [0x82, 126, 0, 126]);
         assert_eq!(sent.len(), 127 + 4 + 126);
     }
+
+    #[test]
+    fn a_raw_frame_is_queued_as_given_while_open() {
+        // Before the handshake: nothing.
+        let mut p = Peer::server(Settings::server());
+        let h = FrameHeader::new(false, OpCode::Ping, Some([1, 2, 3, 4]), 300);
+        assert!(!p.e.outbox().send_frame(&h, b"ab"));
+        assert!(p.e.outbox().pending().is_empty());
+        // Open: a broken frame (a long, fragmented ping claiming 300 bytes
+        // with 2) goes out exactly, masked with its key; even after our
+        // close.
+        let mut p = Peer::open(Settings::server());
+        assert!(p.e.outbox().close(Some(1000), b""));
+        let before = p.e.outbox().pending().len();
+        assert!(p.e.outbox().send_frame(&h, b"ab"));
+        assert_eq!(
+            &p.e.outbox().pending()[before..],
+            [0x09, 0xfe, 0x01, 0x2c, 1, 2, 3, 4, b'a' ^ 1, b'b' ^ 2]
+        );
+    }
+
+    #[test]
+    fn an_encoded_frame_is_queued_only_while_frames_may_be_sent() {
+        let frame = [0x81, 0x02, b'h', b'i'];
+        let mut p = Peer::server(Settings::server());
+        assert!(!p.e.outbox().send_encoded(&frame));
+        assert!(p.e.outbox().pending().is_empty());
+        let mut p = Peer::open(Settings::server());
+        assert!(p.e.outbox().send_encoded(&frame));
+        assert_eq!(p.e.outbox().pending(), frame);
+        assert!(p.e.outbox().close(Some(1000), b""));
+        let before = p.e.outbox().pending().len();
+        assert!(!p.e.outbox().send_encoded(&frame));
+        assert_eq!(p.e.outbox().pending().len(), before);
+    }
+
+    #[test]
+    fn raw_bytes_are_queued_as_they_are() {
+        let mut p = Peer::server(Settings::server());
+        p.e.outbox().send_raw(b"\xffjunk");
+        assert_eq!(p.e.outbox().pending(), b"\xffjunk");
+    }
+
+    #[test]
+    fn a_long_close_reason_is_cut_at_a_character_boundary() {
+        let reason_sent = |reason: &[u8]| {
+            let mut p = Peer::open(Settings::server());
+            assert!(p.e.outbox().close(Some(1000), reason));
+            let sent = p.e.outbox().pending().to_vec();
+            assert_eq!(sent[0], 0x88);
+            assert_eq!(usize::from(sent[1]), sent.len() - 2);
+            sent[4..].to_vec()
+        };
+        assert_eq!(reason_sent(&[b'a'; 123]), [b'a'; 123]);
+        assert_eq!(reason_sent(&[b'a'; 200]), [b'a'; 123]);
+        // "é" is 2 bytes: 61 of them fit, not half of the 62nd.
+        let e = "é".repeat(100);
+        assert_eq!(reason_sent(e.as_bytes()), "é".repeat(61).as_bytes());
+    }
 }
