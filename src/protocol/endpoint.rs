@@ -1617,4 +1617,112 @@ mod tests {
         assert!(matches!(c.by, Closer::Failed(ref v) if v.rule() == Rule::CloseCode));
         assert_eq!((c.code, c.reason), (Some(1000), b"bye".to_vec()));
     }
+
+    #[test]
+    fn settings_defaults_name_their_role() {
+        assert_eq!(Settings::server().role, Role::Server);
+        assert_eq!(Settings::client().role, Role::Client);
+        assert_eq!(
+            Settings {
+                role: Role::Server,
+                ..Settings::client()
+            },
+            Settings::server()
+        );
+    }
+
+    #[test]
+    fn client_mask_keys_are_xorshift32_from_the_seed() {
+        // Marsaglia's xorshift32 (13, 17, 5) from 1 (the seed, made odd).
+        let mut o = Outbox::new(Role::Client, 0);
+        let first: Vec<_> = (0..4).map(|_| o.mask_key().unwrap()).collect();
+        assert_eq!(
+            first,
+            [
+                [0x00, 0x04, 0x20, 0x21],
+                [0x04, 0x08, 0x06, 0x01],
+                [0x9d, 0xcc, 0xa8, 0xc5],
+                [0x12, 0x55, 0x99, 0x4f]
+            ]
+        );
+        // Never all zeros, and no repeats for a long while.
+        let mut o = Outbox::new(Role::Client, 0xdead_beef);
+        let keys: std::collections::HashSet<_> =
+            (0..10_000).map(|_| o.mask_key().unwrap()).collect();
+        assert_eq!(keys.len(), 10_000);
+        assert!(!keys.contains(&[0; 4]));
+        // A server never masks.
+        assert_eq!(Outbox::new(Role::Server, 7).mask_key(), None);
+    }
+
+    #[test]
+    fn control_frames_carry_at_most_125_bytes() {
+        let mut p = Peer::open(Settings::server());
+        assert!(p.e.outbox().send(OpCode::Ping, &[0; 125]));
+        assert!(!p.e.outbox().send(OpCode::Ping, &[0; 126]));
+        assert!(p.e.outbox().send(OpCode::Binary, &[0; 126]));
+        let sent = p.e.outbox().pending().to_vec();
+        assert_eq!(&sent[..2], [0x89, 125]);
+        assert_eq!(&sent[127..131], [0x82, 126, 0, 126]);
+        assert_eq!(sent.len(), 127 + 4 + 126);
+    }
+
+    #[test]
+    fn a_raw_frame_is_queued_as_given_while_open() {
+        // Before the handshake: nothing.
+        let mut p = Peer::server(Settings::server());
+        let h = FrameHeader::new(false, OpCode::Ping, Some([1, 2, 3, 4]), 300);
+        assert!(!p.e.outbox().send_frame(&h, b"ab"));
+        assert!(p.e.outbox().pending().is_empty());
+        // Open: a broken frame (a long, fragmented ping claiming 300 bytes
+        // with 2) goes out exactly, masked with its key; even after our
+        // close.
+        let mut p = Peer::open(Settings::server());
+        assert!(p.e.outbox().close(Some(1000), b""));
+        let before = p.e.outbox().pending().len();
+        assert!(p.e.outbox().send_frame(&h, b"ab"));
+        assert_eq!(
+            &p.e.outbox().pending()[before..],
+            [0x09, 0xfe, 0x01, 0x2c, 1, 2, 3, 4, b'a' ^ 1, b'b' ^ 2]
+        );
+    }
+
+    #[test]
+    fn an_encoded_frame_is_queued_only_while_frames_may_be_sent() {
+        let frame = [0x81, 0x02, b'h', b'i'];
+        let mut p = Peer::server(Settings::server());
+        assert!(!p.e.outbox().send_encoded(&frame));
+        assert!(p.e.outbox().pending().is_empty());
+        let mut p = Peer::open(Settings::server());
+        assert!(p.e.outbox().send_encoded(&frame));
+        assert_eq!(p.e.outbox().pending(), frame);
+        assert!(p.e.outbox().close(Some(1000), b""));
+        let before = p.e.outbox().pending().len();
+        assert!(!p.e.outbox().send_encoded(&frame));
+        assert_eq!(p.e.outbox().pending().len(), before);
+    }
+
+    #[test]
+    fn raw_bytes_are_queued_as_they_are() {
+        let mut p = Peer::server(Settings::server());
+        p.e.outbox().send_raw(b"\xffjunk");
+        assert_eq!(p.e.outbox().pending(), b"\xffjunk");
+    }
+
+    #[test]
+    fn a_long_close_reason_is_cut_at_a_character_boundary() {
+        let reason_sent = |reason: &[u8]| {
+            let mut p = Peer::open(Settings::server());
+            assert!(p.e.outbox().close(Some(1000), reason));
+            let sent = p.e.outbox().pending().to_vec();
+            assert_eq!(sent[0], 0x88);
+            assert_eq!(usize::from(sent[1]), sent.len() - 2);
+            sent[4..].to_vec()
+        };
+        assert_eq!(reason_sent(&[b'a'; 123]), [b'a'; 123]);
+        assert_eq!(reason_sent(&[b'a'; 200]), [b'a'; 123]);
+        // "é" is 2 bytes: 61 of them fit, not half of the 62nd.
+        let e = "é".repeat(100);
+        assert_eq!(reason_sent(e.as_bytes()), "é".repeat(61).as_bytes());
+    }
 }

@@ -1109,3 +1109,541 @@ fn head_starts(bytes: &[u8], at_start: bool) -> Decision {
         Starts::NeedMore => Decision::No,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::fixtures::{RFC_REQUEST, RFC_RESPONSE};
+    use crate::protocol::transcript::read;
+
+    /// Feeds `pieces` one after another to a decoder made from `config`,
+    /// returning the decoder (not finished) and the offset after each piece.
+    fn fed(config: Config, pieces: &[&[u8]]) -> (Decoder, Vec<u64>) {
+        let mut d = Decoder::new(config);
+        let mut offsets = Vec::new();
+        for p in pieces {
+            let mut buf = p.to_vec();
+            d.feed(&mut buf, &mut |_| Ok::<(), ()>(())).unwrap();
+            offsets.push(d.offset());
+        }
+        (d, offsets)
+    }
+
+    #[test]
+    fn heads_know_their_offsets_and_whether_they_were_cut() {
+        let mut bytes = RFC_REQUEST.as_bytes().to_vec();
+        bytes.extend_from_slice(RFC_RESPONSE.as_bytes());
+        let t = read(&bytes, None);
+        assert_eq!(t.heads.len(), 2);
+        assert_eq!(t.heads[0].offset(), 0);
+        assert_eq!(t.heads[1].offset(), RFC_REQUEST.len() as u64);
+        assert!(!t.heads[0].truncated() && !t.heads[1].truncated());
+
+        // A response cut short after the request: an unfinished head where
+        // the response began.
+        let mut cut = RFC_REQUEST.as_bytes().to_vec();
+        cut.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\nUpgr");
+        let t = read(&cut, None);
+        assert_eq!(t.heads.len(), 2);
+        assert!(t.heads[1].truncated());
+        assert_eq!(t.heads[1].offset(), RFC_REQUEST.len() as u64);
+        assert_eq!(
+            t.summary.listed.last().map(|(p, _)| *p),
+            Some(Place::Head {
+                offset: RFC_REQUEST.len() as u64,
+                what: "HTTP head"
+            })
+        );
+    }
+
+    #[test]
+    fn a_response_issue_is_listed_at_the_response() {
+        // The response's accept does not match the request's key.
+        let mut bytes = RFC_REQUEST.as_bytes().to_vec();
+        bytes.extend_from_slice(
+            RFC_RESPONSE
+                .replace(
+                    "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+                    "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                )
+                .as_bytes(),
+        );
+        let t = read(&bytes, None);
+        assert_eq!(t.summary.violations, 1, "{:?}", t.summary.listed);
+        assert_eq!(
+            t.summary.listed[0].0,
+            Place::Head {
+                offset: RFC_REQUEST.len() as u64,
+                what: "response"
+            }
+        );
+    }
+
+    #[test]
+    fn a_record_counts_the_bytes_present() {
+        // Masked text frame announcing 5 bytes; 1 arrived.
+        let t = read(&[0x81, 0x85, 1, 2, 3, 4, 0x10], None);
+        assert_eq!(t.frames[0].record().present(), 7);
+        // Header cut after 3 of its 4 bytes.
+        let t = read(&[0x82, 0x7e, 0x01], None);
+        assert_eq!(t.frames[0].record().present(), 3);
+    }
+
+    #[test]
+    fn offset_counts_every_byte_fed() {
+        let head = RFC_REQUEST.as_bytes();
+        let frame: &[u8] = &[0x81, 0x82, 0, 0, 0, 0, b'h', b'i'];
+        let (_, offsets) = fed(
+            Config::default(),
+            &[
+                &head[..3],
+                &head[3..],
+                &frame[..1],
+                &frame[1..7],
+                &frame[7..],
+            ],
+        );
+        let h = head.len() as u64;
+        assert_eq!(offsets, [3, h, h + 1, h + 7, h + 8]);
+
+        // After a stop, the rest is skipped but still counted.
+        let config = Config {
+            from: Some(Role::Client),
+            heads: false,
+            stop_at_violation: true,
+            ..Config::default()
+        };
+        // An unmasked frame from a client fails the connection.
+        let (d, offsets) = fed(config, &[b"\x81\x02h", b"i\x81", b"\x00\x00\x00"]);
+        assert!(d.stopped());
+        assert_eq!(offsets, [3, 5, 8]);
+    }
+
+    #[test]
+    fn stopped_only_after_a_fatal_violation() {
+        let config = Config {
+            from: Some(Role::Client),
+            heads: false,
+            stop_at_violation: true,
+            ..Config::default()
+        };
+        let (d, _) = fed(config, &[b"\x81\x80\0\0\0\0"]);
+        assert!(!d.stopped());
+        let (d, _) = fed(config, &[b"\x81\x80\0\0\0\0\x81\x00"]);
+        assert!(d.stopped());
+    }
+
+    #[test]
+    fn closed_after_a_close_frame() {
+        let config = Config {
+            heads: false,
+            ..Config::default()
+        };
+        let (d, _) = fed(config, &[b"\x81\x00"]);
+        assert!(!d.closed());
+        let (d, _) = fed(config, &[b"\x81\x00\x88\x02\x03\xe8"]);
+        assert!(d.closed());
+    }
+
+    #[test]
+    fn deflate_follows_the_handshake() {
+        let (d, _) = fed(Config::default(), &[RFC_RESPONSE.as_bytes()]);
+        assert_eq!(d.deflate(), None);
+        let response = RFC_RESPONSE.replace(
+            "\r\n\r\n",
+            "\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n",
+        );
+        let (d, _) = fed(Config::default(), &[response.as_bytes()]);
+        let params = d.deflate().expect("negotiated");
+        assert!(params.server_no_context_takeover);
+        assert!(!params.client_no_context_takeover);
+    }
+
+    /// What a sink saw, owned: payload pieces, violations' rules, frames'
+    /// extents and payloads, and messages' data.
+    #[derive(Debug, Default)]
+    struct Seen {
+        pieces: Vec<Vec<u8>>,
+        violations: Vec<Violation>,
+        frames: Vec<(Extent, Vec<u8>, usize)>,
+        messages: Vec<Vec<u8>>,
+    }
+
+    impl Seen {
+        fn sink(&mut self) -> impl FnMut(Event<'_>) -> Result<(), ()> + '_ {
+            |ev| {
+                match ev {
+                    Event::Payload(p) => self.pieces.push(p.to_vec()),
+                    Event::Violation(v) => self.violations.push(v.clone()),
+                    Event::Frame(f) => {
+                        self.frames
+                            .push((f.extent, f.payload.to_vec(), f.violations.len()))
+                    }
+                    Event::Message(m) => self.messages.push(m.data.to_vec()),
+                    _ => {}
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn frames_only(from: Option<Role>, stop: bool) -> Config {
+        Config {
+            from,
+            heads: false,
+            stop_at_violation: stop,
+            ..Config::default()
+        }
+    }
+
+    /// Feeds `wire` (bytes as sent, masked with `key`) through lent room,
+    /// `at_most` bytes a time; returns how many bytes each room offered.
+    fn through_room(d: &mut Decoder, seen: &mut Seen, wire: &[u8], at_most: usize) -> Vec<usize> {
+        let mut offered = Vec::new();
+        for piece in wire.chunks(at_most) {
+            let mut room = d.take_room(at_most).expect("room for payload");
+            let bytes = room.bytes_mut();
+            offered.push(bytes.len());
+            bytes[..piece.len()].copy_from_slice(piece);
+            d.feed_room(room, piece.len(), &mut seen.sink()).unwrap();
+        }
+        offered
+    }
+
+    #[test]
+    fn room_takes_masked_payload_in_pieces() {
+        let key = [0x11, 0x22, 0x33, 0x44];
+        let mut wire = b"lo, world".to_vec();
+        crate::protocol::mask::apply_mask(&mut wire, key, 0);
+        let mut d = Decoder::new(frames_only(Some(Role::Client), false));
+        let mut seen = Seen::default();
+        let mut first = b"\x01\x83\0\0\0\0Hel\x80\x89\x11\x22\x33\x44".to_vec();
+        d.feed(&mut first, &mut seen.sink()).unwrap();
+        assert_eq!(d.offset(), 15);
+        // 9 payload bytes left: rooms of at most 4 offer 4, 4, then 1.
+        let offered = through_room(&mut d, &mut seen, &wire, 4);
+        assert_eq!(offered, [4, 4, 1]);
+        assert_eq!(d.offset(), 24);
+        assert_eq!(seen.messages, [b"Hello, world".to_vec()]);
+        assert_eq!(
+            seen.pieces[1..].concat(),
+            b"lo, world",
+            "unmasked at the right key phase in every piece"
+        );
+        assert!(seen.violations.is_empty());
+        // The frame is over: no more room.
+        assert!(d.take_room(4).is_none());
+    }
+
+    #[test]
+    fn room_given_back_keeps_the_message_so_far() {
+        let mut d = Decoder::new(frames_only(None, false));
+        let mut seen = Seen::default();
+        let mut first = b"\x01\x03Hel\x80\x02".to_vec();
+        d.feed(&mut first, &mut seen.sink()).unwrap();
+        let room = d.take_room(16).expect("room");
+        d.give_back(room);
+        let mut rest = b"lo".to_vec();
+        d.feed(&mut rest, &mut seen.sink()).unwrap();
+        assert_eq!(seen.messages, [b"Hello".to_vec()]);
+    }
+
+    #[test]
+    fn no_room_while_reading_a_head() {
+        let mut d = Decoder::new(Config::default());
+        let mut head = RFC_REQUEST.as_bytes()[..10].to_vec();
+        d.feed(&mut head, &mut |_| Ok::<(), ()>(())).unwrap();
+        assert!(d.take_room(16).is_none());
+    }
+
+    /// Feeds "Hel", then a masked final fragment of `rest` through room,
+    /// `at_most` bytes at a time.
+    fn hel_then_room(stop: bool, rest: &[u8], announced: u8, at_most: usize) -> (Decoder, Seen) {
+        let key = [0xa0, 0xb1, 0xc2, 0xd3];
+        let mut wire = rest.to_vec();
+        crate::protocol::mask::apply_mask(&mut wire, key, 0);
+        let mut d = Decoder::new(frames_only(None, stop));
+        let mut seen = Seen::default();
+        let mut first = b"\x01\x03Hel\x80\x80\xa0\xb1\xc2\xd3".to_vec();
+        first[6] |= announced;
+        d.feed(&mut first, &mut seen.sink()).unwrap();
+        through_room(&mut d, &mut seen, &wire, at_most);
+        (d, seen)
+    }
+
+    #[test]
+    fn room_reports_bad_utf8_after_its_byte() {
+        // The bad byte first in a piece of 3: split after it, and the last
+        // piece unmasked at key phase 3.
+        let (d, seen) = hel_then_room(false, b"\xffo!x", 4, 3);
+        assert_eq!(d.offset(), 15);
+        assert_eq!(seen.violations.len(), 1);
+        assert_eq!(
+            seen.pieces[1..],
+            [b"\xff".to_vec(), b"o!".to_vec(), b"x".to_vec()]
+        );
+        assert_eq!(seen.frames.len(), 2);
+        assert_eq!(seen.frames[1], (Extent::Complete, b"\xffo!x".to_vec(), 1));
+        assert!(!d.stopped());
+        // A bad message is delivered when the decoder does not stop.
+        assert_eq!(seen.messages, [b"Hel\xffo!x".to_vec()]);
+
+        // The bad byte last in its piece: no empty piece after it.
+        let (d, seen) = hel_then_room(false, b"l\xffo!", 4, 2);
+        assert_eq!(d.offset(), 15);
+        assert_eq!(seen.pieces[1..], [b"l\xff".to_vec(), b"o!".to_vec()]);
+        assert_eq!(seen.messages, [b"Hell\xffo!".to_vec()]);
+    }
+
+    #[test]
+    fn room_stops_at_bad_utf8_when_asked() {
+        // 5 of the frame's 7 bytes read; the violation is at the second.
+        let (d, seen) = hel_then_room(true, b"l\xffo!?", 7, 8);
+        assert!(d.stopped());
+        // All 5 bytes read are consumed.
+        assert_eq!(d.offset(), 16);
+        assert_eq!(seen.pieces[1..], [b"l\xff".to_vec()]);
+        assert_eq!(
+            seen.frames[1],
+            (Extent::Abandoned { unread: 5 }, b"l\xff".to_vec(), 1)
+        );
+        assert!(seen.messages.is_empty());
+    }
+
+    #[test]
+    fn bytes_too_few_to_tell_a_head_are_a_frame_at_offset_0() {
+        let (mut d, offsets) = fed(Config::default(), &[b"GE"]);
+        assert_eq!(offsets, [2]);
+        let mut seen = Seen::default();
+        d.finish(&mut seen.sink()).unwrap();
+        assert_eq!(d.offset(), 2);
+        let t = read(b"GE", None);
+        assert_eq!(t.frames.len(), 1);
+        assert_eq!(t.frames[0].offset, 0);
+        assert_eq!(t.frames[0].header_bytes, b"GE");
+    }
+
+    /// A compressed binary message whose only match points before it
+    /// (deflate.rs's BEFORE_THE_START).
+    const BACK_REFERENCE: &[u8] = &[0xc2, 0x05, 0xca, 0x40, 0x17, 0x00, 0x00];
+
+    #[test]
+    fn frames_without_heads_start_with_the_connection() {
+        // No heads looked for: the input is the whole connection, so a
+        // reference before it is the sender's error (1007).
+        let t = crate::protocol::transcript::read_with(
+            BACK_REFERENCE,
+            Config {
+                heads: false,
+                deflate: Some(Default::default()),
+                ..Config::default()
+            },
+        );
+        assert_eq!(t.summary.unchecked, 0);
+        assert_eq!(t.summary.violations, 1, "{:?}", t.summary.listed);
+        assert_eq!(t.frames[0].violations[0].close_code(), Some(1007));
+
+        // Heads looked for and none found: the capture may have started
+        // mid-connection, so the message is only unchecked.
+        let t = crate::protocol::transcript::read_with(
+            BACK_REFERENCE,
+            Config {
+                deflate: Some(Default::default()),
+                ..Config::default()
+            },
+        );
+        assert_eq!(t.summary.unchecked, 1);
+        assert_eq!(t.summary.violations, 0, "{:?}", t.summary.listed);
+    }
+
+    #[test]
+    fn a_head_that_cannot_be_read_stops_at_once() {
+        // No line end yet, but the status code is already wrong.
+        let mut d = Decoder::new(Config::default());
+        let mut heads = Vec::new();
+        let mut buf = b"HTTP/1.1 abc".to_vec();
+        d.feed(&mut buf, &mut |ev| {
+            if let Event::Head(h) = ev {
+                heads.push(h.clone());
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert!(d.stopped());
+        assert_eq!(d.offset(), 12);
+        assert_eq!(heads.len(), 1);
+        assert!(matches!(heads[0], Head::Invalid { offset: 0, .. }));
+        assert!(!heads[0].truncated());
+    }
+
+    #[test]
+    fn head_bytes_that_turn_out_frames_stop_like_frames() {
+        // "HTT" is no head after all: a close frame with RSV1 set and FIN
+        // clear, fatal, and the byte after its header is skipped.
+        let config = Config {
+            stop_at_violation: true,
+            ..Config::default()
+        };
+        let (mut d, offsets) = fed(config, &[b"HTT"]);
+        assert_eq!(offsets, [3]);
+        d.finish(&mut |_| Ok::<(), ()>(())).unwrap();
+        assert!(d.stopped());
+        assert_eq!(d.offset(), 3);
+    }
+
+    /// RFC 7692 §7.2.3.1's compressed "Hello", from a client (zero key).
+    const COMPRESSED_HELLO: &[u8] = b"\xc1\x87\0\0\0\0\xf2\x48\xcd\xc9\xc9\x07\x00";
+
+    fn inflated_hello(t: &crate::protocol::transcript::Transcript) -> bool {
+        t.summary.violations == 0
+            && t.frames.len() == 1
+            && t.frames[0].message.as_ref().map(|m| m.data.as_slice()) == Some(&b"Hello"[..])
+    }
+
+    #[test]
+    fn a_request_alone_goes_by_its_offer() {
+        let mut bytes = RFC_REQUEST
+            .replace(
+                "\r\n\r\n",
+                "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+            )
+            .into_bytes();
+        bytes.extend_from_slice(COMPRESSED_HELLO);
+        let t = read(&bytes, None);
+        assert!(inflated_hello(&t), "{:?}", t.summary.listed);
+    }
+
+    #[test]
+    fn deflate_given_holds_against_a_request_without_an_offer() {
+        let mut bytes = RFC_REQUEST.as_bytes().to_vec();
+        bytes.extend_from_slice(COMPRESSED_HELLO);
+        let t = crate::protocol::transcript::read_with(
+            &bytes,
+            Config {
+                deflate: Some(Default::default()),
+                ..Config::default()
+            },
+        );
+        assert!(inflated_hello(&t), "{:?}", t.summary.listed);
+        // Without it, the same bytes break the RSV1 rule.
+        assert!(!inflated_hello(&read(&bytes, None)));
+    }
+
+    #[test]
+    fn a_bad_byte_last_in_a_piece_leaves_no_empty_piece() {
+        let mut d = Decoder::new(frames_only(None, false));
+        let mut seen = Seen::default();
+        for piece in [&b"\x81\x03a\xff"[..], b"b"] {
+            let mut buf = piece.to_vec();
+            d.feed(&mut buf, &mut seen.sink()).unwrap();
+        }
+        assert_eq!(seen.violations.len(), 1);
+        assert_eq!(seen.pieces, [b"a\xff".to_vec(), b"b".to_vec()]);
+        assert_eq!(seen.frames, [(Extent::Complete, b"a\xffb".to_vec(), 1)]);
+    }
+
+    #[test]
+    fn summary_counts_control_frames() {
+        let t = read(b"\x89\x00\x81\x01a\x8a\x00\x88\x00", None);
+        assert_eq!(
+            (t.summary.frames, t.summary.control, t.summary.messages),
+            (4, 3, 1)
+        );
+    }
+
+    #[test]
+    fn an_empty_frame_has_no_payload_piece() {
+        let mut d = Decoder::new(frames_only(None, false));
+        let mut seen = Seen::default();
+        let mut buf = b"\x81\x00\x82\x00".to_vec();
+        d.feed(&mut buf, &mut seen.sink()).unwrap();
+        assert!(seen.pieces.is_empty(), "{:?}", seen.pieces);
+        assert_eq!(seen.messages, [Vec::<u8>::new(), Vec::new()]);
+    }
+
+    #[test]
+    fn nothing_is_read_after_a_close_when_asked() {
+        let bytes = b"\x88\x02\x03\xe8\x81\x01a";
+        let config = Config {
+            heads: false,
+            stop_after_close: true,
+            ..Config::default()
+        };
+        let (d, offsets) = fed(config, &[bytes]);
+        assert!(d.stopped());
+        assert_eq!(offsets, [7]);
+        let t = crate::protocol::transcript::read_with(bytes, config);
+        assert_eq!(t.frames.len(), 1);
+        // Without the setting, the frame after the close is read (and
+        // breaks a rule).
+        let t = read(bytes, None);
+        assert_eq!(t.frames.len(), 2);
+    }
+
+    #[test]
+    fn a_truncated_payload_says_how_much_is_present() {
+        let t = read(&[0x82, 0x05, 1, 2, 3], None);
+        assert_eq!(t.frames[0].missing(), 2);
+        assert_eq!(
+            t.frames[0].violations.last().map(|v| v.kind.clone()),
+            Some(Kind::TruncatedPayload {
+                announced: 5,
+                present: 3
+            })
+        );
+    }
+
+    #[test]
+    fn rsv1_without_deflate_only_for_rsv1_and_no_handshake() {
+        let flag = |bytes: &[u8]| read(bytes, None).summary.rsv1_without_deflate;
+        assert!(flag(b"\xc1\x00"));
+        // No RSV1; or another rule broken.
+        assert!(!flag(b"\x81\x00"));
+        assert!(!flag(b"\x83\x00"));
+        // A handshake said no: RSV1 is just wrong.
+        let mut bytes = RFC_RESPONSE.as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xc1\x00");
+        let t = read(&bytes, None);
+        assert!(t.summary.violations > 0 && !t.summary.rsv1_without_deflate);
+    }
+
+    #[test]
+    fn a_truncated_header_has_its_index_and_offset() {
+        let t = read(b"\x81\x00\x82", None);
+        assert_eq!(t.frames.len(), 2);
+        assert_eq!((t.frames[1].index, t.frames[1].offset), (2, 2));
+        assert_eq!(
+            t.summary.listed[0].0,
+            Place::Frame {
+                index: 2,
+                offset: 2
+            }
+        );
+    }
+
+    #[test]
+    fn a_request_only_at_the_very_start() {
+        // A second request line after the first is frame bytes.
+        let bytes = format!("{RFC_REQUEST}{RFC_REQUEST}");
+        let t = read(bytes.as_bytes(), None);
+        assert_eq!(t.heads.len(), 1);
+        assert!(!t.frames.is_empty());
+    }
+
+    #[test]
+    fn after_a_head_frames_are_not_held_back() {
+        // "AB" could start a request line at the start, but not after a
+        // head: its frame header is reported at once.
+        let mut starts = 0;
+        let mut d = Decoder::new(Config::default());
+        let mut buf = format!("{RFC_REQUEST}AB").into_bytes();
+        d.feed(&mut buf, &mut |ev| {
+            if let Event::FrameStart(_) = ev {
+                starts += 1;
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(starts, 1);
+    }
+}
