@@ -211,7 +211,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__mask)
-            opts="-k -o -h --key --hex --output --frame --opcode --no-fin --unmasked --color --help"
+            opts="-k -o -h --key --hex --output --frame --opcode --no-fin --unmasked --rsv --length --length-form --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,6 +235,18 @@ _wsdbg() {
                     ;;
                 --opcode)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rsv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --length)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --length-form)
+                    COMPREPLY=($(compgen -W "7 16 64" -- "${cur}"))
                     return 0
                     ;;
                 --color)

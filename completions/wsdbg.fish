@@ -66,6 +66,11 @@ hex\t'Hex pairs separated by spaces'
 text\t'Text, with anything unprintable escaped'
 raw\t'The bytes themselves'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l opcode -d 'Opcode of the frame: text, binary, close, ping, pong, continuation, or 0-15' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l rsv -d 'Set a reserved bit: 1, 2 or 3 (repeatable, or comma-separated: --rsv 1,3)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l length -d 'The payload length the header claims, whatever the payload\'s own (a frame that lies)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l length-form -d 'How the length is written: 7, 16 or 64 bits (default: the shortest that holds it)' -r -f -a "7\t''
+16\t''
+64\t''"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"

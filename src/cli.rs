@@ -238,6 +238,18 @@ pub struct MaskArgs {
     /// No mask, as a server sends
     #[arg(long, requires = "frame", conflicts_with = "key")]
     pub unmasked: bool,
+
+    /// Set a reserved bit: 1, 2 or 3 (repeatable, or comma-separated: --rsv 1,3)
+    #[arg(long, requires = "frame", value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=3), value_name = "N")]
+    pub rsv: Vec<u8>,
+
+    /// The payload length the header claims, whatever the payload's own (a frame that lies)
+    #[arg(long, requires = "frame", value_name = "N")]
+    pub length: Option<u64>,
+
+    /// How the length is written: 7, 16 or 64 bits (default: the shortest that holds it)
+    #[arg(long, requires = "frame", value_parser = ["7", "16", "64"], value_name = "BITS")]
+    pub length_form: Option<String>,
 }
 
 /// What `serve` does with the messages it receives.

@@ -616,6 +616,51 @@ fn mask_frame_decodes_back_to_the_same_fields() {
     assert_eq!(f["text"].as_str().map(str::len), Some(70_000));
 }
 
+#[test]
+fn mask_frame_builds_frames_that_lie_and_decode_says_so() {
+    // RSV1 and RSV3 set, a 64-bit length of 300 for a 2-byte payload.
+    let built = wsdbg(&[
+        "mask",
+        "--frame",
+        "--unmasked",
+        "--opcode",
+        "binary",
+        "--rsv",
+        "1,3",
+        "--length",
+        "300",
+        "--length-form",
+        "64",
+        "ab",
+    ]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    assert_eq!(built.stdout.trim(), "d2 7f 00 00 00 00 00 00 01 2c 61 62");
+    let decoded = wsdbg(&["decode", "--json", built.stdout.trim()]);
+    let f = &frames(&decoded.stdout)[0];
+    assert_eq!(f["rsv1"], true);
+    assert_eq!(f["rsv3"], true);
+    assert_eq!(f["payload_length"].as_u64(), Some(300));
+    assert_eq!(f["complete"], false);
+    // A length in a form too short for it: exit 2, saying which.
+    let r = wsdbg(&[
+        "mask",
+        "--frame",
+        "--length",
+        "126",
+        "--length-form",
+        "7",
+        "x",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("7-bit length holds at most 125, not 126"),
+        "{}",
+        r.stderr
+    );
+    let r = wsdbg(&["mask", "--frame", "--rsv", "4", "x"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
 // ---------------------------------------------------------------- output
 
 #[test]

@@ -9,7 +9,7 @@ use super::{read_stdin, stdin_not_terminal, stdout, Failure, Outcome};
 use crate::cli::{MaskArgs, OutputKind};
 use crate::print::bytes::{BytesForm, BytesWriter};
 use crate::print::escape::needs_escape;
-use crate::protocol::frame::{encode_frame, FrameHeader};
+use crate::protocol::frame::{FrameSpec, LengthForm};
 use crate::protocol::mask::apply_mask;
 use crate::protocol::opcode::OpCode;
 
@@ -111,9 +111,20 @@ fn frame(args: &MaskArgs, arg: Option<&str>, key: Option<[u8; 4]>) -> Outcome {
             }
         }
     };
-    let header = FrameHeader::new(!args.no_fin, opcode, mask, data.len() as u64);
-    let mut bytes = Vec::with_capacity(header.len() + data.len());
-    encode_frame(&header, &data, &mut bytes);
+    let mut rsv = [false; 3];
+    for n in &args.rsv {
+        rsv[usize::from(n - 1)] = true;
+    }
+    let spec = FrameSpec {
+        fin: !args.no_fin,
+        rsv,
+        length: args.length,
+        form: args.length_form.as_deref().and_then(LengthForm::parse),
+        ..FrameSpec::new(opcode, mask)
+    };
+    let mut bytes = Vec::with_capacity(14 + data.len());
+    spec.encode(&data, &mut bytes)
+        .map_err(|e| Failure::Input(format!("--length-form: {e}")))?;
     let kind = match args.output {
         OutputKind::Auto => OutputKind::Hex,
         k => k,

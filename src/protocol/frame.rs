@@ -28,6 +28,16 @@ impl LengthForm {
         }
     }
 
+    /// The form from its number of bits: `7`, `16` or `64`.
+    pub fn parse(bits: &str) -> Option<Self> {
+        match bits {
+            "7" => Some(Self::Short),
+            "16" => Some(Self::Medium),
+            "64" => Some(Self::Long),
+            _ => None,
+        }
+    }
+
     /// Bytes of extended length after the second header byte.
     pub fn extra_bytes(self) -> usize {
         match self {
@@ -231,6 +241,98 @@ pub fn encode_frame(header: &FrameHeader, payload: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// A frame to build by hand, with any bits a sender might get wrong: the
+/// one description behind `mask --frame` and the consoles' `/frame`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameSpec {
+    /// The FIN bit.
+    pub fin: bool,
+    /// RSV1, RSV2, RSV3.
+    pub rsv: [bool; 3],
+    /// The opcode, any of the 16.
+    pub opcode: OpCode,
+    /// The masking key, if the frame is masked.
+    pub mask: Option<[u8; 4]>,
+    /// The payload length the header claims (default: the payload's own).
+    pub length: Option<u64>,
+    /// How the length is written (default: the shortest form that holds it).
+    pub form: Option<LengthForm>,
+}
+
+/// A [`FrameSpec`] that no header can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpecError {
+    /// The length to write.
+    pub length: u64,
+    /// The form asked for, too short for it.
+    pub form: LengthForm,
+}
+
+impl std::fmt::Display for SpecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let max: u64 = match self.form {
+            LengthForm::Short => 125,
+            LengthForm::Medium => 0xffff,
+            LengthForm::Long => u64::MAX,
+        };
+        write!(
+            f,
+            "a {} length holds at most {max}, not {}",
+            self.form.name(),
+            self.length
+        )
+    }
+}
+
+impl FrameSpec {
+    /// A final frame of `opcode`, masked with `mask` if given.
+    pub fn new(opcode: OpCode, mask: Option<[u8; 4]>) -> Self {
+        Self {
+            fin: true,
+            rsv: [false; 3],
+            opcode,
+            mask,
+            length: None,
+            form: None,
+        }
+    }
+
+    /// The header for a payload of `payload_len` bytes.
+    pub fn header(&self, payload_len: usize) -> Result<FrameHeader, SpecError> {
+        let length = self.length.unwrap_or(payload_len as u64);
+        let form = self.form.unwrap_or(LengthForm::minimal(length));
+        let fits = match form {
+            LengthForm::Short => length <= 125,
+            LengthForm::Medium => length <= 0xffff,
+            LengthForm::Long => true,
+        };
+        if !fits {
+            return Err(SpecError { length, form });
+        }
+        Ok(FrameHeader {
+            fin: self.fin,
+            rsv: self.rsv,
+            opcode: self.opcode,
+            mask: self.mask,
+            payload_len: length,
+            length_form: form,
+        })
+    }
+
+    /// Appends the frame: its header, then `payload` (masked when the spec
+    /// has a key), whatever length the header claims.
+    pub fn encode(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), SpecError> {
+        let header = self.header(payload.len())?;
+        header.encode(out);
+        let start = out.len();
+        out.extend_from_slice(payload);
+        if let Some(key) = header.mask {
+            apply_mask(&mut out[start..], key, 0);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +472,52 @@ mod tests {
         encode_frame(&h, &[7u8; 256], &mut out);
         assert_eq!(&out[..4], [0x82, 0x7e, 0x01, 0x00]);
         assert_eq!(out.len(), 260);
+    }
+
+    #[test]
+    fn a_spec_builds_what_it_says_even_when_it_lies() {
+        // RFC 6455 §5.7: "Hello" masked with 37 fa 21 3d.
+        let spec = FrameSpec::new(OpCode::Text, Some([0x37, 0xfa, 0x21, 0x3d]));
+        let mut out = Vec::new();
+        spec.encode(b"Hello", &mut out).unwrap();
+        assert_eq!(
+            out,
+            [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]
+        );
+        // A fragment with RSV1 and RSV3, claiming 300 bytes in 64 bits.
+        let spec = FrameSpec {
+            fin: false,
+            rsv: [true, false, true],
+            length: Some(300),
+            form: Some(LengthForm::Long),
+            ..FrameSpec::new(OpCode::Binary, None)
+        };
+        let mut out = Vec::new();
+        spec.encode(b"ab", &mut out).unwrap();
+        assert_eq!(out, [0x52, 127, 0, 0, 0, 0, 0, 0, 1, 0x2c, b'a', b'b']);
+        // A length written in a form too short for it is refused.
+        let spec = FrameSpec {
+            length: Some(126),
+            form: Some(LengthForm::Short),
+            ..FrameSpec::new(OpCode::Text, None)
+        };
+        let e = spec.encode(b"", &mut Vec::new()).unwrap_err();
+        assert_eq!(e.to_string(), "a 7-bit length holds at most 125, not 126");
+        let spec = FrameSpec {
+            length: Some(65_536),
+            form: Some(LengthForm::Medium),
+            ..spec
+        };
+        assert!(spec.header(0).is_err());
+        assert_eq!(
+            FrameSpec {
+                length: Some(65_535),
+                ..spec
+            }
+            .header(0)
+            .unwrap()
+            .len(),
+            4
+        );
     }
 }
