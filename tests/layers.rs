@@ -196,6 +196,19 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         visit::visit_path(self, p);
     }
 
+    // Macro arguments are tokens, not syntax: `format!("{}", crate::x::f())`
+    // hides its path from the visitor, so the tokens are read as paths.
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.visit_path(&m.path);
+        let mut chains = Vec::new();
+        token_paths(m.tokens.clone(), &mut Vec::new(), &mut chains);
+        for chain in chains {
+            if matches!(chain[0].as_str(), "crate" | "super" | "self") {
+                self.note(&chain);
+            }
+        }
+    }
+
     // `pub(crate)` and `pub(super)` name a module to be seen from, not one
     // that is used.
     fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
@@ -271,6 +284,45 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// Every `a::b::c` chain of identifiers in `tokens`, groups included.
+fn token_paths(
+    tokens: proc_macro2::TokenStream,
+    chain: &mut Vec<String>,
+    out: &mut Vec<Vec<String>>,
+) {
+    use proc_macro2::TokenTree;
+    let mut colons = 0;
+    let end = |chain: &mut Vec<String>, out: &mut Vec<Vec<String>>| {
+        if !chain.is_empty() {
+            out.push(std::mem::take(chain));
+        }
+    };
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(i) if chain.is_empty() || colons == 2 => {
+                chain.push(i.to_string());
+                colons = 0;
+            }
+            TokenTree::Punct(p) if p.as_char() == ':' && !chain.is_empty() && colons < 2 => {
+                colons += 1;
+            }
+            TokenTree::Group(g) => {
+                end(chain, out);
+                colons = 0;
+                token_paths(g.stream(), &mut Vec::new(), out);
+            }
+            other => {
+                end(chain, out);
+                colons = 0;
+                if let TokenTree::Ident(i) = other {
+                    chain.push(i.to_string());
+                }
+            }
+        }
+    }
+    end(chain, out);
 }
 
 #[test]
@@ -353,6 +405,17 @@ fn the_scan_catches_every_spelling_of_a_bad_import() {
             "protocol/transcript.rs",
             "/// See [`crate::print::Printer`].\npub struct S;",
             &["crate::print::Printer -> print::Printer"],
+        ),
+        // Paths inside macro arguments, nested in groups.
+        (
+            "cmd/input/console.rs",
+            "fn f(s: &str) -> String { format!(\"{}\", (crate::print::escape::escape_str(s))) }",
+            &["crate::print::escape::escape_str -> print::escape::escape_str"],
+        ),
+        (
+            "protocol/frame.rs",
+            "fn f() { assert!(vec![1].is_empty() || super::super::cmd::x()); }",
+            &["super::super::cmd::x -> cmd::x"],
         ),
         // Inline modules count: `super` in `mod tests` is the file's module.
         (

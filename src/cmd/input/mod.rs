@@ -3,4 +3,5 @@
 //! here; the commands read files and stdin and pass the bytes in. This sits
 //! beside the printers, under `cmd`: neither imports the other.
 
+pub mod console;
 pub mod dump;

@@ -1,0 +1,662 @@
+//! The console language of `serve` (and, without the ids, of `connect`):
+//! one line in, one command out. No I/O here: the commands run elsewhere.
+//!
+//! A plain line is a text message to every client; `//text` sends `/text`.
+//! Commands start with `/`; `ID` is a client id as shown (`1` or `#1`) or
+//! `all`.
+
+use std::fmt;
+
+use super::dump::{self, Format};
+use crate::protocol::frame::{FrameSpec, LengthForm};
+use crate::protocol::opcode::OpCode;
+
+/// Whom a command is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Every connected client.
+    All,
+    /// One client, by its id.
+    Id(u64),
+}
+
+/// A masking key for a hand-built frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mask {
+    /// Unmasked.
+    None,
+    /// This key.
+    Key([u8; 4]),
+    /// A fresh random key.
+    Random,
+}
+
+/// Something to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Send {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+    /// A ping with this payload.
+    Ping(Vec<u8>),
+    /// A pong with this payload.
+    Pong(Vec<u8>),
+    /// A close frame: no code (an empty payload), or a code and a reason.
+    Close(Option<(u16, String)>),
+    /// Bytes on the socket as they are.
+    Raw(Vec<u8>),
+    /// A hand-built frame: `spec` with `mask` chosen at sending time.
+    Frame {
+        /// FIN, RSV, opcode, claimed length and its form.
+        spec: FrameSpec,
+        /// How it is masked.
+        mask: Mask,
+        /// The payload (before masking).
+        payload: Vec<u8>,
+    },
+}
+
+/// One console line, understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// An empty line.
+    Nothing,
+    /// Send something to one client or all.
+    Send(Target, Send),
+    /// List the clients.
+    List,
+    /// Show the commands (or one command's usage).
+    Help(Option<&'static Usage>),
+    /// Close every client with 1001 and stop.
+    Quit,
+}
+
+/// A command's name, its arguments and what it does.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Usage {
+    /// The name, with its slash.
+    pub name: &'static str,
+    /// The arguments after `ID`.
+    pub args: &'static str,
+    /// What it does, in one line.
+    pub what: &'static str,
+}
+
+/// Every command, in the order `/help` lists them.
+pub const COMMANDS: &[Usage] = &[
+    Usage {
+        name: "/send",
+        args: "TEXT",
+        what: "a text message",
+    },
+    Usage {
+        name: "/binary",
+        args: "HEX",
+        what: "a binary message (hex in any spelling decode reads: 01 02, 0x01,0x02, \\x01\\x02)",
+    },
+    Usage {
+        name: "/ping",
+        args: "[TEXT]",
+        what: "a ping (at most 125 bytes; /frame sends a longer one)",
+    },
+    Usage {
+        name: "/pong",
+        args: "[TEXT]",
+        what: "an unsolicited pong",
+    },
+    Usage {
+        name: "/close",
+        args: "[CODE [REASON]]",
+        what: "start the closing handshake (no code: an empty close frame)",
+    },
+    Usage {
+        name: "/raw",
+        args: "HEX",
+        what: "these bytes on the socket as they are",
+    },
+    Usage {
+        name: "/frame",
+        args: "[--opcode OP] [--no-fin] [--rsv N] [--length N] [--length-form 7|16|64] [--key HEX|--masked|--unmasked] [--hex] [--] [PAYLOAD]",
+        what: "a hand-built frame, by default what this end would send",
+    },
+    Usage {
+        name: "/list",
+        args: "",
+        what: "the clients: id, address, path, state, messages each way, age",
+    },
+    Usage {
+        name: "/help",
+        args: "[COMMAND]",
+        what: "this list, or one command's usage",
+    },
+    Usage {
+        name: "/quit",
+        args: "",
+        what: "close every client with 1001 and stop",
+    },
+];
+
+/// The commands that take an id.
+fn takes_id(u: &Usage) -> bool {
+    !matches!(u.name, "/list" | "/help" | "/quit")
+}
+
+impl Usage {
+    /// `/name ID args` (or without `ID` where none is taken).
+    pub fn line(&self, ids: bool) -> String {
+        let mut s = self.name.to_string();
+        if ids && takes_id(self) {
+            s.push_str(" ID");
+        }
+        if !self.args.is_empty() {
+            s.push(' ');
+            s.push_str(self.args);
+        }
+        s
+    }
+}
+
+/// A line the console could not understand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleError {
+    /// What is wrong.
+    pub message: String,
+    /// The command's usage line, when the command was known.
+    pub usage: Option<String>,
+}
+
+impl fmt::Display for ConsoleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(u) = &self.usage {
+            write!(f, " (usage: {u})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Understands one line. `ids`: whether commands name a client (serve) or
+/// not (connect, which has one peer).
+pub fn parse(line: &str, ids: bool) -> Result<Command, ConsoleError> {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.trim().is_empty() {
+        return Ok(Command::Nothing);
+    }
+    if let Some(text) = line.strip_prefix("//") {
+        return Ok(Command::Send(Target::All, Send::Text(format!("/{text}"))));
+    }
+    if !line.starts_with('/') {
+        return Ok(Command::Send(Target::All, Send::Text(line.to_string())));
+    }
+    let (word, rest) = split_word(line);
+    let usage = COMMANDS.iter().find(|u| u.name == word).ok_or_else(|| {
+        let names: Vec<&str> = COMMANDS.iter().map(|u| u.name).collect();
+        ConsoleError {
+            message: format!(
+                "unknown command {}: the commands are {} (a line without / is sent as text; //text sends /text)",
+                quote(word),
+                names.join(" ")
+            ),
+            usage: None,
+        }
+    })?;
+    let fail = |message: String| ConsoleError {
+        message,
+        usage: Some(usage.line(ids)),
+    };
+    match usage.name {
+        "/list" | "/quit" => {
+            if !rest.trim().is_empty() {
+                return Err(fail(format!(
+                    "{} takes no arguments, got {}",
+                    usage.name,
+                    quote(rest.trim())
+                )));
+            }
+            return Ok(if usage.name == "/list" {
+                Command::List
+            } else {
+                Command::Quit
+            });
+        }
+        "/help" => {
+            let topic = rest.trim();
+            if topic.is_empty() {
+                return Ok(Command::Help(None));
+            }
+            let slashed = if topic.starts_with('/') {
+                topic.to_string()
+            } else {
+                format!("/{topic}")
+            };
+            return COMMANDS
+                .iter()
+                .find(|u| u.name == slashed)
+                .map(|u| Command::Help(Some(u)))
+                .ok_or_else(|| fail(format!("no command {}", quote(topic))));
+        }
+        _ => {}
+    }
+    let (target, rest) = if ids {
+        let (id, rest) = split_word(rest);
+        if id.is_empty() {
+            return Err(fail(format!(
+                "{} needs a client id (1 or #1) or all",
+                usage.name
+            )));
+        }
+        (parse_target(id).map_err(fail)?, rest)
+    } else {
+        (Target::All, rest)
+    };
+    let send = match usage.name {
+        "/send" => Send::Text(rest.to_string()),
+        "/binary" => Send::Binary(hex(rest, "HEX", true).map_err(fail)?),
+        "/ping" | "/pong" => {
+            if rest.len() > 125 {
+                return Err(fail(format!(
+                    "a control frame carries at most 125 bytes, this one {}; /frame sends a longer one on purpose",
+                    rest.len()
+                )));
+            }
+            let data = rest.as_bytes().to_vec();
+            if usage.name == "/ping" {
+                Send::Ping(data)
+            } else {
+                Send::Pong(data)
+            }
+        }
+        "/close" => Send::Close(close(rest).map_err(fail)?),
+        "/raw" => Send::Raw(hex(rest, "HEX", false).map_err(fail)?),
+        "/frame" => frame(rest).map_err(fail)?,
+        other => unreachable!("{other} is handled above"),
+    };
+    Ok(Command::Send(target, send))
+}
+
+/// The first word and the rest after one run of spaces.
+fn split_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(char::is_whitespace) {
+        Some(i) => {
+            let rest = &s[i..];
+            let rest = rest.strip_prefix(' ').unwrap_or(rest.trim_start());
+            (&s[..i], rest)
+        }
+        None => (s, ""),
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.escape_debug())
+}
+
+fn parse_target(word: &str) -> Result<Target, String> {
+    if word.eq_ignore_ascii_case("all") {
+        return Ok(Target::All);
+    }
+    let digits = word.strip_prefix('#').unwrap_or(word);
+    match digits.parse::<u64>() {
+        Ok(n) if n > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => Ok(Target::Id(n)),
+        _ => Err(format!(
+            "{} is not a client id: expected a number as shown (1 or #1) or all",
+            quote(word)
+        )),
+    }
+}
+
+fn hex(s: &str, what: &str, empty_ok: bool) -> Result<Vec<u8>, String> {
+    if s.trim().is_empty() {
+        return if empty_ok {
+            Ok(Vec::new())
+        } else {
+            Err(format!(
+                "{what} is missing: give the bytes, e.g. 81 02 68 69"
+            ))
+        };
+    }
+    dump::parse(s.as_bytes(), Format::Hex)
+        .map(|d| d.bytes)
+        .map_err(|e| format!("{what} is not hex: column {}: {}", e.column, e.message))
+}
+
+fn close(rest: &str) -> Result<Option<(u16, String)>, String> {
+    let (code, reason) = split_word(rest);
+    if code.is_empty() {
+        return Ok(None);
+    }
+    let code: u16 = code.parse().map_err(|_| {
+        format!(
+            "{} is not a close code: expected a number 0-65535 (1000 normal, 1001 going away, 4000-4999 private)",
+            quote(code)
+        )
+    })?;
+    if 2 + reason.len() > 125 {
+        return Err(format!(
+            "a close reason fits in 123 bytes, this one has {}",
+            reason.len()
+        ));
+    }
+    Ok(Some((code, reason.to_string())))
+}
+
+fn frame(rest: &str) -> Result<Send, String> {
+    let mut spec = FrameSpec::new(OpCode::Text, None);
+    let mut mask = None;
+    let mut is_hex = false;
+    let mut rest = rest;
+    loop {
+        let (word, after) = split_word(rest);
+        if !word.starts_with("--") {
+            break;
+        }
+        rest = after;
+        if word == "--" {
+            break;
+        }
+        let (name, inline) = match word.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (word, None),
+        };
+        let takes_value = matches!(
+            name,
+            "--opcode" | "--rsv" | "--length" | "--length-form" | "--key"
+        );
+        let value = if takes_value {
+            match inline {
+                Some(v) => v,
+                None => {
+                    let (v, after) = split_word(rest);
+                    if v.is_empty() {
+                        return Err(format!("{name} needs a value"));
+                    }
+                    rest = after;
+                    v
+                }
+            }
+        } else {
+            if inline.is_some() {
+                return Err(format!("{name} takes no value"));
+            }
+            ""
+        };
+        match name {
+            "--opcode" => {
+                spec.opcode = OpCode::parse(value).ok_or_else(|| {
+                    format!(
+                        "--opcode {}: expected text, binary, close, ping, pong, continuation or a number 0-15",
+                        quote(value)
+                    )
+                })?;
+            }
+            "--no-fin" => spec.fin = false,
+            "--rsv" => {
+                for n in value.split(',') {
+                    match n {
+                        "1" | "2" | "3" => spec.rsv[usize::from(n.as_bytes()[0] - b'1')] = true,
+                        _ => return Err(format!("--rsv {}: expected 1, 2 or 3", quote(n))),
+                    }
+                }
+            }
+            "--length" => {
+                spec.length = Some(value.parse().map_err(|_| {
+                    format!(
+                        "--length {}: expected a number 0-18446744073709551615",
+                        quote(value)
+                    )
+                })?);
+            }
+            "--length-form" => {
+                spec.form = Some(LengthForm::parse(value).ok_or_else(|| {
+                    format!("--length-form {}: expected 7, 16 or 64", quote(value))
+                })?);
+            }
+            "--key" => {
+                let key = hex(value, "--key", false)?;
+                let key: [u8; 4] = key.as_slice().try_into().map_err(|_| {
+                    format!(
+                        "--key must be 4 bytes (8 hex digits, e.g. 3d542306); got {}",
+                        key.len()
+                    )
+                })?;
+                mask = Some(Mask::Key(key));
+            }
+            "--masked" => mask = Some(Mask::Random),
+            "--unmasked" => mask = Some(Mask::None),
+            "--hex" => is_hex = true,
+            other => {
+                return Err(format!(
+                    "unknown option {}: the options are --opcode --no-fin --rsv --length --length-form --key --masked --unmasked --hex, and -- before a payload that starts with --",
+                    quote(other)
+                ))
+            }
+        }
+    }
+    let payload = if is_hex {
+        hex(rest, "the payload", true)?
+    } else {
+        rest.as_bytes().to_vec()
+    };
+    let mask = mask.unwrap_or(Mask::None);
+    if let Mask::Key(k) = mask {
+        spec.mask = Some(k);
+    }
+    // A spec that no header can carry is refused here, not at sending.
+    spec.header(payload.len())
+        .map_err(|e| format!("--length-form: {e}"))?;
+    Ok(Send::Frame {
+        spec,
+        mask,
+        payload,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(line: &str) -> Command {
+        parse(line, true).unwrap_or_else(|e| panic!("{line:?}: {e}"))
+    }
+
+    fn err(line: &str) -> String {
+        match parse(line, true) {
+            Err(e) => e.to_string(),
+            Ok(c) => panic!("{line:?} parsed as {c:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_lines_are_text_to_everyone() {
+        assert_eq!(
+            ok("hello  there "),
+            Command::Send(Target::All, Send::Text("hello  there ".into()))
+        );
+        assert_eq!(
+            ok("//send is text\r\n"),
+            Command::Send(Target::All, Send::Text("/send is text".into()))
+        );
+        assert_eq!(ok("   "), Command::Nothing);
+        assert_eq!(ok(""), Command::Nothing);
+    }
+
+    #[test]
+    fn ids_are_numbers_as_shown_or_all() {
+        assert_eq!(
+            ok("/send 1 hi"),
+            Command::Send(Target::Id(1), Send::Text("hi".into()))
+        );
+        assert_eq!(
+            ok("/send #12  two  spaces"),
+            Command::Send(Target::Id(12), Send::Text(" two  spaces".into()))
+        );
+        assert_eq!(
+            ok("/send ALL x"),
+            Command::Send(Target::All, Send::Text("x".into()))
+        );
+        assert!(err("/send x hi").contains("\"x\" is not a client id"));
+        assert!(err("/send 0 hi").contains("is not a client id"));
+        assert!(err("/send +1 hi").contains("is not a client id"));
+        let e = err("/send");
+        assert!(e.contains("/send needs a client id"), "{e}");
+        assert!(e.contains("(usage: /send ID TEXT)"), "{e}");
+    }
+
+    #[test]
+    fn without_ids_everything_goes_to_the_one_peer() {
+        assert_eq!(
+            parse("/ping 1", false).unwrap(),
+            Command::Send(Target::All, Send::Ping(b"1".to_vec()))
+        );
+        assert_eq!(COMMANDS[0].line(false), "/send TEXT");
+        assert_eq!(COMMANDS[0].line(true), "/send ID TEXT");
+        assert_eq!(COMMANDS[7].line(true), "/list");
+    }
+
+    #[test]
+    fn binary_and_raw_read_hex_in_any_spelling() {
+        for spelling in [
+            "de ad be ef",
+            "0xde,0xad,0xbe,0xef",
+            "\\xde\\xad\\xbe\\xef",
+            "DEADBEEF",
+        ] {
+            assert_eq!(
+                ok(&format!("/binary 1 {spelling}")),
+                Command::Send(Target::Id(1), Send::Binary(vec![0xde, 0xad, 0xbe, 0xef])),
+                "{spelling}"
+            );
+        }
+        assert_eq!(
+            ok("/binary all"),
+            Command::Send(Target::All, Send::Binary(Vec::new()))
+        );
+        assert_eq!(
+            ok("/raw 2 81 02 68 69"),
+            Command::Send(Target::Id(2), Send::Raw(vec![0x81, 2, b'h', b'i']))
+        );
+        assert!(err("/raw 2").contains("HEX is missing"));
+        let e = err("/binary 1 de zz");
+        assert!(e.starts_with("HEX is not hex: column 4:"), "{e}");
+        assert!(e.ends_with("(usage: /binary ID HEX)"), "{e}");
+    }
+
+    #[test]
+    fn control_frames_and_close() {
+        assert_eq!(
+            ok("/ping 3"),
+            Command::Send(Target::Id(3), Send::Ping(Vec::new()))
+        );
+        assert_eq!(
+            ok("/pong 3 a b"),
+            Command::Send(Target::Id(3), Send::Pong(b"a b".to_vec()))
+        );
+        let long = "x".repeat(126);
+        assert!(err(&format!("/ping 1 {long}")).contains("at most 125 bytes, this one 126"));
+        assert_eq!(
+            ok("/close 1"),
+            Command::Send(Target::Id(1), Send::Close(None))
+        );
+        assert_eq!(
+            ok("/close 1 4000 bye now"),
+            Command::Send(Target::Id(1), Send::Close(Some((4000, "bye now".into()))))
+        );
+        // Codes a peer must reject can be sent on purpose.
+        assert_eq!(
+            ok("/close 1 1005"),
+            Command::Send(Target::Id(1), Send::Close(Some((1005, String::new()))))
+        );
+        assert!(err("/close 1 abc").contains("\"abc\" is not a close code"));
+        assert!(err("/close 1 70000").contains("is not a close code"));
+        assert!(err(&format!("/close 1 1000 {}", "r".repeat(124))).contains("123 bytes"));
+    }
+
+    #[test]
+    fn frames_default_to_what_a_server_sends() {
+        assert_eq!(
+            ok("/frame 1 hi there"),
+            Command::Send(
+                Target::Id(1),
+                Send::Frame {
+                    spec: FrameSpec::new(OpCode::Text, None),
+                    mask: Mask::None,
+                    payload: b"hi there".to_vec()
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn frames_take_every_bit() {
+        let c = ok("/frame all --opcode ping --no-fin --rsv 1,3 --length=300 --length-form 64 --key 3d542306 --hex 01 02");
+        let Command::Send(
+            Target::All,
+            Send::Frame {
+                spec,
+                mask,
+                payload,
+            },
+        ) = c
+        else {
+            panic!("{c:?}")
+        };
+        assert_eq!(payload, [1, 2]);
+        assert_eq!(mask, Mask::Key([0x3d, 0x54, 0x23, 0x06]));
+        let h = spec.header(payload.len()).unwrap();
+        let mut out = Vec::new();
+        h.encode(&mut out);
+        assert_eq!(
+            out,
+            [0x59, 0xff, 0, 0, 0, 0, 0, 0, 1, 0x2c, 0x3d, 0x54, 0x23, 0x06]
+        );
+        let c = ok("/frame 1 --masked --opcode 11 -- --not an option");
+        let Command::Send(
+            _,
+            Send::Frame {
+                spec,
+                mask,
+                payload,
+            },
+        ) = c
+        else {
+            panic!("{c:?}")
+        };
+        assert_eq!((spec.opcode.bits(), mask), (11, Mask::Random));
+        assert_eq!(payload, b"--not an option");
+    }
+
+    #[test]
+    fn bad_frames_say_which_option() {
+        assert!(err("/frame 1 --opcode 16 x").contains("--opcode \"16\": expected"));
+        assert!(err("/frame 1 --rsv 4 x").contains("--rsv \"4\": expected 1, 2 or 3"));
+        assert!(err("/frame 1 --length -1 x").contains("--length \"-1\""));
+        assert!(err("/frame 1 --length-form 8").contains("expected 7, 16 or 64"));
+        assert!(err("/frame 1 --key 0102").contains("--key must be 4 bytes"));
+        assert!(err("/frame 1 --fin x").contains("unknown option \"--fin\""));
+        assert!(err("/frame 1 --opcode").contains("--opcode needs a value"));
+        assert!(err("/frame 1 --masked=1").contains("--masked takes no value"));
+        assert!(
+            err("/frame 1 --length 200 --length-form 7").contains("7-bit length holds at most 125")
+        );
+    }
+
+    #[test]
+    fn other_commands() {
+        assert_eq!(ok("/list"), Command::List);
+        assert_eq!(ok("/quit "), Command::Quit);
+        assert_eq!(ok("/help"), Command::Help(None));
+        assert_eq!(ok("/help raw"), Command::Help(Some(&COMMANDS[5])));
+        assert_eq!(ok("/help /raw"), Command::Help(Some(&COMMANDS[5])));
+        assert!(err("/help nope").contains("no command \"nope\""));
+        assert!(err("/list 1").contains("/list takes no arguments"));
+        let e = err("/sned 1 hi");
+        assert!(
+            e.starts_with("unknown command \"/sned\": the commands are /send /binary"),
+            "{e}"
+        );
+        // Terminal controls in a bad command are never echoed raw.
+        assert!(!err("/\u{1b}[2J").contains('\u{1b}'));
+    }
+}
