@@ -94,6 +94,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --quiet 'Print only errors'
             cand --timestamps 'Prefix events with the time (UTC)'
             cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+            cand --no-console 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -90,7 +90,18 @@ pub enum Command {
         Point a client at ws://127.0.0.1:8080/ (any path). A client that breaks RFC 6455 is closed \
         with 1002 (1007 for bad UTF-8, 1009 for too big) and a reason naming the rule, and the \
         offending frame is shown annotated. Everything a client sends is printed escaped.\n\n\
-        Ctrl-C closes every client with 1001 (Going Away), waits up to 2 s, and exits 0.")]
+        Console: on a terminal, a prompt (history, Tab completes commands and client ids) with \
+        events printed above it; piped into stdin, one command per line (the end of input leaves \
+        the server running). A line without / is a text message to every client. ID is 1 or #1 \
+        (as shown) or all:\n  \
+        /send ID TEXT   /binary ID HEX   /ping ID [TEXT]   /pong ID [TEXT]\n  \
+        /close ID [CODE [REASON]]   /raw ID HEX (bytes as they are)   /list   /help   /quit\n  \
+        /frame ID [--opcode OP] [--no-fin] [--rsv N] [--length N] [--length-form 7|16|64]\n         \
+        [--key HEX|--masked|--unmasked] [--hex] [--] [PAYLOAD]   (a hand-built frame)\n\n\
+        Scripted (clients connected within 5 s get a frame with RSV1 set):\n  \
+        { sleep 5; echo '/frame all --rsv 1 broken'; } | wsdbg serve --trace\n\n\
+        Ctrl-C (or /quit, or Ctrl-D at the prompt) closes every client with 1001 (Going Away), \
+        waits up to 2 s, and exits 0.")]
     Serve(ServeArgs),
 }
 
@@ -333,6 +344,10 @@ pub struct ServeArgs {
     /// Most clients at once; more get 503
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_connections: usize,
+
+    /// Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)
+    #[arg(long)]
+    pub no_console: bool,
 }
 
 /// Parses a size: digits with an optional K, M or G (binary multiples) and

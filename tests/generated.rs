@@ -24,7 +24,7 @@ fn completions_and_man_pages_are_fresh() {
 #[test]
 fn man_page_documents_every_subcommand() {
     let files = generate::generated_files();
-    for sub in ["accept-key", "decode", "mask"] {
+    for sub in ["accept-key", "decode", "mask", "serve"] {
         let name = format!("man/wsdbg-{sub}.1");
         assert!(
             files.iter().any(|(p, _)| p.to_str() == Some(name.as_str())),
@@ -35,5 +35,17 @@ fn man_page_documents_every_subcommand() {
         .iter()
         .find(|(p, _)| p.ends_with("wsdbg.bash"))
         .map(|(_, b)| String::from_utf8_lossy(b).into_owned());
-    assert!(bash.is_some_and(|b| b.contains("--explain") && b.contains("accept-key")));
+    assert!(bash.is_some_and(|b| b.contains("--explain")
+        && b.contains("accept-key")
+        && b.contains("--no-console")
+        && b.contains("--length-form")));
+    let man = files
+        .iter()
+        .find(|(p, _)| p.ends_with("wsdbg-serve.1"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
+    assert!(
+        man.contains("/frame ID"),
+        "the serve man page lacks the console"
+    );
 }

@@ -10,7 +10,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -32,6 +32,8 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// A running `wsdbg serve`, killed when dropped (also when a test panics).
 struct Server {
     child: Child,
+    /// The console's input, for servers started with [`Server::start_console`].
+    stdin: Option<ChildStdin>,
     port: u16,
     out: Arc<Mutex<Vec<u8>>>,
     err: Arc<Mutex<Vec<u8>>>,
@@ -72,11 +74,27 @@ fn listening_port(stderr: &str) -> Option<u16> {
 impl Server {
     /// `wsdbg serve --listen 127.0.0.1:0 --color never ARGS`, once it listens.
     fn start(args: &[&str]) -> Server {
+        Self::launch(args, false)
+    }
+
+    /// The same, with a pipe to its console on stdin.
+    fn start_console(args: &[&str]) -> Server {
+        Self::launch(args, true)
+    }
+
+    fn launch(args: &[&str], console: bool) -> Server {
         let mut child = Command::new(WSDBG)
             .args(["serve", "--listen", "127.0.0.1:0", "--color", "never"])
             .args(args)
+            // Without a console the threads are the accept loop, the
+            // writer and one per client, which tests count.
+            .args(if console { None } else { Some("--no-console") })
             .env_remove("NO_COLOR")
-            .stdin(Stdio::null())
+            .stdin(if console {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -89,8 +107,10 @@ impl Server {
             pump(child.stderr.take().unwrap(), err.clone(), Some(tx)),
         ];
         // The guard exists from here on: a panic below still kills it.
+        let stdin = child.stdin.take();
         let mut server = Server {
             child,
+            stdin,
             port: 0,
             out,
             err,
@@ -116,6 +136,28 @@ impl Server {
                 );
             }
             let _ = rx.recv_timeout(left.min(Duration::from_millis(100)));
+        }
+    }
+
+    /// Writes one line to the console.
+    fn console(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("started with start_console");
+        writeln!(stdin, "{line}").expect("write to the console");
+        stdin.flush().unwrap();
+    }
+
+    /// Waits until stderr satisfies `ready`.
+    fn wait_err(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let err = self.stderr();
+            if ready(&err) {
+                return err;
+            }
+            if start.elapsed() > PATIENCE {
+                panic!("server stderr never showed {what} within {PATIENCE:?}; stderr:\n{err}");
+            }
+            thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -2159,4 +2201,440 @@ fn a_client_that_never_reads_is_held_back_not_buffered() {
     assert_eq!(next_data(&mut other), Message::text("still there?"));
     close_and_drain(other, None);
     drop(s);
+}
+
+// ------------------------------------------------------------------ console
+
+/// The console's commands reach a tungstenite client as the frames they
+/// name; `/list` shows it; errors name what is wrong.
+#[test]
+fn console_drives_a_tungstenite_client_through_a_pipe() {
+    let mut server = Server::start_console(&[]);
+    let mut ws = ws_connect(server.port, "/room?x=1");
+    server.wait_out("the open line", |o| o.contains("#1 open"));
+    server.console("/list");
+    let out = server.wait_out("the list", |o| o.contains("address"));
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("#1  "))
+        .unwrap_or_else(|| panic!("no row for #1:\n{out}"));
+    assert!(row.contains("/room?x=1") && row.contains("open"), "{row}");
+    server.console("/send 1 hello  there");
+    assert_eq!(next_data(&mut ws), Message::text("hello  there"));
+    server.console("/binary #1 0xde,0xad,0xbe,0xef");
+    assert_eq!(
+        next_data(&mut ws),
+        Message::binary(vec![0xde, 0xad, 0xbe, 0xef])
+    );
+    server.console("a plain line goes to everyone");
+    assert_eq!(
+        next_data(&mut ws),
+        Message::text("a plain line goes to everyone")
+    );
+    server.console("/ping 1 are you there");
+    assert_eq!(
+        ws.read().unwrap(),
+        Message::Ping(Bytes::from("are you there"))
+    );
+    server.console("/pong all unasked");
+    assert_eq!(ws.read().unwrap(), Message::Pong(Bytes::from("unasked")));
+    // Bytes as they are: a text frame "hi", then a fragmented message
+    // built frame by frame.
+    server.console("/raw 1 81 02 68 69");
+    assert_eq!(next_data(&mut ws), Message::text("hi"));
+    server.console("/frame 1 --no-fin Hel");
+    server.console("/frame 1 --opcode continuation lo");
+    assert_eq!(next_data(&mut ws), Message::text("Hello"));
+    // Errors go to stderr and name what is wrong; nothing is sent.
+    server.console("/send 9 nobody");
+    server.console("/sned 1 typo");
+    server.console("/close 1 notacode");
+    let err = server.wait_err("three errors", |e| e.contains("notacode"));
+    assert!(
+        err.contains("console: no client #9; connected: #1"),
+        "{err}"
+    );
+    assert!(err.contains("unknown command \"/sned\""), "{err}");
+    assert!(err.contains("\"notacode\" is not a close code"), "{err}");
+    assert!(err.contains("(usage: /close ID [CODE [REASON]])"), "{err}");
+    // The pong came back and is shown; the counts are in the list.
+    server.wait_out("the client's pong", |o| o.contains("#1 client: pong"));
+    server.console("/list");
+    let out = server.wait_out("a second list", |o| o.matches("address").count() == 2);
+    let row = out.lines().rfind(|l| l.starts_with("#1  ")).unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    // id, address, path, state, in, out, age: 5 messages were sent (the
+    // raw frame is not counted: it is not known to be one).
+    assert_eq!(&cells[3..6], ["open", "0", "5"], "{row}");
+    // A frame with a reserved bit set: tungstenite refuses it.
+    server.console("/frame 1 --rsv 1 broken");
+    match ws.read() {
+        Err(tungstenite::Error::Protocol(p)) => {
+            assert!(format!("{p}").to_lowercase().contains("reserved"), "{p}")
+        }
+        other => panic!("tungstenite took a frame with RSV1 set: {other:?}"),
+    }
+}
+
+/// The end of the console's input leaves the server serving.
+#[test]
+fn console_end_of_input_keeps_the_server_running() {
+    let mut server = Server::start_console(&[]);
+    server.console("/list");
+    server.wait_out("the empty list", |o| o.contains("no clients are connected"));
+    server.stdin = None;
+    server.wait_err("the end of input", |e| e.contains("end of input"));
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::text("still here")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text("still here"));
+    assert!(server.alive());
+}
+
+/// `/close` waits for the client's close frame only as long as
+/// --close-timeout says, even though the client's thread was asleep on the
+/// idle timeout when the command came.
+#[test]
+fn console_close_gives_up_on_a_silent_client_at_the_close_timeout() {
+    let mut server = Server::start_console(&["--close-timeout", "0.5", "--idle-timeout", "60"]);
+    let mut raw = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    raw.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        raw,
+        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    .unwrap();
+    server.wait_out("the open line", |o| o.contains("#1 open"));
+    let start = Instant::now();
+    server.console("/close 1 4000 go away");
+    // The close frame, then nothing until the server hangs up.
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match raw.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("reading: {e} after {:?}", start.elapsed()),
+        }
+    }
+    let took = start.elapsed();
+    let close = [&[0x88u8, 9, 0x0f, 0xa0][..], b"go away"].concat();
+    assert!(got.ends_with(&close), "{got:02x?}");
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+        "the server hung up after {took:?}, expected about 0.5 s"
+    );
+    let out = server.wait_out("the closing line", |o| o.contains("#1 closed"));
+    assert!(out.contains("server sent 4000"), "{out}");
+}
+
+/// `/quit` closes every client with 1001 and stops, exit 0.
+#[test]
+fn console_quit_closes_everyone_with_1001() {
+    let mut server = Server::start_console(&[]);
+    let mut ws = ws_connect(server.port, "/");
+    server.wait_out("the open line", |o| o.contains("#1 open"));
+    server.console("/quit");
+    match next_data(&mut ws) {
+        Message::Close(Some(f)) => assert_eq!(u16::from(f.code), 1001),
+        other => panic!("expected close 1001, got {other:?}"),
+    }
+    let start = Instant::now();
+    while server.alive() {
+        assert!(start.elapsed() < PATIENCE, "still running after /quit");
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(server.child.wait().unwrap().success());
+}
+
+/// Under --trace, what the console sends is annotated like everything
+/// else: a frame with RSV2 set and a mask, with both violations named.
+#[test]
+fn console_frames_are_traced_with_their_violations() {
+    let mut server = Server::start_console(&["--trace"]);
+    let mut ws = ws_connect(server.port, "/");
+    server.wait_out("the open", |o| {
+        o.contains("#1 server · frame") || o.contains("101")
+    });
+    server.console("/frame 1 --rsv 2 --key 01020304 hey");
+    let _ = ws.read();
+    let out = server.wait_out("the traced frame", |o| o.contains("unmasked: 68 65 79"));
+    let at = out.find("#1 server · frame 1 ").expect("the frame's block");
+    let b = &out[at..];
+    let b = &b[..b.find("\n\n").unwrap_or(b.len())];
+    assert!(
+        b.contains("9 bytes · text, final, masked, 2 violations"),
+        "{b}"
+    );
+    assert!(
+        b.contains("RSV2 is set but no extension was negotiated"),
+        "{b}"
+    );
+    assert!(b.contains("a server must not mask its frames"), "{b}");
+    assert!(b.contains("01 02 03 04            masking key"), "{b}");
+}
+
+/// Python's websockets, driven from the console: a text to all, a binary,
+/// and a close with a code and reason.
+#[test]
+fn console_drives_a_python_websockets_client() {
+    if !python_websockets() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 cannot import websockets: run ./test.sh, which installs it"
+        );
+        eprintln!("console_drives_a_python_websockets_client: skipped: no websockets module");
+        return;
+    }
+    let mut server = Server::start_console(&[]);
+    let script = r#"
+import sys
+from websockets.sync.client import connect
+from websockets.exceptions import ConnectionClosed
+with connect(f"ws://127.0.0.1:{sys.argv[1]}/py", open_timeout=5) as ws:
+    print("open", flush=True)
+    try:
+        while True:
+            m = ws.recv(timeout=8)
+            print(("text " + m) if isinstance(m, str) else ("binary " + m.hex()), flush=True)
+    except ConnectionClosed as e:
+        print("closed", e.rcvd.code, e.rcvd.reason, flush=True)
+"#;
+    let mut py = Command::new("python3")
+        .args(["-c", script, &server.port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run python3");
+    server.wait_out("the open line", |o| o.contains("#1 open"));
+    server.console("/send all héllo ✓");
+    server.console("/binary 1 00 ff");
+    server.console("/close 1 4001 done here");
+    let run = wait_child(&mut py);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "open",
+            "text héllo ✓",
+            "binary 00ff",
+            "closed 4001 done here"
+        ],
+        "stderr: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// Waits (bounded) for a child to exit and takes its output.
+fn wait_child(child: &mut Child) -> std::process::Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > PATIENCE {
+            let _ = child.kill();
+            panic!("a child did not exit within {PATIENCE:?}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    std::process::Output {
+        status: child.wait().unwrap(),
+        stdout,
+        stderr,
+    }
+}
+
+/// `wsdbg serve` with a terminal (a pty) on stdin, stdout and stderr.
+struct Pty {
+    child: Child,
+    master: std::fs::File,
+    out: Arc<Mutex<Vec<u8>>>,
+    port: u16,
+}
+
+impl Pty {
+    fn start(args: &[&str]) -> Pty {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        use std::os::unix::process::CommandExt;
+        let (mut master, mut slave) = (0, 0);
+        let size = libc::winsize {
+            ws_row: 40,
+            ws_col: 160,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: valid pointers to two ints and a winsize.
+        let r = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(r, 0, "openpty: {}", io::Error::last_os_error());
+        // SAFETY: fresh descriptors owned from here on.
+        let (master, slave) = unsafe {
+            (
+                std::fs::File::from_raw_fd(master),
+                OwnedFd::from_raw_fd(slave),
+            )
+        };
+        let mut cmd = Command::new(WSDBG);
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--color", "never"])
+            .args(args)
+            .stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave.try_clone().unwrap()))
+            .stderr(Stdio::from(slave));
+        // SAFETY: only async-signal-safe calls between fork and exec. The
+        // terminal becomes the child's controlling terminal, so that it is
+        // in the foreground as in a shell.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                libc::ioctl(0, libc::TIOCSCTTY, 0);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("start wsdbg serve on a pty");
+        drop(cmd);
+        let out = Arc::new(Mutex::new(Vec::new()));
+        pump(master.try_clone().unwrap(), out.clone(), None);
+        let mut pty = Pty {
+            child,
+            master,
+            out,
+            port: 0,
+        };
+        let text = pty.wait("the listening line and the prompt", |o| {
+            listening_port(o).is_some() && o.contains("wsdbg> ")
+        });
+        pty.port = listening_port(&text).unwrap();
+        pty
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+    }
+
+    fn wait(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let t = self.text();
+            if ready(&t) {
+                return t;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "the terminal never showed {what}; it shows:\n{t:?}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn type_keys(&mut self, keys: &str) {
+        self.master.write_all(keys.as_bytes()).unwrap();
+    }
+
+    /// Waits for the exit; its status.
+    fn exit(&mut self) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "still running; the terminal shows:\n{:?}",
+                self.text()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Whether the terminal is back in line mode with echo.
+    fn cooked(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a zeroed termios filled in by tcgetattr.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(
+            unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut t) },
+            0
+        );
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// On a terminal: a prompt, events printed above it and the prompt drawn
+/// again below them, completion of commands and ids, and Ctrl-C closing
+/// every client with 1001, exit 0, the terminal left as it was.
+#[test]
+fn console_prompt_on_a_terminal_and_ctrl_c() {
+    let mut pty = Pty::start(&[]);
+    assert!(
+        !pty.cooked(),
+        "the prompt should hold the terminal in raw mode"
+    );
+    let mut ws = ws_connect(pty.port, "/tty");
+    let t = pty.wait("the open line", |t| t.contains("#1 open"));
+    let after = &t[t.find("#1 open").unwrap()..];
+    let shown = pty.wait("the prompt again below the open line", |t| {
+        t[t.find("#1 open").unwrap()..].contains("wsdbg> ")
+    });
+    assert!(after.len() <= shown.len());
+    // Completion: "/se" + Tab is "/send ", "#" + Tab... "1" is the one id.
+    pty.type_keys("/se\t1 typed at the prompt\r");
+    assert_eq!(next_data(&mut ws), Message::text("typed at the prompt"));
+    pty.type_keys("/li\t\r");
+    pty.wait("the list", |t| t.contains("address") && t.contains("/tty"));
+    pty.type_keys("/nonsense\r");
+    pty.wait("an error", |t| {
+        t.contains("error: unknown command \"/nonsense\"")
+    });
+    pty.type_keys("\x03");
+    match next_data(&mut ws) {
+        Message::Close(Some(f)) => assert_eq!(u16::from(f.code), 1001),
+        other => panic!("expected close 1001, got {other:?}"),
+    }
+    // Sends tungstenite's answer to the close.
+    let _ = ws.flush();
+    assert!(pty.exit().success());
+    assert!(pty.cooked(), "the terminal was left in raw mode");
+    let t = pty.wait("the last line", |t| {
+        t.contains("stopped after 1 connection")
+    });
+    assert!(t.contains("#1 closed by the server"), "{t:?}");
+}
+
+/// Ctrl-D at an empty prompt stops the server too.
+#[test]
+fn console_ctrl_d_on_a_terminal_stops_the_server() {
+    let mut pty = Pty::start(&[]);
+    pty.type_keys("\x04");
+    assert!(pty.exit().success());
+    assert!(pty.cooked());
+    pty.wait("the last line", |t| {
+        t.contains("stopped after 0 connections")
+    });
 }

@@ -180,6 +180,7 @@ pub struct Outbox {
     open: bool,
     close_sent: Option<(Option<u16>, Vec<u8>)>,
     next_key: u32,
+    messages: u64,
 }
 
 impl Outbox {
@@ -190,6 +191,7 @@ impl Outbox {
             open: false,
             close_sent: None,
             next_key: seed | 1,
+            messages: 0,
         }
     }
 
@@ -201,6 +203,12 @@ impl Outbox {
     /// Whether frames may still be queued (open, and no close sent).
     pub fn can_send(&self) -> bool {
         self.open && self.close_sent.is_none()
+    }
+
+    /// Data messages queued so far (raw bytes are not counted: they are
+    /// not known to be messages).
+    pub fn messages(&self) -> u64 {
+        self.messages
     }
 
     /// Whether this end has sent its close frame.
@@ -233,6 +241,7 @@ impl Outbox {
         let mask = self.mask_key();
         let h = FrameHeader::new(true, opcode, mask, payload.len() as u64);
         encode_frame(&h, payload, &mut self.out);
+        self.messages += u64::from(!opcode.is_control());
         true
     }
 
@@ -253,16 +262,18 @@ impl Outbox {
         if let Some(key) = header.mask {
             super::mask::apply_mask(&mut self.out[start..], key, 0);
         }
+        self.messages += u64::from(header.fin && !header.opcode.is_control());
         true
     }
 
-    /// Queues a frame already encoded (the same bytes for many clients),
-    /// when frames may still be sent.
+    /// Queues a whole message already encoded (the same bytes for many
+    /// clients), when frames may still be sent.
     pub fn send_encoded(&mut self, frame: &[u8]) -> bool {
         if !self.can_send() {
             return false;
         }
         self.out.extend_from_slice(frame);
+        self.messages += 1;
         true
     }
 
@@ -657,6 +668,16 @@ impl Endpoint {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Runs a command from outside the note handler (a console) on the
+    /// outbox at `now`: a close frame it queues starts the closing
+    /// handshake, its deadline counted from `now`.
+    pub fn command<R>(&mut self, now: Instant, f: impl FnOnce(&mut Outbox) -> R) -> R {
+        self.now = now;
+        let r = f(&mut self.outbox);
+        self.sync_close();
+        r
     }
 
     /// Starts the closing handshake with `code` and `reason` (a command, a
@@ -1575,6 +1596,38 @@ mod tests {
         p.feed(b"^");
         p.feed(b"\0");
         assert!(p.take_sent().starts_with(b"HTTP/1.1 400 "));
+    }
+
+    #[test]
+    fn a_command_closes_at_the_time_given_and_messages_are_counted() {
+        let settings = Settings {
+            idle_timeout: Some(Duration::from_secs(300)),
+            close_timeout: Duration::from_secs(5),
+            ..Settings::server()
+        };
+        let mut p = Peer::open(settings);
+        let later = p.now + Duration::from_secs(200);
+        let sent = p.e.command(later, |o| {
+            (
+                o.send_message(MessageKind::Text, b"hi"),
+                o.send(OpCode::Ping, b""),
+                o.send_encoded(&[0x82, 0x00]),
+                o.send_frame(&FrameHeader::new(false, OpCode::Text, None, 1), b"a"),
+                o.send_frame(&FrameHeader::new(true, OpCode::Continuation, None, 1), b"b"),
+                o.close(None, b""),
+            )
+        });
+        assert_eq!(sent, (true, true, true, true, true, true));
+        // Three messages (text, the encoded one, the fragmented one); the
+        // ping is not one.
+        assert_eq!(p.e.outbox().messages(), 3);
+        // Closing at once, waiting for the peer's close from `later`, not
+        // from when the endpoint last heard from it.
+        assert_eq!(p.e.state(), State::Closing);
+        assert_eq!(p.e.deadline(), Some(later + Duration::from_secs(5)));
+        assert!(!p
+            .e
+            .command(later, |o| o.send_message(MessageKind::Text, b"late")));
     }
 
     #[test]

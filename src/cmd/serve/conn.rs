@@ -7,17 +7,21 @@ use std::convert::Infallible;
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{Shared, View};
+use super::{signals, Shared, View};
 use crate::cli::ServeMode;
+use crate::cmd::input::console;
 use crate::print::json::JsonPrinter;
 use crate::print::text::TextPrinter;
 use crate::print::{Closed, Meta, Opened, Printer, Refused};
-use crate::protocol::endpoint::{CloseInfo, Closer, Endpoint, Note, Outbox, Transport};
+use crate::protocol::endpoint::{
+    CloseInfo, Closer, Endpoint, Note, Outbox, State as EndpointState, Transport,
+};
 use crate::protocol::frame::{encode_frame, FrameHeader};
 use crate::protocol::message::MessageKind;
+use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Event, Extent, Head};
 use crate::protocol::Role;
 
@@ -36,6 +40,9 @@ pub(crate) struct Conn {
     peer: String,
     started: Instant,
     state: Mutex<State>,
+    /// The thread reading this client, to interrupt its wait when a
+    /// command moves a deadline nearer.
+    thread: OnceLock<libc::pthread_t>,
 }
 
 struct State {
@@ -49,6 +56,8 @@ struct Book {
     received: u64,
     sent: u64,
     request: Option<Head>,
+    /// The path the client asked for, once open.
+    path: Option<String>,
     refused: Option<u16>,
     close: Option<CloseInfo>,
     /// Why this client was dropped without a close handshake.
@@ -132,6 +141,7 @@ impl Ctx<'_> {
             Note::Open { target, protocol } => {
                 // Kept only to show a refusal; an open connection needs none.
                 book.request = None;
+                book.path = Some(target.to_string());
                 if !view.quiet {
                     let meta = self.meta(None);
                     let o = Opened {
@@ -263,6 +273,7 @@ pub(super) fn spawn(
         id,
         peer: peer.to_string(),
         started: now,
+        thread: OnceLock::new(),
         state: Mutex::new(State {
             endpoint: Endpoint::server(shared.settings.clone(), now),
             book: Book::default(),
@@ -298,6 +309,8 @@ impl Conn {
     }
 
     fn run(self: Arc<Self>, shared: &Arc<Shared>) {
+        // SAFETY: no preconditions.
+        let _ = self.thread.set(unsafe { libc::pthread_self() });
         let mut small = [0u8; SMALL];
         let mut big: Vec<u8> = Vec::new();
         let mut render = Vec::new();
@@ -555,7 +568,7 @@ impl Conn {
         if let Ok(mut conns) = shared.conns.lock() {
             conns.remove(&self.id);
         }
-        let st = self.lock();
+        let mut st = self.lock();
         let book = &st.book;
         let view = shared.view;
         let mut info = book
@@ -595,11 +608,139 @@ impl Conn {
             peer: &self.peer,
             duration: self.started.elapsed(),
             received: book.received,
-            sent: book.sent,
+            sent: sent_count(&mut st, &view),
         };
         ctx.print(|p| p.closed(&meta, &c));
         drop(st);
         shared.emit(&render);
+    }
+}
+
+/// Messages sent: decoded as they went when output shows them, else
+/// counted as they were queued.
+fn sent_count(st: &mut State, view: &View) -> u64 {
+    if view_decodes_out(view) {
+        st.book.sent
+    } else {
+        st.endpoint.outbox().messages()
+    }
+}
+
+/// A client as `/list` shows it.
+pub(super) struct Row {
+    /// The path it asked for, once open.
+    pub path: Option<String>,
+    /// Where the connection stands.
+    pub state: &'static str,
+    /// Messages received from it.
+    pub received: u64,
+    /// Messages sent to it.
+    pub sent: u64,
+    /// Time since it connected.
+    pub age: Duration,
+}
+
+impl Conn {
+    /// The client's address.
+    pub(super) fn peer(&self) -> &str {
+        &self.peer
+    }
+
+    /// What `/list` shows of this client.
+    pub(super) fn row(&self, shared: &Shared) -> Row {
+        let mut st = self.lock();
+        let sent = sent_count(&mut st, &shared.view);
+        Row {
+            path: st.book.path.clone(),
+            state: match st.endpoint.state() {
+                EndpointState::Handshake => "handshake",
+                EndpointState::Open => "open",
+                EndpointState::Closing => "closing",
+                EndpointState::Closed => "closed",
+            },
+            received: st.book.received,
+            sent,
+            age: self.started.elapsed(),
+        }
+    }
+
+    /// Sends what a console command asks for; says why not when it cannot.
+    pub(super) fn command(&self, shared: &Shared, what: &console::Send) -> Result<(), String> {
+        let mut render = Vec::new();
+        let result = {
+            let mut st = self.lock();
+            let state = st.endpoint.state();
+            let before = st.endpoint.deadline();
+            let now = Instant::now();
+            let result = st.endpoint.command(now, |out| queue(out, state, what));
+            if result.is_ok() {
+                if let Sent::Blocked = self.try_send(shared, &mut st, &mut render) {
+                    shared.writer.register(self.id);
+                }
+                // A close waits for the client's answer until a deadline
+                // nearer than the idle one the reading thread sleeps on.
+                let after = st.endpoint.deadline();
+                if after.is_some_and(|a| before.is_none_or(|b| a < b)) {
+                    if let Some(t) = self.thread.get() {
+                        signals::interrupt(*t);
+                    }
+                }
+            }
+            result
+        };
+        shared.emit(&render);
+        result
+    }
+}
+
+/// Queues a console command's frames on `out`.
+fn queue(out: &mut Outbox, state: EndpointState, what: &console::Send) -> Result<(), String> {
+    use console::Send as S;
+    let closed_by_us = out.close_sent();
+    let not_now = || match state {
+        EndpointState::Handshake => "its handshake is not complete".to_string(),
+        _ if closed_by_us => {
+            "a close frame was sent to it already (/raw and /frame still send)".to_string()
+        }
+        _ => "it is closing".to_string(),
+    };
+    let ok = match what {
+        S::Text(t) => out.send_message(MessageKind::Text, t.as_bytes()),
+        S::Binary(b) => out.send_message(MessageKind::Binary, b),
+        S::Ping(p) => out.send(OpCode::Ping, p),
+        S::Pong(p) => out.send(OpCode::Pong, p),
+        S::Close(None) => out.close(None, b""),
+        S::Close(Some((code, reason))) => out.close(Some(*code), reason.as_bytes()),
+        S::Raw(bytes) => {
+            if state == EndpointState::Handshake {
+                return Err(not_now());
+            }
+            out.send_raw(bytes);
+            true
+        }
+        S::Frame {
+            spec,
+            mask,
+            payload,
+        } => {
+            let mut spec = *spec;
+            match mask {
+                console::Mask::None => spec.mask = None,
+                console::Mask::Key(k) => spec.mask = Some(*k),
+                console::Mask::Random => {
+                    let mut k = [0u8; 4];
+                    getrandom::getrandom(&mut k).map_err(|e| format!("no random key: {e}"))?;
+                    spec.mask = Some(k);
+                }
+            }
+            let header = spec.header(payload.len()).map_err(|e| e.to_string())?;
+            out.send_frame(&header, payload)
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(not_now())
     }
 }
 

@@ -10,6 +10,7 @@
 //! client is dropped as too slow.
 
 mod conn;
+mod console;
 mod signals;
 mod writer;
 
@@ -45,7 +46,7 @@ pub(crate) struct Shared {
     settings: Settings,
     mode: ServeMode,
     view: View,
-    out: Mutex<Option<io::Stdout>>,
+    out: Mutex<Output>,
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
     writer: writer::Writer,
     stopping: AtomicBool,
@@ -54,8 +55,18 @@ pub(crate) struct Shared {
     max_pending: usize,
 }
 
+/// Where events go.
+pub(crate) enum Output {
+    /// Standard output.
+    Stdout(io::Stdout),
+    /// Above the console's prompt.
+    Printer(Box<dyn rustyline::ExternalPrinter + Send>),
+    /// Nowhere: standard output was closed.
+    Gone,
+}
+
 impl Shared {
-    /// Writes a rendered block to stdout in one piece, so that blocks from
+    /// Writes a rendered block in one piece, so that blocks from
     /// concurrent clients never interleave. A closed stdout stops output,
     /// not the server.
     fn emit(&self, block: &[u8]) {
@@ -63,12 +74,47 @@ impl Shared {
             return;
         }
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(stdout) = out.as_mut() {
-            let mut lock = stdout.lock();
-            if lock.write_all(block).and_then(|()| lock.flush()).is_err() {
-                *out = None;
+        let ok = match &mut *out {
+            Output::Stdout(stdout) => {
+                let mut lock = stdout.lock();
+                lock.write_all(block).and_then(|()| lock.flush()).is_ok()
             }
+            Output::Printer(p) => p.print(String::from_utf8_lossy(block).into_owned()).is_ok(),
+            Output::Gone => true,
+        };
+        if !ok {
+            *out = Output::Gone;
         }
+    }
+
+    /// Sends events somewhere else from now on.
+    fn set_output(&self, output: Output) {
+        *self.out.lock().unwrap_or_else(|e| e.into_inner()) = output;
+    }
+
+    /// A message of the server's own: above the prompt when there is one,
+    /// else on stderr.
+    fn say(&self, text: &str) {
+        let prompt = matches!(
+            *self.out.lock().unwrap_or_else(|e| e.into_inner()),
+            Output::Printer(_)
+        );
+        if prompt {
+            self.emit(text.as_bytes());
+        } else {
+            eprint!("{text}");
+        }
+    }
+
+    /// The connected clients, by id.
+    fn clients(&self) -> Vec<Arc<Conn>> {
+        let mut v: Vec<Arc<Conn>> = self
+            .conns
+            .lock()
+            .map(|c| c.values().cloned().collect())
+            .unwrap_or_default();
+        v.sort_by_key(|c| c.id);
+        v
     }
 }
 
@@ -146,7 +192,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         settings,
         mode: args.mode,
         view,
-        out: Mutex::new(Some(io::stdout())),
+        out: Mutex::new(Output::Stdout(io::stdout())),
         conns: Mutex::new(HashMap::new()),
         writer: writer::Writer::start()?,
         stopping: AtomicBool::new(false),
@@ -162,6 +208,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         ServeMode::Silent => "silent",
     };
     eprintln!("wsdbg serve: listening on ws://{addr}/ ({mode} mode); Ctrl-C to stop");
+    let terminal = console::start(console::kind(args.no_console), &shared)?;
     let next_id = AtomicU64::new(1);
     let mut served = 0u64;
     loop {
@@ -195,6 +242,9 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         }
     }
     shutdown(&shared);
+    if let Some(t) = terminal {
+        t.restore();
+    }
     eprintln!(
         "wsdbg serve: stopped after {served} connection{}",
         crate::print::plural(served)
@@ -237,9 +287,17 @@ fn shutdown(shared: &Arc<Shared>) {
         .lock()
         .map(|c| c.values().cloned().collect())
         .unwrap_or_default();
-    for c in left {
-        // Unblocks its thread; the process exits without waiting for it.
+    for c in &left {
+        // Unblocks its thread, which prints the connection's last line.
         let _ = c.stream.shutdown(std::net::Shutdown::Both);
+    }
+    // A moment for those lines; a thread stuck elsewhere is not waited for.
+    let until = Instant::now() + Duration::from_millis(300);
+    while !left.is_empty() && Instant::now() < until {
+        if shared.conns.lock().map(|c| c.is_empty()).unwrap_or(true) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
     let _ = std::io::stdout().flush();
 }

@@ -1,0 +1,388 @@
+//! The console: commands typed at a prompt (rustyline, with events printed
+//! above it) or piped into stdin, one per line, in the language of
+//! [`cmd::input::console`](crate::cmd::input::console).
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+
+use rustyline::completion::{Completer, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::{Context, Editor, Helper, Highlighter, Hinter, Validator};
+
+use super::conn::Conn;
+use super::{signals, Output, Shared};
+use crate::cmd::input::console::{parse, Command, Target, COMMANDS};
+use crate::print::escape::escape_str;
+
+/// The prompt.
+const PROMPT: &str = "wsdbg> ";
+
+/// How the console reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A prompt on the terminal, events printed above it.
+    Prompt,
+    /// Lines from stdin (a pipe, a file, or a terminal whose output goes
+    /// elsewhere), no prompt.
+    Lines,
+    /// No console (`--no-console`, or stdin is a terminal this process
+    /// does not own: it runs in the background).
+    Off,
+}
+
+/// Which console fits this process's stdin and stdout.
+pub(super) fn kind(disabled: bool) -> Kind {
+    let stdin = io::stdin();
+    if disabled {
+        return Kind::Off;
+    }
+    if !stdin.is_terminal() {
+        return Kind::Lines;
+    }
+    // A background job that reads its terminal is stopped (SIGTTIN).
+    // SAFETY: plain queries on descriptor 0 and this process.
+    let foreground = unsafe { libc::tcgetpgrp(stdin.as_raw_fd()) == libc::getpgrp() };
+    if !foreground {
+        Kind::Off
+    } else if io::stdout().is_terminal() {
+        Kind::Prompt
+    } else {
+        Kind::Lines
+    }
+}
+
+/// The terminal's settings before the prompt took it over, put back when
+/// the server stops, whatever the prompt was doing then.
+pub(super) struct Terminal(libc::termios);
+
+impl Terminal {
+    fn save() -> Option<Self> {
+        // SAFETY: a zeroed termios filled by tcgetattr on descriptor 0.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            (libc::tcgetattr(0, &mut t) == 0).then_some(Self(t))
+        }
+    }
+
+    /// Restores the settings, ends bracketed paste, and starts a new line.
+    pub(super) fn restore(&self) {
+        // SAFETY: settings read from the same descriptor.
+        unsafe {
+            libc::tcsetattr(0, libc::TCSANOW, &self.0);
+        }
+        let mut out = io::stdout();
+        let _ = out.write_all(b"\x1b[?2004l\r\n");
+        let _ = out.flush();
+    }
+}
+
+/// Starts the console on its own thread. For a prompt, output is handed to
+/// rustyline from here on, and the terminal's settings are returned to be
+/// restored when the server stops.
+pub(super) fn start(kind: Kind, shared: &Arc<Shared>) -> io::Result<Option<Terminal>> {
+    match kind {
+        Kind::Off => Ok(None),
+        Kind::Lines => {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("console".into())
+                .spawn(move || lines(&shared))?;
+            Ok(None)
+        }
+        Kind::Prompt => {
+            let terminal = Terminal::save();
+            let mut editor: Editor<Completion, _> =
+                Editor::new().map_err(|e| io::Error::other(e.to_string()))?;
+            editor.set_helper(Some(Completion {
+                shared: shared.clone(),
+            }));
+            let printer = editor
+                .create_external_printer()
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            shared.set_output(Output::Printer(Box::new(printer)));
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("console".into())
+                .spawn(move || prompt(editor, &shared))?;
+            Ok(terminal)
+        }
+    }
+}
+
+fn prompt(mut editor: Editor<Completion, rustyline::history::DefaultHistory>, shared: &Shared) {
+    shared.say(
+        "console: a line is a text message to every client; /help lists the commands; Ctrl-C or Ctrl-D stops the server\n",
+    );
+    loop {
+        match editor.readline(PROMPT) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                if run(&line, shared, true) == Flow::Quit {
+                    break;
+                }
+            }
+            // Ctrl-C and Ctrl-D at the prompt stop the server, as they do
+            // in a shell or a REPL (the prompt holds the terminal in raw
+            // mode, so Ctrl-C sends no signal).
+            Err(ReadlineError::Interrupted) | Err(ReadlineError::Eof) => {
+                signals::wake();
+                break;
+            }
+            Err(e) => {
+                shared.say(&format!("console: cannot read the terminal: {e}\n"));
+                break;
+            }
+        }
+    }
+}
+
+fn lines(shared: &Shared) {
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!("wsdbg serve: console: cannot read stdin: {e}");
+                return;
+            }
+        }
+        number += 1;
+        let text = match std::str::from_utf8(&line) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!(
+                    "wsdbg serve: console: line {number} is not UTF-8 (byte {}); not sent (/binary or /raw send bytes as hex)",
+                    e.valid_up_to() + 1
+                );
+                continue;
+            }
+        };
+        if run(text, shared, false) == Flow::Quit {
+            return;
+        }
+    }
+    if number > 0 {
+        eprintln!("wsdbg serve: console: end of input; the server keeps running (Ctrl-C to stop)");
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Go,
+    Quit,
+}
+
+/// Runs one line; what it has to say goes to the prompt, or for piped
+/// lines to stdout (answers) and stderr (errors).
+fn run(line: &str, shared: &Shared, prompt: bool) -> Flow {
+    let reply = |text: &str| {
+        if prompt {
+            shared.say(text);
+        } else if shared.view.json {
+            eprint!("{text}");
+        } else {
+            let mut out = io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    };
+    let error = |text: &str| {
+        if prompt {
+            shared.say(&format!("error: {text}\n"));
+        } else {
+            eprintln!("wsdbg serve: console: {text}");
+        }
+    };
+    match parse(line, true) {
+        Err(e) => error(&e.to_string()),
+        Ok(Command::Nothing) => {}
+        Ok(Command::Help(None)) => reply(&help()),
+        Ok(Command::Help(Some(u))) => reply(&format!("{}\n    {}\n", u.line(true), u.what)),
+        Ok(Command::List) => reply(&list(shared)),
+        Ok(Command::Quit) => {
+            signals::wake();
+            return Flow::Quit;
+        }
+        Ok(Command::Send(target, what)) => {
+            let conns = shared.clients();
+            let chosen: Vec<&Arc<Conn>> = match target {
+                Target::All => conns.iter().collect(),
+                Target::Id(id) => conns.iter().filter(|c| c.id == id).collect(),
+            };
+            if chosen.is_empty() {
+                error(&match target {
+                    Target::Id(id) => format!("no client #{id}; {}", connected(&conns)),
+                    Target::All => "no clients are connected".to_string(),
+                });
+            }
+            for c in chosen {
+                if let Err(why) = c.command(shared, &what) {
+                    error(&format!("#{}: {why}", c.id));
+                }
+            }
+        }
+    }
+    Flow::Go
+}
+
+/// "connected: #1, #3" or "none is connected".
+fn connected(conns: &[Arc<Conn>]) -> String {
+    if conns.is_empty() {
+        return "no clients are connected".into();
+    }
+    let ids: Vec<String> = conns.iter().map(|c| format!("#{}", c.id)).collect();
+    format!("connected: {}", ids.join(", "))
+}
+
+fn help() -> String {
+    let mut s = String::from(
+        "A line without / is a text message to every client (//text sends /text).\nID is a client id as shown (1 or #1) or all.\n",
+    );
+    let width = COMMANDS
+        .iter()
+        .map(|u| u.line(true).len())
+        .max()
+        .unwrap_or(0);
+    for u in COMMANDS {
+        let line = u.line(true);
+        if line.len() > 40 {
+            s.push_str(&format!("  {line}\n  {:40}  {}\n", "", u.what));
+        } else {
+            s.push_str(&format!("  {line:w$}  {}\n", u.what, w = width.min(40)));
+        }
+    }
+    s
+}
+
+fn list(shared: &Shared) -> String {
+    let conns = shared.clients();
+    if conns.is_empty() {
+        return "no clients are connected\n".into();
+    }
+    let rows: Vec<[String; 7]> = conns
+        .iter()
+        .map(|c| {
+            let r = c.row(shared);
+            [
+                format!("#{}", c.id),
+                c.peer().to_string(),
+                r.path.as_deref().map_or("-".into(), escape_str),
+                r.state.to_string(),
+                r.received.to_string(),
+                r.sent.to_string(),
+                format!("{:.1}s", r.age.as_secs_f64()),
+            ]
+        })
+        .collect();
+    let head = ["id", "address", "path", "state", "in", "out", "age"];
+    let mut widths = head.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut s = String::new();
+    for row in std::iter::once(head.map(String::from)).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (cell, w))| {
+                if (4..=5).contains(&i) {
+                    format!("{cell:>w$}")
+                } else {
+                    format!("{cell:w$}")
+                }
+            })
+            .collect();
+        s.push_str(cells.join("  ").trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// Completes command names, then client ids.
+#[derive(Helper, Hinter, Highlighter, Validator)]
+struct Completion {
+    shared: Arc<Shared>,
+}
+
+impl Completer for Completion {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let before = &line[..pos];
+        let start = before.rfind(' ').map_or(0, |i| i + 1);
+        let word = &before[start..];
+        let pair = |s: String| Pair {
+            display: s.clone(),
+            replacement: s,
+        };
+        if start == 0 {
+            if !word.starts_with('/') {
+                return Ok((0, Vec::new()));
+            }
+            let names = COMMANDS
+                .iter()
+                .filter(|u| u.name.starts_with(word))
+                .map(|u| pair(format!("{} ", u.name)))
+                .collect();
+            return Ok((0, names));
+        }
+        let first = before.split(' ').next().unwrap_or("");
+        let takes_id = COMMANDS
+            .iter()
+            .any(|u| u.name == first && u.line(true).contains(" ID"));
+        if !takes_id || before[..start].trim_end().contains(' ') {
+            return Ok((start, Vec::new()));
+        }
+        let mut ids: Vec<String> = self
+            .shared
+            .clients()
+            .iter()
+            .map(|c| c.id.to_string())
+            .collect();
+        ids.push("all".into());
+        let bare = word.strip_prefix('#').unwrap_or(word);
+        let found = ids
+            .into_iter()
+            .filter(|id| id.starts_with(bare))
+            .map(|id| pair(format!("{id} ")))
+            .collect();
+        Ok((start, found))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_lists_every_command_once() {
+        let h = help();
+        for u in COMMANDS {
+            assert_eq!(
+                h.matches(&format!("  {} ", u.name)).count()
+                    + h.matches(&format!("  {}\n", u.name)).count(),
+                1,
+                "{}\n{h}",
+                u.name
+            );
+        }
+        assert!(h.contains("/frame ID [--opcode OP]"));
+    }
+}
