@@ -164,18 +164,11 @@ impl FrameHeader {
 
     /// The first header byte: FIN, RSV1-3, opcode.
     pub fn first_byte(&self) -> u8 {
-        let mut b = self.opcode.bits();
-        for (bit, set) in [0x80, 0x40, 0x20, 0x10].into_iter().zip([
-            self.fin,
-            self.rsv[0],
-            self.rsv[1],
-            self.rsv[2],
-        ]) {
-            if set {
-                b |= bit;
-            }
-        }
-        b
+        self.opcode.bits()
+            | u8::from(self.fin) << 7
+            | u8::from(self.rsv[0]) << 6
+            | u8::from(self.rsv[1]) << 5
+            | u8::from(self.rsv[2]) << 4
     }
 
     /// The second header byte: MASK and the 7-bit length field.
@@ -229,6 +222,13 @@ impl FrameHeader {
 /// equal `payload.len()`.
 pub fn encode_frame(header: &FrameHeader, payload: &[u8], out: &mut Vec<u8>) {
     debug_assert_eq!(header.payload_len, payload.len() as u64);
+    if header.mask.is_none() && header.length_form == LengthForm::Short {
+        // The common answer of a server: two header bytes, then the payload.
+        out.reserve(2 + payload.len());
+        out.extend_from_slice(&[header.first_byte(), header.second_byte()]);
+        out.extend_from_slice(payload);
+        return;
+    }
     out.reserve(header.len() + payload.len());
     header.encode(out);
     match header.mask {

@@ -154,10 +154,11 @@ impl Ctx<'_> {
             }
             Note::In(Event::Frame(f)) => {
                 let failing = f.violations.iter().any(|v| v.close_code().is_some());
-                let meta = self.meta(client);
                 if view.trace || failing || (f.extent != Extent::Complete && !view.quiet) {
+                    let meta = self.meta(client);
                     self.print(|p| p.frame(&meta, f));
                 } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
+                    let meta = self.meta(client);
                     self.print(|p| p.control(&meta, f));
                 }
             }
