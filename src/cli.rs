@@ -321,6 +321,10 @@ pub struct ServeArgs {
     /// Most clients at once; more get 503
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_connections: usize,
+
+    /// Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)
+    #[arg(long)]
+    pub no_page: bool,
 }
 
 /// Parses a size: digits with an optional K, M or G (binary multiples) and
