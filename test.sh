@@ -11,6 +11,8 @@ if ! command -v tshark >/dev/null 2>&1 || ! command -v text2pcap >/dev/null 2>&1
   need_apt+=(tshark)
 fi
 command -v script >/dev/null 2>&1 || need_apt+=(bsdutils)
+# Debian's Chromium, for the test page in a real browser (tests/browser.rs).
+[[ -x /usr/bin/chromium ]] || need_apt+=(chromium)
 if ((${#need_apt[@]})); then
   echo "test.sh: installing ${need_apt[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
@@ -28,6 +30,12 @@ if ! python3 -c 'import websockets.sync.client' >/dev/null 2>&1; then
   echo "test.sh: installing websockets for $(python3 --version 2>&1) (pip --user)"
   PYTHONWARNINGS=ignore python3 -m pip install --user --quiet --no-warn-script-location \
     --disable-pip-version-check 'websockets==17.4'
+fi
+
+# playwright-core, which drives that Chromium, at the version the lock file pins.
+if [[ ! -d tests/browser/node_modules/playwright-core ]]; then
+  echo "test.sh: installing playwright-core (npm ci in tests/browser)"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 echo "test.sh: cargo fmt --check"

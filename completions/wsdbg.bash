@@ -261,7 +261,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__serve)
-            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --no-console --color --help"
+            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --no-console --no-page --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

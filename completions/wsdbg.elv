@@ -95,6 +95,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --timestamps 'Prefix events with the time (UTC)'
             cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
             cand --no-console 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
+            cand --no-page 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -102,6 +102,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s q -l quiet -d 'Pri
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-console -d 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-page -d 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'

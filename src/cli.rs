@@ -348,6 +348,10 @@ pub struct ServeArgs {
     /// Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)
     #[arg(long)]
     pub no_console: bool,
+
+    /// Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)
+    #[arg(long)]
+    pub no_page: bool,
 }
 
 /// Parses a size: digits with an optional K, M or G (binary multiples) and

@@ -2637,4 +2637,174 @@ fn console_ctrl_d_on_a_terminal_stops_the_server() {
     pty.wait("the last line", |t| {
         t.contains("stopped after 0 connections")
     });
+
+// =============================================================== test page
+
+const PAGE: &str = include_str!("../src/cmd/serve/page.html");
+
+/// A plain HTTP GET of `target` (no upgrade asked for), read to the end:
+/// status, head, body, and the local port.
+fn http_get(port: u16, target: &str) -> (u16, String, Vec<u8>, u16) {
+    let mut s = raw_connect(port);
+    let lp = local_port(&s);
+    let request =
+        format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/html\r\n\r\n");
+    s.write_all(request.as_bytes()).unwrap();
+    let (bytes, ended) = read_all(&mut s, Duration::from_secs(5));
+    assert!(ended, "the server did not hang up after answering {target}");
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no complete head in {:?}", bytes.escape_ascii()));
+    let head = String::from_utf8(bytes[..end + 4].to_vec()).expect("an ASCII head");
+    let status = head[9..12].parse().expect("a status");
+    (status, head, bytes[end + 4..].to_vec(), lp)
+}
+
+/// The value of header `name` in `head` (names as the server spells them).
+fn header_value<'a>(head: &'a str, name: &str) -> &'a str {
+    head.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+        .unwrap_or_else(|| panic!("no {name} in {head}"))
+}
+
+/// `'sha256-…'` of the text of the first `<tag>` block of `html`.
+fn inline_hash(html: &str, tag: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let start = html.find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
+    let end = start + html[start..].find(&format!("</{tag}>")).unwrap();
+    let digest = sha2::Sha256::digest(&html[start..end]);
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+#[test]
+fn a_plain_get_of_the_root_gets_the_test_page_with_a_strict_policy() {
+    let server = Server::start(&[]);
+    let mut seen = Vec::new();
+    for target in ["/", "/?from=test"] {
+        let (status, head, body, lp) = http_get(server.port, target);
+        assert_eq!(status, 200, "{target}:\n{head}");
+        assert_eq!(body, PAGE.as_bytes(), "{target}: the body is the page");
+        assert_eq!(
+            header_value(&head, "Content-Type"),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            header_value(&head, "Content-Length"),
+            PAGE.len().to_string()
+        );
+        assert_eq!(header_value(&head, "X-Content-Type-Options"), "nosniff");
+        assert_eq!(header_value(&head, "Referrer-Policy"), "no-referrer");
+        assert_eq!(header_value(&head, "Cache-Control"), "no-store");
+        assert_eq!(header_value(&head, "Connection"), "close");
+        let csp = header_value(&head, "Content-Security-Policy");
+        let script = inline_hash(PAGE, "script");
+        let style = inline_hash(PAGE, "style");
+        assert_eq!(
+            csp,
+            format!(
+                "default-src 'none'; script-src {script}; style-src {style}; connect-src 'self'; \
+                 base-uri 'none'; form-action 'none'; frame-ancestors 'none'; \
+                 require-trusted-types-for 'script'; trusted-types 'none'"
+            )
+        );
+        seen.push((lp, target));
+    }
+    let (status, head, body, lp_404) = http_get(server.port, "/nope");
+    assert_eq!(status, 404, "{head}");
+    assert_eq!(
+        header_value(&head, "Content-Type"),
+        "text/plain; charset=utf-8"
+    );
+    let body = String::from_utf8(body).unwrap();
+    assert!(body.starts_with("not found: "), "{body}");
+    assert!(!body.contains("nope"), "the 404 quotes nothing: {body}");
+
+    server.wait_idle();
+    let out = server.out();
+    for (lp, target) in seen {
+        let line =
+            format!(" page 127.0.0.1:{lp} \"GET {target}\": answered 200 OK (the test page)");
+        assert!(out.lines().any(|l| l.ends_with(&line)), "{line} in:\n{out}");
+    }
+    let line = format!(
+        " page 127.0.0.1:{lp_404} \"GET /nope\": answered 404 Not Found (the test page is at /)"
+    );
+    assert!(out.lines().any(|l| l.ends_with(&line)), "{line} in:\n{out}");
+    // One line each: no refusal, no closing line.
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(!out.contains("refused"), "{out}");
+}
+
+#[test]
+fn no_page_answers_a_plain_get_with_426() {
+    let server = Server::start(&["--no-page"]);
+    let (status, head, body, lp) = http_get(server.port, "/");
+    assert_eq!(status, 426, "{head}");
+    assert_eq!(header_value(&head, "Upgrade"), "websocket");
+    assert!(!head.contains("Content-Security-Policy"), "{head}");
+    let body = String::from_utf8(body).unwrap();
+    assert!(body.contains("no Upgrade header"), "{body}");
+    let out = server.wait_out("the refusal", |o| o.contains(" refused "));
+    assert_refusal_shown(&out, lp, 426);
+    assert!(!out.contains(" page "), "{out}");
+}
+
+#[test]
+fn pages_in_quiet_trace_and_json_output() {
+    // -q: a page is no failure, and a 404 neither.
+    let server = Server::start(&["-q"]);
+    assert_eq!(http_get(server.port, "/").0, 200);
+    assert_eq!(http_get(server.port, "/nope").0, 404);
+    server.wait_idle();
+    assert_eq!(server.out(), "");
+
+    // --trace: both heads, not the body.
+    let server = Server::start(&["--trace"]);
+    let (_, _, _, lp) = http_get(server.port, "/");
+    server.wait_idle();
+    let out = server.out();
+    assert!(
+        out.contains("#1 HTTP request · ") && out.contains("  GET / HTTP/1.1\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("#1 HTTP response · ") && out.contains("  HTTP/1.1 200 OK\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  Content-Security-Policy: default-src 'none'; "),
+        "{out}"
+    );
+    assert!(!out.contains("doctype"), "the body is not shown:\n{out}");
+    assert!(!out.contains('✗'), "no handshake issues for a page:\n{out}");
+    assert!(
+        out.ends_with(&format!(
+            "#1 page 127.0.0.1:{lp} \"GET /\": answered 200 OK (the test page)\n"
+        )),
+        "{out}"
+    );
+
+    // --json: the page event in the envelope.
+    let server = Server::start(&["--json"]);
+    let (_, _, _, lp) = http_get(server.port, "/?q");
+    server.wait_idle();
+    let out = server.out();
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert_eq!(events.len(), 1, "{out}");
+    let data = &events[0]["data"];
+    assert_eq!(events[0]["type"], "page");
+    assert_eq!(data["conn"], 1);
+    assert_eq!(data["peer"], format!("127.0.0.1:{lp}"));
+    assert_eq!(data["method"], "GET");
+    assert_eq!(data["target"], "/?q");
+    assert_eq!(data["status"], 200);
+    assert!(data["time"].is_string(), "{out}");
 }

@@ -219,7 +219,7 @@ fn handler<'a>(
     move |note, out| {
         let s = match note {
             Note::HeadIn(h) => Seen::HeadIn(h.clone()),
-            Note::HeadOut(h) => Seen::HeadOut(h.clone()),
+            Note::HeadOut(h) | Note::Page { response: h, .. } => Seen::HeadOut(h.clone()),
             Note::Open { target, protocol } => {
                 Seen::Open(target.to_string(), protocol.map(str::to_string))
             }

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use super::escape::needs_escape;
 use super::{
     close_of, expected_accept, payload_as_text, sentence, AsText, Closed, Meta, Opened, Printer,
-    Refused,
+    Refused, Served,
 };
 use crate::protocol::close::CloseCode;
 use crate::protocol::endpoint::Closer;
@@ -370,6 +370,44 @@ impl<W: Write> Printer for JsonPrinter<W> {
         self.end_event()
     }
 
+    fn served(&mut self, meta: &Meta, s: &Served) -> io::Result<()> {
+        let mut o = self.event("page")?;
+        meta_fields(&mut o, meta)?;
+        o.str("peer", s.peer)?;
+        o.str("method", s.method)?;
+        o.str("target", s.target)?;
+        o.num("status", u64::from(s.status))?;
+        o.close()?;
+        self.end_event()
+    }
+
+    fn http_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
+        match head {
+            Head::Request { raw, request, .. } => {
+                let mut o = self.event("http_request")?;
+                meta_fields(&mut o, meta)?;
+                o.num("length", raw.len() as u64)?;
+                o.str("method", &request.method)?;
+                o.str("target", &request.target)?;
+                o.str("version", &request.version)?;
+                headers(o.key("headers")?, &request.headers)?;
+                o.close()?;
+            }
+            Head::Response { raw, response, .. } => {
+                let mut o = self.event("http_response")?;
+                meta_fields(&mut o, meta)?;
+                o.num("length", raw.len() as u64)?;
+                o.str("version", &response.version)?;
+                o.num("status", u64::from(response.status))?;
+                o.str("reason", &String::from_utf8_lossy(&response.reason))?;
+                headers(o.key("headers")?, &response.headers)?;
+                o.close()?;
+            }
+            Head::Invalid { .. } => return self.head(meta, head),
+        }
+        self.end_event()
+    }
+
     fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
         match head {
             Head::Request {
@@ -609,5 +647,48 @@ mod tests {
         let mut masked = big.clone();
         apply_mask(&mut masked, [1, 2, 3, 4], 0);
         assert_eq!(out, format!("\"{}\"", hex::encode(&masked)).into_bytes());
+    }
+
+    #[test]
+    fn a_page_served_and_its_heads_are_events_in_the_envelope() {
+        let mut out = Vec::new();
+        let meta = Meta {
+            conn: Some(2),
+            ..Meta::default()
+        };
+        let s = Served {
+            peer: "127.0.0.1:5000",
+            method: "GET",
+            target: "/nope\u{1b}",
+            status: 404,
+        };
+        JsonPrinter::new(&mut out).served(&meta, &s).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "page", "data": {"conn": 2, "peer": "127.0.0.1:5000",
+                "method": "GET", "target": "/nope\u{1b}", "status": 404}})
+        );
+        assert!(!out.contains(&0x1b));
+
+        let raw = b"HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n";
+        let Ok(crate::protocol::http::HeadParse::Complete { head, len }) =
+            crate::protocol::http::parse_response(raw, 1024)
+        else {
+            panic!("a response")
+        };
+        let head = Head::Response {
+            offset: 0,
+            raw: raw[..len].to_vec(),
+            response: head,
+            issues: Vec::new(),
+        };
+        let mut out = Vec::new();
+        JsonPrinter::new(&mut out).http_head(&meta, &head).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["type"], "http_response");
+        assert_eq!(v["data"]["status"], 404);
+        assert_eq!(v["data"]["length"], raw.len());
+        assert_eq!(v["data"]["headers"][0]["name"], "Connection");
     }
 }

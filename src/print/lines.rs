@@ -1,5 +1,5 @@
 //! One-line events for a live connection, as text: a connection opening or
-//! ending, a message, a control frame, a refused handshake. Every byte from
+//! ending, a message, a control frame, a refused handshake, a page served. Every byte from
 //! the peer is escaped; long payloads are cut with the count of the rest.
 
 use std::fmt::Write as _;
@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::escape::{escape_bytes, sanitize};
 use super::text::TextPrinter;
-use super::{hex_spaced, plural, sentence, Closed, Meta, Opened, Paint, Refused};
+use super::{hex_spaced, plural, sentence, Closed, Meta, Opened, Paint, Refused, Served};
 use crate::protocol::close::{CloseCode, ClosePayload};
 use crate::protocol::endpoint::Closer;
 use crate::protocol::message::{MessageKind, MessageRef};
@@ -229,5 +229,30 @@ impl<W: Write> TextPrinter<W> {
             writeln!(self.out(), "{l}")?;
         }
         Ok(())
+    }
+
+    pub(super) fn line_served(&mut self, meta: &Meta, s: &Served) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let (paint, note) = match s.status {
+            200 => (Paint::Good, " (the test page)"),
+            404 => (Paint::Bad, " (the test page is at /)"),
+            _ => (Paint::Value, ""),
+        };
+        let line = format!(
+            "{prefix}{} {} \"{} {}\": answered {}{note}",
+            self.paint("page", paint),
+            escape_bytes(s.peer.as_bytes()),
+            escape_bytes(s.method.as_bytes()),
+            escape_bytes(s.target.as_bytes()),
+            self.paint(
+                &format!(
+                    "{} {}",
+                    s.status,
+                    crate::protocol::http::status_reason(s.status)
+                ),
+                paint
+            ),
+        );
+        writeln!(self.out(), "{line}")
     }
 }

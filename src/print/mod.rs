@@ -73,12 +73,30 @@ pub struct Refused<'a> {
     pub status: u16,
 }
 
+/// A plain HTTP request this program answered without an upgrade: its
+/// test page (200) or 404.
+#[derive(Debug, Clone, Copy)]
+pub struct Served<'a> {
+    /// The peer's address.
+    pub peer: &'a str,
+    /// The request method (`GET`).
+    pub method: &'a str,
+    /// The request target, as sent.
+    pub target: &'a str,
+    /// The status answered.
+    pub status: u16,
+}
+
 /// What every printer renders: heads, frames, messages, connections, and a
 /// closing summary. Text and JSON implement the same calls, so they cannot
 /// disagree on what is shown.
 pub trait Printer {
     /// An HTTP upgrade head.
     fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()>;
+    /// A plain HTTP head that asks for no upgrade, or answers one that did
+    /// not (a page request and its answer): as it is, without the checks
+    /// of a handshake.
+    fn http_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()>;
     /// One frame, at its end, annotated.
     fn frame(&mut self, meta: &Meta, frame: &FrameRecord) -> io::Result<()>;
     /// The closing summary; `read_as` says how the input was read.
@@ -95,6 +113,8 @@ pub trait Printer {
     fn closed(&mut self, meta: &Meta, c: &Closed) -> io::Result<()>;
     /// A handshake was refused.
     fn refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()>;
+    /// A plain HTTP request got the test page or 404.
+    fn served(&mut self, meta: &Meta, s: &Served) -> io::Result<()>;
     /// Flushes the underlying writer.
     fn flush(&mut self) -> io::Result<()>;
 }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use super::escape::{ascii_char, escape_bytes, escape_into, sanitize};
 use super::{
     close_of, expected_accept, hex_spaced, payload_as_text, plural, sentence, AsText, Closed, Meta,
-    Opened, Paint, Palette, Printer, Refused,
+    Opened, Paint, Palette, Printer, Refused, Served,
 };
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};
@@ -676,6 +676,40 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.line_refused(meta, r)
     }
 
+    fn served(&mut self, meta: &Meta, s: &Served) -> io::Result<()> {
+        self.line_served(meta, s)
+    }
+
+    fn http_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let (title, line, headers) = match head {
+            Head::Request { raw, request, .. } => (
+                format!(
+                    "{prefix}HTTP request · {} bytes · from the client · no upgrade asked for",
+                    raw.len()
+                ),
+                format!("{} {} {}", request.method, request.target, request.version).into_bytes(),
+                &request.headers,
+            ),
+            Head::Response { raw, response, .. } => {
+                let mut line = format!("{} {} ", response.version, response.status).into_bytes();
+                line.extend_from_slice(&response.reason);
+                let title = format!(
+                    "{prefix}HTTP response · {} bytes · from the server · body not shown",
+                    raw.len()
+                );
+                (title, line, &response.headers)
+            }
+            Head::Invalid { .. } => return self.head(meta, head),
+        };
+        writeln!(self.out, "{}", self.p(&title, Paint::Heading))?;
+        writeln!(self.out, "  {}", escape_bytes(&line))?;
+        for h in headers {
+            self.header_line(h, &[], &[])?;
+        }
+        writeln!(self.out)
+    }
+
     fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
         let prefix = self.prefix(meta);
         match head {
@@ -953,5 +987,65 @@ mod tests {
         assert_eq!(&*pattern(0x83, 0x7f), ".000 0011");
         assert_eq!(&*Decimal::new(0), "0");
         assert_eq!(&*Decimal::new(u64::MAX), "18446744073709551615");
+    }
+
+    fn render(f: impl FnOnce(&mut TextPrinter<&mut Vec<u8>>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&mut TextPrinter::new(
+            &mut out,
+            Palette::default(),
+            TextOptions::default(),
+        ))
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_page_served_is_one_line_with_the_target_escaped() {
+        let meta = Meta {
+            conn: Some(3),
+            ..Meta::default()
+        };
+        let served = |target, status| Served {
+            peer: "127.0.0.1:5000",
+            method: "GET",
+            target,
+            status,
+        };
+        assert_eq!(
+            render(|p| p.served(&meta, &served("/?x=1", 200))),
+            "#3 page 127.0.0.1:5000 \"GET /?x=1\": answered 200 OK (the test page)\n"
+        );
+        let line = render(|p| p.served(&meta, &served("/\u{1b}[2J\u{202e}", 404)));
+        assert_eq!(
+            line,
+            "#3 page 127.0.0.1:5000 \"GET /\\x1b[2J\\u{202e}\": answered 404 Not Found \
+             (the test page is at /)\n"
+        );
+    }
+
+    #[test]
+    fn plain_http_heads_show_their_lines_without_handshake_checks() {
+        let raw = b"GET /?q HTTP/1.1\r\nHost: a\r\n\r\n";
+        let Ok(crate::protocol::http::HeadParse::Complete { head, len }) =
+            crate::protocol::http::parse_request(raw, 1024)
+        else {
+            panic!("a request")
+        };
+        let head = Head::Request {
+            offset: 0,
+            raw: raw[..len].to_vec(),
+            request: head,
+            issues: Vec::new(),
+        };
+        let meta = Meta {
+            conn: Some(1),
+            ..Meta::default()
+        };
+        assert_eq!(
+            render(|p| p.http_head(&meta, &head)),
+            "#1 HTTP request · 29 bytes · from the client · no upgrade asked for\n  \
+             GET /?q HTTP/1.1\n  Host: a\n\n"
+        );
     }
 }

@@ -12,6 +12,7 @@
 //! ([`Note`]s to a handler), when to call back ([`Endpoint::deadline`]) and
 //! what to do with the transport ([`Endpoint::transport`]).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::close::ClosePayload;
@@ -55,6 +56,11 @@ pub struct Settings {
     /// ([`Event::FrameStart`], [`Event::Payload`]); without it the handler
     /// gets frames, messages and violations.
     pub piece_events: bool,
+    /// Server: a page (HTML) for plain HTTP GETs that ask for no upgrade
+    /// ([`handshake::is_plain_get`]): `/` (any query) gets it with 200
+    /// ([`handshake::build_page`]), any other path 404, and the connection
+    /// ends. None: such a GET is refused like any bad handshake (426).
+    pub page: Option<Arc<str>>,
 }
 
 impl Settings {
@@ -75,6 +81,7 @@ impl Settings {
             origins: Vec::new(),
             decode_outgoing: false,
             piece_events: false,
+            page: None,
         }
     }
 
@@ -156,6 +163,17 @@ pub enum Note<'a> {
     HeadIn(&'a Head),
     /// The handshake head this end sent.
     HeadOut(&'a Head),
+    /// A server answered a plain HTTP GET, which asks for no upgrade, with
+    /// its page or 404 ([`Settings::page`]); the connection then ends. No
+    /// [`Note::HeadIn`] or [`Note::HeadOut`] comes for these heads, which
+    /// are not a handshake's and carry no issues.
+    Page {
+        /// The request ([`Head::Request`]).
+        request: &'a Head,
+        /// The response head as sent ([`Head::Response`]; the body that
+        /// follows is not in it).
+        response: &'a Head,
+    },
     /// The connection is open.
     Open {
         /// The request target (server: what the client asked for).
@@ -767,6 +785,11 @@ impl Endpoint {
         now: Instant,
         handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
     ) -> Result<(), E> {
+        if let Some(page) = self.settings.page.clone() {
+            if handshake::is_plain_get(&request) {
+                return self.serve_page(request, raw, &page, now, handler);
+            }
+        }
         let mut issues = handshake::validate_request(&request);
         if issues.is_empty() {
             issues.extend(handshake::check_origin(&request, &self.settings.origins));
@@ -809,6 +832,49 @@ impl Endpoint {
         )
     }
 
+    /// Answers a plain GET with the page (its path is `/`) or 404, then
+    /// ends the connection as a refusal does, without calling it one.
+    fn serve_page<E>(
+        &mut self,
+        request: http::Request,
+        raw: Vec<u8>,
+        page: &str,
+        now: Instant,
+        handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let found = handshake::target_path(&request.target) == "/";
+        let answer = if found {
+            handshake::build_page(page)
+        } else {
+            handshake::build_not_found()
+        };
+        let request = Head::Request {
+            offset: 0,
+            raw,
+            request,
+            issues: Vec::new(),
+        };
+        if let Some(mut response) = self.queue_head(&answer) {
+            if let Head::Response { issues, .. } = &mut response {
+                // Not an answer to a handshake: "not 101" is no issue here.
+                issues.clear();
+            }
+            handler(
+                Note::Page {
+                    request: &request,
+                    response: &response,
+                },
+                &mut self.outbox,
+            )?;
+        }
+        let why = if found {
+            "the test page was served"
+        } else {
+            "a plain HTTP request was answered 404"
+        };
+        self.end_handshake(why, now, handler)
+    }
+
     /// Queues a head this end sends and reports it parsed, as the peer will
     /// read it.
     fn send_head<E>(
@@ -816,20 +882,28 @@ impl Endpoint {
         bytes: &[u8],
         handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.outbox.out.extend_from_slice(bytes);
-        self.head_bytes_out += bytes.len();
-        if let Ok(HeadParse::Complete { head, len }) = http::parse_response(bytes, bytes.len() + 1)
-        {
-            let issues = handshake::validate_response(&head, self.key.as_deref());
-            let head = Head::Response {
-                offset: 0,
-                raw: bytes[..len].to_vec(),
-                response: head,
-                issues,
-            };
+        if let Some(head) = self.queue_head(bytes) {
             handler(Note::HeadOut(&head), &mut self.outbox)?;
         }
         Ok(())
+    }
+
+    /// Queues a head (and whatever body follows it) this end sends; the
+    /// head parsed, as the peer will read it.
+    fn queue_head(&mut self, bytes: &[u8]) -> Option<Head> {
+        self.outbox.out.extend_from_slice(bytes);
+        self.head_bytes_out += bytes.len();
+        let Ok(HeadParse::Complete { head, len }) = http::parse_response(bytes, bytes.len() + 1)
+        else {
+            return None;
+        };
+        let issues = handshake::validate_response(&head, self.key.as_deref());
+        Some(Head::Response {
+            offset: 0,
+            raw: bytes[..len].to_vec(),
+            response: head,
+            issues,
+        })
     }
 
     fn refuse<E>(
@@ -1089,6 +1163,10 @@ mod tests {
                 match note {
                     Note::HeadIn(h) => seen.notes.push(format!("head in {}", kind(h))),
                     Note::HeadOut(h) => seen.notes.push(format!("head out {}", kind(h))),
+                    Note::Page { request, response } => {
+                        seen.notes
+                            .push(format!("page {} {}", kind(request), kind(response)))
+                    }
                     Note::Open { target, protocol } => {
                         seen.notes.push(format!("open {target} {protocol:?}"))
                     }
@@ -1777,5 +1855,101 @@ mod tests {
         // "é" is 2 bytes: 61 of them fit, not half of the 62nd.
         let e = "é".repeat(100);
         assert_eq!(reason_sent(e.as_bytes()), "é".repeat(61).as_bytes());
+    }
+
+    const PAGE: &str = "<!doctype html><style>p{}</style><p>test</p><script>1</script>";
+
+    fn with_page() -> Settings {
+        Settings {
+            page: Some(Arc::from(PAGE)),
+            ..Settings::server()
+        }
+    }
+
+    /// Feeds `request` to a fresh server: what it sent, and the peer.
+    fn answer_of(settings: Settings, request: &[u8]) -> (String, Peer) {
+        let mut p = Peer::server(settings);
+        p.feed(request);
+        (String::from_utf8(p.take_sent()).unwrap(), p)
+    }
+
+    #[test]
+    fn a_plain_get_of_the_root_gets_the_page_and_the_connection_ends() {
+        for target in ["/", "/?x=1"] {
+            let request = format!("GET {target} HTTP/1.1\r\nHost: a\r\nAccept: text/html\r\n\r\n");
+            let (sent, p) = answer_of(with_page(), request.as_bytes());
+            assert!(sent.starts_with("HTTP/1.1 200 OK\r\n"), "{sent}");
+            assert!(sent.ends_with(&format!("\r\n\r\n{PAGE}")), "{sent}");
+            assert_eq!(
+                sent,
+                String::from_utf8(handshake::build_page(PAGE)).unwrap()
+            );
+            assert!(sent.contains("\r\nContent-Security-Policy: default-src 'none'; "));
+            // The request is not a handshake's: no issues, no HeadIn/HeadOut.
+            assert_eq!(
+                p.seen.notes,
+                ["page request (0 issues) response 200"],
+                "{target}"
+            );
+            assert_eq!(p.e.state(), State::Closed);
+            assert_eq!(p.e.transport(), Transport::Shutdown);
+            let info = p.seen.closed.as_ref().expect("closed");
+            assert_eq!(info.by, Closer::Handshake("the test page was served"));
+            assert_eq!(info.code, None);
+        }
+    }
+
+    #[test]
+    fn a_plain_get_of_another_path_gets_404() {
+        let (sent, p) = answer_of(with_page(), b"GET /favicon.ico HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(
+            sent,
+            String::from_utf8(handshake::build_not_found()).unwrap()
+        );
+        assert!(!sent.contains(PAGE));
+        assert_eq!(p.seen.notes, ["page request (0 issues) response 404"]);
+        assert_eq!(p.e.transport(), Transport::Shutdown);
+        assert_eq!(
+            p.seen.closed.unwrap().by,
+            Closer::Handshake("a plain HTTP request was answered 404")
+        );
+    }
+
+    #[test]
+    fn without_a_page_a_plain_get_is_refused_with_426_as_before() {
+        let (sent, p) = answer_of(Settings::server(), b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert!(
+            sent.starts_with("HTTP/1.1 426 Upgrade Required\r\n"),
+            "{sent}"
+        );
+        assert!(sent.contains("\r\nUpgrade: websocket\r\n"), "{sent}");
+        assert!(!sent.contains("<!doctype"), "{sent}");
+        assert_eq!(
+            p.seen.notes,
+            ["head in request (4 issues)", "head out response 426"]
+        );
+        assert_eq!(
+            p.seen.closed.unwrap().by,
+            Closer::Handshake("the handshake was refused")
+        );
+    }
+
+    #[test]
+    fn with_a_page_other_requests_are_checked_as_handshakes() {
+        // Not GET: 405 as ever.
+        let (sent, _) = answer_of(with_page(), b"POST / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert!(sent.starts_with("HTTP/1.1 405 "), "{sent}");
+        // A handshake that lacks only Upgrade is told so, not given the page.
+        let text = String::from_utf8_lossy(RFC_REQUEST).replace("Upgrade: websocket\r\n", "");
+        let (sent, _) = answer_of(with_page(), text.replace("/chat", "/").as_bytes());
+        assert!(sent.starts_with("HTTP/1.1 426 "), "{sent}");
+        assert!(sent.contains("no Upgrade header"), "{sent}");
+        // An upgrade of / still upgrades.
+        let text = String::from_utf8_lossy(RFC_REQUEST).replace("GET /chat", "GET /");
+        let (sent, mut p) = answer_of(with_page(), text.as_bytes());
+        assert!(sent.starts_with("HTTP/1.1 101 "), "{sent}");
+        assert_eq!(p.e.state(), State::Open);
+        p.feed(MDN);
+        assert_eq!(p.seen.messages, [(MessageKind::Text, b"MDN".to_vec())]);
     }
 }

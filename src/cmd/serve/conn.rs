@@ -15,7 +15,7 @@ use crate::cli::ServeMode;
 use crate::cmd::input::console;
 use crate::print::json::JsonPrinter;
 use crate::print::text::TextPrinter;
-use crate::print::{Closed, Meta, Opened, Printer, Refused};
+use crate::print::{Closed, Meta, Opened, Printer, Refused, Served};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, State as EndpointState, Transport,
 };
@@ -59,6 +59,8 @@ struct Book {
     /// The path the client asked for, once open.
     path: Option<String>,
     refused: Option<u16>,
+    /// A plain HTTP request was answered with the page or 404.
+    page: bool,
     close: Option<CloseInfo>,
     /// Why this client was dropped without a close handshake.
     dropped: Option<&'static str>,
@@ -136,6 +138,26 @@ impl Ctx<'_> {
                             self.print(|p| p.refused(&meta, &r));
                         }
                     }
+                }
+            }
+            Note::Page { request, response } => {
+                book.page = true;
+                if view.trace {
+                    let (meta_in, meta_out) = (self.meta(client), self.meta(server));
+                    self.print(|p| p.http_head(&meta_in, request));
+                    self.print(|p| p.http_head(&meta_out, response));
+                }
+                if let (Head::Request { request, .. }, Head::Response { response, .. }, false) =
+                    (request, response, view.quiet)
+                {
+                    let meta = self.meta(None);
+                    let s = Served {
+                        peer: self.peer,
+                        method: &request.method,
+                        target: &request.target,
+                        status: response.status,
+                    };
+                    self.print(|p| p.served(&meta, &s));
                 }
             }
             Note::Open { target, protocol } => {
@@ -588,8 +610,8 @@ impl Conn {
             }
         }
         let interesting = matches!(info.by, Closer::Failed(_));
-        // A refused handshake was already shown with its answer.
-        if book.refused.is_some() || (view.quiet && !interesting) {
+        // A refused handshake or a page was already shown with its answer.
+        if book.refused.is_some() || book.page || (view.quiet && !interesting) {
             return;
         }
         let mut render = Vec::new();

@@ -30,6 +30,10 @@ use crate::protocol::message::Limits;
 
 use conn::Conn;
 
+/// The test page a plain `GET /` gets: it connects back to the same server
+/// and path, sends a greeting and shows what comes back.
+const PAGE: &str = include_str!("page.html");
+
 /// How events are shown.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct View {
@@ -149,6 +153,7 @@ fn settings(args: &ServeArgs, view: &View) -> Result<Settings, Failure> {
         protocols: args.protocols.clone(),
         origins: args.origins.clone(),
         decode_outgoing: !view.quiet,
+        page: (!args.no_page).then(|| Arc::from(PAGE)),
         ..Settings::server()
     })
 }
@@ -300,4 +305,37 @@ fn shutdown(shared: &Arc<Shared>) {
         std::thread::sleep(Duration::from_millis(5));
     }
     let _ = std::io::stdout().flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PAGE;
+
+    #[test]
+    fn the_page_is_self_contained_and_inserts_no_html() {
+        // Its policy allows no other resource and only its one script and
+        // one style block by their hashes: no attribute handler, no style
+        // attribute, nothing loaded, no HTML built from strings.
+        assert_eq!(PAGE.matches("<script").count(), 1);
+        assert_eq!(PAGE.matches("<style").count(), 1);
+        for banned in [
+            " src=",
+            " href=",
+            " style=",
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+        ] {
+            assert!(!PAGE.contains(banned), "the page has {banned:?}");
+        }
+        let handler = PAGE.split(" on").skip(1).find(|rest| {
+            let name: String = rest.chars().take_while(char::is_ascii_lowercase).collect();
+            !name.is_empty() && rest[name.len()..].starts_with('=')
+        });
+        assert!(handler.is_none(), "an inline handler: on{handler:?}");
+        assert!(PAGE.contains("location.host + location.pathname"));
+        assert!(PAGE.contains("\"hello from the wsdbg test page\""));
+    }
 }

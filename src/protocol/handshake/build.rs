@@ -4,6 +4,10 @@
 //! [`parse_request`](crate::protocol::http::parse_request) or
 //! [`parse_response`](crate::protocol::http::parse_response).
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
 use super::issue::Issue;
 use super::key::accept_key;
 use crate::protocol::http::{status_reason, Header, Request};
@@ -83,6 +87,102 @@ pub fn build_refusal(issues: &[Issue]) -> Vec<u8> {
     let mut out = head.into_bytes();
     out.extend_from_slice(body.as_bytes());
     out
+}
+
+/// The answer to a plain GET of the test page: 200 with `html` as the body
+/// and headers that keep it to itself: `Content-Type: text/html;
+/// charset=utf-8`, `Content-Length`, `Cache-Control: no-store`,
+/// `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
+/// `Connection: close`, and the [`page_policy`] of `html` as
+/// `Content-Security-Policy`.
+pub fn build_page(html: &str) -> Vec<u8> {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\n\
+         Content-Security-Policy: {}\r\n\
+         Cache-Control: no-store\r\n\
+         X-Content-Type-Options: nosniff\r\n\
+         Referrer-Policy: no-referrer\r\n\
+         Connection: close\r\n\r\n",
+        html.len(),
+        page_policy(html)
+    );
+    let mut out = head.into_bytes();
+    out.extend_from_slice(html.as_bytes());
+    out
+}
+
+/// The answer to a plain GET of any path but the page's: 404 with a short
+/// plain-text body that quotes nothing of the request.
+pub fn build_not_found() -> Vec<u8> {
+    let body = "not found: this wsdbg server has its test page at / and takes \
+                WebSocket connections on any path\n";
+    format!(
+        "HTTP/1.1 404 Not Found\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {}\r\n\
+         Cache-Control: no-store\r\n\
+         X-Content-Type-Options: nosniff\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The Content-Security-Policy for a page: nothing is allowed
+/// (`default-src 'none'`) but its own inline `<script>` and `<style>`
+/// blocks, each by the SHA-256 of its exact text (so an injected script
+/// never runs, nor an attribute handler, nor a `style=`), and connections
+/// back to its own origin (`connect-src 'self'`, which CSP Level 3 lets
+/// match `ws:`/`wss:` to the same host and port). No `<base>`, no form
+/// submission, no framing, and no HTML parsed from strings at all
+/// (`require-trusted-types-for 'script'` with no policy allowed: assigning
+/// `innerHTML` throws).
+///
+/// The blocks are found by their lower-case tags, `<script>` or
+/// `<script ...>` up to `</script>`, likewise `<style>`; a page with none
+/// of a kind gets `'none'` for it.
+pub fn page_policy(html: &str) -> String {
+    let sources = |tag: &str| -> String {
+        let hashes: Vec<String> = inline_blocks(html, tag)
+            .map(|block| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(block))))
+            .collect();
+        if hashes.is_empty() {
+            "'none'".to_string()
+        } else {
+            hashes.join(" ")
+        }
+    };
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'; \
+         require-trusted-types-for 'script'; trusted-types 'none'",
+        sources("script"),
+        sources("style")
+    )
+}
+
+/// The text of each `<tag>` (or `<tag attributes>`) block of `html`, up to
+/// its `</tag>`.
+fn inline_blocks<'a>(html: &'a str, tag: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    let open = format!("<{tag}");
+    let close = format!("</{tag}>");
+    let mut rest = html;
+    std::iter::from_fn(move || loop {
+        let at = rest.find(&open)?;
+        let after = &rest[at + open.len()..];
+        // `<scripts>` or `<style-x>` is another tag.
+        if !after.starts_with(['>', ' ', '\t', '\n', '\r']) {
+            rest = after;
+            continue;
+        }
+        let start = after.find('>')? + 1;
+        let body = &after[start..];
+        let end = body.find(&close)?;
+        rest = &body[end + close.len()..];
+        return Some(&body[..end]);
+    })
 }
 
 /// A client's upgrade request: `GET path`, `Host`, `Upgrade`, `Connection`,
@@ -287,5 +387,96 @@ mod tests {
             assert!(!body.contains("EVIL"), "{body}");
             assert!(body.lines().all(|l| l.ends_with(')')), "{body}");
         }
+    }
+
+    /// A page like the real one: a style and a script block.
+    const PAGE: &str = "<!doctype html>\n<style>\n  b { color: red; }\n</style>\n<p>hi</p>\n\
+                        <script>\n\"use strict\";\n</script>\n";
+
+    fn sha256_source(block: &str) -> String {
+        format!("'sha256-{}'", STANDARD.encode(Sha256::digest(block)))
+    }
+
+    #[test]
+    fn build_page_carries_the_page_and_a_policy_that_admits_only_its_blocks() {
+        let built = build_page(PAGE);
+        let (resp, len) = complete_response(&built);
+        assert_eq!((resp.status, resp.reason.as_slice()), (200, &b"OK"[..]));
+        assert_eq!(resp.line_endings, LineEndings::Crlf);
+        assert_eq!(&built[len..], PAGE.as_bytes());
+        let header = |name: &str| {
+            let h = resp.header(name).unwrap_or_else(|| panic!("no {name}"));
+            String::from_utf8(h.value.clone()).unwrap()
+        };
+        assert_eq!(header("Content-Type"), "text/html; charset=utf-8");
+        assert_eq!(header("Content-Length"), PAGE.len().to_string());
+        assert_eq!(header("Cache-Control"), "no-store");
+        assert_eq!(header("X-Content-Type-Options"), "nosniff");
+        assert_eq!(header("Referrer-Policy"), "no-referrer");
+        assert_eq!(header("Connection"), "close");
+        let csp = header("Content-Security-Policy");
+        let directives: Vec<&str> = csp.split("; ").collect();
+        // The hashes of the exact text between the tags, as `openssl dgst
+        // -sha256 -binary | base64` gives them.
+        let script = "'sha256-UMiZTiQr0FF55ddnk1Z5lOwLZaLuS6v607IsXWuuzbo='";
+        let style = "'sha256-pJ0CxnYwt3ZpmB5f3z5PH1ojDPlEVXq5sMzXNwO48sM='";
+        assert_eq!(
+            directives,
+            [
+                "default-src 'none'",
+                &format!("script-src {script}"),
+                &format!("style-src {style}"),
+                "connect-src 'self'",
+                "base-uri 'none'",
+                "form-action 'none'",
+                "frame-ancestors 'none'",
+                "require-trusted-types-for 'script'",
+                "trusted-types 'none'",
+            ]
+        );
+        assert!(!csp.contains("unsafe"), "{csp}");
+    }
+
+    #[test]
+    fn page_policy_finds_every_block_and_only_blocks() {
+        let html = "<script>a</script><scripts>no</scripts><script type=\"module\">b</script>\
+                    <style media=\"print\">c</style><script>unclosed";
+        let csp = page_policy(html);
+        assert!(
+            csp.contains(&format!(
+                "script-src {} {};",
+                sha256_source("a"),
+                sha256_source("b")
+            )),
+            "{csp}"
+        );
+        assert!(
+            csp.contains(&format!("style-src {};", sha256_source("c"))),
+            "{csp}"
+        );
+        let none = page_policy("<p>no script</p>");
+        assert!(
+            none.contains("script-src 'none'; style-src 'none';"),
+            "{none}"
+        );
+    }
+
+    #[test]
+    fn build_not_found_is_a_short_text_404() {
+        let built = build_not_found();
+        let (resp, len) = complete_response(&built);
+        assert_eq!(resp.status, 404);
+        assert_eq!(resp.reason, b"Not Found");
+        assert_eq!(
+            resp.header("Content-Type").unwrap().value,
+            b"text/plain; charset=utf-8"
+        );
+        let body = &built[len..];
+        assert_eq!(
+            resp.header("Content-Length").unwrap().value,
+            body.len().to_string().as_bytes()
+        );
+        assert!(body.starts_with(b"not found: "), "{}", body.escape_ascii());
+        assert_eq!(resp.tokens("Connection"), ["close"]);
     }
 }

@@ -9,7 +9,9 @@
 //! - what a server decides (`negotiate.rs`): [`choose_protocol`],
 //!   [`origin_allowed`] and the issue it makes, [`check_origin`];
 //! - heads to send (`build.rs`): [`build_response`], [`build_refusal`],
-//!   [`build_request`].
+//!   [`build_request`]; and for a plain GET that asks for no upgrade
+//!   ([`is_plain_get`]), the test page ([`build_page`] with its
+//!   [`page_policy`]) or [`build_not_found`].
 //!
 //! Everything here is pure: bytes in, values out. No I/O, no clock, no
 //! random source (callers pass random bytes in), no printing.
@@ -20,11 +22,13 @@ mod key;
 mod negotiate;
 mod validate;
 
-pub use build::{build_refusal, build_request, build_response};
+pub use build::{
+    build_not_found, build_page, build_refusal, build_request, build_response, page_policy,
+};
 pub use issue::{Issue, IssueKind};
 pub use key::{accept_key, accept_steps, check_key, key_from_bytes, AcceptSteps, KeyProblem, GUID};
 pub use negotiate::{check_origin, choose_protocol, origin_allowed};
-pub use validate::{validate_request, validate_response};
+pub use validate::{is_plain_get, target_path, validate_request, validate_response};
 
 /// The only protocol version RFC 6455 defines (§4.1, §11.6): `Sec-WebSocket-Version: 13`.
 pub const WEBSOCKET_VERSION: &str = "13";

@@ -12,6 +12,27 @@ use crate::protocol::http::{
     all_named, first_named, list_elements, Header, LineEndings, Request, Response,
 };
 
+/// Whether `req` is a plain HTTP GET, such as a browser's for a page,
+/// rather than an attempt at the opening handshake: method `GET` with
+/// neither an `Upgrade` nor a `Sec-WebSocket-Key` header. A request that
+/// has a key but lacks `Upgrade` is a handshake gone wrong, and is better
+/// told so (426, [`validate_request`]) than answered with a page.
+pub fn is_plain_get(req: &Request) -> bool {
+    req.method == "GET"
+        && req.header("Upgrade").is_none()
+        && req.header("Sec-WebSocket-Key").is_none()
+}
+
+/// The path of a request target, without its query (and a fragment, which
+/// a client should not send): `/a/b?x=1` gives `/a/b`. A target that is
+/// not a path (`*`, `http://host/`) is given whole.
+pub fn target_path(target: &str) -> &str {
+    if !target.starts_with('/') {
+        return target;
+    }
+    target.split(['?', '#']).next().unwrap_or(target)
+}
+
 /// Checks a client's opening handshake against RFC 6455 §4.1 / §4.2.1.
 ///
 /// Returns nothing for a valid request. Issues come most decisive status first
@@ -530,5 +551,30 @@ mod tests {
             rules(&check(RFC_RESPONSE.to_owned(), None)),
             [] as [&str; 0]
         );
+    }
+
+    #[test]
+    fn plain_gets_ask_for_no_upgrade() {
+        let plain = |text: &str| is_plain_get(&complete_request(text.as_bytes()).0);
+        assert!(plain(
+            "GET / HTTP/1.1\r\nHost: a\r\nAccept: text/html\r\n\r\n"
+        ));
+        assert!(plain("GET /x?y HTTP/1.0\r\n\r\n"));
+        assert!(!plain(RFC_REQUEST));
+        assert!(!plain("POST / HTTP/1.1\r\nHost: a\r\n\r\n"));
+        assert!(!plain("get / HTTP/1.1\r\nHost: a\r\n\r\n"));
+        // A handshake that only lacks Upgrade is told what is wrong (426).
+        assert!(!plain(&e("Upgrade: websocket\r\n", "")));
+        assert!(!plain("GET / HTTP/1.1\r\nHost: a\r\nupgrade: h2c\r\n\r\n"));
+    }
+
+    #[test]
+    fn target_paths_drop_the_query() {
+        assert_eq!(target_path("/"), "/");
+        assert_eq!(target_path("/?x=1"), "/");
+        assert_eq!(target_path("/a/b?x#y"), "/a/b");
+        assert_eq!(target_path("/#y"), "/");
+        assert_eq!(target_path("*"), "*");
+        assert_eq!(target_path("http://h/?q"), "http://h/?q");
     }
 }

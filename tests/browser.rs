@@ -1,0 +1,281 @@
+//! `wsdbg serve`'s test page in a real browser: Debian's chromium, headless,
+//! driven by the npm package playwright-core (`tests/browser/page.mjs`)
+//! against a server in broadcast mode on a free port. The page's greeting
+//! must come back; text holding HTML and script, broadcast by an
+//! independent client (tungstenite), must be shown as that text; the Close
+//! button must close with the code typed in, as the server's output says;
+//! and the page must log no error, no console error and no CSP violation.
+//!
+//! Waits are real time with deadlines (the page is polled), never a fixed
+//! sleep. The server and node (which closes chromium) are stopped when the
+//! test ends, also when it fails. Without chromium or the npm package the
+//! test fails and says what to install (`./test.sh` installs both).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tungstenite::Message;
+
+const WSDBG: &str = env!("CARGO_BIN_EXE_wsdbg");
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// The longest one step may take: starting chromium on a busy machine
+/// takes seconds.
+const PATIENCE: Duration = Duration::from_secs(45);
+const GREETING: &str = "hello from the wsdbg test page";
+const EVIL: &str =
+    r#"<img src=x onerror="window.pwned=1"><script>window.pwned=2</script><b>bold</b>"#;
+/// The close code typed into the page.
+const CODE: u16 = 4321;
+
+/// A child process stopped when dropped: SIGTERM first (node then closes
+/// chromium), SIGKILL when it does not go.
+struct Stopped(Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            // SAFETY: kill(2) on our own child's pid.
+            unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+            let until = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < until {
+                if !matches!(self.0.try_wait(), Ok(None)) {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// Copies what `from` yields into `into`.
+fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) {
+    thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => into.lock().unwrap().extend_from_slice(&buf[..n]),
+            }
+        }
+    });
+}
+
+fn text(b: &Arc<Mutex<Vec<u8>>>) -> String {
+    String::from_utf8_lossy(&b.lock().unwrap()).into_owned()
+}
+
+/// What the test needs from outside, or a failure saying how to get it.
+fn prerequisites(dir: &Path) {
+    let mut missing = Vec::new();
+    if !Path::new(CHROMIUM).exists() {
+        missing.push(format!(
+            "{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)"
+        ));
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        missing.push("node is missing: install Node.js 20 or later".to_string());
+    }
+    if !dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        missing.push(format!(
+            "playwright-core is not installed: run `npm ci` in {}",
+            dir.display()
+        ));
+    }
+    assert!(
+        missing.is_empty(),
+        "the browser test cannot run (./test.sh installs what it needs):\n{}",
+        missing.join("\n")
+    );
+}
+
+/// `wsdbg serve ARGS` on a free port, once it listens: the guard, the port
+/// and its stdout.
+fn serve(args: &[&str]) -> (Stopped, u16, Arc<Mutex<Vec<u8>>>) {
+    let mut child = Command::new(WSDBG)
+        .args(["serve", "--listen", "127.0.0.1:0", "--color", "never"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wsdbg serve");
+    let (out, err) = (Arc::default(), Arc::default());
+    collect(child.stdout.take().unwrap(), Arc::clone(&out));
+    collect(child.stderr.take().unwrap(), Arc::clone(&err));
+    let server = Stopped(child);
+    let start = Instant::now();
+    loop {
+        let stderr = text(&err);
+        let port = stderr
+            .split_once("listening on ws://127.0.0.1:")
+            .and_then(|(_, rest)| rest.split('/').next()?.parse().ok());
+        if let Some(port) = port {
+            return (server, port, out);
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "wsdbg serve did not listen; stderr:\n{stderr}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The node script, talking line by line.
+struct Driver {
+    child: Stopped,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Driver {
+    fn start(dir: &Path, url: &str, screenshot: Option<PathBuf>) -> Driver {
+        let mut cmd = Command::new("node");
+        cmd.current_dir(dir)
+            .arg("page.mjs")
+            .arg(url)
+            .arg(CODE.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(path) = screenshot {
+            cmd.arg(path);
+        }
+        let mut child = cmd.spawn().expect("start node");
+        let stdout = child.stdout.take().unwrap();
+        let stderr = Arc::default();
+        collect(child.stderr.take().unwrap(), Arc::clone(&stderr));
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Driver {
+            stdin: child.stdin.take(),
+            child: Stopped(child),
+            lines,
+            stderr,
+        }
+    }
+
+    /// Waits for the script to say `expected`; fails with what it said on
+    /// stderr and what the server printed when it does not.
+    fn expect(&mut self, expected: &str, server_out: &Arc<Mutex<Vec<u8>>>) {
+        let got = self.lines.recv_timeout(PATIENCE);
+        if got.as_deref() != Ok(expected) {
+            // Give a failing script a moment to write its reason.
+            wait_up_to(&mut self.child.0, Duration::from_secs(3));
+            panic!(
+                "the browser driver should say {expected:?}, got {got:?}\n\
+                 its stderr:\n{}\nserver stdout:\n{}",
+                text(&self.stderr),
+                text(server_out)
+            );
+        }
+    }
+
+    fn say(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+}
+
+/// Waits up to `limit` for `child` to exit; its status if it did.
+fn wait_up_to(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let until = Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(20)),
+            Ok(status) => return status,
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Waits until the server's stdout satisfies `ready`.
+fn wait_out(out: &Arc<Mutex<Vec<u8>>>, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let s = text(out);
+        if ready(&s) {
+            return s;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "server stdout never showed {what}:\n{s}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn chromium_runs_the_test_page_against_a_broadcast_server() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    prerequisites(&dir);
+    let (_server, port, out) = serve(&["--mode", "broadcast"]);
+    let url = format!("http://127.0.0.1:{port}/");
+    let screenshot = std::env::var_os("WSDBG_SCREENSHOT").map(PathBuf::from);
+    let mut driver = Driver::start(&dir, &url, screenshot);
+
+    driver.expect("ready", &out);
+    // The server's lines may still be in the pipe: waited for.
+    wait_out(&out, "the page served and the greeting", |o| {
+        o.contains("\"GET /\": answered 200 OK (the test page)")
+            && o.contains(&format!("client: text 30 bytes: \"{GREETING}\""))
+    });
+
+    // An independent client broadcasts text that would be markup and
+    // script if the page took it for HTML.
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let (mut ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}/").as_str(), stream)
+        .expect("tungstenite handshake");
+    ws.send(Message::text(EVIL)).unwrap();
+    // Broadcast reaches the sender too: once it is back, the page has it
+    // on the wire as well.
+    loop {
+        match ws.read().expect("the broadcast back") {
+            Message::Text(t) if t.as_str() == EVIL => break,
+            _ => {}
+        }
+    }
+    driver.say(EVIL);
+    driver.expect("shown", &out);
+
+    driver.expect(&format!("closed {CODE}"), &out);
+    let status = wait_up_to(&mut driver.child.0, PATIENCE);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the browser driver exited with {status:?}; its stderr:\n{}",
+        text(&driver.stderr)
+    );
+
+    // The server saw the browser close with the code typed in.
+    let out_now = wait_out(&out, "the browser's close", |o| {
+        o.lines().any(|l| {
+            l.contains(&format!("closed by the client; client sent {CODE} "))
+                && l.contains("\"bye from chromium\", clean")
+        })
+    });
+    assert!(
+        out_now.contains(&format!("client: close {CODE}")),
+        "{out_now}"
+    );
+    let _ = ws.close(None);
+    let _ = ws.flush();
+}
