@@ -2637,6 +2637,7 @@ fn console_ctrl_d_on_a_terminal_stops_the_server() {
     pty.wait("the last line", |t| {
         t.contains("stopped after 0 connections")
     });
+}
 
 // =============================================================== test page
 
