@@ -4,6 +4,7 @@
 pub mod accept_key;
 pub mod decode;
 pub mod input;
+mod live;
 pub mod mask;
 pub mod serve;
 

@@ -8,21 +8,20 @@ use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use super::{signals, Shared, View};
+use super::{signals, Shared};
+use crate::cmd::live::{Book, Show, View};
 use crate::cli::ServeMode;
 use crate::cmd::input::console;
-use crate::print::json::JsonPrinter;
-use crate::print::text::TextPrinter;
-use crate::print::{Closed, Meta, Opened, Printer, Refused, Served};
+use crate::print::{Closed, Meta, Printer};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, State as EndpointState, Transport,
 };
 use crate::protocol::frame::{encode_frame, FrameHeader};
 use crate::protocol::message::MessageKind;
 use crate::protocol::opcode::OpCode;
-use crate::protocol::stream::{Event, Extent, Head};
+use crate::protocol::stream::Event;
 use crate::protocol::Role;
 
 /// The first reads go into a buffer this big on the stack; a client that
@@ -50,22 +49,6 @@ struct State {
     book: Book,
 }
 
-/// What is known about the connection for its closing line.
-#[derive(Default)]
-struct Book {
-    received: u64,
-    sent: u64,
-    request: Option<Head>,
-    /// The path the client asked for, once open.
-    path: Option<String>,
-    refused: Option<u16>,
-    /// A plain HTTP request was answered with the page or 404.
-    page: bool,
-    close: Option<CloseInfo>,
-    /// Why this client was dropped without a close handshake.
-    dropped: Option<&'static str>,
-}
-
 /// Who is handling notes, and where their output goes.
 struct Ctx<'a> {
     shared: &'a Shared,
@@ -77,157 +60,53 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn meta(&self, from: Option<Role>) -> Meta {
-        let v = &self.shared.view;
-        Meta {
+    fn show(&mut self) -> Show<'_> {
+        Show {
+            view: self.shared.view,
             conn: Some(self.id),
-            from,
-            time: (v.timestamps || v.json).then(SystemTime::now),
+            local: Role::Server,
+            peer: self.peer,
+            render: &mut *self.render,
         }
     }
 
-    fn print(&mut self, f: impl FnOnce(&mut dyn Printer) -> io::Result<()>) {
-        let v: View = self.shared.view;
-        // Rendering into memory cannot fail.
-        let _ = if v.json {
-            f(&mut JsonPrinter::new(&mut *self.render))
-        } else {
-            f(&mut TextPrinter::new(&mut *self.render, v.palette, v.text))
-        };
+    fn meta(&mut self, from: Option<Role>) -> Meta {
+        self.show().meta(from)
     }
 
-    /// Acts on one note: answers (echo), queues (broadcast), prints.
+    fn print(&mut self, f: impl FnOnce(&mut dyn Printer) -> io::Result<()>) {
+        self.show().print(f);
+    }
+
+    /// Acts on one note: prints, then answers (echo) or queues (broadcast).
     fn note(
         &mut self,
         note: Note<'_>,
         out: &mut Outbox,
         book: &mut Book,
     ) -> Result<(), Infallible> {
-        let view = self.shared.view;
-        let client = Some(Role::Client);
-        let server = Some(Role::Server);
-        match note {
-            Note::HeadIn(h) => {
-                if view.trace {
-                    let meta = self.meta(client);
-                    self.print(|p| p.head(&meta, h));
-                    if let Head::Request { request, .. } = h {
-                        if let Some(key) = request.header("Sec-WebSocket-Key") {
-                            let key = String::from_utf8_lossy(&key.value).into_owned();
-                            self.print(|p| p.accept_steps(&meta, &key));
-                        }
+        self.show().note(&note, book);
+        if let Note::In(Event::Message(m)) = note {
+            match self.shared.mode {
+                ServeMode::Echo => {
+                    if m.data.len() >= DIRECT
+                        && out.pending().is_empty()
+                        && out.can_send()
+                        && !self.shared.view.decodes_outgoing()
+                    {
+                        self.echo_direct(m.kind, m.data, out);
+                    } else {
+                        out.send_message(m.kind, m.data);
                     }
                 }
-                book.request = Some(h.clone());
+                ServeMode::Broadcast => {
+                    let h = FrameHeader::new(true, m.kind.opcode(), None, m.data.len() as u64);
+                    let mut frame = Vec::with_capacity(h.len() + m.data.len());
+                    encode_frame(&h, m.data, &mut frame);
+                    self.broadcast.push(Arc::new(frame));
+                }
+                ServeMode::Silent => {}
             }
-            Note::HeadOut(h) => {
-                if view.trace {
-                    let meta = self.meta(server);
-                    self.print(|p| p.head(&meta, h));
-                }
-                if let Head::Response { response, .. } = h {
-                    if response.status != 101 {
-                        book.refused = Some(response.status);
-                        if let Some(request) = &book.request {
-                            let meta = self.meta(None);
-                            let r = Refused {
-                                peer: self.peer,
-                                request,
-                                status: response.status,
-                            };
-                            self.print(|p| p.refused(&meta, &r));
-                        }
-                    }
-                }
-            }
-            Note::Page { request, response } => {
-                book.page = true;
-                if view.trace {
-                    let (meta_in, meta_out) = (self.meta(client), self.meta(server));
-                    self.print(|p| p.http_head(&meta_in, request));
-                    self.print(|p| p.http_head(&meta_out, response));
-                }
-                if let (Head::Request { request, .. }, Head::Response { response, .. }, false) =
-                    (request, response, view.quiet)
-                {
-                    let meta = self.meta(None);
-                    let s = Served {
-                        peer: self.peer,
-                        method: &request.method,
-                        target: &request.target,
-                        status: response.status,
-                    };
-                    self.print(|p| p.served(&meta, &s));
-                }
-            }
-            Note::Open { target, protocol } => {
-                // Kept only to show a refusal; an open connection needs none.
-                book.request = None;
-                book.path = Some(target.to_string());
-                if !view.quiet {
-                    let meta = self.meta(None);
-                    let o = Opened {
-                        peer: self.peer,
-                        target,
-                        protocol,
-                    };
-                    self.print(|p| p.open(&meta, &o));
-                }
-            }
-            Note::In(Event::Frame(f)) => {
-                let failing = f.violations.iter().any(|v| v.close_code().is_some());
-                if view.trace || failing || (f.extent != Extent::Complete && !view.quiet) {
-                    let meta = self.meta(client);
-                    self.print(|p| p.frame(&meta, f));
-                } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
-                    let meta = self.meta(client);
-                    self.print(|p| p.control(&meta, f));
-                }
-            }
-            Note::In(Event::Message(m)) => {
-                book.received += 1;
-                if !view.quiet && !view.trace {
-                    let meta = self.meta(client);
-                    self.print(|p| p.message(&meta, m));
-                }
-                match self.shared.mode {
-                    ServeMode::Echo => {
-                        if m.data.len() >= DIRECT
-                            && out.pending().is_empty()
-                            && out.can_send()
-                            && !view_decodes_out(&view)
-                        {
-                            self.echo_direct(m.kind, m.data, out);
-                        } else {
-                            out.send_message(m.kind, m.data);
-                        }
-                    }
-                    ServeMode::Broadcast => {
-                        let h = FrameHeader::new(true, m.kind.opcode(), None, m.data.len() as u64);
-                        let mut frame = Vec::with_capacity(h.len() + m.data.len());
-                        encode_frame(&h, m.data, &mut frame);
-                        self.broadcast.push(Arc::new(frame));
-                    }
-                    ServeMode::Silent => {}
-                }
-            }
-            Note::Out(Event::Frame(f)) => {
-                let meta = self.meta(server);
-                if view.trace {
-                    self.print(|p| p.frame(&meta, f));
-                } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
-                    self.print(|p| p.control(&meta, f));
-                }
-            }
-            Note::Out(Event::Message(m)) => {
-                book.sent += 1;
-                if !view.quiet && !view.trace {
-                    let meta = self.meta(server);
-                    self.print(|p| p.message(&meta, m));
-                }
-            }
-            Note::Closed(info) => book.close = Some(info.clone()),
-            Note::In(_) | Note::Out(_) => {}
         }
         Ok(())
     }
@@ -237,12 +116,6 @@ impl Ctx<'_> {
 /// when the socket takes them at once, instead of being copied to the
 /// outbox first.
 const DIRECT: usize = 64 << 10;
-
-/// Whether the outgoing frames are decoded (to be shown): they must then go
-/// through the outbox.
-fn view_decodes_out(view: &View) -> bool {
-    !view.quiet
-}
 
 impl Ctx<'_> {
     /// Sends a message's frame with one non-blocking `writev` of its header
@@ -642,7 +515,7 @@ impl Conn {
 /// Messages sent: decoded as they went when output shows them, else
 /// counted as they were queued.
 fn sent_count(st: &mut State, view: &View) -> u64 {
-    if view_decodes_out(view) {
+    if view.decodes_outgoing() {
         st.book.sent
     } else {
         st.endpoint.outbox().messages()

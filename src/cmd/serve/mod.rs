@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::live::View;
 use super::{Failure, Outcome};
 use crate::cli::{ServeArgs, ServeMode};
 use crate::print::text::TextOptions;
@@ -33,17 +34,6 @@ use conn::Conn;
 /// The test page a plain `GET /` gets: it connects back to the same server
 /// and path, sends a greeting and shows what comes back.
 const PAGE: &str = include_str!("page.html");
-
-/// How events are shown.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct View {
-    quiet: bool,
-    trace: bool,
-    json: bool,
-    timestamps: bool,
-    palette: Palette,
-    text: TextOptions,
-}
 
 /// What every connection thread shares.
 pub(crate) struct Shared {

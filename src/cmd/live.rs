@@ -1,0 +1,218 @@
+//! What `serve` and `connect` share about a live connection: how its notes
+//! are shown (which ones, at which level of detail, in which format), and
+//! the record kept for its last line. What each command does with a
+//! message (echo, broadcast, nothing) stays with the command.
+
+use std::io;
+use std::time::SystemTime;
+
+use crate::print::json::JsonPrinter;
+use crate::print::text::{TextOptions, TextPrinter};
+use crate::print::{Meta, Opened, Palette, Printer, Refused, Served};
+use crate::protocol::endpoint::{CloseInfo, Note};
+use crate::protocol::stream::{Event, Extent, Head};
+use crate::protocol::Role;
+
+/// How events are shown.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View {
+    /// Only failures.
+    pub quiet: bool,
+    /// Every head, the accept-key steps, every frame annotated.
+    pub trace: bool,
+    /// JSON Lines instead of text.
+    pub json: bool,
+    /// The time before each event.
+    pub timestamps: bool,
+    /// Colours for text.
+    pub palette: Palette,
+    /// Text printer options.
+    pub text: TextOptions,
+}
+
+impl View {
+    /// Whether what this end sends must be decoded to be shown.
+    pub fn decodes_outgoing(&self) -> bool {
+        !self.quiet
+    }
+}
+
+/// What is known about a connection for its last line.
+#[derive(Debug, Default)]
+pub(crate) struct Book {
+    /// Messages received.
+    pub received: u64,
+    /// Messages sent, as decoded (when shown).
+    pub sent: u64,
+    /// The request, kept until the connection opens (to show a refusal).
+    pub request: Option<Head>,
+    /// The path the client asked for, once open.
+    pub path: Option<String>,
+    /// The status of a refused handshake.
+    pub refused: Option<u16>,
+    /// A plain HTTP request was answered with the page or 404.
+    pub page: bool,
+    /// How the connection ended, as the endpoint reported it.
+    pub close: Option<CloseInfo>,
+    /// Why the connection was dropped without a close handshake.
+    pub dropped: Option<&'static str>,
+}
+
+/// Renders the notes of one connection into `render`.
+pub(crate) struct Show<'a> {
+    /// How much to show.
+    pub view: View,
+    /// The connection's id (serve), if any.
+    pub conn: Option<u64>,
+    /// This end's role.
+    pub local: Role,
+    /// The peer's address.
+    pub peer: &'a str,
+    /// Where the text goes.
+    pub render: &'a mut Vec<u8>,
+}
+
+impl Show<'_> {
+    /// The meta of an event from `from`.
+    pub fn meta(&self, from: Option<Role>) -> Meta {
+        Meta {
+            conn: self.conn,
+            from,
+            time: (self.view.timestamps || self.view.json).then(SystemTime::now),
+        }
+    }
+
+    /// Renders with the view's printer.
+    pub fn print(&mut self, f: impl FnOnce(&mut dyn Printer) -> io::Result<()>) {
+        let v = self.view;
+        // Rendering into memory cannot fail.
+        let _ = if v.json {
+            f(&mut JsonPrinter::new(&mut *self.render))
+        } else {
+            f(&mut TextPrinter::new(&mut *self.render, v.palette, v.text))
+        };
+    }
+
+    /// Shows one note as the view asks, and records it in `book`.
+    pub fn note(&mut self, note: &Note<'_>, book: &mut Book) {
+        let view = self.view;
+        let local = Some(self.local);
+        let peer = Some(match self.local {
+            Role::Server => Role::Client,
+            Role::Client => Role::Server,
+        });
+        match note {
+            Note::HeadIn(h) => {
+                if view.trace {
+                    let meta = self.meta(peer);
+                    self.print(|p| p.head(&meta, h));
+                    if let Head::Request { request, .. } = h {
+                        if let Some(key) = request.header("Sec-WebSocket-Key") {
+                            let key = String::from_utf8_lossy(&key.value).into_owned();
+                            self.print(|p| p.accept_steps(&meta, &key));
+                        }
+                    }
+                }
+                if let Head::Response { response, .. } = h {
+                    if response.status != 101 {
+                        book.refused = Some(response.status);
+                    }
+                }
+                if self.local == Role::Server {
+                    book.request = Some((*h).clone());
+                }
+            }
+            Note::HeadOut(h) => {
+                if view.trace {
+                    let meta = self.meta(local);
+                    self.print(|p| p.head(&meta, h));
+                }
+                if let Head::Response { response, .. } = h {
+                    if response.status != 101 {
+                        book.refused = Some(response.status);
+                        if let Some(request) = &book.request {
+                            let meta = self.meta(None);
+                            let r = Refused {
+                                peer: self.peer,
+                                request,
+                                status: response.status,
+                            };
+                            self.print(|p| p.refused(&meta, &r));
+                        }
+                    }
+                }
+            }
+            Note::Page { request, response } => {
+                book.page = true;
+                if view.trace {
+                    let (meta_in, meta_out) = (self.meta(peer), self.meta(local));
+                    self.print(|p| p.http_head(&meta_in, request));
+                    self.print(|p| p.http_head(&meta_out, response));
+                }
+                if let (Head::Request { request, .. }, Head::Response { response, .. }, false) =
+                    (request, response, view.quiet)
+                {
+                    let meta = self.meta(None);
+                    let s = Served {
+                        peer: self.peer,
+                        method: &request.method,
+                        target: &request.target,
+                        status: response.status,
+                    };
+                    self.print(|p| p.served(&meta, &s));
+                }
+            }
+            Note::Open { target, protocol } => {
+                // Kept only to show a refusal; an open connection needs none.
+                book.request = None;
+                if self.local == Role::Server {
+                    book.path = Some(target.to_string());
+                }
+                if !view.quiet {
+                    let meta = self.meta(None);
+                    let o = Opened {
+                        peer: self.peer,
+                        target: book.path.as_deref().unwrap_or(target),
+                        protocol: *protocol,
+                    };
+                    self.print(|p| p.open(&meta, &o));
+                }
+            }
+            Note::In(Event::Frame(f)) => {
+                let failing = f.violations.iter().any(|v| v.close_code().is_some());
+                if view.trace || failing || (f.extent != Extent::Complete && !view.quiet) {
+                    let meta = self.meta(peer);
+                    self.print(|p| p.frame(&meta, f));
+                } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
+                    let meta = self.meta(peer);
+                    self.print(|p| p.control(&meta, f));
+                }
+            }
+            Note::In(Event::Message(m)) => {
+                book.received += 1;
+                if !view.quiet && !view.trace {
+                    let meta = self.meta(peer);
+                    self.print(|p| p.message(&meta, m));
+                }
+            }
+            Note::Out(Event::Frame(f)) => {
+                if view.trace {
+                    let meta = self.meta(local);
+                    self.print(|p| p.frame(&meta, f));
+                } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
+                    let meta = self.meta(local);
+                    self.print(|p| p.control(&meta, f));
+                }
+            }
+            Note::Out(Event::Message(m)) => {
+                book.sent += 1;
+                if !view.quiet && !view.trace {
+                    let meta = self.meta(local);
+                    self.print(|p| p.message(&meta, m));
+                }
+            }
+            Note::Closed(info) => book.close = Some((*info).clone()),
+            Note::In(_) | Note::Out(_) => {}
+        }
+    }
+}
