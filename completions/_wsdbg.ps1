@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations')
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a conformant WebSocket server that shows every handshake and frame it sees')
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -107,11 +108,34 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'wsdbg;connect' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header (repeatable), e.g. -H ''Cookie: a=b''')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header (repeatable), e.g. -H ''Cookie: a=b''')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Offer this subprotocol (repeatable, in order of preference)')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Send this Origin header')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'What to do with received messages')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'What to do with received messages')
+            [CompletionResult]::new('--max-message', '--max-message', [CompletionResultType]::ParameterName, 'Largest message accepted from the server (close 1009 beyond); K, M or G suffixes')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the TCP connection and the server''s handshake answer')
+            [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the server''s close frame after ours, and for it to hang up')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept check and every frame annotated, both ways')
+            [CompletionResult]::new('--trace', '--trace', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept check and every frame annotated, both ways')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write events as JSON Lines (the envelope of decode --json)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Prefix events with the time (UTC)')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads in --trace (default: the first 64 bytes of each)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'wsdbg;help' {
             [CompletionResult]::new('accept-key', 'accept-key', [CompletionResultType]::ParameterValue, 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations')
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a conformant WebSocket server that shows every handshake and frame it sees')
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -125,6 +149,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             break
         }
         'wsdbg;help;serve' {
+            break
+        }
+        'wsdbg;help;connect' {
             break
         }
         'wsdbg;help;help' {

@@ -19,6 +19,9 @@ _wsdbg() {
             wsdbg,accept-key)
                 cmd="wsdbg__subcmd__accept__subcmd__key"
                 ;;
+            wsdbg,connect)
+                cmd="wsdbg__subcmd__connect"
+                ;;
             wsdbg,decode)
                 cmd="wsdbg__subcmd__decode"
                 ;;
@@ -33,6 +36,9 @@ _wsdbg() {
                 ;;
             wsdbg__subcmd__help,accept-key)
                 cmd="wsdbg__subcmd__help__subcmd__accept__subcmd__key"
+                ;;
+            wsdbg__subcmd__help,connect)
+                cmd="wsdbg__subcmd__help__subcmd__connect"
                 ;;
             wsdbg__subcmd__help,decode)
                 cmd="wsdbg__subcmd__help__subcmd__decode"
@@ -53,7 +59,7 @@ _wsdbg() {
 
     case "${cmd}" in
         wsdbg)
-            opts="-h -V --color --help --version accept-key decode mask serve help"
+            opts="-h -V --color --help --version accept-key decode mask serve connect help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -78,6 +84,60 @@ _wsdbg() {
             fi
             case "${prev}" in
                 --expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsdbg__subcmd__connect)
+            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --max-message --connect-timeout --close-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "send echo" -- "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -W "send echo" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --close-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -127,7 +187,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__help)
-            opts="accept-key decode mask serve help"
+            opts="accept-key decode mask serve connect help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,6 +201,20 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__help__subcmd__accept__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsdbg__subcmd__help__subcmd__connect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

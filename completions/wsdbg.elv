@@ -27,6 +27,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand decode 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
             cand mask 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
             cand serve 'Run a conformant WebSocket server that shows every handshake and frame it sees'
+            cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;accept-key'= {
@@ -99,11 +100,33 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'wsdbg;connect'= {
+            cand -H 'An extra request header (repeatable), e.g. -H ''Cookie: a=b'''
+            cand --header 'An extra request header (repeatable), e.g. -H ''Cookie: a=b'''
+            cand --protocol 'Offer this subprotocol (repeatable, in order of preference)'
+            cand --origin 'Send this Origin header'
+            cand -m 'What to do with received messages'
+            cand --mode 'What to do with received messages'
+            cand --max-message 'Largest message accepted from the server (close 1009 beyond); K, M or G suffixes'
+            cand --connect-timeout 'Seconds to wait for the TCP connection and the server''s handshake answer'
+            cand --close-timeout 'Seconds to wait for the server''s close frame after ours, and for it to hang up'
+            cand --color 'When to colour the output'
+            cand -t 'Show every handshake header, the accept check and every frame annotated, both ways'
+            cand --trace 'Show every handshake header, the accept check and every frame annotated, both ways'
+            cand --json 'Write events as JSON Lines (the envelope of decode --json)'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand --timestamps 'Prefix events with the time (UTC)'
+            cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wsdbg;help'= {
             cand accept-key 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
             cand decode 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
             cand mask 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
             cand serve 'Run a conformant WebSocket server that shows every handshake and frame it sees'
+            cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;help;accept-key'= {
@@ -113,6 +136,8 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
         &'wsdbg;help;mask'= {
         }
         &'wsdbg;help;serve'= {
+        }
+        &'wsdbg;help;connect'= {
         }
         &'wsdbg;help;help'= {
         }

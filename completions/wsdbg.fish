@@ -33,6 +33,7 @@ complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "accept-key" -d 'Compute
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l expect -d 'Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -104,8 +105,26 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l full -d 'Show whol
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-console -d 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-page -d 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s H -l header -d 'An extra request header (repeatable), e.g. -H \'Cookie: a=b\'' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l protocol -d 'Offer this subprotocol (repeatable, in order of preference)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l origin -d 'Send this Origin header' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s m -l mode -d 'What to do with received messages' -r -f -a "send\t'Show them; send what stdin says'
+echo\t'Send each message back with its type (the connection lasts until the server closes it)'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l max-message -d 'Largest message accepted from the server (close 1009 beyond); K, M or G suffixes' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l connect-timeout -d 'Seconds to wait for the TCP connection and the server\'s handshake answer' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l close-timeout -d 'Seconds to wait for the server\'s close frame after ours, and for it to hang up' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s t -l trace -d 'Show every handshake header, the accept check and every frame annotated, both ways'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s q -l quiet -d 'Print only errors'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l timestamps -d 'Prefix events with the time (UTC)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

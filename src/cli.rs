@@ -103,6 +103,23 @@ pub enum Command {
         Ctrl-C (or /quit, or Ctrl-D at the prompt) closes every client with 1001 (Going Away), \
         waits up to 2 s, and exits 0.")]
     Serve(ServeArgs),
+
+    /// Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands
+    #[command(after_help = "Examples:\n  \
+        wsdbg connect ws://127.0.0.1:8080/chat              # type lines; each is a text message\n  \
+        wsdbg connect --trace ws://127.0.0.1:8080/          # the request, the accept check, every frame\n  \
+        echo hello | wsdbg connect ws://127.0.0.1:8080/     # send, close with 1000 at the end of input\n  \
+        wsdbg connect -H 'Authorization: Bearer T' --protocol chat ws://host/\n\n\
+        Console (one command per line, as serve's without the ID): a line is a text message; \
+        /binary HEX, /ping [TEXT], /pong [TEXT], /close [CODE [REASON]], /raw HEX, \
+        /frame [--opcode OP] [--no-fin] [--rsv N] [--length N] [--length-form 7|16|64] \
+        [--key HEX|--masked|--unmasked] [--hex] [--] [PAYLOAD] (masked by default, as a client \
+        must), /help, /quit. At the end of input the connection is closed with 1000 and the \
+        server's close awaited (--close-timeout).\n\n\
+        Exit status: 0 the connection ended; 1 the server refused the upgrade (its answer is \
+        shown) or broke RFC 6455 (the violation is shown, the connection failed with its close \
+        code); 2 a bad URL, a name that does not resolve, a connection refused or timed out.")]
+    Connect(ConnectArgs),
 }
 
 /// Arguments of `accept-key`.
@@ -404,4 +421,69 @@ mod tests {
             .unwrap_err()
             .contains("too large"));
     }
+}
+
+/// What `connect` does with the messages it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConnectMode {
+    /// Show them; send what stdin says
+    Send,
+    /// Send each message back with its type (the connection lasts until the server closes it)
+    Echo,
+}
+
+/// Arguments of `connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The server's URL: ws://HOST[:PORT][/PATH][?QUERY]
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// An extra request header (repeatable), e.g. -H 'Cookie: a=b'
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+
+    /// Offer this subprotocol (repeatable, in order of preference)
+    #[arg(long = "protocol", value_name = "NAME")]
+    pub protocols: Vec<String>,
+
+    /// Send this Origin header
+    #[arg(long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
+
+    /// What to do with received messages
+    #[arg(short, long, value_enum, default_value_t = ConnectMode::Send, value_name = "MODE")]
+    pub mode: ConnectMode,
+
+    /// Show every handshake header, the accept check and every frame annotated, both ways
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub trace: bool,
+
+    /// Write events as JSON Lines (the envelope of decode --json)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Prefix events with the time (UTC)
+    #[arg(long)]
+    pub timestamps: bool,
+
+    /// Show whole payloads in --trace (default: the first 64 bytes of each)
+    #[arg(long)]
+    pub full: bool,
+
+    /// Largest message accepted from the server (close 1009 beyond); K, M or G suffixes
+    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "SIZE")]
+    pub max_message: u64,
+
+    /// Seconds to wait for the TCP connection and the server's handshake answer
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub connect_timeout: f64,
+
+    /// Seconds to wait for the server's close frame after ours, and for it to hang up
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub close_timeout: f64,
 }

@@ -6,10 +6,13 @@
 use std::io;
 use std::time::SystemTime;
 
+use crate::cmd::input::console;
 use crate::print::json::JsonPrinter;
 use crate::print::text::{TextOptions, TextPrinter};
 use crate::print::{Meta, Opened, Palette, Printer, Refused, Served};
-use crate::protocol::endpoint::{CloseInfo, Note};
+use crate::protocol::endpoint::{CloseInfo, Note, Outbox, State};
+use crate::protocol::message::MessageKind;
+use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Event, Extent, Head};
 use crate::protocol::Role;
 
@@ -214,5 +217,64 @@ impl Show<'_> {
             Note::Closed(info) => book.close = Some((*info).clone()),
             Note::In(_) | Note::Out(_) => {}
         }
+    }
+}
+
+/// Queues a console command's frames on `out`.
+pub(crate) fn queue(
+    out: &mut Outbox,
+    state: State,
+    local: Role,
+    what: &console::Send,
+) -> Result<(), String> {
+    use console::Send as S;
+    let closed_by_us = out.close_sent();
+    let not_now = || match state {
+        State::Handshake => "its handshake is not complete".to_string(),
+        _ if closed_by_us => {
+            "a close frame was sent to it already (/raw and /frame still send)".to_string()
+        }
+        _ => "it is closing".to_string(),
+    };
+    let ok = match what {
+        S::Text(t) => out.send_message(MessageKind::Text, t.as_bytes()),
+        S::Binary(b) => out.send_message(MessageKind::Binary, b),
+        S::Ping(p) => out.send(OpCode::Ping, p),
+        S::Pong(p) => out.send(OpCode::Pong, p),
+        S::Close(None) => out.close(None, b""),
+        S::Close(Some((code, reason))) => out.close(Some(*code), reason.as_bytes()),
+        S::Raw(bytes) => {
+            if state == State::Handshake {
+                return Err(not_now());
+            }
+            out.send_raw(bytes);
+            true
+        }
+        S::Frame {
+            spec,
+            mask,
+            payload,
+        } => {
+            let mut spec = *spec;
+            let random = matches!(mask, console::Mask::Random)
+                || (matches!(mask, console::Mask::Default) && local == Role::Client);
+            match mask {
+                _ if random => {
+                    let mut k = [0u8; 4];
+                    getrandom::getrandom(&mut k).map_err(|e| format!("no random key: {e}"))?;
+                    spec.mask = Some(k);
+                }
+                console::Mask::None | console::Mask::Default => spec.mask = None,
+                console::Mask::Key(k) => spec.mask = Some(*k),
+                console::Mask::Random => unreachable!("random above"),
+            }
+            let header = spec.header(payload.len()).map_err(|e| e.to_string())?;
+            out.send_frame(&header, payload)
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(not_now())
     }
 }

@@ -2,6 +2,7 @@
 //! terminal. Errors map to the exit codes of DESIGN.md.
 
 pub mod accept_key;
+pub mod connect;
 pub mod decode;
 pub mod input;
 mod live;
@@ -47,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Decode(a) => decode::run(a, palette),
         Command::Mask(a) => mask::run(a),
         Command::Serve(a) => serve::run(a, palette),
+        Command::Connect(a) => connect::run(a, palette),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

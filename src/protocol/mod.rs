@@ -14,6 +14,7 @@ pub mod opcode;
 pub mod rules;
 pub mod stream;
 pub mod transcript;
+pub mod url;
 pub mod utf8;
 pub mod violation;
 

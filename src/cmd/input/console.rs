@@ -23,6 +23,9 @@ pub enum Target {
 /// A masking key for a hand-built frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mask {
+    /// As this end sends: a server unmasked, a client with a fresh random
+    /// key.
+    Default,
     /// Unmasked.
     None,
     /// This key.
@@ -118,7 +121,7 @@ pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "/frame",
         args: "[--opcode OP] [--no-fin] [--rsv N] [--length N] [--length-form 7|16|64] [--key HEX|--masked|--unmasked] [--hex] [--] [PAYLOAD]",
-        what: "a hand-built frame, by default what this end would send",
+        what: "a hand-built frame, by default what this end would send (a server unmasked, a client masked)",
     },
     Usage {
         name: "/list",
@@ -439,7 +442,7 @@ fn frame(rest: &str) -> Result<Send, String> {
     } else {
         rest.as_bytes().to_vec()
     };
-    let mask = mask.unwrap_or(Mask::None);
+    let mask = mask.unwrap_or(Mask::Default);
     if let Mask::Key(k) = mask {
         spec.mask = Some(k);
     }
@@ -581,7 +584,7 @@ mod tests {
                 Target::Id(1),
                 Send::Frame {
                     spec: FrameSpec::new(OpCode::Text, None),
-                    mask: Mask::None,
+                    mask: Mask::Default,
                     payload: b"hi there".to_vec()
                 }
             )

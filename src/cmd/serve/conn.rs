@@ -11,16 +11,15 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::{signals, Shared};
-use crate::cmd::live::{Book, Show, View};
 use crate::cli::ServeMode;
 use crate::cmd::input::console;
+use crate::cmd::live::{queue, Book, Show, View};
 use crate::print::{Closed, Meta, Printer};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, State as EndpointState, Transport,
 };
 use crate::protocol::frame::{encode_frame, FrameHeader};
 use crate::protocol::message::MessageKind;
-use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::Event;
 use crate::protocol::Role;
 
@@ -568,7 +567,9 @@ impl Conn {
             let state = st.endpoint.state();
             let before = st.endpoint.deadline();
             let now = Instant::now();
-            let result = st.endpoint.command(now, |out| queue(out, state, what));
+            let result = st
+                .endpoint
+                .command(now, |out| queue(out, state, Role::Server, what));
             if result.is_ok() {
                 if let Sent::Blocked = self.try_send(shared, &mut st, &mut render) {
                     shared.writer.register(self.id);
@@ -586,57 +587,6 @@ impl Conn {
         };
         shared.emit(&render);
         result
-    }
-}
-
-/// Queues a console command's frames on `out`.
-fn queue(out: &mut Outbox, state: EndpointState, what: &console::Send) -> Result<(), String> {
-    use console::Send as S;
-    let closed_by_us = out.close_sent();
-    let not_now = || match state {
-        EndpointState::Handshake => "its handshake is not complete".to_string(),
-        _ if closed_by_us => {
-            "a close frame was sent to it already (/raw and /frame still send)".to_string()
-        }
-        _ => "it is closing".to_string(),
-    };
-    let ok = match what {
-        S::Text(t) => out.send_message(MessageKind::Text, t.as_bytes()),
-        S::Binary(b) => out.send_message(MessageKind::Binary, b),
-        S::Ping(p) => out.send(OpCode::Ping, p),
-        S::Pong(p) => out.send(OpCode::Pong, p),
-        S::Close(None) => out.close(None, b""),
-        S::Close(Some((code, reason))) => out.close(Some(*code), reason.as_bytes()),
-        S::Raw(bytes) => {
-            if state == EndpointState::Handshake {
-                return Err(not_now());
-            }
-            out.send_raw(bytes);
-            true
-        }
-        S::Frame {
-            spec,
-            mask,
-            payload,
-        } => {
-            let mut spec = *spec;
-            match mask {
-                console::Mask::None => spec.mask = None,
-                console::Mask::Key(k) => spec.mask = Some(*k),
-                console::Mask::Random => {
-                    let mut k = [0u8; 4];
-                    getrandom::getrandom(&mut k).map_err(|e| format!("no random key: {e}"))?;
-                    spec.mask = Some(k);
-                }
-            }
-            let header = spec.header(payload.len()).map_err(|e| e.to_string())?;
-            out.send_frame(&header, payload)
-        }
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(not_now())
     }
 }
 

@@ -192,6 +192,19 @@ fn inline_blocks<'a>(html: &'a str, tag: &'a str) -> impl Iterator<Item = &'a st
 /// percent-encoded, and anything but visible ASCII is dropped from `host`
 /// and `key`, so the head stays well-formed whatever the arguments.
 pub fn build_request(host: &str, path: &str, key: &str) -> Vec<u8> {
+    build_request_with(host, path, key, &[])
+}
+
+/// [`build_request`] with more headers after the standard ones (a
+/// subprotocol offer, an Origin, cookies...). Bytes that could end a line
+/// or the head (CR, LF and other controls) are left out of names and
+/// values, so a header can never inject another.
+pub fn build_request_with(
+    host: &str,
+    path: &str,
+    key: &str,
+    extra: &[(String, String)],
+) -> Vec<u8> {
     let mut target = String::new();
     for &b in path.as_bytes() {
         if b.is_ascii_graphic() {
@@ -204,13 +217,21 @@ pub fn build_request(host: &str, path: &str, key: &str) -> Vec<u8> {
         target.push('/');
     }
     let visible = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_graphic()).collect() };
-    format!(
+    let mut head = format!(
         "GET {target} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: {}\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         Sec-WebSocket-Key: {}\r\nSec-WebSocket-Version: 13\r\n",
         visible(host),
         visible(key)
-    )
-    .into_bytes()
+    );
+    for (name, value) in extra {
+        let value: String = value
+            .chars()
+            .filter(|c| *c == ' ' || *c == '\t' || !c.is_control())
+            .collect();
+        head.push_str(&format!("{}: {}\r\n", visible(name), value.trim()));
+    }
+    head.push_str("\r\n");
+    head.into_bytes()
 }
 
 #[cfg(test)]
@@ -226,6 +247,40 @@ mod tests {
 
     fn e(from: &str, to: &str) -> String {
         edit(RFC_REQUEST, from, to)
+    }
+
+    #[test]
+    fn extra_headers_follow_and_cannot_inject() {
+        let key = key_from_bytes([7; 16]);
+        let extra = vec![
+            (
+                "Sec-WebSocket-Protocol".to_string(),
+                "chat, superchat".to_string(),
+            ),
+            (
+                "Origin".to_string(),
+                "http://example.com\r\nX-Injected: 1".to_string(),
+            ),
+            ("X Bad\r\nName".to_string(), " v ".to_string()),
+        ];
+        let built = build_request_with("h", "/", &key, &extra);
+        let (req, len) = complete_request(&built);
+        assert_eq!(len, built.len());
+        assert!(validate_request(&req).is_empty());
+        assert_eq!(
+            req.header("Sec-WebSocket-Protocol")
+                .map(|h| h.value.as_slice()),
+            Some(&b"chat, superchat"[..])
+        );
+        assert_eq!(
+            req.header("Origin").map(|h| h.value.as_slice()),
+            Some(&b"http://example.comX-Injected: 1"[..])
+        );
+        assert!(req.header("X-Injected").is_none());
+        assert_eq!(
+            req.header("XBadName").map(|h| h.value.as_slice()),
+            Some(&b"v"[..])
+        );
     }
 
     #[test]

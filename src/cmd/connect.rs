@@ -1,0 +1,534 @@
+//! `wsdbg connect`: the client side. One thread does the I/O, waiting with
+//! `poll` on the socket and on a pipe through which the console thread
+//! (stdin lines) wakes it; the connection itself is a
+//! [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint)
+//! in the client role, shown by the same code as `serve`'s.
+
+use std::io::{self, BufRead, Read, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::input::console::{self, Command};
+use super::live::{queue, Book, Show, View};
+use super::{Failure, Outcome};
+use crate::cli::{ConnectArgs, ConnectMode};
+use crate::print::escape::escape_bytes;
+use crate::print::text::TextOptions;
+use crate::print::{Closed, Palette};
+use crate::protocol::endpoint::{
+    CloseInfo, Closer, Endpoint, Note, Outbox, Settings, State, Transport,
+};
+use crate::protocol::handshake::{self, build_request_with, key_from_bytes};
+use crate::protocol::http::{self, HeadParse};
+use crate::protocol::message::Limits;
+use crate::protocol::stream::{Event, Head};
+use crate::protocol::url::WsUrl;
+use crate::protocol::Role;
+
+/// The most of a refused answer's body that is shown.
+const MAX_BODY: usize = 64 << 10;
+
+/// What the console thread hands over.
+enum Input {
+    Line(String),
+    End,
+}
+
+/// Runs the command.
+pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
+    let url = WsUrl::parse(&args.url).map_err(|e| {
+        Failure::Input(format!(
+            "{}: {e}",
+            crate::print::escape::escape_str(&args.url)
+        ))
+    })?;
+    if url.secure {
+        return Err(Failure::Input(format!(
+            "{url}: wss:// (TLS) is not supported by connect yet; ws:// is"
+        )));
+    }
+    let view = View {
+        quiet: args.quiet,
+        trace: args.trace,
+        json: args.json,
+        timestamps: args.timestamps,
+        palette,
+        text: TextOptions {
+            explain: false,
+            max_bytes: if args.full {
+                None
+            } else {
+                TextOptions::default().max_bytes
+            },
+        },
+    };
+    let connect_timeout = seconds("connect-timeout", args.connect_timeout)?;
+    let close_timeout = seconds("close-timeout", args.close_timeout)?;
+    let mut extra = Vec::new();
+    if !args.protocols.is_empty() {
+        extra.push((
+            "Sec-WebSocket-Protocol".to_string(),
+            args.protocols.join(", "),
+        ));
+    }
+    if let Some(o) = &args.origin {
+        extra.push(("Origin".to_string(), o.clone()));
+    }
+    for h in &args.headers {
+        extra.push(header(h)?);
+    }
+
+    let stream = connect(&url, connect_timeout)?;
+    let peer = stream
+        .peer_addr()
+        .map_or_else(|_| url.host_header(), |a| a.to_string());
+    let mut random = [0u8; 20];
+    getrandom::getrandom(&mut random)
+        .map_err(|e| Failure::Input(format!("no randomness available: {e}")))?;
+    let key = key_from_bytes(random[..16].try_into().expect("16 bytes"));
+    let seed = u32::from_le_bytes(random[16..].try_into().expect("4 bytes"));
+    let request = build_request_with(&url.host_header(), &url.resource, &key, &extra);
+    let settings = Settings {
+        limits: Limits {
+            max_frame: Some(args.max_message),
+            max_message: Some(args.max_message),
+        },
+        handshake_timeout: connect_timeout,
+        idle_timeout: None,
+        close_timeout,
+        decode_outgoing: view.decodes_outgoing(),
+        ..Settings::client()
+    };
+    let started = Instant::now();
+    let mut endpoint = Endpoint::client(settings, &request, &key, seed, started);
+    let mut book = Book {
+        path: Some(url.resource.clone()),
+        ..Book::default()
+    };
+    let mut render = Vec::new();
+    if view.trace {
+        if let Ok(HeadParse::Complete { head, len }) = http::parse_request(&request, request.len())
+        {
+            let issues = handshake::validate_request(&head);
+            let head = Head::Request {
+                offset: 0,
+                raw: request[..len].to_vec(),
+                request: head,
+                issues,
+            };
+            let mut show = show(&view, &peer, &mut render);
+            let meta = show.meta(Some(Role::Client));
+            show.print(|p| p.head(&meta, &head));
+        }
+    }
+    emit(&mut render);
+
+    let (wake_read, wake_write) = pipe()?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("console".into())
+        .spawn(move || read_console(&tx, wake_write))?;
+
+    stream.set_nonblocking(true)?;
+    let mut buf = vec![0u8; 64 << 10];
+    let mut answer = Vec::new();
+    let mut shut = false;
+    let mut dropped: Option<&'static str> = None;
+    let mut waiting = std::collections::VecDeque::new();
+    loop {
+        let mut handler = |n: Note<'_>, o: &mut Outbox| -> Result<(), std::convert::Infallible> {
+            let mut show = show(&view, &peer, &mut render);
+            show.note(&n, &mut book);
+            if let (Note::In(Event::Message(m)), ConnectMode::Echo) = (n, args.mode) {
+                o.send_message(m.kind, m.data);
+            }
+            Ok(())
+        };
+        if !write_pending(&stream, &mut endpoint, &mut handler) {
+            dropped.get_or_insert("the connection was reset");
+            endpoint.sent_all();
+            let _ = endpoint.receive_eof(Instant::now(), &mut handler);
+        }
+        match endpoint.transport() {
+            Transport::Close => break,
+            Transport::Shutdown if !shut => {
+                let _ = stream.shutdown(Shutdown::Write);
+                shut = true;
+            }
+            _ => {}
+        }
+        let now = Instant::now();
+        let timeout = endpoint.deadline().map_or(-1, |d| {
+            i32::try_from(d.saturating_duration_since(now).as_millis() + 1).unwrap_or(i32::MAX)
+        });
+        let mut fds = [
+            libc::pollfd {
+                fd: stream.as_raw_fd(),
+                events: libc::POLLIN
+                    | if endpoint.outbox().pending().is_empty() {
+                        0
+                    } else {
+                        libc::POLLOUT
+                    },
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: wake_read,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: two valid pollfd.
+        unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
+        let now = Instant::now();
+        if fds[0].revents != 0 {
+            let handshaking = endpoint.state() == State::Handshake;
+            match (&stream).read(&mut buf) {
+                Ok(0) => {
+                    let _ = endpoint.receive_eof(now, &mut handler);
+                }
+                Ok(n) => {
+                    if handshaking && answer.len() < MAX_BODY {
+                        answer.extend_from_slice(&buf[..n.min(MAX_BODY - answer.len())]);
+                    }
+                    let _ = endpoint.receive(&mut buf[..n], now, &mut handler);
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) => {}
+                Err(_) => {
+                    dropped.get_or_insert("the connection was reset");
+                    let _ = endpoint.receive_eof(now, &mut handler);
+                }
+            }
+        }
+        if fds[1].revents != 0 {
+            drain(wake_read);
+            waiting.extend(rx.try_iter());
+        }
+        // What the console says waits for the handshake to complete.
+        while endpoint.state() != State::Handshake {
+            let Some(input) = waiting.pop_front() else {
+                break;
+            };
+            {
+                let state = endpoint.state();
+                match input {
+                    Input::End if args.mode == ConnectMode::Send => {
+                        endpoint.command(now, |o| o.close(Some(1000), b""));
+                    }
+                    Input::End => {}
+                    Input::Line(line) => {
+                        match console::parse(&line, false) {
+                            Err(e) => eprintln!("wsdbg connect: console: {e}"),
+                            Ok(Command::Nothing) => {}
+                            Ok(Command::Help(topic)) => print_help(topic),
+                            Ok(Command::List) => {
+                                eprintln!("wsdbg connect: console: /list is serve's; connect has one peer")
+                            }
+                            Ok(Command::Quit) => {
+                                endpoint.command(now, |o| o.close(Some(1000), b""));
+                            }
+                            Ok(Command::Send(_, what)) => {
+                                if let Err(why) =
+                                    endpoint.command(now, |o| queue(o, state, Role::Client, &what))
+                                {
+                                    eprintln!("wsdbg connect: console: not sent: {why}");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if endpoint.deadline().is_some_and(|d| now >= d) {
+            let _ = endpoint.on_timeout(now, &mut handler);
+        }
+        emit(&mut render);
+    }
+    emit(&mut render);
+    let _ = stream.shutdown(Shutdown::Both);
+
+    let info = book
+        .close
+        .clone()
+        .or_else(|| endpoint.close_info().cloned())
+        .unwrap_or(CloseInfo {
+            by: Closer::Abnormal("the connection ended"),
+            code: None,
+            reason: Vec::new(),
+            clean: false,
+        });
+    let mut info = info;
+    if let Some(why) = dropped {
+        if !info.clean && !matches!(info.by, Closer::Failed(_)) {
+            info.by = Closer::Abnormal(why);
+        }
+    }
+    if let Some(status) = book.refused {
+        if !view.trace {
+            // The answer's head, as --trace shows it: status, headers,
+            // what is wrong with it.
+            if let Ok(HeadParse::Complete { head, len }) =
+                http::parse_response(&answer, answer.len() + 1)
+            {
+                let issues = handshake::validate_response(&head, Some(&key));
+                let head = Head::Response {
+                    offset: 0,
+                    raw: answer[..len].to_vec(),
+                    response: head,
+                    issues,
+                };
+                let mut show = show(&view, &peer, &mut render);
+                let meta = show.meta(Some(Role::Server));
+                show.print(|p| p.head(&meta, &head));
+                emit(&mut render);
+            }
+        }
+        let body = refused_body(&answer, &stream);
+        let mut out = io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "wsdbg connect: the server answered {status} instead of 101 Switching Protocols; its body ({} byte{}): {}",
+            body.len(),
+            crate::print::plural(body.len() as u64),
+            escape_bytes(&body)
+        );
+        return Err(Failure::Violation);
+    }
+    if !matches!(info.by, Closer::Handshake(_)) || !view.quiet {
+        let mut show = show(&view, &peer, &mut render);
+        let meta = show.meta(None);
+        let c = Closed {
+            info: &info,
+            local: Role::Client,
+            peer: &peer,
+            duration: started.elapsed(),
+            received: book.received,
+            sent: if view.decodes_outgoing() {
+                book.sent
+            } else {
+                endpoint.outbox().messages()
+            },
+        };
+        if !view.quiet || matches!(info.by, Closer::Failed(_)) {
+            show.print(|p| p.closed(&meta, &c));
+        }
+        emit(&mut render);
+    }
+    match info.by {
+        Closer::Failed(_) | Closer::Handshake(_) => Err(Failure::Violation),
+        _ => Ok(()),
+    }
+}
+
+fn show<'a>(view: &View, peer: &'a str, render: &'a mut Vec<u8>) -> Show<'a> {
+    Show {
+        view: *view,
+        conn: None,
+        local: Role::Client,
+        peer,
+        render,
+    }
+}
+
+fn seconds(what: &str, v: f64) -> Result<Duration, Failure> {
+    if v.is_finite() && v > 0.0 {
+        Ok(Duration::from_secs_f64(v))
+    } else {
+        Err(Failure::Input(format!(
+            "--{what} {v}: expected a number of seconds above 0"
+        )))
+    }
+}
+
+/// `Name: value` from `--header`.
+fn header(h: &str) -> Result<(String, String), Failure> {
+    let bad = |why: &str| {
+        Failure::Input(format!(
+            "--header {}: {why}",
+            crate::print::escape::escape_str(h)
+        ))
+    };
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| bad("expected 'Name: value'"))?;
+    let name = name.trim();
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+    {
+        return Err(bad("the name must be a token (letters, digits, -)"));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(bad("the value cannot hold control characters (CR, LF...)"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+/// Connects to the URL's host, trying each of its addresses in turn.
+fn connect(url: &WsUrl, timeout: Duration) -> Result<TcpStream, Failure> {
+    let host = crate::print::escape::escape_str(&url.host);
+    let addrs: Vec<_> = (url.host.as_str(), url.port)
+        .to_socket_addrs()
+        .map_err(|e| Failure::Input(format!("cannot resolve {host}: {e}")))?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, timeout) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) => last = Some((addr, e)),
+        }
+    }
+    Err(Failure::Input(match last {
+        Some((addr, e)) if e.kind() == io::ErrorKind::TimedOut => format!(
+            "cannot connect to {host} ({addr}): no answer within {:.1} s (--connect-timeout)",
+            timeout.as_secs_f64()
+        ),
+        Some((addr, e)) => format!("cannot connect to {host} ({addr}): {e}"),
+        None => format!("cannot resolve {host}: no address"),
+    }))
+}
+
+/// Sends what is pending without waiting; false when the connection broke.
+fn write_pending(
+    stream: &TcpStream,
+    endpoint: &mut Endpoint,
+    handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), std::convert::Infallible>,
+) -> bool {
+    loop {
+        let pending = endpoint.outbox().pending();
+        if pending.is_empty() {
+            return true;
+        }
+        // SAFETY: a valid buffer and length; the descriptor is open.
+        let n = unsafe {
+            libc::send(
+                stream.as_raw_fd(),
+                pending.as_ptr().cast(),
+                pending.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            )
+        };
+        if n < 0 {
+            match io::Error::last_os_error().kind() {
+                io::ErrorKind::WouldBlock => return true,
+                io::ErrorKind::Interrupted => continue,
+                _ => return false,
+            }
+        }
+        let _ = endpoint.sent(n as usize, handler);
+    }
+}
+
+/// The body of a refused answer: what came after its head, and what more
+/// arrives within a second (up to [`MAX_BODY`] bytes or `Content-Length`).
+fn refused_body(answer: &[u8], stream: &TcpStream) -> Vec<u8> {
+    let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Vec::new();
+    };
+    let head = &answer[..end];
+    let length = String::from_utf8_lossy(head).lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse::<usize>().ok())?
+    });
+    let mut body = answer[end + 4..].to_vec();
+    let want = length.unwrap_or(MAX_BODY).min(MAX_BODY);
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut buf = [0u8; 4096];
+    while body.len() < want {
+        match (&*stream).read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&buf[..n.min(want - body.len())]),
+        }
+    }
+    body.truncate(want);
+    body
+}
+
+fn print_help(topic: Option<&'static console::Usage>) {
+    let mut s = String::new();
+    match topic {
+        Some(u) => s.push_str(&format!("{}\n    {}\n", u.line(false), u.what)),
+        None => {
+            s.push_str("A line without / is a text message (//text sends /text).\n");
+            for u in console::COMMANDS.iter().filter(|u| u.name != "/list") {
+                s.push_str(&format!("  {}\n      {}\n", u.line(false), u.what));
+            }
+        }
+    }
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+fn emit(render: &mut Vec<u8>) {
+    if render.is_empty() {
+        return;
+    }
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(render).and_then(|()| out.flush());
+    render.clear();
+}
+
+/// Reads stdin lines for the I/O thread, waking it for each.
+fn read_console(tx: &mpsc::Sender<Input>, wake: i32) {
+    let wake_up = || {
+        let byte = 1u8;
+        // SAFETY: a valid one-byte buffer; the pipe lives as long as the
+        // process.
+        unsafe { libc::write(wake, (&byte as *const u8).cast(), 1) };
+    };
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        number += 1;
+        match String::from_utf8(std::mem::take(&mut line)) {
+            Ok(text) => {
+                if tx.send(Input::Line(text)).is_err() {
+                    return;
+                }
+                wake_up();
+            }
+            Err(e) => eprintln!(
+                "wsdbg connect: console: line {number} is not UTF-8 (byte {}); not sent (/binary or /raw send bytes as hex)",
+                e.utf8_error().valid_up_to() + 1
+            ),
+        }
+    }
+    let _ = tx.send(Input::End);
+    wake_up();
+}
+
+fn pipe() -> io::Result<(i32, i32)> {
+    let mut fds = [0i32; 2];
+    // SAFETY: fds is a valid array of two ints.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((fds[0], fds[1]))
+}
+
+fn drain(fd: i32) {
+    let mut buf = [0u8; 64];
+    // SAFETY: a valid buffer; a non-blocking pipe.
+    while unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+}

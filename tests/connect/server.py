@@ -1,0 +1,39 @@
+"""Servers written by others (Python's `websockets`) for tests/connect.rs.
+
+Run as `python3 server.py MODE`; prints `port N` once listening on
+127.0.0.1, then serves one connection and exits. MODE:
+  echo     echoes every message back with its type
+  refuse   refuses the upgrade with 403 and a body
+  big      sends one 16 MiB binary message, then closes with 1000
+"""
+
+import sys
+from http import HTTPStatus
+
+from websockets.sync.server import serve
+
+
+def echo(ws):
+    for message in ws:
+        ws.send(message)
+
+
+def big(ws):
+    ws.send(bytes(range(256)) * (16 * 4096))
+    ws.close(1000, "that was all")
+
+
+def refuse(connection, request):
+    return connection.respond(HTTPStatus.FORBIDDEN, "no entry for \x1b[31myou\n")
+
+
+def main(mode):
+    handler = big if mode == "big" else echo
+    kwargs = {"process_request": refuse} if mode == "refuse" else {}
+    with serve(handler, "127.0.0.1", 0, max_size=None, compression=None, **kwargs) as server:
+        print("port", server.socket.getsockname()[1], flush=True)
+        server.serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
