@@ -2472,7 +2472,20 @@ struct Pty {
 }
 
 impl Pty {
+    /// `wsdbg serve` on a pty, once it listens and shows its prompt.
     fn start(args: &[&str]) -> Pty {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0", "--color", "never"];
+        all.extend_from_slice(args);
+        let mut pty = Pty::spawn(&all);
+        let text = pty.wait("the listening line and the prompt", |o| {
+            listening_port(o).is_some() && o.contains("wsdbg> ")
+        });
+        pty.port = listening_port(&text).unwrap();
+        pty
+    }
+
+    /// `wsdbg ARGS` on a pty.
+    fn spawn(args: &[&str]) -> Pty {
         use std::os::fd::{FromRawFd, OwnedFd};
         use std::os::unix::process::CommandExt;
         let (mut master, mut slave) = (0, 0);
@@ -2501,8 +2514,7 @@ impl Pty {
             )
         };
         let mut cmd = Command::new(WSDBG);
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--color", "never"])
-            .args(args)
+        cmd.args(args)
             .stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave));
@@ -2520,17 +2532,12 @@ impl Pty {
         drop(cmd);
         let out = Arc::new(Mutex::new(Vec::new()));
         pump(master.try_clone().unwrap(), out.clone(), None);
-        let mut pty = Pty {
+        Pty {
             child,
             master,
             out,
             port: 0,
-        };
-        let text = pty.wait("the listening line and the prompt", |o| {
-            listening_port(o).is_some() && o.contains("wsdbg> ")
-        });
-        pty.port = listening_port(&text).unwrap();
-        pty
+        }
     }
 
     fn text(&self) -> String {
@@ -2814,4 +2821,38 @@ fn pages_in_quiet_trace_and_json_output() {
     assert_eq!(data["target"], "/?q");
     assert_eq!(data["status"], 200);
     assert!(data["time"].is_string(), "{out}");
+}
+
+/// `wsdbg connect` on a terminal: its prompt, what arrives printed above
+/// it, Tab completing a command, and Ctrl-D closing with 1000, exit 0, the
+/// terminal restored.
+#[test]
+fn connect_prompt_on_a_terminal_and_ctrl_d() {
+    let server = Server::start(&[]);
+    let url = format!("ws://127.0.0.1:{}/tty", server.port);
+    let mut pty = Pty::spawn(&["connect", "--color", "never", &url]);
+    pty.wait("the prompt and the open line", |t| {
+        t.contains("wsdbg> ") && t.contains("open 127.0.0.1")
+    });
+    pty.type_keys("typed here\r");
+    let t = pty.wait("the echo", |t| {
+        t.contains("server: text 10 bytes: \"typed here\"")
+    });
+    let after = &t[t.rfind("server: text 10 bytes").unwrap()..];
+    pty.wait("the prompt again below the echo", |t| {
+        t[t.rfind("server: text 10 bytes").unwrap()..].contains("wsdbg> ")
+    });
+    assert!(!after.is_empty());
+    pty.type_keys("/pi\tfrom the prompt\r");
+    pty.wait("the pong", |t| {
+        t.contains("server: pong 15 bytes: \"from the prompt\"")
+    });
+    pty.type_keys("\x04");
+    assert!(pty.exit().success(), "{:?}", pty.text());
+    assert!(pty.cooked(), "the terminal was left in raw mode");
+    let t = pty.wait("the closing line", |t| t.contains("closed by the client"));
+    assert!(t.contains("client sent 1000 Normal Closure"), "{t:?}");
+    server.wait_out("the server's closing line", |o| {
+        o.contains("#1 closed by the client")
+    });
 }

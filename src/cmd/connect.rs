@@ -4,14 +4,18 @@
 //! [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint)
 //! in the client role, shown by the same code as `serve`'s.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use rustyline::completion::{Completer, Pair};
+use rustyline::{Context, Helper, Highlighter, Hinter, Validator};
+
 use super::input::console::{self, Command};
 use super::live::{queue, Book, Show, View};
+use super::prompt::{self, Output};
 use super::{Failure, Outcome};
 use crate::cli::{ConnectArgs, ConnectMode};
 use crate::print::escape::escape_bytes;
@@ -33,7 +37,76 @@ const MAX_BODY: usize = 64 << 10;
 /// What the console thread hands over.
 enum Input {
     Line(String),
+    /// The end of piped input.
     End,
+    /// Ctrl-C or Ctrl-D at the prompt.
+    Interrupt,
+}
+
+/// Hands the console's lines to the I/O thread, waking it.
+struct ConnectLines {
+    tx: mpsc::Sender<Input>,
+    wake: i32,
+}
+
+impl ConnectLines {
+    fn send(&self, input: Input) -> bool {
+        let sent = self.tx.send(input).is_ok();
+        let byte = 1u8;
+        // SAFETY: a valid one-byte buffer; the pipe lives as long as the
+        // process.
+        unsafe { libc::write(self.wake, (&byte as *const u8).cast(), 1) };
+        sent
+    }
+}
+
+impl prompt::Lines for ConnectLines {
+    fn line(&mut self, line: &str, _: bool) -> bool {
+        self.send(Input::Line(line.to_string()))
+    }
+
+    fn interrupted(&mut self) {
+        self.send(Input::Interrupt);
+    }
+
+    fn ended(&mut self, _: u64) {
+        self.send(Input::End);
+    }
+
+    fn not_utf8(&mut self, number: u64, byte: usize) {
+        eprintln!(
+            "wsdbg connect: console: line {number} is not UTF-8 (byte {byte}); not sent (/binary or /raw send bytes as hex)"
+        );
+    }
+}
+
+/// Completes command names at the prompt.
+#[derive(Helper, Hinter, Highlighter, Validator)]
+struct Names;
+
+impl Completer for Names {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let word = &line[..pos];
+        if !word.starts_with('/') || word.contains(' ') {
+            return Ok((pos, Vec::new()));
+        }
+        let found = console::COMMANDS
+            .iter()
+            .filter(|u| u.name != "/list" && u.name.starts_with(word))
+            .map(|u| Pair {
+                display: u.name.to_string(),
+                replacement: format!("{} ", u.name),
+            })
+            .collect();
+        Ok((0, found))
+    }
 }
 
 /// Runs the command.
@@ -123,13 +196,25 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
             show.print(|p| p.head(&meta, &head));
         }
     }
-    emit(&mut render);
+    let output = Output::stdout();
+    emit(&output, &mut render);
 
     let (wake_read, wake_write) = pipe()?;
     let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("console".into())
-        .spawn(move || read_console(&tx, wake_write))?;
+    let terminal = prompt::start(
+        prompt::kind(false),
+        ConnectLines { tx, wake: wake_write },
+        Names,
+        &output,
+        "console: a line is a text message; /help lists the commands; Ctrl-C or Ctrl-D closes with 1000\n",
+    )?;
+    let complain = |what: &str| {
+        if output.is_prompt() {
+            output.say(&format!("error: {what}\n"));
+        } else {
+            eprintln!("wsdbg connect: console: {what}");
+        }
+    };
 
     stream.set_nonblocking(true)?;
     let mut buf = vec![0u8; 64 << 10];
@@ -222,36 +307,38 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
                         endpoint.command(now, |o| o.close(Some(1000), b""));
                     }
                     Input::End => {}
-                    Input::Line(line) => {
-                        match console::parse(&line, false) {
-                            Err(e) => eprintln!("wsdbg connect: console: {e}"),
-                            Ok(Command::Nothing) => {}
-                            Ok(Command::Help(topic)) => print_help(topic),
-                            Ok(Command::List) => {
-                                eprintln!("wsdbg connect: console: /list is serve's; connect has one peer")
-                            }
-                            Ok(Command::Quit) => {
-                                endpoint.command(now, |o| o.close(Some(1000), b""));
-                            }
-                            Ok(Command::Send(_, what)) => {
-                                if let Err(why) =
-                                    endpoint.command(now, |o| queue(o, state, Role::Client, &what))
-                                {
-                                    eprintln!("wsdbg connect: console: not sent: {why}");
-                                }
+                    Input::Interrupt => {
+                        endpoint.command(now, |o| o.close(Some(1000), b""));
+                    }
+                    Input::Line(line) => match console::parse(&line, false) {
+                        Err(e) => complain(&e.to_string()),
+                        Ok(Command::Nothing) => {}
+                        Ok(Command::Help(topic)) => output.emit(help(topic).as_bytes()),
+                        Ok(Command::List) => complain("/list is serve's; connect has one peer"),
+                        Ok(Command::Quit) => {
+                            endpoint.command(now, |o| o.close(Some(1000), b""));
+                        }
+                        Ok(Command::Send(_, what)) => {
+                            if let Err(why) =
+                                endpoint.command(now, |o| queue(o, state, Role::Client, &what))
+                            {
+                                complain(&format!("not sent: {why}"));
                             }
                         }
-                    }
+                    },
                 }
             }
         }
         if endpoint.deadline().is_some_and(|d| now >= d) {
             let _ = endpoint.on_timeout(now, &mut handler);
         }
-        emit(&mut render);
+        emit(&output, &mut render);
     }
-    emit(&mut render);
+    emit(&output, &mut render);
     let _ = stream.shutdown(Shutdown::Both);
+    if let Some(t) = terminal {
+        t.restore();
+    }
 
     let info = book
         .close
@@ -286,7 +373,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
                 let mut show = show(&view, &peer, &mut render);
                 let meta = show.meta(Some(Role::Server));
                 show.print(|p| p.head(&meta, &head));
-                emit(&mut render);
+                emit(&output, &mut render);
             }
         }
         let body = refused_body(&answer, &stream);
@@ -318,7 +405,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         if !view.quiet || matches!(info.by, Closer::Failed(_)) {
             show.print(|p| p.closed(&meta, &c));
         }
-        emit(&mut render);
+        emit(&output, &mut render);
     }
     match info.by {
         Closer::Failed(_) | Closer::Handshake(_) => Err(Failure::Violation),
@@ -457,7 +544,7 @@ fn refused_body(answer: &[u8], stream: &TcpStream) -> Vec<u8> {
     body
 }
 
-fn print_help(topic: Option<&'static console::Usage>) {
+fn help(topic: Option<&'static console::Usage>) -> String {
     let mut s = String::new();
     match topic {
         Some(u) => s.push_str(&format!("{}\n    {}\n", u.line(false), u.what)),
@@ -468,54 +555,12 @@ fn print_help(topic: Option<&'static console::Usage>) {
             }
         }
     }
-    let mut out = io::stdout().lock();
-    let _ = out.write_all(s.as_bytes());
-    let _ = out.flush();
+    s
 }
 
-fn emit(render: &mut Vec<u8>) {
-    if render.is_empty() {
-        return;
-    }
-    let mut out = io::stdout().lock();
-    let _ = out.write_all(render).and_then(|()| out.flush());
+fn emit(output: &Output, render: &mut Vec<u8>) {
+    output.emit(render);
     render.clear();
-}
-
-/// Reads stdin lines for the I/O thread, waking it for each.
-fn read_console(tx: &mpsc::Sender<Input>, wake: i32) {
-    let wake_up = || {
-        let byte = 1u8;
-        // SAFETY: a valid one-byte buffer; the pipe lives as long as the
-        // process.
-        unsafe { libc::write(wake, (&byte as *const u8).cast(), 1) };
-    };
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut line = Vec::new();
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        number += 1;
-        match String::from_utf8(std::mem::take(&mut line)) {
-            Ok(text) => {
-                if tx.send(Input::Line(text)).is_err() {
-                    return;
-                }
-                wake_up();
-            }
-            Err(e) => eprintln!(
-                "wsdbg connect: console: line {number} is not UTF-8 (byte {}); not sent (/binary or /raw send bytes as hex)",
-                e.utf8_error().valid_up_to() + 1
-            ),
-        }
-    }
-    let _ = tx.send(Input::End);
-    wake_up();
 }
 
 fn pipe() -> io::Result<(i32, i32)> {

@@ -7,6 +7,7 @@ pub mod decode;
 pub mod input;
 mod live;
 pub mod mask;
+mod prompt;
 pub mod serve;
 
 use std::io::{self, IsTerminal, Read, Write};

@@ -2,176 +2,59 @@
 //! above it) or piped into stdin, one per line, in the language of
 //! [`cmd::input::console`](crate::cmd::input::console).
 
-use std::io::{self, BufRead, IsTerminal, Write};
-use std::os::fd::AsRawFd;
+use std::io::{self, Write};
 use std::sync::Arc;
 
 use rustyline::completion::{Completer, Pair};
-use rustyline::error::ReadlineError;
-use rustyline::{Context, Editor, Helper, Highlighter, Hinter, Validator};
+use rustyline::{Context, Helper, Highlighter, Hinter, Validator};
 
 use super::conn::Conn;
-use super::{signals, Output, Shared};
+use super::{signals, Shared};
 use crate::cmd::input::console::{parse, Command, Target, COMMANDS};
+use crate::cmd::prompt::{self, Kind, Terminal};
 use crate::print::escape::escape_str;
 
-/// The prompt.
-const PROMPT: &str = "wsdbg> ";
-
-/// How the console reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    /// A prompt on the terminal, events printed above it.
-    Prompt,
-    /// Lines from stdin (a pipe, a file, or a terminal whose output goes
-    /// elsewhere), no prompt.
-    Lines,
-    /// No console (`--no-console`, or stdin is a terminal this process
-    /// does not own: it runs in the background).
-    Off,
-}
-
-/// Which console fits this process's stdin and stdout.
-pub(super) fn kind(disabled: bool) -> Kind {
-    let stdin = io::stdin();
-    if disabled {
-        return Kind::Off;
-    }
-    if !stdin.is_terminal() {
-        return Kind::Lines;
-    }
-    // A background job that reads its terminal is stopped (SIGTTIN).
-    // SAFETY: plain queries on descriptor 0 and this process.
-    let foreground = unsafe { libc::tcgetpgrp(stdin.as_raw_fd()) == libc::getpgrp() };
-    if !foreground {
-        Kind::Off
-    } else if io::stdout().is_terminal() {
-        Kind::Prompt
-    } else {
-        Kind::Lines
-    }
-}
-
-/// The terminal's settings before the prompt took it over, put back when
-/// the server stops, whatever the prompt was doing then.
-pub(super) struct Terminal(libc::termios);
-
-impl Terminal {
-    fn save() -> Option<Self> {
-        // SAFETY: a zeroed termios filled by tcgetattr on descriptor 0.
-        unsafe {
-            let mut t: libc::termios = std::mem::zeroed();
-            (libc::tcgetattr(0, &mut t) == 0).then_some(Self(t))
-        }
-    }
-
-    /// Restores the settings, ends bracketed paste, and starts a new line.
-    pub(super) fn restore(&self) {
-        // SAFETY: settings read from the same descriptor.
-        unsafe {
-            libc::tcsetattr(0, libc::TCSANOW, &self.0);
-        }
-        let mut out = io::stdout();
-        let _ = out.write_all(b"\x1b[?2004l\r\n");
-        let _ = out.flush();
-    }
-}
-
-/// Starts the console on its own thread. For a prompt, output is handed to
-/// rustyline from here on, and the terminal's settings are returned to be
-/// restored when the server stops.
+/// Starts the console (see [`prompt::start`]).
 pub(super) fn start(kind: Kind, shared: &Arc<Shared>) -> io::Result<Option<Terminal>> {
-    match kind {
-        Kind::Off => Ok(None),
-        Kind::Lines => {
-            let shared = shared.clone();
-            std::thread::Builder::new()
-                .name("console".into())
-                .spawn(move || lines(&shared))?;
-            Ok(None)
-        }
-        Kind::Prompt => {
-            let terminal = Terminal::save();
-            let mut editor: Editor<Completion, _> =
-                Editor::new().map_err(|e| io::Error::other(e.to_string()))?;
-            editor.set_helper(Some(Completion {
-                shared: shared.clone(),
-            }));
-            let printer = editor
-                .create_external_printer()
-                .map_err(|e| io::Error::other(e.to_string()))?;
-            shared.set_output(Output::Printer(Box::new(printer)));
-            let shared = shared.clone();
-            std::thread::Builder::new()
-                .name("console".into())
-                .spawn(move || prompt(editor, &shared))?;
-            Ok(terminal)
-        }
-    }
-}
-
-fn prompt(mut editor: Editor<Completion, rustyline::history::DefaultHistory>, shared: &Shared) {
-    shared.say(
+    prompt::start(
+        kind,
+        ServeLines {
+            shared: shared.clone(),
+        },
+        Completion {
+            shared: shared.clone(),
+        },
+        &shared.out,
         "console: a line is a text message to every client; /help lists the commands; Ctrl-C or Ctrl-D stops the server\n",
-    );
-    loop {
-        match editor.readline(PROMPT) {
-            Ok(line) => {
-                if !line.trim().is_empty() {
-                    let _ = editor.add_history_entry(line.as_str());
-                }
-                if run(&line, shared, true) == Flow::Quit {
-                    break;
-                }
-            }
-            // Ctrl-C and Ctrl-D at the prompt stop the server, as they do
-            // in a shell or a REPL (the prompt holds the terminal in raw
-            // mode, so Ctrl-C sends no signal).
-            Err(ReadlineError::Interrupted) | Err(ReadlineError::Eof) => {
-                signals::wake();
-                break;
-            }
-            Err(e) => {
-                shared.say(&format!("console: cannot read the terminal: {e}\n"));
-                break;
-            }
-        }
-    }
+    )
 }
 
-fn lines(shared: &Shared) {
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut line = Vec::new();
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                eprintln!("wsdbg serve: console: cannot read stdin: {e}");
-                return;
-            }
-        }
-        number += 1;
-        let text = match std::str::from_utf8(&line) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!(
-                    "wsdbg serve: console: line {number} is not UTF-8 (byte {}); not sent (/binary or /raw send bytes as hex)",
-                    e.valid_up_to() + 1
-                );
-                continue;
-            }
-        };
-        if run(text, shared, false) == Flow::Quit {
-            return;
+/// What serve does with the console's lines.
+struct ServeLines {
+    shared: Arc<Shared>,
+}
+
+impl prompt::Lines for ServeLines {
+    fn line(&mut self, line: &str, prompt: bool) -> bool {
+        run(line, &self.shared, prompt) == Flow::Go
+    }
+
+    fn interrupted(&mut self) {
+        signals::wake();
+    }
+
+    fn ended(&mut self, count: u64) {
+        if count > 0 {
+            eprintln!(
+                "wsdbg serve: console: end of input; the server keeps running (Ctrl-C to stop)"
+            );
         }
     }
-    if number > 0 {
-        eprintln!("wsdbg serve: console: end of input; the server keeps running (Ctrl-C to stop)");
+
+    fn not_utf8(&mut self, number: u64, byte: usize) {
+        eprintln!(
+            "wsdbg serve: console: line {number} is not UTF-8 (byte {byte}); not sent (/binary or /raw send bytes as hex)"
+        );
     }
 }
 
@@ -186,7 +69,7 @@ enum Flow {
 fn run(line: &str, shared: &Shared, prompt: bool) -> Flow {
     let reply = |text: &str| {
         if prompt {
-            shared.say(text);
+            shared.out.say(text);
         } else if shared.view.json {
             eprint!("{text}");
         } else {
@@ -197,7 +80,7 @@ fn run(line: &str, shared: &Shared, prompt: bool) -> Flow {
     };
     let error = |text: &str| {
         if prompt {
-            shared.say(&format!("error: {text}\n"));
+            shared.out.say(&format!("error: {text}\n"));
         } else {
             eprintln!("wsdbg serve: console: {text}");
         }

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::live::View;
+use super::prompt::{self, Output};
 use super::{Failure, Outcome};
 use crate::cli::{ServeArgs, ServeMode};
 use crate::print::text::TextOptions;
@@ -40,7 +41,7 @@ pub(crate) struct Shared {
     settings: Settings,
     mode: ServeMode,
     view: View,
-    out: Mutex<Output>,
+    out: Output,
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
     writer: writer::Writer,
     stopping: AtomicBool,
@@ -49,55 +50,11 @@ pub(crate) struct Shared {
     max_pending: usize,
 }
 
-/// Where events go.
-pub(crate) enum Output {
-    /// Standard output.
-    Stdout(io::Stdout),
-    /// Above the console's prompt.
-    Printer(Box<dyn rustyline::ExternalPrinter + Send>),
-    /// Nowhere: standard output was closed.
-    Gone,
-}
-
 impl Shared {
     /// Writes a rendered block in one piece, so that blocks from
-    /// concurrent clients never interleave. A closed stdout stops output,
-    /// not the server.
+    /// concurrent clients never interleave.
     fn emit(&self, block: &[u8]) {
-        if block.is_empty() {
-            return;
-        }
-        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let ok = match &mut *out {
-            Output::Stdout(stdout) => {
-                let mut lock = stdout.lock();
-                lock.write_all(block).and_then(|()| lock.flush()).is_ok()
-            }
-            Output::Printer(p) => p.print(String::from_utf8_lossy(block).into_owned()).is_ok(),
-            Output::Gone => true,
-        };
-        if !ok {
-            *out = Output::Gone;
-        }
-    }
-
-    /// Sends events somewhere else from now on.
-    fn set_output(&self, output: Output) {
-        *self.out.lock().unwrap_or_else(|e| e.into_inner()) = output;
-    }
-
-    /// A message of the server's own: above the prompt when there is one,
-    /// else on stderr.
-    fn say(&self, text: &str) {
-        let prompt = matches!(
-            *self.out.lock().unwrap_or_else(|e| e.into_inner()),
-            Output::Printer(_)
-        );
-        if prompt {
-            self.emit(text.as_bytes());
-        } else {
-            eprint!("{text}");
-        }
+        self.out.emit(block);
     }
 
     /// The connected clients, by id.
@@ -187,7 +144,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         settings,
         mode: args.mode,
         view,
-        out: Mutex::new(Output::Stdout(io::stdout())),
+        out: Output::stdout(),
         conns: Mutex::new(HashMap::new()),
         writer: writer::Writer::start()?,
         stopping: AtomicBool::new(false),
@@ -203,7 +160,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         ServeMode::Silent => "silent",
     };
     eprintln!("wsdbg serve: listening on ws://{addr}/ ({mode} mode); Ctrl-C to stop");
-    let terminal = console::start(console::kind(args.no_console), &shared)?;
+    let terminal = console::start(prompt::kind(args.no_console), &shared)?;
     let next_id = AtomicU64::new(1);
     let mut served = 0u64;
     loop {

@@ -1,0 +1,238 @@
+//! What the consoles of `serve` and `connect` share: reading commands from
+//! a prompt on the terminal (rustyline, with events printed above it) or
+//! one per line from a pipe, where output goes meanwhile, and giving the
+//! terminal back as it was.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::os::fd::AsRawFd;
+use std::sync::Mutex;
+
+use rustyline::error::ReadlineError;
+use rustyline::{Editor, Helper};
+
+/// The prompt.
+pub(crate) const PROMPT: &str = "wsdbg> ";
+
+/// How the console reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A prompt on the terminal, events printed above it.
+    Prompt,
+    /// Lines from stdin (a pipe, a file, or a terminal whose output goes
+    /// elsewhere), no prompt.
+    Lines,
+    /// No console (`--no-console`, or stdin is a terminal this process
+    /// does not own: it runs in the background).
+    Off,
+}
+
+/// Which console fits this process's stdin and stdout.
+pub(crate) fn kind(disabled: bool) -> Kind {
+    let stdin = io::stdin();
+    if disabled {
+        return Kind::Off;
+    }
+    if !stdin.is_terminal() {
+        return Kind::Lines;
+    }
+    // A background job that reads its terminal is stopped (SIGTTIN).
+    // SAFETY: plain queries on descriptor 0 and this process.
+    let foreground = unsafe { libc::tcgetpgrp(stdin.as_raw_fd()) == libc::getpgrp() };
+    if !foreground {
+        Kind::Off
+    } else if io::stdout().is_terminal() {
+        Kind::Prompt
+    } else {
+        Kind::Lines
+    }
+}
+
+/// The terminal's settings before the prompt took it over, put back when
+/// the command ends, whatever the prompt was doing then.
+pub(crate) struct Terminal(libc::termios);
+
+impl Terminal {
+    fn save() -> Option<Self> {
+        // SAFETY: a zeroed termios filled by tcgetattr on descriptor 0.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            (libc::tcgetattr(0, &mut t) == 0).then_some(Self(t))
+        }
+    }
+
+    /// Restores the settings, ends bracketed paste, and starts a new line.
+    pub(crate) fn restore(&self) {
+        // SAFETY: settings read from the same descriptor.
+        unsafe {
+            libc::tcsetattr(0, libc::TCSANOW, &self.0);
+        }
+        let mut out = io::stdout();
+        let _ = out.write_all(b"\x1b[?2004l\r\n");
+        let _ = out.flush();
+    }
+}
+
+/// Where events go.
+enum Sink {
+    /// Standard output.
+    Stdout(io::Stdout),
+    /// Above the console's prompt.
+    Printer(Box<dyn rustyline::ExternalPrinter + Send>),
+    /// Nowhere: standard output was closed.
+    Gone,
+}
+
+/// Standard output, or above the prompt once there is one; written in
+/// whole blocks so that blocks never interleave.
+pub(crate) struct Output(Mutex<Sink>);
+
+impl Output {
+    /// Standard output.
+    pub(crate) fn stdout() -> Self {
+        Self(Mutex::new(Sink::Stdout(io::stdout())))
+    }
+
+    /// Writes a rendered block in one piece. A closed stdout stops output,
+    /// not the command.
+    pub(crate) fn emit(&self, block: &[u8]) {
+        if block.is_empty() {
+            return;
+        }
+        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let ok = match &mut *out {
+            Sink::Stdout(stdout) => {
+                let mut lock = stdout.lock();
+                lock.write_all(block).and_then(|()| lock.flush()).is_ok()
+            }
+            Sink::Printer(p) => p.print(String::from_utf8_lossy(block).into_owned()).is_ok(),
+            Sink::Gone => true,
+        };
+        if !ok {
+            *out = Sink::Gone;
+        }
+    }
+
+    /// Whether a prompt shows output.
+    pub(crate) fn is_prompt(&self) -> bool {
+        matches!(
+            *self.0.lock().unwrap_or_else(|e| e.into_inner()),
+            Sink::Printer(_)
+        )
+    }
+
+    /// A message of the command's own: above the prompt when there is one,
+    /// else on stderr.
+    pub(crate) fn say(&self, text: &str) {
+        if self.is_prompt() {
+            self.emit(text.as_bytes());
+        } else {
+            eprint!("{text}");
+        }
+    }
+}
+
+/// What a console does with what it reads.
+pub(crate) trait Lines: Send + 'static {
+    /// One line (without its end); false stops reading.
+    fn line(&mut self, line: &str, prompt: bool) -> bool;
+    /// Ctrl-C or Ctrl-D at the prompt.
+    fn interrupted(&mut self);
+    /// The end of piped input, after `count` lines.
+    fn ended(&mut self, count: u64);
+    /// A line from a pipe that is not UTF-8.
+    fn not_utf8(&mut self, number: u64, byte: usize);
+}
+
+/// Starts the console on its own thread. For a prompt, `output` goes above
+/// it from here on, and the terminal's settings are returned, to be
+/// restored when the command ends.
+pub(crate) fn start<L: Lines, H: Helper + Send + 'static>(
+    kind: Kind,
+    mut lines: L,
+    helper: H,
+    output: &Output,
+    greeting: &str,
+) -> io::Result<Option<Terminal>> {
+    match kind {
+        Kind::Off => Ok(None),
+        Kind::Lines => {
+            std::thread::Builder::new()
+                .name("console".into())
+                .spawn(move || read_lines(&mut lines))?;
+            Ok(None)
+        }
+        Kind::Prompt => {
+            let terminal = Terminal::save();
+            let mut editor: Editor<H, _> =
+                Editor::new().map_err(|e| io::Error::other(e.to_string()))?;
+            editor.set_helper(Some(helper));
+            let printer = editor
+                .create_external_printer()
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            *output.0.lock().unwrap_or_else(|e| e.into_inner()) = Sink::Printer(Box::new(printer));
+            output.say(greeting);
+            std::thread::Builder::new()
+                .name("console".into())
+                .spawn(move || prompt(editor, &mut lines))?;
+            Ok(terminal)
+        }
+    }
+}
+
+fn prompt<H: Helper>(
+    mut editor: Editor<H, rustyline::history::DefaultHistory>,
+    lines: &mut impl Lines,
+) {
+    loop {
+        match editor.readline(PROMPT) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                if !lines.line(&line, true) {
+                    break;
+                }
+            }
+            // Ctrl-C and Ctrl-D at the prompt stop, as they do in a shell
+            // or a REPL (the prompt holds the terminal in raw mode, so
+            // Ctrl-C sends no signal).
+            Err(ReadlineError::Interrupted) | Err(ReadlineError::Eof) => {
+                lines.interrupted();
+                break;
+            }
+            Err(e) => {
+                eprintln!("wsdbg: console: cannot read the terminal: {e}");
+                break;
+            }
+        }
+    }
+}
+
+fn read_lines(lines: &mut impl Lines) {
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!("wsdbg: console: cannot read stdin: {e}");
+                break;
+            }
+        }
+        number += 1;
+        match std::str::from_utf8(&line) {
+            Ok(text) => {
+                if !lines.line(text, false) {
+                    return;
+                }
+            }
+            Err(e) => lines.not_utf8(number, e.valid_up_to() + 1),
+        }
+    }
+    lines.ended(number);
+}
