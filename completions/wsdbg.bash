@@ -99,7 +99,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__connect)
-            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --max-message --connect-timeout --close-timeout --color --help"
+            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --max-message --connect-timeout --close-timeout --cacert --insecure --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -138,6 +138,10 @@ _wsdbg() {
                     return 0
                     ;;
                 --close-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

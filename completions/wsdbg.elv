@@ -110,6 +110,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --max-message 'Largest message accepted from the server (close 1009 beyond); K, M or G suffixes'
             cand --connect-timeout 'Seconds to wait for the TCP connection and the server''s handshake answer'
             cand --close-timeout 'Seconds to wait for the server''s close frame after ours, and for it to hang up'
+            cand --cacert 'wss://: trust the CA certificates in this PEM file too (besides the system''s)'
             cand --color 'When to colour the output'
             cand -t 'Show every handshake header, the accept check and every frame annotated, both ways'
             cand --trace 'Show every handshake header, the accept check and every frame annotated, both ways'
@@ -118,6 +119,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --quiet 'Print only errors'
             cand --timestamps 'Prefix events with the time (UTC)'
             cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+            cand --insecure 'wss://: do not check the server''s certificate at all (anyone on the way can read and change the traffic)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

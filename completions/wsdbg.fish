@@ -113,6 +113,7 @@ echo\t'Send each message back with its type (the connection lasts until the serv
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l max-message -d 'Largest message accepted from the server (close 1009 beyond); K, M or G suffixes' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l connect-timeout -d 'Seconds to wait for the TCP connection and the server\'s handshake answer' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l close-timeout -d 'Seconds to wait for the server\'s close frame after ours, and for it to hang up' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l cacert -d 'wss://: trust the CA certificates in this PEM file too (besides the system\'s)' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -121,6 +122,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l json -d 'Write e
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s q -l quiet -d 'Print only errors'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l insecure -d 'wss://: do not check the server\'s certificate at all (anyone on the way can read and change the traffic)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'

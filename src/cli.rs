@@ -486,4 +486,12 @@ pub struct ConnectArgs {
     /// Seconds to wait for the server's close frame after ours, and for it to hang up
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub close_timeout: f64,
+
+    /// wss://: trust the CA certificates in this PEM file too (besides the system's)
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+
+    /// wss://: do not check the server's certificate at all (anyone on the way can read and change the traffic)
+    #[arg(long)]
+    pub insecure: bool,
 }

@@ -157,6 +157,10 @@ struct PyServer {
 
 impl PyServer {
     fn start(mode: &str) -> Option<PyServer> {
+        Self::start_with(&[mode])
+    }
+
+    fn start_with(args: &[&str]) -> Option<PyServer> {
         let ok = Command::new("python3")
             .args(["-c", "import websockets.sync.server"])
             .stdout(Stdio::null())
@@ -173,7 +177,8 @@ impl PyServer {
         }
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/connect/server.py");
         let mut child = Command::new("python3")
-            .args([script, mode])
+            .arg(script)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -471,4 +476,115 @@ fn echo_mode_answers_and_waits_for_the_server_to_close() {
         tungstenite::Message::text("ping me back")
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+/// A CA and a server certificate it signed for localhost and 127.0.0.1,
+/// made by `openssl`: the CA's certificate, the server's chain and key.
+fn certificate(dir: &std::path::Path) -> (String, String, String) {
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let (ca, ca_key) = (path("ca.pem"), path("ca-key.pem"));
+    let mut args = vec!["req", "-x509", "-days", "1", "-subj", "/CN=wsdbg test CA"];
+    args.extend_from_slice(&ec);
+    args.extend_from_slice(&["-keyout", &ca_key, "-out", &ca]);
+    openssl(&args);
+    let (csr, key, cert) = (
+        path("server.csr"),
+        path("server-key.pem"),
+        path("server.pem"),
+    );
+    let mut args = vec!["req", "-subj", "/CN=localhost"];
+    args.extend_from_slice(&ec);
+    args.extend_from_slice(&["-keyout", &key, "-out", &csr]);
+    openssl(&args);
+    let ext = path("ext.cnf");
+    std::fs::write(
+        &ext,
+        "basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        &ext,
+        "-out",
+        &cert,
+    ]);
+    (ca, cert, key)
+}
+
+/// wss:// to a Python server whose certificate `openssl` made here:
+/// trusted with --cacert, refused without it (naming why, exit 2), and
+/// taken unchecked with --insecure, which says so.
+#[test]
+fn wss_with_a_private_ca_is_checked_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificate(dir.path());
+    let Some(server) = PyServer::start_with(&["tls", &cert, &key]) else {
+        return;
+    };
+    let url = format!("wss://localhost:{}/secure", server.port);
+    let r = connect_steps(
+        &["--trace", "--cacert", &ca, &url],
+        &[("over tls", "server · frame 1")],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Host: localhost:"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("unmasked: 6f 76 65 72 20 74 6c 73"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("closed by the client; client sent 1000"),
+        "{}",
+        r.stdout
+    );
+
+    let r = connect(&[&url], "never sent\n");
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("signed by an unknown issuer") && r.stderr.contains("--cacert"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("open "), "{}", r.stdout);
+
+    let r = connect_steps(
+        &["--insecure", &url],
+        &[("unchecked", "server: text 9 bytes")],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("certificate is NOT checked"),
+        "{}",
+        r.stderr
+    );
 }

@@ -4,9 +4,8 @@
 //! [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint)
 //! in the client role, shown by the same code as `serve`'s.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::os::fd::AsRawFd;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +15,7 @@ use rustyline::{Context, Helper, Highlighter, Hinter, Validator};
 use super::input::console::{self, Command};
 use super::live::{queue, Book, Show, View};
 use super::prompt::{self, Output};
+use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
 use crate::cli::{ConnectArgs, ConnectMode};
 use crate::print::escape::escape_bytes;
@@ -117,11 +117,16 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
             crate::print::escape::escape_str(&args.url)
         ))
     })?;
-    if url.secure {
-        return Err(Failure::Input(format!(
-            "{url}: wss:// (TLS) is not supported by connect yet; ws:// is"
-        )));
-    }
+    let tls_config = if url.secure {
+        if args.insecure {
+            eprintln!(
+                "wsdbg connect: --insecure: the server's certificate is NOT checked; anyone on the way can read and change this connection"
+            );
+        }
+        Some(wire::client_config(args.cacert.as_deref(), args.insecure).map_err(Failure::Input)?)
+    } else {
+        None
+    };
     let view = View {
         quiet: args.quiet,
         trace: args.trace,
@@ -157,6 +162,11 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
     let peer = stream
         .peer_addr()
         .map_or_else(|_| url.host_header(), |a| a.to_string());
+    stream.set_nonblocking(true)?;
+    let mut wire = match tls_config {
+        Some(config) => wire::tls(stream, &url.host, config).map_err(Failure::Input)?,
+        None => Wire::Plain(stream),
+    };
     let mut random = [0u8; 20];
     getrandom::getrandom(&mut random)
         .map_err(|e| Failure::Input(format!("no randomness available: {e}")))?;
@@ -216,7 +226,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         }
     };
 
-    stream.set_nonblocking(true)?;
+    let mut tls_failure: Option<String> = None;
     let mut buf = vec![0u8; 64 << 10];
     let mut answer = Vec::new();
     let mut shut = false;
@@ -231,7 +241,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
             }
             Ok(())
         };
-        if !write_pending(&stream, &mut endpoint, &mut handler) {
+        if !write_pending(&mut wire, &mut endpoint, &mut handler) {
             dropped.get_or_insert("the connection was reset");
             endpoint.sent_all();
             let _ = endpoint.receive_eof(Instant::now(), &mut handler);
@@ -239,7 +249,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         match endpoint.transport() {
             Transport::Close => break,
             Transport::Shutdown if !shut => {
-                let _ = stream.shutdown(Shutdown::Write);
+                wire.shutdown_write();
                 shut = true;
             }
             _ => {}
@@ -250,9 +260,9 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         });
         let mut fds = [
             libc::pollfd {
-                fd: stream.as_raw_fd(),
+                fd: wire.fd(),
                 events: libc::POLLIN
-                    | if endpoint.outbox().pending().is_empty() {
+                    | if endpoint.outbox().pending().is_empty() && !wire.wants_write() {
                         0
                     } else {
                         libc::POLLOUT
@@ -268,11 +278,17 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         // SAFETY: two valid pollfd.
         unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
         let now = Instant::now();
-        if fds[0].revents != 0 {
+        if fds[0].revents & libc::POLLOUT != 0 {
+            let _ = wire.on_writable();
+        }
+        // Until nothing more is there: TLS may hold decrypted bytes that
+        // the socket no longer signals.
+        while fds[0].revents & !libc::POLLOUT != 0 && endpoint.transport() != Transport::Close {
             let handshaking = endpoint.state() == State::Handshake;
-            match (&stream).read(&mut buf) {
+            match wire.read(&mut buf) {
                 Ok(0) => {
                     let _ = endpoint.receive_eof(now, &mut handler);
+                    break;
                 }
                 Ok(n) => {
                     if handshaking && answer.len() < MAX_BODY {
@@ -280,14 +296,16 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
                     }
                     let _ = endpoint.receive(&mut buf[..n], now, &mut handler);
                 }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                    ) => {}
-                Err(_) => {
-                    dropped.get_or_insert("the connection was reset");
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    if let Some(t) = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
+                        tls_failure = Some(t.to_string());
+                    } else {
+                        dropped.get_or_insert("the connection was reset");
+                    }
                     let _ = endpoint.receive_eof(now, &mut handler);
+                    break;
                 }
             }
         }
@@ -296,7 +314,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
             waiting.extend(rx.try_iter());
         }
         // What the console says waits for the handshake to complete.
-        while endpoint.state() != State::Handshake {
+        while matches!(endpoint.state(), State::Open | State::Closing) {
             let Some(input) = waiting.pop_front() else {
                 break;
             };
@@ -335,7 +353,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         emit(&output, &mut render);
     }
     emit(&output, &mut render);
-    let _ = stream.shutdown(Shutdown::Both);
+    let _ = wire.socket().shutdown(Shutdown::Both);
     if let Some(t) = terminal {
         t.restore();
     }
@@ -350,6 +368,24 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
             reason: Vec::new(),
             clean: false,
         });
+    let unsent = waiting
+        .iter()
+        .filter(|i| matches!(i, Input::Line(l) if !l.trim().is_empty()))
+        .count();
+    if unsent > 0 {
+        eprintln!(
+            "wsdbg connect: console: {unsent} line{} not sent: {}",
+            crate::print::plural(unsent as u64),
+            if matches!(info.by, Closer::Handshake(_)) {
+                "the connection never opened"
+            } else {
+                "the connection had ended"
+            }
+        );
+    }
+    if let Some(why) = tls_failure {
+        return Err(Failure::Input(format!("cannot connect to {url}: {why}")));
+    }
     let mut info = info;
     if let Some(why) = dropped {
         if !info.clean && !matches!(info.by, Closer::Failed(_)) {
@@ -376,7 +412,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
                 emit(&output, &mut render);
             }
         }
-        let body = refused_body(&answer, &stream);
+        let body = refused_body(&answer, &mut wire);
         let mut out = io::stdout().lock();
         let _ = writeln!(
             out,
@@ -487,7 +523,7 @@ fn connect(url: &WsUrl, timeout: Duration) -> Result<TcpStream, Failure> {
 
 /// Sends what is pending without waiting; false when the connection broke.
 fn write_pending(
-    stream: &TcpStream,
+    wire: &mut Wire,
     endpoint: &mut Endpoint,
     handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), std::convert::Infallible>,
 ) -> bool {
@@ -496,29 +532,20 @@ fn write_pending(
         if pending.is_empty() {
             return true;
         }
-        // SAFETY: a valid buffer and length; the descriptor is open.
-        let n = unsafe {
-            libc::send(
-                stream.as_raw_fd(),
-                pending.as_ptr().cast(),
-                pending.len(),
-                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-            )
-        };
-        if n < 0 {
-            match io::Error::last_os_error().kind() {
-                io::ErrorKind::WouldBlock => return true,
-                io::ErrorKind::Interrupted => continue,
-                _ => return false,
+        match wire.write(pending) {
+            Ok(n) => {
+                let _ = endpoint.sent(n, handler);
             }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
         }
-        let _ = endpoint.sent(n as usize, handler);
     }
 }
 
 /// The body of a refused answer: what came after its head, and what more
 /// arrives within a second (up to [`MAX_BODY`] bytes or `Content-Length`).
-fn refused_body(answer: &[u8], stream: &TcpStream) -> Vec<u8> {
+fn refused_body(answer: &[u8], wire: &mut Wire) -> Vec<u8> {
     let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Vec::new();
     };
@@ -531,13 +558,26 @@ fn refused_body(answer: &[u8], stream: &TcpStream) -> Vec<u8> {
     });
     let mut body = answer[end + 4..].to_vec();
     let want = length.unwrap_or(MAX_BODY).min(MAX_BODY);
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let until = Instant::now() + Duration::from_secs(1);
     let mut buf = [0u8; 4096];
     while body.len() < want {
-        match (&*stream).read(&mut buf) {
-            Ok(0) | Err(_) => break,
+        match wire.read(&mut buf) {
+            Ok(0) => break,
             Ok(n) => body.extend_from_slice(&buf[..n.min(want - body.len())]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let left = until.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                let mut fd = libc::pollfd {
+                    fd: wire.fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd.
+                unsafe { libc::poll(&mut fd, 1, left.as_millis() as i32 + 1) };
+            }
+            Err(_) => break,
         }
     }
     body.truncate(want);

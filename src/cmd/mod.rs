@@ -9,6 +9,7 @@ mod live;
 pub mod mask;
 mod prompt;
 pub mod serve;
+mod wire;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;

@@ -5,8 +5,11 @@ Run as `python3 server.py MODE`; prints `port N` once listening on
   echo     echoes every message back with its type
   refuse   refuses the upgrade with 403 and a body
   big      sends one 16 MiB binary message, then closes with 1000
+  tls      echoes, over TLS with the certificate and key in the PEM files
+           named by the next two arguments
 """
 
+import ssl
 import sys
 from http import HTTPStatus
 
@@ -27,13 +30,17 @@ def refuse(connection, request):
     return connection.respond(HTTPStatus.FORBIDDEN, "no entry for \x1b[31myou\n")
 
 
-def main(mode):
+def main(mode, *files):
     handler = big if mode == "big" else echo
     kwargs = {"process_request": refuse} if mode == "refuse" else {}
+    if mode == "tls":
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(files[0], files[1])
+        kwargs["ssl"] = context
     with serve(handler, "127.0.0.1", 0, max_size=None, compression=None, **kwargs) as server:
         print("port", server.socket.getsockname()[1], flush=True)
         server.serve_forever()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

@@ -1,0 +1,270 @@
+//! The bytes' way to a server: plain TCP or TLS (rustls) over it, driven
+//! without blocking so that one thread can wait on the socket and on its
+//! console at once.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+
+/// A connected socket, with TLS or without.
+pub(crate) enum Wire {
+    /// Plain TCP.
+    Plain(TcpStream),
+    /// TLS over TCP.
+    Tls {
+        /// The socket.
+        sock: TcpStream,
+        /// The TLS state.
+        conn: Box<ClientConnection>,
+    },
+}
+
+/// A TLS failure, kept apart from I/O errors so that it can be named.
+#[derive(Debug)]
+pub(crate) struct TlsError(pub rustls::Error);
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use rustls::CertificateError as C;
+        let why = match &self.0 {
+            rustls::Error::InvalidCertificate(c) => match c {
+                C::UnknownIssuer => {
+                    "the server's certificate is signed by an unknown issuer (--cacert FILE trusts a private CA; --insecure checks nothing)"
+                        .to_string()
+                }
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    "the server's certificate is not valid for this host name".to_string()
+                }
+                C::Expired | C::ExpiredContext { .. } => {
+                    "the server's certificate has expired".to_string()
+                }
+                C::NotValidYet | C::NotValidYetContext { .. } => {
+                    "the server's certificate is not valid yet".to_string()
+                }
+                C::Revoked => "the server's certificate is revoked".to_string(),
+                C::BadSignature => "the server's certificate has a bad signature".to_string(),
+                other => format!("the server's certificate is refused: {other:?}"),
+            },
+            rustls::Error::AlertReceived(a) => format!("the server sent the TLS alert {a:?}"),
+            other => other.to_string(),
+        };
+        write!(f, "TLS: {why} ({})", self.0)
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+impl Wire {
+    /// The socket's descriptor, to wait on.
+    pub(crate) fn fd(&self) -> i32 {
+        match self {
+            Self::Plain(s) | Self::Tls { sock: s, .. } => s.as_raw_fd(),
+        }
+    }
+
+    /// The TCP socket.
+    pub(crate) fn socket(&self) -> &TcpStream {
+        match self {
+            Self::Plain(s) | Self::Tls { sock: s, .. } => s,
+        }
+    }
+
+    /// Reads what has arrived (0: the peer ended); `WouldBlock` when
+    /// nothing has. A TLS failure is an `InvalidData` error holding a
+    /// [`TlsError`].
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.read(buf),
+            Self::Tls { sock, conn } => loop {
+                match conn.reader().read(buf) {
+                    Ok(n) => return Ok(n),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    // The peer closed without close_notify: its end.
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                    Err(e) => return Err(e),
+                }
+                match conn.read_tls(sock) {
+                    Ok(0) => return Ok(0),
+                    Ok(_) => {
+                        if let Err(e) = conn.process_new_packets() {
+                            // The alert for the server, if it can take it.
+                            let _ = conn.write_tls(sock);
+                            return Err(io::Error::new(io::ErrorKind::InvalidData, TlsError(e)));
+                        }
+                        // A handshake message may call for an answer.
+                        flush(sock, conn)?;
+                    }
+                    Err(e) => return Err(e),
+                }
+            },
+        }
+    }
+
+    /// Writes what the socket takes now; `WouldBlock` when it takes
+    /// nothing. Over TLS all of `data` is taken (encrypted into rustls's
+    /// buffer) and sent as the socket allows.
+    pub(crate) fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => {
+                // SAFETY: a valid buffer and length; the descriptor is open.
+                let n = unsafe {
+                    libc::send(
+                        s.as_raw_fd(),
+                        data.as_ptr().cast(),
+                        data.len(),
+                        libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+                    )
+                };
+                usize::try_from(n).map_err(|_| io::Error::last_os_error())
+            }
+            Self::Tls { conn, .. } => {
+                let n = conn.writer().write(data)?;
+                self.flush_tls()?;
+                Ok(n)
+            }
+        }
+    }
+
+    /// Sends what TLS has ready, as far as the socket takes it.
+    fn flush_tls(&mut self) -> io::Result<()> {
+        match self {
+            Self::Tls { sock, conn } => flush(sock, conn),
+            Self::Plain(_) => Ok(()),
+        }
+    }
+
+    /// Whether bytes wait for the socket to take them (besides the caller's).
+    pub(crate) fn wants_write(&self) -> bool {
+        match self {
+            Self::Plain(_) => false,
+            Self::Tls { conn, .. } => conn.wants_write(),
+        }
+    }
+
+    /// Sends what is waiting when the socket can take more.
+    pub(crate) fn on_writable(&mut self) -> io::Result<()> {
+        self.flush_tls()
+    }
+
+    /// Ends the sending side (TLS: close_notify first).
+    pub(crate) fn shutdown_write(&mut self) {
+        if let Self::Tls { conn, .. } = self {
+            conn.send_close_notify();
+            let _ = self.flush_tls();
+        }
+        let _ = self.socket().shutdown(Shutdown::Write);
+    }
+}
+
+/// Sends what `conn` has ready, as far as `sock` takes it.
+fn flush(sock: &mut TcpStream, conn: &mut ClientConnection) -> io::Result<()> {
+    while conn.wants_write() {
+        match conn.write_tls(sock) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The TLS settings of a client: the system's roots, or those of
+/// `cacert` too, or no check at all (`insecure`).
+pub(crate) fn client_config(
+    cacert: Option<&Path>,
+    insecure: bool,
+) -> Result<Arc<ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?;
+    let config = if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoCheck(provider)))
+            .with_no_client_auth()
+    } else {
+        let mut roots = RootCertStore::empty();
+        let native = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(native.certs);
+        if let Some(path) = cacert {
+            let shown = path.display();
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("--cacert {shown}: {e}"))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("--cacert {shown}: {e}"))?;
+            if certs.is_empty() {
+                return Err(format!("--cacert {shown}: no PEM certificate in it"));
+            }
+            for c in certs {
+                roots.add(c).map_err(|e| format!("--cacert {shown}: {e}"))?;
+            }
+        }
+        if roots.is_empty() {
+            return Err(
+                "TLS: no trusted certificates: none in the system's store, and no --cacert".into(),
+            );
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    Ok(Arc::new(config))
+}
+
+/// Starts TLS on a connected socket for `host`.
+pub(crate) fn tls(sock: TcpStream, host: &str, config: Arc<ClientConfig>) -> Result<Wire, String> {
+    let name = ServerName::try_from(host.to_string())
+        .map_err(|e| format!("TLS: {host:?} is not a server name: {e}"))?;
+    let conn = ClientConnection::new(config, name).map_err(|e| format!("TLS: {e}"))?;
+    Ok(Wire::Tls {
+        sock,
+        conn: Box::new(conn),
+    })
+}
+
+/// Accepts any certificate (`--insecure`).
+#[derive(Debug)]
+struct NoCheck(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for NoCheck {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
