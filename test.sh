@@ -11,6 +11,8 @@ if ! command -v tshark >/dev/null 2>&1 || ! command -v text2pcap >/dev/null 2>&1
   need_apt+=(tshark)
 fi
 command -v script >/dev/null 2>&1 || need_apt+=(bsdutils)
+# openssl makes the CA and certificate of connect's wss:// test.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # Debian's Chromium, for the test page in a real browser (tests/browser.rs).
 [[ -x /usr/bin/chromium ]] || need_apt+=(chromium)
 if ((${#need_apt[@]})); then
