@@ -120,6 +120,19 @@ pub enum Command {
         shown) or broke RFC 6455 (the violation is shown, the connection failed with its close \
         code); 2 a bad URL, a name that does not resolve, a connection refused or timed out.")]
     Connect(ConnectArgs),
+
+    /// Relay WebSocket clients to a server, showing the traffic both ways as it passes
+    #[command(after_help = "Examples:\n  \
+        wsdbg proxy ws://127.0.0.1:9001/                  # clients connect to ws://127.0.0.1:8081/...\n  \
+        wsdbg proxy --trace --listen 127.0.0.1:7000 wss://echo.example/base\n\n\
+        Each client's upgrade request goes upstream with Host set for the upstream and the client's \
+        path appended to the URL's path; the upstream's answer comes back as it is (101, or a \
+        refusal with its body). Then frames pass both ways byte for byte as they arrive: no \
+        re-framing, no repair, so a broken frame reaches the other side as it was sent and you see \
+        what each side does about it. Both legs' handshakes and every frame are decoded and shown \
+        (inflated when permessage-deflate was negotiated). An unreachable upstream gets the client \
+        a 502 that says why.")]
+    Proxy(ProxyArgs),
 }
 
 /// Arguments of `accept-key`.
@@ -492,6 +505,54 @@ pub struct ConnectArgs {
     pub cacert: Option<std::path::PathBuf>,
 
     /// wss://: do not check the server's certificate at all (anyone on the way can read and change the traffic)
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// Arguments of `proxy`.
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// The upstream server: ws://HOST[:PORT][/PATH] or wss://...
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// Address to listen on for clients (port 0 picks a free one; the address is printed on stderr)
+    #[arg(short, long, default_value = "127.0.0.1:8081", value_name = "ADDR")]
+    pub listen: String,
+
+    /// Show every handshake header both legs and every frame annotated, both ways
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub trace: bool,
+
+    /// Write events as JSON Lines (the envelope of decode --json)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Prefix events with the time (UTC)
+    #[arg(long)]
+    pub timestamps: bool,
+
+    /// Show whole payloads in --trace (default: the first 64 bytes of each)
+    #[arg(long)]
+    pub full: bool,
+
+    /// Largest message decoded for display (larger ones still pass, shown as over the limit)
+    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "SIZE")]
+    pub max_message: u64,
+
+    /// Seconds to wait for the upstream's TCP connection and handshake answer
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub connect_timeout: f64,
+
+    /// wss:// upstream: trust the CA certificates in this PEM file too
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+
+    /// wss:// upstream: do not check its certificate at all
     #[arg(long)]
     pub insecure: bool,
 }

@@ -5,7 +5,7 @@
 //! in the client role, shown by the same code as `serve`'s.
 
 use std::io::{self, Write};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::net::Shutdown;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -158,7 +158,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         extra.push(header(h)?);
     }
 
-    let stream = connect(&url, connect_timeout)?;
+    let stream = wire::dial(&url, connect_timeout).map_err(Failure::Input)?;
     let peer = stream
         .peer_addr()
         .map_or_else(|_| url.host_header(), |a| a.to_string());
@@ -494,32 +494,6 @@ fn header(h: &str) -> Result<(String, String), Failure> {
     Ok((name.to_string(), value.trim().to_string()))
 }
 
-/// Connects to the URL's host, trying each of its addresses in turn.
-fn connect(url: &WsUrl, timeout: Duration) -> Result<TcpStream, Failure> {
-    let host = crate::print::escape::escape_str(&url.host);
-    let addrs: Vec<_> = (url.host.as_str(), url.port)
-        .to_socket_addrs()
-        .map_err(|e| Failure::Input(format!("cannot resolve {host}: {e}")))?
-        .collect();
-    let mut last = None;
-    for addr in &addrs {
-        match TcpStream::connect_timeout(addr, timeout) {
-            Ok(s) => {
-                let _ = s.set_nodelay(true);
-                return Ok(s);
-            }
-            Err(e) => last = Some((addr, e)),
-        }
-    }
-    Err(Failure::Input(match last {
-        Some((addr, e)) if e.kind() == io::ErrorKind::TimedOut => format!(
-            "cannot connect to {host} ({addr}): no answer within {:.1} s (--connect-timeout)",
-            timeout.as_secs_f64()
-        ),
-        Some((addr, e)) => format!("cannot connect to {host} ({addr}): {e}"),
-        None => format!("cannot resolve {host}: no address"),
-    }))
-}
 
 /// Sends what is pending without waiting; false when the connection broke.
 fn write_pending(

@@ -7,8 +7,10 @@ pub mod decode;
 pub mod input;
 mod live;
 pub mod mask;
+pub mod proxy;
 mod prompt;
 pub mod serve;
+mod signals;
 mod wire;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -51,6 +53,7 @@ pub fn main() -> ExitCode {
         Command::Mask(a) => mask::run(a),
         Command::Serve(a) => serve::run(a, palette),
         Command::Connect(a) => connect::run(a, palette),
+        Command::Proxy(a) => proxy::run(a, palette),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,11 +3,13 @@
 //! console at once.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::time::Duration;
 use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::protocol::url::WsUrl;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -267,4 +269,31 @@ impl ServerCertVerifier for NoCheck {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
     }
+}
+
+/// Connects to the URL's host, trying each of its addresses in turn.
+pub(crate) fn dial(url: &WsUrl, timeout: Duration) -> Result<TcpStream, String> {
+    let host = crate::print::escape::escape_str(&url.host);
+    let addrs: Vec<_> = (url.host.as_str(), url.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, timeout) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) => last = Some((addr, e)),
+        }
+    }
+    Err(match last {
+        Some((addr, e)) if e.kind() == io::ErrorKind::TimedOut => format!(
+            "cannot connect to {host} ({addr}): no answer within {:.1} s (--connect-timeout)",
+            timeout.as_secs_f64()
+        ),
+        Some((addr, e)) => format!("cannot connect to {host} ({addr}): {e}"),
+        None => format!("cannot resolve {host}: no address"),
+    })
 }

@@ -168,6 +168,33 @@ impl WsUrl {
     }
 }
 
+impl WsUrl {
+    /// The target for a request a proxy forwards: this URL's path with the
+    /// client's path after it, and both queries.
+    pub fn join(&self, client_target: &str) -> String {
+        let (base_path, base_query) = split_query(&self.resource);
+        let (path, query) = split_query(client_target);
+        let mut out = base_path.trim_end_matches('/').to_string();
+        if !path.starts_with('/') {
+            out.push('/');
+        }
+        out.push_str(path);
+        let queries: Vec<&str> = [base_query, query].into_iter().flatten().collect();
+        if !queries.is_empty() {
+            out.push('?');
+            out.push_str(&queries.join("&"));
+        }
+        out
+    }
+}
+
+fn split_query(target: &str) -> (&str, Option<&str>) {
+    match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    }
+}
+
 impl fmt::Display for WsUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scheme = if self.secure { "wss" } else { "ws" };
@@ -207,6 +234,16 @@ mod tests {
         assert_eq!(u.resource, "/?x=1");
         // The default port written out stays out of Host.
         assert_eq!(ok("wss://h:443/").host_header(), "h");
+    }
+
+    #[test]
+    fn a_proxy_appends_the_client_path_and_keeps_both_queries() {
+        let base = ok("ws://up:9001/base/");
+        assert_eq!(base.join("/chat"), "/base/chat");
+        assert_eq!(base.join("/"), "/base/");
+        assert_eq!(ok("ws://up").join("/chat?x=1"), "/chat?x=1");
+        assert_eq!(ok("ws://up/a?k=v").join("/b?x=1"), "/a/b?k=v&x=1");
+        assert_eq!(ok("ws://up/a?k=v").join("/"), "/a/?k=v");
     }
 
     #[test]

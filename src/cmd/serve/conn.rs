@@ -10,10 +10,11 @@ use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::{signals, Shared};
+use super::Shared;
 use crate::cli::ServeMode;
 use crate::cmd::input::console;
 use crate::cmd::live::{queue, Book, Show, View};
+use crate::cmd::signals;
 use crate::print::{Closed, Meta, Printer};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, State as EndpointState, Transport,

@@ -9,9 +9,10 @@ use rustyline::completion::{Completer, Pair};
 use rustyline::{Context, Helper, Highlighter, Hinter, Validator};
 
 use super::conn::Conn;
-use super::{signals, Shared};
+use super::Shared;
 use crate::cmd::input::console::{parse, Command, Target, COMMANDS};
 use crate::cmd::prompt::{self, Kind, Terminal};
+use crate::cmd::signals;
 use crate::print::escape::escape_str;
 
 /// Starts the console (see [`prompt::start`]).

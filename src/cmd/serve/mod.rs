@@ -11,7 +11,6 @@
 
 mod conn;
 mod console;
-mod signals;
 mod writer;
 
 use std::collections::HashMap;
@@ -23,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use super::live::View;
 use super::prompt::{self, Output};
+use super::signals;
 use super::{Failure, Outcome};
 use crate::cli::{ServeArgs, ServeMode};
 use crate::print::text::TextOptions;

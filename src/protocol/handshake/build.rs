@@ -234,6 +234,36 @@ pub fn build_request_with(
     head.into_bytes()
 }
 
+/// A client's upgrade request as a proxy sends it upstream: `target` and
+/// `host` in place of the client's, every other header as the client sent
+/// it, in its order.
+pub fn build_forwarded_request(req: &Request, target: &str, host: &str) -> Vec<u8> {
+    let visible = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_graphic()).collect() };
+    let mut out = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\n",
+        visible(target),
+        visible(host)
+    )
+    .into_bytes();
+    for h in req
+        .headers
+        .iter()
+        .filter(|h| !h.name.eq_ignore_ascii_case("Host"))
+    {
+        out.extend_from_slice(h.name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend(
+            h.value
+                .iter()
+                .copied()
+                .filter(|b| *b == b'\t' || *b >= 0x20),
+        );
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{key_from_bytes, validate_request, validate_response, IssueKind};
@@ -247,6 +277,45 @@ mod tests {
 
     fn e(from: &str, to: &str) -> String {
         edit(RFC_REQUEST, from, to)
+    }
+
+    #[test]
+    fn a_forwarded_request_keeps_the_headers_and_changes_host_and_target() {
+        let client = b"GET /chat?x=1 HTTP/1.1\r\nHost: proxy:8081\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://example.com\r\nSec-WebSocket-Version: 13\r\nCookie: a=\xff\r\n\r\n";
+        let (req, _) = complete_request(client);
+        let built = build_forwarded_request(&req, "/base/chat?x=1", "upstream:9001");
+        let (up, len) = complete_request(&built);
+        assert_eq!(len, built.len());
+        assert_eq!(up.target, "/base/chat?x=1");
+        assert_eq!(
+            up.header("Host").map(|h| h.value.as_slice()),
+            Some(&b"upstream:9001"[..])
+        );
+        assert_eq!(
+            up.headers
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case("host"))
+                .count(),
+            1
+        );
+        let names: Vec<&str> = up.headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Host",
+                "Upgrade",
+                "Connection",
+                "Sec-WebSocket-Key",
+                "Origin",
+                "Sec-WebSocket-Version",
+                "Cookie"
+            ]
+        );
+        assert_eq!(
+            up.header("Cookie").map(|h| h.value.as_slice()),
+            Some(&b"a=\xff"[..])
+        );
+        assert!(validate_request(&up).is_empty());
     }
 
     #[test]

@@ -23,8 +23,8 @@ mod negotiate;
 mod validate;
 
 pub use build::{
-    build_not_found, build_page, build_refusal, build_request, build_request_with, build_response,
-    page_policy,
+    build_forwarded_request, build_not_found, build_page, build_refusal, build_request,
+    build_request_with, build_response, page_policy,
 };
 pub use issue::{Issue, IssueKind};
 pub use key::{accept_key, accept_steps, check_key, key_from_bytes, AcceptSteps, KeyProblem, GUID};

@@ -23,13 +23,13 @@ extern "C" fn on_signal(_: libc::c_int) {
 extern "C" fn on_wake(_: libc::c_int) {}
 
 /// Wakes the accept loop as SIGINT would (the console's /quit).
-pub(super) fn wake() {
+pub(crate) fn wake() {
     on_signal(0);
 }
 
 /// Interrupts whatever blocking call `thread` is in (it fails with EINTR),
 /// so that it looks at its deadlines again.
-pub(super) fn interrupt(thread: libc::pthread_t) {
+pub(crate) fn interrupt(thread: libc::pthread_t) {
     // SAFETY: the thread is alive while its connection is registered; a
     // signal with a handler that does nothing.
     unsafe {
@@ -38,7 +38,7 @@ pub(super) fn interrupt(thread: libc::pthread_t) {
 }
 
 /// What woke the accept loop.
-pub(super) enum Wake {
+pub(crate) enum Wake {
     /// A client is waiting to be accepted.
     Listener,
     /// SIGINT or SIGTERM arrived.
@@ -46,12 +46,12 @@ pub(super) enum Wake {
 }
 
 /// The reading end of the signal pipe.
-pub(super) struct Signals {
+pub(crate) struct Signals {
     read: i32,
 }
 
 /// Installs the handlers for SIGINT and SIGTERM.
-pub(super) fn install() -> io::Result<Signals> {
+pub(crate) fn install() -> io::Result<Signals> {
     let mut fds = [0i32; 2];
     // SAFETY: fds is a valid array of two ints.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
@@ -85,7 +85,7 @@ pub(super) fn install() -> io::Result<Signals> {
 
 impl Signals {
     /// Waits until a client can be accepted or a signal arrived.
-    pub(super) fn wait(&self, listener: &TcpListener) -> Wake {
+    pub(crate) fn wait(&self, listener: &TcpListener) -> Wake {
         loop {
             let mut fds = [
                 libc::pollfd {

@@ -1,0 +1,610 @@
+//! `wsdbg proxy`: relays each client to the upstream server, byte for byte
+//! once the upgrade is through, and shows both legs' handshakes and every
+//! frame both ways, decoded by a [`Decoder`] per direction. One thread per
+//! client waits on both sockets with `poll`.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::ClientConfig;
+
+use super::live::{Book, Show, View};
+use super::prompt::Output;
+use super::signals;
+use super::wire::{self, TlsError, Wire};
+use super::{Failure, Outcome};
+use crate::cli::ProxyArgs;
+use crate::print::escape::escape_str;
+use crate::print::text::TextOptions;
+use crate::print::{Closed, Palette};
+use crate::protocol::deflate::find_deflate;
+use crate::protocol::endpoint::{CloseInfo, Closer, Note};
+use crate::protocol::handshake::{build_forwarded_request, validate_request, validate_response};
+use crate::protocol::http::{self, HeadParse};
+use crate::protocol::message::Limits;
+use crate::protocol::stream::{Config, Decoder, Event, Head};
+use crate::protocol::url::WsUrl;
+use crate::protocol::Role;
+
+/// The largest request or response head taken.
+const MAX_HEAD: usize = 16 << 10;
+
+/// What every client's thread shares.
+struct Shared {
+    url: WsUrl,
+    tls: Option<Arc<ClientConfig>>,
+    view: View,
+    out: Output,
+    limits: Limits,
+    connect_timeout: Duration,
+}
+
+/// Runs the command until SIGINT or SIGTERM.
+pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
+    let url = WsUrl::parse(&args.url)
+        .map_err(|e| Failure::Input(format!("{}: {e}", escape_str(&args.url))))?;
+    let tls = if url.secure {
+        if args.insecure {
+            eprintln!(
+                "wsdbg proxy: --insecure: the upstream's certificate is NOT checked; anyone on the way can read and change the traffic"
+            );
+        }
+        Some(wire::client_config(args.cacert.as_deref(), args.insecure).map_err(Failure::Input)?)
+    } else {
+        None
+    };
+    let connect_timeout = if args.connect_timeout.is_finite() && args.connect_timeout > 0.0 {
+        Duration::from_secs_f64(args.connect_timeout)
+    } else {
+        return Err(Failure::Input(format!(
+            "--connect-timeout {}: expected a number of seconds above 0",
+            args.connect_timeout
+        )));
+    };
+    let view = View {
+        quiet: args.quiet,
+        trace: args.trace,
+        json: args.json,
+        timestamps: args.timestamps,
+        palette,
+        text: TextOptions {
+            explain: false,
+            max_bytes: if args.full {
+                None
+            } else {
+                TextOptions::default().max_bytes
+            },
+        },
+    };
+    let listener = TcpListener::bind(&args.listen).map_err(|e| {
+        Failure::Input(format!("cannot listen on {}: {e}", escape_str(&args.listen)))
+    })?;
+    let addr = listener.local_addr()?;
+    let signals = signals::install()?;
+    let shared = Arc::new(Shared {
+        url,
+        tls,
+        view,
+        out: Output::stdout(),
+        limits: Limits {
+            max_frame: Some(args.max_message),
+            max_message: Some(args.max_message),
+        },
+        connect_timeout,
+    });
+    eprintln!(
+        "wsdbg proxy: listening on ws://{addr}/, relaying to {}; Ctrl-C to stop",
+        shared.url
+    );
+    let next = AtomicU64::new(1);
+    loop {
+        match signals.wait(&listener) {
+            signals::Wake::Signal => break,
+            signals::Wake::Listener => {}
+        }
+        let (stream, peer) = match listener.accept() {
+            Ok(x) => x,
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+                continue
+            }
+            Err(e) => {
+                eprintln!("wsdbg proxy: cannot accept a connection: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        let id = next.fetch_add(1, Ordering::Relaxed);
+        let shared = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("client-{id}"))
+            .stack_size(256 << 10)
+            .spawn(move || relay(&shared, id, stream, peer));
+        if let Err(e) = spawned {
+            eprintln!("wsdbg proxy: cannot start a thread for client #{id} ({peer}): {e}");
+        }
+    }
+    eprintln!("wsdbg proxy: stopped");
+    Ok(())
+}
+
+/// One client's way through.
+struct Leg<'a> {
+    shared: &'a Shared,
+    id: u64,
+    peer: String,
+    render: Vec<u8>,
+    book: Book,
+}
+
+impl Leg<'_> {
+    fn show(&mut self) -> Show<'_> {
+        Show {
+            view: self.shared.view,
+            conn: Some(self.id),
+            local: Role::Server,
+            peer: &self.peer,
+            render: &mut self.render,
+        }
+    }
+
+    fn emit(&mut self) {
+        self.shared.out.emit(&self.render);
+        self.render.clear();
+    }
+
+    /// A line of the proxy's own about this client (always shown: it is
+    /// why the client got what it got).
+    fn say(&mut self, text: &str) {
+        if self.shared.view.json {
+            let line = serde_json::json!({
+                "type": "proxy",
+                "data": {"conn": self.id, "peer": self.peer, "message": text},
+            });
+            self.render.extend_from_slice(line.to_string().as_bytes());
+            self.render.push(b'\n');
+        } else {
+            self.render
+                .extend_from_slice(format!("#{} {text}\n", self.id).as_bytes());
+        }
+        self.emit();
+    }
+
+    fn head(&mut self, from: Role, head: &Head) {
+        if self.shared.view.trace {
+            let mut show = self.show();
+            let meta = show.meta(Some(from));
+            show.print(|p| p.head(&meta, head));
+        }
+    }
+}
+
+/// Answers the client with a plain-text error and ends its connection.
+fn refuse(client: &TcpStream, status: u16, reason: &str, body: &str) {
+    let answer = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}\n",
+        body.len() + 1
+    );
+    let _ = (&*client).write_all(answer.as_bytes());
+    let _ = client.shutdown(Shutdown::Write);
+}
+
+/// Reads one head (bounded in size and time) with `parse`; the head and
+/// whatever came after it.
+fn read_head<T>(
+    read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
+    parse: impl Fn(&[u8]) -> Result<HeadParse<T>, http::HeadError>,
+) -> Result<(T, Vec<u8>, Vec<u8>), String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match parse(&buf) {
+            Ok(HeadParse::Complete { head, len }) => {
+                let rest = buf.split_off(len);
+                return Ok((head, buf, rest));
+            }
+            Ok(HeadParse::Partial) if buf.len() >= MAX_HEAD => {
+                return Err(format!("no complete head within {MAX_HEAD} bytes"))
+            }
+            Ok(HeadParse::Partial) => {}
+            Err(e) => return Err(crate::print::sentence::head_error(&e)),
+        }
+        match read(&mut chunk) {
+            Ok(0) => {
+                return Err(if buf.is_empty() {
+                    "the connection ended before a head".into()
+                } else {
+                    "the connection ended inside the head".into()
+                })
+            }
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(tls_or_io(&e)),
+        }
+    }
+}
+
+fn tls_or_io(e: &io::Error) -> String {
+    match e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
+        Some(t) => t.to_string(),
+        None if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            "no answer in time (--connect-timeout)".into()
+        }
+        None => e.to_string(),
+    }
+}
+
+/// Waits for one descriptor to be ready; false at the deadline.
+fn wait(fd: i32, events: i16, until: Instant) -> bool {
+    let left = until.saturating_duration_since(Instant::now());
+    let mut p = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    let ms = i32::try_from(left.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut p, 1, ms) > 0 }
+}
+
+/// Writes all of `data` to the upstream, waiting for it as needed.
+fn send_up(up: &mut Wire, mut data: &[u8], until: Option<Instant>) -> io::Result<()> {
+    while !data.is_empty() || up.wants_write() {
+        if data.is_empty() {
+            up.on_writable()?;
+            if up.wants_write() && !wait(up.fd(), libc::POLLOUT, until.unwrap_or_else(far)) {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            continue;
+        }
+        match up.write(data) {
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if !wait(up.fd(), libc::POLLOUT, until.unwrap_or_else(far)) {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn far() -> Instant {
+    Instant::now() + Duration::from_secs(3600)
+}
+
+/// Writes all of `data` to the client.
+fn send_down(client: &TcpStream, data: &[u8]) -> io::Result<()> {
+    let _ = client.set_nonblocking(false);
+    let r = (&*client).write_all(data);
+    let _ = client.set_nonblocking(true);
+    r
+}
+
+fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
+    let _ = client.set_nodelay(true);
+    let started = Instant::now();
+    let mut leg = Leg {
+        shared,
+        id,
+        peer: peer.to_string(),
+        render: Vec::new(),
+        book: Book::default(),
+    };
+    // 1. The client's request.
+    let _ = client.set_read_timeout(Some(shared.connect_timeout));
+    let mut read_client = |b: &mut [u8]| (&client).read(b);
+    let (request, raw, early) = match read_head(&mut read_client, |b| http::parse_request(b, MAX_HEAD)) {
+        Ok(x) => x,
+        Err(why) => {
+            refuse(&client, 400, "Bad Request", &format!("wsdbg proxy: {why}"));
+            leg.say(&format!("{}: refused with 400: {why}", leg.peer));
+            return;
+        }
+    };
+    let issues = validate_request(&request);
+    let target = shared.url.join(&request.target);
+    leg.head(
+        Role::Client,
+        &Head::Request {
+            offset: 0,
+            raw,
+            request: request.clone(),
+            issues,
+        },
+    );
+    // 2. The upstream.
+    let host = shared.url.host_header();
+    let stream = match wire::dial(&shared.url, shared.connect_timeout) {
+        Ok(s) => s,
+        Err(why) => {
+            refuse(&client, 502, "Bad Gateway", &format!("wsdbg proxy: {why}"));
+            leg.say(&format!("{}: answered 502: {why}", leg.peer));
+            return;
+        }
+    };
+    let upstream_addr = stream
+        .peer_addr()
+        .map_or_else(|_| host.clone(), |a| a.to_string());
+    let _ = stream.set_nonblocking(true);
+    let mut up = match &shared.tls {
+        Some(config) => match wire::tls(stream, &shared.url.host, config.clone()) {
+            Ok(w) => w,
+            Err(why) => {
+                refuse(&client, 502, "Bad Gateway", &format!("wsdbg proxy: {why}"));
+                leg.say(&format!("{}: answered 502: {why}", leg.peer));
+                return;
+            }
+        },
+        None => Wire::Plain(stream),
+    };
+    let forwarded = build_forwarded_request(&request, &target, &host);
+    if let Ok(HeadParse::Complete { head, len }) = http::parse_request(&forwarded, MAX_HEAD) {
+        let issues = validate_request(&head);
+        let shown = Head::Request {
+            offset: 0,
+            raw: forwarded[..len].to_vec(),
+            request: head,
+            issues,
+        };
+        if shared.view.trace {
+            leg.say(&format!("forwarded upstream to {upstream_addr} as:"));
+        }
+        leg.head(Role::Client, &shown);
+    }
+    let until = Instant::now() + shared.connect_timeout;
+    let sent = send_up(&mut up, &forwarded, Some(until)).and_then(|()| send_up(&mut up, &early, Some(until)));
+    if let Err(e) = sent {
+        let why = format!("cannot send the request to {upstream_addr}: {}", tls_or_io(&e));
+        refuse(&client, 502, "Bad Gateway", &format!("wsdbg proxy: {why}"));
+        leg.say(&format!("{}: answered 502: {why}", leg.peer));
+        return;
+    }
+    // 3. The upstream's answer, passed on as it is.
+    let fd = up.fd();
+    let mut read_up = |b: &mut [u8]| loop {
+        match up.read(b) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if !wait(fd, libc::POLLIN, until) {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+            }
+            other => return other,
+        }
+    };
+    let key = request
+        .header("Sec-WebSocket-Key")
+        .map(|h| h.value_lossy().into_owned());
+    let (response, raw, rest) = match read_head(&mut read_up, |b| http::parse_response(b, MAX_HEAD)) {
+        Ok(x) => x,
+        Err(why) => {
+            let why = format!("the upstream {upstream_addr} gave no answer: {why}");
+            refuse(&client, 502, "Bad Gateway", &format!("wsdbg proxy: {why}"));
+            leg.say(&format!("{}: answered 502: {why}", leg.peer));
+            return;
+        }
+    };
+    let status = response.status;
+    let deflate = response
+        .header("Sec-WebSocket-Extensions")
+        .and_then(|h| find_deflate(&h.value));
+    let protocol = response
+        .header("Sec-WebSocket-Protocol")
+        .map(|h| h.value_lossy().into_owned());
+    let issues = validate_response(&response, key.as_deref());
+    let _ = client.set_read_timeout(None);
+    let _ = client.set_nonblocking(true);
+    if send_down(&client, &raw).is_err() {
+        return;
+    }
+    leg.head(
+        Role::Server,
+        &Head::Response {
+            offset: 0,
+            raw,
+            response,
+            issues,
+        },
+    );
+    if status != 101 {
+        leg.say(&format!(
+            "{}: the upstream answered {status}; passed on as it is",
+            leg.peer
+        ));
+        // The body, as it comes, until the upstream ends.
+        let _ = send_down(&client, &rest);
+        pass_rest(&mut up, &client);
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    }
+    if !shared.view.quiet {
+        let peer = leg.peer.clone();
+        let mut show = leg.show();
+        let meta = show.meta(None);
+        let o = crate::print::Opened {
+            peer: &peer,
+            target: &request.target,
+            protocol: protocol.as_deref(),
+        };
+        show.print(|p| p.open(&meta, &o));
+        leg.emit();
+    }
+    leg.book.path = Some(request.target.clone());
+    // 4. Frames both ways, byte for byte, decoded on the side.
+    let config = |from| Config {
+        from: Some(from),
+        heads: false,
+        deflate,
+        limits: shared.limits,
+        stop_at_violation: false,
+        stop_after_close: false,
+        pieces: false,
+    };
+    let mut from_client = Decoder::new(config(Role::Client));
+    let mut from_server = Decoder::new(config(Role::Server));
+    let mut buf = vec![0u8; 64 << 10];
+    if !rest.is_empty() {
+        if send_down(&client, &rest).is_err() {
+            return;
+        }
+        let mut rest = rest;
+        decode(&mut leg, &mut from_server, &mut rest, false);
+    }
+    let (mut client_open, mut up_open) = (true, true);
+    let mut closes = [false, false];
+    while client_open || up_open {
+        let mut fds = [
+            libc::pollfd {
+                fd: if client_open { client.as_raw_fd() } else { -1 },
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: if up_open { up.fd() } else { -1 },
+                events: libc::POLLIN | if up.wants_write() { libc::POLLOUT } else { 0 },
+                revents: 0,
+            },
+        ];
+        // SAFETY: two valid pollfd (a negative fd is skipped).
+        if unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) } < 0 {
+            continue;
+        }
+        if fds[1].revents & libc::POLLOUT != 0 {
+            let _ = up.on_writable();
+        }
+        if fds[0].revents != 0 {
+            match (&client).read(&mut buf) {
+                Ok(0) | Err(_) => {
+                    client_open = false;
+                    up.shutdown_write();
+                }
+                Ok(n) => {
+                    if send_up(&mut up, &buf[..n], None).is_err() {
+                        up_open = false;
+                        let _ = client.shutdown(Shutdown::Write);
+                    }
+                    closes[0] |= decode(&mut leg, &mut from_client, &mut buf[..n], true);
+                }
+            }
+        }
+        // TLS may hold decrypted bytes the socket no longer signals.
+        while fds[1].revents & !libc::POLLOUT != 0 && up_open {
+            match up.read(&mut buf) {
+                Ok(0) => {
+                    up_open = false;
+                    let _ = client.shutdown(Shutdown::Write);
+                }
+                Ok(n) => {
+                    if send_down(&client, &buf[..n]).is_err() {
+                        client_open = false;
+                        up.shutdown_write();
+                    }
+                    closes[1] |= decode(&mut leg, &mut from_server, &mut buf[..n], false);
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    leg.say(&format!("the upstream failed: {}", tls_or_io(&e)));
+                    up_open = false;
+                    let _ = client.shutdown(Shutdown::Write);
+                }
+            }
+            break;
+        }
+    }
+    // What a side left unfinished (a frame cut off) is shown too.
+    for (client_side, d) in [(true, &mut from_client), (false, &mut from_server)] {
+        let mut book = std::mem::take(&mut leg.book);
+        {
+            let mut show = leg.show();
+            let mut sink = |ev: Event<'_>| -> Result<(), std::convert::Infallible> {
+                let note = if client_side { Note::In(ev) } else { Note::Out(ev) };
+                show.note(&note, &mut book);
+                Ok(())
+            };
+            let _ = d.finish(&mut sink);
+        }
+        leg.book = book;
+        leg.emit();
+    }
+    let info = CloseInfo {
+        by: match closes {
+            [true, _] => Closer::Peer,
+            [false, true] => Closer::Local,
+            _ => Closer::Abnormal("a side ended the connection without a close frame"),
+        },
+        code: None,
+        reason: Vec::new(),
+        clean: closes[0] && closes[1],
+    };
+    if !shared.view.quiet {
+        let peer = leg.peer.clone();
+        let (received, sent) = (leg.book.received, leg.book.sent);
+        let mut show = leg.show();
+        let meta = show.meta(None);
+        let c = Closed {
+            info: &info,
+            local: Role::Server,
+            peer: &peer,
+            duration: started.elapsed(),
+            received,
+            sent,
+        };
+        show.print(|p| p.closed(&meta, &c));
+        leg.emit();
+    }
+}
+
+/// Feeds what passed to its direction's decoder and shows what it finds;
+/// whether a close frame was among it.
+fn decode(leg: &mut Leg<'_>, decoder: &mut Decoder, bytes: &mut [u8], from_client: bool) -> bool {
+    let mut closed = false;
+    let mut book = std::mem::take(&mut leg.book);
+    {
+        let mut show = leg.show();
+        let mut sink = |ev: Event<'_>| -> Result<(), std::convert::Infallible> {
+            if let Event::Frame(f) = ev {
+                closed |= f
+                    .header
+                    .is_some_and(|h| h.opcode == crate::protocol::opcode::OpCode::Close);
+            }
+            let note = if from_client { Note::In(ev) } else { Note::Out(ev) };
+            show.note(&note, &mut book);
+            Ok(())
+        };
+        let _ = decoder.feed(bytes, &mut sink);
+    }
+    leg.book = book;
+    leg.emit();
+    closed
+}
+
+/// Passes the rest of a refused answer to the client until the upstream
+/// ends (bounded in time).
+fn pass_rest(up: &mut Wire, client: &TcpStream) {
+    let until = Instant::now() + Duration::from_secs(5);
+    let mut buf = [0u8; 16 << 10];
+    loop {
+        match up.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                if send_down(client, &buf[..n]).is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if !wait(up.fd(), libc::POLLIN, until) {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
+}
