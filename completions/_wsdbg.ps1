@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a conformant WebSocket server that shows every handshake and frame it sees')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Relay WebSocket clients to a server, showing the traffic both ways as it passes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -132,12 +133,32 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'wsdbg;proxy' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Address to listen on for clients (port 0 picks a free one; the address is printed on stderr)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on for clients (port 0 picks a free one; the address is printed on stderr)')
+            [CompletionResult]::new('--max-message', '--max-message', [CompletionResultType]::ParameterName, 'Largest message decoded for display (larger ones still pass, shown as over the limit)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the upstream''s TCP connection and handshake answer')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'wss:// upstream: trust the CA certificates in this PEM file too')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show every handshake header both legs and every frame annotated, both ways')
+            [CompletionResult]::new('--trace', '--trace', [CompletionResultType]::ParameterName, 'Show every handshake header both legs and every frame annotated, both ways')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write events as JSON Lines (the envelope of decode --json)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Prefix events with the time (UTC)')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads in --trace (default: the first 64 bytes of each)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'wss:// upstream: do not check its certificate at all')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'wsdbg;help' {
             [CompletionResult]::new('accept-key', 'accept-key', [CompletionResultType]::ParameterValue, 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations')
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a conformant WebSocket server that shows every handshake and frame it sees')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Relay WebSocket clients to a server, showing the traffic both ways as it passes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -154,6 +175,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             break
         }
         'wsdbg;help;connect' {
+            break
+        }
+        'wsdbg;help;proxy' {
             break
         }
         'wsdbg;help;help' {

@@ -31,6 +31,9 @@ _wsdbg() {
             wsdbg,mask)
                 cmd="wsdbg__subcmd__mask"
                 ;;
+            wsdbg,proxy)
+                cmd="wsdbg__subcmd__proxy"
+                ;;
             wsdbg,serve)
                 cmd="wsdbg__subcmd__serve"
                 ;;
@@ -49,6 +52,9 @@ _wsdbg() {
             wsdbg__subcmd__help,mask)
                 cmd="wsdbg__subcmd__help__subcmd__mask"
                 ;;
+            wsdbg__subcmd__help,proxy)
+                cmd="wsdbg__subcmd__help__subcmd__proxy"
+                ;;
             wsdbg__subcmd__help,serve)
                 cmd="wsdbg__subcmd__help__subcmd__serve"
                 ;;
@@ -59,7 +65,7 @@ _wsdbg() {
 
     case "${cmd}" in
         wsdbg)
-            opts="-h -V --color --help --version accept-key decode mask serve connect help"
+            opts="-h -V --color --help --version accept-key decode mask serve connect proxy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,7 +197,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__help)
-            opts="accept-key decode mask serve connect help"
+            opts="accept-key decode mask serve connect proxy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +280,20 @@ _wsdbg() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wsdbg__subcmd__help__subcmd__proxy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wsdbg__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -325,6 +345,44 @@ _wsdbg() {
                     ;;
                 --length-form)
                     COMPREPLY=($(compgen -W "7 16 64" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsdbg__subcmd__proxy)
+            opts="-l -t -q -h --listen --trace --json --quiet --timestamps --full --max-message --connect-timeout --cacert --insecure --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand mask 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
             cand serve 'Run a conformant WebSocket server that shows every handshake and frame it sees'
             cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
+            cand proxy 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;accept-key'= {
@@ -123,12 +124,31 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'wsdbg;proxy'= {
+            cand -l 'Address to listen on for clients (port 0 picks a free one; the address is printed on stderr)'
+            cand --listen 'Address to listen on for clients (port 0 picks a free one; the address is printed on stderr)'
+            cand --max-message 'Largest message decoded for display (larger ones still pass, shown as over the limit)'
+            cand --connect-timeout 'Seconds to wait for the upstream''s TCP connection and handshake answer'
+            cand --cacert 'wss:// upstream: trust the CA certificates in this PEM file too'
+            cand --color 'When to colour the output'
+            cand -t 'Show every handshake header both legs and every frame annotated, both ways'
+            cand --trace 'Show every handshake header both legs and every frame annotated, both ways'
+            cand --json 'Write events as JSON Lines (the envelope of decode --json)'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand --timestamps 'Prefix events with the time (UTC)'
+            cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+            cand --insecure 'wss:// upstream: do not check its certificate at all'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wsdbg;help'= {
             cand accept-key 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
             cand decode 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
             cand mask 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
             cand serve 'Run a conformant WebSocket server that shows every handshake and frame it sees'
             cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
+            cand proxy 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;help;accept-key'= {
@@ -140,6 +160,8 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
         &'wsdbg;help;serve'= {
         }
         &'wsdbg;help;connect'= {
+        }
+        &'wsdbg;help;proxy'= {
         }
         &'wsdbg;help;help'= {
         }

@@ -34,6 +34,7 @@ complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "decode" -d 'Annotate ev
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l expect -d 'Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -124,9 +125,24 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l timestamps -d 'P
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l insecure -d 'wss://: do not check the server\'s certificate at all (anyone on the way can read and change the traffic)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Address to listen on for clients (port 0 picks a free one; the address is printed on stderr)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l max-message -d 'Largest message decoded for display (larger ones still pass, shown as over the limit)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l connect-timeout -d 'Seconds to wait for the upstream\'s TCP connection and handshake answer' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l cacert -d 'wss:// upstream: trust the CA certificates in this PEM file too' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s t -l trace -d 'Show every handshake header both legs and every frame annotated, both ways'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s q -l quiet -d 'Print only errors'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l timestamps -d 'Prefix events with the time (UTC)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l insecure -d 'wss:// upstream: do not check its certificate at all'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

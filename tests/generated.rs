@@ -24,7 +24,7 @@ fn completions_and_man_pages_are_fresh() {
 #[test]
 fn man_page_documents_every_subcommand() {
     let files = generate::generated_files();
-    for sub in ["accept-key", "decode", "mask", "serve", "connect"] {
+    for sub in ["accept-key", "decode", "mask", "serve", "connect", "proxy"] {
         let name = format!("man/wsdbg-{sub}.1");
         assert!(
             files.iter().any(|(p, _)| p.to_str() == Some(name.as_str())),

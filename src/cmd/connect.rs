@@ -494,7 +494,6 @@ fn header(h: &str) -> Result<(String, String), Failure> {
     Ok((name.to_string(), value.trim().to_string()))
 }
 
-
 /// Sends what is pending without waiting; false when the connection broke.
 fn write_pending(
     wire: &mut Wire,

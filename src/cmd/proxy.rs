@@ -21,6 +21,7 @@ use crate::cli::ProxyArgs;
 use crate::print::escape::escape_str;
 use crate::print::text::TextOptions;
 use crate::print::{Closed, Palette};
+use crate::protocol::close::ClosePayload;
 use crate::protocol::deflate::find_deflate;
 use crate::protocol::endpoint::{CloseInfo, Closer, Note};
 use crate::protocol::handshake::{build_forwarded_request, validate_request, validate_response};
@@ -29,6 +30,9 @@ use crate::protocol::message::Limits;
 use crate::protocol::stream::{Config, Decoder, Event, Head};
 use crate::protocol::url::WsUrl;
 use crate::protocol::Role;
+
+/// How long one side may stay after the other has ended.
+const LINGER: Duration = Duration::from_secs(5);
 
 /// The largest request or response head taken.
 const MAX_HEAD: usize = 16 << 10;
@@ -81,7 +85,10 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         },
     };
     let listener = TcpListener::bind(&args.listen).map_err(|e| {
-        Failure::Input(format!("cannot listen on {}: {e}", escape_str(&args.listen)))
+        Failure::Input(format!(
+            "cannot listen on {}: {e}",
+            escape_str(&args.listen)
+        ))
     })?;
     let addr = listener.local_addr()?;
     let signals = signals::install()?;
@@ -108,7 +115,12 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         }
         let (stream, peer) = match listener.accept() {
             Ok(x) => x,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
                 continue
             }
             Err(e) => {
@@ -230,7 +242,11 @@ fn read_head<T>(
 fn tls_or_io(e: &io::Error) -> String {
     match e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
         Some(t) => t.to_string(),
-        None if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+        None if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) =>
+        {
             "no answer in time (--connect-timeout)".into()
         }
         None => e.to_string(),
@@ -299,14 +315,15 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
     // 1. The client's request.
     let _ = client.set_read_timeout(Some(shared.connect_timeout));
     let mut read_client = |b: &mut [u8]| (&client).read(b);
-    let (request, raw, early) = match read_head(&mut read_client, |b| http::parse_request(b, MAX_HEAD)) {
-        Ok(x) => x,
-        Err(why) => {
-            refuse(&client, 400, "Bad Request", &format!("wsdbg proxy: {why}"));
-            leg.say(&format!("{}: refused with 400: {why}", leg.peer));
-            return;
-        }
-    };
+    let (request, raw, early) =
+        match read_head(&mut read_client, |b| http::parse_request(b, MAX_HEAD)) {
+            Ok(x) => x,
+            Err(why) => {
+                refuse(&client, 400, "Bad Request", &format!("wsdbg proxy: {why}"));
+                leg.say(&format!("{}: refused with 400: {why}", leg.peer));
+                return;
+            }
+        };
     let issues = validate_request(&request);
     let target = shared.url.join(&request.target);
     leg.head(
@@ -358,9 +375,13 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         leg.head(Role::Client, &shown);
     }
     let until = Instant::now() + shared.connect_timeout;
-    let sent = send_up(&mut up, &forwarded, Some(until)).and_then(|()| send_up(&mut up, &early, Some(until)));
+    let sent = send_up(&mut up, &forwarded, Some(until))
+        .and_then(|()| send_up(&mut up, &early, Some(until)));
     if let Err(e) = sent {
-        let why = format!("cannot send the request to {upstream_addr}: {}", tls_or_io(&e));
+        let why = format!(
+            "cannot send the request to {upstream_addr}: {}",
+            tls_or_io(&e)
+        );
         refuse(&client, 502, "Bad Gateway", &format!("wsdbg proxy: {why}"));
         leg.say(&format!("{}: answered 502: {why}", leg.peer));
         return;
@@ -380,7 +401,8 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
     let key = request
         .header("Sec-WebSocket-Key")
         .map(|h| h.value_lossy().into_owned());
-    let (response, raw, rest) = match read_head(&mut read_up, |b| http::parse_response(b, MAX_HEAD)) {
+    let (response, raw, rest) = match read_head(&mut read_up, |b| http::parse_response(b, MAX_HEAD))
+    {
         Ok(x) => x,
         Err(why) => {
             let why = format!("the upstream {upstream_addr} gave no answer: {why}");
@@ -448,16 +470,30 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
     let mut from_client = Decoder::new(config(Role::Client));
     let mut from_server = Decoder::new(config(Role::Server));
     let mut buf = vec![0u8; 64 << 10];
+    // The first close frame each way, and which way was first.
+    let mut closes: [Option<CloseSeen>; 2] = [None, None];
+    let mut first = None;
     if !rest.is_empty() {
         if send_down(&client, &rest).is_err() {
             return;
         }
         let mut rest = rest;
-        decode(&mut leg, &mut from_server, &mut rest, false);
+        closes[1] = decode(&mut leg, &mut from_server, &mut rest, false);
     }
     let (mut client_open, mut up_open) = (true, true);
-    let mut closes = [false, false];
+    // Once one side has ended, the other has this long to end too.
+    let mut linger: Option<Instant> = None;
     while client_open || up_open {
+        if client_open != up_open {
+            let until = *linger.get_or_insert_with(|| Instant::now() + LINGER);
+            if Instant::now() >= until {
+                break;
+            }
+        }
+        let timeout = linger.map_or(-1, |u| {
+            i32::try_from(u.saturating_duration_since(Instant::now()).as_millis() + 1)
+                .unwrap_or(i32::MAX)
+        });
         let mut fds = [
             libc::pollfd {
                 fd: if client_open { client.as_raw_fd() } else { -1 },
@@ -471,7 +507,7 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
             },
         ];
         // SAFETY: two valid pollfd (a negative fd is skipped).
-        if unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) } < 0 {
+        if unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) } < 0 {
             continue;
         }
         if fds[1].revents & libc::POLLOUT != 0 {
@@ -488,7 +524,10 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
                         up_open = false;
                         let _ = client.shutdown(Shutdown::Write);
                     }
-                    closes[0] |= decode(&mut leg, &mut from_client, &mut buf[..n], true);
+                    if let Some(c) = decode(&mut leg, &mut from_client, &mut buf[..n], true) {
+                        first.get_or_insert(0);
+                        closes[0].get_or_insert(c);
+                    }
                 }
             }
         }
@@ -504,7 +543,10 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
                         client_open = false;
                         up.shutdown_write();
                     }
-                    closes[1] |= decode(&mut leg, &mut from_server, &mut buf[..n], false);
+                    if let Some(c) = decode(&mut leg, &mut from_server, &mut buf[..n], false) {
+                        first.get_or_insert(1);
+                        closes[1].get_or_insert(c);
+                    }
                     continue;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -524,7 +566,11 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         {
             let mut show = leg.show();
             let mut sink = |ev: Event<'_>| -> Result<(), std::convert::Infallible> {
-                let note = if client_side { Note::In(ev) } else { Note::Out(ev) };
+                let note = if client_side {
+                    Note::In(ev)
+                } else {
+                    Note::Out(ev)
+                };
                 show.note(&note, &mut book);
                 Ok(())
             };
@@ -533,15 +579,30 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         leg.book = book;
         leg.emit();
     }
-    let info = CloseInfo {
-        by: match closes {
-            [true, _] => Closer::Peer,
-            [false, true] => Closer::Local,
-            _ => Closer::Abnormal("a side ended the connection without a close frame"),
+    if closes[1].is_some() && first.is_none() {
+        first = Some(1);
+    }
+    let clean = closes[0].is_some() && closes[1].is_some();
+    let info = match first {
+        Some(side) => {
+            let (code, reason) = closes[side].clone().unwrap_or_default();
+            CloseInfo {
+                by: if side == 0 {
+                    Closer::Peer
+                } else {
+                    Closer::Local
+                },
+                code,
+                reason,
+                clean,
+            }
+        }
+        None => CloseInfo {
+            by: Closer::Abnormal("a side ended the connection without a close frame"),
+            code: None,
+            reason: Vec::new(),
+            clean: false,
         },
-        code: None,
-        reason: Vec::new(),
-        clean: closes[0] && closes[1],
     };
     if !shared.view.quiet {
         let peer = leg.peer.clone();
@@ -561,20 +622,36 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
     }
 }
 
+/// A close frame's code and reason.
+type CloseSeen = (Option<u16>, Vec<u8>);
+
 /// Feeds what passed to its direction's decoder and shows what it finds;
-/// whether a close frame was among it.
-fn decode(leg: &mut Leg<'_>, decoder: &mut Decoder, bytes: &mut [u8], from_client: bool) -> bool {
-    let mut closed = false;
+/// the first close frame among it.
+fn decode(
+    leg: &mut Leg<'_>,
+    decoder: &mut Decoder,
+    bytes: &mut [u8],
+    from_client: bool,
+) -> Option<CloseSeen> {
+    let mut closed = None;
     let mut book = std::mem::take(&mut leg.book);
     {
         let mut show = leg.show();
         let mut sink = |ev: Event<'_>| -> Result<(), std::convert::Infallible> {
             if let Event::Frame(f) = ev {
-                closed |= f
+                let close = f
                     .header
                     .is_some_and(|h| h.opcode == crate::protocol::opcode::OpCode::Close);
+                if close && closed.is_none() {
+                    let c = ClosePayload::parse(f.payload);
+                    closed = Some((c.code.map(|c| c.0), c.reason.to_vec()));
+                }
             }
-            let note = if from_client { Note::In(ev) } else { Note::Out(ev) };
+            let note = if from_client {
+                Note::In(ev)
+            } else {
+                Note::Out(ev)
+            };
             show.note(&note, &mut book);
             Ok(())
         };

@@ -5,6 +5,7 @@ Run as `python3 server.py MODE`; prints `port N` once listening on
   echo     echoes every message back with its type
   refuse   refuses the upgrade with 403 and a body
   big      sends one 16 MiB binary message, then closes with 1000
+  deflate  echoes, with permessage-deflate on when the client offers it
   tls      echoes, over TLS with the certificate and key in the PEM files
            named by the next two arguments
 """
@@ -33,11 +34,12 @@ def refuse(connection, request):
 def main(mode, *files):
     handler = big if mode == "big" else echo
     kwargs = {"process_request": refuse} if mode == "refuse" else {}
+    compression = "deflate" if mode == "deflate" else None
     if mode == "tls":
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(files[0], files[1])
         kwargs["ssl"] = context
-    with serve(handler, "127.0.0.1", 0, max_size=None, compression=None, **kwargs) as server:
+    with serve(handler, "127.0.0.1", 0, max_size=None, compression=compression, **kwargs) as server:
         print("port", server.socket.getsockname()[1], flush=True)
         server.serve_forever()
 

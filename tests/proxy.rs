@@ -1,0 +1,359 @@
+//! End-to-end tests of `wsdbg proxy` between peers nobody here wrote: a
+//! tungstenite or Python `websockets` client on one side, `wsdbg serve` or
+//! a Python `websockets` server on the other. Every process listens on
+//! 127.0.0.1 on a free port and is killed by a guard, also when a test
+//! fails; every wait is bounded.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tungstenite::Message;
+
+const WSDBG: &str = env!("CARGO_BIN_EXE_wsdbg");
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A running process whose stdout and stderr are collected; killed when
+/// dropped.
+struct Proc {
+    child: Child,
+    out: Arc<Mutex<String>>,
+    err: Arc<Mutex<String>>,
+    port: u16,
+}
+
+fn collect(from: impl Read + Send + 'static, into: Arc<Mutex<String>>, tell: mpsc::Sender<()>) {
+    thread::spawn(move || {
+        let mut r = BufReader::new(from);
+        let mut line = String::new();
+        while r.read_line(&mut line).is_ok_and(|n| n > 0) {
+            into.lock().unwrap().push_str(&line);
+            line.clear();
+            let _ = tell.send(());
+        }
+    });
+}
+
+impl Proc {
+    /// `wsdbg ARGS --color never`, once it prints `listening on ws://127.0.0.1:PORT/`.
+    fn wsdbg(args: &[&str]) -> Proc {
+        let mut child = Command::new(WSDBG)
+            .args(args)
+            .args(["--color", "never"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start wsdbg");
+        let (out, err) = (
+            Arc::new(Mutex::new(String::new())),
+            Arc::new(Mutex::new(String::new())),
+        );
+        let (tx, rx) = mpsc::channel();
+        collect(child.stdout.take().unwrap(), out.clone(), tx.clone());
+        collect(child.stderr.take().unwrap(), err.clone(), tx);
+        let mut p = Proc {
+            child,
+            out,
+            err,
+            port: 0,
+        };
+        let start = Instant::now();
+        loop {
+            let e = p.err.lock().unwrap().clone();
+            if let Some(i) = e.find("listening on ws://127.0.0.1:") {
+                let rest = &e[i + 28..];
+                p.port = rest[..rest.find('/').unwrap()].parse().unwrap();
+                return p;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "wsdbg {args:?} never listened: {e}"
+            );
+            let _ = rx.recv_timeout(Duration::from_millis(100));
+        }
+    }
+
+    fn out(&self) -> String {
+        self.out.lock().unwrap().clone()
+    }
+
+    fn wait_out(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let o = self.out();
+            if ready(&o) {
+                return o;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "stdout never showed {what}:\n{o}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `wsdbg serve` upstream and `wsdbg proxy` in front of it, at `path`.
+fn serve_and_proxy(path: &str) -> (Proc, Proc) {
+    let upstream = Proc::wsdbg(&["serve", "--no-console", "--listen", "127.0.0.1:0"]);
+    let url = format!("ws://127.0.0.1:{}{path}", upstream.port);
+    let proxy = Proc::wsdbg(&["proxy", "--listen", "127.0.0.1:0", &url]);
+    (upstream, proxy)
+}
+
+fn ws(port: u16, path: &str) -> tungstenite::WebSocket<TcpStream> {
+    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    let (ws, resp) = tungstenite::client(format!("ws://127.0.0.1:{port}{path}").as_str(), s)
+        .expect("handshake through the proxy");
+    assert_eq!(resp.status(), 101);
+    ws
+}
+
+#[test]
+fn tungstenite_through_the_proxy_to_serve_and_back() {
+    let (upstream, proxy) = serve_and_proxy("/base");
+    let mut c = ws(proxy.port, "/chat?x=1");
+    c.send(Message::text("through")).unwrap();
+    assert_eq!(c.read().unwrap(), Message::text("through"));
+    c.send(Message::binary(vec![1, 2, 255])).unwrap();
+    assert_eq!(c.read().unwrap(), Message::binary(vec![1, 2, 255]));
+    c.close(None).unwrap();
+    while c.read().is_ok() {}
+    drop(c);
+    // The upstream saw the URL's path with the client's after it.
+    upstream.wait_out("the joined path", |o| {
+        o.contains("#1 open") && o.contains(" /base/chat?x=1")
+    });
+    let out = proxy.wait_out("the closing line", |o| o.contains("#1 closed"));
+    for want in [
+        "#1 open 127.0.0.1:",
+        "#1 client: text 7 bytes: \"through\"",
+        "#1 server: text 7 bytes: \"through\"",
+        "#1 client: binary 3 bytes: 01 02 ff",
+        "#1 server: binary 3 bytes: 01 02 ff",
+        "#1 closed by the client",
+    ] {
+        assert!(out.contains(want), "no {want:?} in:\n{out}");
+    }
+}
+
+/// A broken frame reaches the upstream as it was sent: the upstream fails
+/// the connection with 1002, and the proxy shows both the broken frame and
+/// the answer.
+#[test]
+fn a_broken_frame_passes_unrepaired() {
+    let (upstream, proxy) = serve_and_proxy("/");
+    let mut s = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").unwrap();
+    let mut got = Vec::new();
+    let mut b = [0u8; 1024];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut b).unwrap();
+        assert!(n > 0, "the proxy hung up: {got:?}");
+        got.extend_from_slice(&b[..n]);
+    }
+    assert!(
+        got.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(String::from_utf8_lossy(&got).contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    // RSV2 set, masked "hi".
+    s.write_all(&[0xa1, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2])
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    drop(s);
+    assert!(rest.starts_with(&[0x88]), "{rest:02x?}");
+    assert_eq!(u16::from_be_bytes([rest[2], rest[3]]), 1002, "{rest:02x?}");
+    upstream.wait_out("the upstream's failure", |o| o.contains("#1 failed"));
+    let out = proxy.wait_out("the closing line", |o| o.contains("#1 closed"));
+    assert!(
+        out.contains("RSV2 is set but no extension was negotiated"),
+        "{out}"
+    );
+    assert!(
+        out.contains("#1 server: close 1002 (Protocol Error)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unreachable_upstream_gets_the_client_a_502_that_says_why() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let proxy = Proc::wsdbg(&[
+        "proxy",
+        "--listen",
+        "127.0.0.1:0",
+        &format!("ws://127.0.0.1:{port}/"),
+    ]);
+    let mut s = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 502 Bad Gateway\r\n"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(&format!("cannot connect to 127.0.0.1 (127.0.0.1:{port})")),
+        "{answer}"
+    );
+    let out = proxy.wait_out("the log line", |o| o.contains("answered 502"));
+    assert!(out.contains("refused"), "{out}");
+}
+
+fn python_websockets() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import websockets.sync.server"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 cannot import websockets: run ./test.sh"
+        );
+        eprintln!("skipped: python3 has no websockets module; ./test.sh installs it");
+    }
+    ok
+}
+
+/// A Python server from tests/connect/server.py in `mode`, killed when dropped.
+struct Py(Child, u16);
+
+impl Py {
+    fn start(mode: &str) -> Py {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/connect/server.py");
+        let mut child = Command::new("python3")
+            .args([script, mode])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().strip_prefix("port ").unwrap().parse().unwrap();
+        Py(child, port)
+    }
+}
+
+impl Drop for Py {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_refusal_comes_back_as_it_is() {
+    if !python_websockets() {
+        return;
+    }
+    let py = Py::start("refuse");
+    let proxy = Proc::wsdbg(&[
+        "proxy",
+        "--listen",
+        "127.0.0.1:0",
+        &format!("ws://127.0.0.1:{}/", py.1),
+    ]);
+    let mut s = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{answer}");
+    assert!(
+        answer.ends_with("no entry for \u{1b}[31myou\n"),
+        "the body as it was: {answer:?}"
+    );
+    let out = proxy.wait_out("the log line", |o| o.contains("answered 403"));
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+}
+
+/// Python's websockets on both ends with permessage-deflate: the frames
+/// pass compressed, and the proxy shows their inflated text.
+#[test]
+fn deflate_between_two_python_peers_is_shown_inflated() {
+    if !python_websockets() {
+        return;
+    }
+    let py = Py::start("deflate");
+    let proxy = Proc::wsdbg(&[
+        "proxy",
+        "--trace",
+        "--listen",
+        "127.0.0.1:0",
+        &format!("ws://127.0.0.1:{}/", py.1),
+    ]);
+    let script = r#"
+import sys
+from websockets.sync.client import connect
+with connect(f"ws://127.0.0.1:{sys.argv[1]}/", open_timeout=5) as ws:
+    assert ws.protocol.extensions, "no extension negotiated"
+    ws.send("squeeze me " * 20)
+    print(ws.recv(timeout=5)[:10], flush=True)
+"#;
+    let run = Command::new("python3")
+        .args(["-c", script, &proxy.port.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "squeeze me");
+    let out = proxy.wait_out("the closing line", |o| o.contains("#1 closed"));
+    assert!(out.contains("permessage-deflate"), "{out}");
+    assert!(out.contains("RSV1    1"), "compressed frames: {out}");
+    assert!(out.contains("squeeze me squeeze me"), "inflated: {out}");
+}
+
+#[test]
+fn many_clients_at_once() {
+    let (_upstream, proxy) = serve_and_proxy("/");
+    let port = proxy.port;
+    let threads: Vec<_> = (0..20)
+        .map(|i| {
+            thread::spawn(move || {
+                let mut c = ws(port, &format!("/c{i}"));
+                for j in 0..10 {
+                    let m = Message::text(format!("{i}-{j}"));
+                    c.send(m.clone()).unwrap();
+                    assert_eq!(c.read().unwrap(), m);
+                }
+                c.close(None).unwrap();
+                while c.read().is_ok() {}
+                drop(c);
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let out = proxy.wait_out("20 closing lines", |o| {
+        o.matches(" closed by the client").count() == 20
+    });
+    assert_eq!(out.matches(" open 127.0.0.1:").count(), 20, "{out}");
+}
