@@ -294,12 +294,33 @@ fn far() -> Instant {
     Instant::now() + Duration::from_secs(3600)
 }
 
-/// Writes all of `data` to the client.
-fn send_down(client: &TcpStream, data: &[u8]) -> io::Result<()> {
-    let _ = client.set_nonblocking(false);
-    let r = (&*client).write_all(data);
-    let _ = client.set_nonblocking(true);
-    r
+/// Writes all of `data` to the client, waiting for it as needed.
+fn send_down(client: &TcpStream, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        // SAFETY: a valid buffer and length; the descriptor is open.
+        let n = unsafe {
+            libc::send(
+                client.as_raw_fd(),
+                data.as_ptr().cast(),
+                data.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            )
+        };
+        match usize::try_from(n) {
+            Ok(n) => data = &data[n..],
+            Err(_) => {
+                let e = io::Error::last_os_error();
+                match e.kind() {
+                    io::ErrorKind::WouldBlock => {
+                        wait(client.as_raw_fd(), libc::POLLOUT, far());
+                    }
+                    io::ErrorKind::Interrupted => {}
+                    _ => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
