@@ -588,3 +588,62 @@ fn wss_with_a_private_ca_is_checked_and_named() {
         r.stderr
     );
 }
+
+/// `wsdbg proxy` in front of a wss:// upstream (the Python server over TLS
+/// with a CA made here): `connect` talks plain ws:// to the proxy, the
+/// proxy TLS to the upstream.
+#[test]
+fn proxy_to_a_wss_upstream() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificate(dir.path());
+    let Some(server) = PyServer::start_with(&["tls", &cert, &key]) else {
+        return;
+    };
+    let upstream = format!("wss://localhost:{}/", server.port);
+    let mut proxy = Command::new(WSDBG)
+        .args([
+            "proxy",
+            "--color",
+            "never",
+            "--listen",
+            "127.0.0.1:0",
+            "--cacert",
+            &ca,
+            &upstream,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wsdbg proxy");
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut err = BufReader::new(proxy.stderr.take().unwrap());
+    let out = proxy.stdout.take().unwrap();
+    let _guard = Kill(proxy);
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let port: u16 = line
+        .split("listening on ws://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("the proxy said {line:?}"));
+    let r = connect_steps(
+        &[&format!("ws://127.0.0.1:{port}/")],
+        &[("through tls", "server: text 11 bytes")],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    drop(_guard);
+    let mut shown = String::new();
+    BufReader::new(out).read_to_string(&mut shown).unwrap();
+    assert!(
+        shown.contains("#1 server: text 11 bytes: \"through tls\""),
+        "{shown}"
+    );
+}
