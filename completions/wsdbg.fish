@@ -98,7 +98,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-connections -d
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s t -l trace -d 'Show every handshake header, the accept-key steps and every frame annotated, both ways'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s t -l trace -d 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s q -l quiet -d 'Print only errors'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l timestamps -d 'Prefix events with the time (UTC)'
@@ -118,7 +118,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l cacert -d 'wss:/
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s t -l trace -d 'Show every handshake header, the accept check and every frame annotated, both ways'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s t -l trace -d 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s q -l quiet -d 'Print only errors'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l timestamps -d 'Prefix events with the time (UTC)'
@@ -132,7 +132,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l cacert -d 'wss:// 
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s t -l trace -d 'Show every handshake header both legs and every frame annotated, both ways'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s t -l trace -d 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s q -l quiet -d 'Print only errors'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l timestamps -d 'Prefix events with the time (UTC)'

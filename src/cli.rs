@@ -315,25 +315,9 @@ pub struct ServeArgs {
     #[arg(short, long, value_enum, default_value_t = ServeMode::Echo, value_name = "MODE")]
     pub mode: ServeMode,
 
-    /// Show every handshake header, the accept-key steps and every frame annotated, both ways
-    #[arg(short, long, conflicts_with = "quiet")]
-    pub trace: bool,
-
-    /// Write events as JSON Lines (the envelope of decode --json)
-    #[arg(long)]
-    pub json: bool,
-
-    /// Print only errors
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Prefix events with the time (UTC)
-    #[arg(long)]
-    pub timestamps: bool,
-
-    /// Show whole payloads in --trace (default: the first 64 bytes of each)
-    #[arg(long)]
-    pub full: bool,
+    /// How events are shown.
+    #[command(flatten)]
+    pub output: LiveOutput,
 
     /// A subprotocol to accept when the client offers it (repeatable; the first one offered in this order wins)
     #[arg(long = "protocol", value_name = "NAME")]
@@ -468,25 +452,9 @@ pub struct ConnectArgs {
     #[arg(short, long, value_enum, default_value_t = ConnectMode::Send, value_name = "MODE")]
     pub mode: ConnectMode,
 
-    /// Show every handshake header, the accept check and every frame annotated, both ways
-    #[arg(short, long, conflicts_with = "quiet")]
-    pub trace: bool,
-
-    /// Write events as JSON Lines (the envelope of decode --json)
-    #[arg(long)]
-    pub json: bool,
-
-    /// Print only errors
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Prefix events with the time (UTC)
-    #[arg(long)]
-    pub timestamps: bool,
-
-    /// Show whole payloads in --trace (default: the first 64 bytes of each)
-    #[arg(long)]
-    pub full: bool,
+    /// How events are shown.
+    #[command(flatten)]
+    pub output: LiveOutput,
 
     /// Largest message accepted from the server (close 1009 beyond); K, M or G suffixes
     #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "SIZE")]
@@ -520,7 +488,31 @@ pub struct ProxyArgs {
     #[arg(short, long, default_value = "127.0.0.1:8081", value_name = "ADDR")]
     pub listen: String,
 
-    /// Show every handshake header both legs and every frame annotated, both ways
+    /// How events are shown.
+    #[command(flatten)]
+    pub output: LiveOutput,
+
+    /// Largest message decoded for display (larger ones still pass, shown as over the limit)
+    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "SIZE")]
+    pub max_message: u64,
+
+    /// Seconds to wait for the upstream's TCP connection and handshake answer
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub connect_timeout: f64,
+
+    /// wss:// upstream: trust the CA certificates in this PEM file too
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+
+    /// wss:// upstream: do not check its certificate at all
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// How a live connection is shown (serve, connect, proxy).
+#[derive(Debug, Args)]
+pub struct LiveOutput {
+    /// Show every handshake header, the accept-key computation and every frame annotated, both ways
     #[arg(short, long, conflicts_with = "quiet")]
     pub trace: bool,
 
@@ -539,20 +531,4 @@ pub struct ProxyArgs {
     /// Show whole payloads in --trace (default: the first 64 bytes of each)
     #[arg(long)]
     pub full: bool,
-
-    /// Largest message decoded for display (larger ones still pass, shown as over the limit)
-    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "SIZE")]
-    pub max_message: u64,
-
-    /// Seconds to wait for the upstream's TCP connection and handshake answer
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
-    pub connect_timeout: f64,
-
-    /// wss:// upstream: trust the CA certificates in this PEM file too
-    #[arg(long, value_name = "FILE")]
-    pub cacert: Option<std::path::PathBuf>,
-
-    /// wss:// upstream: do not check its certificate at all
-    #[arg(long)]
-    pub insecure: bool,
 }

@@ -19,7 +19,6 @@ use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
 use crate::cli::{ConnectArgs, ConnectMode};
 use crate::print::escape::escape_bytes;
-use crate::print::text::TextOptions;
 use crate::print::{Closed, Palette};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, Settings, State, Transport,
@@ -72,12 +71,6 @@ impl prompt::Lines for ConnectLines {
     fn ended(&mut self, _: u64) {
         self.send(Input::End);
     }
-
-    fn not_utf8(&mut self, number: u64, byte: usize) {
-        eprintln!(
-            "wsdbg connect: console: line {number} is not UTF-8 (byte {byte}); not sent (/binary or /raw send bytes as hex)"
-        );
-    }
 }
 
 /// Completes command names at the prompt.
@@ -127,21 +120,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
     } else {
         None
     };
-    let view = View {
-        quiet: args.quiet,
-        trace: args.trace,
-        json: args.json,
-        timestamps: args.timestamps,
-        palette,
-        text: TextOptions {
-            explain: false,
-            max_bytes: if args.full {
-                None
-            } else {
-                TextOptions::default().max_bytes
-            },
-        },
-    };
+    let view = View::new(&args.output, palette);
     let connect_timeout = seconds("connect-timeout", args.connect_timeout)?;
     let close_timeout = seconds("close-timeout", args.close_timeout)?;
     let mut extra = Vec::new();

@@ -6,6 +6,7 @@
 use std::io;
 use std::time::SystemTime;
 
+use crate::cli::LiveOutput;
 use crate::cmd::input::console;
 use crate::print::json::JsonPrinter;
 use crate::print::text::{TextOptions, TextPrinter};
@@ -34,6 +35,25 @@ pub(crate) struct View {
 }
 
 impl View {
+    /// The view the output flags ask for.
+    pub fn new(o: &LiveOutput, palette: Palette) -> Self {
+        Self {
+            quiet: o.quiet,
+            trace: o.trace,
+            json: o.json,
+            timestamps: o.timestamps,
+            palette,
+            text: TextOptions {
+                explain: false,
+                max_bytes: if o.full {
+                    None
+                } else {
+                    TextOptions::default().max_bytes
+                },
+            },
+        }
+    }
+
     /// Whether what this end sends must be decoded to be shown.
     pub fn decodes_outgoing(&self) -> bool {
         !self.quiet

@@ -139,8 +139,12 @@ pub(crate) trait Lines: Send + 'static {
     fn interrupted(&mut self);
     /// The end of piped input, after `count` lines.
     fn ended(&mut self, count: u64);
-    /// A line from a pipe that is not UTF-8.
-    fn not_utf8(&mut self, number: u64, byte: usize);
+    /// A line from a pipe that is not UTF-8: said, and left out.
+    fn not_utf8(&mut self, number: u64, byte: usize) {
+        eprintln!(
+            "wsdbg: console: line {number} is not UTF-8 (byte {byte}); not sent (/binary or /raw send bytes as hex)"
+        );
+    }
 }
 
 /// Starts the console on its own thread. For a prompt, `output` goes above

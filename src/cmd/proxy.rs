@@ -19,7 +19,6 @@ use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
 use crate::cli::ProxyArgs;
 use crate::print::escape::escape_str;
-use crate::print::text::TextOptions;
 use crate::print::{Closed, Palette};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::deflate::find_deflate;
@@ -69,21 +68,7 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
             args.connect_timeout
         )));
     };
-    let view = View {
-        quiet: args.quiet,
-        trace: args.trace,
-        json: args.json,
-        timestamps: args.timestamps,
-        palette,
-        text: TextOptions {
-            explain: false,
-            max_bytes: if args.full {
-                None
-            } else {
-                TextOptions::default().max_bytes
-            },
-        },
-    };
+    let view = View::new(&args.output, palette);
     let listener = TcpListener::bind(&args.listen).map_err(|e| {
         Failure::Input(format!(
             "cannot listen on {}: {e}",

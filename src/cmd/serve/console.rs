@@ -51,12 +51,6 @@ impl prompt::Lines for ServeLines {
             );
         }
     }
-
-    fn not_utf8(&mut self, number: u64, byte: usize) {
-        eprintln!(
-            "wsdbg serve: console: line {number} is not UTF-8 (byte {byte}); not sent (/binary or /raw send bytes as hex)"
-        );
-    }
 }
 
 #[derive(Debug, PartialEq, Eq)]

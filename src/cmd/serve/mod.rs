@@ -25,7 +25,6 @@ use super::prompt::{self, Output};
 use super::signals;
 use super::{Failure, Outcome};
 use crate::cli::{ServeArgs, ServeMode};
-use crate::print::text::TextOptions;
 use crate::print::Palette;
 use crate::protocol::endpoint::Settings;
 use crate::protocol::message::Limits;
@@ -107,21 +106,7 @@ fn settings(args: &ServeArgs, view: &View) -> Result<Settings, Failure> {
 
 /// Runs the command until SIGINT or SIGTERM.
 pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
-    let view = View {
-        quiet: args.quiet,
-        trace: args.trace,
-        json: args.json,
-        timestamps: args.timestamps,
-        palette,
-        text: TextOptions {
-            explain: false,
-            max_bytes: if args.full {
-                None
-            } else {
-                TextOptions::default().max_bytes
-            },
-        },
-    };
+    let view = View::new(&args.output, palette);
     let settings = settings(args, &view)?;
     let listener = TcpListener::bind(&args.listen).map_err(|e| {
         Failure::Input(format!(
