@@ -53,9 +53,9 @@ cargo test --no-fail-fast >target/test.log 2>&1 || status=$?
 grep -E '^(test result|running|failures|---- |error)|panicked|FAILED' target/test.log || true
 passed=$(awk '/^test result/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' target/test.log)
 failed=$(awk '/^test result/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' target/test.log)
-# The Autobahn testsuite's counts, server side then client side (cargo test
+# The Autobahn testsuite's counts, server side, client side, deflate (cargo test
 # hides what passing tests print).
-for side in autobahn autobahn-client; do
+for side in autobahn autobahn-client autobahn-deflate; do
   cat "target/tmp/$side/summary.txt" 2>/dev/null || true
 done
 echo "summary: ${passed} passed, ${failed} failed"

@@ -76,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--frame', '--frame', [CompletionResultType]::ParameterName, 'Write a whole frame (header, key, masked payload) instead of the masked bytes')
             [CompletionResult]::new('--no-fin', '--no-fin', [CompletionResultType]::ParameterName, 'Clear FIN (a fragment that more frames continue)')
             [CompletionResult]::new('--unmasked', '--unmasked', [CompletionResultType]::ParameterName, 'No mask, as a server sends')
+            [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'Compress the payload with permessage-deflate (RFC 7692) and set RSV1, as a first message with no context')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -103,6 +104,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Prefix events with the time (UTC)')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads in --trace (default: the first 64 bytes of each)')
+            [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives')
             [CompletionResult]::new('--no-console', '--no-console', [CompletionResultType]::ParameterName, 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)')
             [CompletionResult]::new('--no-page', '--no-page', [CompletionResultType]::ParameterName, 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -128,6 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Prefix events with the time (UTC)')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads in --trace (default: the first 64 bytes of each)')
+            [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'Offer permessage-deflate (RFC 7692): compress what is sent, inflate what arrives, when the server agrees')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'wss://: do not check the server''s certificate at all (anyone on the way can read and change the traffic)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -105,7 +105,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__connect)
-            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --max-message --connect-timeout --close-timeout --cacert --insecure --color --help"
+            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --max-message --connect-timeout --close-timeout --deflate --cacert --insecure --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,7 +309,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__mask)
-            opts="-k -o -h --key --hex --output --frame --opcode --no-fin --unmasked --rsv --length --length-form --color --help"
+            opts="-k -o -h --key --hex --output --frame --opcode --no-fin --unmasked --rsv --length --deflate --length-form --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -397,7 +397,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__serve)
-            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --no-console --no-page --color --help"
+            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --deflate --no-console --no-page --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

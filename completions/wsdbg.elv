@@ -70,6 +70,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --frame 'Write a whole frame (header, key, masked payload) instead of the masked bytes'
             cand --no-fin 'Clear FIN (a fragment that more frames continue)'
             cand --unmasked 'No mask, as a server sends'
+            cand --deflate 'Compress the payload with permessage-deflate (RFC 7692) and set RSV1, as a first message with no context'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -96,6 +97,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --quiet 'Print only errors'
             cand --timestamps 'Prefix events with the time (UTC)'
             cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+            cand --deflate 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives'
             cand --no-console 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
             cand --no-page 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)'
             cand -h 'Print help (see more with ''--help'')'
@@ -120,6 +122,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --quiet 'Print only errors'
             cand --timestamps 'Prefix events with the time (UTC)'
             cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+            cand --deflate 'Offer permessage-deflate (RFC 7692): compress what is sent, inflate what arrives, when the server agrees'
             cand --insecure 'wss://: do not check the server''s certificate at all (anyone on the way can read and change the traffic)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

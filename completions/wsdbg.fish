@@ -80,6 +80,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l hex -d 'The payload
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l frame -d 'Write a whole frame (header, key, masked payload) instead of the masked bytes'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l no-fin -d 'Clear FIN (a fragment that more frames continue)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l unmasked -d 'No mask, as a server sends'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l deflate -d 'Compress the payload with permessage-deflate (RFC 7692) and set RSV1, as a first message with no context'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s l -l listen -d 'Address to listen on (port 0 picks a free one; the address is printed on stderr)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s m -l mode -d 'What to do with received messages' -r -f -a "echo\t'Send each message back to its sender, with its type'
@@ -103,6 +104,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l json -d 'Write eve
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s q -l quiet -d 'Print only errors'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l deflate -d 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-console -d 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-page -d 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -123,6 +125,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l json -d 'Write e
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s q -l quiet -d 'Print only errors'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l deflate -d 'Offer permessage-deflate (RFC 7692): compress what is sent, inflate what arrives, when the server agrees'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l insecure -d 'wss://: do not check the server\'s certificate at all (anyone on the way can read and change the traffic)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Address to listen on for clients (port 0 picks a free one; the address is printed on stderr)' -r

@@ -288,6 +288,10 @@ pub struct MaskArgs {
     #[arg(long, requires = "frame", value_name = "N")]
     pub length: Option<u64>,
 
+    /// Compress the payload with permessage-deflate (RFC 7692) and set RSV1, as a first message with no context
+    #[arg(long, requires = "frame")]
+    pub deflate: bool,
+
     /// How the length is written: 7, 16 or 64 bits (default: the shortest that holds it)
     #[arg(long, requires = "frame", value_parser = ["7", "16", "64"], value_name = "BITS")]
     pub length_form: Option<String>,
@@ -358,6 +362,10 @@ pub struct ServeArgs {
     /// Most clients at once; more get 503
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_connections: usize,
+
+    /// Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives
+    #[arg(long)]
+    pub deflate: bool,
 
     /// Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)
     #[arg(long)]
@@ -467,6 +475,10 @@ pub struct ConnectArgs {
     /// Seconds to wait for the server's close frame after ours, and for it to hang up
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub close_timeout: f64,
+
+    /// Offer permessage-deflate (RFC 7692): compress what is sent, inflate what arrives, when the server agrees
+    #[arg(long)]
+    pub deflate: bool,
 
     /// wss://: trust the CA certificates in this PEM file too (besides the system's)
     #[arg(long, value_name = "FILE")]

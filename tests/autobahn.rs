@@ -114,13 +114,14 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
-fn start_server(port: u16, dir: &Path) -> Server {
+fn start_server(port: u16, dir: &Path, extra: &[&str]) -> Server {
     let log = dir.join("serve.log");
     let out = File::create(&log).expect("create serve.log");
     let err = out.try_clone().expect("clone serve.log");
     let listen = format!("127.0.0.1:{port}");
     let child = Command::new(WSDBG)
-        .args(["serve", "-q", "--listen", &listen])
+        .args(["serve", "-q", "--no-console", "--listen", &listen])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -151,36 +152,58 @@ fn start_server(port: u16, dir: &Path) -> Server {
 
 #[test]
 fn autobahn_cases_1_to_10() {
+    server_side("autobahn", &[], None, "autobahn: ");
+}
+
+/// Sections 12 and 13: permessage-deflate, against `serve --deflate`.
+#[test]
+fn autobahn_deflate_cases_12_and_13() {
+    server_side(
+        "autobahn-deflate",
+        &["--deflate"],
+        Some("12.*,13.*"),
+        "autobahn deflate: ",
+    );
+}
+
+/// run.py against `wsdbg serve EXTRA`, its cases (default 1-10), its
+/// summary kept in target/tmp/DIR with its lines prefixed by `prefix`.
+fn server_side(dir: &str, extra: &[&str], cases: Option<&str>, prefix: &str) {
     let wstest = wstest();
     if !have_wstest(&wstest) {
         return;
     }
     let _turn = turn();
 
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("autobahn");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
     std::fs::create_dir_all(&dir).expect("create the report folder");
     let port = free_port();
-    let server = start_server(port, &dir);
+    let server = start_server(port, &dir, extra);
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/autobahn/run.py");
     let url = format!("ws://127.0.0.1:{port}");
-    let out = Command::new("python3")
-        .arg(&script)
+    let mut cmd = Command::new("python3");
+    cmd.arg(&script)
         .arg(&url)
         // NON-STRICT fails too: wsdbg gets none, and must keep it so.
         .args(["--strict", "--agent", "wsdbg", "--outdir"])
-        .arg(&dir)
+        .arg(&dir);
+    if let Some(c) = cases {
+        cmd.args(["--cases", c]);
+    }
+    let out = cmd
         .env("WSTEST", &wstest)
         .stdin(Stdio::null())
         .output()
         .expect("run python3 tests/autobahn/run.py");
+    let stdout = String::from_utf8_lossy(&out.stdout).replace("autobahn: ", prefix);
     // Printed first, so that a failure shows the summary at its top.
-    print!("{}", String::from_utf8_lossy(&out.stdout));
-    keep_summary(&dir, &String::from_utf8_lossy(&out.stdout), "autobahn: ");
+    print!("{stdout}");
+    keep_summary(&dir, &stdout, prefix);
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(
         out.status.success(),
-        "the Autobahn testsuite failed against wsdbg serve ({}); run.py's summary is above; \
+        "the Autobahn testsuite failed against wsdbg serve {extra:?} ({}); run.py's summary is above; \
          the server's output:\n{}",
         out.status,
         server.log()

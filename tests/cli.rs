@@ -661,6 +661,16 @@ fn mask_frame_builds_frames_that_lie_and_decode_says_so() {
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
 
+#[test]
+fn mask_frame_deflate_builds_rfc_7692_example() {
+    // RFC 7692 §7.2.3.1: "Hello" compressed, in one unmasked frame.
+    let r = wsdbg(&["mask", "--frame", "--deflate", "--unmasked", "Hello"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), "c1 07 f2 48 cd c9 c9 07 00");
+    let decoded = wsdbg(&["decode", "--deflate", "--json", r.stdout.trim()]);
+    assert!(decoded.stdout.contains("\"Hello\""), "{}", decoded.stdout);
+}
+
 // ---------------------------------------------------------------- output
 
 #[test]

@@ -647,3 +647,30 @@ fn proxy_to_a_wss_upstream() {
         "{shown}"
     );
 }
+
+/// permessage-deflate with a Python server that agrees to it: connect
+/// offers it, compresses what it sends (RSV1 set), inflates what arrives.
+#[test]
+fn deflate_with_a_python_server() {
+    let Some(server) = PyServer::start("deflate") else {
+        return;
+    };
+    let r = connect_steps(
+        &["--deflate", "--trace", &server.url("/")],
+        &[("squeeze me squeeze me squeeze me", "server · frame 1")],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let out = &r.stdout;
+    assert!(
+        out.contains("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"),
+        "{out}"
+    );
+    let ours = &out[out.find("client · frame 1").unwrap()..];
+    assert!(ours.contains("RSV1    1"), "{ours}");
+    let theirs = &out[out.find("server · frame 1").unwrap()..];
+    assert!(theirs.contains("RSV1    1"), "{theirs}");
+    assert!(
+        theirs.contains("inflated to 32 bytes: \"squeeze me squeeze me squeeze me\""),
+        "{theirs}"
+    );
+}

@@ -2856,3 +2856,47 @@ fn connect_prompt_on_a_terminal_and_ctrl_d() {
         o.contains("#1 closed by the client")
     });
 }
+
+/// `serve --deflate` with Python's websockets client, compression on: the
+/// extension is agreed, messages of every size come back intact, and the
+/// server's frames are compressed (RSV1).
+#[test]
+fn serve_deflate_with_a_python_client() {
+    if !python_websockets() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 cannot import websockets"
+        );
+        return;
+    }
+    let server = Server::start(&["--deflate", "--trace"]);
+    let script = r#"
+import sys
+from websockets.sync.client import connect
+with connect(f"ws://127.0.0.1:{sys.argv[1]}/", compression="deflate", open_timeout=5) as ws:
+    assert ws.protocol.extensions, "no extension agreed"
+    for m in ["Hello", "Hello", "x" * 70000, bytes(range(256)) * 10, ""]:
+        ws.send(m)
+        assert ws.recv(timeout=5) == m
+    print("ok", flush=True)
+"#;
+    let run = Command::new("python3")
+        .args(["-c", script, &server.port.to_string()])
+        .output()
+        .expect("run python3");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "ok");
+    let out = server.wait_out("the server's frames", |o| {
+        o.matches("#1 server · frame").count() >= 5
+    });
+    assert!(
+        out.contains("Sec-WebSocket-Extensions: permessage-deflate"),
+        "{out}"
+    );
+    let server_frame = &out[out.find("#1 server · frame 1").unwrap()..];
+    assert!(server_frame.contains("RSV1    1"), "{server_frame}");
+}

@@ -133,6 +133,12 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
     if let Some(o) = &args.origin {
         extra.push(("Origin".to_string(), o.clone()));
     }
+    if args.deflate {
+        extra.push((
+            "Sec-WebSocket-Extensions".to_string(),
+            crate::protocol::compress::CLIENT_OFFER.to_string(),
+        ));
+    }
     for h in &args.headers {
         extra.push(header(h)?);
     }
@@ -161,6 +167,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         idle_timeout: None,
         close_timeout,
         decode_outgoing: view.decodes_outgoing(),
+        deflate: args.deflate,
         ..Settings::client()
     };
     let started = Instant::now();

@@ -9,6 +9,7 @@ use super::{read_stdin, stdin_not_terminal, stdout, Failure, Outcome};
 use crate::cli::{MaskArgs, OutputKind};
 use crate::print::bytes::{BytesForm, BytesWriter};
 use crate::print::escape::needs_escape;
+use crate::protocol::compress::Deflater;
 use crate::protocol::frame::{FrameSpec, LengthForm};
 use crate::protocol::mask::apply_mask;
 use crate::protocol::opcode::OpCode;
@@ -115,6 +116,14 @@ fn frame(args: &MaskArgs, arg: Option<&str>, key: Option<[u8; 4]>) -> Outcome {
     for n in &args.rsv {
         rsv[usize::from(n - 1)] = true;
     }
+    let data = if args.deflate {
+        let mut compressed = Vec::new();
+        Deflater::new(15, true).compress(&data, &mut compressed);
+        rsv[0] = true;
+        compressed
+    } else {
+        data
+    };
     let spec = FrameSpec {
         fin: !args.no_fin,
         rsv,

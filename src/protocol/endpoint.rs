@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::close::ClosePayload;
+use super::compress::{self, Agreement, Deflater};
 use super::frame::{encode_frame, FrameHeader};
 use super::handshake::{self, Issue, IssueKind};
 use super::http::{self, HeadParse};
@@ -52,6 +53,9 @@ pub struct Settings {
     /// Decode what this end sends, for [`Note::Out`] events (a trace shows
     /// both directions with the same printer).
     pub decode_outgoing: bool,
+    /// permessage-deflate (RFC 7692): a server accepts a client's offer, a
+    /// client (whose request carries the offer) takes the server's answer.
+    pub deflate: bool,
     /// Pass on each frame's start and payload pieces as they arrive
     /// ([`Event::FrameStart`], [`Event::Payload`]); without it the handler
     /// gets frames, messages and violations.
@@ -80,6 +84,7 @@ impl Settings {
             protocols: Vec::new(),
             origins: Vec::new(),
             decode_outgoing: false,
+            deflate: false,
             piece_events: false,
             page: None,
         }
@@ -199,6 +204,10 @@ pub struct Outbox {
     close_sent: Option<(Option<u16>, Vec<u8>)>,
     next_key: u32,
     messages: u64,
+    /// Compresses data messages once permessage-deflate is agreed.
+    deflater: Option<Box<Deflater>>,
+    /// Where a message is compressed before it is framed.
+    compressed: Vec<u8>,
 }
 
 impl Outbox {
@@ -210,6 +219,8 @@ impl Outbox {
             close_sent: None,
             next_key: seed | 1,
             messages: 0,
+            deflater: None,
+            compressed: Vec::new(),
         }
     }
 
@@ -257,10 +268,29 @@ impl Outbox {
             return false;
         }
         let mask = self.mask_key();
-        let h = FrameHeader::new(true, opcode, mask, payload.len() as u64);
-        encode_frame(&h, payload, &mut self.out);
+        if let (Some(d), false) = (self.deflater.as_mut(), opcode.is_control()) {
+            // Compressed: RSV1 on the message's (only) frame.
+            let mut compressed = std::mem::take(&mut self.compressed);
+            compressed.clear();
+            d.compress(payload, &mut compressed);
+            let mut h = FrameHeader::new(true, opcode, mask, compressed.len() as u64);
+            h.rsv[0] = true;
+            encode_frame(&h, &compressed, &mut self.out);
+            if compressed.capacity() > 64 << 10 {
+                compressed = Vec::new();
+            }
+            self.compressed = compressed;
+        } else {
+            let h = FrameHeader::new(true, opcode, mask, payload.len() as u64);
+            encode_frame(&h, payload, &mut self.out);
+        }
         self.messages += u64::from(!opcode.is_control());
         true
+    }
+
+    /// Whether data messages are compressed (permessage-deflate agreed).
+    pub fn compresses(&self) -> bool {
+        self.deflater.is_some()
     }
 
     /// Queues a text or binary message in one frame.
@@ -817,7 +847,23 @@ impl Endpoint {
             .iter()
             .find(|p| offered.iter().any(|o| o == *p))
             .cloned();
-        let response = handshake::build_response(&request, protocol.as_deref());
+        let agreed = if self.settings.deflate {
+            let values: Vec<&[u8]> = request
+                .headers
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case("Sec-WebSocket-Extensions"))
+                .map(|h| h.value.as_slice())
+                .collect();
+            compress::accept(&values)
+        } else {
+            None
+        };
+        let ext = agreed.map(|a| a.header_value());
+        let response =
+            handshake::build_response_with(&request, protocol.as_deref(), ext.as_deref());
+        if let Some(a) = agreed {
+            self.use_deflate(a);
+        }
         self.send_head(&response, handler)?;
         self.outbox.open = true;
         self.state = State::Open;
@@ -925,6 +971,18 @@ impl Endpoint {
         handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), E>,
     ) -> Result<(), E> {
         let issues = handshake::validate_response(&response, self.key.as_deref());
+        let values: Vec<&[u8]> = response
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("Sec-WebSocket-Extensions"))
+            .map(|h| h.value.as_slice())
+            .collect();
+        // Only what this end offered may be answered (RFC 6455 §4.1).
+        let extension = match compress::check_answer(&values) {
+            Ok(Some(_)) if !self.settings.deflate => Err(()),
+            Ok(a) => Ok(a),
+            Err(_) => Err(()),
+        };
         let ok = issues.is_empty();
         let protocol = response
             .header("Sec-WebSocket-Protocol")
@@ -945,6 +1003,18 @@ impl Endpoint {
             self.transport = Transport::Close;
             return Ok(());
         }
+        let Ok(agreed) = extension else {
+            self.end_handshake(
+                "the server's Sec-WebSocket-Extensions answers an offer this client did not make (RFC 6455 §4.1, RFC 7692 §5.1)",
+                now,
+                handler,
+            )?;
+            self.transport = Transport::Close;
+            return Ok(());
+        };
+        if let Some(a) = agreed {
+            self.use_deflate(a);
+        }
         self.outbox.open = true;
         self.state = State::Open;
         self.last_heard = now;
@@ -956,6 +1026,18 @@ impl Endpoint {
             },
             &mut self.outbox,
         )
+    }
+
+    /// permessage-deflate from here on: what arrives is inflated, what is
+    /// sent compressed, and what is shown of it decoded with the same
+    /// agreement.
+    fn use_deflate(&mut self, a: Agreement) {
+        self.decoder.set_deflate(Some(a.params));
+        if let Some(out) = self.outgoing.as_mut() {
+            out.set_deflate(Some(a.params));
+        }
+        let (bits, reset) = a.sending(self.settings.role);
+        self.outbox.deflater = Some(Box::new(Deflater::new(bits, reset)));
     }
 
     // --------------------------------------------------------------- frames
@@ -1262,6 +1344,42 @@ mod tests {
                 String::from_utf8_lossy(&body[2..]).into_owned(),
             )
         })
+    }
+
+    #[test]
+    fn deflate_offered_is_agreed_and_rfc_7692_hello_goes_both_ways() {
+        let request = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        let mut p = Peer::server(Settings {
+            deflate: true,
+            ..Settings::server()
+        });
+        p.feed(request);
+        let sent = String::from_utf8(p.take_sent()).unwrap();
+        assert!(
+            sent.contains("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+            "{sent}"
+        );
+        // RFC 7692 §7.2.3.1's "Hello", compressed, masked by the client.
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        let mut frame = vec![0xc1, 0x87];
+        frame.extend_from_slice(&key);
+        let data = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        frame.extend(data.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        p.feed(&frame);
+        assert_eq!(p.seen.messages, [(MessageKind::Text, b"Hello".to_vec())]);
+        // The echo goes compressed, as the RFC's unmasked example.
+        assert_eq!(
+            p.take_sent(),
+            [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]
+        );
+        // Without the setting, the offer is not taken and RSV1 fails the
+        // connection.
+        let mut p = Peer::server(Settings::server());
+        p.feed(request);
+        assert!(!String::from_utf8(p.take_sent()).unwrap().contains("Extensions"));
+        p.feed(&frame);
+        assert!(p.seen.messages.is_empty());
+        assert!(matches!(p.seen.closed.as_ref().map(|c| &c.by), Some(Closer::Failed(_))));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The protocol core: no I/O at all. Bytes in, values out.
 
 pub mod close;
+pub mod compress;
 pub mod deflate;
 pub mod endpoint;
 #[cfg(test)]

@@ -389,6 +389,16 @@ impl Decoder {
         self.assembler.closed()
     }
 
+    /// Turns permessage-deflate on as a handshake agreed (before any frame
+    /// was fed: the frames start afresh).
+    pub fn set_deflate(&mut self, params: Option<DeflateParams>) {
+        self.deflate = params;
+        self.deflate_settled = true;
+        if self.phase == Phase::Frames {
+            self.start_frames();
+        }
+    }
+
     /// Whether permessage-deflate applies to the frames.
     pub fn deflate(&self) -> Option<DeflateParams> {
         self.deflate

@@ -19,8 +19,9 @@ use crate::print::{Closed, Meta, Printer};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, State as EndpointState, Transport,
 };
-use crate::protocol::frame::{encode_frame, FrameHeader};
+use crate::protocol::frame::{encode_frame, FrameHeader, HeaderParse};
 use crate::protocol::message::MessageKind;
+use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::Event;
 use crate::protocol::Role;
 
@@ -93,6 +94,7 @@ impl Ctx<'_> {
                         && out.pending().is_empty()
                         && out.can_send()
                         && !self.shared.view.decodes_outgoing()
+                        && !out.compresses()
                     {
                         self.echo_direct(m.kind, m.data, out);
                     } else {
@@ -415,7 +417,24 @@ impl Conn {
         let mut render = Vec::new();
         {
             let mut st = self.lock();
-            if !st.endpoint.outbox().send_encoded(frame) {
+            let out = st.endpoint.outbox();
+            let queued = if out.compresses() {
+                // Compressed in this client's own context.
+                match FrameHeader::parse(frame) {
+                    HeaderParse::Complete(h) => {
+                        let kind = if h.opcode == OpCode::Text {
+                            MessageKind::Text
+                        } else {
+                            MessageKind::Binary
+                        };
+                        out.send_message(kind, &frame[h.len()..])
+                    }
+                    HeaderParse::Partial { .. } => false,
+                }
+            } else {
+                out.send_encoded(frame)
+            };
+            if !queued {
                 return;
             }
             if let Sent::Blocked = self.try_send(shared, &mut st, &mut render) {

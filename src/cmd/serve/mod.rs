@@ -99,6 +99,7 @@ fn settings(args: &ServeArgs, view: &View) -> Result<Settings, Failure> {
         protocols: args.protocols.clone(),
         origins: args.origins.clone(),
         decode_outgoing: !view.quiet,
+        deflate: args.deflate,
         page: (!args.no_page).then(|| Arc::from(PAGE)),
         ..Settings::server()
     })

@@ -21,6 +21,16 @@ use crate::protocol::violation::Broken;
 /// of an empty key, which no client accepts. Control characters in
 /// `protocol` are dropped so the head stays well-formed.
 pub fn build_response(req: &Request, protocol: Option<&str>) -> Vec<u8> {
+    build_response_with(req, protocol, None)
+}
+
+/// [`build_response`] with a `Sec-WebSocket-Extensions` value (the
+/// extensions agreed to), control characters left out.
+pub fn build_response_with(
+    req: &Request,
+    protocol: Option<&str>,
+    extensions: Option<&str>,
+) -> Vec<u8> {
     let key = req
         .header("Sec-WebSocket-Key")
         .map(Header::value_lossy)
@@ -32,6 +42,10 @@ pub fn build_response(req: &Request, protocol: Option<&str>) -> Vec<u8> {
     if let Some(protocol) = protocol {
         let protocol: String = protocol.chars().filter(|c| !c.is_control()).collect();
         out.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", protocol.trim()));
+    }
+    if let Some(ext) = extensions {
+        let ext: String = ext.chars().filter(|c| !c.is_control()).collect();
+        out.push_str(&format!("Sec-WebSocket-Extensions: {}\r\n", ext.trim()));
     }
     out.push_str("\r\n");
     out.into_bytes()

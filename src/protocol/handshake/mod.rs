@@ -24,7 +24,7 @@ mod validate;
 
 pub use build::{
     build_forwarded_request, build_not_found, build_page, build_refusal, build_request,
-    build_request_with, build_response, page_policy,
+    build_request_with, build_response, build_response_with, page_policy,
 };
 pub use issue::{Issue, IssueKind};
 pub use key::{accept_key, accept_steps, check_key, key_from_bytes, AcceptSteps, KeyProblem, GUID};
