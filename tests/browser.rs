@@ -101,9 +101,16 @@ fn prerequisites(dir: &Path) {
 /// `wsdbg serve ARGS` on a free port, once it listens: the guard, the port
 /// and its stdout.
 fn serve(args: &[&str]) -> (Stopped, u16, Arc<Mutex<Vec<u8>>>) {
+    let mut all = vec!["serve", "--no-console"];
+    all.extend_from_slice(args);
+    wsdbg(&all)
+}
+
+/// `wsdbg ARGS --listen 127.0.0.1:0`, once it listens.
+fn wsdbg(args: &[&str]) -> (Stopped, u16, Arc<Mutex<Vec<u8>>>) {
     let mut child = Command::new(WSDBG)
-        .args(["serve", "--listen", "127.0.0.1:0", "--color", "never"])
         .args(args)
+        .args(["--listen", "127.0.0.1:0", "--color", "never"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -275,6 +282,58 @@ fn chromium_runs_the_test_page_against_a_broadcast_server() {
     assert!(
         out_now.contains(&format!("client: close {CODE}")),
         "{out_now}"
+    );
+    let _ = ws.close(None);
+    let _ = ws.flush();
+}
+
+/// The page loaded through `wsdbg proxy` in front of `serve --deflate`:
+/// Chromium offers permessage-deflate, the server agrees, the proxy
+/// passes the frames as they are and shows them inflated.
+#[test]
+fn chromium_through_the_proxy_with_deflate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    prerequisites(&dir);
+    let (_server, up, server_out) = serve(&["--mode", "broadcast", "--deflate"]);
+    let upstream = format!("ws://127.0.0.1:{up}/");
+    let (_proxy, port, out) = wsdbg(&["proxy", "--trace", &upstream]);
+    let mut driver = Driver::start(&dir, &format!("http://127.0.0.1:{port}/"), None);
+    driver.expect("ready", &out);
+    let shown = wait_out(&out, "the greeting, inflated", |o| {
+        o.contains(&format!("inflated to 30 bytes: \"{GREETING}\""))
+    });
+    assert!(
+        shown.contains("Sec-WebSocket-Extensions: permessage-deflate"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("RSV1    1    message is compressed"),
+        "{shown}"
+    );
+    // The page itself came through the proxy from the server.
+    wait_out(&server_out, "the page served", |o| {
+        o.contains("\"GET /\": answered 200 OK (the test page)")
+    });
+
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let (mut ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}/").as_str(), stream)
+        .expect("tungstenite handshake through the proxy");
+    ws.send(Message::text(EVIL)).unwrap();
+    loop {
+        match ws.read().expect("the broadcast back") {
+            Message::Text(t) if t.as_str() == EVIL => break,
+            _ => {}
+        }
+    }
+    driver.say(EVIL);
+    driver.expect("shown", &out);
+    driver.expect(&format!("closed {CODE}"), &out);
+    let status = wait_up_to(&mut driver.child.0, PATIENCE);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the browser driver exited with {status:?}; its stderr:\n{}",
+        text(&driver.stderr)
     );
     let _ = ws.close(None);
     let _ = ws.flush();

@@ -1376,10 +1376,15 @@ mod tests {
         // connection.
         let mut p = Peer::server(Settings::server());
         p.feed(request);
-        assert!(!String::from_utf8(p.take_sent()).unwrap().contains("Extensions"));
+        assert!(!String::from_utf8(p.take_sent())
+            .unwrap()
+            .contains("Extensions"));
         p.feed(&frame);
         assert!(p.seen.messages.is_empty());
-        assert!(matches!(p.seen.closed.as_ref().map(|c| &c.by), Some(Closer::Failed(_))));
+        assert!(matches!(
+            p.seen.closed.as_ref().map(|c| &c.by),
+            Some(Closer::Failed(_))
+        ));
     }
 
     #[test]
