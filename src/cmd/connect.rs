@@ -353,6 +353,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
             code: None,
             reason: Vec::new(),
             clean: false,
+            answer: None,
         });
     let unsent = waiting
         .iter()

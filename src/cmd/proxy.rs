@@ -592,6 +592,7 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
     let info = match first {
         Some(side) => {
             let (code, reason) = closes[side].clone().unwrap_or_default();
+            let answered = closes[1 - side].as_ref().map(|(c, _)| *c);
             CloseInfo {
                 by: if side == 0 {
                     Closer::Peer
@@ -601,6 +602,9 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
                 code,
                 reason,
                 clean,
+                // Who closed first is the "peer" or "local" side of the
+                // line; the other side's answer, when it differs.
+                answer: answered.filter(|a| *a != code),
             }
         }
         None => CloseInfo {
@@ -608,6 +612,7 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
             code: None,
             reason: Vec::new(),
             clean: false,
+            answer: None,
         },
     };
     if !shared.view.quiet {

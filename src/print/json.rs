@@ -332,6 +332,11 @@ impl<W: Write> Printer for JsonPrinter<W> {
         o.text_or_null("reason", &info.reason)?;
         o.hex("reason_hex", &info.reason, None)?;
         o.bool("clean", info.clean)?;
+        match info.answer {
+            Some(Some(a)) => o.num("answer_code", u64::from(a))?,
+            Some(None) => o.null("answer_code")?,
+            None => {}
+        }
         match &info.by {
             Closer::Failed(v) => {
                 let mut f = Obj::open(o.key("violation")?)?;

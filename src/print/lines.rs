@@ -179,13 +179,27 @@ impl<W: Write> TextPrinter<W> {
             }
             None => String::new(),
         };
+        let answer = match (info.answer, &info.by) {
+            (Some(a), Closer::Peer | Closer::Local) => {
+                let answerer = if matches!(info.by, Closer::Peer) {
+                    us
+                } else {
+                    peer
+                };
+                match a {
+                    Some(a) => format!("; {answerer} answered {a} {}", CloseCode(a).name()),
+                    None => format!("; {answerer} answered with no status code"),
+                }
+            }
+            _ => String::new(),
+        };
         let clean = match (&info.by, info.clean) {
             (Closer::Handshake(_), _) => "",
             (_, true) => ", clean",
             (_, false) => ", no close handshake",
         };
         let line = format!(
-            "{prefix}{}{code}{clean}; {} after {:.3} s ({} message{} in, {} out)",
+            "{prefix}{}{code}{answer}{clean}; {} after {:.3} s ({} message{} in, {} out)",
             self.paint(&what, paint),
             escape_bytes(c.peer.as_bytes()),
             c.duration.as_secs_f64(),

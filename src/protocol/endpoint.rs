@@ -158,6 +158,9 @@ pub struct CloseInfo {
     pub reason: Vec<u8>,
     /// Both close frames crossed.
     pub clean: bool,
+    /// The code of the answering close frame, when this end closed first
+    /// and the peer answered with another code (or with none).
+    pub answer: Option<Option<u16>>,
 }
 
 /// Something that happened, for the caller to show or act on.
@@ -378,6 +381,8 @@ pub struct Endpoint {
     close_deadline: Option<Instant>,
     ping_due: Option<Instant>,
     closed: Option<CloseInfo>,
+    /// The peer's answer to our close, when it differs (see CloseInfo).
+    answer: Option<Option<u16>>,
     /// Pending bytes that are a handshake head, not frames.
     head_bytes_out: usize,
     /// The latest time a caller passed in.
@@ -451,6 +456,7 @@ impl Endpoint {
             close_deadline: None,
             ping_due: None,
             closed: None,
+            answer: None,
             head_bytes_out: 0,
             now,
         }
@@ -745,6 +751,7 @@ impl Endpoint {
                 code: None,
                 reason: Vec::new(),
                 clean: false,
+                answer: None,
             });
         }
     }
@@ -1130,7 +1137,9 @@ impl Endpoint {
     ) -> Result<(), E> {
         if self.state == State::Closing {
             // Our close was answered: the handshake is complete.
+            let answered = code;
             let (code, reason) = self.outbox.close_sent.clone().unwrap_or_default();
+            self.answer = (answered != code).then_some(answered);
             self.close_deadline = Some(now + self.settings.close_timeout);
             return self.finish(Closer::Local, code, reason, true, now, handler);
         }
@@ -1181,6 +1190,7 @@ impl Endpoint {
             code,
             reason,
             clean,
+            answer: self.answer,
         };
         handler(Note::Closed(&info), &mut self.outbox)?;
         self.closed = Some(info);
@@ -1829,6 +1839,25 @@ mod tests {
         assert!(!p
             .e
             .command(later, |o| o.send_message(MessageKind::Text, b"late")));
+    }
+
+    #[test]
+    fn an_answer_with_another_code_is_recorded() {
+        let mut p = Peer::open(Settings::server());
+        p.e.close_now(1000, b"", p.now);
+        p.flush();
+        p.feed(&client_frame(true, OpCode::Close, &[0x03, 0xea]));
+        let c = p.seen.closed.clone().unwrap();
+        assert_eq!(
+            (c.by, c.code, c.answer),
+            (Closer::Local, Some(1000), Some(Some(1002)))
+        );
+        // The same code back: nothing to add.
+        let mut p = Peer::open(Settings::server());
+        p.e.close_now(1000, b"", p.now);
+        p.flush();
+        p.feed(&client_frame(true, OpCode::Close, &[0x03, 0xe8]));
+        assert_eq!(p.seen.closed.clone().unwrap().answer, None);
     }
 
     #[test]

@@ -495,6 +495,7 @@ impl Conn {
                 code: None,
                 reason: Vec::new(),
                 clean: false,
+                answer: None,
             });
         if let Some(why) = book.dropped {
             if !info.clean && !matches!(info.by, Closer::Failed(_)) {
