@@ -2742,6 +2742,45 @@ fn console_prompt_on_a_terminal_and_ctrl_c() {
     assert!(t.contains("#1 closed by the server"), "{t:?}");
 }
 
+/// At the prompt, Tab completes a client id (`#1`, or `all`) where an id
+/// goes and nothing elsewhere, and the up arrow brings back the last line.
+#[test]
+fn console_prompt_completes_ids_and_recalls_the_last_line() {
+    let mut pty = Pty::start(&[]);
+    let mut ws = ws_connect(pty.port, "/");
+    pty.wait("the open line", |t| t.contains("#1 open"));
+    pty.type_keys("/send a\tto all\r");
+    assert_eq!(next_data(&mut ws), Message::text("to all"));
+    pty.type_keys("/send #1\tby id\r");
+    assert_eq!(next_data(&mut ws), Message::text("by id"));
+    // After the id comes the text, which is not completed.
+    pty.type_keys("/send 1 a\tb\r");
+    assert_eq!(next_data(&mut ws), Message::text("ab"));
+    pty.type_keys("\x1b[A\r");
+    assert_eq!(next_data(&mut ws), Message::text("ab"));
+    // /help takes a command's name, not an id.
+    pty.type_keys("/help a\t\r");
+    let t = pty.wait("the answer to /help", |t| t.contains("error: no command"));
+    assert!(t.contains("error: no command \"a\""), "{t:?}");
+}
+
+/// SIGTERM while the prompt holds the terminal, in the middle of a line:
+/// the server stops and leaves the terminal as it found it.
+#[test]
+fn console_sigterm_at_the_prompt_restores_the_terminal() {
+    let mut pty = Pty::start(&[]);
+    assert!(!pty.cooked());
+    pty.type_keys("/li");
+    pty.wait("the keys typed", |t| t.contains("/li"));
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(pty.child.id() as i32, libc::SIGTERM) },
+        0
+    );
+    assert!(pty.exit().success());
+    assert!(pty.cooked(), "the terminal was left in raw mode");
+}
+
 /// Ctrl-D at an empty prompt stops the server too.
 #[test]
 fn console_ctrl_d_on_a_terminal_stops_the_server() {
