@@ -74,27 +74,32 @@ fn listening_port(stderr: &str) -> Option<u16> {
 impl Server {
     /// `wsdbg serve --listen 127.0.0.1:0 --color never ARGS`, once it listens.
     fn start(args: &[&str]) -> Server {
-        Self::launch(args, false)
+        Self::launch(args, None)
     }
 
     /// The same, with a pipe to its console on stdin.
     fn start_console(args: &[&str]) -> Server {
-        Self::launch(args, true)
+        Self::launch(args, Some(Stdio::piped()))
     }
 
-    fn launch(args: &[&str], console: bool) -> Server {
+    /// The same, with its console reading `stdin`.
+    fn start_console_on(args: &[&str], stdin: Stdio) -> Server {
+        Self::launch(args, Some(stdin))
+    }
+
+    fn launch(args: &[&str], console: Option<Stdio>) -> Server {
         let mut child = Command::new(WSDBG)
             .args(["serve", "--listen", "127.0.0.1:0", "--color", "never"])
             .args(args)
             // Without a console the threads are the accept loop, the
             // writer and one per client, which tests count.
-            .args(if console { None } else { Some("--no-console") })
-            .env_remove("NO_COLOR")
-            .stdin(if console {
-                Stdio::piped()
+            .args(if console.is_some() {
+                None
             } else {
-                Stdio::null()
+                Some("--no-console")
             })
+            .env_remove("NO_COLOR")
+            .stdin(console.unwrap_or_else(Stdio::null))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -2296,6 +2301,110 @@ fn console_end_of_input_keeps_the_server_running() {
     assert!(server.alive());
 }
 
+/// A console with no lines to read (stdin is /dev/null, as under a service
+/// manager) says nothing about it; one that cannot read its stdin (a
+/// directory) says why, once, and stops reading. The server serves on.
+#[test]
+fn console_on_an_empty_or_unreadable_stdin() {
+    let mut server = Server::start_console_on(&[], Stdio::null());
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::text("served")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text("served"));
+    close_and_drain(ws, None);
+    // The console read its end of input as the server started, before
+    // this round trip.
+    let (status, _) = server.signal_and_wait(libc::SIGTERM, PATIENCE);
+    assert!(status.success());
+    let err = server.stderr();
+    assert!(!err.contains("end of input"), "{err}");
+
+    let dir = std::fs::File::open(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let mut server = Server::start_console_on(&[], Stdio::from(dir));
+    server.wait_err("why the console stopped", |e| {
+        e.contains("console: cannot read stdin: ")
+    });
+    let mut ws = ws_connect(server.port, "/");
+    ws.send(Message::text("still served")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text("still served"));
+    close_and_drain(ws, None);
+    let (status, _) = server.signal_and_wait(libc::SIGTERM, PATIENCE);
+    assert!(status.success());
+    let err = server.stderr();
+    assert_eq!(err.matches("cannot read stdin").count(), 1, "{err}");
+}
+
+/// A command for a client that cannot take it says why: its handshake is
+/// not complete, it was sent a close frame already (/raw and /frame still
+/// send then), or it is closing (a refused handshake). `/list` shows where
+/// each one stands.
+#[test]
+fn console_says_why_a_client_cannot_be_sent_to() {
+    let mut server = Server::start_console(&["--handshake-timeout", "30", "--close-timeout", "30"]);
+    // #1 sends half a request, #2 a request without a key and reads the
+    // refusal, #3 opens; each then stays connected and says nothing.
+    let mut half = raw_connect(server.port);
+    half.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    let mut refused = raw_connect(server.port);
+    refused
+        .write_all(
+            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .unwrap();
+    assert!(read_head(&mut refused).starts_with("HTTP/1.1 400 "));
+    let mut open = raw_open(server.port, upgrade_request("/", "").as_bytes());
+    // Accepted in the order they connected: #3's line comes after the others.
+    server.wait_out("the third client", |o| {
+        o.contains("#2 refused") && o.contains("#3 open")
+    });
+    server.console("/list");
+    let out = server.wait_out("the list", |o| o.contains("address"));
+    let state = |id: u64| {
+        let row = out
+            .lines()
+            .find(|l| l.starts_with(&format!("#{id}  ")))
+            .unwrap_or_else(|| panic!("no row for #{id}:\n{out}"));
+        row.split_whitespace().nth(3).unwrap().to_string()
+    };
+    assert_eq!(
+        [state(1), state(2), state(3)],
+        ["handshake", "closed", "open"]
+    );
+
+    server.console("/send 1 hi");
+    server.console("/raw 1 00");
+    server.wait_err("two answers for #1", |e| {
+        e.matches("console: #1: its handshake is not complete\n")
+            .count()
+            == 2
+    });
+    server.console("/send 2 hi");
+    server.wait_err("the answer for #2", |e| {
+        e.contains("console: #2: it is closing\n")
+    });
+    server.console("/close 3 4000");
+    assert_eq!(read_close(&mut open), (4000, String::new()));
+    server.console("/send 3 late");
+    server.wait_err("the answer for #3", |e| {
+        e.contains(
+            "console: #3: a close frame was sent to it already (/raw and /frame still send)\n",
+        )
+    });
+    server.console("/raw 3 81 01 78");
+    assert_eq!(read_frame(&mut open).unwrap(), (0x81, b"x".to_vec()));
+    server.console("/frame 3 --opcode binary y");
+    assert_eq!(read_frame(&mut open).unwrap(), (0x82, b"y".to_vec()));
+    server.console("/list");
+    let out = server.wait_out("a second list", |o| o.matches("address").count() == 2);
+    let row = out.lines().rfind(|l| l.starts_with("#3  ")).unwrap();
+    assert_eq!(row.split_whitespace().nth(3), Some("closing"), "{row}");
+    // Nothing reached #1, still waiting for the rest of its request.
+    half.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    assert!(half.read(&mut [0u8; 64]).is_err(), "#1 got bytes");
+    // Held until here, so that #2 stayed in the list as a closing client.
+    drop(refused);
+}
+
 /// `/close` waits for the client's close frame only as long as
 /// --close-timeout says, even though the client's thread was asleep on the
 /// idle timeout when the command came.
@@ -2638,6 +2747,45 @@ fn console_prompt_on_a_terminal_and_ctrl_c() {
         t.contains("stopped after 1 connection")
     });
     assert!(t.contains("#1 closed by the server"), "{t:?}");
+}
+
+/// At the prompt, Tab completes a client id (`#1`, or `all`) where an id
+/// goes and nothing elsewhere, and the up arrow brings back the last line.
+#[test]
+fn console_prompt_completes_ids_and_recalls_the_last_line() {
+    let mut pty = Pty::start(&[]);
+    let mut ws = ws_connect(pty.port, "/");
+    pty.wait("the open line", |t| t.contains("#1 open"));
+    pty.type_keys("/send a\tto all\r");
+    assert_eq!(next_data(&mut ws), Message::text("to all"));
+    pty.type_keys("/send #1\tby id\r");
+    assert_eq!(next_data(&mut ws), Message::text("by id"));
+    // After the id comes the text, which is not completed.
+    pty.type_keys("/send 1 a\tb\r");
+    assert_eq!(next_data(&mut ws), Message::text("ab"));
+    pty.type_keys("\x1b[A\r");
+    assert_eq!(next_data(&mut ws), Message::text("ab"));
+    // /help takes a command's name, not an id.
+    pty.type_keys("/help a\t\r");
+    let t = pty.wait("the answer to /help", |t| t.contains("error: no command"));
+    assert!(t.contains("error: no command \"a\""), "{t:?}");
+}
+
+/// SIGTERM while the prompt holds the terminal, in the middle of a line:
+/// the server stops and leaves the terminal as it found it.
+#[test]
+fn console_sigterm_at_the_prompt_restores_the_terminal() {
+    let mut pty = Pty::start(&[]);
+    assert!(!pty.cooked());
+    pty.type_keys("/li");
+    pty.wait("the keys typed", |t| t.contains("/li"));
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(pty.child.id() as i32, libc::SIGTERM) },
+        0
+    );
+    assert!(pty.exit().success());
+    assert!(pty.cooked(), "the terminal was left in raw mode");
 }
 
 /// Ctrl-D at an empty prompt stops the server too.

@@ -1818,20 +1818,36 @@ mod tests {
         };
         let mut p = Peer::open(settings);
         let later = p.now + Duration::from_secs(200);
-        let sent = p.e.command(later, |o| {
-            (
-                o.send_message(MessageKind::Text, b"hi"),
-                o.send(OpCode::Ping, b""),
-                o.send_encoded(&[0x82, 0x00]),
-                o.send_frame(&FrameHeader::new(false, OpCode::Text, None, 1), b"a"),
-                o.send_frame(&FrameHeader::new(true, OpCode::Continuation, None, 1), b"b"),
-                o.close(None, b""),
-            )
+        // The count after each: a text is a message, a ping is none, an
+        // encoded message is one, a fragmented message counts once, at its
+        // last frame, and a close is none.
+        let steps = p.e.command(later, |o| {
+            [
+                (o.send_message(MessageKind::Text, b"hi"), o.messages()),
+                (o.send(OpCode::Ping, b""), o.messages()),
+                (o.send_encoded(&[0x82, 0x00]), o.messages()),
+                (
+                    o.send_frame(&FrameHeader::new(false, OpCode::Text, None, 1), b"a"),
+                    o.messages(),
+                ),
+                (
+                    o.send_frame(&FrameHeader::new(true, OpCode::Continuation, None, 1), b"b"),
+                    o.messages(),
+                ),
+                (o.close(None, b""), o.messages()),
+            ]
         });
-        assert_eq!(sent, (true, true, true, true, true, true));
-        // Three messages (text, the encoded one, the fragmented one); the
-        // ping is not one.
-        assert_eq!(p.e.outbox().messages(), 3);
+        assert_eq!(
+            steps,
+            [
+                (true, 1),
+                (true, 1),
+                (true, 2),
+                (true, 2),
+                (true, 3),
+                (true, 3)
+            ]
+        );
         // Closing at once, waiting for the peer's close from `later`, not
         // from when the endpoint last heard from it.
         assert_eq!(p.e.state(), State::Closing);

@@ -424,6 +424,64 @@ mod tests {
     }
 
     #[test]
+    fn the_first_byte_has_each_bit_in_its_place() {
+        // RFC 6455 §5.2: FIN 0x80, RSV1 0x40, RSV2 0x20, RSV3 0x10, then
+        // the opcode in the low four bits.
+        let first = |fin, rsv, opcode| {
+            let h = FrameHeader {
+                fin,
+                rsv,
+                opcode,
+                mask: None,
+                payload_len: 0,
+                length_form: LengthForm::Short,
+            };
+            let mut out = Vec::new();
+            encode_frame(&h, b"", &mut out);
+            assert_eq!(out[0], h.first_byte());
+            h.first_byte()
+        };
+        let none = [false; 3];
+        assert_eq!(first(true, none, OpCode::Continuation), 0x80);
+        assert_eq!(
+            first(false, [true, false, false], OpCode::Continuation),
+            0x40
+        );
+        assert_eq!(
+            first(false, [false, true, false], OpCode::Continuation),
+            0x20
+        );
+        assert_eq!(
+            first(false, [false, false, true], OpCode::Continuation),
+            0x10
+        );
+        assert_eq!(first(false, none, OpCode::Reserved(0xf)), 0x0f);
+        assert_eq!(first(true, [true; 3], OpCode::Pong), 0xfa);
+    }
+
+    #[test]
+    fn length_forms_by_their_bits() {
+        // The 7-bit field, 126 and a 16-bit length, 127 and a 64-bit one.
+        let spec = |bits| FrameSpec {
+            form: LengthForm::parse(bits),
+            ..FrameSpec::new(OpCode::Text, None)
+        };
+        for (bits, header) in [
+            ("7", &[0x81, 0x02][..]),
+            ("16", &[0x81, 0x7e, 0, 2]),
+            ("64", &[0x81, 0x7f, 0, 0, 0, 0, 0, 0, 0, 2]),
+        ] {
+            assert!(LengthForm::parse(bits).is_some(), "{bits}");
+            let mut out = Vec::new();
+            spec(bits).encode(b"hi", &mut out).unwrap();
+            assert_eq!(out, [header, b"hi"].concat(), "{bits}");
+        }
+        for bad in ["8", "", "07", "16-bit", "32"] {
+            assert_eq!(LengthForm::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn partial_counts() {
         assert_eq!(FrameHeader::parse(&[]), HeaderParse::Partial { needed: 2 });
         assert_eq!(

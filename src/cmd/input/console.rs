@@ -556,6 +556,12 @@ mod tests {
             ok("/pong 3 a b"),
             Command::Send(Target::Id(3), Send::Pong(b"a b".to_vec()))
         );
+        // RFC 6455 §5.5: a control frame's payload is 125 bytes at most.
+        let most = "x".repeat(125);
+        assert_eq!(
+            ok(&format!("/ping 1 {most}")),
+            Command::Send(Target::Id(1), Send::Ping(most.into_bytes()))
+        );
         let long = "x".repeat(126);
         assert!(err(&format!("/ping 1 {long}")).contains("at most 125 bytes, this one 126"));
         assert_eq!(
@@ -573,6 +579,12 @@ mod tests {
         );
         assert!(err("/close 1 abc").contains("\"abc\" is not a close code"));
         assert!(err("/close 1 70000").contains("is not a close code"));
+        // The code's two bytes and a reason of 123 fill a control frame.
+        let reason = "r".repeat(123);
+        assert_eq!(
+            ok(&format!("/close 1 1000 {reason}")),
+            Command::Send(Target::Id(1), Send::Close(Some((1000, reason))))
+        );
         assert!(err(&format!("/close 1 1000 {}", "r".repeat(124))).contains("123 bytes"));
     }
 

@@ -263,4 +263,31 @@ mod tests {
         }
         assert!(h.contains("/frame ID [--opcode OP]"));
     }
+
+    #[test]
+    fn help_lines_up_what_each_command_does() {
+        let h = help();
+        let mut columns = Vec::new();
+        for u in COMMANDS {
+            let usage = format!("  {}", u.line(true));
+            let at = h
+                .find(&format!("{usage} "))
+                .or_else(|| h.find(&format!("{usage}\n")));
+            let mut lines = h[at.unwrap_or_else(|| panic!("{usage}\n{h}"))..].lines();
+            let first = lines.next().unwrap();
+            // A usage too long to share its line with the text has one
+            // of its own, and the text goes below.
+            let line = if first.ends_with(u.what) {
+                first
+            } else {
+                assert_eq!(first, usage, "{h}");
+                lines.next().unwrap()
+            };
+            assert!(line.ends_with(u.what), "{}: {line:?}\n{h}", u.name);
+            columns.push(line.chars().count() - u.what.chars().count());
+        }
+        assert!(columns.iter().all(|&c| c == columns[0]), "{columns:?}\n{h}");
+        let longest = COMMANDS.iter().map(|u| u.line(true).len()).max();
+        assert!(columns[0] < 2 + longest.unwrap(), "{columns:?}\n{h}");
+    }
 }
