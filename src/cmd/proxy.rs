@@ -553,7 +553,11 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
                         first.get_or_insert(1);
                         closes[1].get_or_insert(c);
                     }
-                    continue;
+                    // Over TLS more may be decrypted already; a plain
+                    // socket that filled less than the buffer is empty.
+                    if up.is_tls() || n == buf.len() {
+                        continue;
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
