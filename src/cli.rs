@@ -440,7 +440,7 @@ pub enum ConnectMode {
 /// Arguments of `connect`.
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// The server's URL: ws://HOST[:PORT][/PATH][?QUERY]
+    /// The server's URL: ws://HOST:PORT/PATH?QUERY or wss://... (port, path and query optional)
     #[arg(value_name = "URL")]
     pub url: String,
 
@@ -492,7 +492,7 @@ pub struct ConnectArgs {
 /// Arguments of `proxy`.
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
-    /// The upstream server: ws://HOST[:PORT][/PATH] or wss://...
+    /// The upstream server: ws://HOST:PORT/PATH or wss://... (port and path optional)
     #[arg(value_name = "URL")]
     pub url: String,
 
