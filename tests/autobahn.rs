@@ -189,7 +189,8 @@ fn server_side(dir: &str, extra: &[&str], cases: Option<&str>, prefix: &str) {
         .args(["--strict", "--agent", "wsdbg", "--outdir"])
         .arg(&dir);
     if let Some(c) = cases {
-        cmd.args(["--cases", c]);
+        // Sections 12-13 take wstest itself about 8 minutes here.
+        cmd.args(["--cases", c, "--timeout", "1500"]);
     }
     let out = cmd
         .env("WSTEST", &wstest)
