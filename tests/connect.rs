@@ -291,7 +291,8 @@ fn a_refused_upgrade_shows_the_answer_and_exits_1() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("the server answered 403 instead of 101"),
+        r.stdout
+            .contains("the server answered 403 Forbidden instead of 101"),
         "{}",
         r.stdout
     );
@@ -302,6 +303,25 @@ fn a_refused_upgrade_shows_the_answer_and_exits_1() {
         r.stdout
     );
     assert!(!r.stdout.contains('\u{1b}'));
+    // With --json, stdout is JSON Lines only; the refusal is an event.
+    let r = connect(&["--json", &server.url("/")], "");
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let events: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let rejected = events
+        .iter()
+        .find(|e| e["type"] == "rejected")
+        .unwrap_or_else(|| panic!("no rejected event: {}", r.stdout));
+    assert_eq!(rejected["data"]["status"], 403, "{rejected}");
+    assert!(
+        rejected["data"]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("no entry for \u{1b}[31myou")),
+        "{rejected}"
+    );
 }
 
 #[test]

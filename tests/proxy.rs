@@ -191,33 +191,108 @@ fn a_broken_frame_passes_unrepaired() {
     );
 }
 
+/// When one side has ended and the other stays, the other gets a few
+/// seconds (the linger) and is then cut, so no connection or thread is
+/// held forever; the closing line says no close frame passed.
+#[test]
+fn a_side_that_never_ends_is_cut_after_the_linger() {
+    // An upstream that answers the upgrade and then never reads or ends.
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let up_port = upstream.local_addr().unwrap().port();
+    let (done, release) = mpsc::channel::<()>();
+    let held = thread::spawn(move || {
+        let (mut s, _) = upstream.accept().unwrap();
+        let mut head = Vec::new();
+        let mut b = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = s.read(&mut b).unwrap();
+            assert!(n > 0);
+            head.extend_from_slice(&b[..n]);
+        }
+        s.write_all(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n").unwrap();
+        // Held open and silent, even after the proxy passes the client's
+        // end on, until the test is over.
+        let _ = release.recv_timeout(PATIENCE);
+        drop(s);
+    });
+    let proxy = Proc::wsdbg(&[
+        "proxy",
+        "--listen",
+        "127.0.0.1:0",
+        &format!("ws://127.0.0.1:{up_port}/"),
+    ]);
+    let mut s = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").unwrap();
+    let mut got = Vec::new();
+    let mut b = [0u8; 1024];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut b).unwrap();
+        assert!(n > 0, "the proxy hung up: {got:?}");
+        got.extend_from_slice(&b[..n]);
+    }
+    // The client ends its side and waits; the upstream does not answer.
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let start = Instant::now();
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest)
+        .expect("the proxy ends the client's side");
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(9),
+        "cut after {waited:?}"
+    );
+    let _ = done.send(());
+    held.join().unwrap();
+    let out = proxy.wait_out("the closing line", |o| o.contains("#1 closed"));
+    assert!(out.contains("without a close frame"), "{out}");
+}
+
 #[test]
 fn an_unreachable_upstream_gets_the_client_a_502_that_says_why() {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let proxy = Proc::wsdbg(&[
-        "proxy",
-        "--listen",
-        "127.0.0.1:0",
-        &format!("ws://127.0.0.1:{port}/"),
-    ]);
-    let mut s = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
-    s.set_read_timeout(Some(PATIENCE)).unwrap();
-    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").unwrap();
-    let mut answer = String::new();
-    let _ = s.read_to_string(&mut answer);
-    assert!(
-        answer.starts_with("HTTP/1.1 502 Bad Gateway\r\n"),
-        "{answer}"
-    );
-    assert!(
-        answer.contains(&format!("cannot connect to 127.0.0.1 (127.0.0.1:{port})")),
-        "{answer}"
-    );
-    let out = proxy.wait_out("the log line", |o| o.contains("answered 502"));
-    assert!(out.contains("refused"), "{out}");
+    let why = format!("cannot connect to 127.0.0.1 (127.0.0.1:{port})");
+    for json in [false, true] {
+        let url = format!("ws://127.0.0.1:{port}/");
+        let mut args = vec!["proxy", "--listen", "127.0.0.1:0", &url];
+        if json {
+            args.push("--json");
+        }
+        let proxy = Proc::wsdbg(&args);
+        let mut s = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+        s.set_read_timeout(Some(PATIENCE)).unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 502 Bad Gateway\r\n"),
+            "{answer}"
+        );
+        assert!(answer.contains(&why), "{answer}");
+        if !json {
+            let out = proxy.wait_out("the log line", |o| o.contains("answered 502"));
+            assert!(out.contains(&why), "{out}");
+            continue;
+        }
+        // The same as one JSON event among JSON Lines.
+        let out = proxy.wait_out("the event", |o| o.contains("bad_gateway"));
+        let event = out
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect(l))
+            .find(|e| e["type"] == "proxy")
+            .unwrap_or_else(|| panic!("{out}"));
+        let data = &event["data"];
+        assert_eq!(data["event"], "bad_gateway", "{event}");
+        assert_eq!(data["status"], 502, "{event}");
+        assert_eq!(data["conn"], 1, "{event}");
+        assert!(
+            data["why"].as_str().is_some_and(|w| w.contains(&why)),
+            "{event}"
+        );
+    }
 }
 
 fn python_websockets() -> bool {

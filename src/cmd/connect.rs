@@ -4,7 +4,7 @@
 //! [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint)
 //! in the client role, shown by the same code as `serve`'s.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::Shutdown;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -18,8 +18,7 @@ use super::prompt::{self, Output};
 use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
 use crate::cli::{ConnectArgs, ConnectMode};
-use crate::print::escape::escape_bytes;
-use crate::print::{Closed, Palette};
+use crate::print::{Closed, Palette, Rejected};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, Settings, State, Transport,
 };
@@ -400,14 +399,18 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
             }
         }
         let body = refused_body(&answer, &mut wire);
-        let mut out = io::stdout().lock();
-        let _ = writeln!(
-            out,
-            "wsdbg connect: the server answered {status} instead of 101 Switching Protocols; its body ({} byte{}): {}",
-            body.len(),
-            crate::print::plural(body.len() as u64),
-            escape_bytes(&body)
-        );
+        let mut show = show(&view, &peer, &mut render);
+        let meta = show.meta(Some(Role::Server));
+        show.print(|p| {
+            p.rejected(
+                &meta,
+                &Rejected {
+                    status,
+                    body: &body,
+                },
+            )
+        });
+        emit(&output, &mut render);
         return Err(Failure::Violation);
     }
     if !matches!(info.by, Closer::Handshake(_)) || !view.quiet {

@@ -19,13 +19,14 @@ use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
 use crate::cli::ProxyArgs;
 use crate::print::escape::escape_str;
-use crate::print::{Closed, Palette};
+use crate::print::{Closed, Palette, Relayed};
 use crate::protocol::close::ClosePayload;
 use crate::protocol::deflate::find_deflate;
 use crate::protocol::endpoint::{CloseInfo, Closer, Note};
 use crate::protocol::handshake::{build_forwarded_request, validate_request, validate_response};
 use crate::protocol::http::{self, HeadParse};
 use crate::protocol::message::Limits;
+use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Config, Decoder, Event, Head};
 use crate::protocol::url::WsUrl;
 use crate::protocol::Role;
@@ -128,13 +129,12 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
     Ok(())
 }
 
-/// One client's way through.
+/// One client's way through: where its lines go.
 struct Leg<'a> {
     shared: &'a Shared,
     id: u64,
     peer: String,
     render: Vec<u8>,
-    book: Book,
 }
 
 impl Leg<'_> {
@@ -153,21 +153,28 @@ impl Leg<'_> {
         self.render.clear();
     }
 
-    /// A line of the proxy's own about this client (always shown: it is
-    /// why the client got what it got).
-    fn say(&mut self, text: &str) {
-        if self.shared.view.json {
-            let line = serde_json::json!({
-                "type": "proxy",
-                "data": {"conn": self.id, "peer": self.peer, "message": text},
-            });
-            self.render.extend_from_slice(line.to_string().as_bytes());
-            self.render.push(b'\n');
-        } else {
-            self.render
-                .extend_from_slice(format!("#{} {text}\n", self.id).as_bytes());
-        }
+    /// What the proxy did (always shown: it is why the client got what it
+    /// got).
+    fn say(&mut self, r: &Relayed) {
+        let mut show = self.show();
+        let meta = show.meta(None);
+        show.print(|p| p.relayed(&meta, r));
         self.emit();
+    }
+
+    /// Answers the client with `status` and says why.
+    fn refuse(&mut self, client: &TcpStream, status: u16, why: &str) {
+        refuse(client, status, &format!("wsdbg proxy: {why}"));
+        let peer = self.peer.clone();
+        self.say(&if status == 502 {
+            Relayed::BadGateway { peer: &peer, why }
+        } else {
+            Relayed::Refused {
+                peer: &peer,
+                status,
+                why,
+            }
+        });
     }
 
     fn head(&mut self, from: Role, head: &Head) {
@@ -175,12 +182,14 @@ impl Leg<'_> {
             let mut show = self.show();
             let meta = show.meta(Some(from));
             show.print(|p| p.head(&meta, head));
+            self.emit();
         }
     }
 }
 
 /// Answers the client with a plain-text error and ends its connection.
-fn refuse(client: &TcpStream, status: u16, reason: &str, body: &str) {
+fn refuse(client: &TcpStream, status: u16, body: &str) {
+    let reason = http::status_reason(status);
     let answer = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}\n",
         body.len() + 1
@@ -316,18 +325,125 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         id,
         peer: peer.to_string(),
         render: Vec::new(),
-        book: Book::default(),
     };
+    let Some(up) = upgrade(&mut leg, &client) else {
+        return;
+    };
+    let config = |from| Config {
+        from: Some(from),
+        heads: false,
+        deflate: up.deflate,
+        limits: shared.limits,
+        stop_at_violation: false,
+        stop_after_close: false,
+        pieces: false,
+    };
+    let peer = leg.peer.clone();
+    let side = |from_client: bool| Side {
+        shared,
+        id,
+        peer: &peer,
+        from_client,
+        decoder: Decoder::new(config(if from_client {
+            Role::Client
+        } else {
+            Role::Server
+        })),
+        book: Book::default(),
+        render: Vec::new(),
+        close: None,
+    };
+    let (mut from_client, mut from_server) = (side(true), side(false));
+    if !up.rest.is_empty() {
+        if send_down(&client, &up.rest).is_err() {
+            return;
+        }
+        let mut rest = up.rest;
+        from_server.passed(&mut rest, Instant::now());
+    }
+    match up.wire {
+        Wire::Plain(stream) => {
+            pump_plain(&client, &stream, &mut from_client, &mut from_server);
+        }
+        mut tls => pump_poll(&client, &mut tls, &mut from_client, &mut from_server),
+    }
+    // What a side left unfinished (a frame cut off) is shown too.
+    from_client.finish();
+    from_server.finish();
+    if shared.view.quiet {
+        return;
+    }
+    let closes = [&from_client.close, &from_server.close];
+    let first = match closes {
+        [Some((a, _)), Some((b, _))] => Some(usize::from(b < a)),
+        [Some(_), None] => Some(0),
+        [None, Some(_)] => Some(1),
+        [None, None] => None,
+    };
+    let info = match first {
+        Some(side) => {
+            let (code, reason) = closes[side].clone().map(|c| c.1).unwrap_or_default();
+            let answered = closes[1 - side].as_ref().map(|(_, (c, _))| *c);
+            CloseInfo {
+                by: if side == 0 {
+                    Closer::Peer
+                } else {
+                    Closer::Local
+                },
+                code,
+                reason,
+                clean: answered.is_some(),
+                // Who closed first is the "peer" or "local" side of the
+                // line; the other side's answer, when it differs.
+                answer: answered.filter(|a| *a != code),
+            }
+        }
+        None => CloseInfo {
+            by: Closer::Abnormal("a side ended the connection without a close frame"),
+            code: None,
+            reason: Vec::new(),
+            clean: false,
+            answer: None,
+        },
+    };
+    let mut show = leg.show();
+    let meta = show.meta(None);
+    let c = Closed {
+        info: &info,
+        local: Role::Server,
+        peer: &peer,
+        duration: started.elapsed(),
+        received: from_client.book.received,
+        sent: from_server.book.sent,
+    };
+    show.print(|p| p.closed(&meta, &c));
+    leg.emit();
+}
+
+/// A client whose upgrade the upstream accepted.
+struct Upgraded {
+    /// The upstream connection.
+    wire: Wire,
+    /// What the upstream sent after its answer's head.
+    rest: Vec<u8>,
+    /// The permessage-deflate the two agreed on.
+    deflate: Option<crate::protocol::deflate::DeflateParams>,
+}
+
+/// Passes the client's request upstream and the answer back; `None` when
+/// the connection ends there (a refusal of either, already answered and
+/// shown).
+fn upgrade(leg: &mut Leg<'_>, client: &TcpStream) -> Option<Upgraded> {
+    let shared = leg.shared;
     // 1. The client's request.
     let _ = client.set_read_timeout(Some(shared.connect_timeout));
-    let mut read_client = |b: &mut [u8]| (&client).read(b);
+    let mut read_client = |b: &mut [u8]| (&*client).read(b);
     let (request, raw, early) =
         match read_head(&mut read_client, |b| http::parse_request(b, MAX_HEAD)) {
             Ok(x) => x,
             Err(why) => {
-                refuse(&client, 400, "Bad Request", &format!("wsdbg proxy: {why}"));
-                leg.say(&format!("{}: refused with 400: {why}", leg.peer));
-                return;
+                leg.refuse(client, 400, &why);
+                return None;
             }
         };
     let issues = validate_request(&request);
@@ -346,9 +462,8 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
     let stream = match wire::dial(&shared.url, shared.connect_timeout) {
         Ok(s) => s,
         Err(why) => {
-            refuse(&client, 502, "Bad Gateway", &format!("wsdbg proxy: {why}"));
-            leg.say(&format!("{}: answered 502: {why}", leg.peer));
-            return;
+            leg.refuse(client, 502, &why);
+            return None;
         }
     };
     let upstream_addr = stream
@@ -359,9 +474,8 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         Some(config) => match wire::tls(stream, &shared.url.host, config.clone()) {
             Ok(w) => w,
             Err(why) => {
-                refuse(&client, 502, "Bad Gateway", &format!("wsdbg proxy: {why}"));
-                leg.say(&format!("{}: answered 502: {why}", leg.peer));
-                return;
+                leg.refuse(client, 502, &why);
+                return None;
             }
         },
         None => Wire::Plain(stream),
@@ -376,7 +490,9 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
             issues,
         };
         if shared.view.trace {
-            leg.say(&format!("forwarded upstream to {upstream_addr} as:"));
+            leg.say(&Relayed::Forwarded {
+                upstream: &upstream_addr,
+            });
         }
         leg.head(Role::Client, &shown);
     }
@@ -388,9 +504,8 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
             "cannot send the request to {upstream_addr}: {}",
             tls_or_io(&e)
         );
-        refuse(&client, 502, "Bad Gateway", &format!("wsdbg proxy: {why}"));
-        leg.say(&format!("{}: answered 502: {why}", leg.peer));
-        return;
+        leg.refuse(client, 502, &why);
+        return None;
     }
     // 3. The upstream's answer, passed on as it is.
     let fd = up.fd();
@@ -412,9 +527,8 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         Ok(x) => x,
         Err(why) => {
             let why = format!("the upstream {upstream_addr} gave no answer: {why}");
-            refuse(&client, 502, "Bad Gateway", &format!("wsdbg proxy: {why}"));
-            leg.say(&format!("{}: answered 502: {why}", leg.peer));
-            return;
+            leg.refuse(client, 502, &why);
+            return None;
         }
     };
     let status = response.status;
@@ -426,9 +540,8 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         .map(|h| h.value_lossy().into_owned());
     let issues = validate_response(&response, key.as_deref());
     let _ = client.set_read_timeout(None);
-    let _ = client.set_nonblocking(true);
-    if send_down(&client, &raw).is_err() {
-        return;
+    if send_down(client, &raw).is_err() {
+        return None;
     }
     leg.head(
         Role::Server,
@@ -440,15 +553,16 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         },
     );
     if status != 101 {
-        leg.say(&format!(
-            "{}: the upstream answered {status}; passed on as it is",
-            leg.peer
-        ));
+        let peer = leg.peer.clone();
+        leg.say(&Relayed::PassedOn {
+            peer: &peer,
+            status,
+        });
         // The body, as it comes, until the upstream ends.
-        let _ = send_down(&client, &rest);
-        pass_rest(&mut up, &client);
+        let _ = send_down(client, &rest);
+        pass_rest(&mut up, client);
         let _ = client.shutdown(Shutdown::Both);
-        return;
+        return None;
     }
     if !shared.view.quiet {
         let peer = leg.peer.clone();
@@ -462,30 +576,184 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         show.print(|p| p.open(&meta, &o));
         leg.emit();
     }
-    leg.book.path = Some(request.target.clone());
-    // 4. Frames both ways, byte for byte, decoded on the side.
-    let config = |from| Config {
-        from: Some(from),
-        heads: false,
+    Some(Upgraded {
+        wire: up,
+        rest,
         deflate,
-        limits: shared.limits,
-        stop_at_violation: false,
-        stop_after_close: false,
-        pieces: false,
+    })
+}
+
+/// A close frame's code and reason.
+type CloseSeen = (Option<u16>, Vec<u8>);
+
+/// One direction of a relayed connection: its decoder and what it saw.
+struct Side<'a> {
+    shared: &'a Shared,
+    id: u64,
+    peer: &'a str,
+    /// From the client to the upstream, or back.
+    from_client: bool,
+    decoder: Decoder,
+    book: Book,
+    render: Vec<u8>,
+    /// The first close frame this way, and when it passed.
+    close: Option<(Instant, CloseSeen)>,
+}
+
+impl Side<'_> {
+    /// Decodes bytes that passed this way, read `at` (before they were
+    /// passed on, so that a close is timed before the answer it causes),
+    /// and shows what they hold.
+    fn passed(&mut self, bytes: &mut [u8], at: Instant) {
+        let (from_client, mut close) = (self.from_client, self.close.take());
+        let mut show = show(self.shared, self.id, self.peer, &mut self.render);
+        let book = &mut self.book;
+        let mut sink = |ev: Event<'_>| -> Result<(), std::convert::Infallible> {
+            if let Event::Frame(f) = &ev {
+                if close.is_none() && f.header.is_some_and(|h| h.opcode == OpCode::Close) {
+                    let c = ClosePayload::parse(f.payload);
+                    close = Some((at, (c.code.map(|c| c.0), c.reason.to_vec())));
+                }
+            }
+            let note = if from_client {
+                Note::In(ev)
+            } else {
+                Note::Out(ev)
+            };
+            show.note(&note, book);
+            Ok(())
+        };
+        let _ = self.decoder.feed(bytes, &mut sink);
+        self.close = close;
+        self.emit();
+    }
+
+    /// Shows what the stream left unfinished.
+    fn finish(&mut self) {
+        let from_client = self.from_client;
+        let mut show = show(self.shared, self.id, self.peer, &mut self.render);
+        let book = &mut self.book;
+        let _ = self
+            .decoder
+            .finish(&mut |ev| -> Result<(), std::convert::Infallible> {
+                let note = if from_client {
+                    Note::In(ev)
+                } else {
+                    Note::Out(ev)
+                };
+                show.note(&note, book);
+                Ok(())
+            });
+        self.emit();
+    }
+
+    fn say(&mut self, r: &Relayed) {
+        let mut show = show(self.shared, self.id, self.peer, &mut self.render);
+        let meta = show.meta(None);
+        show.print(|p| p.relayed(&meta, r));
+        self.emit();
+    }
+
+    fn emit(&mut self) {
+        if !self.render.is_empty() {
+            self.shared.out.emit(&self.render);
+            self.render.clear();
+        }
+    }
+}
+
+/// Where a client's lines render.
+fn show<'a>(shared: &Shared, id: u64, peer: &'a str, render: &'a mut Vec<u8>) -> Show<'a> {
+    Show {
+        view: shared.view,
+        conn: Some(id),
+        local: Role::Server,
+        peer,
+        render,
+    }
+}
+
+/// The size of the buffer each direction reads into.
+const CHUNK: usize = 64 << 10;
+
+/// Relays a plain upstream with one blocking thread per direction: a read
+/// and a write per chunk, no waiting on both (two system calls fewer per
+/// round trip than a poll loop). When one direction ends, the other has
+/// [`LINGER`] to end too before both sockets are cut.
+fn pump_plain(client: &TcpStream, up: &TcpStream, from_client: &mut Side, from_server: &mut Side) {
+    let _ = client.set_nonblocking(false);
+    let _ = up.set_nonblocking(false);
+    let ended = (std::sync::Mutex::new(0u8), std::sync::Condvar::new());
+    let cut = || {
+        let _ = client.shutdown(Shutdown::Both);
+        let _ = up.shutdown(Shutdown::Both);
     };
-    let mut from_client = Decoder::new(config(Role::Client));
-    let mut from_server = Decoder::new(config(Role::Server));
-    let mut buf = vec![0u8; 64 << 10];
-    // The first close frame each way, and which way was first.
-    let mut closes: [Option<CloseSeen>; 2] = [None, None];
-    let mut first = None;
-    if !rest.is_empty() {
-        if send_down(&client, &rest).is_err() {
+    // Whichever direction ends first waits for the other.
+    let linger = || {
+        let (lock, cv) = &ended;
+        let mut n = lock.lock().unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        cv.notify_all();
+        if *n == 1 {
+            let (n, waited) = cv
+                .wait_timeout_while(n, LINGER, |n| *n < 2)
+                .unwrap_or_else(|e| e.into_inner());
+            if waited.timed_out() && *n < 2 {
+                cut();
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let upward = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn_scoped(scope, || {
+                one_way(client, up, from_client);
+                linger();
+            });
+        if upward.is_err() {
+            // No thread for it: this one way is all that can be relayed.
+            cut();
             return;
         }
-        let mut rest = rest;
-        closes[1] = decode(&mut leg, &mut from_server, &mut rest, false);
+        one_way(up, client, from_server);
+        linger();
+    });
+}
+
+/// Reads `from` and writes what comes to `to` until `from` ends, decoding it
+/// on the side; then passes the end on.
+fn one_way(from: &TcpStream, to: &TcpStream, side: &mut Side) {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match (&*from).read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let at = Instant::now();
+                if (&*to).write_all(&buf[..n]).is_err() {
+                    let _ = from.shutdown(Shutdown::Read);
+                    break;
+                }
+                side.passed(&mut buf[..n], at);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                if !side.from_client {
+                    side.say(&Relayed::UpstreamFailed {
+                        why: &e.to_string(),
+                    });
+                }
+                break;
+            }
+        }
     }
+    let _ = to.shutdown(Shutdown::Write);
+}
+
+/// Relays a TLS upstream from one thread that waits on both sockets (a TLS
+/// connection reads and writes through one state).
+fn pump_poll(client: &TcpStream, up: &mut Wire, from_client: &mut Side, from_server: &mut Side) {
+    let _ = client.set_nonblocking(true);
+    let mut buf = vec![0u8; CHUNK];
     let (mut client_open, mut up_open) = (true, true);
     // Once one side has ended, the other has this long to end too.
     let mut linger: Option<Instant> = None;
@@ -520,20 +788,18 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
             let _ = up.on_writable();
         }
         if fds[0].revents != 0 {
-            match (&client).read(&mut buf) {
+            match (&*client).read(&mut buf) {
                 Ok(0) | Err(_) => {
                     client_open = false;
                     up.shutdown_write();
                 }
                 Ok(n) => {
-                    if send_up(&mut up, &buf[..n], None).is_err() {
+                    let at = Instant::now();
+                    if send_up(up, &buf[..n], None).is_err() {
                         up_open = false;
                         let _ = client.shutdown(Shutdown::Write);
                     }
-                    if let Some(c) = decode(&mut leg, &mut from_client, &mut buf[..n], true) {
-                        first.get_or_insert(0);
-                        closes[0].get_or_insert(c);
-                    }
+                    from_client.passed(&mut buf[..n], at);
                 }
             }
         }
@@ -545,24 +811,20 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
                     let _ = client.shutdown(Shutdown::Write);
                 }
                 Ok(n) => {
-                    if send_down(&client, &buf[..n]).is_err() {
+                    let at = Instant::now();
+                    if send_down(client, &buf[..n]).is_err() {
                         client_open = false;
                         up.shutdown_write();
                     }
-                    if let Some(c) = decode(&mut leg, &mut from_server, &mut buf[..n], false) {
-                        first.get_or_insert(1);
-                        closes[1].get_or_insert(c);
-                    }
-                    // Over TLS more may be decrypted already; a plain
-                    // socket that filled less than the buffer is empty.
-                    if up.is_tls() || n == buf.len() {
-                        continue;
-                    }
+                    from_server.passed(&mut buf[..n], at);
+                    continue;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    leg.say(&format!("the upstream failed: {}", tls_or_io(&e)));
+                    from_server.say(&Relayed::UpstreamFailed {
+                        why: &tls_or_io(&e),
+                    });
                     up_open = false;
                     let _ = client.shutdown(Shutdown::Write);
                 }
@@ -570,111 +832,6 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
             break;
         }
     }
-    // What a side left unfinished (a frame cut off) is shown too.
-    for (client_side, d) in [(true, &mut from_client), (false, &mut from_server)] {
-        let mut book = std::mem::take(&mut leg.book);
-        {
-            let mut show = leg.show();
-            let mut sink = |ev: Event<'_>| -> Result<(), std::convert::Infallible> {
-                let note = if client_side {
-                    Note::In(ev)
-                } else {
-                    Note::Out(ev)
-                };
-                show.note(&note, &mut book);
-                Ok(())
-            };
-            let _ = d.finish(&mut sink);
-        }
-        leg.book = book;
-        leg.emit();
-    }
-    if closes[1].is_some() && first.is_none() {
-        first = Some(1);
-    }
-    let clean = closes[0].is_some() && closes[1].is_some();
-    let info = match first {
-        Some(side) => {
-            let (code, reason) = closes[side].clone().unwrap_or_default();
-            let answered = closes[1 - side].as_ref().map(|(c, _)| *c);
-            CloseInfo {
-                by: if side == 0 {
-                    Closer::Peer
-                } else {
-                    Closer::Local
-                },
-                code,
-                reason,
-                clean,
-                // Who closed first is the "peer" or "local" side of the
-                // line; the other side's answer, when it differs.
-                answer: answered.filter(|a| *a != code),
-            }
-        }
-        None => CloseInfo {
-            by: Closer::Abnormal("a side ended the connection without a close frame"),
-            code: None,
-            reason: Vec::new(),
-            clean: false,
-            answer: None,
-        },
-    };
-    if !shared.view.quiet {
-        let peer = leg.peer.clone();
-        let (received, sent) = (leg.book.received, leg.book.sent);
-        let mut show = leg.show();
-        let meta = show.meta(None);
-        let c = Closed {
-            info: &info,
-            local: Role::Server,
-            peer: &peer,
-            duration: started.elapsed(),
-            received,
-            sent,
-        };
-        show.print(|p| p.closed(&meta, &c));
-        leg.emit();
-    }
-}
-
-/// A close frame's code and reason.
-type CloseSeen = (Option<u16>, Vec<u8>);
-
-/// Feeds what passed to its direction's decoder and shows what it finds;
-/// the first close frame among it.
-fn decode(
-    leg: &mut Leg<'_>,
-    decoder: &mut Decoder,
-    bytes: &mut [u8],
-    from_client: bool,
-) -> Option<CloseSeen> {
-    let mut closed = None;
-    let mut book = std::mem::take(&mut leg.book);
-    {
-        let mut show = leg.show();
-        let mut sink = |ev: Event<'_>| -> Result<(), std::convert::Infallible> {
-            if let Event::Frame(f) = ev {
-                let close = f
-                    .header
-                    .is_some_and(|h| h.opcode == crate::protocol::opcode::OpCode::Close);
-                if close && closed.is_none() {
-                    let c = ClosePayload::parse(f.payload);
-                    closed = Some((c.code.map(|c| c.0), c.reason.to_vec()));
-                }
-            }
-            let note = if from_client {
-                Note::In(ev)
-            } else {
-                Note::Out(ev)
-            };
-            show.note(&note, &mut book);
-            Ok(())
-        };
-        let _ = decoder.feed(bytes, &mut sink);
-    }
-    leg.book = book;
-    leg.emit();
-    closed
 }
 
 /// Passes the rest of a refused answer to the client until the upstream

@@ -144,11 +144,6 @@ impl Wire {
         }
     }
 
-    /// Whether this is TLS.
-    pub(crate) fn is_tls(&self) -> bool {
-        matches!(self, Self::Tls { .. })
-    }
-
     /// Whether bytes wait for the socket to take them (besides the caller's).
     pub(crate) fn wants_write(&self) -> bool {
         match self {

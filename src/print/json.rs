@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use super::escape::needs_escape;
 use super::{
     close_of, expected_accept, payload_as_text, sentence, AsText, Closed, Meta, Opened, Printer,
-    Refused, Served,
+    Refused, Rejected, Relayed, Served,
 };
 use crate::protocol::close::CloseCode;
 use crate::protocol::endpoint::Closer;
@@ -382,6 +382,47 @@ impl<W: Write> Printer for JsonPrinter<W> {
         o.str("method", s.method)?;
         o.str("target", s.target)?;
         o.num("status", u64::from(s.status))?;
+        o.close()?;
+        self.end_event()
+    }
+
+    fn relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()> {
+        let mut o = self.event("proxy")?;
+        meta_fields(&mut o, meta)?;
+        let (what, peer, status, why) = match *r {
+            Relayed::Refused { peer, status, why } => {
+                ("refused", Some(peer), Some(status), Some(why))
+            }
+            Relayed::BadGateway { peer, why } => ("bad_gateway", Some(peer), Some(502), Some(why)),
+            Relayed::Forwarded { .. } => ("forwarded", None, None, None),
+            Relayed::PassedOn { peer, status } => ("passed_on", Some(peer), Some(status), None),
+            Relayed::UpstreamFailed { why } => ("upstream_failed", None, None, Some(why)),
+        };
+        o.str("event", what)?;
+        if let Some(peer) = peer {
+            o.str("peer", peer)?;
+        }
+        if let Relayed::Forwarded { upstream } = *r {
+            o.str("upstream", upstream)?;
+        }
+        if let Some(status) = status {
+            o.num("status", u64::from(status))?;
+        }
+        if let Some(why) = why {
+            o.str("why", why)?;
+        }
+        o.str("message", &sentence::relayed(r))?;
+        o.close()?;
+        self.end_event()
+    }
+
+    fn rejected(&mut self, meta: &Meta, r: &Rejected) -> io::Result<()> {
+        let mut o = self.event("rejected")?;
+        meta_fields(&mut o, meta)?;
+        o.num("status", u64::from(r.status))?;
+        o.text_or_null("body", r.body)?;
+        o.hex("body_hex", r.body, None)?;
+        o.str("message", &sentence::rejected(r))?;
         o.close()?;
         self.end_event()
     }

@@ -7,7 +7,9 @@ use std::io::{self, Write};
 
 use super::escape::{escape_bytes, sanitize};
 use super::text::TextPrinter;
-use super::{hex_spaced, plural, sentence, Closed, Meta, Opened, Paint, Refused, Served};
+use super::{
+    hex_spaced, plural, sentence, Closed, Meta, Opened, Paint, Refused, Rejected, Relayed, Served,
+};
 use crate::protocol::close::{CloseCode, ClosePayload};
 use crate::protocol::endpoint::Closer;
 use crate::protocol::message::{MessageKind, MessageRef};
@@ -268,5 +270,22 @@ impl<W: Write> TextPrinter<W> {
             ),
         );
         writeln!(self.out(), "{line}")
+    }
+
+    pub(super) fn line_relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let text = sanitize(&sentence::relayed(r)).into_owned();
+        let text = match r {
+            Relayed::Forwarded { .. } => text,
+            _ => self.paint(&text, Paint::Bad),
+        };
+        writeln!(self.out(), "{prefix}{text}")
+    }
+
+    pub(super) fn line_rejected(&mut self, meta: &Meta, r: &Rejected) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let text = sanitize(&sentence::rejected(r)).into_owned();
+        let text = self.paint(&text, Paint::Bad);
+        writeln!(self.out(), "{prefix}{text}")
     }
 }

@@ -87,6 +87,54 @@ pub struct Served<'a> {
     pub status: u16,
 }
 
+/// What the proxy did about one client, beside the frames it relayed.
+#[derive(Debug, Clone, Copy)]
+pub enum Relayed<'a> {
+    /// The client's request could not be read: answered `status` and ended.
+    Refused {
+        /// The client's address.
+        peer: &'a str,
+        /// The status answered.
+        status: u16,
+        /// Why.
+        why: &'a str,
+    },
+    /// The upstream could not be reached or gave no answer: 502.
+    BadGateway {
+        /// The client's address.
+        peer: &'a str,
+        /// Why.
+        why: &'a str,
+    },
+    /// The request as forwarded upstream follows (under `--trace`).
+    Forwarded {
+        /// The upstream's address.
+        upstream: &'a str,
+    },
+    /// The upstream answered other than 101; its answer went to the client
+    /// as it was.
+    PassedOn {
+        /// The client's address.
+        peer: &'a str,
+        /// The upstream's status.
+        status: u16,
+    },
+    /// The upstream connection failed after the upgrade.
+    UpstreamFailed {
+        /// Why.
+        why: &'a str,
+    },
+}
+
+/// A server that answered an upgrade with something else than 101.
+#[derive(Debug, Clone, Copy)]
+pub struct Rejected<'a> {
+    /// The status it answered.
+    pub status: u16,
+    /// The body of the answer, as far as it was read.
+    pub body: &'a [u8],
+}
+
 /// What every printer renders: heads, frames, messages, connections, and a
 /// closing summary. Text and JSON implement the same calls, so they cannot
 /// disagree on what is shown.
@@ -115,6 +163,11 @@ pub trait Printer {
     fn refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()>;
     /// A plain HTTP request got the test page or 404.
     fn served(&mut self, meta: &Meta, s: &Served) -> io::Result<()>;
+    /// What the proxy did about a client (always shown: it is why the
+    /// client got what it got).
+    fn relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()>;
+    /// The server refused this client's upgrade.
+    fn rejected(&mut self, meta: &Meta, r: &Rejected) -> io::Result<()>;
     /// Flushes the underlying writer.
     fn flush(&mut self) -> io::Result<()>;
 }

@@ -12,7 +12,8 @@ use crate::protocol::utf8::Utf8Error;
 use crate::protocol::violation::{Broken, Kind, SizeOf, Utf8Place, Violation};
 
 use super::escape::{escape_bytes, escape_cut};
-use super::plural;
+use super::{plural, Rejected, Relayed};
+use crate::protocol::http::status_reason;
 
 /// The most bytes of a peer's value a sentence quotes.
 const QUOTE_MAX: usize = 100;
@@ -36,6 +37,43 @@ fn describe(b: u8) -> String {
     } else {
         format!("byte 0x{b:02X}")
     }
+}
+
+/// What the proxy did about a client, as one sentence.
+pub fn relayed(r: &Relayed) -> String {
+    match *r {
+        Relayed::Refused { peer, status, why } => format!(
+            "{}: refused with {status} {}: {why}",
+            escape_bytes(peer.as_bytes()),
+            status_reason(status)
+        ),
+        Relayed::BadGateway { peer, why } => format!(
+            "{}: answered 502 Bad Gateway: {why}",
+            escape_bytes(peer.as_bytes())
+        ),
+        Relayed::Forwarded { upstream } => format!(
+            "forwarded upstream to {} as:",
+            escape_bytes(upstream.as_bytes())
+        ),
+        Relayed::PassedOn { peer, status } => format!(
+            "{}: the upstream answered {status} {}; passed on as it is",
+            escape_bytes(peer.as_bytes()),
+            status_reason(status)
+        ),
+        Relayed::UpstreamFailed { why } => format!("the upstream failed: {why}"),
+    }
+}
+
+/// A server's refusal of the upgrade, with its body.
+pub fn rejected(r: &Rejected) -> String {
+    format!(
+        "the server answered {} {} instead of 101 Switching Protocols; its body ({} byte{}): {}",
+        r.status,
+        status_reason(r.status),
+        r.body.len(),
+        plural(r.body.len() as u64),
+        escape_bytes(r.body)
+    )
 }
 
 /// What is wrong with a `Sec-WebSocket-Key`, with the RFC that says so.

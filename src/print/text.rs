@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use super::escape::{ascii_char, escape_bytes, escape_into, sanitize};
 use super::{
     close_of, expected_accept, hex_spaced, payload_as_text, plural, sentence, AsText, Closed, Meta,
-    Opened, Paint, Palette, Printer, Refused, Served,
+    Opened, Paint, Palette, Printer, Refused, Rejected, Relayed, Served,
 };
 use crate::protocol::close::ClosePayload;
 use crate::protocol::frame::{FrameHeader, LengthForm};
@@ -678,6 +678,14 @@ impl<W: Write> Printer for TextPrinter<W> {
 
     fn served(&mut self, meta: &Meta, s: &Served) -> io::Result<()> {
         self.line_served(meta, s)
+    }
+
+    fn relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()> {
+        self.line_relayed(meta, r)
+    }
+
+    fn rejected(&mut self, meta: &Meta, r: &Rejected) -> io::Result<()> {
+        self.line_rejected(meta, r)
     }
 
     fn http_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
