@@ -153,6 +153,8 @@ fn run_connect(args: &[&str], input: Option<&str>) -> Run {
 struct PyServer {
     child: Child,
     port: u16,
+    /// What it prints after its port.
+    out: BufReader<std::process::ChildStdout>,
 }
 
 impl PyServer {
@@ -185,10 +187,13 @@ impl PyServer {
             .spawn()
             .expect("start python3");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let mut server = PyServer { child, port: 0 };
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut line).unwrap();
+        let mut server = PyServer {
+            child,
+            port: 0,
+            out,
+        };
         server.port = line
             .trim()
             .strip_prefix("port ")
@@ -199,6 +204,13 @@ impl PyServer {
 
     fn url(&self, path: &str) -> String {
         format!("ws://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Its next line of output (empty once it has ended).
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        let _ = self.out.read_line(&mut line);
+        line
     }
 }
 
@@ -401,6 +413,26 @@ fn a_server_that_breaks_the_rules_is_failed_with_1002_and_exit_1() {
     let key = [sent[2], sent[3], sent[4], sent[5]];
     let code = [sent[6] ^ key[0], sent[7] ^ key[1]];
     assert_eq!(u16::from_be_bytes(code), 1002);
+}
+
+/// The same from a server written by others: Python `websockets` sends a
+/// text frame that is not UTF-8 (straight to its socket); connect fails the
+/// connection with 1007, and the server itself reports that code.
+#[test]
+fn a_python_server_sending_bad_utf8_is_failed_with_1007() {
+    let Some(mut server) = PyServer::start("broken") else {
+        return;
+    };
+    let r = connect_open(&[&server.url("/")]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("server: text 5 bytes: \"hello\""),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("failed:"), "{}", r.stdout);
+    assert!(r.stdout.contains("UTF-8"), "{}", r.stdout);
+    assert_eq!(server.line().trim(), "closed 1007", "{}", r.stdout);
 }
 
 #[test]

@@ -8,12 +8,17 @@ Run as `python3 server.py MODE`; prints `port N` once listening on
   deflate  echoes, with permessage-deflate on when the client offers it
   tls      echoes, over TLS with the certificate and key in the PEM files
            named by the next two arguments
+  broken   sends "hello", then a text frame that is not UTF-8 (written
+           straight to its socket: websockets itself never sends one),
+           and prints `closed CODE` with the close code the client
+           answered
 """
 
 import ssl
 import sys
 from http import HTTPStatus
 
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import serve
 
 
@@ -27,12 +32,25 @@ def big(ws):
     ws.close(1000, "that was all")
 
 
+def broken(ws):
+    ws.send("hello")
+    # FIN, text, 2 bytes: 0xC3 0x28 is not UTF-8.
+    ws.socket.sendall(bytes([0x81, 0x02, 0xC3, 0x28]))
+    try:
+        for _ in ws:
+            pass
+    except ConnectionClosed:
+        pass
+    code = ws.close_code
+    print("closed", code, flush=True)
+
+
 def refuse(connection, request):
     return connection.respond(HTTPStatus.FORBIDDEN, "no entry for \x1b[31myou\n")
 
 
 def main(mode, *files):
-    handler = big if mode == "big" else echo
+    handler = {"big": big, "broken": broken}.get(mode, echo)
     kwargs = {"process_request": refuse} if mode == "refuse" else {}
     compression = "deflate" if mode == "deflate" else None
     if mode == "tls":
