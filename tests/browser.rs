@@ -230,6 +230,40 @@ fn wait_out(out: &Arc<Mutex<Vec<u8>>>, what: &str, ready: impl Fn(&str) -> bool)
     }
 }
 
+/// An independent client on `port` broadcasts text that would be markup
+/// and script if the page took it for HTML; the page must show it as text
+/// (the driver checks), then closes with [`CODE`] and the driver ends
+/// well. The client is given back, still open.
+fn broadcast_evil_then_close(
+    driver: &mut Driver,
+    port: u16,
+    out: &Arc<Mutex<Vec<u8>>>,
+) -> tungstenite::WebSocket<TcpStream> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let (mut ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}/").as_str(), stream)
+        .expect("tungstenite handshake");
+    ws.send(Message::text(EVIL)).unwrap();
+    // Broadcast reaches the sender too: once it is back, the page has it
+    // on the wire as well.
+    loop {
+        match ws.read().expect("the broadcast back") {
+            Message::Text(t) if t.as_str() == EVIL => break,
+            _ => {}
+        }
+    }
+    driver.say(EVIL);
+    driver.expect("shown", out);
+    driver.expect(&format!("closed {CODE}"), out);
+    let status = wait_up_to(&mut driver.child.0, PATIENCE);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the browser driver exited with {status:?}; its stderr:\n{}",
+        text(&driver.stderr)
+    );
+    ws
+}
+
 #[test]
 fn chromium_runs_the_test_page_against_a_broadcast_server() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
@@ -246,31 +280,7 @@ fn chromium_runs_the_test_page_against_a_broadcast_server() {
             && o.contains(&format!("client: text 30 bytes: \"{GREETING}\""))
     });
 
-    // An independent client broadcasts text that would be markup and
-    // script if the page took it for HTML.
-    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    let (mut ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}/").as_str(), stream)
-        .expect("tungstenite handshake");
-    ws.send(Message::text(EVIL)).unwrap();
-    // Broadcast reaches the sender too: once it is back, the page has it
-    // on the wire as well.
-    loop {
-        match ws.read().expect("the broadcast back") {
-            Message::Text(t) if t.as_str() == EVIL => break,
-            _ => {}
-        }
-    }
-    driver.say(EVIL);
-    driver.expect("shown", &out);
-
-    driver.expect(&format!("closed {CODE}"), &out);
-    let status = wait_up_to(&mut driver.child.0, PATIENCE);
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "the browser driver exited with {status:?}; its stderr:\n{}",
-        text(&driver.stderr)
-    );
+    let mut ws = broadcast_evil_then_close(&mut driver, port, &out);
 
     // The server saw the browser close with the code typed in.
     let out_now = wait_out(&out, "the browser's close", |o| {
@@ -315,26 +325,7 @@ fn chromium_through_the_proxy_with_deflate() {
         o.contains("\"GET /\": answered 200 OK (the test page)")
     });
 
-    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    let (mut ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}/").as_str(), stream)
-        .expect("tungstenite handshake through the proxy");
-    ws.send(Message::text(EVIL)).unwrap();
-    loop {
-        match ws.read().expect("the broadcast back") {
-            Message::Text(t) if t.as_str() == EVIL => break,
-            _ => {}
-        }
-    }
-    driver.say(EVIL);
-    driver.expect("shown", &out);
-    driver.expect(&format!("closed {CODE}"), &out);
-    let status = wait_up_to(&mut driver.child.0, PATIENCE);
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "the browser driver exited with {status:?}; its stderr:\n{}",
-        text(&driver.stderr)
-    );
+    let mut ws = broadcast_evil_then_close(&mut driver, port, &out);
     let _ = ws.close(None);
     let _ = ws.flush();
 }

@@ -23,18 +23,32 @@ struct Run {
 /// Runs `wsdbg connect --color never ARGS` with `input` on stdin; killed
 /// after [`PATIENCE`].
 fn connect(args: &[&str], input: &str) -> Run {
-    run_connect(args, Some(input))
+    run_connect(args, Stdin::Ends(input))
 }
 
 /// The same with a stdin that stays open (no end of input) while it runs.
 fn connect_open(args: &[&str]) -> Run {
-    run_connect(args, None)
+    run_connect(args, Stdin::Open)
 }
 
 /// The same, writing each step's line and then waiting (bounded) until
 /// stdout shows the step's text before going on; stdin ends after the
 /// last step.
 fn connect_steps(args: &[&str], steps: &[(&str, &str)]) -> Run {
+    run_connect(args, Stdin::Steps(steps))
+}
+
+/// What connect's stdin gets.
+enum Stdin<'a> {
+    /// This, then its end.
+    Ends(&'a str),
+    /// Nothing, and no end while connect runs.
+    Open,
+    /// Each line once stdout shows what the step before waited for.
+    Steps(&'a [(&'a str, &'a str)]),
+}
+
+fn run_connect(args: &[&str], input: Stdin) -> Run {
     let mut child = Command::new(WSDBG)
         .args(["connect", "--color", "never"])
         .args(args)
@@ -67,65 +81,30 @@ fn connect_steps(args: &[&str], steps: &[(&str, &str)]) -> Run {
     });
     let mut stdin = child.stdin.take().unwrap();
     let start = Instant::now();
-    for (line, wait) in steps {
-        writeln!(stdin, "{line}").unwrap();
-        while !seen.lock().unwrap().contains(wait) {
-            if start.elapsed() > PATIENCE {
-                let _ = child.kill();
-                panic!("stdout never showed {wait:?}:\n{}", seen.lock().unwrap());
+    let mut kept = None;
+    match input {
+        Stdin::Ends(text) => {
+            // From a thread: connect may stop reading before it is all in.
+            let text = text.to_string();
+            thread::spawn(move || {
+                let _ = stdin.write_all(text.as_bytes());
+            });
+        }
+        Stdin::Open => kept = Some(stdin),
+        Stdin::Steps(steps) => {
+            for (line, wait) in steps {
+                writeln!(stdin, "{line}").unwrap();
+                while !seen.lock().unwrap().contains(wait) {
+                    if start.elapsed() > PATIENCE {
+                        let _ = child.kill();
+                        panic!("stdout never showed {wait:?}:\n{}", seen.lock().unwrap());
+                    }
+                    thread::sleep(Duration::from_millis(10));
+                }
             }
-            thread::sleep(Duration::from_millis(10));
+            drop(stdin);
         }
     }
-    drop(stdin);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > PATIENCE {
-            let _ = child.kill();
-            panic!("still running:\n{}", seen.lock().unwrap());
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    o.join().unwrap();
-    let stdout = seen.lock().unwrap().clone();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr: e.join().unwrap(),
-    }
-}
-
-fn run_connect(args: &[&str], input: Option<&str>) -> Run {
-    let mut child = Command::new(WSDBG)
-        .args(["connect", "--color", "never"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start wsdbg connect");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.map(str::to_string);
-    let keep = input.is_none();
-    let writer = thread::spawn(move || {
-        let _ = stdin.write_all(input.unwrap_or_default().as_bytes());
-        keep.then_some(stdin)
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let o = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let e = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
@@ -135,15 +114,17 @@ fn run_connect(args: &[&str], input: Option<&str>) -> Run {
             let _ = child.wait();
             panic!(
                 "wsdbg connect {args:?} still running after {PATIENCE:?}; stdout:\n{}",
-                o.join().unwrap()
+                seen.lock().unwrap()
             );
         }
         thread::sleep(Duration::from_millis(10));
     };
-    drop(writer.join());
+    drop(kept);
+    o.join().unwrap();
+    let stdout = seen.lock().unwrap().clone();
     Run {
         code: status.code().unwrap_or(-1),
-        stdout: o.join().unwrap(),
+        stdout,
         stderr: e.join().unwrap(),
     }
 }

@@ -2335,7 +2335,7 @@ fn console_on_an_empty_or_unreadable_stdin() {
 
 /// A command for a client that cannot take it says why: its handshake is
 /// not complete, it was sent a close frame already (/raw and /frame still
-/// send then), or it is closing (a refused handshake). `/list` shows where
+/// send then), or its connection is closed (a refused handshake). `/list` shows where
 /// each one stands.
 #[test]
 fn console_says_why_a_client_cannot_be_sent_to() {
@@ -2379,7 +2379,7 @@ fn console_says_why_a_client_cannot_be_sent_to() {
     });
     server.console("/send 2 hi");
     server.wait_err("the answer for #2", |e| {
-        e.contains("console: #2: it is closing\n")
+        e.contains("console: #2: its connection is closed\n")
     });
     server.console("/close 3 4000");
     assert_eq!(read_close(&mut open), (4000, String::new()));

@@ -9,9 +9,6 @@ use std::net::Shutdown;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use rustyline::completion::{Completer, Pair};
-use rustyline::{Context, Helper, Highlighter, Hinter, Validator};
-
 use super::input::console::{self, Command};
 use super::live::{queue, Book, Show, View};
 use super::prompt::{self, Output};
@@ -69,35 +66,6 @@ impl prompt::Lines for ConnectLines {
 
     fn ended(&mut self, _: u64) {
         self.send(Input::End);
-    }
-}
-
-/// Completes command names at the prompt.
-#[derive(Helper, Hinter, Highlighter, Validator)]
-struct Names;
-
-impl Completer for Names {
-    type Candidate = Pair;
-
-    fn complete(
-        &self,
-        line: &str,
-        pos: usize,
-        _: &Context<'_>,
-    ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let word = &line[..pos];
-        if !word.starts_with('/') || word.contains(' ') {
-            return Ok((pos, Vec::new()));
-        }
-        let found = console::COMMANDS
-            .iter()
-            .filter(|u| u.name != "/list" && u.name.starts_with(word))
-            .map(|u| Pair {
-                display: u.name.to_string(),
-                replacement: format!("{} ", u.name),
-            })
-            .collect();
-        Ok((0, found))
     }
 }
 
@@ -199,7 +167,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
     let terminal = prompt::start(
         prompt::kind(false),
         ConnectLines { tx, wake: wake_write },
-        Names,
+        prompt::Completion::names(),
         &output,
         "console: a line is a text message; /help lists the commands; Ctrl-C or Ctrl-D closes with 1000\n",
     )?;

@@ -251,6 +251,7 @@ pub(crate) fn queue(
     let closed_by_us = out.close_sent();
     let not_now = || match state {
         State::Handshake => "its handshake is not complete".to_string(),
+        State::Closed => "its connection is closed".to_string(),
         _ if closed_by_us => {
             "a close frame was sent to it already (/raw and /frame still send)".to_string()
         }

@@ -7,8 +7,14 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::os::fd::AsRawFd;
 use std::sync::Mutex;
 
+use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
-use rustyline::{Editor, Helper};
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::validate::Validator;
+use rustyline::{Context, Editor, Helper};
+
+use super::input::console::COMMANDS;
 
 /// The prompt.
 pub(crate) const PROMPT: &str = "wsdbg> ";
@@ -25,6 +31,87 @@ pub(crate) enum Kind {
     /// does not own: it runs in the background).
     Off,
 }
+
+/// Completes console command names, then the client ids of the commands
+/// that take one (serve's; connect has one peer and no ids).
+pub(crate) struct Completion {
+    /// The ids there are now; `None` for a console without ids.
+    ids: Option<Box<dyn Fn() -> Vec<u64> + Send + Sync>>,
+}
+
+impl Completion {
+    /// Command names only (connect: `/list` and ids make no sense there).
+    pub(crate) fn names() -> Self {
+        Self { ids: None }
+    }
+
+    /// Command names, then the ids `ids` gives (and `all`).
+    pub(crate) fn with_ids(ids: impl Fn() -> Vec<u64> + Send + Sync + 'static) -> Self {
+        Self {
+            ids: Some(Box::new(ids)),
+        }
+    }
+}
+
+impl Completer for Completion {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let before = &line[..pos];
+        let start = before.rfind(' ').map_or(0, |i| i + 1);
+        let word = &before[start..];
+        let pair = |s: String| Pair {
+            display: s.trim_end().to_string(),
+            replacement: s,
+        };
+        if start == 0 {
+            if !word.starts_with('/') {
+                return Ok((0, Vec::new()));
+            }
+            let names = COMMANDS
+                .iter()
+                .filter(|u| self.ids.is_some() || u.name != "/list")
+                .filter(|u| u.name.starts_with(word))
+                .map(|u| pair(format!("{} ", u.name)))
+                .collect();
+            return Ok((0, names));
+        }
+        let Some(ids) = &self.ids else {
+            return Ok((start, Vec::new()));
+        };
+        let first = before.split(' ').next().unwrap_or("");
+        let takes_id = COMMANDS
+            .iter()
+            .any(|u| u.name == first && u.line(true).contains(" ID"));
+        if !takes_id || before[..start].trim_end().contains(' ') {
+            return Ok((start, Vec::new()));
+        }
+        let mut ids: Vec<String> = ids().iter().map(u64::to_string).collect();
+        ids.push("all".into());
+        let bare = word.strip_prefix('#').unwrap_or(word);
+        let found = ids
+            .into_iter()
+            .filter(|id| id.starts_with(bare))
+            .map(|id| pair(format!("{id} ")))
+            .collect();
+        Ok((start, found))
+    }
+}
+
+impl Hinter for Completion {
+    type Hint = String;
+}
+
+impl Highlighter for Completion {}
+
+impl Validator for Completion {}
+
+impl Helper for Completion {}
 
 /// Which console fits this process's stdin and stdout.
 pub(crate) fn kind(disabled: bool) -> Kind {
@@ -222,7 +309,7 @@ fn read_lines(lines: &mut impl Lines) {
         match input.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // read_until itself retries on EINTR.
             Err(e) => {
                 eprintln!("wsdbg: console: cannot read stdin: {e}");
                 break;

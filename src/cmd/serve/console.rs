@@ -5,13 +5,10 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use rustyline::completion::{Completer, Pair};
-use rustyline::{Context, Helper, Highlighter, Hinter, Validator};
-
 use super::conn::Conn;
 use super::Shared;
 use crate::cmd::input::console::{parse, Command, Target, COMMANDS};
-use crate::cmd::prompt::{self, Kind, Terminal};
+use crate::cmd::prompt::{self, Completion, Kind, Terminal};
 use crate::cmd::signals;
 use crate::print::escape::escape_str;
 
@@ -22,9 +19,10 @@ pub(super) fn start(kind: Kind, shared: &Arc<Shared>) -> io::Result<Option<Termi
         ServeLines {
             shared: shared.clone(),
         },
-        Completion {
-            shared: shared.clone(),
-        },
+        Completion::with_ids({
+            let shared = shared.clone();
+            move || shared.clients().iter().map(|c| c.id).collect()
+        }),
         &shared.out,
         "console: a line is a text message to every client; /help lists the commands; Ctrl-C or Ctrl-D stops the server\n",
     )
@@ -186,63 +184,6 @@ fn list(shared: &Shared) -> String {
         s.push('\n');
     }
     s
-}
-
-/// Completes command names, then client ids.
-#[derive(Helper, Hinter, Highlighter, Validator)]
-struct Completion {
-    shared: Arc<Shared>,
-}
-
-impl Completer for Completion {
-    type Candidate = Pair;
-
-    fn complete(
-        &self,
-        line: &str,
-        pos: usize,
-        _: &Context<'_>,
-    ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let before = &line[..pos];
-        let start = before.rfind(' ').map_or(0, |i| i + 1);
-        let word = &before[start..];
-        let pair = |s: String| Pair {
-            display: s.clone(),
-            replacement: s,
-        };
-        if start == 0 {
-            if !word.starts_with('/') {
-                return Ok((0, Vec::new()));
-            }
-            let names = COMMANDS
-                .iter()
-                .filter(|u| u.name.starts_with(word))
-                .map(|u| pair(format!("{} ", u.name)))
-                .collect();
-            return Ok((0, names));
-        }
-        let first = before.split(' ').next().unwrap_or("");
-        let takes_id = COMMANDS
-            .iter()
-            .any(|u| u.name == first && u.line(true).contains(" ID"));
-        if !takes_id || before[..start].trim_end().contains(' ') {
-            return Ok((start, Vec::new()));
-        }
-        let mut ids: Vec<String> = self
-            .shared
-            .clients()
-            .iter()
-            .map(|c| c.id.to_string())
-            .collect();
-        ids.push("all".into());
-        let bare = word.strip_prefix('#').unwrap_or(word);
-        let found = ids
-            .into_iter()
-            .filter(|id| id.starts_with(bare))
-            .map(|id| pair(format!("{id} ")))
-            .collect();
-        Ok((start, found))
-    }
 }
 
 #[cfg(test)]
