@@ -7,7 +7,7 @@ use wsdbg::protocol::deflate::DeflateParams;
 use wsdbg::protocol::frame::{encode_frame, FrameHeader, HeaderParse, LengthForm};
 use wsdbg::protocol::message::Message;
 use wsdbg::protocol::opcode::OpCode;
-use wsdbg::protocol::stream::{Config, Decoder, Event, FrameStart, Head, Summary};
+use wsdbg::protocol::stream::{Config, Decoder, Event, Extent, FrameStart, Head, Summary};
 use wsdbg::protocol::transcript::{self, OwnedFrame};
 use wsdbg::protocol::violation::Violation;
 use wsdbg::protocol::Role;
@@ -321,6 +321,24 @@ proptest! {
             .iter()
             .filter(|e| !matches!(e, Owned::FrameStart(_) | Owned::Payload(_)))
             .cloned()
+            .collect();
+        prop_assert_eq!(&events, &wanted);
+        prop_assert_eq!(&summary, &whole.1);
+        // Without plain frames, those events less the frames that are a
+        // clean whole message by themselves (their messages stay).
+        let (events, summary) = decode_split(
+            &bytes,
+            &cuts,
+            Config { pieces: false, plain_frames: false, ..config },
+        );
+        let plain = |f: &OwnedFrame| {
+            f.extent == Extent::Complete
+                && f.violations.is_empty()
+                && f.message.as_ref().is_some_and(|m| m.frames == 1)
+        };
+        let wanted: Vec<Owned> = wanted
+            .into_iter()
+            .filter(|e| !matches!(e, Owned::Frame(f) if plain(f)))
             .collect();
         prop_assert_eq!(&events, &wanted);
         prop_assert_eq!(&summary, &whole.1);

@@ -1513,9 +1513,16 @@ fn trickling_after_a_failed_connection_is_cut_at_the_close_timeout() {
 #[test]
 fn chatty_client_ignoring_the_idle_close_is_cut_at_the_close_timeout() {
     let server = Server::start(&["--idle-timeout", "1", "--close-timeout", "1"]);
+    let opened = Instant::now();
     let mut s = raw_open(server.port, upgrade_request("/", "").as_bytes());
     let (code, reason) = read_close(&mut s);
     assert_eq!((code, reason.as_str()), (1001, "idle timeout"));
+    // Watched from afar, an eighth of the timeout at a time: on time.
+    let idle = opened.elapsed();
+    assert!(
+        idle >= Duration::from_millis(950) && idle < Duration::from_millis(1600),
+        "the idle close came after {idle:?} (--idle-timeout 1)"
+    );
     let start = Instant::now();
     let cut = loop {
         if s.write_all(&client_frame(0x89, b"ping")).is_err() {

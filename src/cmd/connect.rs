@@ -134,6 +134,8 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         idle_timeout: None,
         close_timeout,
         decode_outgoing: view.decodes_outgoing(),
+        // Only --trace shows data frames; the other views show messages.
+        plain_frames: view.trace,
         deflate: args.deflate,
         ..Settings::client()
     };

@@ -337,6 +337,8 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         stop_at_violation: false,
         stop_after_close: false,
         pieces: false,
+        // Only --trace shows data frames; the other views show messages.
+        plain_frames: shared.view.trace,
     };
     let peer = leg.peer.clone();
     let side = |from_client: bool| Side {

@@ -60,6 +60,12 @@ pub struct Settings {
     /// ([`Event::FrameStart`], [`Event::Payload`]); without it the handler
     /// gets frames, messages and violations.
     pub piece_events: bool,
+    /// Pass on a data frame that is a whole message by itself, with no
+    /// violation, as [`Event::Frame`] before its [`Event::Message`];
+    /// without it such a frame gives its message only (for callers that
+    /// show messages, not frames: a busy server is spared a note a
+    /// message).
+    pub plain_frames: bool,
     /// Server: a page (HTML) for plain HTTP GETs that ask for no upgrade
     /// ([`handshake::is_plain_get`]): `/` (any query) gets it with 200
     /// ([`handshake::build_page`]), any other path 404, and the connection
@@ -86,6 +92,7 @@ impl Settings {
             decode_outgoing: false,
             deflate: false,
             piece_events: false,
+            plain_frames: true,
             page: None,
         }
     }
@@ -434,11 +441,13 @@ impl Endpoint {
             stop_at_violation: true,
             stop_after_close: true,
             pieces: settings.piece_events,
+            plain_frames: settings.plain_frames,
         });
         let outgoing = settings.decode_outgoing.then(|| {
             Decoder::new(Config {
                 from: Some(settings.role),
                 heads: false,
+                plain_frames: settings.plain_frames,
                 ..Config::default()
             })
         });
@@ -484,18 +493,27 @@ impl Endpoint {
 
     /// When to call [`Endpoint::on_timeout`] at the latest.
     pub fn deadline(&self) -> Option<Instant> {
-        let mut d = match self.state {
+        earlier(self.fixed_deadline(), self.idle_deadline())
+    }
+
+    /// The deadlines that do not move when bytes arrive: the handshake's,
+    /// the close handshake's, the next ping.
+    pub fn fixed_deadline(&self) -> Option<Instant> {
+        let handshake = match self.state {
             State::Handshake => Some(self.started + self.settings.handshake_timeout),
-            State::Open => self.settings.idle_timeout.map(|t| self.last_heard + t),
-            State::Closing | State::Closed => None,
+            _ => None,
         };
-        for other in [self.close_deadline, self.ping_due] {
-            d = match (d, other) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+        earlier(earlier(handshake, self.close_deadline), self.ping_due)
+    }
+
+    /// When an open connection that hears nothing more times out: a
+    /// deadline that moves on with every byte received, so a caller may
+    /// watch it from afar instead of arming a timer for every read.
+    pub fn idle_deadline(&self) -> Option<Instant> {
+        match self.state {
+            State::Open => self.settings.idle_timeout.map(|t| self.last_heard + t),
+            _ => None,
         }
-        d
     }
 
     /// Marks `n` pending bytes as sent, decoding them for [`Note::Out`]
@@ -1208,6 +1226,14 @@ enum Input<'a> {
 enum Parsed {
     Request(http::Request),
     Response(http::Response),
+}
+
+/// The earlier of two optional instants.
+fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 #[cfg(test)]

@@ -268,6 +268,11 @@ pub struct Config {
     /// ([`Event::FrameStart`], [`Event::Payload`]); without them, frames,
     /// messages and violations (found inside a payload, as they arrive).
     pub pieces: bool,
+    /// Give a data frame that is a whole message by itself, with no
+    /// violation, as [`Event::Frame`] before its [`Event::Message`];
+    /// without it, such a frame gives only its message (however the
+    /// input is split).
+    pub plain_frames: bool,
 }
 
 impl Default for Config {
@@ -280,6 +285,7 @@ impl Default for Config {
             stop_at_violation: false,
             stop_after_close: false,
             pieces: true,
+            plain_frames: true,
         }
     }
 }
@@ -922,14 +928,14 @@ impl Decoder {
         payload: &[u8],
         sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
     ) -> Result<usize, E> {
-        let start = FrameStart {
-            index,
-            offset,
-            header,
-            violations: Vec::new(),
-            fragment: Some(fragment),
-        };
         if self.config.pieces {
+            let start = FrameStart {
+                index,
+                offset,
+                header,
+                violations: Vec::new(),
+                fragment: Some(fragment),
+            };
             sink(Event::FrameStart(&start))?;
         }
         let len = payload.len();
@@ -948,18 +954,20 @@ impl Decoder {
             inflated: false,
             inflate_error: None,
         };
-        let record = FrameRecord {
-            index,
-            offset,
-            header: Some(header),
-            header_bytes: &self.header[..header_len],
-            payload,
-            extent: Extent::Complete,
-            violations: &[],
-            fragment: Some(fragment),
-            message: Some(message),
-        };
-        sink(Event::Frame(&record))?;
+        if self.config.plain_frames {
+            let record = FrameRecord {
+                index,
+                offset,
+                header: Some(header),
+                header_bytes: &self.header[..header_len],
+                payload,
+                extent: Extent::Complete,
+                violations: &[],
+                fragment: Some(fragment),
+                message: Some(message),
+            };
+            sink(Event::Frame(&record))?;
+        }
         sink(Event::Message(&message))?;
         Ok(used + len)
     }
@@ -1046,7 +1054,12 @@ impl Decoder {
         if stop {
             self.phase = Phase::Stopped;
         }
-        sink(Event::Frame(&record))?;
+        let plain = extent == Extent::Complete
+            && cur.violations.is_empty()
+            && message.is_some_and(|m| m.frames == 1);
+        if self.config.plain_frames || !plain {
+            sink(Event::Frame(&record))?;
+        }
         if let Some(m) = &message {
             sink(Event::Message(m))?;
         }

@@ -48,6 +48,9 @@ pub(crate) struct Conn {
 struct State {
     endpoint: Endpoint,
     book: Book,
+    /// The reading thread has not yet begun to finish: signalling it is
+    /// safe while this holds and the lock is held.
+    running: bool,
 }
 
 /// Who is handling notes, and where their output goes.
@@ -175,6 +178,7 @@ pub(super) fn spawn(
         state: Mutex::new(State {
             endpoint: Endpoint::server(shared.settings.clone(), now),
             book: Book::default(),
+            running: true,
         }),
         stream,
     });
@@ -213,16 +217,19 @@ impl Conn {
         let mut big: Vec<u8> = Vec::new();
         let mut render = Vec::new();
         let mut broadcast = Vec::new();
-        // The read timeout in force. Re-arming costs a system call, so it
-        // is done only when the deadline comes sooner than the timeout
-        // armed (a fixed deadline: handshake, close) or when there is none
-        // to arm; a deadline that moves on with every read (idle) wakes the
-        // thread early at worst, and on_timeout then does nothing.
+        // The read timeout in force, for the deadlines that do not move
+        // (handshake, close, ping); the idle one, which moves on with
+        // every read, is watched by the idle thread, which interrupts this
+        // one when it passes (a read with a timeout arms a kernel timer
+        // each time it sleeps, which costs a busy connection every
+        // message). Re-arming costs a system call, so it is done only when
+        // the deadline comes sooner than the timeout armed or when there
+        // is none to arm.
         let mut armed: Option<Option<Duration>> = None;
         let mut shut = false;
         let (mut deadline, mut room): (Option<Instant>, _) = {
             let mut st = self.lock();
-            (st.endpoint.deadline(), st.endpoint.take_room(ROOM))
+            (st.endpoint.fixed_deadline(), st.endpoint.take_room(ROOM))
         };
         let mut now = Instant::now();
         loop {
@@ -248,7 +255,7 @@ impl Conn {
             now = Instant::now();
             let mut st = self.lock();
             {
-                let State { endpoint, book } = &mut *st;
+                let State { endpoint, book, .. } = &mut *st;
                 if matches!(&read, Err(e) if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted))
                 {
                     book.dropped.get_or_insert("the connection was reset");
@@ -294,14 +301,17 @@ impl Conn {
                         armed = None;
                         endpoint.on_timeout(now, &mut handler)
                     }
-                    Some(Err(e)) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+                    // Interrupted: a deadline moved nearer (a console
+                    // command) or the idle one passed (the idle thread).
+                    Some(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
+                        endpoint.on_timeout(now, &mut handler)
+                    }
                     Some(Err(_)) => endpoint.receive_eof(now, &mut handler),
                 };
                 // A peer that keeps sending never lets a read time out: a
                 // deadline that passed meanwhile (a handshake trickled byte
                 // by byte, a close never answered) is acted on here. The
-                // deadline as it stood before this read is enough: one that
-                // moves on with each read (idle) cannot have passed.
+                // deadline as it stood before this read is enough.
                 if deadline.is_some_and(|d| now >= d) {
                     let _ = endpoint.on_timeout(now, &mut handler);
                 }
@@ -309,11 +319,13 @@ impl Conn {
             let mut st = self.flush_own(shared, &mut render, st);
             let transport = st.endpoint.transport();
             // For the next read, under the same lock.
-            deadline = st.endpoint.deadline();
+            deadline = st.endpoint.fixed_deadline();
             room = st.endpoint.take_room(ROOM);
             drop(st);
-            shared.emit(&render);
-            render.clear();
+            if !render.is_empty() {
+                shared.emit(&render);
+                render.clear();
+            }
             if !broadcast.is_empty() {
                 for frame in broadcast.drain(..) {
                     let conns: Vec<Arc<Conn>> = shared
@@ -371,7 +383,7 @@ impl Conn {
     /// Writes as much as the socket takes now, without waiting.
     fn try_send(&self, shared: &Shared, st: &mut State, render: &mut Vec<u8>) -> Sent {
         loop {
-            let State { endpoint, book } = st;
+            let State { endpoint, book, .. } = st;
             let pending = endpoint.outbox().pending();
             if pending.is_empty() {
                 return Sent::Done;
@@ -484,6 +496,7 @@ impl Conn {
             conns.remove(&self.id);
         }
         let mut st = self.lock();
+        st.running = false;
         let book = &st.book;
         let view = shared.view;
         let mut info = book
@@ -580,6 +593,28 @@ impl Conn {
         }
     }
 
+    /// Interrupts the reading thread's wait, so that it looks at its
+    /// deadlines again; `st` is this connection's state, locked, which
+    /// keeps the thread from ending meanwhile.
+    fn interrupt(&self, st: &State) {
+        if st.running {
+            if let Some(t) = self.thread.get() {
+                signals::interrupt(*t);
+            }
+        }
+    }
+
+    /// Interrupts the reading thread when its idle deadline has passed (the
+    /// idle thread's round); a connection busy now is not idle.
+    pub(super) fn interrupt_if_idle(&self, now: Instant) {
+        let Ok(st) = self.state.try_lock() else {
+            return;
+        };
+        if st.endpoint.idle_deadline().is_some_and(|d| now >= d) {
+            self.interrupt(&st);
+        }
+    }
+
     /// Sends what a console command asks for; says why not when it cannot.
     pub(super) fn command(&self, shared: &Shared, what: &console::Send) -> Result<(), String> {
         let mut render = Vec::new();
@@ -599,9 +634,7 @@ impl Conn {
                 // nearer than the idle one the reading thread sleeps on.
                 let after = st.endpoint.deadline();
                 if after.is_some_and(|a| before.is_none_or(|b| a < b)) {
-                    if let Some(t) = self.thread.get() {
-                        signals::interrupt(*t);
-                    }
+                    self.interrupt(&st);
                 }
             }
             result

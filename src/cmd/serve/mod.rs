@@ -99,6 +99,8 @@ fn settings(args: &ServeArgs, view: &View) -> Result<Settings, Failure> {
         protocols: args.protocols.clone(),
         origins: args.origins.clone(),
         decode_outgoing: !view.quiet,
+        // Only --trace shows data frames; the other views show messages.
+        plain_frames: view.trace,
         deflate: args.deflate,
         page: (!args.no_page).then(|| Arc::from(PAGE)),
         ..Settings::server()
@@ -140,6 +142,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         let shared = shared.clone();
         move || writer::run(shared)
     })?;
+
     let mode = match args.mode {
         ServeMode::Echo => "echo",
         ServeMode::Broadcast => "broadcast",

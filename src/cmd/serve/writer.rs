@@ -1,11 +1,14 @@
 //! One thread that finishes writes a full socket could not take: bytes
 //! queued for a client by another client's thread (broadcast, shutdown)
 //! wait here until that client reads, so no sender ever waits for it.
+//! Between writes it watches the clients' idle timeouts, so that their
+//! reading threads need no timer on every read.
 
 use std::collections::BTreeSet;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::Shared;
 
@@ -45,10 +48,31 @@ impl Writer {
 }
 
 /// The writer thread: waits for the registered clients' sockets to take
-/// bytes, and writes them.
+/// bytes, and writes them; wakes the clients whose idle timeout passed, a
+/// round every eighth of the timeout (10 ms to 1 s), so a client is closed
+/// at most that late.
 pub(super) fn run(shared: Arc<Shared>) {
     let w = &shared.writer;
+    let every = shared
+        .settings
+        .idle_timeout
+        .map(|t| (t / 8).clamp(Duration::from_millis(10), Duration::from_secs(1)));
+    let mut round = every.map(|e| Instant::now() + e);
     loop {
+        if let (Some(at), Some(every)) = (round, every) {
+            let now = Instant::now();
+            if now >= at {
+                let conns: Vec<_> = shared
+                    .conns
+                    .lock()
+                    .map(|c| c.values().cloned().collect())
+                    .unwrap_or_default();
+                for c in conns {
+                    c.interrupt_if_idle(now);
+                }
+                round = Some(now + every);
+            }
+        }
         let ids: Vec<u64> = w
             .waiting
             .lock()
@@ -76,8 +100,12 @@ pub(super) fn run(shared: Arc<Shared>) {
             events: libc::POLLOUT,
             revents: 0,
         }));
+        let timeout = round.map_or(1000, |at| {
+            let left = at.saturating_duration_since(Instant::now()).as_millis() + 1;
+            i32::try_from(left.min(1000)).unwrap_or(1000)
+        });
         // SAFETY: fds is a valid array of pollfd of this length.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 1000) };
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         if n <= 0 {
             continue;
         }
