@@ -2340,6 +2340,27 @@ fn console_on_an_empty_or_unreadable_stdin() {
     assert_eq!(err.matches("cannot read stdin").count(), 1, "{err}");
 }
 
+/// Under -q echoes are written straight from where they were read; they
+/// are counted all the same, small and large, as `/list` shows.
+#[test]
+fn console_list_counts_echoes_sent_straight() {
+    let mut server = Server::start_console(&["-q"]);
+    let mut ws = ws_connect(server.port, "/");
+    let big = vec![7u8; 200 << 10];
+    ws.send(Message::binary(big.clone())).unwrap();
+    assert_eq!(next_data(&mut ws), Message::binary(big));
+    ws.send(Message::text("small")).unwrap();
+    assert_eq!(next_data(&mut ws), Message::text("small"));
+    server.console("/list");
+    let out = server.wait_out("the list", |o| o.contains("address"));
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("#1  "))
+        .unwrap_or_else(|| panic!("no row for #1:\n{out}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[3..6], ["open", "2", "2"], "{row}");
+}
+
 /// A command for a client that cannot take it says why: its handshake is
 /// not complete, it was sent a close frame already (/raw and /frame still
 /// send then), or its connection is closed (a refused handshake). `/list` shows where

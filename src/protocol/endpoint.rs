@@ -308,6 +308,39 @@ impl Outbox {
         self.send(kind.opcode(), data)
     }
 
+    /// Sends a text or binary message in one frame through `write`, from
+    /// where it lies, when nothing is pending (so order is kept) and the
+    /// frame needs no masking or compressing (a server without deflate):
+    /// `write` gets the header and the payload and says how many of their
+    /// bytes it took, and the rest is queued. Otherwise the message is
+    /// queued as [`Outbox::send_message`] does. False when no frame may be
+    /// sent now.
+    pub fn send_message_with(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        write: impl FnOnce(&[u8], &[u8]) -> usize,
+    ) -> bool {
+        if !self.out.is_empty() || self.role == Role::Client || self.deflater.is_some() {
+            return self.send_message(kind, data);
+        }
+        if !self.can_send() {
+            return false;
+        }
+        let h = FrameHeader::new(true, kind.opcode(), None, data.len() as u64);
+        let (head, n) = h.to_bytes();
+        let head = &head[..n];
+        let took = write(head, data).min(n + data.len());
+        if took < n {
+            self.out.extend_from_slice(&head[took..]);
+            self.out.extend_from_slice(data);
+        } else {
+            self.out.extend_from_slice(&data[took - n..]);
+        }
+        self.messages += 1;
+        true
+    }
+
     /// Queues a frame exactly as given (any bits, any claimed length), with
     /// this payload (masked with the header's key if it has one).
     pub fn send_frame(&mut self, header: &FrameHeader, payload: &[u8]) -> bool {
@@ -1978,6 +2011,46 @@ mod tests {
         assert!(!keys.contains(&[0; 4]));
         // A server never masks.
         assert_eq!(Outbox::new(Role::Server, 7).mask_key(), None);
+    }
+
+    #[test]
+    fn a_message_sent_from_where_it_lies_queues_what_the_socket_left() {
+        let whole = [0x82, 0x03, 1, 2, 3];
+        // The socket takes: everything, part of the header, part of the
+        // payload, nothing. What it left is pending, in order.
+        for took in [5, 1, 3, 0] {
+            let mut p = Peer::open(Settings::server());
+            let out = p.e.outbox();
+            let mut seen = None;
+            assert!(
+                out.send_message_with(MessageKind::Binary, &[1, 2, 3], |h, d| {
+                    seen = Some((h.to_vec(), d.to_vec()));
+                    took
+                })
+            );
+            assert_eq!(seen, Some((vec![0x82, 0x03], vec![1, 2, 3])));
+            assert_eq!(out.pending(), &whole[took..], "took {took}");
+            assert_eq!(out.messages(), 1);
+        }
+        // Something pending already: queued behind it, not written.
+        let mut p = Peer::open(Settings::server());
+        let out = p.e.outbox();
+        out.send_raw(&[0xaa]);
+        assert!(out.send_message_with(MessageKind::Text, b"hi", |_, _| unreachable!()));
+        assert_eq!(out.pending(), &[0xaa, 0x81, 0x02, b'h', b'i']);
+        // A client masks: queued, masked, not written from where it lies.
+        let mut out = Outbox::new(Role::Client, 1);
+        out.open = true;
+        assert!(out.send_message_with(MessageKind::Text, b"hi", |_, _| unreachable!()));
+        assert_eq!(out.pending().len(), 2 + 4 + 2);
+        assert_eq!(out.pending()[1], 0x82);
+        // Closing: nothing is sent.
+        let mut p = Peer::open(Settings::server());
+        let out = p.e.outbox();
+        assert!(out.close(Some(1000), b""));
+        let before = out.pending().len();
+        assert!(!out.send_message_with(MessageKind::Text, b"late", |_, _| unreachable!()));
+        assert_eq!(out.pending().len(), before);
     }
 
     #[test]

@@ -93,15 +93,17 @@ impl Ctx<'_> {
         if let Note::In(Event::Message(m)) = note {
             match self.shared.mode {
                 ServeMode::Echo => {
-                    if m.data.len() >= DIRECT
-                        && out.pending().is_empty()
-                        && out.can_send()
-                        && !self.shared.view.decodes_outgoing()
-                        && !out.compresses()
-                    {
-                        self.echo_direct(m.kind, m.data, out);
-                    } else {
+                    if self.shared.view.decodes_outgoing() {
+                        // Through the outbox, where what is sent is decoded
+                        // to be shown.
                         out.send_message(m.kind, m.data);
+                    } else {
+                        // Straight from where it was read: no copy, and the
+                        // bytes are still in the cache.
+                        let fd = self.fd;
+                        out.send_message_with(m.kind, m.data, |head, data| {
+                            send_now(fd, head, data)
+                        });
                     }
                 }
                 ServeMode::Broadcast => {
@@ -117,48 +119,32 @@ impl Ctx<'_> {
     }
 }
 
-/// Messages this big are echoed straight from where they were reassembled
-/// when the socket takes them at once, instead of being copied to the
-/// outbox first.
-const DIRECT: usize = 64 << 10;
-
-impl Ctx<'_> {
-    /// Sends a message's frame with one non-blocking `writev` of its header
-    /// and the message where it lies; what the socket does not take now is
-    /// queued in the outbox, so nothing is lost and order is kept.
-    fn echo_direct(&mut self, kind: MessageKind, data: &[u8], out: &mut Outbox) {
-        let h = FrameHeader::new(true, kind.opcode(), None, data.len() as u64);
-        let mut head = Vec::with_capacity(14);
-        h.encode(&mut head);
-        let iov = [
-            libc::iovec {
-                iov_base: head.as_ptr() as *mut libc::c_void,
-                iov_len: head.len(),
-            },
-            libc::iovec {
-                iov_base: data.as_ptr() as *mut libc::c_void,
-                iov_len: data.len(),
-            },
-        ];
-        let msg = libc::msghdr {
-            msg_name: std::ptr::null_mut(),
-            msg_namelen: 0,
-            msg_iov: iov.as_ptr() as *mut libc::iovec,
-            msg_iovlen: 2,
-            msg_control: std::ptr::null_mut(),
-            msg_controllen: 0,
-            msg_flags: 0,
-        };
-        // SAFETY: the iovecs point at live buffers of the given lengths.
-        let n = unsafe { libc::sendmsg(self.fd, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
-        let sent = usize::try_from(n).unwrap_or(0);
-        if sent < head.len() {
-            out.send_raw(&head[sent..]);
-            out.send_raw(data);
-        } else {
-            out.send_raw(&data[sent - head.len()..]);
-        }
-    }
+/// Writes a frame's header and payload with one non-blocking `sendmsg`;
+/// how many of their bytes the socket took (0 on an error, which the next
+/// write of the outbox meets again).
+fn send_now(fd: i32, head: &[u8], data: &[u8]) -> usize {
+    let iov = [
+        libc::iovec {
+            iov_base: head.as_ptr() as *mut libc::c_void,
+            iov_len: head.len(),
+        },
+        libc::iovec {
+            iov_base: data.as_ptr() as *mut libc::c_void,
+            iov_len: data.len(),
+        },
+    ];
+    let msg = libc::msghdr {
+        msg_name: std::ptr::null_mut(),
+        msg_namelen: 0,
+        msg_iov: iov.as_ptr() as *mut libc::iovec,
+        msg_iovlen: if data.is_empty() { 1 } else { 2 },
+        msg_control: std::ptr::null_mut(),
+        msg_controllen: 0,
+        msg_flags: 0,
+    };
+    // SAFETY: the iovecs point at live buffers of the given lengths.
+    let n = unsafe { libc::sendmsg(fd, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+    usize::try_from(n).unwrap_or(0)
 }
 
 /// Starts the thread for a new client.
