@@ -149,6 +149,27 @@ fn tungstenite_through_the_proxy_to_serve_and_back() {
     }
 }
 
+/// 12 MiB each way, the client slow to read: what a side does not take at
+/// once waits in the relay, in order, and every byte arrives.
+#[test]
+fn a_large_message_to_a_slow_reader_arrives_whole() {
+    let (_upstream, proxy) = serve_and_proxy("/");
+    let mut c = ws(proxy.port, "/");
+    let big: Vec<u8> = (0..12 << 20).map(|i: u32| (i * 7 % 251) as u8).collect();
+    c.send(Message::binary(big.clone())).unwrap();
+    // The echo piles up behind a client that does not read yet.
+    thread::sleep(Duration::from_millis(500));
+    match c.read().unwrap() {
+        Message::Binary(b) => assert!(b[..] == big[..], "the echo differs"),
+        other => panic!("{other:?}"),
+    }
+    c.close(None).unwrap();
+    while c.read().is_ok() {}
+    let out = proxy.wait_out("the closing line", |o| o.contains("#1 closed"));
+    assert!(out.contains("#1 client: binary 12582912 bytes"), "{out}");
+    assert!(out.contains("#1 server: binary 12582912 bytes"), "{out}");
+}
+
 /// A broken frame reaches the upstream as it was sent: the upstream fails
 /// the connection with 1002, and the proxy shows both the broken frame and
 /// the answer.

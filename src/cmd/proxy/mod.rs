@@ -1,7 +1,12 @@
 //! `wsdbg proxy`: relays each client to the upstream server, byte for byte
 //! once the upgrade is through, and shows both legs' handshakes and every
-//! frame both ways, decoded by a [`Decoder`] per direction. One thread per
-//! client waits on both sockets with `poll`.
+//! frame both ways, decoded by a [`Decoder`] per direction. Each client's
+//! upgrade runs on a thread of its own; then one relay thread
+//! ([`relay`]) moves the bytes of every client whose upstream is plain
+//! TCP, and a TLS upstream keeps its thread (one TLS state reads and
+//! writes).
+
+mod relay;
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -21,7 +26,7 @@ use crate::cli::ProxyArgs;
 use crate::print::escape::escape_str;
 use crate::print::{Closed, Palette, Relayed};
 use crate::protocol::close::ClosePayload;
-use crate::protocol::deflate::find_deflate;
+use crate::protocol::deflate::{find_deflate, DeflateParams};
 use crate::protocol::endpoint::{CloseInfo, Closer, Note};
 use crate::protocol::handshake::{build_forwarded_request, validate_request, validate_response};
 use crate::protocol::http::{self, HeadParse};
@@ -45,6 +50,8 @@ struct Shared {
     out: Output,
     limits: Limits,
     connect_timeout: Duration,
+    /// Where upgraded clients with a plain upstream go.
+    relay: relay::Handle,
 }
 
 /// Runs the command until SIGINT or SIGTERM.
@@ -78,6 +85,7 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
     })?;
     let addr = listener.local_addr()?;
     let signals = signals::install()?;
+    let (handle, handed) = relay::Handle::new()?;
     let shared = Arc::new(Shared {
         url,
         tls,
@@ -88,7 +96,12 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
             max_message: Some(args.max_message),
         },
         connect_timeout,
+        relay: handle,
     });
+    std::thread::Builder::new().name("relay".into()).spawn({
+        let shared = shared.clone();
+        move || relay::run(&shared, handed)
+    })?;
     eprintln!(
         "wsdbg proxy: listening on ws://{addr}/, relaying to {}; Ctrl-C to stop",
         shared.url
@@ -329,10 +342,44 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
     let Some(up) = upgrade(&mut leg, &client) else {
         return;
     };
+    if !up.rest.is_empty() && send_down(&client, &up.rest).is_err() {
+        return;
+    }
+    match up.wire {
+        Wire::Plain(stream) => shared.relay.hand(relay::Handed {
+            id,
+            peer: leg.peer,
+            started,
+            client,
+            up: stream,
+            deflate: up.deflate,
+            rest: up.rest,
+        }),
+        mut tls => {
+            let mut sides = sides(shared, id, &leg.peer, up.deflate);
+            if !up.rest.is_empty() {
+                let mut rest = up.rest;
+                sides[1].passed(&mut rest, Instant::now());
+            }
+            let [from_client, from_server] = &mut sides;
+            pump_poll(&client, &mut tls, from_client, from_server);
+            closing(shared, id, &leg.peer, started, &mut sides);
+        }
+    }
+}
+
+/// The two directions of a client's connection: from the client, then
+/// from the upstream.
+fn sides<'a>(
+    shared: &'a Shared,
+    id: u64,
+    peer: &str,
+    deflate: Option<DeflateParams>,
+) -> [Side<'a>; 2] {
     let config = |from| Config {
         from: Some(from),
         heads: false,
-        deflate: up.deflate,
+        deflate,
         limits: shared.limits,
         stop_at_violation: false,
         stop_after_close: false,
@@ -340,42 +387,28 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         // Only --trace shows data frames; the other views show messages.
         plain_frames: shared.view.trace,
     };
-    let peer = leg.peer.clone();
-    let side = |from_client: bool| Side {
+    [Role::Client, Role::Server].map(|from| Side {
         shared,
         id,
-        peer: &peer,
-        from_client,
-        decoder: Decoder::new(config(if from_client {
-            Role::Client
-        } else {
-            Role::Server
-        })),
+        peer: peer.to_string(),
+        from_client: from == Role::Client,
+        decoder: Decoder::new(config(from)),
         book: Book::default(),
         render: Vec::new(),
         close: None,
-    };
-    let (mut from_client, mut from_server) = (side(true), side(false));
-    if !up.rest.is_empty() {
-        if send_down(&client, &up.rest).is_err() {
-            return;
-        }
-        let mut rest = up.rest;
-        from_server.passed(&mut rest, Instant::now());
+    })
+}
+
+/// Shows what both directions left unfinished (a frame cut off), and the
+/// connection's closing line: who closed first, the code, the answer.
+fn closing(shared: &Shared, id: u64, peer: &str, started: Instant, sides: &mut [Side; 2]) {
+    for side in sides.iter_mut() {
+        side.finish();
     }
-    match up.wire {
-        Wire::Plain(stream) => {
-            pump_plain(&client, &stream, &mut from_client, &mut from_server);
-        }
-        mut tls => pump_poll(&client, &mut tls, &mut from_client, &mut from_server),
-    }
-    // What a side left unfinished (a frame cut off) is shown too.
-    from_client.finish();
-    from_server.finish();
     if shared.view.quiet {
         return;
     }
-    let closes = [&from_client.close, &from_server.close];
+    let closes = [&sides[0].close, &sides[1].close];
     let first = match closes {
         [Some((a, _)), Some((b, _))] => Some(usize::from(b < a)),
         [Some(_), None] => Some(0),
@@ -408,18 +441,19 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
             answer: None,
         },
     };
-    let mut show = leg.show();
+    let mut render = Vec::new();
+    let mut show = show(shared, id, peer, &mut render);
     let meta = show.meta(None);
     let c = Closed {
         info: &info,
         local: Role::Server,
-        peer: &peer,
+        peer,
         duration: started.elapsed(),
-        received: from_client.book.received,
-        sent: from_server.book.sent,
+        received: sides[0].book.received,
+        sent: sides[1].book.sent,
     };
     show.print(|p| p.closed(&meta, &c));
-    leg.emit();
+    shared.out.emit(&render);
 }
 
 /// A client whose upgrade the upstream accepted.
@@ -429,7 +463,7 @@ struct Upgraded {
     /// What the upstream sent after its answer's head.
     rest: Vec<u8>,
     /// The permessage-deflate the two agreed on.
-    deflate: Option<crate::protocol::deflate::DeflateParams>,
+    deflate: Option<DeflateParams>,
 }
 
 /// Passes the client's request upstream and the answer back; `None` when
@@ -592,7 +626,7 @@ type CloseSeen = (Option<u16>, Vec<u8>);
 struct Side<'a> {
     shared: &'a Shared,
     id: u64,
-    peer: &'a str,
+    peer: String,
     /// From the client to the upstream, or back.
     from_client: bool,
     decoder: Decoder,
@@ -608,7 +642,7 @@ impl Side<'_> {
     /// and shows what they hold.
     fn passed(&mut self, bytes: &mut [u8], at: Instant) {
         let (from_client, mut close) = (self.from_client, self.close.take());
-        let mut show = show(self.shared, self.id, self.peer, &mut self.render);
+        let mut show = show(self.shared, self.id, &self.peer, &mut self.render);
         let book = &mut self.book;
         let mut sink = |ev: Event<'_>| -> Result<(), std::convert::Infallible> {
             if let Event::Frame(f) = &ev {
@@ -633,7 +667,7 @@ impl Side<'_> {
     /// Shows what the stream left unfinished.
     fn finish(&mut self) {
         let from_client = self.from_client;
-        let mut show = show(self.shared, self.id, self.peer, &mut self.render);
+        let mut show = show(self.shared, self.id, &self.peer, &mut self.render);
         let book = &mut self.book;
         let _ = self
             .decoder
@@ -650,7 +684,7 @@ impl Side<'_> {
     }
 
     fn say(&mut self, r: &Relayed) {
-        let mut show = show(self.shared, self.id, self.peer, &mut self.render);
+        let mut show = show(self.shared, self.id, &self.peer, &mut self.render);
         let meta = show.meta(None);
         show.print(|p| p.relayed(&meta, r));
         self.emit();
@@ -675,81 +709,8 @@ fn show<'a>(shared: &Shared, id: u64, peer: &'a str, render: &'a mut Vec<u8>) ->
     }
 }
 
-/// The size of the buffer each direction reads into.
+/// The size of the buffer the relays read into.
 const CHUNK: usize = 64 << 10;
-
-/// Relays a plain upstream with one blocking thread per direction: a read
-/// and a write per chunk, no waiting on both (two system calls fewer per
-/// round trip than a poll loop). When one direction ends, the other has
-/// [`LINGER`] to end too before both sockets are cut.
-fn pump_plain(client: &TcpStream, up: &TcpStream, from_client: &mut Side, from_server: &mut Side) {
-    let _ = client.set_nonblocking(false);
-    let _ = up.set_nonblocking(false);
-    let ended = (std::sync::Mutex::new(0u8), std::sync::Condvar::new());
-    let cut = || {
-        let _ = client.shutdown(Shutdown::Both);
-        let _ = up.shutdown(Shutdown::Both);
-    };
-    // Whichever direction ends first waits for the other.
-    let linger = || {
-        let (lock, cv) = &ended;
-        let mut n = lock.lock().unwrap_or_else(|e| e.into_inner());
-        *n += 1;
-        cv.notify_all();
-        if *n == 1 {
-            let (n, waited) = cv
-                .wait_timeout_while(n, LINGER, |n| *n < 2)
-                .unwrap_or_else(|e| e.into_inner());
-            if waited.timed_out() && *n < 2 {
-                cut();
-            }
-        }
-    };
-    std::thread::scope(|scope| {
-        let upward = std::thread::Builder::new()
-            .stack_size(256 << 10)
-            .spawn_scoped(scope, || {
-                one_way(client, up, from_client);
-                linger();
-            });
-        if upward.is_err() {
-            // No thread for it: this one way is all that can be relayed.
-            cut();
-            return;
-        }
-        one_way(up, client, from_server);
-        linger();
-    });
-}
-
-/// Reads `from` and writes what comes to `to` until `from` ends, decoding it
-/// on the side; then passes the end on.
-fn one_way(from: &TcpStream, to: &TcpStream, side: &mut Side) {
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        match (&*from).read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                let at = Instant::now();
-                if (&*to).write_all(&buf[..n]).is_err() {
-                    let _ = from.shutdown(Shutdown::Read);
-                    break;
-                }
-                side.passed(&mut buf[..n], at);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                if !side.from_client {
-                    side.say(&Relayed::UpstreamFailed {
-                        why: &e.to_string(),
-                    });
-                }
-                break;
-            }
-        }
-    }
-    let _ = to.shutdown(Shutdown::Write);
-}
 
 /// Relays a TLS upstream from one thread that waits on both sockets (a TLS
 /// connection reads and writes through one state).
