@@ -1,0 +1,384 @@
+//! Turning a pasted dump of bytes into the bytes themselves.
+//!
+//! Accepted spellings: plain hex in its many forms (`81 83`, `8183`, `0x81, 0x83`,
+//! `{0x81, 0x83}`, `\x81\x83`, Python `b'\x81\x83=T'`, `81:83`, `81-83`, `%81%83`,
+//! Node's `<Buffer 81 83>`), dumps with offsets (`xxd`, `hexdump -C`, `od -t x1`,
+//! Wireshark / `tshark -x`), decimal (`129 131`, `[129, 131]`) and base64.
+//!
+//! This module does no I/O. Every error carries a 1-based line and column (counted in
+//! characters) plus the byte offset into the input, and quotes input text escaped so
+//! that control characters never reach the terminal raw.
+
+use std::fmt;
+
+use crate::protocol::http::looks_like_head;
+
+mod b64;
+mod dec;
+mod hex;
+mod offset;
+#[cfg(test)]
+mod tests;
+
+use b64::{looks_like_base64, parse_base64};
+use dec::parse_dec;
+use hex::plain_hex_line;
+use offset::{detect_offsets, parse_offset_dump};
+
+/// How the dump is spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Guess: a dump with offsets, then plain hex, then base64. Decimal is never guessed,
+    /// because `81 83` is valid hex and valid decimal.
+    Auto,
+    /// Plain hex in any common spelling, or a dump with offsets (xxd, hexdump -C, od, Wireshark).
+    Hex,
+    /// Decimal byte values: `129 131 61`, `[129, 131, 61]`, `Uint8Array(3) [129, 131, 61]`.
+    Dec,
+    /// Base64, standard or URL-safe alphabet, padding optional, whitespace ignored.
+    Base64,
+    /// The input bytes themselves, unchanged.
+    Raw,
+}
+
+/// Where and what went wrong (1-based line and column, counted in characters of the input
+/// line; byte offset into the input too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpError {
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column, in characters (not bytes) of the line.
+    pub column: usize,
+    /// 0-based byte offset into the whole input.
+    pub offset: usize,
+    /// What is wrong, with any quoted input escaped.
+    pub message: String,
+}
+
+impl fmt::Display for DumpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for DumpError {}
+
+/// What was read, and how it was spelled (for the summary to say "read 9 bytes of hex").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dump {
+    /// The decoded bytes; never empty.
+    pub bytes: Vec<u8>,
+    /// The spelling the bytes were read in.
+    pub spelling: Spelling,
+    /// How many of `bytes` came from an HTTP head pasted as text before the
+    /// dump (its line ends taken as CRLF); 0 when there was none.
+    pub http_head: usize,
+}
+
+/// The spelling a dump was actually read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spelling {
+    /// Plain hex (including `0x`, `\x`, `%` prefixes, C/JS/Python literals).
+    Hex,
+    /// xxd, hexdump -C, od-like or Wireshark dump with offsets (and maybe ASCII columns).
+    OffsetHex,
+    /// Decimal byte values.
+    Dec,
+    /// Base64 (standard or URL-safe).
+    Base64,
+    /// The input bytes unchanged.
+    Raw,
+}
+
+impl Spelling {
+    /// A short human name, as in "read 9 bytes of hex".
+    pub fn name(self) -> &'static str {
+        match self {
+            Spelling::Hex => "hex",
+            Spelling::OffsetHex => "hex dump",
+            Spelling::Dec => "decimal",
+            Spelling::Base64 => "base64",
+            Spelling::Raw => "raw bytes",
+        }
+    }
+}
+
+/// Reads `input` as a dump spelled as `format` says.
+///
+/// Text formats must be UTF-8. Lines starting with `#` or `//` are comments (only `#` for
+/// base64, where `/` is a digit), and so is the rest of a plain hex line from a `#` or `//`
+/// that follows a space; blank lines are ignored. A hex group written as one run, such as
+/// `0x8183` or `81833d54`, is read as bytes in the order written (81 83); a prefixed single
+/// digit (`0x6`, `\x6`) is one byte.
+///
+/// A dump with offsets is recognised by its first line: `00000000: ` (xxd, which may also
+/// start at another offset), `0000` or more zeros then two spaces (hexdump -C, Wireshark),
+/// or 6-7 zeros then one space with an offset on the next line (od). Every line must then
+/// start with an offset that follows on from the bytes read so far, or with 0 (a new
+/// Wireshark packet), or be `*`. Fails on empty input.
+pub fn parse(input: &[u8], format: Format) -> Result<Dump, DumpError> {
+    let (bytes, spelling) = match format {
+        Format::Raw => (input.to_vec(), Spelling::Raw),
+        _ => {
+            let text = std::str::from_utf8(input).map_err(|e| not_utf8(input, e.valid_up_to()))?;
+            match format {
+                Format::Dec => (parse_dec(text)?, Spelling::Dec),
+                Format::Base64 => (parse_base64(text)?, Spelling::Base64),
+                Format::Auto => parse_auto(text)?,
+                Format::Hex | Format::Raw => parse_hex(text)?,
+            }
+        }
+    };
+    if bytes.is_empty() {
+        return Err(empty_input());
+    }
+    Ok(Dump {
+        bytes,
+        spelling,
+        http_head: 0,
+    })
+}
+
+/// Like [`parse`], but an HTTP upgrade request or response pasted as text
+/// at the start (as logs and bug reports show it) is taken as bytes, with
+/// CRLF line ends since pasting loses the CRs, and the dump after it is
+/// read as `format` says. Raw input is left alone.
+///
+/// Takes the input by value so that raw bytes become the dump without a
+/// copy.
+pub fn parse_with_head(input: Vec<u8>, format: Format) -> Result<Dump, DumpError> {
+    if format == Format::Raw {
+        if input.is_empty() {
+            return Err(empty_input());
+        }
+        return Ok(Dump {
+            bytes: input,
+            spelling: Spelling::Raw,
+            http_head: 0,
+        });
+    }
+    let input = &input[..];
+    let text = std::str::from_utf8(input).map_err(|e| not_utf8(input, e.valid_up_to()))?;
+    let Some((head, used, lines)) = leading_http_head(text) else {
+        return parse(input, format);
+    };
+    let rest = &text[used..];
+    let mut bytes = head;
+    let http_head = bytes.len();
+    let mut spelling = Spelling::Raw;
+    if !rest.trim().is_empty() {
+        let dump = parse(rest.as_bytes(), format).map_err(|mut e| {
+            e.line += lines;
+            e.offset += used;
+            e
+        })?;
+        bytes.extend_from_slice(&dump.bytes);
+        spelling = dump.spelling;
+    }
+    Ok(Dump {
+        bytes,
+        spelling,
+        http_head,
+    })
+}
+
+/// An HTTP request or status line at the start of `text` (as
+/// [`looks_like_head`] tells them): the head's bytes
+/// up to and including its empty line (added when the text ends first),
+/// with CRLF line ends, and how many bytes and lines of `text` it used.
+fn leading_http_head(text: &str) -> Option<(Vec<u8>, usize, usize)> {
+    let stripped = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bom = text.len() - stripped.len();
+    let text = stripped;
+    looks_like_head(text.as_bytes())?;
+    let (mut head, mut used, mut lines) = (Vec::new(), bom, 0);
+    let mut ended = false;
+    for line in text.split_inclusive('\n') {
+        used += line.len();
+        lines += 1;
+        let content = line.trim_end_matches(['\r', '\n']);
+        head.extend_from_slice(content.as_bytes());
+        head.extend_from_slice(b"\r\n");
+        if content.is_empty() {
+            ended = true;
+            break;
+        }
+    }
+    if !ended {
+        head.extend_from_slice(b"\r\n");
+    }
+    Some((head, used, lines))
+}
+
+fn empty_input() -> DumpError {
+    DumpError {
+        line: 1,
+        column: 1,
+        offset: 0,
+        message: "empty input: no bytes to decode".into(),
+    }
+}
+
+fn parse_auto(text: &str) -> Result<(Vec<u8>, Spelling), DumpError> {
+    match parse_hex(text) {
+        Ok(found) => Ok(found),
+        Err(mut hex_err) if looks_like_base64(text) => match parse_base64(text) {
+            Ok(bytes) => Ok((bytes, Spelling::Base64)),
+            Err(b64) => {
+                // Hex is the documented default, so its error leads; the base64 one is a hint.
+                hex_err.message =
+                    format!("{} (not base64 either: {})", hex_err.message, b64.message);
+                Err(hex_err)
+            }
+        },
+        Err(mut e) => {
+            // MDN's example is decimal; say so instead of only "odd number of
+            // hex digits in '129'".
+            let decimal = text
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|t| t.len() == 3);
+            if decimal && parse_dec(text).is_ok() {
+                e.message
+                    .push_str(" (decimal bytes, as in MDN's example? use --dec)");
+            }
+            Err(e)
+        }
+    }
+}
+
+fn not_utf8(input: &[u8], at: usize) -> DumpError {
+    let before = input.get(..at).unwrap_or_default();
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = std::str::from_utf8(before.get(line_start..).unwrap_or_default())
+        .map_or(0, |s| s.chars().count())
+        + 1;
+    let byte = input.get(at).copied().unwrap_or(0);
+    DumpError {
+        line: before.iter().filter(|&&b| b == b'\n').count() + 1,
+        column,
+        offset: at,
+        message: format!(
+            "byte 0x{byte:02x} is not UTF-8 text, and a dump must be text \
+             (use --raw to take the input as raw bytes)"
+        ),
+    }
+}
+
+/// One input line, without its `\n` or `\r\n`.
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    no: usize,
+    start: usize,
+    text: &'a str,
+}
+
+impl<'a> Line<'a> {
+    fn error(&self, at: usize, message: String) -> DumpError {
+        let column = self.text.get(..at).map_or(0, |s| s.chars().count()) + 1;
+        DumpError {
+            line: self.no,
+            column,
+            offset: self.start + at,
+            message,
+        }
+    }
+
+    fn rest(&self, at: usize) -> &'a str {
+        self.text.get(at..).unwrap_or_default()
+    }
+
+    fn char_at(&self, at: usize) -> Option<char> {
+        self.rest(at).chars().next()
+    }
+
+    fn skip_space(&self, mut at: usize) -> usize {
+        while let Some(c) = self.char_at(at).filter(|&c| is_space(c)) {
+            at += c.len_utf8();
+        }
+        at
+    }
+}
+
+fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    let mut start = 0;
+    text.split('\n').enumerate().map(move |(i, raw)| {
+        let line = Line {
+            no: i + 1,
+            start,
+            text: raw.strip_suffix('\r').unwrap_or(raw),
+        };
+        start += raw.len() + 1;
+        line
+    })
+}
+
+/// Non-blank, non-comment lines; `//` is a comment unless the format is base64.
+fn content(text: &str, slashes: bool) -> impl Iterator<Item = Line<'_>> {
+    lines(text).filter(move |l| {
+        let t = l.text.trim_start_matches(is_space);
+        !(t.is_empty() || t.starts_with('#') || (slashes && t.starts_with("//")))
+    })
+}
+
+fn is_space(c: char) -> bool {
+    // A byte order mark from a Windows editor is as meaningless as a space.
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// Input text for a message: escaped, and shortened if long.
+fn quote(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= 24 {
+        return s.escape_debug().to_string();
+    }
+    let head: String = s.chars().take(16).collect();
+    let tail: String = s.chars().skip(n - 6).collect();
+    format!("{}…{}", head.escape_debug(), tail.escape_debug())
+}
+
+fn not_hex(c: char) -> String {
+    format!(
+        "'{}' is not a hex digit (expected 0-9, a-f)",
+        c.escape_debug()
+    )
+}
+
+fn odd_digits(token: &str) -> String {
+    format!(
+        "odd number of hex digits in '{}' (each byte needs two digits)",
+        quote(token)
+    )
+}
+
+fn hex_val(d: u8) -> u8 {
+    (d as char).to_digit(16).map_or(0, |v| v as u8)
+}
+
+/// Pushes digit pairs as bytes; a lone digit is one byte.
+fn push_hex(digits: &[u8], out: &mut Vec<u8>) {
+    for pair in digits.chunks(2) {
+        out.push(pair.iter().fold(0, |acc, &d| (acc << 4) | hex_val(d)));
+    }
+}
+
+fn hex_run(s: &str) -> usize {
+    s.bytes().take_while(u8::is_ascii_hexdigit).count()
+}
+
+fn parse_hex(text: &str) -> Result<(Vec<u8>, Spelling), DumpError> {
+    if let Some(radixes) = detect_offsets(text) {
+        return Ok((parse_offset_dump(text, radixes)?, Spelling::OffsetHex));
+    }
+    let mut out = Vec::new();
+    for line in content(text, true) {
+        plain_hex_line(&line, &mut out)?;
+    }
+    Ok((out, Spelling::Hex))
+}

@@ -1,0 +1,230 @@
+//! Dumps with offsets: xxd, hexdump -C, od, Wireshark and `tshark -x`.
+
+use super::{content, hex_run, is_space, not_hex, odd_digits, push_hex, quote, DumpError, Line};
+
+/// Most bytes that hexdump's `*` lines may expand to, so a few lines of input cannot ask
+/// for gigabytes of memory.
+const MAX_REPEAT: u64 = 64 << 20;
+
+/// `*` may always expand this much, however short the dump.
+const MIN_REPEAT_LIMIT: u64 = 1 << 20;
+
+/// Beyond [`MIN_REPEAT_LIMIT`], `*` may expand by this many bytes per byte
+/// of the dump.
+const REPEAT_PER_INPUT_BYTE: u64 = 1024;
+
+const HEX_ONLY: &[u32] = &[16];
+const OD_7_DIGITS: &[u32] = &[8, 10, 16];
+
+/// Splits off a line's leading hex digits (after any indentation).
+fn leading_offset(text: &str) -> Option<(&str, &str)> {
+    let t = text.trim_start_matches(is_space);
+    let n = hex_run(t);
+    (n > 0).then(|| t.split_at(n))
+}
+
+/// Decides from its first lines whether the dump has offsets, and which radixes those
+/// offsets may be written in. Offset-style when the first line starts with
+/// - 4 or more zeros, or 8 or more hex digits (xxd -s starts anywhere), and `: `, or
+/// - at least 4 zeros and two spaces or a tab (hexdump -C, Wireshark), or
+/// - 6 or 7 zeros and one space, and the second line starts with as many digits or is `*`
+///   (od, whose last line is always an offset, so there is a second line).
+pub(super) fn detect_offsets(text: &str) -> Option<&'static [u32]> {
+    let mut lines = content(text, true);
+    let (token, after) = leading_offset(lines.next()?.text)?;
+    if token.len() < 4 {
+        return None;
+    }
+    let zero = token.bytes().all(|b| b == b'0');
+    if let Some(rest) = after.strip_prefix(':') {
+        let xxd = (zero || token.len() >= 8) && (rest.is_empty() || rest.starts_with(is_space));
+        return xxd.then_some(HEX_ONLY);
+    }
+    if zero && (after.starts_with("  ") || after.starts_with('\t')) {
+        return Some(HEX_ONLY);
+    }
+    if !(zero && matches!(token.len(), 6 | 7) && after.starts_with(' ')) {
+        return None;
+    }
+    let second = lines.next()?;
+    let od_like = second.text.trim_matches(is_space) == "*"
+        || leading_offset(second.text)
+            .is_some_and(|(t, a)| t.len() == token.len() && (a.is_empty() || a.starts_with(' ')));
+    od_like.then_some(if token.len() == 6 {
+        HEX_ONLY
+    } else {
+        OD_7_DIGITS
+    })
+}
+
+fn format_offset(value: u64, radix: u32, width: usize) -> String {
+    match radix {
+        8 => format!("{value:0width$o}"),
+        10 => format!("{value:0width$}"),
+        _ => format!("{value:0width$x}"),
+    }
+}
+
+/// Reads an xxd / hexdump -C / od / Wireshark dump, checking each line's offset against
+/// the bytes read so far. An offset of 0 starts a new block (Wireshark prints one per
+/// packet); `*` repeats the previous line up to the next offset.
+pub(super) fn parse_offset_dump(text: &str, radixes: &[u32]) -> Result<Vec<u8>, DumpError> {
+    let first_radix = radixes.first().copied().unwrap_or(16);
+    let mut radix = (radixes.len() == 1).then_some(first_radix);
+    let mut out = Vec::new();
+    let mut next: Option<u64> = None;
+    let mut prev = 0..0;
+    let mut star: Option<(Line, usize)> = None;
+    let mut repeated = 0u64;
+    for line in content(text, true) {
+        let start = line.skip_space(0);
+        if line.rest(start).trim_end_matches(is_space) == "*" {
+            if prev.is_empty() {
+                return Err(line.error(
+                    start,
+                    "'*' repeats the previous line, but no line of bytes comes before it".into(),
+                ));
+            }
+            star = Some((line, start));
+            continue;
+        }
+        let digits = hex_run(line.rest(start));
+        let token = line.rest(start).get(..digits).unwrap_or_default();
+        let after = start + digits;
+        let colon = line.char_at(after) == Some(':');
+        if digits == 0 || !(colon || line.char_at(after).is_none_or(is_space)) {
+            let msg =
+                "expected an offset such as 00000010 at the start of the line, like the first";
+            return Err(line.error(start, msg.into()));
+        }
+        if radix.is_none() && token.bytes().any(|b| b != b'0') {
+            // od's 7-digit offsets are octal by default, decimal with -A d, hex with -A x:
+            // the first one that is not zero tells which, as only one radix (or, after a
+            // `*`, usually only octal) fits the bytes read so far.
+            let (want, len) = (next.unwrap_or(0), prev.len() as u64);
+            let fits = |r: &&u32| match u64::from_str_radix(token, **r) {
+                Ok(v) if star.is_some() => v > want && (v - want) % len == 0,
+                Ok(v) => v == want,
+                Err(_) => false,
+            };
+            radix = Some(radixes.iter().find(fits).copied().unwrap_or(first_radix));
+        }
+        let r = radix.unwrap_or(16);
+        let value = u64::from_str_radix(token, r).map_err(|_| {
+            line.error(
+                start,
+                format!(
+                    "offset '{}' is not a base-{r} number that fits in 64 bits",
+                    quote(token)
+                ),
+            )
+        })?;
+        let expected = next.unwrap_or(value);
+        if let Some((star_line, star_at)) = star.take() {
+            let len = prev.len() as u64;
+            let fill = value
+                .checked_sub(expected)
+                .filter(|&f| f > 0 && f % len == 0)
+                .ok_or_else(|| {
+                    let expected = format_offset(expected, r, token.len());
+                    let msg = format!(
+                        "after '*', offset {token} should be {expected} plus a whole number \
+                         of {len}-byte lines"
+                    );
+                    line.error(start, msg)
+                })?;
+            repeated = repeated.saturating_add(fill);
+            // A few bytes of '*' can claim gigabytes, and every two bytes of
+            // zeros is a frame to annotate: the expansion is bounded by the
+            // size of the dump itself as well as by a fixed limit.
+            let limit =
+                MAX_REPEAT.min(MIN_REPEAT_LIMIT.max(REPEAT_PER_INPUT_BYTE * text.len() as u64));
+            if repeated > limit {
+                let msg = format!(
+                    "'*' would repeat {fill} bytes; a {}-byte dump may expand by at most {limit} bytes",
+                    text.len()
+                );
+                return Err(star_line.error(star_at, msg));
+            }
+            // Double the copied region instead of copying one line at a time.
+            let start = out.len();
+            let target = start + fill as usize;
+            out.extend_from_within(prev.clone());
+            while out.len() < target {
+                let have = out.len() - start;
+                let take = have.min(target - out.len());
+                out.extend_from_within(start..start + take);
+            }
+        } else if value != expected && value != 0 {
+            let expected = format_offset(expected, r, token.len());
+            let msg = format!(
+                "offset {token} does not follow on from the bytes read so far (expected {expected})"
+            );
+            return Err(line.error(start, msg));
+        }
+        let before = out.len();
+        read_hex_area(&line, after + usize::from(colon), colon, &mut out)?;
+        if out.len() > before {
+            prev = before..out.len();
+        }
+        next = Some(value.saturating_add((out.len() - before) as u64));
+    }
+    if let Some((line, at)) = star {
+        return Err(line.error(
+            at,
+            "'*' must be followed by the offset where the repeated lines end".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads the hex part of an offset line from `at`, stopping where the ASCII column starts:
+/// at `|` (hexdump -C) or `>` (od), or at a gap of two or more spaces after the first byte.
+/// The ASCII column can hold anything, hex-looking text included, so it is found by this
+/// gap (every tool pads short lines so the column lines up) and never by its content. The
+/// one gap inside the hex part is the two spaces after the 8th byte of hexdump -C and some
+/// Wireshark versions. `groups` (xxd) allows groups of several bytes, as in `8183 3d54`.
+fn read_hex_area(
+    line: &Line,
+    mut at: usize,
+    groups: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), DumpError> {
+    let mut count = 0;
+    loop {
+        let mut gap = 0;
+        while let Some(c) = line.char_at(at).filter(|&c| is_space(c)) {
+            gap += if c == '\t' { 2 } else { 1 };
+            at += c.len_utf8();
+        }
+        let Some(c) = line.char_at(at) else {
+            return Ok(());
+        };
+        let middle = !groups && count == 8 && gap == 2;
+        if c == '|' || c == '>' || (count > 0 && gap >= 2 && !middle) {
+            return Ok(());
+        }
+        let rest = line.rest(at);
+        let token = rest
+            .get(..rest.find(is_space).unwrap_or(rest.len()))
+            .unwrap_or_default();
+        if let Some((i, bad)) = token.char_indices().find(|(_, c)| !c.is_ascii_hexdigit()) {
+            return Err(line.error(at + i, not_hex(bad)));
+        }
+        if token.len() % 2 == 1 {
+            return Err(line.error(at + token.len() - 1, odd_digits(token)));
+        }
+        if !groups && token.len() != 2 {
+            let msg = format!(
+                "'{}' is a group of {} digits: plain hexdump and od print 16-bit words in \
+                 machine byte order; dump again with hexdump -C, od -t x1 or xxd",
+                quote(token),
+                token.len()
+            );
+            return Err(line.error(at, msg));
+        }
+        push_hex(token.as_bytes(), out);
+        count += token.len() / 2;
+        at += token.len();
+    }
+}

@@ -1,0 +1,668 @@
+//! Tests of the dump reader, table-style.
+
+use super::*;
+use Format as F;
+use Spelling as S;
+
+const MDN: &[u8] = &[0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d];
+const LONG: &[u8] = b"\x81*0000  41 42 43 44  |x| 00000010: deadbeef";
+const FRAME: &[u8] = b"\x81\x0800 11 22";
+const WS: &[u8] = b"\x81\x1700 11 22 33 44 55 66 77";
+const DIGITS: &[u8] = b"0123456789abcdef01234567";
+
+#[track_caller]
+fn ok(input: &str, format: Format, bytes: &[u8], spelling: Spelling) {
+    let got = parse(input.as_bytes(), format).map_err(|e| e.to_string());
+    let want = Dump {
+        http_head: 0,
+        bytes: bytes.to_vec(),
+        spelling,
+    };
+    assert_eq!(got, Ok(want), "input {input:?}");
+}
+
+#[track_caller]
+fn fail(input: &str, format: Format, (line, column): (usize, usize), message: &str) {
+    let e = parse(input.as_bytes(), format).expect_err(input);
+    assert_eq!((e.line, e.column), (line, column), "input {input:?}: {e}");
+    assert!(e.message.contains(message), "input {input:?}: {e}");
+}
+
+/// A table of error cases, one per row: `input, format, line:column, part of the message;`.
+macro_rules! errors {
+    ($($input:expr, $format:ident, $line:literal : $column:literal, $message:expr;)*) => {
+        $(fail($input, Format::$format, ($line, $column), $message);)*
+    };
+}
+
+fn repeated() -> Vec<u8> {
+    let mut v = vec![0x82, 0x7e, 0x00, 0x40];
+    v.extend([0; 48]);
+    v.extend(b"ABCDEFGHabcdefgh\x01\x02\x03");
+    v
+}
+
+#[test]
+fn plain_hex_spellings() {
+    for s in [
+        "81 83 3d 54 23 06 70 10 6d",
+        "81 83 3D 54 23 06 70 10 6D",
+        "8183 3d54 2306 7010 6d",
+        "81833d5423067010 6d",
+        "81833d5423067010\n6d\n",
+        "0x81 0x83 0x3d 0x54 0x23 0x06 0x70 0x10 0x6d",
+        "0x81,0x83,0x3d,0x54,0x23,0x06,0x70,0x10,0x6d",
+        "0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d,",
+        "{0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d};",
+        "[0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d]",
+        "[0x81, 0x83, 0x3d, 0x54, 0x23, 0x6, 0x70, 0x10, 0x6d]",
+        "0X8183 0x3d542306 0x70106d",
+        r"\x81\x83\x3d\x54\x23\x06\x70\x10\x6d",
+        r#""\x81\x83\x3d\x54" "\x23\x06\x70\x10\x6d""#,
+        r#"b"\x81\x83\x3d\x54\x23\x06\x70\x10\x6d""#,
+        r"b'\x81\x83=T#\x06p\x10m'",
+        "81:83:3d:54:23:06:70:10:6d",
+        "81-83-3d-54-23-06-70-10-6d",
+        "%81%83%3d%54%23%06%70%10%6d",
+        "<Buffer 81 83 3d 54 23 06 70 10 6d>",
+        "\u{feff}81 83 3d 54\r\n23 06 70 10 6d\r\n",
+        "# frame\n81 83 // FIN, text, masked, 3\n\n// mask\n3d 54 23 06\n70 10 6d # payload\n",
+        "  81\t83 3d:54, 0x23 \\x06 [70 10] 6d",
+    ] {
+        ok(s, F::Hex, MDN, S::Hex);
+        ok(s, F::Auto, MDN, S::Hex);
+    }
+}
+
+#[test]
+fn python_bytes_literals() {
+    ok(
+        r#"b'a\'\"\\\n\r\t\0\x7F'"#,
+        F::Hex,
+        b"a'\"\\\n\r\t\0\x7f",
+        S::Hex,
+    );
+    ok(r#"B"it's" 00"#, F::Hex, b"it's\0", S::Hex);
+    ok(r"b'\0011\377\18'", F::Hex, b"\x011\xff\x018", S::Hex);
+    errors! {
+        r"b'\400'", Hex, 1:3, "octal escape above \\377 is not a byte";
+        r"b'\q'", Hex, 1:3, "unknown escape '\\q' in a bytes literal";
+        r"b'\x8'", Hex, 1:3, "'\\x' must be followed by two hex digits";
+        "b'abc", Hex, 1:6, "bytes literal is not closed";
+        "81 b'\u{e9}'", Hex, 1:6, "'é' cannot appear in a bytes literal";
+    }
+}
+
+#[test]
+fn dumps_of_the_mdn_frame() {
+    for s in [
+        // xxd, hexdump -C, od -A x -t x1z -v
+        "00000000: 8183 3d54 2306 7010 6d                   ..=T#.p.m\n",
+        "00000000  81 83 3d 54 23 06 70 10  6d                       |..=T#.p.m|\n00000009\n",
+        "000000 81 83 3d 54 23 06 70 10 6d                       >..=T#.p.m<\n000009\n",
+        // od -A x -t x1 (no ASCII column), od -t x1 (octal offsets)
+        "000000 81 83 3d 54 23 06 70 10 6d\n000009\n",
+        "0000000 81 83 3d 54 23 06 70 10 6d\n0000011\n",
+        // xxd -g1 -c8, xxd -g4, xxd -u
+        "00000000: 81 83 3d 54 23 06 70 10  ..=T#.p.\n00000008: 6d                       m\n",
+        "00000000: 81833d54 23067010 6d                 ..=T#.p.m\n",
+        "00000000: 8183 3D54 2306 7010 6D                   ..=T#.p.m\n",
+        // tshark -x
+        "0000  81 83 3d 54 23 06 70 10 6d                        ..=T#.p.m\n",
+        // indented and after a comment, as pasted into a bug report
+        "# client frame\n    00000000: 8183 3d54 2306 7010 6d                   ..=T#.p.m\n",
+    ] {
+        ok(s, F::Hex, MDN, S::OffsetHex);
+        ok(s, F::Auto, MDN, S::OffsetHex);
+    }
+}
+
+#[test]
+fn real_dumps_with_hex_looking_ascii_columns() {
+    let abcd = b"ab cd ef 12 34 56 78";
+    for (dump, bytes) in [
+        (XXD_ABCD, &abcd[..]),
+        (HEXDUMP_ABCD, abcd),
+        (OD_ABCD, abcd),
+        (XXD_FRAME, FRAME),
+        (HEXDUMP_FRAME, FRAME),
+        (OD_FRAME, FRAME),
+        (XXD_LONG, LONG),
+        (HEXDUMP_LONG, LONG),
+        (OD_LONG, LONG),
+        (XXD_LONG_C32, LONG),
+        (XXD_8_AFTER_16, DIGITS),
+        (HEXDUMP_8_AFTER_16, DIGITS),
+    ] {
+        ok(dump, F::Auto, bytes, S::OffsetHex);
+    }
+}
+
+#[test]
+fn star_repeats_the_previous_line_up_to_the_next_offset() {
+    let mut zeros = vec![0; 100];
+    zeros.extend(b"AB");
+    for (dump, bytes) in [
+        (XXD_REP, repeated()),
+        (HEXDUMP_REP, repeated()),
+        (OD_REP, repeated()),
+        (OD_OCTAL_REP, repeated()),
+        (OD_DECIMAL_REP, repeated()),
+        (XXD_ZEROS, zeros.clone()),
+        (HEXDUMP_ZEROS, zeros.clone()),
+        (OD_OCTAL_ZEROS, zeros.clone()),
+        (OD_DECIMAL_ZEROS, zeros),
+    ] {
+        ok(dump, F::Auto, &bytes, S::OffsetHex);
+    }
+}
+
+#[test]
+fn wireshark_dumps() {
+    // tshark -x: two packets, each starting again at 0000.
+    let tshark = "\
+0000  81 17 30 30 20 31 31 20 32 32 20 33 33 20 34 34   ..00 11 22 33 44
+0010  20 35 35 20 36 36 20 37 37                         55 66 77
+
+0000  81 83 3d 54 23 06 70 10 6d                        ..=T#.p.m
+";
+    ok(tshark, F::Auto, &[WS, MDN].concat(), S::OffsetHex);
+    // Copy as Hex Dump with a gap after 8 bytes, in both hex and ASCII columns.
+    let copied = "\
+0000   81 17 30 30 20 31 31 20  32 32 20 33 33 20 34 34   ..00 11  22 33 44
+0010   20 35 35 20 36 36 20 37  37                         55 66 7 7
+";
+    ok(copied, F::Hex, WS, S::OffsetHex);
+    let eight = "\
+0000   30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66   0123456789abcdef
+0010   30 31 32 33 34 35 36 37                            01234567
+";
+    ok(eight, F::Hex, DIGITS, S::OffsetHex);
+}
+
+#[test]
+fn plain_hex_that_starts_like_an_offset_is_plain_hex() {
+    ok("81833d54 23067010 6d", F::Auto, MDN, S::Hex);
+    ok("00000000 81 83", F::Auto, &[0, 0, 0, 0, 0x81, 0x83], S::Hex);
+    ok("0000 8183", F::Auto, &[0, 0, 0x81, 0x83], S::Hex);
+    ok(
+        "000000 81 83\n3d",
+        F::Auto,
+        &[0, 0, 0, 0x81, 0x83, 0x3d],
+        S::Hex,
+    );
+    ok("dead: beef", F::Auto, &[0xde, 0xad, 0xbe, 0xef], S::Hex);
+    // xxd -s 4 starts elsewhere than 0.
+    ok(
+        "00000004: 2306 7010 6d  #.p.m",
+        F::Auto,
+        &MDN[4..],
+        S::OffsetHex,
+    );
+}
+
+#[test]
+fn decimal() {
+    for s in [
+        "129 131 61 84 35 6 112 16 109",
+        "[129, 131, 61, 84, 35, 6, 112, 16, 109]",
+        "129,131,61,84,35,6,112,16,109",
+        "Uint8Array(9) [129, 131, 61, 84, 35, 6, 112, 16, 109]",
+        "Uint8Array(9) [\n  129, 131, 61, 84,\n  35, 6, 112, 16,\n  109\n]\n",
+        "bytes([129, 131, 61, 84, 35, 6, 112, 16, 109])",
+        "# comment\n129 131 61 84 35\n// more\n006 112 16 109\n",
+    ] {
+        ok(s, F::Dec, MDN, S::Dec);
+    }
+    errors! {
+        "129 256 61", Dec, 1:5, "256 is not a byte (0-255)";
+        "1\n2 9999999999999999999999999", Dec, 2:3, "9999999999999999…999999 is not";
+        "129, 0x83", Dec, 1:7, "'x' is not a decimal digit (expected 0-9)";
+        "129 -1", Dec, 1:5, "'-' is not a decimal digit";
+        "Uint16Array(2) [1, 2]", Dec, 1:1, "'U' is not a decimal digit";
+        // Decimal is never guessed: this is read as hex.
+        "129 131", Auto, 1:3, "odd number of hex digits in '129'";
+    }
+}
+
+#[test]
+fn base64() {
+    for s in ["gYM9VCMGcBBt", "gYM9\nVCMG\ncBBt\n", "  gYM9VCMGcBBt  "] {
+        ok(s, F::Base64, MDN, S::Base64);
+        ok(s, F::Auto, MDN, S::Base64);
+    }
+    // Padding optional; URL-safe alphabet; `//` is data, not a comment.
+    ok("gYM9VA==", F::Base64, &MDN[..4], S::Base64);
+    ok("gYM9VA", F::Base64, &MDN[..4], S::Base64);
+    ok("gYM9VA==", F::Auto, &MDN[..4], S::Base64);
+    ok("-_8=", F::Base64, &[0xfb, 0xff], S::Base64);
+    ok("+/8", F::Auto, &[0xfb, 0xff], S::Base64);
+    ok("//8=", F::Base64, &[0xff, 0xff], S::Base64);
+    ok("# comment\ngYM9\n", F::Base64, &MDN[..3], S::Base64);
+    // Only hex digits: Auto reads hex.
+    ok("81833d54", F::Auto, &MDN[..4], S::Hex);
+    errors! {
+        "gYM9 VC!M", Base64, 1:8, "'!' is not a base64 character";
+        "gYM9\nV", Base64, 2:1, "a lone character after the last group of 4";
+        "gYM=9", Base64, 1:5, "'9' after '=' padding";
+        "gYM9VA=", Base64, 1:7, "1 '=' do not pad 6 characters to a multiple of 4";
+        "gY===", Base64, 1:5, "too much '=' padding";
+        // Auto reports the hex error, with the base64 one as a hint.
+        "gYM9V", Auto, 1:1, "'g' is not a hex digit (expected 0-9, a-f) (not base64";
+    }
+}
+
+#[test]
+fn raw_and_empty() {
+    ok("\u{1} x", F::Raw, b"\x01 x", S::Raw);
+    assert_eq!(
+        parse(&[0xff, 0], F::Raw).map(|d| d.bytes),
+        Ok(vec![0xff, 0])
+    );
+    let empty = "empty input: no bytes to decode";
+    errors! {
+        "", Auto, 1:1, empty;
+        "", Hex, 1:1, empty;
+        "", Dec, 1:1, empty;
+        "", Base64, 1:1, empty;
+        "", Raw, 1:1, empty;
+        "  \n# nothing\n\n", Auto, 1:1, empty;
+        "  \n# nothing\n\n", Dec, 1:1, empty;
+        "  \n# nothing\n\n", Base64, 1:1, empty;
+        "// nothing\n[]", Hex, 1:1, empty;
+        "b''", Auto, 1:1, empty;
+    }
+}
+
+#[test]
+fn hex_errors_point_at_the_culprit() {
+    let odd = "odd number of hex digits in '8183d' (each byte needs two digits)";
+    let long_run = format!("{}1", "ab".repeat(100));
+    errors! {
+        "81 83 g3", Hex, 1:7, "'g' is not a hex digit (expected 0-9, a-f)";
+        "81 83\n3d 54 2306 7010 6dz", Auto, 2:19, "'z' is not a hex digit";
+        "81 83 3d 54\n8183d", Hex, 2:5, odd;
+        "0x8183d", Hex, 1:7, "odd number of hex digits in '0x8183d'";
+        "81 0x, 83", Hex, 1:6, "expected hex digits after '0x'";
+        "%8183", Hex, 1:1, "'%' must be followed by exactly two hex digits";
+        "810x83", Hex, 1:4, "'x' is not a hex digit";
+        "81 818g", Hex, 1:7, "'g' is not a hex digit";
+        &long_run, Hex, 1:201, "'abababababababab…babab1'";
+        // Columns count characters, not bytes; quoted input is escaped.
+        "é 81", Hex, 1:1, "'é' is not a hex digit";
+        "81 ü\u{1b}", Hex, 1:4, "'ü' is not";
+        "81 83 \u{1b}[31m", Hex, 1:7, "'\\u{1b}' is not a hex digit";
+        "81\t\"\\n\"", Hex, 1:5, "'\\\\' is not a hex digit";
+    }
+}
+
+#[test]
+fn not_utf8() {
+    let e = parse(b"81 83\n3d \xff 54", F::Hex).unwrap_err();
+    assert_eq!((e.line, e.column, e.offset), (2, 4, 9));
+    assert!(
+        e.message.contains("0xff is not UTF-8") && e.message.contains("--raw"),
+        "{e}"
+    );
+    let e = parse(b"\xff", F::Auto).unwrap_err();
+    assert_eq!((e.line, e.column, e.offset), (1, 1, 0));
+    let e = parse(b"\xc3\xa9\xc3", F::Base64).unwrap_err();
+    assert_eq!((e.line, e.column, e.offset), (1, 2, 2));
+}
+
+#[test]
+fn offset_errors() {
+    let full = "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n";
+    // A line one byte short: the next offset does not follow on.
+    let short =
+        "00000000  81 83 3d 54 23 06 70 10  6d 00 00 00 00 00 00     |.......|\n00000010  00\n";
+    let uneven = format!("{full}*\n00000018\n");
+    let huge = format!("{full}*\nffffffff0\n");
+    errors! {
+        short, Hex, 2:1, "offset 00000010 does not follow on from the bytes read so far (expected 0000000f)";
+        "00000000: 8183\n00000004: 3d54\n", Hex, 2:1, "(expected 00000002)";
+        "0000000 81 83\n0000003\n", Hex, 2:1, "offset 0000003 does not follow on";
+        "00000000: 8183\n81 83\n", Hex, 2:1, "offset 81 does not follow on";
+        "00000000: 8183\nxyz\n", Hex, 2:1, "expected an offset such as 00000010";
+        "00000000: 81g3  ..\n", Hex, 1:13, "'g' is not a hex digit";
+        "00000000: 818  ..\n", Hex, 1:13, "odd number of hex digits in '818'";
+        HEXDUMP_WORDS, Auto, 1:9, "'7e82' is a group of 4 digits";
+        "00000000  00 00\n*\n", Hex, 2:1, "'*' must be followed by the offset";
+        "00000000:\n*\n00000010:\n", Hex, 2:1, "'*' repeats the previous line, but";
+        &uneven, Hex, 3:1, "after '*', offset 00000018 should be 00000010 plus a whole";
+        &huge, Hex, 2:1, "'*' would repeat 68719476704 bytes";
+        "00000000: 00\n123456789abcdef012: 00\n", Hex, 2:1, "fits in 64 bits";
+    }
+}
+
+#[test]
+fn display_and_names() {
+    let e = parse(b"81 83 3d\n81 8g", F::Hex).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 2, column 5: 'g' is not a hex digit (expected 0-9, a-f)"
+    );
+    assert_eq!(e.offset, 13);
+    let names = [S::Hex, S::OffsetHex, S::Dec, S::Base64, S::Raw].map(Spelling::name);
+    assert_eq!(names, ["hex", "hex dump", "decimal", "base64", "raw bytes"]);
+}
+
+#[test]
+fn no_input_panics() {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as usize
+    };
+    let alphabet = b"0123456789abcdefABx\\ :,*|>\n\n  =%b'\"g#/-0000\xc3\xa9\t";
+    let mut pick = |n: usize| alphabet[next() % alphabet.len()] as usize % n.max(1);
+    let _ = &mut pick;
+    for round in 0..6000 {
+        let len = next() % 80;
+        let input: Vec<u8> = if round % 3 == 0 {
+            (0..len).map(|_| next() as u8).collect()
+        } else {
+            (0..len)
+                .map(|_| alphabet[next() % alphabet.len()])
+                .collect()
+        };
+        for format in [F::Auto, F::Hex, F::Dec, F::Base64, F::Raw] {
+            let _ = parse(&input, format);
+        }
+    }
+    // Real dumps with a few characters changed.
+    for round in 0..3000 {
+        let dumps = [HEXDUMP_REP, XXD_LONG, OD_OCTAL_ZEROS];
+        let mut input = dumps[round % dumps.len()].as_bytes().to_vec();
+        for _ in 0..1 + round % 4 {
+            let at = next() % input.len();
+            input[at] = alphabet[next() % alphabet.len()];
+        }
+        let _ = parse(&input, F::Auto);
+    }
+}
+
+#[test]
+fn a_megabyte_of_hex_is_read_in_linear_time() {
+    let spaced = "81 83 3d 54 23 06 70 10 6d\n".repeat(40_000);
+    assert_eq!(
+        parse(spaced.as_bytes(), F::Auto).map(|d| d.bytes.len()),
+        Ok(360_000)
+    );
+    let one_run = "8183".repeat(250_000);
+    assert_eq!(
+        parse(one_run.as_bytes(), F::Hex).map(|d| d.bytes.len()),
+        Ok(500_000)
+    );
+    let xxd: String = (0..20_000)
+        .map(|i| {
+            format!(
+                "{:08x}: 3031 3233 3435 3637 3839 6162 6364 6566  0123456789abcdef\n",
+                i * 16
+            )
+        })
+        .collect();
+    assert_eq!(
+        parse(xxd.as_bytes(), F::Auto).map(|d| d.bytes.len()),
+        Ok(320_000)
+    );
+    // A long line that fails at its end.
+    let bad = format!("{}zz", "ab ".repeat(350_000));
+    assert_eq!(
+        parse(bad.as_bytes(), F::Auto).map_err(|e| e.column),
+        Err(1_050_001)
+    );
+}
+
+// Real tool output (GNU od, util-linux hexdump, vim's xxd) for files holding:
+// abcd.bin `ab cd ef 12 34 56 78`, frame.bin FRAME, long.bin LONG, rep.bin repeated(),
+// z.bin 100 zeros then `AB`, e24.bin DIGITS.
+// `xxd abcd.bin`
+const XXD_ABCD: &str = r#"00000000: 6162 2063 6420 6566 2031 3220 3334 2035  ab cd ef 12 34 5
+00000010: 3620 3738                                6 78
+"#;
+// `hexdump -C abcd.bin`
+const HEXDUMP_ABCD: &str = r#"00000000  61 62 20 63 64 20 65 66  20 31 32 20 33 34 20 35  |ab cd ef 12 34 5|
+00000010  36 20 37 38                                       |6 78|
+00000014
+"#;
+// `od -A x -t x1z -v abcd.bin`
+const OD_ABCD: &str = r#"000000 61 62 20 63 64 20 65 66 20 31 32 20 33 34 20 35  >ab cd ef 12 34 5<
+000010 36 20 37 38                                      >6 78<
+000014
+"#;
+// `xxd frame.bin`
+const XXD_FRAME: &str = r#"00000000: 8108 3030 2031 3120 3232                 ..00 11 22
+"#;
+// `hexdump -C frame.bin`
+const HEXDUMP_FRAME: &str = r#"00000000  81 08 30 30 20 31 31 20  32 32                    |..00 11 22|
+0000000a
+"#;
+// `od -A x -t x1z -v frame.bin`
+const OD_FRAME: &str = r#"000000 81 08 30 30 20 31 31 20 32 32                    >..00 11 22<
+00000a
+"#;
+// `xxd long.bin`
+const XXD_LONG: &str = r#"00000000: 812a 3030 3030 2020 3431 2034 3220 3433  .*0000  41 42 43
+00000010: 2034 3420 207c 787c 2030 3030 3030 3031   44  |x| 0000001
+00000020: 303a 2064 6561 6462 6565 66              0: deadbeef
+"#;
+// `hexdump -C long.bin`
+const HEXDUMP_LONG: &str = r#"00000000  81 2a 30 30 30 30 20 20  34 31 20 34 32 20 34 33  |.*0000  41 42 43|
+00000010  20 34 34 20 20 7c 78 7c  20 30 30 30 30 30 30 31  | 44  |x| 0000001|
+00000020  30 3a 20 64 65 61 64 62  65 65 66                 |0: deadbeef|
+0000002b
+"#;
+// `od -A x -t x1z -v long.bin`
+const OD_LONG: &str = r#"000000 81 2a 30 30 30 30 20 20 34 31 20 34 32 20 34 33  >.*0000  41 42 43<
+000010 20 34 34 20 20 7c 78 7c 20 30 30 30 30 30 30 31  > 44  |x| 0000001<
+000020 30 3a 20 64 65 61 64 62 65 65 66                 >0: deadbeef<
+00002b
+"#;
+// `xxd -c 32 long.bin`
+const XXD_LONG_C32: &str = r#"00000000: 812a 3030 3030 2020 3431 2034 3220 3433 2034 3420 207c 787c 2030 3030 3030 3031  .*0000  41 42 43 44  |x| 0000001
+00000020: 303a 2064 6561 6462 6565 66                                                      0: deadbeef
+"#;
+// `xxd rep.bin`
+const XXD_REP: &str = r#"00000000: 827e 0040 0000 0000 0000 0000 0000 0000  .~.@............
+00000010: 0000 0000 0000 0000 0000 0000 0000 0000  ................
+00000020: 0000 0000 0000 0000 0000 0000 0000 0000  ................
+00000030: 0000 0000 4142 4344 4546 4748 6162 6364  ....ABCDEFGHabcd
+00000040: 6566 6768 0102 03                        efgh...
+"#;
+// `hexdump -C rep.bin`
+const HEXDUMP_REP: &str = r#"00000000  82 7e 00 40 00 00 00 00  00 00 00 00 00 00 00 00  |.~.@............|
+00000010  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
+*
+00000030  00 00 00 00 41 42 43 44  45 46 47 48 61 62 63 64  |....ABCDEFGHabcd|
+00000040  65 66 67 68 01 02 03                              |efgh...|
+00000047
+"#;
+// `od -A x -t x1z rep.bin`
+const OD_REP: &str = r#"000000 82 7e 00 40 00 00 00 00 00 00 00 00 00 00 00 00  >.~.@............<
+000010 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  >................<
+*
+000030 00 00 00 00 41 42 43 44 45 46 47 48 61 62 63 64  >....ABCDEFGHabcd<
+000040 65 66 67 68 01 02 03                             >efgh...<
+000047
+"#;
+// `od -t x1 rep.bin`
+const OD_OCTAL_REP: &str = r#"0000000 82 7e 00 40 00 00 00 00 00 00 00 00 00 00 00 00
+0000020 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+*
+0000060 00 00 00 00 41 42 43 44 45 46 47 48 61 62 63 64
+0000100 65 66 67 68 01 02 03
+0000107
+"#;
+// `od -A d -t x1 rep.bin`
+const OD_DECIMAL_REP: &str = r#"0000000 82 7e 00 40 00 00 00 00 00 00 00 00 00 00 00 00
+0000016 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+*
+0000048 00 00 00 00 41 42 43 44 45 46 47 48 61 62 63 64
+0000064 65 66 67 68 01 02 03
+0000071
+"#;
+// `xxd -a z.bin`
+const XXD_ZEROS: &str = r#"00000000: 0000 0000 0000 0000 0000 0000 0000 0000  ................
+*
+00000060: 0000 0000 4142                           ....AB
+"#;
+// `hexdump -C z.bin`
+const HEXDUMP_ZEROS: &str = r#"00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
+*
+00000060  00 00 00 00 41 42                                 |....AB|
+00000066
+"#;
+// `hexdump rep.bin`
+const HEXDUMP_WORDS: &str = r#"0000000 7e82 4000 0000 0000 0000 0000 0000 0000
+0000010 0000 0000 0000 0000 0000 0000 0000 0000
+*
+0000030 0000 0000 4241 4443 4645 4847 6261 6463
+0000040 6665 6867 0201 0003                    
+0000047
+"#;
+// `xxd e24.bin`
+const XXD_8_AFTER_16: &str = r#"00000000: 3031 3233 3435 3637 3839 6162 6364 6566  0123456789abcdef
+00000010: 3031 3233 3435 3637                      01234567
+"#;
+// `hexdump -C e24.bin`
+const HEXDUMP_8_AFTER_16: &str = r#"00000000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|
+00000010  30 31 32 33 34 35 36 37                           |01234567|
+00000018
+"#;
+// `od -t x1 z.bin`: the first offset that is not 0 comes after `*`.
+const OD_OCTAL_ZEROS: &str = r#"0000000 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+*
+0000140 00 00 00 00 41 42
+0000146
+"#;
+// `od -A d -t x1 z.bin`
+const OD_DECIMAL_ZEROS: &str = r#"0000000 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+*
+0000096 00 00 00 00 41 42
+0000102
+"#;
+
+#[test]
+fn pasted_http_head_then_hex() {
+    let text = "GET /chat HTTP/1.1\nHost: a\n\n81 83 3d 54 23 06 70 10 6d\n";
+    let d = parse_with_head(text.as_bytes().to_vec(), Format::Auto).unwrap();
+    let head = b"GET /chat HTTP/1.1\r\nHost: a\r\n\r\n";
+    assert_eq!(d.http_head, head.len());
+    assert_eq!(&d.bytes[..head.len()], head);
+    assert_eq!(&d.bytes[head.len()..], MDN);
+    assert_eq!(d.spelling, Spelling::Hex);
+    // A head with no empty line after it gets one.
+    let d = parse_with_head(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket".to_vec(),
+        Format::Auto,
+    )
+    .unwrap();
+    assert!(d.bytes.ends_with(b"Upgrade: websocket\r\n\r\n"));
+    // Errors in the dump after the head count the head's lines.
+    let e =
+        parse_with_head(b"GET / HTTP/1.1\nHost: a\n\n81 8g\n".to_vec(), Format::Auto).unwrap_err();
+    assert_eq!((e.line, e.column), (4, 5));
+    // Not HTTP: the plain parser.
+    assert_eq!(
+        parse_with_head(b"81 83".to_vec(), Format::Auto)
+            .unwrap()
+            .http_head,
+        0
+    );
+}
+
+#[test]
+fn a_head_is_told_by_the_same_check_as_the_transcript_uses() {
+    // A lowercase method is still a request line: the head is kept as
+    // bytes, and validation says the method must be GET.
+    let text = "get /chat HTTP/1.1\nHost: a\n\n81 83 3d 54 23 06 70 10 6d\n";
+    let d = parse_with_head(text.as_bytes().to_vec(), Format::Auto).unwrap();
+    let head = b"get /chat HTTP/1.1\r\nHost: a\r\n\r\n";
+    assert_eq!(d.http_head, head.len());
+    assert_eq!(&d.bytes[head.len()..], MDN);
+    // Dumps of frames, in any spelling, are not heads.
+    for dump in [
+        "81 83 3d 54 23 06 70 10 6d",
+        "00000000: 8183 3d54 2306 7010 6d  ....#.p.m",
+        "0000  81 83 3d 54 23 06 70 10 6d",
+        "gYM9VCMGcBBt",
+        "129 131 61 84 35 6 112 16 109",
+    ] {
+        let format = if dump.starts_with("129") {
+            Format::Dec
+        } else {
+            Format::Auto
+        };
+        let d = parse_with_head(dump.as_bytes().to_vec(), format).unwrap();
+        assert_eq!((d.http_head, &d.bytes[..]), (0, MDN), "{dump}");
+    }
+}
+
+#[test]
+fn the_transcript_finds_a_head_where_the_dump_reader_found_one() {
+    // The transcript asks looks_like_head of the bytes this reader
+    // returns, with CRLF line ends added; it must agree with the
+    // answer given for the text.
+    for text in [
+        "GET /chat HTTP/1.1\nHost: a\n\n81 00",
+        "get /chat HTTP/1.1\nHost: a",
+        "GET /chat http/1.1\n\n81 00",
+        "HTTP/1.1 101 Switching Protocols\n\n81 00",
+        "\u{feff}GET / HTTP/1.1\n\n81 00",
+        "A B HTTP/",
+        "GET /chat HTTP/",
+        "GET /chat HTTP",
+        "GET /chat",
+        "GET ",
+        "GET /chat\n81 00",
+        "81 83 3d 54 23 06 70 10 6d",
+    ] {
+        let Ok(d) = parse_with_head(text.as_bytes().to_vec(), Format::Auto) else {
+            continue;
+        };
+        assert_eq!(
+            d.http_head > 0,
+            looks_like_head(&d.bytes).is_some(),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn hex_with_a_typo_is_not_taken_for_base64() {
+    for typo in ["81833d5423067010GD", "zz", "0x810x83", "81 83 zz 54"] {
+        let e = parse(typo.as_bytes(), Format::Auto).unwrap_err();
+        assert!(e.message.contains("hex"), "{typo}: {}", e.message);
+    }
+    for b64 in ["gYM9VCMGcBBt", "gYM9VCMGcBBt/w==", "AAECAw=="] {
+        assert_eq!(
+            parse(b64.as_bytes(), Format::Auto).unwrap().spelling,
+            Spelling::Base64,
+            "{b64}"
+        );
+    }
+}
+
+#[test]
+fn decimal_without_dec_gets_a_hint() {
+    let e = parse(b"129 131 61 84 35 6 112 16 109", Format::Auto).unwrap_err();
+    assert!(e.message.contains("--dec"), "{}", e.message);
+    let e = parse(b"81 8g", Format::Auto).unwrap_err();
+    assert!(!e.message.contains("--dec"), "{}", e.message);
+}
+
+#[test]
+fn star_expansion_is_bounded_by_the_dump_size() {
+    // 28 bytes claiming 64 MiB of zeros (32 million empty frames).
+    let e = parse(b"00000000: 00\n*\n04000000: 00\n", Format::Auto).unwrap_err();
+    assert_eq!((e.line, e.column), (2, 1));
+    assert!(e.message.contains("at most 1048576 bytes"), "{}", e.message);
+    // Within the bound, one-byte lines expand by doubling, to the byte.
+    let d = parse(b"00000000: 41\n*\n00080000: 42\n", Format::Auto).unwrap();
+    assert_eq!(d.bytes.len(), 0x80001);
+    assert!(d.bytes[..0x80000].iter().all(|&b| b == 0x41));
+    assert_eq!(d.bytes[0x80000], 0x42);
+}
