@@ -85,7 +85,11 @@ pub enum Spelling {
     /// Plain hex (including `0x`, `\x`, `%` prefixes, C/JS/Python literals).
     Hex,
     /// xxd, hexdump -C, od-like or Wireshark dump with offsets (and maybe ASCII columns).
-    OffsetHex,
+    OffsetHex {
+        /// The offset of its first line: not 0 for `hexdump -C -s 4`, `od -j 4` or an
+        /// excerpt of a longer dump.
+        start: u64,
+    },
     /// Decimal byte values.
     Dec,
     /// Base64 (standard or URL-safe).
@@ -95,14 +99,21 @@ pub enum Spelling {
 }
 
 impl Spelling {
-    /// A short human name, as in "read 9 bytes of hex".
-    pub fn name(self) -> &'static str {
+    /// A short human name, as in "read 9 bytes of hex" or "read 5 bytes of hex dump
+    /// starting at offset 0x4".
+    pub fn name(self) -> String {
         match self {
-            Spelling::Hex => "hex",
-            Spelling::OffsetHex => "hex dump",
-            Spelling::Dec => "decimal",
-            Spelling::Base64 => "base64",
-            Spelling::Raw => "raw bytes",
+            Spelling::Hex => "hex".into(),
+            Spelling::OffsetHex { start: 0 } => "hex dump".into(),
+            Spelling::OffsetHex { start } if start < 10 => {
+                format!("hex dump starting at offset 0x{start:x}")
+            }
+            Spelling::OffsetHex { start } => {
+                format!("hex dump starting at offset 0x{start:x} ({start})")
+            }
+            Spelling::Dec => "decimal".into(),
+            Spelling::Base64 => "base64".into(),
+            Spelling::Raw => "raw bytes".into(),
         }
     }
 }
@@ -117,9 +128,13 @@ impl Spelling {
 ///
 /// A dump with offsets is recognised by its first line: `00000000: ` (xxd, which may also
 /// start at another offset), `0000` or more zeros then two spaces (hexdump -C, Wireshark),
-/// or 6-7 zeros then one space with an offset on the next line (od). Every line must then
-/// start with an offset that follows on from the bytes read so far, or with 0 (a new
-/// Wireshark packet), or be `*`. Fails on empty input.
+/// or 6-7 zeros then one space with an offset on the next line (od); a first offset that
+/// is not zero (`hexdump -C -s 4`, `od -j 4`, an excerpt of `tshark -x`) counts when the
+/// next line's offset follows on from it or its ASCII column shows its bytes. Every line
+/// must then start with an offset that follows on from the bytes read so far, or with 0
+/// (a new Wireshark packet), or be `*`; offsets are never read as data. The headings of
+/// `tshark -x` (`Frame (63 bytes):`) are refused with what to paste instead. Fails on
+/// empty input.
 pub fn parse(input: &[u8], format: Format) -> Result<Dump, DumpError> {
     let (bytes, spelling) = match format {
         Format::Raw => (input.to_vec(), Spelling::Raw),
@@ -373,8 +388,12 @@ fn hex_run(s: &str) -> usize {
 }
 
 fn parse_hex(text: &str) -> Result<(Vec<u8>, Spelling), DumpError> {
+    if let Some(e) = content(text, true).find_map(|l| offset::tshark_heading(&l)) {
+        return Err(e);
+    }
     if let Some(radixes) = detect_offsets(text) {
-        return Ok((parse_offset_dump(text, radixes)?, Spelling::OffsetHex));
+        let (bytes, start) = parse_offset_dump(text, radixes)?;
+        return Ok((bytes, Spelling::OffsetHex { start }));
     }
     let mut out = Vec::new();
     for line in content(text, true) {

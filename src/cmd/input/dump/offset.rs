@@ -29,9 +29,16 @@ fn leading_offset(text: &str) -> Option<(&str, &str)> {
 /// - at least 4 zeros and two spaces or a tab (hexdump -C, Wireshark), or
 /// - 6 or 7 zeros and one space, and the second line starts with as many digits or is `*`
 ///   (od, whose last line is always an offset, so there is a second line).
+///
+/// A dump may also start at another offset (`hexdump -C -s 4`, `od -j 4`, an excerpt of
+/// `tshark -x`). Such a first line could be plain hex too, so it is taken as an offset
+/// only on evidence: the next line's offset is this one plus the bytes on the line, or the
+/// line's ASCII column shows exactly its bytes. For od, that evidence also tells which
+/// radix its 7-digit offsets are in.
 pub(super) fn detect_offsets(text: &str) -> Option<&'static [u32]> {
     let mut lines = content(text, true);
-    let (token, after) = leading_offset(lines.next()?.text)?;
+    let first = lines.next()?;
+    let (token, after) = leading_offset(first.text)?;
     if token.len() < 4 {
         return None;
     }
@@ -40,21 +47,120 @@ pub(super) fn detect_offsets(text: &str) -> Option<&'static [u32]> {
         let xxd = (zero || token.len() >= 8) && (rest.is_empty() || rest.starts_with(is_space));
         return xxd.then_some(HEX_ONLY);
     }
-    if zero && (after.starts_with("  ") || after.starts_with('\t')) {
-        return Some(HEX_ONLY);
+    let second = lines.next();
+    if after.starts_with("  ") || after.starts_with('\t') {
+        return (zero || follows_on(&first, token, second, HEX_ONLY).is_some()).then_some(HEX_ONLY);
     }
-    if !(zero && matches!(token.len(), 6 | 7) && after.starts_with(' ')) {
+    if !(matches!(token.len(), 6 | 7) && after.starts_with(' ')) {
         return None;
     }
-    let second = lines.next()?;
-    let od_like = second.text.trim_matches(is_space) == "*"
-        || leading_offset(second.text)
-            .is_some_and(|(t, a)| t.len() == token.len() && (a.is_empty() || a.starts_with(' ')));
-    od_like.then_some(if token.len() == 6 {
+    let radixes = if token.len() == 6 {
         HEX_ONLY
     } else {
         OD_7_DIGITS
-    })
+    };
+    if !zero {
+        return follows_on(&first, token, second, radixes);
+    }
+    let second = second?;
+    let od_like = second.text.trim_matches(is_space) == "*"
+        || leading_offset(second.text)
+            .is_some_and(|(t, a)| t.len() == token.len() && (a.is_empty() || a.starts_with(' ')));
+    od_like.then_some(radixes)
+}
+
+/// Whether a first line that starts with `token` (not zero) is a line of a dump with
+/// offsets: in which of `radixes` the next line's offset is this one plus the bytes on
+/// the line (octal first, od's default, when several fit), or, failing that, whether its
+/// ASCII column shows exactly its bytes (then the radix is the first of `radixes`).
+fn follows_on(
+    first: &Line,
+    token: &str,
+    second: Option<Line>,
+    radixes: &'static [u32],
+) -> Option<&'static [u32]> {
+    let digits_end = first.skip_space(0) + token.len();
+    let mut bytes = Vec::new();
+    let column = read_hex_area(first, digits_end, false, &mut bytes).ok()?;
+    if bytes.is_empty() {
+        return None;
+    }
+    let next = second.and_then(|l| {
+        let (t, a) = leading_offset(l.text)?;
+        (t.len() == token.len() && a.chars().next().is_none_or(is_space)).then_some(t)
+    });
+    if let Some(next) = next {
+        for (i, &r) in radixes.iter().enumerate() {
+            let fits = match (u64::from_str_radix(token, r), u64::from_str_radix(next, r)) {
+                (Ok(a), Ok(b)) => b.checked_sub(a) == Some(bytes.len() as u64),
+                _ => false,
+            };
+            if fits {
+                return radixes.get(i..=i);
+            }
+        }
+    }
+    ascii_column_matches(first.rest(column), &bytes).then(|| radixes.get(..1).unwrap_or(HEX_ONLY))
+}
+
+/// Whether `column` (the rest of a dump line after its hex part) is the ASCII rendering
+/// of `bytes`: printable ASCII as itself, anything else as `.`, within `|...|` (hexdump
+/// -C), `>...<` (od) or bare (xxd, Wireshark). Spaces are left out of the comparison, as
+/// the gap that finds the column eats leading ones and Wireshark adds one in the middle.
+fn ascii_column_matches(column: &str, bytes: &[u8]) -> bool {
+    let column = column.trim_matches(is_space);
+    let column = column
+        .strip_prefix('|')
+        .and_then(|c| c.strip_suffix('|'))
+        .or_else(|| column.strip_prefix('>').and_then(|c| c.strip_suffix('<')))
+        .unwrap_or(column);
+    let shown: String = bytes
+        .iter()
+        .map(|&b| {
+            if (0x21..0x7f).contains(&b) {
+                b as char
+            } else if b == b' ' {
+                ' '
+            } else {
+                '.'
+            }
+        })
+        .filter(|&c| c != ' ')
+        .collect();
+    !shown.is_empty() && column.chars().filter(|&c| !is_space(c)).eq(shown.chars())
+}
+
+/// A refusal for a heading line of `tshark -x`, such as `Frame (63 bytes):` or
+/// `Unmasked data (3 bytes):`, which no hex spelling has.
+pub(super) fn tshark_heading(line: &Line) -> Option<DumpError> {
+    let at = line.skip_space(0);
+    let text = line.rest(at).trim_end_matches(is_space);
+    let (name, size) = text.strip_suffix(" bytes):")?.rsplit_once(" (")?;
+    let plausible = !size.is_empty()
+        && size.bytes().all(|b| b.is_ascii_digit())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-');
+    if !plausible {
+        return None;
+    }
+    let message = if name == "Frame" {
+        format!(
+            "'{}' heads tshark's dump of a whole packet, its link, IP and TCP headers \
+             included, which are not WebSocket bytes: paste only the lines from where the \
+             WebSocket bytes start (they are read by their offsets), or use Wireshark's \
+             Copy > ...as Hex Dump on the WebSocket layer",
+            quote(text)
+        )
+    } else {
+        format!(
+            "'{}' heads a block of bytes tshark derived from the packet, not bytes as they \
+             were sent: paste the packet's own lines, without any heading",
+            quote(text)
+        )
+    };
+    Some(line.error(at, message))
 }
 
 fn format_offset(value: u64, radix: u32, width: usize) -> String {
@@ -68,7 +174,9 @@ fn format_offset(value: u64, radix: u32, width: usize) -> String {
 /// Reads an xxd / hexdump -C / od / Wireshark dump, checking each line's offset against
 /// the bytes read so far. An offset of 0 starts a new block (Wireshark prints one per
 /// packet); `*` repeats the previous line up to the next offset.
-pub(super) fn parse_offset_dump(text: &str, radixes: &[u32]) -> Result<Vec<u8>, DumpError> {
+///
+/// Returns the bytes and the offset the dump starts at (that of its first line).
+pub(super) fn parse_offset_dump(text: &str, radixes: &[u32]) -> Result<(Vec<u8>, u64), DumpError> {
     let first_radix = radixes.first().copied().unwrap_or(16);
     let mut radix = (radixes.len() == 1).then_some(first_radix);
     let mut out = Vec::new();
@@ -76,6 +184,7 @@ pub(super) fn parse_offset_dump(text: &str, radixes: &[u32]) -> Result<Vec<u8>, 
     let mut prev = 0..0;
     let mut star: Option<(Line, usize)> = None;
     let mut repeated = 0u64;
+    let mut first = None;
     for line in content(text, true) {
         let start = line.skip_space(0);
         if line.rest(start).trim_end_matches(is_space) == "*" {
@@ -120,6 +229,7 @@ pub(super) fn parse_offset_dump(text: &str, radixes: &[u32]) -> Result<Vec<u8>, 
             )
         })?;
         let expected = next.unwrap_or(value);
+        first.get_or_insert(value);
         if let Some((star_line, star_at)) = star.take() {
             let len = prev.len() as u64;
             let fill = value
@@ -175,7 +285,7 @@ pub(super) fn parse_offset_dump(text: &str, radixes: &[u32]) -> Result<Vec<u8>, 
             "'*' must be followed by the offset where the repeated lines end".into(),
         ));
     }
-    Ok(out)
+    Ok((out, first.unwrap_or(0)))
 }
 
 /// Reads the hex part of an offset line from `at`, stopping where the ASCII column starts:
@@ -184,12 +294,13 @@ pub(super) fn parse_offset_dump(text: &str, radixes: &[u32]) -> Result<Vec<u8>, 
 /// gap (every tool pads short lines so the column lines up) and never by its content. The
 /// one gap inside the hex part is the two spaces after the 8th byte of hexdump -C and some
 /// Wireshark versions. `groups` (xxd) allows groups of several bytes, as in `8183 3d54`.
+/// Returns where the ASCII column starts (or the line ends).
 fn read_hex_area(
     line: &Line,
     mut at: usize,
     groups: bool,
     out: &mut Vec<u8>,
-) -> Result<(), DumpError> {
+) -> Result<usize, DumpError> {
     let mut count = 0;
     loop {
         let mut gap = 0;
@@ -198,11 +309,11 @@ fn read_hex_area(
             at += c.len_utf8();
         }
         let Some(c) = line.char_at(at) else {
-            return Ok(());
+            return Ok(at);
         };
         let middle = !groups && count == 8 && gap == 2;
         if c == '|' || c == '>' || (count > 0 && gap >= 2 && !middle) {
-            return Ok(());
+            return Ok(at);
         }
         let rest = line.rest(at);
         let token = rest

@@ -112,8 +112,8 @@ fn dumps_of_the_mdn_frame() {
         // indented and after a comment, as pasted into a bug report
         "# client frame\n    00000000: 8183 3d54 2306 7010 6d                   ..=T#.p.m\n",
     ] {
-        ok(s, F::Hex, MDN, S::OffsetHex);
-        ok(s, F::Auto, MDN, S::OffsetHex);
+        ok(s, F::Hex, MDN, S::OffsetHex { start: 0 });
+        ok(s, F::Auto, MDN, S::OffsetHex { start: 0 });
     }
 }
 
@@ -134,7 +134,7 @@ fn real_dumps_with_hex_looking_ascii_columns() {
         (XXD_8_AFTER_16, DIGITS),
         (HEXDUMP_8_AFTER_16, DIGITS),
     ] {
-        ok(dump, F::Auto, bytes, S::OffsetHex);
+        ok(dump, F::Auto, bytes, S::OffsetHex { start: 0 });
     }
 }
 
@@ -153,7 +153,7 @@ fn star_repeats_the_previous_line_up_to_the_next_offset() {
         (OD_OCTAL_ZEROS, zeros.clone()),
         (OD_DECIMAL_ZEROS, zeros),
     ] {
-        ok(dump, F::Auto, &bytes, S::OffsetHex);
+        ok(dump, F::Auto, &bytes, S::OffsetHex { start: 0 });
     }
 }
 
@@ -166,18 +166,23 @@ fn wireshark_dumps() {
 
 0000  81 83 3d 54 23 06 70 10 6d                        ..=T#.p.m
 ";
-    ok(tshark, F::Auto, &[WS, MDN].concat(), S::OffsetHex);
+    ok(
+        tshark,
+        F::Auto,
+        &[WS, MDN].concat(),
+        S::OffsetHex { start: 0 },
+    );
     // Copy as Hex Dump with a gap after 8 bytes, in both hex and ASCII columns.
     let copied = "\
 0000   81 17 30 30 20 31 31 20  32 32 20 33 33 20 34 34   ..00 11  22 33 44
 0010   20 35 35 20 36 36 20 37  37                         55 66 7 7
 ";
-    ok(copied, F::Hex, WS, S::OffsetHex);
+    ok(copied, F::Hex, WS, S::OffsetHex { start: 0 });
     let eight = "\
 0000   30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66   0123456789abcdef
 0010   30 31 32 33 34 35 36 37                            01234567
 ";
-    ok(eight, F::Hex, DIGITS, S::OffsetHex);
+    ok(eight, F::Hex, DIGITS, S::OffsetHex { start: 0 });
 }
 
 #[test]
@@ -197,7 +202,7 @@ fn plain_hex_that_starts_like_an_offset_is_plain_hex() {
         "00000004: 2306 7010 6d  #.p.m",
         F::Auto,
         &MDN[4..],
-        S::OffsetHex,
+        S::OffsetHex { start: 4 },
     );
 }
 
@@ -343,8 +348,28 @@ fn display_and_names() {
         "line 2, column 5: 'g' is not a hex digit (expected 0-9, a-f)"
     );
     assert_eq!(e.offset, 13);
-    let names = [S::Hex, S::OffsetHex, S::Dec, S::Base64, S::Raw].map(Spelling::name);
-    assert_eq!(names, ["hex", "hex dump", "decimal", "base64", "raw bytes"]);
+    let names = [
+        S::Hex,
+        S::OffsetHex { start: 0 },
+        S::OffsetHex { start: 4 },
+        S::OffsetHex { start: 0x40 },
+        S::Dec,
+        S::Base64,
+        S::Raw,
+    ]
+    .map(Spelling::name);
+    assert_eq!(
+        names,
+        [
+            "hex",
+            "hex dump",
+            "hex dump starting at offset 0x4",
+            "hex dump starting at offset 0x40 (64)",
+            "decimal",
+            "base64",
+            "raw bytes",
+        ]
+    );
 }
 
 #[test]
@@ -665,4 +690,97 @@ fn star_expansion_is_bounded_by_the_dump_size() {
     assert_eq!(d.bytes.len(), 0x80001);
     assert!(d.bytes[..0x80000].iter().all(|&b| b == 0x41));
     assert_eq!(d.bytes[0x80000], 0x42);
+}
+
+/// The MDN frame, RFC 6455 §5.7's unmasked and masked "Hello": what the dumps of
+/// at40.bin (40 bytes of `x`, then these) show from offset 40.
+const AT_40: &[u8] = b"\x81\x83\x3d\x54\x23\x06\x70\x10\x6d\x81\x05Hello\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58";
+
+#[test]
+fn dumps_that_start_at_an_offset_are_read_by_their_offsets() {
+    // Real output of each tool, for mdn.bin (the MDN frame) and at40.bin.
+    let mdn_from_4 = [
+        // hexdump -C -s 4 mdn.bin
+        "00000004  23 06 70 10 6d                                    |#.p.m|\n00000009\n",
+        // od -A x -t x1 -j 4 mdn.bin
+        "000004 23 06 70 10 6d\n000009\n",
+        // od -t x1 -j 4 mdn.bin (octal offsets)
+        "0000004 23 06 70 10 6d\n0000011\n",
+        // od -A d -t x1 -j 4 mdn.bin
+        "0000004 23 06 70 10 6d\n0000009\n",
+        // od -A x -t x1z -j 4 mdn.bin
+        "000004 23 06 70 10 6d                                   >#.p.m<\n000009\n",
+        // xxd -s 4 mdn.bin
+        "00000004: 2306 7010 6d                             #.p.m\n",
+    ];
+    for dump in mdn_from_4 {
+        ok(dump, F::Auto, &MDN[4..], S::OffsetHex { start: 4 });
+        ok(dump, F::Hex, &MDN[4..], S::OffsetHex { start: 4 });
+    }
+    for dump in [
+        // od -t x1 -j 40 at40.bin: octal offsets, told from decimal and hex by the
+        // second line (0o70 - 0o50 = 16 bytes).
+        "0000050 81 83 3d 54 23 06 70 10 6d 81 05 48 65 6c 6c 6f\n\
+         0000070 81 85 37 fa 21 3d 7f 9f 4d 51 58\n0000103\n",
+        // od -A d -t x1 -j 40 at40.bin
+        "0000040 81 83 3d 54 23 06 70 10 6d 81 05 48 65 6c 6c 6f\n\
+         0000056 81 85 37 fa 21 3d 7f 9f 4d 51 58\n0000067\n",
+        // od -A x -t x1z -j 40 at40.bin
+        "000028 81 83 3d 54 23 06 70 10 6d 81 05 48 65 6c 6c 6f  >..=T#.p.m..Hello<\n\
+         000038 81 85 37 fa 21 3d 7f 9f 4d 51 58                 >..7.!=..MQX<\n000043\n",
+        // hexdump -C -s 40 at40.bin
+        "00000028  81 83 3d 54 23 06 70 10  6d 81 05 48 65 6c 6c 6f  |..=T#.p.m..Hello|\n\
+         00000038  81 85 37 fa 21 3d 7f 9f  4d 51 58                 |..7.!=..MQX|\n00000043\n",
+    ] {
+        ok(dump, F::Auto, AT_40, S::OffsetHex { start: 40 });
+    }
+    // The lines of `tshark -x` from 0040 (a packet whose WebSocket bytes start at 0x36,
+    // a 10-byte binary frame first): one line is enough, its ASCII column tells.
+    let tshark = "\
+0040  81 05 48 65 6c 6c 6f 81 85 37 fa 21 3d 7f 9f 4d   ..Hello..7.!=..M
+0050  51 58                                             QX
+";
+    ok(tshark, F::Auto, &AT_40[9..], S::OffsetHex { start: 0x40 });
+    let one = "0040  81 05 48 65 6c 6c 6f                              ..Hello\n";
+    ok(one, F::Auto, &AT_40[9..16], S::OffsetHex { start: 0x40 });
+    // Without evidence, a first line is plain hex, as before.
+    ok("0040  81 83", F::Auto, &[0, 0x40, 0x81, 0x83], S::Hex);
+    ok(
+        "004000 81 83 3d\n",
+        F::Auto,
+        &[0, 0x40, 0, 0x81, 0x83, 0x3d],
+        S::Hex,
+    );
+    // An offset that does not follow on is still refused at its line.
+    errors! {
+        "000004 23 06 70 10 6d\n000009\n000010 00\n", Auto, 3:1, "offset 000010 does not follow on";
+    }
+}
+
+#[test]
+fn tshark_headings_are_refused_with_what_to_paste() {
+    // tshark -x on a capture: the whole packet, then the unmasked payload.
+    let tshark = "\
+Frame (63 bytes):
+0000  20 52 45 43 56 00 20 53 45 4e 44 00 08 00 45 00    RECV. SEND...E.
+0010  00 31 12 34 00 00 ff 06 92 8d 0a 01 01 01 0a 02   .1.4............
+0020  02 02 13 88 1f 90 00 00 00 00 00 00 00 00 50 00   ..............P.
+0030  20 00 86 cf 00 00 81 83 3d 54 23 06 70 10 6d       .......=T#.p.m
+Unmasked data (3 bytes):
+0000  4d 44 4e                                          MDN
+";
+    let excerpt: String = tshark.lines().skip(4).map(|l| format!("{l}\n")).collect();
+    errors! {
+        tshark, Auto, 1:1, "'Frame (63 bytes):' heads tshark's dump of a whole packet";
+        &excerpt, Auto, 2:1, "'Unmasked data (3 bytes):' heads a block of bytes tshark derived";
+        "  Reassembled TCP (120 bytes):\n", Hex, 1:3, "heads a block";
+    }
+    // Only the packet's WebSocket lines: read by their offsets.
+    let first: String = excerpt.lines().take(1).map(|l| format!("{l}\n")).collect();
+    ok(
+        &first,
+        F::Auto,
+        b"\x20\x00\x86\xcf\x00\x00\x81\x83\x3d\x54\x23\x06\x70\x10\x6d",
+        S::OffsetHex { start: 0x30 },
+    );
 }
