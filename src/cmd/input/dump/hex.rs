@@ -23,6 +23,16 @@ pub(super) fn plain_hex_line(line: &Line, out: &mut Vec<u8>) -> Result<(), DumpE
             at += 1;
             continue;
         }
+        if rest.starts_with("...") || c == '…' {
+            let node = rest.contains("more byte");
+            let msg = if node {
+                "Node printed only the first 50 bytes ('... N more bytes'): the rest are \
+                 missing; print buf.toString('hex') instead"
+            } else {
+                "'...' stands for bytes that were left out: paste all of them"
+            };
+            return Err(line.error(at, msg.into()));
+        }
         if rest.starts_with("<Buffer") {
             at += "<Buffer".len();
             continue;

@@ -1,9 +1,11 @@
 //! Turning a pasted dump of bytes into the bytes themselves.
 //!
 //! Accepted spellings: plain hex in its many forms (`81 83`, `8183`, `0x81, 0x83`,
-//! `{0x81, 0x83}`, `\x81\x83`, Python `b'\x81\x83=T'`, `81:83`, `81-83`, `%81%83`,
-//! Node's `<Buffer 81 83>`), dumps with offsets (`xxd`, `hexdump -C`, `od -t x1`,
-//! Wireshark / `tshark -x`), decimal (`129 131`, `[129, 131]`) and base64.
+//! `{0x81, 0x83}`, `\x81\x83`, `81:83`, `81-83`, `%81%83`, Node's `<Buffer 81 83>`),
+//! dumps with offsets (`xxd`, `hexdump -C`, `od -t x1`, Wireshark / `tshark -x`, also
+//! starting at an offset other than 0), decimal (`129 131`, `[129, 131]`), base64, and
+//! literals in code (`xxd -i`'s C array, C strings, Go, Rust, Python, Node, Java and C#
+//! byte arrays, browser consoles' `(9) [129, ...]`; see the `literal` module).
 //!
 //! This module does no I/O. Every error carries a 1-based line and column (counted in
 //! characters) plus the byte offset into the input, and quotes input text escaped so
@@ -16,6 +18,7 @@ use crate::protocol::http::looks_like_head;
 mod b64;
 mod dec;
 mod hex;
+mod literal;
 mod offset;
 #[cfg(test)]
 mod tests;
@@ -96,6 +99,94 @@ pub enum Spelling {
     Base64,
     /// The input bytes unchanged.
     Raw,
+    /// A literal in code, or an array as a console prints it.
+    Literal {
+        /// Which literal.
+        kind: Literal,
+        /// How many literals were joined (adjacent strings, several arrays).
+        parts: u16,
+        /// Whether negative values were read as signed bytes (two's complement).
+        signed: bool,
+        /// Which number around the bytes was checked against them.
+        checked: Checked,
+    },
+}
+
+/// A literal of bytes in code, as recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Literal {
+    /// `unsigned char b[] = {0x81, 0x83};`, as `xxd -i` and Wireshark write it.
+    CArray,
+    /// `"\201\203=T"` or `"\x81\x83"`, one string or several adjacent ones.
+    CString,
+    /// `[]byte{0x81, 0x83}`.
+    GoSlice,
+    /// `vec![0x81, 0x83]`.
+    RustVec,
+    /// `[0x81u8, 0x83]` or `let b: [u8; 2] = [0x81, 0x83];`.
+    RustArray,
+    /// `b"\x81\x83"` in Rust code (after `let` or `&`).
+    RustByteString,
+    /// `b'\x81\x83=T'`.
+    PythonBytes,
+    /// `bytearray(b'...')` or `bytearray([129, 131])`.
+    PythonBytearray,
+    /// `bytes([129, 131])`.
+    PythonList,
+    /// `bytes.fromhex('81 83')`.
+    PythonFromHex,
+    /// `Buffer.from([0x81, 0x83])`.
+    NodeBuffer,
+    /// `Buffer.from('8183', 'hex')` (or 'base64', 'latin1').
+    NodeBufferString,
+    /// `new Uint8Array([129, 131])`, or `Uint8Array(2) [129, 131]` as consoles print it.
+    TypedArray,
+    /// `new byte[] {129, 131}` (C# or Java), without signed values.
+    ByteArray,
+    /// `new byte[]{(byte)0x81, -125}`: Java's signed bytes.
+    JavaBytes,
+    /// `(2) [129, 131]`, as Chrome's console prints an array (Firefox: `Array(2)`).
+    ConsoleArray,
+    /// A bare list in code notation, such as `{0x81u, 0x83u}`.
+    Array,
+}
+
+impl Literal {
+    /// What it is called in the summary, as in "read 9 bytes of a C array".
+    pub fn name(self) -> &'static str {
+        match self {
+            Literal::CArray => "a C array",
+            Literal::CString => "a C string",
+            Literal::GoSlice => "a Go []byte",
+            Literal::RustVec => "a Rust vec!",
+            Literal::RustArray => "a Rust array",
+            Literal::RustByteString => "a Rust byte string",
+            Literal::PythonBytes => "a bytes literal (Python or Rust)",
+            Literal::PythonBytearray => "a Python bytearray",
+            Literal::PythonList => "a Python bytes() of a list",
+            Literal::PythonFromHex => "Python's bytes.fromhex",
+            Literal::NodeBuffer => "a Node Buffer of a list",
+            Literal::NodeBufferString => "a Node Buffer of a string",
+            Literal::TypedArray => "a typed array (Uint8Array)",
+            Literal::ByteArray => "a byte[] array (C# or Java)",
+            Literal::JavaBytes => "a Java byte array (signed)",
+            Literal::ConsoleArray => "a console array",
+            Literal::Array => "an array in code",
+        }
+    }
+}
+
+/// Which number around the bytes was recognised and checked against them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    /// Nothing to check.
+    None,
+    /// A count the console printed before the values: `(9)`, `Uint8Array(9)`.
+    Count(u64),
+    /// A declared size: `[9]`, `[u8; 9]`.
+    Size(u64),
+    /// A length variable after the literal, as `xxd -i` writes: `b_len = 9`.
+    LengthVar(u64),
 }
 
 impl Spelling {
@@ -114,6 +205,31 @@ impl Spelling {
             Spelling::Dec => "decimal".into(),
             Spelling::Base64 => "base64".into(),
             Spelling::Raw => "raw bytes".into(),
+            Spelling::Literal {
+                kind,
+                parts,
+                signed,
+                checked,
+            } => {
+                let mut name = kind.name().to_string();
+                if parts > 1 {
+                    name.push_str(&format!(" ({parts} joined)"));
+                }
+                if signed && kind != Literal::JavaBytes {
+                    name.push_str(" (signed)");
+                }
+                match checked {
+                    Checked::None => {}
+                    Checked::Count(n) => name.push_str(&format!(", its count ({n}) checked")),
+                    Checked::Size(n) => {
+                        name.push_str(&format!(", its declared size [{n}] checked"));
+                    }
+                    Checked::LengthVar(n) => {
+                        name.push_str(&format!(", its length variable ({n}) checked"));
+                    }
+                }
+                name
+            }
         }
     }
 }
@@ -140,11 +256,19 @@ pub fn parse(input: &[u8], format: Format) -> Result<Dump, DumpError> {
         Format::Raw => (input.to_vec(), Spelling::Raw),
         _ => {
             let text = std::str::from_utf8(input).map_err(|e| not_utf8(input, e.valid_up_to()))?;
-            match format {
-                Format::Dec => (parse_dec(text)?, Spelling::Dec),
-                Format::Base64 => (parse_base64(text)?, Spelling::Base64),
-                Format::Auto => parse_auto(text)?,
-                Format::Hex | Format::Raw => parse_hex(text)?,
+            // Code says how its numbers are written, whatever the format asked for.
+            // tshark's headings, `Frame (63 bytes):`, look like code; they are refused
+            // by the hex reader.
+            let heading = || content(text, true).any(|l| offset::tshark_heading(&l).is_some());
+            let code = (matches!(format, Format::Auto | Format::Hex | Format::Dec) && !heading())
+                .then(|| literal::parse(text))
+                .flatten();
+            match (code, format) {
+                (Some(found), _) => found?,
+                (None, Format::Dec) => (parse_dec(text)?, Spelling::Dec),
+                (None, Format::Base64) => (parse_base64(text)?, Spelling::Base64),
+                (None, Format::Auto) => parse_auto(text)?,
+                (None, Format::Hex | Format::Raw) => parse_hex(text)?,
             }
         }
     };

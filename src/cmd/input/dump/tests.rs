@@ -4,6 +4,16 @@ use super::*;
 use Format as F;
 use Spelling as S;
 
+/// How a literal of one part, with nothing checked, is spelled.
+fn lit(kind: Literal) -> Spelling {
+    Spelling::Literal {
+        kind,
+        parts: 1,
+        signed: false,
+        checked: Checked::None,
+    }
+}
+
 const MDN: &[u8] = &[0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d];
 const LONG: &[u8] = b"\x81*0000  41 42 43 44  |x| 00000010: deadbeef";
 const FRAME: &[u8] = b"\x81\x0800 11 22";
@@ -58,9 +68,6 @@ fn plain_hex_spellings() {
         "[0x81, 0x83, 0x3d, 0x54, 0x23, 0x6, 0x70, 0x10, 0x6d]",
         "0X8183 0x3d542306 0x70106d",
         r"\x81\x83\x3d\x54\x23\x06\x70\x10\x6d",
-        r#""\x81\x83\x3d\x54" "\x23\x06\x70\x10\x6d""#,
-        r#"b"\x81\x83\x3d\x54\x23\x06\x70\x10\x6d""#,
-        r"b'\x81\x83=T#\x06p\x10m'",
         "81:83:3d:54:23:06:70:10:6d",
         "81-83-3d-54-23-06-70-10-6d",
         "%81%83%3d%54%23%06%70%10%6d",
@@ -76,17 +83,19 @@ fn plain_hex_spellings() {
 
 #[test]
 fn python_bytes_literals() {
+    let bytes = lit(Literal::PythonBytes);
     ok(
         r#"b'a\'\"\\\n\r\t\0\x7F'"#,
         F::Hex,
         b"a'\"\\\n\r\t\0\x7f",
-        S::Hex,
+        bytes,
     );
+    // With hex after it, the hex reader takes it.
     ok(r#"B"it's" 00"#, F::Hex, b"it's\0", S::Hex);
-    ok(r"b'\0011\377\18'", F::Hex, b"\x011\xff\x018", S::Hex);
+    ok(r"b'\0011\377\18'", F::Hex, b"\x011\xff\x018", bytes);
     errors! {
         r"b'\400'", Hex, 1:3, "octal escape above \\377 is not a byte";
-        r"b'\q'", Hex, 1:3, "unknown escape '\\q' in a bytes literal";
+        r"b'\q'", Hex, 1:3, "unknown escape '\\q' in a string";
         r"b'\x8'", Hex, 1:3, "'\\x' must be followed by two hex digits";
         "b'abc", Hex, 1:6, "bytes literal is not closed";
         "81 b'\u{e9}'", Hex, 1:6, "'é' cannot appear in a bytes literal";
@@ -212,9 +221,6 @@ fn decimal() {
         "129 131 61 84 35 6 112 16 109",
         "[129, 131, 61, 84, 35, 6, 112, 16, 109]",
         "129,131,61,84,35,6,112,16,109",
-        "Uint8Array(9) [129, 131, 61, 84, 35, 6, 112, 16, 109]",
-        "Uint8Array(9) [\n  129, 131, 61, 84,\n  35, 6, 112, 16,\n  109\n]\n",
-        "bytes([129, 131, 61, 84, 35, 6, 112, 16, 109])",
         "# comment\n129 131 61 84 35\n// more\n006 112 16 109\n",
     ] {
         ok(s, F::Dec, MDN, S::Dec);
@@ -224,7 +230,7 @@ fn decimal() {
         "1\n2 9999999999999999999999999", Dec, 2:3, "9999999999999999…999999 is not";
         "129, 0x83", Dec, 1:7, "'x' is not a decimal digit (expected 0-9)";
         "129 -1", Dec, 1:5, "'-' is not a decimal digit";
-        "Uint16Array(2) [1, 2]", Dec, 1:1, "'U' is not a decimal digit";
+        "Uint16Array(2) [1, 2]", Dec, 1:1, "a Uint16Array holds 16-bit values, not bytes";
         // Decimal is never guessed: this is read as hex.
         "129 131", Auto, 1:3, "odd number of hex digits in '129'";
     }
@@ -783,4 +789,412 @@ Unmasked data (3 bytes):
         b"\x20\x00\x86\xcf\x00\x00\x81\x83\x3d\x54\x23\x06\x70\x10\x6d",
         S::OffsetHex { start: 0x30 },
     );
+}
+
+fn literal(kind: Literal, checked: Checked, parts: u16, signed: bool) -> Spelling {
+    Spelling::Literal {
+        kind,
+        parts,
+        signed,
+        checked,
+    }
+}
+
+/// `xxd -i mdn.bin`, as xxd 2022-01-14 writes it.
+const XXD_I: &str = "unsigned char mdn_bin[] = {
+  0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d
+};
+unsigned int mdn_bin_len = 9;
+";
+
+/// `xxd -i -C mdn.bin`.
+const XXD_I_CAPS: &str = "unsigned char MDN_BIN[] = {
+  0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d
+};
+unsigned int MDN_BIN_LEN = 9;
+";
+
+#[test]
+fn code_literals_of_the_mdn_frame() {
+    use Checked as C;
+    use Literal as L;
+    let cases: &[(&str, Spelling)] = &[
+        // C and C++: xxd -i, Wireshark's "Copy as C Array", hand-written.
+        (XXD_I, literal(L::CArray, C::LengthVar(9), 1, false)),
+        (XXD_I_CAPS, literal(L::CArray, C::LengthVar(9), 1, false)),
+        (
+            "unsigned char bytes[] = {0x81, 0x83, 0x3d, 0x54, 0x23, 0x6, 0x70, 0x10, 0x6d};",
+            lit(L::CArray),
+        ),
+        (
+            "uint8_t frame[9] = {0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d};",
+            literal(L::CArray, C::Size(9), 1, false),
+        ),
+        (
+            "static const u_char f[] = { 129, 131, 61, 84, 35, 6, 112, 16, 109 }; // MDN",
+            lit(L::CArray),
+        ),
+        (
+            "std::vector<uint8_t> v{0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d};",
+            lit(L::CArray),
+        ),
+        (
+            "std::array<uint8_t, 9> a = {0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d};",
+            literal(L::CArray, C::Size(9), 1, false),
+        ),
+        // Wireshark's "Follow TCP Stream" as C arrays: two packets of one peer.
+        (
+            "char peer0_0[] = { /* Packet 4 */\n0x81, 0x83, 0x3d, 0x54 };\n\
+             char peer0_1[] = { /* Packet 6 */\n0x23, 0x06, 0x70, 0x10, 0x6d };\n",
+            literal(L::CArray, C::None, 2, false),
+        ),
+        // C strings: Wireshark's "Copy as C String" (octal), "as Escaped String" (lines of
+        // \x escapes joined by a backslash), a declaration.
+        (r#""\201\203=T#\006p\020m""#, lit(L::CString)),
+        (
+            "\"\\x81\\x83\\x3d\\x54\" \\\n\"\\x23\\x06\\x70\\x10\\x6d\"\n",
+            literal(L::CString, C::None, 2, false),
+        ),
+        (
+            r#""\x81\x83\x3d\x54" "\x23\x06\x70\x10\x6d""#,
+            literal(L::CString, C::None, 2, false),
+        ),
+        (
+            r#"const char frame[10] = "\x81\x83=T#\x06p\x10m";"#,
+            literal(L::CString, C::Size(10), 1, false),
+        ),
+        // Go: Wireshark's "Copy as Go literal" (single digits as 0x6), a declaration.
+        (
+            "[]byte{0x81, 0x83, 0x3d, 0x54, 0x23, 0x6, 0x70, 0x10, 0x6d}",
+            lit(L::GoSlice),
+        ),
+        (
+            "frame := []byte{129, 131, 61, 84, 35, 6, 112, 16, 109}",
+            lit(L::GoSlice),
+        ),
+        // Python.
+        (r"b'\x81\x83=T#\x06p\x10m'", lit(L::PythonBytes)),
+        (r"frame = b'\x81\x83=T#\x06p\x10m'", lit(L::PythonBytes)),
+        (
+            r"bytearray(b'\x81\x83=T#\x06p\x10m')",
+            lit(L::PythonBytearray),
+        ),
+        (
+            "bytes([129, 131, 61, 84, 35, 6, 112, 16, 109])",
+            lit(L::PythonList),
+        ),
+        (
+            "bytes.fromhex('81 83 3d 54 23 06 70 10 6d')",
+            lit(L::PythonFromHex),
+        ),
+        (
+            "bytearray.fromhex(\"81833d54230670106d\")",
+            lit(L::PythonFromHex),
+        ),
+        // Rust.
+        (
+            "vec![0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d]",
+            lit(L::RustVec),
+        ),
+        (
+            "[0x81u8, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d]",
+            lit(L::RustArray),
+        ),
+        (
+            "let frame: [u8; 9] = [0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d];",
+            literal(L::RustArray, C::Size(9), 1, false),
+        ),
+        (
+            "&[0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d]",
+            lit(L::RustArray),
+        ),
+        (
+            r#"b"\x81\x83\x3d\x54\x23\x06\x70\x10\x6d""#,
+            lit(L::PythonBytes),
+        ),
+        (
+            r#"let frame = b"\x81\x83=T#\x06p\x10m";"#,
+            lit(L::RustByteString),
+        ),
+        // Node and browsers.
+        (
+            "Buffer.from([0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d])",
+            lit(L::NodeBuffer),
+        ),
+        (
+            "Buffer.from('81833d54230670106d', 'hex')",
+            lit(L::NodeBufferString),
+        ),
+        (
+            "Buffer.from('gYM9VCMGcBBt', 'base64')",
+            lit(L::NodeBufferString),
+        ),
+        (
+            r"Buffer.from('\x81\x83=T#\x06p\x10m', 'latin1')",
+            lit(L::NodeBufferString),
+        ),
+        (
+            "new Uint8Array([129, 131, 61, 84, 35, 6, 112, 16, 109])",
+            lit(L::TypedArray),
+        ),
+        (
+            "Uint8Array(9) [129, 131, 61, 84, 35, 6, 112, 16, 109]",
+            literal(L::TypedArray, C::Count(9), 1, false),
+        ),
+        // Node's console.log of a Uint8Array.
+        (
+            "Uint8Array(9) [\n  129, 131, 61, 84,\n  35, 6, 112, 16,\n  109\n]\n",
+            literal(L::TypedArray, C::Count(9), 1, false),
+        ),
+        // Chrome's console, a typed array with its properties.
+        (
+            "Uint8Array(9) [129, 131, 61, 84, 35, 6, 112, 16, 109, buffer: ArrayBuffer(9), \
+             byteLength: 9, byteOffset: 0, length: 9, Symbol(Symbol.toStringTag): 'Uint8Array']",
+            literal(L::TypedArray, C::Count(9), 1, false),
+        ),
+        // Chrome's and Firefox's console, a plain array.
+        (
+            "(9) [129, 131, 61, 84, 35, 6, 112, 16, 109]",
+            literal(L::ConsoleArray, C::Count(9), 1, false),
+        ),
+        (
+            "Array(9) [ 129, 131, 61, 84, 35, 6, 112, 16, 109 ]",
+            literal(L::ConsoleArray, C::Count(9), 1, false),
+        ),
+        // Java's signed bytes, and C# (MDN's guide is in C#).
+        (
+            "new byte[]{(byte)0x81, -125, 61, 84, 35, 6, 112, 16, 109}",
+            literal(L::JavaBytes, C::None, 1, true),
+        ),
+        (
+            "byte[] frame = {(byte) 0x81, (byte) 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d};",
+            literal(L::JavaBytes, C::None, 1, true),
+        ),
+        (
+            "byte[] frame = {-127, -125, 61, 84, 35, 6, 112, 16, 109};",
+            literal(L::JavaBytes, C::None, 1, true),
+        ),
+        (
+            "new byte[] { 129, 131, 61, 84, 35, 6, 112, 16, 109 }",
+            lit(L::ByteArray),
+        ),
+        (
+            "byte[] frame = new byte[] { 0x81, 0x83, 0x3D, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6D };",
+            lit(L::ByteArray),
+        ),
+        // Signed in C too.
+        (
+            "signed char f[] = {-127, -125, 61, 84, 35, 6, 112, 16, 109};",
+            literal(L::CArray, C::None, 1, true),
+        ),
+    ];
+    for (input, spelling) in cases {
+        ok(input, F::Auto, MDN, *spelling);
+        ok(input, F::Hex, MDN, *spelling);
+    }
+    // --dec takes code too: its numbers say how they are written.
+    ok(
+        "(9) [129, 131, 61, 84, 35, 6, 112, 16, 109]",
+        F::Dec,
+        MDN,
+        literal(L::ConsoleArray, C::Count(9), 1, false),
+    );
+    ok(
+        XXD_I,
+        F::Dec,
+        MDN,
+        literal(L::CArray, C::LengthVar(9), 1, false),
+    );
+}
+
+#[test]
+fn code_literals_of_the_rfc_examples() {
+    use Literal as L;
+    // RFC 6455 §5.7: unmasked and masked "Hello", fragmented "Hel" "lo", a ping.
+    let hello = b"\x81\x05Hello";
+    let masked = b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58";
+    let fragments = b"\x01\x03Hel\x80\x02lo";
+    let ping = b"\x89\x05Hello";
+    ok(r#""\x81\x05Hello""#, F::Auto, hello, lit(L::CString));
+    ok(r#""\201\005Hello""#, F::Auto, hello, lit(L::CString));
+    ok(
+        "[]byte{0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58}",
+        F::Auto,
+        masked,
+        lit(L::GoSlice),
+    );
+    ok(
+        "new byte[]{(byte)0x81, (byte)0x85, 0x37, (byte)0xfa, 0x21, 0x3d, 0x7f, (byte)0x9f, 0x4d, 0x51, 0x58}",
+        F::Auto,
+        masked,
+        literal(L::JavaBytes, Checked::None, 1, true),
+    );
+    ok(
+        "new byte[]{-127, -123, 55, -6, 33, 61, 127, -97, 77, 81, 88}",
+        F::Auto,
+        masked,
+        literal(L::JavaBytes, Checked::None, 1, true),
+    );
+    ok(
+        "vec![0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o']",
+        F::Auto,
+        fragments,
+        lit(L::RustVec),
+    );
+    ok(
+        "{0x01, 0x03, 'H', 'e', 'l', 0x80, 0x02, 'l', 'o'}",
+        F::Auto,
+        fragments,
+        lit(L::CArray),
+    );
+    ok(r"b'\x89\x05Hello'", F::Auto, ping, lit(L::PythonBytes));
+    ok(
+        "(7) [137, 5, 72, 101, 108, 108, 111]",
+        F::Auto,
+        ping,
+        literal(L::ConsoleArray, Checked::Count(7), 1, false),
+    );
+}
+
+#[test]
+fn numbers_around_the_bytes_are_checked_never_read() {
+    let xxd_wrong_len = XXD_I.replace("= 9;", "= 12;");
+    let nine = "0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d";
+    let c16 = format!("unsigned char b[16] = {{{nine}}};");
+    let c4 = format!("unsigned char b[4] = {{{nine}}};");
+    let rust8 = format!("let b: [u8; 8] = [{nine}];");
+    let other = format!("unsigned char b[] = {{{nine}}};\nint x = 5;");
+    let before = format!("int b_len = 9;\nunsigned char b[] = {{{nine}}};");
+    errors! {
+        // Chrome's count, a declared size, xxd -i's length: checked against the values.
+        "(10) [129, 131, 61, 84, 35, 6, 112, 16, 109]", Auto, 1:2,
+            "(10) is the count the console printed, but 9 values follow";
+        "Uint8Array(8) [129, 131, 61, 84, 35, 6, 112, 16, 109]", Auto, 1:12,
+            "(8) is the count the console printed, but 9 values follow";
+        &c16, Auto, 1:17, "declared with 16 elements but 9 are given (the language fills the other 7 with zeros)";
+        &c4, Auto, 1:17, "declared with 4 elements but 9 are given: make the size match";
+        &rust8, Auto, 1:13, "declared with 8 elements but 9";
+        &xxd_wrong_len, Auto, 4:28, "mdn_bin_len = 12, but the literal before it holds 9 bytes";
+        &other, Auto, 2:9, "'x = 5' is a number, not bytes";
+        &before, Auto, 1:13, "'b_len' gives a length before any bytes";
+        "Uint8Array(9) [129, 131, 61, 84, 35, 6, 112, 16, 109, byteLength: 10]", Auto, 1:67,
+            "byteLength: 10 is the array's length, but 9 values come before it";
+        // Values that are not bytes.
+        "new byte[]{129, 256}", Auto, 1:17, "256 is not a byte: a byte is 0 to 255, or -128 to -1";
+        "new byte[]{-129, 1}", Auto, 1:12, "-129 is not a byte";
+        "vec![0x81, 0x100]", Auto, 1:12, "256 is not a byte";
+        "vec![0x81, 99999999999999999999999]", Auto, 1:12, "this value is not a byte";
+        "unsigned char b[] = {0x81, 010};", Auto, 1:28, "'010' starts with 0, which C, Java, Go and JavaScript read as octal (here 8, not 10)";
+        "unsigned char b[] = {0x81, 09};", Auto, 1:28, "(and it is not octal)";
+        "vec![0x81, 0x8g]", Auto, 1:12, "'0x8g' is not a number a byte can be";
+        "Uint16Array(2) [1, 2]", Auto, 1:1, "a Uint16Array holds 16-bit values, not bytes";
+        "vec!['ab']", Auto, 1:6, "'\\'ab\\'' in a list must be one byte";
+        // A list with and without 0x: decimal in code, hex in a dump.
+        "{0x81, 0x83, 61}", Auto, 1:14, "'61' has no 0x while other values here do";
+        "[0x81, 0x83, 3d, 54]", Auto, 1:14, "'3d' has no 0x";
+        // Consoles that left values out.
+        "(200) [129, 131, 61, …]", Auto, 1:22, "the console printed only the first values ('…')";
+        "[\n  129, 131,\n  ... 98 more items\n]", Auto, 3:3, "Node printed only the first values ('... N more items')";
+        "<Buffer 81 83 3d 54 ... 43 more bytes>", Auto, 1:21, "Node printed only the first 50 bytes";
+        // Strings.
+        "Buffer.from('81 83', 'hex')", Auto, 1:16, "Node reads hex only up to the first character that is not a hex digit";
+        "Buffer.from('\\x81\\x83')", Auto, 1:13, "Buffer.from(string) without an encoding holds the string's UTF-8";
+        "Buffer.from('8183', 'utf16le')", Auto, 1:21, "encoding 'utf16le' is not one wsdbg reads here";
+        "bytes.fromhex('81 8')", Auto, 1:19, "odd number of hex digits";
+        "bytes.fromhex('81 8g')", Auto, 1:20, "'g' is not a hex digit";
+        "\"\\x81\\u00e9\"", Auto, 1:6, "a \\u escape is a Unicode character, not a byte";
+        "\"\\x81\\x83", Auto, 1:1, "string opened with \" is not closed on its line";
+        "b'\\x81' b'\\xq1'", Auto, 1:11, "'\\x' must be followed by two hex digits";
+        // Structure.
+        "[]byte{0x81, 0x83", Auto, 1:18, "the input ends: expected '}' to close the list";
+        "vec![0x81,, 0x83]", Auto, 1:11, "an empty element between two commas";
+        "vec![0x81 0x83]", Auto, 1:11, "unexpected '0x83': expected ',' or ']'";
+        "new byte[9]", Auto, 1:12, "the input ends: expected the bytes";
+        "Buffer.alloc(9)", Auto, 1:14, "'9' is a number where the bytes should start";
+        "unsigned char b[] = {0x81 /* 0x83", Auto, 1:27, "comment '/*' is not closed";
+        "char peer0_0[] = {0x81};\nchar peer1_0[] = {0x82};", Auto, 2:1,
+            "peer1_0 is from peer 1, the arrays before it from peer 0";
+    }
+}
+
+#[test]
+fn literal_names_say_what_was_recognised() {
+    let name = |input: &str| parse(input.as_bytes(), F::Auto).map(|d| d.spelling.name());
+    assert_eq!(
+        name(XXD_I).unwrap(),
+        "a C array, its length variable (9) checked"
+    );
+    assert_eq!(
+        name("(9) [129, 131, 61, 84, 35, 6, 112, 16, 109]").unwrap(),
+        "a console array, its count (9) checked"
+    );
+    assert_eq!(
+        name("new byte[]{(byte)0x81, -125, 61, 84, 35, 6, 112, 16, 109}").unwrap(),
+        "a Java byte array (signed)"
+    );
+    assert_eq!(
+        name("char b[2] = {-127, -125};").unwrap(),
+        "a C array (signed), its declared size [2] checked"
+    );
+    assert_eq!(
+        name("\"\\201\" \"\\203\"").unwrap(),
+        "a C string (2 joined)"
+    );
+}
+
+#[test]
+fn no_code_literal_panics_and_every_error_points_inside_the_input() {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as usize
+    };
+    let alphabet: Vec<char> =
+        "0x81u8i_b'\"\\{}[]()<>;:=,.-+&!*/#…\n 9(byte)vec!Buffer.from'hex'\u{e9}"
+            .chars()
+            .collect();
+    let samples = [
+        XXD_I,
+        "(9) [129, 131, 61, 84, 35, 6, 112, 16, 109]",
+        "new byte[]{(byte)0x81, -125, 61, 84, 35, 6, 112, 16, 109}",
+        "\"\\x81\\x83\\x3d\\x54\" \\\n\"\\x23\\x06\\x70\\x10\\x6d\"\n",
+        "Uint8Array(9) [129, 131, 61, 84, 35, 6, 112, 16, 109, buffer: ArrayBuffer(9), \
+         byteLength: 9, byteOffset: 0, length: 9, Symbol(Symbol.toStringTag): 'Uint8Array']",
+        "Buffer.from('81833d54230670106d', 'hex')",
+        "let frame: [u8; 9] = [0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d];",
+        "bytes.fromhex('81 83 3d 54 23 06 70 10 6d')",
+    ];
+    let check = |input: &str| {
+        for format in [F::Auto, F::Hex, F::Dec] {
+            if let Err(e) = parse(input.as_bytes(), format) {
+                let lines = input.split('\n').count();
+                assert!(e.line >= 1 && e.line <= lines, "{input:?}: {e}");
+                assert!(e.offset <= input.len(), "{input:?}: {e}");
+                assert!(e.column >= 1, "{input:?}: {e}");
+            }
+        }
+    };
+    for round in 0..4000 {
+        let len = next() % 60;
+        let random: String = (0..len)
+            .map(|_| alphabet[next() % alphabet.len()])
+            .collect();
+        check(&random);
+        // A real literal with a few characters changed, inserted or removed.
+        let mut chars: Vec<char> = samples[round % samples.len()].chars().collect();
+        for _ in 0..1 + round % 3 {
+            let at = next() % chars.len().max(1);
+            match next() % 3 {
+                0 if !chars.is_empty() => {
+                    chars.remove(at.min(chars.len() - 1));
+                }
+                1 => chars.insert(at, alphabet[next() % alphabet.len()]),
+                _ if at < chars.len() => chars[at] = alphabet[next() % alphabet.len()],
+                _ => {}
+            }
+        }
+        check(&chars.into_iter().collect::<String>());
+    }
 }
