@@ -7,6 +7,21 @@ pub(super) fn parse_dec(text: &str) -> Result<Vec<u8>, DumpError> {
     for line in content(text, true) {
         let mut at = 0;
         while let Some(c) = line.char_at(at) {
+            let rest = line.rest(at);
+            let digits = rest
+                .get(1..)
+                .map_or(0, |r| r.bytes().take_while(u8::is_ascii_digit).count());
+            if c == '(' && digits > 0 && rest.as_bytes().get(digits + 1) == Some(&b')') {
+                // A console's count, `(9) [...]`, is recognised by the literal reader;
+                // a number in parentheses anywhere else is no plainer a byte.
+                let token = rest.get(..digits + 2).unwrap_or_default();
+                let msg = format!(
+                    "'{}' is a number in parentheses, as consoles print a count, not a byte: \
+                     leave it out, or paste the whole array as the console printed it",
+                    quote(token)
+                );
+                return Err(line.error(at, msg));
+            }
             if is_space(c) || matches!(c, ',' | ';' | '[' | ']' | '{' | '}' | '(' | ')') {
                 at += c.len_utf8();
                 continue;

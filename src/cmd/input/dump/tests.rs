@@ -230,6 +230,8 @@ fn decimal() {
         "1\n2 9999999999999999999999999", Dec, 2:3, "9999999999999999…999999 is not";
         "129, 0x83", Dec, 1:7, "'x' is not a decimal digit (expected 0-9)";
         "129 -1", Dec, 1:5, "'-' is not a decimal digit";
+        "129 (9) 131", Dec, 1:5, "'(9)' is a number in parentheses, as consoles print a count, not a byte";
+        "(9)\n129, 131", Dec, 1:1, "'(9)' is a number in parentheses";
         "Uint16Array(2) [1, 2]", Dec, 1:1, "a Uint16Array holds 16-bit values, not bytes";
         // Decimal is never guessed: this is read as hex.
         "129 131", Auto, 1:3, "odd number of hex digits in '129'";
