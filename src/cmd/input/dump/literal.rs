@@ -502,6 +502,22 @@ impl<'a> Parser<'a> {
                         ),
                     ))
                 }
+                // Python's `array('B', [...])`: the type code comes first.
+                Kind::Str { bytes: false }
+                    if head.has("array") && self.peek_at(1).is_some_and(|n| n.is(',')) =>
+                {
+                    let code = t.body().0;
+                    if code != "B" && code != "b" {
+                        return Err(self.err(
+                            t.at,
+                            format!(
+                                "array type code '{}' is not bytes ('B', or 'b' signed)",
+                                quote(code)
+                            ),
+                        ));
+                    }
+                    self.pos += 2;
+                }
                 Kind::Punct('{' | '[') | Kind::Str { .. } => break,
                 _ => return Err(self.unexpected(Some(t), "a literal of bytes")),
             }
@@ -1088,7 +1104,7 @@ fn kind_of(head: &Head, payload: Tok) -> Literal {
         Literal::PythonFromHex
     } else if call && head.has("bytearray") {
         Literal::PythonBytearray
-    } else if call && head.has("bytes") && !string {
+    } else if call && (head.has("bytes") || head.has("array")) && !string {
         Literal::PythonList
     } else if head.rust || head.has("let") || head.has("u8") {
         if bytes_prefix {

@@ -131,7 +131,7 @@ pub enum Literal {
     PythonBytes,
     /// `bytearray(b'...')` or `bytearray([129, 131])`.
     PythonBytearray,
-    /// `bytes([129, 131])`.
+    /// `bytes([129, 131])`, or `array('B', [129, 131])`.
     PythonList,
     /// `bytes.fromhex('81 83')`.
     PythonFromHex,
@@ -167,7 +167,7 @@ impl Literal {
             Literal::PythonFromHex => "Python's bytes.fromhex",
             Literal::NodeBuffer => "a Node Buffer of a list",
             Literal::NodeBufferString => "a Node Buffer of a string",
-            Literal::TypedArray => "a typed array (Uint8Array)",
+            Literal::TypedArray => "a JavaScript typed array",
             Literal::ByteArray => "a byte[] array (C# or Java)",
             Literal::JavaBytes => "a Java byte array (signed)",
             Literal::ConsoleArray => "a console array",

@@ -890,6 +890,20 @@ fn code_literals_of_the_mdn_frame() {
             lit(L::PythonFromHex),
         ),
         (
+            "array('B', [129, 131, 61, 84, 35, 6, 112, 16, 109])",
+            lit(L::PythonList),
+        ),
+        // Node's console.log of an Int8Array.
+        (
+            "Int8Array(9) [\n  -127, -125,  61, 84,\n    35,    6, 112, 16,\n   109\n]\n",
+            literal(L::TypedArray, C::Count(9), 1, true),
+        ),
+        // Java's Arrays.toString.
+        (
+            "[-127, -125, 61, 84, 35, 6, 112, 16, 109]",
+            literal(L::Array, C::None, 1, true),
+        ),
+        (
             "bytearray.fromhex(\"81833d54230670106d\")",
             lit(L::PythonFromHex),
         ),
@@ -1090,6 +1104,7 @@ fn numbers_around_the_bytes_are_checked_never_read() {
         "unsigned char b[] = {0x81, 09};", Auto, 1:28, "(and it is not octal)";
         "vec![0x81, 0x8g]", Auto, 1:12, "'0x8g' is not a number a byte can be";
         "Uint16Array(2) [1, 2]", Auto, 1:1, "a Uint16Array holds 16-bit values, not bytes";
+        "array('H', [1, 2])", Auto, 1:7, "array type code 'H' is not bytes";
         "vec!['ab']", Auto, 1:6, "'\\'ab\\'' in a list must be one byte";
         // A list with and without 0x: decimal in code, hex in a dump.
         "{0x81, 0x83, 61}", Auto, 1:14, "'61' has no 0x while other values here do";
