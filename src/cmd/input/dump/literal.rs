@@ -349,11 +349,12 @@ struct Parser<'a> {
     pos: usize,
 }
 
+/// Whether a variable's name says it holds a length: `b_len`, `frameLength`, `SIZE`.
 fn ident_like_length(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     ["len", "length", "size", "count"]
         .iter()
-        .any(|s| n == *s || n.ends_with(&format!("_{s}")) || n.ends_with(s))
+        .any(|s| n.ends_with(s))
 }
 
 impl<'a> Parser<'a> {

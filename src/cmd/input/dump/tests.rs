@@ -441,6 +441,16 @@ fn a_megabyte_of_hex_is_read_in_linear_time() {
         parse(xxd.as_bytes(), F::Auto).map(|d| d.bytes.len()),
         Ok(320_000)
     );
+    // xxd -i of 200,000 bytes.
+    let values: Vec<String> = (0..200_000).map(|i| format!("0x{:02x}", i % 256)).collect();
+    let c = format!(
+        "unsigned char big[] = {{\n  {}\n}};\nunsigned int big_len = 200000;\n",
+        values.join(",\n  ")
+    );
+    assert_eq!(
+        parse(c.as_bytes(), F::Auto).map(|d| d.bytes.len()),
+        Ok(200_000)
+    );
     // A long line that fails at its end.
     let bad = format!("{}zz", "ab ".repeat(350_000));
     assert_eq!(
@@ -751,6 +761,11 @@ fn dumps_that_start_at_an_offset_are_read_by_their_offsets() {
     ok(tshark, F::Auto, &AT_40[9..], S::OffsetHex { start: 0x40 });
     let one = "0040  81 05 48 65 6c 6c 6f                              ..Hello\n";
     ok(one, F::Auto, &AT_40[9..16], S::OffsetHex { start: 0x40 });
+    // One line of hexdump -C or od -t x1z, without the end offset after it.
+    let hexdump = "00000004  23 06 70 10 6d                                    |#.p.m|";
+    ok(hexdump, F::Auto, &MDN[4..], S::OffsetHex { start: 4 });
+    let od = "000004 23 06 70 10 6d                                   >#.p.m<";
+    ok(od, F::Auto, &MDN[4..], S::OffsetHex { start: 4 });
     // Without evidence, a first line is plain hex, as before.
     ok("0040  81 83", F::Auto, &[0, 0x40, 0x81, 0x83], S::Hex);
     ok(
