@@ -248,7 +248,8 @@ impl Spelling {
 /// is not zero (`hexdump -C -s 4`, `od -j 4`, an excerpt of `tshark -x`) counts when the
 /// next line's offset follows on from it or its ASCII column shows its bytes. Every line
 /// must then start with an offset that follows on from the bytes read so far, or with 0
-/// (a new Wireshark packet), or be `*`; offsets are never read as data. The headings of
+/// (a new Wireshark packet), or be `*`; offsets are never read as data, and a first line
+/// that starts like an unconfirmed offset (`000004 23 06`) is refused. The headings of
 /// `tshark -x` (`Frame (63 bytes):`) are refused with what to paste instead. Fails on
 /// empty input.
 pub fn parse(input: &[u8], format: Format) -> Result<Dump, DumpError> {
@@ -518,6 +519,9 @@ fn parse_hex(text: &str) -> Result<(Vec<u8>, Spelling), DumpError> {
     if let Some(radixes) = detect_offsets(text) {
         let (bytes, start) = parse_offset_dump(text, radixes)?;
         return Ok((bytes, Spelling::OffsetHex { start }));
+    }
+    if let Some(e) = offset::unconfirmed_offset(text) {
+        return Err(e);
     }
     let mut out = Vec::new();
     for line in content(text, true) {

@@ -69,6 +69,44 @@ pub(super) fn detect_offsets(text: &str) -> Option<&'static [u32]> {
     od_like.then_some(radixes)
 }
 
+/// A refusal for a first line that starts the way a dump from an offset does (`000004
+/// 23 06 70`: a 6-8 digit group, then single bytes; or 4 digits and two spaces, as
+/// Wireshark) when nothing confirmed the offset (see [`detect_offsets`]): its first
+/// group is an offset or data, and reading it either way could be wrong.
+pub(super) fn unconfirmed_offset(text: &str) -> Option<DumpError> {
+    let first = content(text, true).next()?;
+    let (token, after) = leading_offset(first.text)?;
+    let spaces = after.len() - after.trim_start_matches(' ').len();
+    let shaped = match token.len() {
+        4 => spaces >= 2,
+        6..=8 => spaces >= 1,
+        _ => false,
+    };
+    if !shaped || token.bytes().all(|b| b == b'0') {
+        return None;
+    }
+    let at = first.skip_space(0);
+    let mut bytes = Vec::new();
+    read_hex_area(&first, at + token.len(), false, &mut bytes).ok()?;
+    if bytes.is_empty() {
+        return None;
+    }
+    let msg = format!(
+        "'{}' stands where a dump from an offset (hexdump -C -s, od -j, an excerpt) has \
+         its offset, but no line confirms one: paste the line after it too (od and \
+         hexdump end with the offset after the last byte) or the ASCII column; if it is \
+         data, write it as single bytes ({})",
+        quote(token),
+        token
+            .as_bytes()
+            .chunks(2)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    Some(first.error(at, msg))
+}
+
 /// Whether a first line that starts with `token` (not zero) is a line of a dump with
 /// offsets: in which of `radixes` the next line's offset is this one plus the bytes on
 /// the line (octal first, od's default, when several fit), or, failing that, whether its

@@ -766,14 +766,19 @@ fn dumps_that_start_at_an_offset_are_read_by_their_offsets() {
     ok(hexdump, F::Auto, &MDN[4..], S::OffsetHex { start: 4 });
     let od = "000004 23 06 70 10 6d                                   >#.p.m<";
     ok(od, F::Auto, &MDN[4..], S::OffsetHex { start: 4 });
-    // Without evidence, a first line is plain hex, as before.
-    ok("0040  81 83", F::Auto, &[0, 0x40, 0x81, 0x83], S::Hex);
-    ok(
-        "004000 81 83 3d\n",
-        F::Auto,
-        &[0, 0x40, 0, 0x81, 0x83, 0x3d],
-        S::Hex,
-    );
+    // Without evidence either way, an offset-shaped first group is refused: it could be
+    // an offset or data.
+    let unconfirmed = "stands where a dump from an offset (hexdump -C -s, od -j, an excerpt) has its offset, but no line confirms one";
+    errors! {
+        "0040  81 83", Auto, 1:1, unconfirmed;
+        "004000 81 83 3d\n", Auto, 1:1, "(00 40 00)";
+        "  000004 23 06 70 10 6d", Hex, 1:3, unconfirmed;
+        "00000004  23 06 70 10 6d\n3d", Auto, 1:1, unconfirmed;
+    }
+    // Other groups, and all-zero ones, are data as before.
+    ok("81833d54 23067010 6d", F::Auto, MDN, S::Hex);
+    ok("8183 3d54 2306 7010 6d", F::Auto, MDN, S::Hex);
+    ok("0040 81 83", F::Auto, &[0, 0x40, 0x81, 0x83], S::Hex);
     // An offset that does not follow on is still refused at its line.
     errors! {
         "000004 23 06 70 10 6d\n000009\n000010 00\n", Auto, 3:1, "offset 000010 does not follow on";
