@@ -608,15 +608,20 @@ impl<'a> Parser<'a> {
         let adjacent = !t.spaced
             && prev.is_some_and(|p| matches!(p.kind, Kind::Word | Kind::Punct(']' | ')')));
         let empty = self.peek_at(1).is_some_and(|n| n.is(']'));
-        let semicolon = self.toks[self.pos..]
+        let rest = self.toks.get(self.pos..).unwrap_or_default();
+        let close = rest.iter().position(|t| t.is(']'));
+        let semicolon = rest
             .iter()
-            .take_while(|t| !t.is(']'))
+            .take(close.unwrap_or(rest.len()))
             .any(|t| t.is(';'));
-        adjacent || empty || semicolon
+        // Go's `[9]byte{...}` and `[...]byte{...}`: a type right after the `]`.
+        let typed = close
+            .and_then(|c| rest.get(c + 1))
+            .is_some_and(|n| n.kind == Kind::Word && !n.spaced);
+        adjacent || empty || semicolon || typed
     }
 
     fn type_group_into(&mut self, head: &mut Head<'a>) -> Result<(), DumpError> {
-        let open = self.pos;
         self.pos += 1;
         let mut semicolon = false;
         let mut number = None;
@@ -629,16 +634,14 @@ impl<'a> Parser<'a> {
                 Kind::Punct(']') => break,
                 Kind::Punct(';') => semicolon = true,
                 Kind::Number => number = Some(t),
-                Kind::Word | Kind::Punct('*' | '+' | ':') => {}
+                Kind::Word | Kind::Ellipsis | Kind::Punct('*' | '+' | ':') => {}
                 _ => return Err(self.unexpected(Some(t), "a size or a type in '[...]'")),
             }
         }
         head.rust |= semicolon;
-        if self.pos == open + 2 {
-            head.go |= self
-                .peek()
-                .is_some_and(|t| t.word("byte") || t.word("uint8"));
-        }
+        head.go |= self
+            .peek()
+            .is_some_and(|t| !t.spaced && (t.word("byte") || t.word("uint8")));
         if let Some(n) = number {
             head.size = Some((self.count_value(n)?, n));
         }

@@ -894,6 +894,14 @@ fn code_literals_of_the_mdn_frame() {
             "frame := []byte{129, 131, 61, 84, 35, 6, 112, 16, 109}",
             lit(L::GoSlice),
         ),
+        (
+            "[9]byte{0x81, 0x83, 0x3d, 0x54, 0x23, 0x6, 0x70, 0x10, 0x6d}",
+            literal(L::GoSlice, C::Size(9), 1, false),
+        ),
+        (
+            "var frame = [...]byte{0x81, 0x83, 0x3d, 0x54, 0x23, 0x6, 0x70, 0x10, 0x6d}",
+            lit(L::GoSlice),
+        ),
         // Python.
         (r"b'\x81\x83=T#\x06p\x10m'", lit(L::PythonBytes)),
         (r"frame = b'\x81\x83=T#\x06p\x10m'", lit(L::PythonBytes)),
