@@ -216,12 +216,19 @@ fn looks_like_literal(toks: &[Tok]) -> bool {
         }
         Kind::Punct('&') => brackets,
         Kind::Str { bytes } => {
-            // `b'..'` alone or `"\201\203"`: strings (with escapes) and nothing else.
+            // `b'..'` alone, `"\201\203"` or `"MDN"`: strings and nothing else. Quoted
+            // hex digits without escapes, as a JSON log writes `"8183"`, stay hex.
             let strings = toks
                 .iter()
                 .all(|t| matches!(t.kind, Kind::Str { .. } | Kind::Punct('+' | ';')));
             let escapes = toks.iter().any(|t| t.text.contains('\\'));
-            strings && (bytes || escapes)
+            let hex = toks.iter().all(|t| {
+                t.body()
+                    .0
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || is_space(c))
+            });
+            strings && (bytes || escapes || !hex)
         }
         Kind::Punct('{' | '[') => {
             mixed_notation(toks).is_some()

@@ -873,6 +873,11 @@ fn code_literals_of_the_mdn_frame() {
         // C strings: Wireshark's "Copy as C String" (octal), "as Escaped String" (lines of
         // \x escapes joined by a backslash), a declaration.
         (r#""\201\203=T#\006p\020m""#, lit(L::CString)),
+        // A string without escapes is text, unless it is all hex digits.
+        (
+            r#""\x81\x83" "=T#" "\x06p\x10m""#,
+            literal(L::CString, C::None, 3, false),
+        ),
         (
             "\"\\x81\\x83\\x3d\\x54\" \\\n\"\\x23\\x06\\x70\\x10\\x6d\"\n",
             literal(L::CString, C::None, 2, false),
@@ -1092,6 +1097,15 @@ fn code_literals_of_the_rfc_examples() {
         lit(L::CArray),
     );
     ok(r"b'\x89\x05Hello'", F::Auto, ping, lit(L::PythonBytes));
+    // A string of text is its bytes; quoted hex digits stay hex, as a JSON log quotes them.
+    ok(
+        r#""\x89\x05" "Hello""#,
+        F::Auto,
+        ping,
+        literal(L::CString, Checked::None, 2, false),
+    );
+    ok("\"Hello\"", F::Auto, b"Hello", lit(L::CString));
+    ok("\"8905\"", F::Auto, &ping[..2], S::Hex);
     ok(
         "(7) [137, 5, 72, 101, 108, 108, 111]",
         F::Auto,
@@ -1241,5 +1255,117 @@ fn no_code_literal_panics_and_every_error_points_inside_the_input() {
             }
         }
         check(&chars.into_iter().collect::<String>());
+    }
+}
+
+/// The spellings of `bytes` that tools and languages print, as they print them.
+fn spelled(bytes: &[u8]) -> Vec<(String, Literal)> {
+    let hex: Vec<String> = bytes.iter().map(|b| format!("0x{b:02x}")).collect();
+    let short: Vec<String> = bytes.iter().map(|b| format!("0x{b:x}")).collect();
+    let dec: Vec<String> = bytes.iter().map(u8::to_string).collect();
+    let signed: Vec<String> = bytes.iter().map(|&b| (b as i8).to_string()).collect();
+    // Wireshark's "Copy as C String": printable ASCII as itself, the rest octal.
+    let c_string: String = bytes
+        .iter()
+        .map(|&b| match b {
+            b'"' => "\\\"".to_string(),
+            b'\\' => "\\\\".to_string(),
+            0x20..=0x7e => (b as char).to_string(),
+            _ => format!("\\{b:03o}"),
+        })
+        .collect();
+    // Python's repr of bytes.
+    let python: String = bytes
+        .iter()
+        .map(|&b| match b {
+            b'\'' => "\\'".to_string(),
+            b'\\' => "\\\\".to_string(),
+            b'\n' => "\\n".to_string(),
+            b'\r' => "\\r".to_string(),
+            b'\t' => "\\t".to_string(),
+            0x20..=0x7e => (b as char).to_string(),
+            _ => format!("\\x{b:02x}"),
+        })
+        .collect();
+    // Wireshark's "Copy as Escaped String": 16 bytes a line, lines joined by `\`.
+    let escaped = bytes
+        .chunks(16)
+        .map(|c| c.iter().map(|b| format!("\\x{b:02x}")).collect::<String>())
+        .map(|l| format!("\"{l}\""))
+        .collect::<Vec<_>>()
+        .join(" \\\n");
+    let xxd = format!(
+        "unsigned char f_bin[] = {{\n  {}\n}};\nunsigned int f_bin_len = {};\n",
+        hex.chunks(12)
+            .map(|c| c.join(", "))
+            .collect::<Vec<_>>()
+            .join(",\n  "),
+        bytes.len()
+    );
+    let n = bytes.len();
+    vec![
+        (xxd, Literal::CArray),
+        (
+            format!("unsigned char bytes[] = {{{}}};", short.join(", ")),
+            Literal::CArray,
+        ),
+        (format!("\"{c_string}\""), Literal::CString),
+        (escaped, Literal::CString),
+        (format!("[]byte{{{}}}", short.join(", ")), Literal::GoSlice),
+        (format!("b'{python}'"), Literal::PythonBytes),
+        (format!("bytearray(b'{python}')"), Literal::PythonBytearray),
+        (format!("vec![{}]", hex.join(", ")), Literal::RustVec),
+        (
+            format!("new byte[]{{{}}}", signed.join(", ")),
+            Literal::ByteArray,
+        ),
+        (format!("({n}) [{}]", dec.join(", ")), Literal::ConsoleArray),
+        (
+            format!("Uint8Array({n}) [{}]", dec.join(", ")),
+            Literal::TypedArray,
+        ),
+        (
+            format!("Buffer.from('{}', 'hex')", ::hex::encode(bytes)),
+            Literal::NodeBufferString,
+        ),
+    ]
+}
+
+#[test]
+fn random_bytes_spelled_as_each_literal_read_back_the_same() {
+    let mut state = 0x51f1_5eed_0bad_cafe_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..300 {
+        let len = 1 + (next() % 70) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        for (text, kind) in spelled(&bytes) {
+            // Quoted hex digits, without an escape, are read as hex (`"8183"` in a log).
+            let quoted_hex = text.starts_with('"')
+                && !text.contains('\\')
+                && text
+                    .trim_matches('"')
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b' ');
+            if quoted_hex {
+                continue;
+            }
+            let d = parse(text.as_bytes(), F::Auto).unwrap_or_else(|e| panic!("{text}\n{e}"));
+            assert_eq!(d.bytes, bytes, "{text}");
+            let Spelling::Literal { kind: got, .. } = d.spelling else {
+                panic!("{text}: read as {:?}", d.spelling);
+            };
+            // A Java array with a negative value is Java's; without one, C#'s too.
+            let expected = if kind == Literal::ByteArray && bytes.iter().any(|&b| b >= 0x80) {
+                Literal::JavaBytes
+            } else {
+                kind
+            };
+            assert_eq!(got, expected, "{text}");
+        }
     }
 }
