@@ -481,10 +481,27 @@ impl<'a> Parser<'a> {
                     let count = matches!(self.peek_at(1).map(|t| t.kind), Some(Kind::Number))
                         && self.peek_at(2).is_some_and(|t| t.is(')'))
                         && self.peek_at(3).is_some_and(|t| t.is('['));
+                    // Values right inside a call: `byteArrayOf(-127, 61)`,
+                    // `Uint8Array.of(129, 131)`, Python's `bytes((129, 131))`.
+                    let cast = self.peek_at(1).is_some_and(|n| n.is('('))
+                        && self.peek_at(2).is_some_and(|n| n.kind == Kind::Word)
+                        && self.peek_at(3).is_some_and(|n| n.is(')'));
+                    // Only calls that take the values themselves: `new Uint8Array(9)`
+                    // and `Buffer.alloc(9)` take a length.
+                    let takes_values = prev.is_some_and(|p| {
+                        p.is('(') || p.word("byteArrayOf") || p.word("ubyteArrayOf") || p.word("of")
+                    });
+                    let values = takes_values
+                        && (cast
+                            || self
+                                .peek_at(1)
+                                .is_some_and(|n| n.kind == Kind::Number || n.is('-')));
                     if count {
                         let n = self.peek_at(1).unwrap_or(t);
                         head.count = Some((self.count_value(n)?, n));
                         self.pos += 3;
+                    } else if values {
+                        break;
                     } else {
                         head.open.push(t);
                         self.pos += 1;
@@ -733,7 +750,11 @@ impl<'a> Parser<'a> {
     /// negative value or a signed cast was read.
     fn list(&mut self, out: &mut Vec<u8>, kind: &mut Literal) -> Result<bool, DumpError> {
         let open = self.peek().ok_or_else(|| self.unexpected(None, "a list"))?;
-        let close = if open.is('{') { '}' } else { ']' };
+        let close = match open.kind {
+            Kind::Punct('{') => '}',
+            Kind::Punct('(') => ')',
+            _ => ']',
+        };
         self.pos += 1;
         let mut signed = false;
         let mut values = 0usize;
@@ -786,11 +807,14 @@ impl<'a> Parser<'a> {
                     out.push(self.byte(v, t)?);
                     values += 1;
                     self.pos += 2;
+                    signed |= self.conversion();
                     expect_value = false;
                 }
                 Kind::Number => {
                     let (v, s) = self.number(t, false)?;
-                    signed |= s;
+                    self.pos += 1;
+                    signed |= s | self.conversion();
+                    self.pos -= 1;
                     if *kind == Literal::Array && code_number(t.text) && t.text.contains(['u', 'i'])
                     {
                         *kind = Literal::RustArray;
@@ -820,6 +844,21 @@ impl<'a> Parser<'a> {
                 }
                 _ => return Err(self.unexpected(Some(t), "a byte value")),
             }
+        }
+    }
+
+    /// Passes over a conversion after a value, Kotlin's `0x81.toByte()`; returns whether
+    /// it makes the value a signed byte.
+    fn conversion(&mut self) -> bool {
+        let call = self.peek().is_some_and(|t| t.is('.'))
+            && self.peek_at(2).is_some_and(|t| t.is('('))
+            && self.peek_at(3).is_some_and(|t| t.is(')'));
+        match self.peek_at(1).filter(|_| call).map(|t| t.text) {
+            Some(f @ ("toByte" | "toUByte")) => {
+                self.pos += 4;
+                f == "toByte"
+            }
+            _ => false,
         }
     }
 
@@ -1102,6 +1141,8 @@ fn kind_of(head: &Head, payload: Tok) -> Literal {
         Literal::GoSlice
     } else if head.has("byte") || head.has("sbyte") {
         Literal::ByteArray
+    } else if head.has("byteArrayOf") {
+        Literal::KotlinBytes
     } else if head.has("vec") {
         Literal::RustVec
     } else if call && head.has("Buffer") {

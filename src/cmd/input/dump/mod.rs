@@ -145,6 +145,8 @@ pub enum Literal {
     ByteArray,
     /// `new byte[]{(byte)0x81, -125}`: Java's signed bytes.
     JavaBytes,
+    /// `byteArrayOf(-127, -125)` or `byteArrayOf(0x81.toByte())`: Kotlin's signed bytes.
+    KotlinBytes,
     /// `(2) [129, 131]`, as Chrome's console prints an array (Firefox: `Array(2)`).
     ConsoleArray,
     /// A bare list in code notation, such as `{0x81u, 0x83u}`.
@@ -170,6 +172,7 @@ impl Literal {
             Literal::TypedArray => "a JavaScript typed array",
             Literal::ByteArray => "a byte[] array (C# or Java)",
             Literal::JavaBytes => "a Java byte array (signed)",
+            Literal::KotlinBytes => "a Kotlin byteArrayOf (signed)",
             Literal::ConsoleArray => "a console array",
             Literal::Array => "an array in code",
         }
@@ -215,7 +218,7 @@ impl Spelling {
                 if parts > 1 {
                     name.push_str(&format!(" ({parts} joined)"));
                 }
-                if signed && kind != Literal::JavaBytes {
+                if signed && !matches!(kind, Literal::JavaBytes | Literal::KotlinBytes) {
                     name.push_str(" (signed)");
                 }
                 match checked {

@@ -1031,6 +1031,23 @@ fn code_literals_of_the_mdn_frame() {
             "byte[] frame = new byte[] { 0x81, 0x83, 0x3D, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6D };",
             lit(L::ByteArray),
         ),
+        // Kotlin, and values right inside a call.
+        (
+            "byteArrayOf(0x81.toByte(), 0x83.toByte(), 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d)",
+            literal(L::KotlinBytes, C::None, 1, true),
+        ),
+        (
+            "val frame = byteArrayOf(-127, -125, 61, 84, 35, 6, 112, 16, 109)",
+            literal(L::KotlinBytes, C::None, 1, true),
+        ),
+        (
+            "Uint8Array.of(129, 131, 61, 84, 35, 6, 112, 16, 109)",
+            lit(L::TypedArray),
+        ),
+        (
+            "bytes((129, 131, 61, 84, 35, 6, 112, 16, 109))",
+            lit(L::PythonList),
+        ),
         // Signed in C too.
         (
             "signed char f[] = {-127, -125, 61, 84, 35, 6, 112, 16, 109};",
@@ -1170,6 +1187,7 @@ fn numbers_around_the_bytes_are_checked_never_read() {
         "vec![0x81 0x83]", Auto, 1:11, "unexpected '0x83': expected ',' or ']'";
         "new byte[9]", Auto, 1:12, "the input ends: expected the bytes";
         "Buffer.alloc(9)", Auto, 1:14, "'9' is a number where the bytes should start";
+        "new Uint8Array(9)", Auto, 1:16, "'9' is a number where the bytes should start";
         "unsigned char b[] = {0x81 /* 0x83", Auto, 1:27, "comment '/*' is not closed";
         "char peer0_0[] = {0x81};\nchar peer1_0[] = {0x82};", Auto, 2:1,
             "peer1_0 is from peer 1, the arrays before it from peer 0";
