@@ -22,7 +22,15 @@ pub(super) fn parse(text: &str) -> Option<Result<(Vec<u8>, Spelling), DumpError>
     if !looks_like_literal(&toks) {
         return None;
     }
-    Some(Parser { text, toks, pos: 0 }.parse())
+    Some(
+        Parser {
+            text,
+            toks,
+            pos: 0,
+            constants: Vec::new(),
+        }
+        .parse(),
+    )
 }
 
 /// Whether `text` starts with a word followed by code punctuation, as `unsigned char b[] =
@@ -49,6 +57,8 @@ enum Kind {
     Punct(char),
     /// `…` or `...`: a console's sign that it left values out.
     Ellipsis,
+    /// `#define` at the start of a line.
+    Define,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -101,6 +111,26 @@ fn tokenize(text: &str) -> Result<Vec<Tok<'_>>, DumpError> {
         let rest = text.get(at..).unwrap_or_default();
         if is_space(c) {
             at += c.len_utf8();
+            spaced = true;
+            continue;
+        }
+        // Only worked out for a `#`, so that long lines stay linear.
+        let first_on_line = || {
+            let line_start = text
+                .get(..at)
+                .map_or(0, |b| b.rfind('\n').map_or(0, |i| i + 1));
+            text.get(line_start..at)
+                .is_some_and(|b| b.chars().all(is_space))
+        };
+        if rest.starts_with("#define") && first_on_line() {
+            // C's named constants, which sizes may use: `#define FRAME_LEN 9`.
+            toks.push(Tok {
+                kind: Kind::Define,
+                at,
+                text: "#define",
+                spaced: true,
+            });
+            at += "#define".len();
             spaced = true;
             continue;
         }
@@ -214,7 +244,7 @@ fn looks_like_literal(toks: &[Tok]) -> bool {
                 && toks.get(2).is_some_and(|t| t.is(')'))
                 && toks.get(3).is_some_and(|t| t.is('['))
         }
-        Kind::Punct('&') => brackets,
+        Kind::Punct('&') | Kind::Define => brackets,
         Kind::Str { bytes } => {
             // `b'..'` alone, `"\201\203"` or `"MDN"`: strings and nothing else. Quoted
             // hex digits without escapes, as a JSON log writes `"8183"`, stay hex.
@@ -327,6 +357,8 @@ struct Head<'a> {
     rust: bool,
     /// Calls still open around the bytes: `bytes(`, `Buffer.from(`.
     open: Vec<Tok<'a>>,
+    /// The word before the first `:`, the name in `let b: [u8; 9]` or `const N: usize`.
+    before_colon: Option<Tok<'a>>,
 }
 
 impl<'a> Head<'a> {
@@ -336,7 +368,9 @@ impl<'a> Head<'a> {
 
     /// The variable's name: the last word before `=`, when there is one.
     fn name(&self) -> Option<&'a str> {
-        self.words.last().map(|t| t.text)
+        self.before_colon
+            .or(self.words.last().copied())
+            .map(|t| t.text)
     }
 }
 
@@ -354,7 +388,25 @@ struct Parser<'a> {
     text: &'a str,
     toks: Vec<Tok<'a>>,
     pos: usize,
+    /// Named numbers seen so far, for sizes such as `b[FRAME_LEN]`.
+    constants: Vec<Constant<'a>>,
 }
+
+/// A named number: `#define FRAME_LEN 9`, `const N: usize = 9;`.
+struct Constant<'a> {
+    name: &'a str,
+    value: u64,
+    at: usize,
+    /// Whether a size used it (one that none uses is refused, like any lone number).
+    used: bool,
+}
+
+/// Element types that appear inside `[...]` and `<...>` of a declaration, as in Rust's
+/// `&[u8]`; any other word there is a size by name.
+const TYPE_WORDS: &[&str] = &[
+    "u8", "i8", "byte", "sbyte", "uint8", "int8", "uint8_t", "int8_t", "u_char", "char",
+    "unsigned", "signed", "UInt8", "Int8", "Byte", "SByte",
+];
 
 /// Whether a variable's name says it holds a length: `b_len`, `frameLength`, `SIZE`.
 fn ident_like_length(name: &str) -> bool {
@@ -401,6 +453,10 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 continue;
             }
+            if t.kind == Kind::Define {
+                self.define(t)?;
+                continue;
+            }
             let before = out.len();
             match self.item(&mut out, &mut signed, &pieces)? {
                 Item::Bytes(piece, check) => {
@@ -416,7 +472,33 @@ impl<'a> Parser<'a> {
                     });
                 }
                 Item::Length(n) => checked = Checked::LengthVar(n),
+                Item::Derived | Item::Constant => {}
             }
+        }
+        for c in self.constants.iter().filter(|c| !c.used) {
+            if !ident_like_length(c.name) {
+                return Err(self.err(
+                    c.at,
+                    format!(
+                        "'{}' is a number, not bytes, and no array's size uses it: leave \
+                         it out",
+                        quote(c.name)
+                    ),
+                ));
+            }
+            if c.value != out.len() as u64 {
+                return Err(self.err(
+                    c.at,
+                    format!(
+                        "{} is {}, but the bytes are {}: they were cut short or edited, or \
+                         it is another array's length",
+                        quote(c.name),
+                        c.value,
+                        out.len()
+                    ),
+                ));
+            }
+            checked = Checked::LengthVar(c.value);
         }
         let Some(first) = pieces.first() else {
             return Err(self.err(0, "no bytes in this code: only a length".into()));
@@ -463,6 +545,14 @@ impl<'a> Parser<'a> {
                 return Err(self.unexpected(None, "the bytes: a list in {} or [], or a string"));
             };
             match t.kind {
+                Kind::Word if self.derived_length(prev, t) => {
+                    // `b_len = sizeof(b)`, `n = b.length`: a length taken from the bytes.
+                    while self.peek().is_some_and(|n| !n.is(';')) {
+                        self.pos += 1;
+                    }
+                    self.pos += 1;
+                    return Ok(Item::Derived);
+                }
                 Kind::Word => {
                     if let Some(k) = wide_array(t.text) {
                         return Err(self.err(
@@ -506,6 +596,10 @@ impl<'a> Parser<'a> {
                         head.open.push(t);
                         self.pos += 1;
                     }
+                }
+                Kind::Punct(':') if head.before_colon.is_none() && !head.words.is_empty() => {
+                    head.before_colon = head.words.last().copied();
+                    self.pos += 1;
                 }
                 Kind::Punct('=' | ':' | '*' | '&' | '!' | '.' | '-' | '>') => {
                     head.rust |= t.is('&')
@@ -649,6 +743,7 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         let mut semicolon = false;
         let mut number = None;
+        let mut named = None;
         loop {
             let t = self
                 .peek()
@@ -658,6 +753,8 @@ impl<'a> Parser<'a> {
                 Kind::Punct(']') => break,
                 Kind::Punct(';') => semicolon = true,
                 Kind::Number => number = Some(t),
+                // A size by name: C's `b[FRAME_LEN]`, Rust's `[u8; N]`, Go's `[N]byte`.
+                Kind::Word if semicolon || !TYPE_WORDS.contains(&t.text) => named = Some(t),
                 Kind::Word | Kind::Ellipsis | Kind::Punct('*' | '+' | ':') => {}
                 _ => return Err(self.unexpected(Some(t), "a size or a type in '[...]'")),
             }
@@ -668,8 +765,69 @@ impl<'a> Parser<'a> {
             .is_some_and(|t| !t.spaced && (t.word("byte") || t.word("uint8")));
         if let Some(n) = number {
             head.size = Some((self.count_value(n)?, n));
+        } else if let Some(n) = named {
+            head.size = Some((self.named_size(n)?, n));
         }
         Ok(())
+    }
+
+    /// Whether `t` takes a length from the bytes: `sizeof(b)`, `len(b)`, `b.length`.
+    fn derived_length(&self, prev: Option<Tok>, t: Tok) -> bool {
+        let call = self.peek_at(1).is_some_and(|n| n.is('('));
+        match t.text {
+            "sizeof" => true,
+            "len" => call,
+            "length" | "byteLength" | "size" => prev.is_some_and(|p| p.is('.')),
+            _ => false,
+        }
+    }
+
+    /// `#define NAME 9`: a named number, which a size must use (or, for a length, the
+    /// bytes must match); any other `#define` is passed over.
+    fn define(&mut self, t: Tok<'a>) -> Result<(), DumpError> {
+        let line_end = self
+            .text
+            .get(t.at..)
+            .and_then(|r| r.find('\n'))
+            .map_or(self.text.len(), |i| t.at + i);
+        self.pos += 1;
+        let name = self
+            .peek()
+            .filter(|n| n.kind == Kind::Word && n.at < line_end);
+        let value = self
+            .peek_at(1)
+            .filter(|n| n.kind == Kind::Number && n.at < line_end);
+        if let (Some(name), Some(value)) = (name, value) {
+            let v = self.count_value(value)?;
+            self.constants.push(Constant {
+                name: name.text,
+                value: v,
+                at: value.at,
+                used: false,
+            });
+        }
+        while self.peek().is_some_and(|n| n.at < line_end) {
+            self.pos += 1;
+        }
+        Ok(())
+    }
+
+    /// The value of a size written as a name, `b[FRAME_LEN]`, from a constant before it.
+    fn named_size(&mut self, t: Tok) -> Result<u64, DumpError> {
+        match self.constants.iter_mut().rev().find(|c| c.name == t.text) {
+            Some(c) => {
+                c.used = true;
+                Ok(c.value)
+            }
+            None => Err(self.err(
+                t.at,
+                format!(
+                    "the array's size is {}, which is not defined before it: paste its \
+                     #define or const with the array, or leave the size out",
+                    quote(t.text)
+                ),
+            )),
+        }
     }
 
     /// `<...>` after a word (C++ `std::vector<uint8_t>`, `std::array<uint8_t, 9>`).
@@ -685,6 +843,14 @@ impl<'a> Parser<'a> {
                 Kind::Punct('<') => depth += 1,
                 Kind::Punct('>') => depth -= 1,
                 Kind::Number => head.size = Some((self.count_value(t)?, t)),
+                Kind::Word
+                    if self
+                        .toks
+                        .get(self.pos.wrapping_sub(2))
+                        .is_some_and(|p| p.is(',')) =>
+                {
+                    head.size = Some((self.named_size(t)?, t));
+                }
                 Kind::Word | Kind::Punct(',' | ':' | '*') => {}
                 _ => return Err(self.unexpected(Some(t), "a type in '<...>'")),
             }
@@ -701,7 +867,7 @@ impl<'a> Parser<'a> {
     /// against the literal before it; any other lone number is refused.
     fn length_statement(
         &mut self,
-        head: &Head,
+        head: &Head<'a>,
         t: Tok,
         pieces: &[Piece],
     ) -> Result<Item<'a>, DumpError> {
@@ -711,26 +877,17 @@ impl<'a> Parser<'a> {
         if let Some(next) = self.peek().filter(|n| !n.is(';')) {
             return Err(self.unexpected(Some(next), "';' after the length"));
         }
-        if !ident_like_length(name) {
-            return Err(self.err(
-                t.at,
-                format!(
-                    "'{} = {}' is a number, not bytes; only a length such as xxd -i's \
-                     NAME_len = 9 may come with the literal (leave it out)",
-                    quote(name),
-                    quote(t.text)
-                ),
-            ));
-        }
-        let Some(prev) = pieces.last() else {
-            return Err(self.err(
-                t.at,
-                format!(
-                    "'{}' gives a length before any bytes: put it after the array, or leave \
-                     it out",
-                    quote(name)
-                ),
-            ));
+        let prev = pieces.last().filter(|_| ident_like_length(name));
+        let Some(prev) = prev else {
+            // Before the bytes, or not a length by its name: a constant, which a size
+            // must use (or, for a length, the bytes must match).
+            self.constants.push(Constant {
+                name,
+                value,
+                at: t.at,
+                used: false,
+            });
+            return Ok(Item::Constant);
         };
         if value != prev.len as u64 {
             return Err(self.err(
@@ -1119,6 +1276,10 @@ fn check_peers(p: &Parser, prev: &Piece, name: &str, at: usize) -> Result<(), Du
 enum Item<'a> {
     Bytes(Piece<'a>, Checked),
     Length(u64),
+    /// A length computed from the bytes (`sizeof(b)`, `b.length`): nothing to check.
+    Derived,
+    /// A named number (`#define N 9`, `const N: usize = 9;`), which a size may use.
+    Constant,
 }
 
 /// `Uint16Array` and its kin: their values are not bytes.

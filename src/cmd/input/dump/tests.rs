@@ -1139,7 +1139,40 @@ fn numbers_around_the_bytes_are_checked_never_read() {
     let c4 = format!("unsigned char b[4] = {{{nine}}};");
     let rust8 = format!("let b: [u8; 8] = [{nine}];");
     let other = format!("unsigned char b[] = {{{nine}}};\nint x = 5;");
-    let before = format!("int b_len = 9;\nunsigned char b[] = {{{nine}}};");
+    let before = format!("int b_len = 8;\nunsigned char b[] = {{{nine}}};");
+    let define12 = format!("#define FRAME_LEN 12\nunsigned char b[FRAME_LEN] = {{{nine}}};");
+    let undefined = format!("unsigned char b[N] = {{{nine}}};");
+    // Named sizes and lengths that agree, and lengths taken from the bytes.
+    let agree = [
+        (
+            format!("#include <stdint.h>\n#define N 9\nuint8_t b[N] = {{{nine}}};"),
+            Checked::Size(9),
+        ),
+        (
+            format!("#define FRAME_LEN 9\nuint8_t b[] = {{{nine}}};"),
+            Checked::LengthVar(9),
+        ),
+        (
+            format!("const N: usize = 9;\nlet b: [u8; N] = [{nine}];"),
+            Checked::Size(9),
+        ),
+        (
+            format!("uint8_t b[] = {{{nine}}};\nconst size_t b_len = sizeof(b);"),
+            Checked::None,
+        ),
+        (
+            format!("const b = new Uint8Array([{nine}]);\nconst n = b.length;"),
+            Checked::None,
+        ),
+    ];
+    for (input, checked) in agree {
+        let d = parse(input.as_bytes(), F::Auto).unwrap_or_else(|e| panic!("{input}: {e}"));
+        assert_eq!(d.bytes, MDN, "{input}");
+        let Spelling::Literal { checked: got, .. } = d.spelling else {
+            panic!("{input}: {:?}", d.spelling);
+        };
+        assert_eq!(got, checked, "{input}");
+    }
     errors! {
         // Chrome's count, a declared size, xxd -i's length: checked against the values.
         "(10) [129, 131, 61, 84, 35, 6, 112, 16, 109]", Auto, 1:2,
@@ -1150,8 +1183,10 @@ fn numbers_around_the_bytes_are_checked_never_read() {
         &c4, Auto, 1:17, "declared with 4 elements but 9 are given: make the size match";
         &rust8, Auto, 1:13, "declared with 8 elements but 9";
         &xxd_wrong_len, Auto, 4:28, "mdn_bin_len = 12, but the literal before it holds 9 bytes";
-        &other, Auto, 2:9, "'x = 5' is a number, not bytes";
-        &before, Auto, 1:13, "'b_len' gives a length before any bytes";
+        &other, Auto, 2:9, "'x' is a number, not bytes, and no array's size uses it";
+        &before, Auto, 1:13, "b_len is 8, but the bytes are 9";
+        &define12, Auto, 2:17, "declared with 12 elements but 9 are given (the language fills the other 3 with zeros)";
+        &undefined, Auto, 1:17, "the array's size is N, which is not defined before it";
         "Uint8Array(9) [129, 131, 61, 84, 35, 6, 112, 16, 109, byteLength: 10]", Auto, 1:67,
             "byteLength: 10 is the array's length, but 9 values come before it";
         // Values that are not bytes.
