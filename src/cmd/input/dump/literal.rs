@@ -13,7 +13,16 @@ use super::{is_space, quote, Checked, DumpError, Literal, Spelling};
 /// Reads `text` as a code literal, or returns `None` when it does not look like one (the
 /// other readers then take it, as before).
 pub(super) fn parse(text: &str) -> Option<Result<(Vec<u8>, Spelling), DumpError>> {
-    let toks = match tokenize(text) {
+    // Dumps, plain hex and decimal start with a number, `\x`, `%` or `<Buffer`: decided
+    // by the first token, without reading a megabyte of them as tokens.
+    let first = tokenize(text, 1).ok()?.first()?.kind;
+    if !matches!(
+        first,
+        Kind::Word | Kind::Str { .. } | Kind::Define | Kind::Punct('(' | '&' | '{' | '[')
+    ) {
+        return None;
+    }
+    let toks = match tokenize(text, usize::MAX) {
         Ok(toks) => toks,
         // A literal that cannot even be split into tokens (an unclosed string or
         // comment) is refused only when it starts like one.
@@ -103,11 +112,16 @@ pub(super) fn error_at(text: &str, at: usize, message: String) -> DumpError {
     }
 }
 
-fn tokenize(text: &str) -> Result<Vec<Tok<'_>>, DumpError> {
+/// Splits `text` into at most `limit` tokens, leaving out spaces and comments.
+fn tokenize(text: &str, limit: usize) -> Result<Vec<Tok<'_>>, DumpError> {
     let mut toks = Vec::new();
     let mut at = 0;
     let mut spaced = true;
-    while let Some(c) = text.get(at..).and_then(|r| r.chars().next()) {
+    while let Some(c) = text
+        .get(at..)
+        .and_then(|r| r.chars().next())
+        .filter(|_| toks.len() < limit)
+    {
         let rest = text.get(at..).unwrap_or_default();
         if is_space(c) {
             at += c.len_utf8();
