@@ -15,7 +15,11 @@ use super::{is_space, quote, Checked, DumpError, Literal, Spelling};
 pub(super) fn parse(text: &str) -> Option<Result<(Vec<u8>, Spelling), DumpError>> {
     // Dumps, plain hex and decimal start with a number, `\x`, `%` or `<Buffer`: decided
     // by the first token, without reading a megabyte of them as tokens.
-    let first = tokenize(text, 1).ok()?.first()?.kind;
+    let first = match tokenize(text, 1) {
+        Ok(toks) => toks.first()?.kind,
+        // An unclosed string or comment: refused below when it starts like code.
+        Err(_) => Kind::Word,
+    };
     if !matches!(
         first,
         Kind::Word | Kind::Str { .. } | Kind::Define | Kind::Punct('(' | '&' | '{' | '[')
