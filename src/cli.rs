@@ -63,10 +63,18 @@ pub enum Command {
         wsdbg decode --dec \"129 131 61 84 35 6 112 16 109\"\n  \
         wsdbg decode --explain 0x81,0x83,0x3d,0x54,0x23,0x06,0x70,0x10,0x6d\n  \
         xxd capture.bin | wsdbg decode\n  \
+        hexdump -C -s 64 capture.bin | wsdbg decode      # a dump from offset 0x40 on\n  \
+        xxd -i frame.bin | wsdbg decode                  # a C array; its _len is checked\n  \
+        wsdbg decode \"new byte[]{(byte)0x81, -125, 61, 84, 35, 6, 112, 16, 109}\"\n  \
         wsdbg decode --raw --file capture.bin --from server --json\n\n\
-        Hex may be spelled 81 83, 8183, 0x81,0x83, \\x81\\x83, 81:83, or be xxd / hexdump -C / \
-        Wireshark output with offsets and ASCII columns; base64 is recognised too. An HTTP \
-        upgrade request or response at the start is annotated and checked.\n\n\
+        Hex may be spelled 81 83, 8183, 0x81,0x83, \\x81\\x83, 81:83, or be xxd / hexdump -C / od / \
+        Wireshark output with offsets and ASCII columns, also from an offset other than 0; \
+        base64 is recognised too. Code is read as its language reads it: C arrays (xxd -i), C \
+        strings, Go []byte{...}, Rust vec![...] and b\"...\", Python b'...', bytearray(...) and \
+        bytes.fromhex(...), Node Buffer.from(...), Java and C# byte arrays (negative values are \
+        signed bytes), and consoles' (9) [129, ...]. A count, declared size or length that does \
+        not match the values is refused, never read as a byte. An HTTP upgrade request or \
+        response at the start is annotated and checked.\n\n\
         Exit status: 0 conforms; 1 breaks RFC 6455 (or is truncated); 2 not a dump.")]
     Decode(DecodeArgs),
 

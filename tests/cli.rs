@@ -315,6 +315,203 @@ fn decode_bad_input_names_line_and_column() {
     assert!(dec.stderr.contains("column 5"), "{}", dec.stderr);
 }
 
+/// The summary's "read ..." line of a `decode --json` run.
+fn read_as(r: &Run) -> String {
+    json_lines(&r.stdout)
+        .iter()
+        .find(|v| v["type"] == "summary")
+        .and_then(|v| v["input"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no summary in {}\n{}", r.stdout, r.stderr))
+}
+
+/// `xxd -i mdn.bin` (xxd 2022-01-14), where mdn.bin holds the MDN frame.
+const XXD_I: &str = "unsigned char mdn_bin[] = {
+  0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d
+};
+unsigned int mdn_bin_len = 9;
+";
+
+#[test]
+fn decode_reads_code_literals_as_their_language_does() {
+    let expected = frames(&wsdbg(&["decode", "--json", MDN_HEX]).stdout);
+    for (literal, read) in [
+        (
+            XXD_I,
+            "read 9 bytes of a C array, its length variable (9) checked",
+        ),
+        (
+            "unsigned char bytes[] = {0x81, 0x83, 0x3d, 0x54, 0x23, 0x6, 0x70, 0x10, 0x6d};",
+            "read 9 bytes of a C array",
+        ),
+        (r#""\201\203=T#\006p\020m""#, "read 9 bytes of a C string"),
+        (
+            "\"\\x81\\x83\\x3d\\x54\" \\\n\"\\x23\\x06\\x70\\x10\\x6d\"\n",
+            "read 9 bytes of a C string (2 joined)",
+        ),
+        (
+            "[]byte{0x81, 0x83, 0x3d, 0x54, 0x23, 0x6, 0x70, 0x10, 0x6d}",
+            "read 9 bytes of a Go []byte",
+        ),
+        (
+            r"bytearray(b'\x81\x83=T#\x06p\x10m')",
+            "read 9 bytes of a Python bytearray",
+        ),
+        (
+            "bytes.fromhex('81 83 3d 54 23 06 70 10 6d')",
+            "read 9 bytes of Python's bytes.fromhex",
+        ),
+        (
+            "vec![0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d]",
+            "read 9 bytes of a Rust vec!",
+        ),
+        (
+            "[0x81u8, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d]",
+            "read 9 bytes of a Rust array",
+        ),
+        (
+            "Buffer.from([0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d])",
+            "read 9 bytes of a Node Buffer of a list",
+        ),
+        (
+            "Buffer.from('81833d54230670106d', 'hex')",
+            "read 9 bytes of a Node Buffer of a string",
+        ),
+        (
+            "new byte[]{(byte)0x81, -125, 61, 84, 35, 6, 112, 16, 109}",
+            "read 9 bytes of a Java byte array (signed)",
+        ),
+        (
+            "new byte[] { 129, 131, 61, 84, 35, 6, 112, 16, 109 }",
+            "read 9 bytes of a byte[] array (C# or Java)",
+        ),
+        (
+            "(9) [129, 131, 61, 84, 35, 6, 112, 16, 109]",
+            "read 9 bytes of a console array, its count (9) checked",
+        ),
+    ] {
+        // As an argument and on stdin.
+        let arg = wsdbg(&["decode", "--json", literal]);
+        assert_eq!(arg.code, 0, "{literal}: {}", arg.stderr);
+        assert_eq!(frames(&arg.stdout), expected, "{literal}");
+        assert_eq!(read_as(&arg), read, "{literal}");
+        let stdin = wsdbg_with(&["decode", "--json"], Some(literal.as_bytes()), &[]);
+        assert_eq!(frames(&stdin.stdout), expected, "{literal}");
+    }
+    // The text summary says it too, and --dec takes the console's array.
+    let text = wsdbg(&[
+        "decode",
+        "--dec",
+        "(9) [129, 131, 61, 84, 35, 6, 112, 16, 109]",
+    ]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout
+            .contains("read 9 bytes of a console array, its count (9) checked"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn decode_refuses_counts_sizes_and_lengths_that_disagree() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frame.h");
+    std::fs::write(&path, XXD_I.replace("= 9;", "= 12;")).unwrap();
+    let nine = "0x81, 0x83, 0x3d, 0x54, 0x23, 0x06, 0x70, 0x10, 0x6d";
+    let c16 = format!("unsigned char b[16] = {{{nine}}};");
+    for (args, at, message) in [
+        (
+            vec!["decode", "(10) [129, 131, 61, 84, 35, 6, 112, 16, 109]"],
+            "line 1, column 2",
+            "(10) is the count the console printed, but 9 values follow",
+        ),
+        (
+            vec!["decode", "--file", path.to_str().unwrap()],
+            "line 4, column 28",
+            "mdn_bin_len = 12, but the literal before it holds 9 bytes",
+        ),
+        (
+            vec!["decode", &c16],
+            "line 1, column 17",
+            "declared with 16 elements but 9 are given (the language fills the other 7 with zeros)",
+        ),
+        (
+            vec!["decode", "new byte[]{129, 256}"],
+            "line 1, column 17",
+            "256 is not a byte",
+        ),
+        (
+            vec!["decode", "{0x81, 0x83, 61}"],
+            "line 1, column 14",
+            "'61' has no 0x while other values here do",
+        ),
+        (
+            vec!["decode", "--dec", "129 (9) 131"],
+            "line 1, column 5",
+            "'(9)' is a number in parentheses",
+        ),
+    ] {
+        let r = wsdbg(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        assert!(
+            r.stderr.contains(at) && r.stderr.contains(message),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn decode_reads_dumps_that_start_at_an_offset_by_their_offsets() {
+    // Real output for at40.bin: 40 bytes of `x`, then the MDN frame and RFC 6455 §5.7's
+    // unmasked and masked "Hello".
+    let hexdump = "\
+00000028  81 83 3d 54 23 06 70 10  6d 81 05 48 65 6c 6c 6f  |..=T#.p.m..Hello|
+00000038  81 85 37 fa 21 3d 7f 9f  4d 51 58                 |..7.!=..MQX|
+00000043
+";
+    let od = "000028 81 83 3d 54 23 06 70 10 6d 81 05 48 65 6c 6c 6f\n\
+              000038 81 85 37 fa 21 3d 7f 9f 4d 51 58\n000043\n";
+    let od_octal = "0000050 81 83 3d 54 23 06 70 10 6d 81 05 48 65 6c 6c 6f\n\
+                    0000070 81 85 37 fa 21 3d 7f 9f 4d 51 58\n0000103\n";
+    for dump in [hexdump, od, od_octal] {
+        let r = wsdbg_with(&["decode", "--json"], Some(dump.as_bytes()), &[]);
+        assert_eq!(r.code, 0, "{dump}: {}", r.stderr);
+        let f = frames(&r.stdout);
+        assert_eq!(f.len(), 3, "{dump}: {}", r.stdout);
+        assert_eq!(
+            read_as(&r),
+            "read 27 bytes of hex dump starting at offset 0x28 (40)"
+        );
+    }
+    // od -A x -t x1 -j 4 mdn.bin: its offsets used to be read as bytes.
+    let r = wsdbg_with(&["decode"], Some(b"000004 23 06 70 10 6d\n000009\n"), &[]);
+    assert!(
+        r.stdout
+            .contains("read 5 bytes of hex dump starting at offset 0x4"),
+        "{}",
+        r.stdout
+    );
+    // tshark -x's lines from 0040; its heading is refused with what to paste.
+    let excerpt = "0040  81 05 48 65 6c 6c 6f                              ..Hello\n";
+    let r = wsdbg(&["decode", "--json", excerpt]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        read_as(&r),
+        "read 7 bytes of hex dump starting at offset 0x40 (64)"
+    );
+    let heading = wsdbg(&["decode", &format!("Frame (71 bytes):\n{excerpt}")]);
+    assert_eq!(heading.code, 2);
+    assert!(
+        heading.stderr.contains("line 1, column 1")
+            && heading
+                .stderr
+                .contains("heads tshark's dump of a whole packet"),
+        "{}",
+        heading.stderr
+    );
+}
+
 #[test]
 fn decode_truncated_frames_say_how_much_is_missing() {
     let payload = wsdbg(&["decode", "81 85 37 fa 21 3d 7f 9f"]);
