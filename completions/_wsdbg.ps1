@@ -46,8 +46,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             break
         }
         'wsdbg;decode' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read the dump from a file')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the dump from a file')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read the dump from a file (- for stdin)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the dump from a file (- for stdin)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How the dump is spelled')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Who sent the frames (decides the masking rule); implied by a leading handshake')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')

@@ -332,7 +332,7 @@ _wsdbg() {
                     return 0
                     ;;
                 --opcode)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "text binary close ping pong continuation" -- "${cur}"))
                     return 0
                     ;;
                 --rsv)

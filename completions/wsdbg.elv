@@ -41,8 +41,8 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'wsdbg;decode'= {
-            cand -f 'Read the dump from a file'
-            cand --file 'Read the dump from a file'
+            cand -f 'Read the dump from a file (- for stdin)'
+            cand --file 'Read the dump from a file (- for stdin)'
             cand --format 'How the dump is spelled'
             cand --from 'Who sent the frames (decides the masking rule); implied by a leading handshake'
             cand --color 'When to colour the output'

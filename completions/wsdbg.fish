@@ -43,7 +43,7 @@ never\t'Never colour'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s v -l verbose -d 'Show the four steps with every intermediate value'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l generate -d 'Print a fresh random key (base64 of 16 random bytes) instead'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s f -l file -d 'Read the dump from a file' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s f -l file -d 'Read the dump from a file (- for stdin)' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l format -d 'How the dump is spelled' -r -f -a "auto\t'Hex in any common spelling, or base64 when it cannot be hex'
 hex\t'Hex only'
 dec\t'Decimal bytes, as in MDN\'s guide'
@@ -67,7 +67,12 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -s o -l output -d 'Out
 hex\t'Hex pairs separated by spaces'
 text\t'Text, with anything unprintable escaped'
 raw\t'The bytes themselves'"
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l opcode -d 'Opcode of the frame: text, binary, close, ping, pong, continuation, or 0-15' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l opcode -d 'Opcode of the frame: text, binary, close, ping, pong, continuation, or 0-15' -r -f -a "text\t''
+binary\t''
+close\t''
+ping\t''
+pong\t''
+continuation\t''"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l rsv -d 'Set a reserved bit: 1, 2 or 3 (repeatable, or comma-separated: --rsv 1,3)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l length -d 'The payload length the header claims, whatever the payload\'s own (a frame that lies)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -l length-form -d 'How the length is written: 7, 16 or 64 bits (default: the shortest that holds it)' -r -f -a "7\t''

@@ -54,7 +54,9 @@ pub enum Command {
         echo KEY | wsdbg accept-key -\n  \
         wsdbg accept-key --generate                       # a fresh random key\n\n\
         A key that is not base64 of 16 bytes (RFC 6455 §4.1) still gets its accept value, \
-        with a warning on stderr. Exit status: 0, or 1 when --expect does not match.")]
+        with a warning on stderr.\n\n\
+        Exit status: 0 printed (and matched); 1 --expect does not match; 2 usage error or \
+        unreadable input.")]
     AcceptKey(AcceptKeyArgs),
 
     /// Annotate every frame in a dump: bit fields, lengths, masking, payload, violations
@@ -85,7 +87,9 @@ pub enum Command {
         wsdbg mask --frame --key 3d542306 MDN           # 81 83 3d 54 23 06 70 10 6d\n  \
         wsdbg mask --frame --opcode ping --unmasked hi | wsdbg decode\n  \
         wsdbg mask --key 3d542306 < in.bin > out.bin    # streams any size\n\n\
-        D[i] = E[i] ^ M[i mod 4]: masking and unmasking are the same operation.")]
+        D[i] = E[i] ^ M[i mod 4]: masking and unmasking are the same operation.\n\n\
+        Exit status: 0 done; 2 a bad key, bad hex, a frame no header can carry, or unreadable \
+        input.")]
     Mask(MaskArgs),
 
     /// Run a conformant WebSocket server that shows every handshake and frame it sees
@@ -109,7 +113,9 @@ pub enum Command {
         Scripted (clients connected within 5 s get a frame with RSV1 set):\n  \
         { sleep 5; echo '/frame all --rsv 1 broken'; } | wsdbg serve --trace\n\n\
         Ctrl-C (or /quit, or Ctrl-D at the prompt) closes every client with 1001 (Going Away), \
-        waits up to 2 s, and exits 0.")]
+        waits up to 2 s, and exits 0.\n\n\
+        Exit status: 0 stopped (Ctrl-C, SIGTERM, /quit); 2 it cannot listen, or an option is \
+        wrong.")]
     Serve(ServeArgs),
 
     /// Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands
@@ -139,7 +145,9 @@ pub enum Command {
         re-framing, no repair, so a broken frame reaches the other side as it was sent and you see \
         what each side does about it. Both legs' handshakes and every frame are decoded and shown \
         (inflated when permessage-deflate was negotiated). An unreachable upstream gets the client \
-        a 502 that says why.")]
+        a 502 that says why.\n\n\
+        Exit status: 0 stopped (Ctrl-C or SIGTERM); 2 a bad URL or certificate file, or it cannot \
+        listen.")]
     Proxy(ProxyArgs),
 }
 
@@ -194,7 +202,7 @@ pub struct DecodeArgs {
     #[arg(value_name = "DUMP", num_args = 0.., conflicts_with = "file")]
     pub input: Vec<String>,
 
-    /// Read the dump from a file
+    /// Read the dump from a file (- for stdin)
     #[arg(short, long, value_name = "PATH")]
     pub file: Option<PathBuf>,
 
@@ -276,7 +284,8 @@ pub struct MaskArgs {
         long,
         requires = "frame",
         default_value = "text",
-        value_name = "OPCODE"
+        value_name = "OPCODE",
+        value_parser = OpcodeNames
     )]
     pub opcode: String,
 
@@ -551,4 +560,31 @@ pub struct LiveOutput {
     /// Show whole payloads in --trace (default: the first 64 bytes of each)
     #[arg(long)]
     pub full: bool,
+}
+
+/// Takes any opcode as text (`mask` reads names and numbers 0-15 and says
+/// what is wrong), and offers the names to shell completion and `--help`.
+#[derive(Debug, Clone, Copy)]
+pub struct OpcodeNames;
+
+impl clap::builder::TypedValueParser for OpcodeNames {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let names = ["text", "binary", "close", "ping", "pong", "continuation"];
+        Some(Box::new(
+            names.into_iter().map(clap::builder::PossibleValue::new),
+        ))
+    }
 }

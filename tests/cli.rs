@@ -1223,3 +1223,41 @@ fn rsv1_without_a_handshake_hints_at_deflate() {
     let r = wsdbg(&["decode", "81 02 68 69"]);
     assert!(!r.stdout.contains("--deflate"), "{}", r.stdout);
 }
+
+/// Every error carries one prefix, clap's usage errors included; help and
+/// version are not errors.
+#[test]
+fn every_error_has_one_prefix() {
+    for args in [
+        &["decode", "--bogus"][..],
+        &["frobnicate"],
+        &["decode", "zz"],
+        &["mask", "--key", "xyz", "hi"],
+    ] {
+        let r = wsdbg(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.starts_with("wsdbg: error: "),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("\nerror:"), "{args:?}: {}", r.stderr);
+    }
+    let r = wsdbg(&["--help"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("Usage: wsdbg"), "{}", r.stdout);
+    let r = wsdbg(&["--version"]);
+    assert_eq!((r.code, r.stdout.trim()), (0, "wsdbg 0.1.0"));
+}
+
+/// `--file -` reads stdin, as `-` does.
+#[test]
+fn decode_file_dash_reads_stdin() {
+    let r = wsdbg_with(
+        &["decode", "--file", "-"],
+        Some(b"81 83 3d 54 23 06 70 10 6d"),
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("read 9 bytes of hex"), "{}", r.stdout);
+}

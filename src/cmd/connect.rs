@@ -177,7 +177,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         if output.is_prompt() {
             output.say(&format!("error: {what}\n"));
         } else {
-            eprintln!("wsdbg connect: console: {what}");
+            eprintln!("wsdbg: error: console: {what}");
         }
     };
 
@@ -330,7 +330,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         .count();
     if unsent > 0 {
         eprintln!(
-            "wsdbg connect: console: {unsent} line{} not sent: {}",
+            "wsdbg: error: console: {unsent} line{} not sent: {}",
             crate::print::plural(unsent as u64),
             if matches!(info.by, Closer::Handshake(_)) {
                 "the connection never opened"

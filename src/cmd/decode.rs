@@ -17,6 +17,7 @@ use crate::protocol::Role;
 pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     let joined = (!args.input.is_empty()).then(|| args.input.join(" "));
     let (input, name) = match (&args.file, joined.as_deref()) {
+        (Some(path), _) if path.as_os_str() == "-" => (read_stdin("dump")?, "stdin".to_string()),
         (Some(path), _) => {
             let name = escape_str(&path.display().to_string());
             let f =

@@ -45,7 +45,17 @@ pub type Outcome = Result<(), Failure>;
 /// Runs the program: parses arguments, runs the command, maps the result
 /// to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // One prefix for every error, clap's included.
+            let text = e.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            eprint!("wsdbg: error: {text}");
+            return ExitCode::from(2);
+        }
+    };
     let palette = palette(cli.color);
     let result = match &cli.command {
         Command::AcceptKey(a) => accept_key::run(a),

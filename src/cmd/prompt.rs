@@ -229,7 +229,7 @@ pub(crate) trait Lines: Send + 'static {
     /// A line from a pipe that is not UTF-8: said, and left out.
     fn not_utf8(&mut self, number: u64, byte: usize) {
         eprintln!(
-            "wsdbg: console: line {number} is not UTF-8 (byte {byte}); not sent (/binary or /raw send bytes as hex)"
+            "wsdbg: error: console: line {number} is not UTF-8 (byte {byte}); not sent (/binary or /raw send bytes as hex)"
         );
     }
 }
@@ -292,7 +292,7 @@ fn prompt<H: Helper>(
                 break;
             }
             Err(e) => {
-                eprintln!("wsdbg: console: cannot read the terminal: {e}");
+                eprintln!("wsdbg: error: console: cannot read the terminal: {e}");
                 break;
             }
         }
@@ -311,7 +311,7 @@ fn read_lines(lines: &mut impl Lines) {
             Ok(_) => {}
             // read_until itself retries on EINTR.
             Err(e) => {
-                eprintln!("wsdbg: console: cannot read stdin: {e}");
+                eprintln!("wsdbg: error: console: cannot read stdin: {e}");
                 break;
             }
         }

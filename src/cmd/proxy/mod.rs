@@ -123,7 +123,7 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
                 continue
             }
             Err(e) => {
-                eprintln!("wsdbg proxy: cannot accept a connection: {e}");
+                eprintln!("wsdbg: error: proxy: cannot accept a connection: {e}");
                 std::thread::sleep(Duration::from_millis(50));
                 continue;
             }
@@ -135,7 +135,7 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
             .stack_size(256 << 10)
             .spawn(move || relay(&shared, id, stream, peer));
         if let Err(e) = spawned {
-            eprintln!("wsdbg proxy: cannot start a thread for client #{id} ({peer}): {e}");
+            eprintln!("wsdbg: error: proxy: cannot start a thread for client #{id} ({peer}): {e}");
         }
     }
     eprintln!("wsdbg proxy: stopped");

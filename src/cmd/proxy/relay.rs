@@ -116,7 +116,7 @@ pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>) {
     let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     if ep < 0 {
         eprintln!(
-            "wsdbg proxy: cannot start the relay: {}",
+            "wsdbg: error: proxy: cannot start the relay: {}",
             io::Error::last_os_error()
         );
         return;

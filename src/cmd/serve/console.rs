@@ -75,7 +75,7 @@ fn run(line: &str, shared: &Shared, prompt: bool) -> Flow {
         if prompt {
             shared.out.say(&format!("error: {text}\n"));
         } else {
-            eprintln!("wsdbg serve: console: {text}");
+            eprintln!("wsdbg: error: console: {text}");
         }
     };
     match parse(line, true) {

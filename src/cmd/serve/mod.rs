@@ -163,7 +163,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 // Out of descriptors, say: the server stays up and says why.
-                eprintln!("wsdbg serve: cannot accept a connection: {e}");
+                eprintln!("wsdbg: error: serve: cannot accept a connection: {e}");
                 std::thread::sleep(Duration::from_millis(50));
                 continue;
             }
@@ -179,7 +179,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         }
         let id = next_id.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = conn::spawn(id, stream, peer, &shared) {
-            eprintln!("wsdbg serve: cannot start a thread for client #{id} ({peer}): {e}");
+            eprintln!("wsdbg: error: serve: cannot start a thread for client #{id} ({peer}): {e}");
         }
     }
     shutdown(&shared);
