@@ -40,7 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the four steps with every intermediate value')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the four steps with every intermediate value')
-            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Print a fresh random key (base64 of 16 random bytes) instead')
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Print a fresh random key (base64 of 16 random bytes) instead; with -v, its accept value too, step by step')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -36,7 +36,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --color 'When to colour the output'
             cand -v 'Show the four steps with every intermediate value'
             cand --verbose 'Show the four steps with every intermediate value'
-            cand --generate 'Print a fresh random key (base64 of 16 random bytes) instead'
+            cand --generate 'Print a fresh random key (base64 of 16 random bytes) instead; with -v, its accept value too, step by step'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

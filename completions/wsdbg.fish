@@ -41,7 +41,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l color -d 'Whe
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s v -l verbose -d 'Show the four steps with every intermediate value'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l generate -d 'Print a fresh random key (base64 of 16 random bytes) instead'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l generate -d 'Print a fresh random key (base64 of 16 random bytes) instead; with -v, its accept value too, step by step'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s f -l file -d 'Read the dump from a file (- for stdin)' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l format -d 'How the dump is spelled' -r -f -a "auto\t'Hex in any common spelling, or base64 when it cannot be hex'

@@ -52,7 +52,10 @@ pub enum Command {
         wsdbg accept-key -v dGhlIHNhbXBsZQ==              # the four steps of MDN's guide\n  \
         wsdbg accept-key KEY --expect ACCEPT              # exit 1 when they do not match\n  \
         echo KEY | wsdbg accept-key -\n  \
-        wsdbg accept-key --generate                       # a fresh random key\n\n\
+        wsdbg accept-key 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='  # the header line, pasted\n  \
+        wsdbg accept-key - < request.txt                  # the key of a whole request\n  \
+        wsdbg accept-key --generate                       # a fresh random key\n  \
+        wsdbg accept-key --generate -v                    # and its accept value\n\n\
         A key that is not base64 of 16 bytes (RFC 6455 §4.1) still gets its accept value, \
         with a warning on stderr.\n\n\
         Exit status: 0 printed (and matched); 1 --expect does not match; 2 usage error or \
@@ -154,7 +157,8 @@ pub enum Command {
 /// Arguments of `accept-key`.
 #[derive(Debug, Args)]
 pub struct AcceptKeyArgs {
-    /// The Sec-WebSocket-Key value, or - to read it from stdin
+    /// The Sec-WebSocket-Key value, its header line pasted whole, or - to read either (or a
+    /// whole request) from stdin
     #[arg(value_name = "KEY", required_unless_present = "generate")]
     pub key: Option<String>,
 
@@ -166,8 +170,9 @@ pub struct AcceptKeyArgs {
     #[arg(long, value_name = "ACCEPT")]
     pub expect: Option<String>,
 
-    /// Print a fresh random key (base64 of 16 random bytes) instead
-    #[arg(long, conflicts_with_all = ["key", "expect", "verbose"])]
+    /// Print a fresh random key (base64 of 16 random bytes) instead; with -v, its accept value
+    /// too, step by step
+    #[arg(long, conflicts_with_all = ["key", "expect"])]
     pub generate: bool,
 }
 

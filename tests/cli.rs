@@ -1261,3 +1261,35 @@ fn decode_file_dash_reads_stdin() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("read 9 bytes of hex"), "{}", r.stdout);
 }
+
+/// The key's header line pasted whole, or a whole request on stdin, give
+/// the key's accept; the server's Accept header is refused with why.
+#[test]
+fn accept_key_takes_the_header_line_or_a_request() {
+    let rfc = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+    let r = wsdbg(&["accept-key", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]);
+    assert_eq!((r.code, r.stdout.trim()), (0, rfc), "{}", r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let request = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Sec-WebSocket-Version: 13\r\n\r\n";
+    let r = wsdbg_with(&["accept-key", "-"], Some(request), &[]);
+    assert_eq!((r.code, r.stdout.trim()), (0, rfc), "{}", r.stderr);
+    assert!(r.stderr.contains("on line 5"), "{}", r.stderr);
+    let r = wsdbg(&["accept-key", &format!("Sec-WebSocket-Accept: {rfc}")]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .starts_with("wsdbg: error: that is a Sec-WebSocket-Accept header"),
+        "{}",
+        r.stderr
+    );
+    // --generate -v: a fresh key and how a server answers it.
+    let r = wsdbg(&["accept-key", "--generate", "-v"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let key = lines[1].trim();
+    let accept = lines.last().unwrap().trim();
+    let check = wsdbg(&["accept-key", key, "--expect", accept]);
+    assert_eq!(check.code, 0, "{}\n{}", r.stdout, check.stderr);
+}

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use super::input::key;
 use super::{read_stdin, stdout, warn, Failure, Outcome};
 use crate::cli::AcceptKeyArgs;
 use crate::print::escape::escape_str;
@@ -15,7 +16,14 @@ pub fn run(args: &AcceptKeyArgs) -> Outcome {
         let mut random = [0u8; 16];
         getrandom::getrandom(&mut random)
             .map_err(|e| Failure::Input(format!("no randomness available: {e}")))?;
-        writeln!(out, "{}", handshake::key_from_bytes(random))?;
+        let key = handshake::key_from_bytes(random);
+        if args.verbose {
+            // The key, then how a server answers it.
+            let steps = handshake::accept_steps(&key);
+            text::accept_steps(&mut out, &steps, "base64 of 16 random bytes")?;
+        } else {
+            writeln!(out, "{key}")?;
+        }
         out.flush()?;
         return Ok(());
     }
@@ -31,9 +39,17 @@ pub fn run(args: &AcceptKeyArgs) -> Outcome {
         }
         Some(k) => k.to_string(),
     };
-    let steps = handshake::accept_steps(&raw);
+    let key = key::find(&raw).map_err(Failure::Input)?;
+    if let key::Found::Header { line, .. } = key {
+        if raw.lines().filter(|l| !l.trim().is_empty()).count() > 1 {
+            eprintln!("wsdbg: the key is the Sec-WebSocket-Key header's, on line {line}");
+        }
+    }
+    let steps = handshake::accept_steps(key.value());
     if steps.key.is_empty() {
-        return Err(Failure::Input("the key is empty".into()));
+        return Err(Failure::Input(
+            "the Sec-WebSocket-Key header has no value".into(),
+        ));
     }
     let problem = handshake::check_key(&steps.key).err();
     if args.verbose {

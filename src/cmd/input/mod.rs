@@ -5,3 +5,4 @@
 
 pub mod console;
 pub mod dump;
+pub mod key;
