@@ -19,7 +19,7 @@ use crate::protocol::http::Request;
 use crate::protocol::message::MessageKind;
 use crate::protocol::message::MessageRef;
 use crate::protocol::opcode::OpCode;
-use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Head, Summary};
+use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Gap, Head, Summary};
 use crate::protocol::Role;
 
 /// Where and when an event happened. `decode` leaves it empty; `serve`
@@ -115,6 +115,9 @@ pub trait Printer {
     fn refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()>;
     /// A plain HTTP request got the test page or 404.
     fn served(&mut self, meta: &Meta, s: &Served) -> io::Result<()>;
+    /// Bytes the input lacks (a segment missing from a capture), or what
+    /// decoding did after them.
+    fn gap(&mut self, meta: &Meta, g: &Gap) -> io::Result<()>;
     /// Flushes the underlying writer.
     fn flush(&mut self) -> io::Result<()>;
 }
@@ -174,6 +177,7 @@ pub fn decode_all(
     let mut sink = |ev: Event<'_>| match ev {
         Event::Head(h) => printer.head(&meta, h),
         Event::Frame(f) => printer.frame(&meta, f),
+        Event::Gap(g) => printer.gap(&meta, g),
         _ => Ok(()),
     };
     decoder.feed(bytes, &mut sink)?;

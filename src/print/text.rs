@@ -16,7 +16,7 @@ use crate::protocol::http::Header;
 use crate::protocol::mask::apply_mask;
 use crate::protocol::message::{MessageKind, MessageRef};
 use crate::protocol::opcode::OpCode;
-use crate::protocol::stream::{Extent, Finding, FrameRecord, Head, Place, Summary};
+use crate::protocol::stream::{Extent, Finding, FrameRecord, Gap, Head, Place, Summary};
 use crate::protocol::violation::{Field, Violation};
 
 /// The four steps of RFC 6455 §4.2.2 (and MDN's guide) with every
@@ -264,6 +264,12 @@ impl<W: Write> TextPrinter<W> {
             }
             Extent::Abandoned { unread } => {
                 let _ = write!(t, " read, {unread} not read");
+            }
+            Extent::Gap { missing } => {
+                let _ = write!(
+                    t,
+                    " present, {missing} not decoded (a gap in the capture cuts it)"
+                );
             }
         }
         let Some(h) = f.header else {
@@ -680,6 +686,22 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.line_served(meta, s)
     }
 
+    fn gap(&mut self, meta: &Meta, g: &Gap) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let mut title = match g {
+            Gap::Missing { .. } => "gap".to_string(),
+            Gap::Resumed { .. } => "resumed".to_string(),
+            Gap::Undecoded { .. } => "not decoded".to_string(),
+        };
+        if let Some(from) = meta.from {
+            title = format!("{} · {title}", from.name());
+        }
+        writeln!(self.out, "{prefix}{}", self.p(&title, Paint::Heading))?;
+        let line = sentence::gap(g);
+        writeln!(self.out, "  {}", self.p(&line, Paint::Dim))?;
+        writeln!(self.out)
+    }
+
     fn http_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
         let prefix = self.prefix(meta);
         let (title, line, headers) = match head {
@@ -904,9 +926,12 @@ impl<W: Write> Printer for TextPrinter<W> {
     }
 
     fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()> {
-        let from = match s.from {
-            Some(r) => format!("from the {}", r.name()),
-            None => "direction unknown, masking not checked (--from client|server)".to_string(),
+        let from = match (s.connections, s.from) {
+            (Some(n), _) => format!("both directions of {n} connection{}", plural(n)),
+            (None, Some(r)) => format!("from the {}", r.name()),
+            (None, None) => {
+                "direction unknown, masking not checked (--from client|server)".to_string()
+            }
         };
         let line = format!(
             "summary: {} frame{} ({} control), {} message{} complete; {}",
@@ -927,6 +952,18 @@ impl<W: Write> Printer for TextPrinter<W> {
             );
             writeln!(self.out, "  {}", self.p(&note, Paint::Dim))?;
         }
+        if s.gaps > 0 {
+            let note = format!(
+                "note: {} gap{} in the capture, {} byte{} missing; {} byte{} around them not decoded; what was decoded is checked, the rest is not",
+                s.gaps,
+                plural(s.gaps),
+                s.lost,
+                plural(s.lost),
+                s.undecoded,
+                plural(s.undecoded)
+            );
+            writeln!(self.out, "  {}", self.p(&note, Paint::Dim))?;
+        }
         if s.rsv1_without_deflate {
             let hint = "hint: RSV1 is permessage-deflate's \"compressed\" bit; if the connection negotiated permessage-deflate (the handshake is not in this input), decode with --deflate";
             writeln!(self.out, "  {}", self.p(hint, Paint::Dim))?;
@@ -942,6 +979,10 @@ impl<W: Write> Printer for TextPrinter<W> {
             );
             return writeln!(self.out, "  {}", self.p(&line, Paint::Dim));
         }
+        if n == 0 && s.gaps > 0 {
+            let ok = "✓ no violations in what was decoded (what the gaps hide is not checked)";
+            return writeln!(self.out, "  {}", self.p(ok, Paint::Good));
+        }
         if n == 0 {
             let ok = "✓ no violations: conforms to RFC 6455";
             return writeln!(self.out, "  {}", self.p(ok, Paint::Good));
@@ -952,6 +993,16 @@ impl<W: Write> Printer for TextPrinter<W> {
             let place = match place {
                 Place::Head { offset, what } => format!("{what} (offset {offset})"),
                 Place::Frame { index, offset } => format!("frame {index} (offset {offset})"),
+                Place::Stream {
+                    conn,
+                    from,
+                    what,
+                    index,
+                    offset,
+                } => match index {
+                    Some(i) => format!("#{conn} {} {what} {i} (offset {offset})", from.name()),
+                    None => format!("#{conn} {} {what} (offset {offset})", from.name()),
+                },
             };
             let message = match finding {
                 Finding::Frame(v) => sentence::violation(v),
