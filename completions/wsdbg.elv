@@ -45,6 +45,8 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --file 'Read the dump from a file'
             cand --format 'How the dump is spelled'
             cand --from 'Who sent the frames (decides the masking rule); implied by a leading handshake'
+            cand --port 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server'
+            cand --conn 'Capture files: show only connection N (ids count from 1 in the order connections are found)'
             cand --color 'When to colour the output'
             cand --dec 'Same as --format dec'
             cand --raw 'Same as --format raw'

@@ -51,6 +51,8 @@ base64\t'Base64'
 raw\t'The bytes themselves'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l from -d 'Who sent the frames (decides the masking rule); implied by a leading handshake' -r -f -a "client\t'Frames from a client: each must be masked'
 server\t'Frames from a server: none may be masked'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l port -d 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l conn -d 'Capture files: show only connection N (ids count from 1 in the order connections are found)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"

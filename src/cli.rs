@@ -63,10 +63,18 @@ pub enum Command {
         wsdbg decode --dec \"129 131 61 84 35 6 112 16 109\"\n  \
         wsdbg decode --explain 0x81,0x83,0x3d,0x54,0x23,0x06,0x70,0x10,0x6d\n  \
         xxd capture.bin | wsdbg decode\n  \
-        wsdbg decode --raw --file capture.bin --from server --json\n\n\
+        wsdbg decode --raw --file frames.bin --from server --json\n  \
+        wsdbg decode capture.pcapng                      # every WebSocket connection in a capture\n  \
+        tcpdump -w - -U port 8080 | wsdbg decode --port 8080 --conn 1\n\n\
         Hex may be spelled 81 83, 8183, 0x81,0x83, \\x81\\x83, 81:83, or be xxd / hexdump -C / \
         Wireshark output with offsets and ASCII columns; base64 is recognised too. An HTTP \
         upgrade request or response at the start is annotated and checked.\n\n\
+        A pcap or pcapng capture (a path, --file or stdin; told by its first bytes) is read as \
+        TCP: each connection that starts with a WebSocket upgrade (or, with --port, every \
+        connection to that port) is reassembled and both sides decoded in time order, each \
+        block marked with its connection (#1) and side. Bytes the capture lacks are said as a \
+        gap of their size, never made up. Link types: Ethernet, Linux cooked (v1, v2), \
+        loopback, raw IP; IPv4 and IPv6.\n\n\
         Exit status: 0 conforms; 1 breaks RFC 6455 (or is truncated); 2 not a dump.")]
     Decode(DecodeArgs),
 
@@ -225,6 +233,14 @@ pub struct DecodeArgs {
     /// Show whole payloads (default: the first 64 bytes of each)
     #[arg(long)]
     pub full: bool,
+
+    /// Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Capture files: show only connection N (ids count from 1 in the order connections are found)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub conn: Option<u64>,
 }
 
 /// What `mask` writes.

@@ -453,6 +453,36 @@ pub fn violation(v: &Violation) -> String {
     format!("{}: {}", v.rule().section(), message(v))
 }
 
+/// What a gap in the input means, in one sentence.
+pub fn gap(g: &Gap) -> String {
+    match *g {
+        Gap::Missing { offset, len, after } => {
+            let then = match after {
+                AfterGap::Resumes { skip: 0 } => {
+                    "it ends where a frame ends: decoding goes on after it".to_string()
+                }
+                AfterGap::Resumes { skip } => format!(
+                    "the frame it cuts ends {skip} byte{} after it: decoding goes on there",
+                    plural(skip)
+                ),
+                AfterGap::Lost => "where the next frame starts is unknown: what follows is not decoded until whole frames are found again".to_string(),
+            };
+            format!(
+                "{len} byte{} missing from the capture at offset {offset} (not captured); {then}",
+                plural(len)
+            )
+        }
+        Gap::Resumed { offset, undecoded } => format!(
+            "frames found again at offset {offset}, after {undecoded} byte{} not decoded (a segment holds whole frames from its first byte to its last)",
+            plural(undecoded)
+        ),
+        Gap::Undecoded { offset, len } => format!(
+            "{len} byte{} from offset {offset} not decoded: no frame boundary found after the gap",
+            plural(len)
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -823,35 +853,5 @@ mod tests {
             present: 1,
         });
         assert!(message(&v).contains("(4 missing)"), "{}", message(&v));
-    }
-}
-
-/// What a gap in the input means, in one sentence.
-pub fn gap(g: &Gap) -> String {
-    match *g {
-        Gap::Missing { offset, len, after } => {
-            let then = match after {
-                AfterGap::Resumes { skip: 0 } => {
-                    "it ends where a frame ends: decoding goes on after it".to_string()
-                }
-                AfterGap::Resumes { skip } => format!(
-                    "the frame it cuts ends {skip} byte{} after it: decoding goes on there",
-                    plural(skip)
-                ),
-                AfterGap::Lost => "where the next frame starts is unknown: what follows is not decoded until whole frames are found again".to_string(),
-            };
-            format!(
-                "{len} byte{} missing from the capture at offset {offset} (not captured); {then}",
-                plural(len)
-            )
-        }
-        Gap::Resumed { offset, undecoded } => format!(
-            "frames found again at offset {offset}, after {undecoded} byte{} not decoded (a segment holds whole frames from its first byte to its last)",
-            plural(undecoded)
-        ),
-        Gap::Undecoded { offset, len } => format!(
-            "{len} byte{} from offset {offset} not decoded: no frame boundary found after the gap",
-            plural(len)
-        ),
     }
 }

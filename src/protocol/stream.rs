@@ -532,6 +532,13 @@ impl Decoder {
         }
     }
 
+    /// Gives the `Sec-WebSocket-Key` of a request read in the other
+    /// direction, so that the response this decoder reads is checked
+    /// against it (a capture has each direction in its own decoder).
+    pub fn set_request_key(&mut self, key: Option<String>) {
+        self.key = key;
+    }
+
     /// Whether permessage-deflate applies to the frames.
     pub fn deflate(&self) -> Option<DeflateParams> {
         self.deflate
@@ -1922,12 +1929,15 @@ mod tests {
         assert_eq!(starts, 1);
     }
 
-    /// Feeds pieces (a `None` is a gap of that many bytes) and collects
-    /// frames (index, offset, extent, payload) and gaps.
+    /// A frame as the gap tests see it: index, offset, extent, payload.
+    type GapSeen = (u64, u64, Extent, Vec<u8>);
+
+    /// Feeds pieces (an `Err` is a gap of that many bytes) and collects
+    /// frames and gaps.
     fn with_gaps(
         config: Config,
         pieces: &[Result<&[u8], u64>],
-    ) -> (Vec<(u64, u64, Extent, Vec<u8>)>, Vec<Gap>, Summary) {
+    ) -> (Vec<GapSeen>, Vec<Gap>, Summary) {
         let mut d = Decoder::new(config);
         let (mut frames, mut gaps) = (Vec::new(), Vec::new());
         let mut sink = |ev: Event<'_>| {
