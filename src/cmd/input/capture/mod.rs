@@ -140,3 +140,8 @@ impl<'r> Capture<'r> {
         self.skipped
     }
 }
+
+#[cfg(test)]
+pub(crate) mod synth;
+#[cfg(test)]
+mod tests;
