@@ -30,6 +30,19 @@ impl From<CaptureError> for Stop {
     }
 }
 
+/// Why feeding a side stopped early.
+enum Halt {
+    /// The handshake was refused: nothing after it is WebSocket.
+    Refused,
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for Halt {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
 impl From<std::io::Error> for Stop {
     fn from(e: std::io::Error) -> Self {
         Self::Io(e)
@@ -158,7 +171,7 @@ fn decode(
                 let m = meta(conn, Some(from));
                 let mut key = None;
                 let mut status = None;
-                let mut sink = |ev: Event<'_>| -> std::io::Result<()> {
+                let mut sink = |ev: Event<'_>| -> Result<(), Halt> {
                     match ev {
                         Event::Head(h) => {
                             match h {
@@ -174,14 +187,23 @@ fn decode(
                                 }
                                 Head::Invalid { .. } => {}
                             }
-                            printer.head(&m, h)
+                            printer.head(&m, h)?;
+                            // What follows a refusal (a body, often) is
+                            // not WebSocket: stop at once.
+                            if status.is_some_and(|s| s != 101) {
+                                return Err(Halt::Refused);
+                            }
+                            Ok(())
                         }
-                        Event::Frame(f) => printer.frame(&m, f),
-                        Event::Gap(g) => printer.gap(&m, g),
+                        Event::Frame(f) => Ok(printer.frame(&m, f)?),
+                        Event::Gap(g) => Ok(printer.gap(&m, g)?),
                         _ => Ok(()),
                     }
                 };
-                c.sides[side(from)].feed(bytes, &mut sink)?;
+                match c.sides[side(from)].feed(bytes, &mut sink) {
+                    Ok(()) | Err(Halt::Refused) => {}
+                    Err(Halt::Io(e)) => return Err(Stop::Io(e)),
+                }
                 if let Some(key) = key {
                     c.sides[1].set_request_key(key);
                 }
@@ -296,5 +318,215 @@ fn decode(
         Err(Failure::Violation)
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::cmd::input::capture::synth::{self, Flags, Link, Tcp};
+    use clap::Parser as _;
+    use serde_json::Value;
+
+    /// Runs `decode --json` with `flags` on `file`: the events, and how it
+    /// ended.
+    fn run_json(file: &[u8], flags: &[&str]) -> (Vec<Value>, Outcome) {
+        let mut argv = vec!["wsdbg", "decode", "--json"];
+        argv.extend_from_slice(flags);
+        let Command::Decode(args) = Cli::try_parse_from(argv).unwrap().command else {
+            panic!("not decode");
+        };
+        let mut out = Vec::new();
+        let format = Format::sniff(file).unwrap();
+        let outcome = decode(
+            &args,
+            JsonPrinter::new(&mut out),
+            format,
+            file[..4].to_vec(),
+            &file[4..],
+            "test.pcap",
+        );
+        let events = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (events, outcome)
+    }
+
+    fn of_type<'a>(events: &'a [Value], t: &str) -> Vec<&'a Value> {
+        events.iter().filter(|e| e["type"] == t).collect()
+    }
+
+    /// "hello" compressed with permessage-deflate (the trailing 00 00 ff ff
+    /// taken off, RFC 7692 §7.2.1).
+    const HELLO_DEFLATED: &[u8] = &[0xca, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+
+    fn connection(link: Link, answer: Option<&str>) -> Tcp {
+        let (client, server) = (
+            "10.0.0.1:50000".parse().unwrap(),
+            "10.0.0.2:80".parse().unwrap(),
+        );
+        let mut t = Tcp::new(link, false, client, server);
+        let (req, resp) =
+            synth::handshake(Some("permessage-deflate; client_max_window_bits"), answer);
+        t.open();
+        t.send(0, &req);
+        t.send(1, &resp);
+        t
+    }
+
+    #[test]
+    fn deflate_negotiated_in_the_handshake_inflates_both_sides() {
+        let mut t = connection(Link::Ethernet, Some("permessage-deflate"));
+        t.send(0, &synth::client_frame(0xc1, HELLO_DEFLATED));
+        t.send(1, &synth::server_frame(0xc1, HELLO_DEFLATED));
+        t.close();
+        let (events, outcome) = run_json(&t.file, &[]);
+        assert!(outcome.is_ok(), "{events:?}");
+        let frames = of_type(&events, "frame");
+        assert_eq!(frames.len(), 2);
+        for (f, from) in frames.iter().zip(["client", "server"]) {
+            assert_eq!(f["data"]["conn"], 1);
+            assert_eq!(f["data"]["from"], from);
+            assert_eq!(f["data"]["message"]["inflated"], true, "{f}");
+            assert_eq!(f["data"]["message"]["text"], "hello");
+        }
+        let summary = &of_type(&events, "summary")[0]["data"];
+        assert_eq!(summary["violations"], 0);
+        assert_eq!(summary["connections"], 1);
+        assert_eq!(of_type(&events, "open")[0]["data"]["target"], "/chat");
+    }
+
+    #[test]
+    fn deflate_declined_by_the_response_is_off_for_the_client_too() {
+        // The client offered, the server said nothing: RSV1 breaks the rules.
+        let mut t = connection(Link::Sll, None);
+        t.send(0, &synth::client_frame(0xc1, HELLO_DEFLATED));
+        let (events, outcome) = run_json(&t.file, &[]);
+        assert!(matches!(outcome, Err(Failure::Violation)));
+        // RSV1, and the payload read as text is not UTF-8.
+        let summary = &of_type(&events, "summary")[0]["data"];
+        assert_eq!(summary["violations"], 2);
+        assert_eq!(summary["listed"][0]["rule"], "reserved-bit");
+        assert_eq!(summary["listed"][0]["conn"], 1);
+        assert_eq!(summary["listed"][0]["from"], "client");
+        assert_eq!(summary["listed"][0]["place"], "frame");
+    }
+
+    #[test]
+    fn conn_shows_one_connection_with_its_own_id() {
+        let (req, resp) = synth::handshake(None, None);
+        let mut file = synth::pcap(Link::Ethernet);
+        for port in [50001u16, 50002] {
+            let client = format!("10.0.0.1:{port}").parse().unwrap();
+            let mut t = Tcp::new(
+                Link::Ethernet,
+                false,
+                client,
+                "10.0.0.2:80".parse().unwrap(),
+            );
+            t.open();
+            t.send(0, &req);
+            t.send(1, &resp);
+            t.send(0, &synth::client_frame(0x81, port.to_string().as_bytes()));
+            file.extend_from_slice(&t.file[24..]);
+        }
+        let (events, outcome) = run_json(&file, &["--conn", "2"]);
+        assert!(outcome.is_ok());
+        let frames = of_type(&events, "frame");
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0]["data"]["conn"], 2);
+        assert_eq!(frames[0]["data"]["text"], "50002");
+        assert!(events
+            .iter()
+            .filter(|e| e["type"] != "summary")
+            .all(|e| e["data"]["conn"] == 2));
+        let (_, outcome) = run_json(&file, &["--conn", "3"]);
+        assert!(
+            matches!(&outcome, Err(Failure::Input(m)) if m.contains("has 2 WebSocket connections")),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn a_gap_is_shown_with_its_size_and_is_no_violation() {
+        let mut t = connection(Link::Raw, Some("permessage-deflate"));
+        // A 10-byte binary message, 4 of its bytes not captured, then a
+        // ping whose place is certain.
+        let frame = synth::server_frame(0x82, b"0123456789");
+        let s = t.seq[1];
+        let ack = Flags {
+            ack: Some(t.seq[0]),
+            ..Flags::default()
+        };
+        t.raw(1, s, ack, &frame[..5], 0);
+        t.raw(1, s + 9, ack, &frame[9..], 0);
+        t.seq[1] = s + frame.len() as u32;
+        t.send(1, &synth::server_frame(0x89, b"p"));
+        t.ack_all(1);
+        let (events, outcome) = run_json(&t.file, &[]);
+        assert!(outcome.is_ok(), "{events:?}");
+        let gaps = of_type(&events, "gap");
+        assert_eq!(gaps[0]["data"]["kind"], "missing");
+        assert_eq!(gaps[0]["data"]["length"], 4);
+        assert_eq!(gaps[0]["data"]["from"], "server");
+        assert_eq!(gaps[0]["data"]["after"], "resumes");
+        let frames = of_type(&events, "frame");
+        assert_eq!(frames[0]["data"]["complete"], false);
+        // The 4 bytes of the gap and the 3 after it, up to the frame's end.
+        assert_eq!(frames[0]["data"]["missing"], 7);
+        assert_eq!(frames[1]["data"]["opcode_name"], "ping");
+        let summary = &of_type(&events, "summary")[0]["data"];
+        assert_eq!(
+            (
+                &summary["gaps"],
+                &summary["lost_bytes"],
+                &summary["conforms"]
+            ),
+            (&Value::from(1), &Value::from(4), &Value::from(false))
+        );
+    }
+
+    #[test]
+    fn a_capture_from_mid_connection_with_its_port() {
+        let (client, server) = (
+            "[::1]:50000".parse().unwrap(),
+            "[::1]:9001".parse().unwrap(),
+        );
+        let mut t = Tcp::new(Link::Loop, true, client, server);
+        t.send(0, &synth::client_frame(0x81, b"hi"));
+        t.send(1, &synth::server_frame(0x81, b"hi"));
+        let (events, outcome) = run_json(&t.file, &[]);
+        assert!(outcome.is_ok());
+        assert!(of_type(&events, "frame").is_empty());
+        let (events, outcome) = run_json(&t.file, &["--port", "9001"]);
+        assert!(outcome.is_ok(), "{events:?}");
+        let frames = of_type(&events, "frame");
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0]["data"]["from"], "client");
+        assert_eq!(frames[0]["data"]["masked"], true);
+        assert_eq!(frames[1]["data"]["from"], "server");
+        assert_eq!(of_type(&events, "summary")[0]["data"]["violations"], 0);
+    }
+
+    #[test]
+    fn after_a_refused_handshake_nothing_is_decoded() {
+        let (client, server) = (
+            "10.0.0.1:50000".parse().unwrap(),
+            "10.0.0.2:80".parse().unwrap(),
+        );
+        let mut t = Tcp::new(Link::Ethernet, false, client, server);
+        let (req, _) = synth::handshake(None, None);
+        t.open();
+        t.send(0, &req);
+        t.send(
+            1,
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\nno!!!",
+        );
+        let (events, _) = run_json(&t.file, &[]);
+        assert!(of_type(&events, "frame").is_empty(), "{events:?}");
+        assert_eq!(of_type(&events, "response")[0]["data"]["status"], 403);
     }
 }
