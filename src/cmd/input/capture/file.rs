@@ -183,6 +183,7 @@ impl<'r> Packets<'r> {
                 Ok(Step::Bad(what)) => {
                     return Err(CaptureError::Malformed {
                         packet: number,
+                        in_packet: true,
                         offset: self.offset,
                         what,
                     })
@@ -256,6 +257,18 @@ impl<'r> Packets<'r> {
         (what, present)
     }
 
+    /// Whether the record or block at the current offset is a packet.
+    fn in_packet(&self) -> bool {
+        match self.format {
+            Format::Pcap => true,
+            Format::PcapNg => {
+                let data = self.reader.data();
+                // Enhanced, simple and obsolete packet blocks.
+                data.len() < 4 || matches!(self.u32_at(data, 0), 2 | 3 | 6)
+            }
+        }
+    }
+
     fn u32_at(&self, data: &[u8], at: usize) -> u32 {
         let field = [data[at], data[at + 1], data[at + 2], data[at + 3]];
         if self.big_endian {
@@ -269,6 +282,7 @@ impl<'r> Packets<'r> {
         let (what, present) = self.claimed();
         CaptureError::Malformed {
             packet: self.packets + 1,
+            in_packet: self.in_packet(),
             offset: self.offset,
             what: format!(
                 "the file ends inside {what}: {present} byte{} present (the capture is truncated)",
@@ -281,6 +295,7 @@ impl<'r> Packets<'r> {
         let (what, _) = self.claimed();
         CaptureError::Malformed {
             packet: self.packets + 1,
+            in_packet: self.in_packet(),
             offset: self.offset,
             what: format!(
                 "{what} claims more than the {} MiB a packet may take here (a damaged length field?)",
@@ -293,6 +308,7 @@ impl<'r> Packets<'r> {
         let (what, _) = self.claimed();
         CaptureError::Malformed {
             packet: self.packets + 1,
+            in_packet: self.in_packet(),
             offset: self.offset,
             what: format!("{what} cannot be read as {}: {detail}", self.format.name()),
         }
@@ -309,6 +325,7 @@ fn header_error(format: Format, e: &PcapError<&[u8]>) -> CaptureError {
     };
     CaptureError::Malformed {
         packet: 0,
+        in_packet: false,
         offset: 0,
         what: format!("a {} file, but {what}", format.name()),
     }

@@ -26,8 +26,11 @@ pub use track::{Flow, Stats, Tracker};
 pub enum CaptureError {
     /// The file breaks its format, or ends inside a record.
     Malformed {
-        /// The packet being read (1-based; 0 for the file header).
+        /// The packet being read (1-based; 0 for the file header); a
+        /// block that is not a packet comes before this packet.
         packet: u64,
+        /// Whether the block or record being read is a packet.
+        in_packet: bool,
         /// Offset in the file of the record or block being read.
         offset: u64,
         /// What was expected and found.
@@ -41,15 +44,23 @@ impl fmt::Display for CaptureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Malformed {
-                packet: 0,
+                packet,
+                in_packet: true,
                 offset,
                 what,
+            } => write!(f, "packet {packet}, byte {offset}: {what}"),
+            Self::Malformed {
+                packet: 0 | 1,
+                offset,
+                what,
+                ..
             } => write!(f, "byte {offset}: {what}"),
             Self::Malformed {
                 packet,
                 offset,
                 what,
-            } => write!(f, "packet {packet}, byte {offset}: {what}"),
+                ..
+            } => write!(f, "byte {offset}, after packet {}: {what}", packet - 1),
             Self::Read(what) => f.write_str(what),
         }
     }

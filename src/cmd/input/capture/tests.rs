@@ -303,6 +303,7 @@ fn a_truncated_capture_names_the_packet_and_the_byte() {
         err,
         CaptureError::Malformed {
             packet: 4,
+            in_packet: true,
             offset: at as u64,
             what: format!(
                 "the file ends inside a packet record of 16 + {} bytes: 20 bytes present (the capture is truncated)",
