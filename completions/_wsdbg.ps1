@@ -46,8 +46,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             break
         }
         'wsdbg;decode' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read the dump from a file')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the dump from a file')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read the dump, or a pcap or pcapng capture, from a file')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the dump, or a pcap or pcapng capture, from a file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How the dump is spelled')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Who sent the frames (decides the masking rule); implied by a leading handshake')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server')

@@ -43,7 +43,7 @@ never\t'Never colour'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s v -l verbose -d 'Show the four steps with every intermediate value'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l generate -d 'Print a fresh random key (base64 of 16 random bytes) instead'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s f -l file -d 'Read the dump from a file' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s f -l file -d 'Read the dump, or a pcap or pcapng capture, from a file' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l format -d 'How the dump is spelled' -r -f -a "auto\t'Hex in any common spelling, or base64 when it cannot be hex'
 hex\t'Hex only'
 dec\t'Decimal bytes, as in MDN\'s guide'

@@ -190,11 +190,11 @@ pub enum InputFormat {
 /// Arguments of `decode`.
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// The dump (several arguments are joined with spaces), or - for stdin (the default when no --file is given)
+    /// The dump (several arguments are joined with spaces), the path of a pcap or pcapng capture, or - for stdin (the default when no --file is given)
     #[arg(value_name = "DUMP", num_args = 0.., conflicts_with = "file")]
     pub input: Vec<String>,
 
-    /// Read the dump from a file
+    /// Read the dump, or a pcap or pcapng capture, from a file
     #[arg(short, long, value_name = "PATH")]
     pub file: Option<PathBuf>,
 
