@@ -472,6 +472,12 @@ pub fn gap(g: &Gap) -> String {
                 plural(len)
             )
         }
+        Gap::Resumed {
+            offset,
+            undecoded: 0,
+        } => format!(
+            "frames found again at offset {offset}, right after the gap (a segment holds whole frames from its first byte to its last)"
+        ),
         Gap::Resumed { offset, undecoded } => format!(
             "frames found again at offset {offset}, after {undecoded} byte{} not decoded (a segment holds whole frames from its first byte to its last)",
             plural(undecoded)
