@@ -529,4 +529,52 @@ mod tests {
         assert!(of_type(&events, "frame").is_empty(), "{events:?}");
         assert_eq!(of_type(&events, "response")[0]["data"]["status"], 403);
     }
+
+    #[test]
+    fn damaged_captures_never_panic_through_the_decoders() {
+        let mut t = connection(Link::Ethernet, Some("permessage-deflate"));
+        t.send(0, &synth::client_frame(0xc1, HELLO_DEFLATED));
+        t.send(1, &synth::server_frame(0xc1, HELLO_DEFLATED));
+        t.send(1, &synth::server_frame(0x02, &[5u8; 200]));
+        t.send(1, &synth::server_frame(0x80, &[6u8; 300]));
+        t.send(0, &synth::client_frame(0x88, b"\x03\xe8bye"));
+        t.close();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..300 {
+            let mut f = t.file.clone();
+            for _ in 0..next() % 3 {
+                let at = 24 + (next() as usize) % (f.len() - 24);
+                f[at] = next() as u8;
+            }
+            // A whole record dropped: a gap wherever it falls.
+            if round % 3 == 0 {
+                let mut starts = vec![24];
+                while let Some(&at) = starts.last() {
+                    let Some(caplen) = f.get(at + 8..at + 12) else {
+                        break;
+                    };
+                    let next_at = at + 16 + u32::from_le_bytes(caplen.try_into().unwrap()) as usize;
+                    if next_at >= f.len() {
+                        break;
+                    }
+                    starts.push(next_at);
+                }
+                let i = (next() as usize) % starts.len();
+                let end = starts.get(i + 1).copied().unwrap_or(f.len());
+                f.drain(starts[i]..end);
+            }
+            let flags: &[&str] = if round % 2 == 0 {
+                &[]
+            } else {
+                &["--port", "80"]
+            };
+            let _ = run_json(&f, flags);
+        }
+    }
 }

@@ -78,8 +78,9 @@ const MAX_BLOCK: usize = 16 << 20;
 /// file header).
 const FIRST_READ: usize = 64 << 10;
 
-/// The buffer's starting size.
-const START_BUFFER: usize = 1 << 20;
+/// The buffer's starting size: a packet of the usual snapshot length
+/// (262,144 bytes) fits; a bigger block grows it once.
+const START_BUFFER: usize = 272 << 10;
 
 /// Reads packets from a capture file. See the module documentation.
 pub struct Packets<'r> {
@@ -194,10 +195,15 @@ impl<'r> Packets<'r> {
                     continue;
                 }
                 Err(PcapError::BufferTooSmall) => {
-                    if self.capacity >= MAX_BLOCK {
+                    // Grown once to what the record claims, if that is
+                    // believable: a damaged length costs no allocation.
+                    let needed = self.claimed_len().unwrap_or(u64::MAX);
+                    if needed > MAX_BLOCK as u64 || self.capacity >= MAX_BLOCK {
                         return Err(self.too_big());
                     }
-                    self.capacity = (self.capacity * 2).min(MAX_BLOCK);
+                    self.capacity = (needed as usize + 4096)
+                        .max(self.capacity * 2)
+                        .min(MAX_BLOCK);
                     self.reader.grow(self.capacity);
                     self.refill()?;
                     continue;
@@ -255,6 +261,17 @@ impl<'r> Packets<'r> {
             Format::PcapNg => "an 8-byte block header".to_string(),
         };
         (what, present)
+    }
+
+    /// The length the record or block at the current offset claims, with
+    /// its header, when enough of it is there to say.
+    fn claimed_len(&self) -> Option<u64> {
+        let data = self.reader.data();
+        match self.format {
+            Format::Pcap if data.len() >= 16 => Some(16 + u64::from(self.u32_at(data, 8))),
+            Format::PcapNg if data.len() >= 8 => Some(u64::from(self.u32_at(data, 4))),
+            _ => None,
+        }
     }
 
     /// Whether the record or block at the current offset is a packet.
@@ -413,10 +430,10 @@ fn read_block(
             let secs = (ts / iface.resolution).checked_add_signed(iface.offset);
             let frac =
                 u128::from(ts % iface.resolution) * 1_000_000_000 / u128::from(iface.resolution);
-            let time = secs.and_then(|s| {
-                SystemTime::UNIX_EPOCH
-                    .checked_add(Duration::from_secs(s) + Duration::from_nanos(frac as u64))
-            });
+            // A timestamp past what the clock holds is no time, not a panic.
+            let time = secs
+                .and_then(|s| Duration::from_secs(s).checked_add(Duration::from_nanos(frac as u64)))
+                .and_then(|d| SystemTime::UNIX_EPOCH.checked_add(d));
             let data = epb.packet_data();
             Step::Packet(PacketMeta {
                 start: at(data),

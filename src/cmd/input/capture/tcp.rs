@@ -99,7 +99,8 @@ impl Half {
                 out(Chunk::Data(scratch))?;
             }
             if cut > 0 {
-                let end = start as u64 + len;
+                // Past `next`, so not negative, whatever `start` was.
+                let end = (start + i128::from(len)) as u64;
                 let missing = end - self.next;
                 self.next = end;
                 out(Chunk::Gap(missing))?;

@@ -349,3 +349,43 @@ fn a_pcapng_block_with_a_broken_length_is_an_error_not_a_panic() {
         "{err:?}"
     );
 }
+
+#[test]
+fn damaged_captures_give_errors_or_gaps_never_a_panic() {
+    let (client, server) = addrs(false);
+    let mut files = Vec::new();
+    for (link, ng) in [
+        (Link::Ethernet, false),
+        (Link::Sll2, true),
+        (Link::Null, true),
+    ] {
+        let mut t = Tcp::new(link, ng, client, server);
+        let (req, resp) = synth::handshake(Some("permessage-deflate"), Some("permessage-deflate"));
+        t.open();
+        t.send(0, &req);
+        t.send(1, &resp);
+        t.send(0, &synth::client_frame(0x81, b"hello"));
+        t.send(1, &synth::server_frame(0x82, &[1u8; 300]));
+        t.close();
+        files.push(t.file);
+    }
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for round in 0..1000 {
+        let mut f = files[round % files.len()].clone();
+        // Flip a few bytes past the magic number, or cut the file short.
+        for _ in 0..1 + next() % 4 {
+            let at = 4 + (next() as usize) % (f.len() - 4);
+            f[at] = next() as u8;
+        }
+        if round % 7 == 0 {
+            f.truncate(4 + (next() as usize) % (f.len() - 4));
+        }
+        let _ = read(&f, (round % 2 == 0).then_some(8080));
+    }
+}
