@@ -38,21 +38,26 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         }
         (None, Some(arg)) => {
             let path = Path::new(arg);
-            let file = (sniff && args.input.len() == 1 && path.is_file())
-                .then(|| File::open(path).ok())
-                .flatten();
-            match file {
-                Some(mut f) => {
-                    let name = escape_str(arg);
-                    let start = read_start(&mut f, &name)?;
-                    if let Some(format) = Format::sniff(&start) {
-                        return capture::run(args, palette, format, start, f, &name);
-                    }
-                    // Not a capture: the argument is the dump, as always.
-                    (Some(arg.as_bytes().to_vec()), "the argument".to_string())
+            let names_file = args.input.len() == 1 && path.is_file();
+            if sniff && names_file {
+                let name = escape_str(arg);
+                let mut f = File::open(path)
+                    .map_err(|e| Failure::Input(format!("cannot open {name}: {e}")))?;
+                let start = read_start(&mut f, &name)?;
+                if let Some(format) = Format::sniff(&start) {
+                    return capture::run(args, palette, format, start, f, &name);
                 }
-                None => (Some(arg.as_bytes().to_vec()), "the argument".to_string()),
             }
+            // Not a capture: the argument is the dump, as always.
+            let name = if names_file {
+                format!(
+                    "the argument (the name of a file that is not a capture: --file {} reads it)",
+                    escape_str(arg)
+                )
+            } else {
+                "the argument".to_string()
+            };
+            (Some(arg.as_bytes().to_vec()), name)
         }
     };
     let Some(input) = input else {
