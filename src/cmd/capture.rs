@@ -288,6 +288,14 @@ fn decode(
             plural(skipped.fragments)
         ));
     }
+    if stats.tls > 0 {
+        warn(&format!(
+            "{} TCP connection{} start{} with a TLS handshake (wss://, HTTPS): encrypted, not decoded; capture the traffic before TLS, or put `wsdbg proxy` in the path",
+            stats.tls,
+            plural(stats.tls),
+            if stats.tls == 1 { "s" } else { "" }
+        ));
+    }
     if stats.websocket == 0 {
         let hint = match args.port {
             Some(p) => format!("no TCP connection to or from port {p} carries data"),

@@ -389,3 +389,14 @@ fn damaged_captures_give_errors_or_gaps_never_a_panic() {
         let _ = read(&f, (round % 2 == 0).then_some(8080));
     }
 }
+
+#[test]
+fn tls_is_counted_and_not_kept() {
+    let (client, server) = addrs(false);
+    let mut t = Tcp::new(Link::Ethernet, false, client, server);
+    t.open();
+    t.send(0, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03");
+    let (got, stats) = read(&t.file, None).unwrap();
+    assert!(got.is_empty());
+    assert_eq!((stats.connections, stats.websocket, stats.tls), (1, 0, 1));
+}

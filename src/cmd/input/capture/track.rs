@@ -70,6 +70,9 @@ pub struct Stats {
     pub connections: u64,
     /// WebSocket connections found.
     pub websocket: u64,
+    /// Connections that start with a TLS handshake (`wss://`, HTTPS):
+    /// encrypted, so not decoded.
+    pub tls: u64,
 }
 
 #[derive(Debug)]
@@ -297,6 +300,12 @@ fn deliver<E>(
                 *state = State::Ignored;
                 return Ok(());
             };
+            // A TLS handshake record (ContentType 22, version 3.x).
+            if start.iter().all(Vec::is_empty) && bytes.starts_with(&[0x16, 0x03]) {
+                stats.tls += 1;
+                *state = State::Ignored;
+                return Ok(());
+            }
             if start[dir].len() + bytes.len() > MAX_HANDSHAKE {
                 *state = State::Ignored;
                 return Ok(());
