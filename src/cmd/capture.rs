@@ -232,11 +232,12 @@ fn decode(
                 };
                 c.sides[side(from)].gap(len, &mut sink)?;
             }
-            Flow::Ended { conn } => {
+            Flow::Ended { conn, cut } => {
                 let Some(mut c) = conns.remove(&conn) else {
                     return Ok(());
                 };
                 for role in [Role::Client, Role::Server] {
+                    let cut = cut[side(role)];
                     let m = meta(conn, Some(role));
                     let d = &mut c.sides[side(role)];
                     let mut sink = |ev: Event<'_>| -> std::io::Result<()> {
@@ -247,6 +248,11 @@ fn decode(
                             _ => Ok(()),
                         }
                     };
+                    if cut {
+                        // The capture stopped, not the side: a frame in
+                        // progress is cut by it, no violation.
+                        d.cut(&mut sink)?;
+                    }
                     d.finish(&mut sink)?;
                     total.merge(d.summary(), conn, role);
                 }
@@ -583,6 +589,34 @@ mod tests {
                 &["--port", "80"]
             };
             let _ = run_json(&f, flags);
+        }
+    }
+
+    #[test]
+    fn a_frame_cut_by_the_end_of_the_capture_is_no_violation_but_one_cut_by_fin_is() {
+        let frame = synth::server_frame(0x82, &[7u8; 50]);
+        for fin in [false, true] {
+            let mut t = connection(Link::Ethernet, None);
+            let s = t.seq[1];
+            let flags = Flags {
+                ack: Some(t.seq[0]),
+                fin,
+                ..Flags::default()
+            };
+            t.raw(1, s, flags, &frame[..20], 0);
+            let (events, outcome) = run_json(&t.file, &[]);
+            let frames = of_type(&events, "frame");
+            assert_eq!(frames[0]["data"]["missing"], 32, "fin {fin}");
+            let summary = &of_type(&events, "summary")[0]["data"];
+            if fin {
+                // The server ended its stream inside the frame.
+                assert!(matches!(outcome, Err(Failure::Violation)));
+                assert_eq!(summary["listed"][0]["rule"], "truncated");
+            } else {
+                // The capture stopped while the server was sending.
+                assert!(outcome.is_ok(), "{events:?}");
+                assert_eq!(summary["violations"], 0);
+            }
         }
     }
 }

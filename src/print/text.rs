@@ -266,10 +266,7 @@ impl<W: Write> TextPrinter<W> {
                 let _ = write!(t, " read, {unread} not read");
             }
             Extent::Gap { missing } => {
-                let _ = write!(
-                    t,
-                    " present, {missing} not decoded (a gap in the capture cuts it)"
-                );
+                let _ = write!(t, " present, {missing} not in the capture");
             }
         }
         let Some(h) = f.header else {

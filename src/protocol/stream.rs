@@ -658,6 +658,23 @@ impl Decoder {
         sink(Event::Gap(&Gap::Missing { offset, len, after }))
     }
 
+    /// Says that the input stops here though the stream went on (a
+    /// capture that ended while the side was still sending): a frame in
+    /// progress is reported as far as it came ([`Extent::Gap`]) and a
+    /// header cut short is counted as not decoded, neither as a
+    /// violation. [`Decoder::finish`] follows as usual.
+    pub fn cut<E>(&mut self, sink: &mut impl FnMut(Event<'_>) -> Result<(), E>) -> Result<(), E> {
+        if self.finished || self.phase != Phase::Frames {
+            return Ok(());
+        }
+        if let Some(missing) = self.current.as_ref().map(|c| c.remaining) {
+            self.end_frame(None, Extent::Gap { missing }, sink)?;
+        } else if self.header_len > 0 {
+            self.summary.undecoded += std::mem::replace(&mut self.header_len, 0) as u64;
+        }
+        Ok(())
+    }
+
     /// Gives up on frames until they are found again.
     fn lose(&mut self) -> AfterGap {
         self.phase = Phase::Lost;

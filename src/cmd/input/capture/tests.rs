@@ -38,7 +38,7 @@ fn read(file: &[u8], port: Option<u16>) -> Result<(Vec<Got>, Stats), CaptureErro
                 Got::Data(conn, from, bytes.to_vec())
             }
             Flow::Gap { conn, from, len } => Got::Gap(conn, from, len),
-            Flow::Ended { conn } => Got::Ended(conn),
+            Flow::Ended { conn, .. } => Got::Ended(conn),
         };
         got.push(g);
         Ok(())

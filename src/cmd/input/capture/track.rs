@@ -58,6 +58,10 @@ pub enum Flow<'a> {
     Ended {
         /// The connection.
         conn: u64,
+        /// For the client, then the server: the capture ended while that
+        /// side had not ended its stream (no FIN or RST seen), so what it
+        /// was sending is cut by the capture, not by the side.
+        cut: [bool; 2],
     },
 }
 
@@ -92,6 +96,16 @@ struct Conn {
     halves: [Half; 2],
     state: State,
     fins: [bool; 2],
+}
+
+/// How a connection's record ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// Both sides ended, or one reset it.
+    Closed,
+    /// The capture ended, or the addresses were taken by a new connection,
+    /// with sides still open.
+    Cut,
 }
 
 /// Follows the TCP connections of a capture. See the module documentation.
@@ -138,7 +152,7 @@ impl Tracker {
             let d = usize::from(seg.src != c.addrs[0]);
             if fresh_syn && (c.halves[d].delivered() > 0 || c.fins[d]) {
                 let old = self.conns.remove(&key).expect("present");
-                end(old, sink)?;
+                end(old, Ending::Cut, sink)?;
             }
         }
         if !self.conns.contains_key(&key) {
@@ -188,7 +202,7 @@ impl Tracker {
         }
         if over {
             let c = self.conns.remove(&key).expect("present");
-            end(c, sink)?;
+            end(c, Ending::Closed, sink)?;
         }
         Ok(())
     }
@@ -202,7 +216,7 @@ impl Tracker {
             _ => u64::MAX,
         });
         for c in open {
-            end(c, sink)?;
+            end(c, Ending::Cut, sink)?;
         }
         Ok(())
     }
@@ -351,8 +365,12 @@ fn deliver<E>(
 }
 
 /// Ends a connection: its holes become gaps, then it is over.
-fn end<E>(mut c: Conn, sink: &mut impl FnMut(Flow<'_>) -> Result<(), E>) -> Result<(), E> {
-    let State::Ws { id, .. } = c.state else {
+fn end<E>(
+    mut c: Conn,
+    ending: Ending,
+    sink: &mut impl FnMut(Flow<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let State::Ws { id, client } = c.state else {
         return Ok(());
     };
     let Conn {
@@ -365,5 +383,9 @@ fn end<E>(mut c: Conn, sink: &mut impl FnMut(Flow<'_>) -> Result<(), E>) -> Resu
     for (d, half) in halves.iter_mut().enumerate() {
         half.finish(&mut |chunk| deliver(state, *addrs, d, chunk, &mut next_id, &mut stats, sink))?;
     }
-    sink(Flow::Ended { conn: id })
+    let open = |d: usize| ending == Ending::Cut && !c.halves[d].ended;
+    sink(Flow::Ended {
+        conn: id,
+        cut: [open(client), open(1 - client)],
+    })
 }
