@@ -4,8 +4,10 @@
 //! render what they find with the connection's id, the side and the
 //! packet's time, in capture order.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{self, Read, Write};
+use std::rc::Rc;
 use std::time::SystemTime;
 
 use super::input::capture::{Capture, CaptureError, Flow, Format};
@@ -65,7 +67,15 @@ pub fn run(
                 .to_string(),
         ));
     }
-    let out = stdout();
+    // What was printed is flushed before each read of the input, which
+    // may wait (a live capture piped in): output keeps up with packets,
+    // at the cost of a flush per buffer of input.
+    let out = Rc::new(RefCell::new(stdout()));
+    let input = FlushFirst {
+        input,
+        out: out.clone(),
+    };
+    let out = Shared(out);
     if args.json {
         decode(args, JsonPrinter::new(out), format, start, input, name)
     } else {
@@ -85,6 +95,37 @@ pub fn run(
             input,
             name,
         )
+    }
+}
+
+/// The output, shared by the printer and [`FlushFirst`].
+struct Shared<W>(Rc<RefCell<W>>);
+
+impl<W: Write> Write for Shared<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.borrow_mut().write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+/// Input that flushes the output before each read.
+struct FlushFirst<R, W> {
+    input: R,
+    out: Rc<RefCell<W>>,
+}
+
+impl<R: Read, W: Write> Read for FlushFirst<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // A closed stdout shows at the next write, as a broken pipe.
+        let _ = self.out.borrow_mut().flush();
+        self.input.read(buf)
     }
 }
 

@@ -74,8 +74,8 @@ struct Interface {
 /// a block claiming more is an error rather than an allocation.
 const MAX_BLOCK: usize = 16 << 20;
 
-/// Bytes read before pcap-parser starts (its first read must hold the
-/// file header).
+/// The most bytes read before pcap-parser starts (its first read must
+/// hold the file header; a pcapng section header is seldom over 1 KiB).
 const FIRST_READ: usize = 64 << 10;
 
 /// The buffer's starting size: a packet of the usual snapshot length
@@ -108,12 +108,30 @@ impl<'r> Packets<'r> {
         mut input: impl Read + 'r,
     ) -> Result<Self, CaptureError> {
         // pcap-parser reads the file header with one read: have it whole
-        // in the first bytes, however the input (a pipe) delivers them.
-        let had = start.len();
-        start.resize(FIRST_READ, 0);
-        let mut n = had;
-        while n < FIRST_READ {
-            match input.read(&mut start[n..]) {
+        // in the first bytes, however the input (a pipe) delivers them,
+        // and no more, so that a live capture is not held back.
+        let mut want = match format {
+            Format::Pcap => 24,
+            Format::PcapNg => 12,
+        };
+        let mut n = start.len();
+        loop {
+            if n >= want {
+                if format == Format::PcapNg && want == 12 {
+                    // The section header's length, in the order its
+                    // byte-order magic says.
+                    let len = [start[4], start[5], start[6], start[7]];
+                    let len = match start[8..12] {
+                        [0x1a, 0x2b, 0x3c, 0x4d] => u32::from_be_bytes(len),
+                        _ => u32::from_le_bytes(len),
+                    };
+                    want = (len as usize).clamp(12, FIRST_READ);
+                    continue;
+                }
+                break;
+            }
+            start.resize(want, 0);
+            match input.read(&mut start[n..want]) {
                 Ok(0) => break,
                 Ok(k) => n += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
