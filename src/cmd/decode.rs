@@ -38,7 +38,8 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         }
         (None, Some(arg)) => {
             let path = Path::new(arg);
-            let names_file = args.input.len() == 1 && path.is_file();
+            // A FIFO or /dev/fd/N (`<(tcpdump -w -)`) as well as a file.
+            let names_file = args.input.len() == 1 && path.exists() && !path.is_dir();
             if sniff && names_file {
                 let name = escape_str(arg);
                 let mut f = File::open(path)
