@@ -400,3 +400,60 @@ fn tls_is_counted_and_not_kept() {
     assert!(got.is_empty());
     assert_eq!((stats.connections, stats.websocket, stats.tls), (1, 0, 1));
 }
+
+/// A pcap file in big-endian order with nanosecond timestamps, from a
+/// little-endian microsecond one written by [`synth`].
+fn big_endian_nanos(le: &[u8]) -> Vec<u8> {
+    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let mut f = Vec::new();
+    f.extend_from_slice(&0xa1b2_3c4du32.to_be_bytes());
+    f.extend_from_slice(&2u16.to_be_bytes());
+    f.extend_from_slice(&4u16.to_be_bytes());
+    for at in [8, 12, 16, 20] {
+        f.extend_from_slice(&u32_at(le, at).to_be_bytes());
+    }
+    let mut at = 24;
+    while at < le.len() {
+        let caplen = u32_at(le, at + 8) as usize;
+        f.extend_from_slice(&u32_at(le, at).to_be_bytes());
+        f.extend_from_slice(&(u32_at(le, at + 4) * 1000).to_be_bytes());
+        f.extend_from_slice(&u32_at(le, at + 8).to_be_bytes());
+        f.extend_from_slice(&u32_at(le, at + 12).to_be_bytes());
+        f.extend_from_slice(&le[at + 16..at + 16 + caplen]);
+        at += 16 + caplen;
+    }
+    f
+}
+
+#[test]
+fn big_endian_pcap_with_nanoseconds_and_packet_times() {
+    let (client, server) = addrs(true);
+    let mut t = Tcp::new(Link::Raw, false, client, server);
+    let (req, resp) = synth::handshake(None, None);
+    t.open();
+    t.send(0, &req);
+    t.send(1, &resp);
+    let be = big_endian_nanos(&t.file);
+    for (file, what) in [(&t.file, "pcap"), (&be, "big-endian nanosecond pcap")] {
+        let format = Format::sniff(file).unwrap();
+        let mut c = Capture::new(format, file[..4].to_vec(), &file[4..], None).unwrap();
+        let mut times = Vec::new();
+        let mut sink = |time: Option<SystemTime>, f: Flow<'_>| -> Result<(), CaptureError> {
+            if let Flow::Data { from, .. } = f {
+                times.push((from, time));
+            }
+            Ok(())
+        };
+        while c.step(&mut sink).unwrap() {}
+        let epoch = |us: u64| Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_micros(us));
+        // Packets 4 and 5, a millisecond apart from the first.
+        assert_eq!(
+            times,
+            [
+                (Role::Client, epoch(1_790_000_000_004_000)),
+                (Role::Server, epoch(1_790_000_000_005_000)),
+            ],
+            "{what}"
+        );
+    }
+}
