@@ -54,6 +54,11 @@ impl Half {
         self.next
     }
 
+    /// Bytes held out of order.
+    pub fn held(&self) -> usize {
+        self.held_bytes
+    }
+
     /// Takes a segment sent this way: its payload (`cut` more bytes were
     /// on the wire than captured), SYN and FIN. Delivers what is now in
     /// order to `out`, copying a payload that arrives in order through

@@ -457,3 +457,37 @@ fn big_endian_pcap_with_nanoseconds_and_packet_times() {
         );
     }
 }
+
+#[test]
+fn bytes_held_out_of_order_are_bounded_over_all_connections() {
+    // Ten connections each hold 7 MiB behind a hole: under the bound of
+    // one side, over the bound of all together.
+    let (req, resp) = synth::handshake(None, None);
+    let chunk = vec![0x42u8; 60_000];
+    let mut file = synth::pcap(Link::Raw);
+    for i in 0..10u16 {
+        let client: SocketAddr = format!("10.0.0.1:{}", 50000 + i).parse().unwrap();
+        let mut t = Tcp::new(Link::Raw, false, client, "10.0.0.2:80".parse().unwrap());
+        t.open();
+        t.send(0, &req);
+        t.send(1, &resp);
+        t.skip(1, 10);
+        for _ in 0..(7 << 20) / chunk.len() {
+            t.send(1, &chunk);
+        }
+        file.extend_from_slice(&t.file[24..]);
+    }
+    let (got, stats) = read(&file, None).unwrap();
+    assert_eq!(stats.websocket, 10);
+    // The tenth connection went over the bound and gave up its hole while
+    // the capture was read; the others keep theirs until it ends, when
+    // they are declared in the order connections were found.
+    let gaps: Vec<_> = got
+        .iter()
+        .filter_map(|g| match g {
+            Got::Gap(c, Role::Server, 10) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(gaps, [10, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+}

@@ -20,6 +20,11 @@ use crate::protocol::Role;
 /// is a WebSocket handshake.
 pub const MAX_HANDSHAKE: usize = 64 << 10;
 
+/// The most bytes held out of order over all connections: past it, the
+/// side that just added to them gives up on its holes (they are gaps), so
+/// that many connections with holes cannot add up to unbounded memory.
+pub const MAX_HELD_ALL: usize = 64 << 20;
+
 /// What the tracker reports, in capture order.
 #[derive(Debug)]
 pub enum Flow<'a> {
@@ -116,6 +121,8 @@ pub struct Tracker {
     next_id: u64,
     scratch: Vec<u8>,
     stats: Stats,
+    /// Bytes held out of order by every connection.
+    held: usize,
 }
 
 impl Tracker {
@@ -152,6 +159,7 @@ impl Tracker {
             let d = usize::from(seg.src != c.addrs[0]);
             if fresh_syn && (c.halves[d].delivered() > 0 || c.fins[d]) {
                 let old = self.conns.remove(&key).expect("present");
+                self.held -= old.halves[0].held() + old.halves[1].held();
                 end(old, Ending::Cut, sink)?;
             }
         }
@@ -182,6 +190,7 @@ impl Tracker {
         let stats = &mut self.stats;
         let [h0, h1] = halves;
         let (this, other) = if d == 0 { (h0, h1) } else { (h1, h0) };
+        let held_before = this.held() + other.held();
         this.segment(
             seg.seq,
             seg.syn,
@@ -196,7 +205,16 @@ impl Tracker {
                 deliver(state, *addrs, 1 - d, chunk, next_id, stats, sink)
             })?;
         }
+        self.held = self.held + this.held() + other.held() - held_before;
+        if self.held > MAX_HELD_ALL {
+            let before = this.held();
+            this.finish(&mut |chunk| deliver(state, *addrs, d, chunk, next_id, stats, sink))?;
+            self.held -= before;
+        }
         let over = seg.rst || (this.ended && other.ended);
+        if matches!(c.state, State::Ignored) || over {
+            self.held -= c.halves[0].held() + c.halves[1].held();
+        }
         if matches!(c.state, State::Ignored) {
             c.halves = [Half::default(), Half::default()];
         }
