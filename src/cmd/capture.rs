@@ -344,9 +344,10 @@ fn decode(
         ));
     }
     if stats.websocket == 0 {
-        let hint = match args.port {
-            Some(p) => format!("no TCP connection to or from port {p} carries data"),
-            None => "none starts with a WebSocket upgrade request; if the capture starts after the handshake, name the server's port with --port".to_string(),
+        let hint = match (args.port, stats.frames_on_port) {
+            (Some(p), _) => format!("no TCP connection to or from port {p} carries data"),
+            (None, Some(p)) => format!("none starts with a WebSocket upgrade request, but one on port {p} carries what look like WebSocket frames (it began before the capture): try --port {p}"),
+            (None, None) => "none starts with a WebSocket upgrade request; if the capture starts after the handshake, name the server's port with --port".to_string(),
         };
         warn(&format!(
             "no WebSocket connection in {name}: {} TCP connection{}; {hint}",

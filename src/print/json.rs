@@ -600,7 +600,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
         o.num("unchecked", s.unchecked)?;
         o.bool(
             "conforms",
-            s.violations == 0 && s.unchecked == 0 && s.gaps == 0,
+            s.violations == 0 && s.unchecked == 0 && s.gaps == 0 && s.connections != Some(0),
         )?;
         // Only a capture has these; a dump's summary keeps its old fields.
         if let Some(n) = s.connections {

@@ -976,6 +976,10 @@ impl<W: Write> Printer for TextPrinter<W> {
             );
             return writeln!(self.out, "  {}", self.p(&line, Paint::Dim));
         }
+        if s.connections == Some(0) {
+            let none = "nothing decoded: no WebSocket connection";
+            return writeln!(self.out, "  {}", self.p(none, Paint::Dim));
+        }
         if n == 0 && s.gaps > 0 {
             let ok = "✓ no violations in what was decoded (what the gaps hide is not checked)";
             return writeln!(self.out, "  {}", self.p(ok, Paint::Good));

@@ -239,6 +239,8 @@ fn mid_connection_needs_the_port_and_the_port_names_the_server() {
     let (got, stats) = read(&t.file, None).unwrap();
     assert!(got.is_empty() && stats.websocket == 0, "{got:?}");
     assert_eq!(stats.connections, 1);
+    // What --port would decode is found, to be suggested.
+    assert_eq!(stats.frames_on_port, Some(8080));
     let (got, stats) = read(&t.file, Some(8080)).unwrap();
     assert_eq!(got[0], Got::Opened(1, client, server, None));
     assert_eq!(joined(&got, 1, Role::Server), back);
