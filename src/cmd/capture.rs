@@ -256,6 +256,11 @@ fn decode(
                     c.refused = status != 101;
                 }
             }
+            Flow::MidStream { conn, from } => {
+                if let Some(c) = conns.get_mut(&conn) {
+                    c.sides[side(from)].start_mid_stream();
+                }
+            }
             Flow::Gap { conn, from, len } => {
                 let Some(c) = conns.get_mut(&conn) else {
                     return Ok(());
@@ -660,5 +665,33 @@ mod tests {
                 assert_eq!(summary["violations"], 0);
             }
         }
+    }
+
+    #[test]
+    fn mid_connection_the_first_bytes_may_be_inside_a_frame() {
+        let (client, server) = (
+            "10.0.0.1:50000".parse().unwrap(),
+            "10.0.0.2:9001".parse().unwrap(),
+        );
+        let mut t = Tcp::new(Link::Ethernet, false, client, server);
+        // The capture starts inside a 300-byte binary frame of the server:
+        // its last 100 bytes, then whole frames.
+        t.send(1, &[0x82u8; 100]);
+        t.send(1, &synth::server_frame(0x81, b"whole"));
+        let (events, outcome) = run_json(&t.file, &["--port", "9001"]);
+        assert!(outcome.is_ok(), "{events:?}");
+        let frames = of_type(&events, "frame");
+        assert_eq!(frames.len(), 1, "{events:?}");
+        assert_eq!(frames[0]["data"]["offset"], 100);
+        assert_eq!(frames[0]["data"]["text"], "whole");
+        let gaps = of_type(&events, "gap");
+        assert_eq!(gaps[0]["data"]["kind"], "resumed");
+        assert_eq!(gaps[0]["data"]["undecoded"], 100);
+        // Taken up at a frame boundary at once: nothing to say.
+        let mut t = Tcp::new(Link::Ethernet, false, client, server);
+        t.send(1, &synth::server_frame(0x81, b"whole"));
+        let (events, _) = run_json(&t.file, &["--port", "9001"]);
+        assert!(of_type(&events, "gap").is_empty(), "{events:?}");
+        assert_eq!(of_type(&events, "frame").len(), 1);
     }
 }

@@ -479,11 +479,11 @@ pub fn gap(g: &Gap) -> String {
             "frames found again at offset {offset}, right after the gap (a segment holds whole frames from its first byte to its last)"
         ),
         Gap::Resumed { offset, undecoded } => format!(
-            "frames found again at offset {offset}, after {undecoded} byte{} not decoded (a segment holds whole frames from its first byte to its last)",
+            "frames found at offset {offset}, after {undecoded} byte{} not decoded (a segment holds whole frames from its first byte to its last)",
             plural(undecoded)
         ),
         Gap::Undecoded { offset, len } => format!(
-            "{len} byte{} from offset {offset} not decoded: no frame boundary found after the gap",
+            "{len} byte{} from offset {offset} not decoded: no place where whole frames start was found",
             plural(len)
         ),
     }

@@ -459,6 +459,8 @@ pub struct Decoder {
     skip: u64,
     /// Bytes not decoded since the last gap, and where they began.
     undecoded: (u64, u64),
+    /// The input starts inside the stream, no gap said yet.
+    mid_stream: bool,
 }
 
 impl Decoder {
@@ -494,6 +496,7 @@ impl Decoder {
             gapped: false,
             skip: 0,
             undecoded: (0, 0),
+            mid_stream: false,
         };
         if d.phase == Phase::Frames {
             d.start_frames();
@@ -564,7 +567,12 @@ impl Decoder {
                         let (offset, undecoded) = (self.offset, self.undecoded.1);
                         self.undecoded = (0, 0);
                         self.enter_frames();
-                        sink(Event::Gap(&Gap::Resumed { offset, undecoded }))?;
+                        // A stream taken up at a frame boundary at once
+                        // has nothing to say.
+                        let quiet = std::mem::take(&mut self.mid_stream) && undecoded == 0;
+                        if !quiet {
+                            sink(Event::Gap(&Gap::Resumed { offset, undecoded }))?;
+                        }
                         continue;
                     }
                     let n = (buf.len() - at) as u64;
@@ -611,6 +619,7 @@ impl Decoder {
             return Ok(());
         }
         let offset = self.offset;
+        self.mid_stream = false;
         self.summary.gaps += 1;
         self.summary.lost += len;
         self.gapped = true;
@@ -673,6 +682,21 @@ impl Decoder {
             self.summary.undecoded += std::mem::replace(&mut self.header_len, 0) as u64;
         }
         Ok(())
+    }
+
+    /// Says that the input starts somewhere inside the stream (a capture
+    /// that began after the connection did), so the first byte need not
+    /// start a frame: nothing is decoded until a piece fed holds whole
+    /// frames from its first byte to its last, as after a gap. Call it
+    /// before feeding anything.
+    pub fn start_mid_stream(&mut self) {
+        if self.offset > 0 || self.finished {
+            return;
+        }
+        self.gapped = true;
+        self.mid_stream = true;
+        self.head.clear();
+        self.lose();
     }
 
     /// Gives up on frames until they are found again.

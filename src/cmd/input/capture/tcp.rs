@@ -54,6 +54,11 @@ impl Half {
         self.next
     }
 
+    /// Whether a segment was seen (the stream's start is placed).
+    pub fn started(&self) -> bool {
+        self.base.is_some()
+    }
+
     /// Bytes held out of order.
     pub fn held(&self) -> usize {
         self.held_bytes

@@ -13,6 +13,7 @@ enum Got {
     Data(u64, Role, Vec<u8>),
     Gap(u64, Role, u64),
     Ended(u64),
+    MidStream(u64, Role),
 }
 
 fn read(file: &[u8], port: Option<u16>) -> Result<(Vec<Got>, Stats), CaptureError> {
@@ -39,6 +40,7 @@ fn read(file: &[u8], port: Option<u16>) -> Result<(Vec<Got>, Stats), CaptureErro
             }
             Flow::Gap { conn, from, len } => Got::Gap(conn, from, len),
             Flow::Ended { conn, .. } => Got::Ended(conn),
+            Flow::MidStream { conn, from } => Got::MidStream(conn, from),
         };
         got.push(g);
         Ok(())

@@ -51,6 +51,15 @@ pub enum Flow<'a> {
         /// The bytes (the decoder may unmask them in place).
         bytes: &'a mut [u8],
     },
+    /// One side's stream is first seen without its SYN (the connection
+    /// began before the capture): its first byte need not start a frame.
+    /// Comes before that side's first data.
+    MidStream {
+        /// The connection.
+        conn: u64,
+        /// Which side.
+        from: Role,
+    },
     /// The next `len` bytes one side sent are missing from the capture.
     Gap {
         /// The connection.
@@ -195,6 +204,14 @@ impl Tracker {
         let stats = &mut self.stats;
         let [h0, h1] = halves;
         let (this, other) = if d == 0 { (h0, h1) } else { (h1, h0) };
+        if let (false, false, State::Ws { id, client }) = (this.started(), seg.syn, &*state) {
+            let from = if d == *client {
+                Role::Client
+            } else {
+                Role::Server
+            };
+            sink(Flow::MidStream { conn: *id, from })?;
+        }
         let held_before = this.held() + other.held();
         this.segment(
             seg.seq,
