@@ -11,7 +11,7 @@
 //! read; printers that show the wire bytes mask them again.
 
 use super::deflate::{find_deflate, DeflateParams, InflateError};
-use super::frame::{FrameHeader, HeaderParse};
+use super::frame::{whole_frames, FrameHeader, HeaderParse};
 use super::handshake::{self, Issue};
 use super::http::{self, HeadError, HeadKind, HeadParse, HeadProblem, Starts};
 use super::mask::apply_mask;
@@ -708,29 +708,10 @@ impl Decoder {
         AfterGap::Lost
     }
 
-    /// Whether `buf` holds whole frames, and nothing else, from its first
-    /// byte to its last, each header breaking no rule: where frames can be
-    /// taken up again after a gap. A piece of random bytes almost never
-    /// does (its lengths would have to add up to the piece's length).
+    /// Whether frames can be taken up at the start of `buf` (see
+    /// [`whole_frames`]).
     fn chains(&self, buf: &[u8]) -> bool {
-        let ctx = self.ctx;
-        let mut at = 0usize;
-        while at < buf.len() {
-            let HeaderParse::Complete(h) = FrameHeader::parse(&buf[at..]) else {
-                return false;
-            };
-            if !check_header(&h, &ctx).is_empty() {
-                return false;
-            }
-            let Some(end) = usize::try_from(h.payload_len)
-                .ok()
-                .and_then(|n| n.checked_add(at + h.len()))
-            else {
-                return false;
-            };
-            at = end;
-        }
-        at == buf.len() && !buf.is_empty()
+        whole_frames(buf).is_some()
     }
 
     /// Lends room for up to `max` more bytes of the current frame's payload

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 
 use super::link::Segment;
 use super::tcp::{Chunk, Half};
-use crate::protocol::frame::{FrameHeader, HeaderParse as FrameParse};
+use crate::protocol::frame::whole_frames;
 use crate::protocol::http::{self, HeadParse};
 use crate::protocol::Role;
 
@@ -307,32 +307,6 @@ impl Tracker {
     }
 }
 
-/// Whether `bytes` are whole WebSocket frames from the first byte to the
-/// last, with RSV2-3 clear, known opcodes, and all masked or none: then
-/// whether they are masked. Random bytes almost never pass (the lengths
-/// would have to add up).
-fn frames_from(bytes: &[u8]) -> Option<bool> {
-    let mut at = 0;
-    let mut masked = None;
-    while at < bytes.len() {
-        let FrameParse::Complete(h) = FrameHeader::parse(&bytes[at..]) else {
-            return None;
-        };
-        let known = matches!(h.opcode.bits(), 0..=2 | 8..=10);
-        if !known
-            || h.rsv[1]
-            || h.rsv[2]
-            || *masked.get_or_insert(h.mask.is_some()) != h.mask.is_some()
-        {
-            return None;
-        }
-        at = usize::try_from(h.payload_len)
-            .ok()
-            .and_then(|n| n.checked_add(at + h.len()))?;
-    }
-    (at == bytes.len()).then_some(masked?)
-}
-
 /// Whether a request asks for a WebSocket upgrade.
 fn asks_for_websocket(request: &http::Request) -> bool {
     request.headers_named("Upgrade").any(|h| {
@@ -396,7 +370,7 @@ fn deliver<E>(
                 Ok(HeadParse::Complete { head, .. }) if asks_for_websocket(&head) => head.target,
                 Ok(HeadParse::Complete { .. }) | Err(_) => {
                     if stats.frames_on_port.is_none() {
-                        stats.frames_on_port = frames_from(&start[dir]).map(|masked| {
+                        stats.frames_on_port = whole_frames(&start[dir]).map(|masked| {
                             // Clients mask, servers do not.
                             let server = if masked { 1 - dir } else { dir };
                             addrs[server].port()
