@@ -5,8 +5,9 @@
 //!
 //! Nothing here prints: the caller feeds the bytes to a decoder per side
 //! and renders what it finds. Memory stays bounded whatever the file's
-//! size: one block of the file at a time, the start of a connection while
-//! its handshake is looked for, and what reassembly holds out of order.
+//! size: one block of the file at a time (16 MiB at most), the start of a
+//! connection while its handshake is looked for (64 KiB), and what
+//! reassembly holds out of order (8 MiB a side, 64 MiB in all).
 
 pub mod file;
 pub mod link;

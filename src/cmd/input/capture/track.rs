@@ -5,8 +5,12 @@
 //! server), for a capture that starts after the handshake.
 //!
 //! Connections that are not WebSocket cost their table entry and nothing
-//! else: no bytes are kept for them once that is known. A WebSocket
-//! connection keeps only what its reassembly holds out of order.
+//! else: no bytes are kept for them once that is known (those that start
+//! with TLS are counted, and the first that carries bare frames gives the
+//! port to suggest). A WebSocket connection keeps only what its
+//! reassembly holds out of order, [`MAX_HELD_ALL`] bytes over all of them.
+//! A side first seen without its SYN is said to start mid-stream
+//! ([`Flow::MidStream`]): its first byte need not start a frame.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
