@@ -108,6 +108,15 @@ fn json_keeps_the_envelope_and_says_the_connection_and_side() {
             .starts_with("2026-11-26T07:51:30"));
         assert_eq!(f["data"]["violations"], serde_json::json!([]));
     }
+    let open = &events[0]["data"];
+    assert_eq!(
+        (&open["peer"], &open["server"], &open["target"]),
+        (
+            &serde_json::json!("127.0.0.1:48794"),
+            &serde_json::json!("127.0.0.1:18765"),
+            &serde_json::json!("/chat")
+        )
+    );
     let summary = &events.last().unwrap()["data"];
     assert_eq!(summary["connections"], 1);
     assert_eq!(summary["gaps"], 0);

@@ -182,11 +182,12 @@ fn decode(
                 if args.conn.is_some_and(|c| c != conn) {
                     return Ok(());
                 }
-                let peer = format!("client {client} → server {server}");
+                let (client, server) = (client.to_string(), server.to_string());
                 printer.open(
                     &meta(conn, None),
                     &Opened {
-                        peer: &peer,
+                        peer: &client,
+                        server: Some(&server),
                         target: target.as_deref().unwrap_or(""),
                         protocol: None,
                     },

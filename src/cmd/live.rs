@@ -195,6 +195,7 @@ impl Show<'_> {
                     let meta = self.meta(None);
                     let o = Opened {
                         peer: self.peer,
+                        server: None,
                         target: book.path.as_deref().unwrap_or(target),
                         protocol: *protocol,
                     };

@@ -456,6 +456,7 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         let meta = show.meta(None);
         let o = crate::print::Opened {
             peer: &peer,
+            server: None,
             target: &request.target,
             protocol: protocol.as_deref(),
         };

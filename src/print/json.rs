@@ -276,6 +276,9 @@ impl<W: Write> Printer for JsonPrinter<W> {
         let mut o = self.event("open")?;
         meta_fields(&mut o, meta)?;
         o.str("peer", op.peer)?;
+        if let Some(server) = op.server {
+            o.str("server", server)?;
+        }
         o.str("target", op.target)?;
         o.opt_str("protocol", op.protocol)?;
         o.close()?;

@@ -37,8 +37,11 @@ pub struct Meta {
 /// A connection that opened.
 #[derive(Debug, Clone, Copy)]
 pub struct Opened<'a> {
-    /// The peer's address.
+    /// The peer's address (the client's, when `server` is given).
     pub peer: &'a str,
+    /// The server's address, when this program is neither end (a
+    /// connection read from a capture).
+    pub server: Option<&'a str>,
     /// The request target (the path the client asked for).
     pub target: &'a str,
     /// The subprotocol agreed on.
