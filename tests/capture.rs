@@ -71,10 +71,13 @@ fn a_real_capture_from_a_path_a_file_or_stdin() {
     assert_eq!(rest(&by_path.stdout), rest(&by_stdin.stdout));
     let out = &by_path.stdout;
     assert!(out.contains("#1 open client 127.0.0.1:48794 → server 127.0.0.1:18765 /chat"));
-    assert!(out
-        .contains("#1 client · frame 1 · offset 269 · 13 bytes · text, compressed, final, masked"));
+    assert!(out.contains(
+        "#1 client · frame 1 · packet 8 · offset 269 · 13 bytes · text, compressed, final, masked"
+    ));
     assert!(out.contains("inflated to 5 bytes: \"hello\""));
-    assert!(out.contains("#1 server · frame 6 · offset 374 · 4 bytes · close, final, unmasked"));
+    assert!(out.contains(
+        "#1 server · frame 6 · packet 20 · offset 374 · 4 bytes · close, final, unmasked"
+    ));
     assert!(out.contains(
         "summary: 12 frames (4 control), 8 messages complete; both directions of 1 connection"
     ));

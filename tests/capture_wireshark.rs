@@ -9,8 +9,8 @@
 //! `tshark -T json -x` then read the same file, and every frame must agree,
 //! side by side in each direction of each connection: FIN, RSV, opcode,
 //! MASK, the 7-bit length, the extended length, the masking key, the
-//! payload as sent and unmasked, the close code and reason, and the text
-//! (inflated, for compressed messages).
+//! payload as sent and unmasked, the close code and reason, the text
+//! (inflated, for compressed messages), and the packet that completed it.
 //!
 //! Needs root (or the capture capability) for dumpcap, tshark, and Python 3
 //! with `websockets` (`./test.sh` installs them); without them the test
@@ -79,6 +79,8 @@ struct Frame {
     close: Option<(u64, String)>,
     /// Compared only where Wireshark gives one.
     text: Option<String>,
+    /// The packet that completed the frame (Wireshark's frame number).
+    packet: u64,
 }
 
 fn show(out: &Output) -> String {
@@ -208,6 +210,7 @@ fn wsdbg_frames(file: &Path) -> BTreeMap<(u64, String), Vec<Frame>> {
                 )
             }),
             text,
+            packet: d["packet"].as_u64().unwrap(),
         };
         let key = (
             d["conn"].as_u64().unwrap(),
@@ -244,7 +247,7 @@ fn wireshark_frames(dir: &Path, file: &Path, port: u16) -> BTreeMap<(u64, String
         .args(["-n", "-r"])
         .arg(file)
         .args(["-Y", "websocket", "-T", "json", "-x", "--no-duplicate-keys"])
-        .args(["-J", "websocket tcp"])
+        .args(["-J", "frame websocket tcp"])
         .output()
         .expect("run tshark");
     assert!(out.status.success(), "tshark failed: {}", show(&out));
@@ -253,6 +256,7 @@ fn wireshark_frames(dir: &Path, file: &Path, port: u16) -> BTreeMap<(u64, String
     for p in packets.as_array().unwrap() {
         let layers = &p["_source"]["layers"];
         let tcp = &layers["tcp"];
+        let packet = num(&layers["frame"], "frame.number").unwrap();
         let conn = num(tcp, "tcp.stream").unwrap() + 1;
         let from = if num(tcp, "tcp.srcport") == Some(u64::from(port)) {
             "server"
@@ -299,6 +303,7 @@ fn wireshark_frames(dir: &Path, file: &Path, port: u16) -> BTreeMap<(u64, String
                     .and_then(|p| p.get("websocket.payload.text"))
                     .and_then(Value::as_str)
                     .map(str::to_string),
+                packet,
             };
             by.entry((conn, from.to_string()))
                 .or_insert_with(Vec::new)

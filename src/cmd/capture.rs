@@ -8,9 +8,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::rc::Rc;
-use std::time::SystemTime;
 
-use super::input::capture::{Capture, CaptureError, Flow, Format};
+use super::input::capture::{Capture, CaptureError, Flow, Format, When};
 use super::{stdout, warn, Failure, Outcome};
 use crate::cli::DecodeArgs;
 use crate::print::json::JsonPrinter;
@@ -166,11 +165,12 @@ fn decode(
         connections: Some(0),
         ..Summary::default()
     };
-    let mut step = |time: Option<SystemTime>, flow: Flow<'_>| -> Result<(), Stop> {
+    let mut step = |when: When, flow: Flow<'_>| -> Result<(), Stop> {
         let meta = |conn, from| Meta {
             conn: Some(conn),
             from,
-            time,
+            time: when.time,
+            packet: when.packet,
         };
         match flow {
             Flow::Opened {

@@ -102,6 +102,7 @@ impl Show<'_> {
             conn: self.conn,
             from,
             time: (self.view.timestamps || self.view.json).then(SystemTime::now),
+            packet: None,
         }
     }
 

@@ -239,6 +239,9 @@ fn meta_fields<W: Write>(o: &mut Obj<'_, W>, meta: &Meta) -> io::Result<()> {
     if let Some(t) = meta.time {
         o.str("time", &super::rfc3339(t))?;
     }
+    if let Some(p) = meta.packet {
+        o.num("packet", p)?;
+    }
     Ok(())
 }
 

@@ -32,6 +32,9 @@ pub struct Meta {
     pub from: Option<Role>,
     /// When it happened, when the time is to be shown.
     pub time: Option<SystemTime>,
+    /// The packet of a capture that completed it (1-based, as Wireshark
+    /// numbers them).
+    pub packet: Option<u64>,
 }
 
 /// A connection that opened.

@@ -247,13 +247,16 @@ impl<W: Write> TextPrinter<W> {
         writeln!(self.out)
     }
 
-    fn frame_title(&self, f: &FrameRecord) -> String {
+    fn frame_title(&self, f: &FrameRecord, packet: Option<u64>) -> String {
         let present = f.present();
         let mut t = String::with_capacity(96);
+        let _ = write!(t, "frame {}", f.index);
+        if let Some(p) = packet {
+            let _ = write!(t, " · packet {p}");
+        }
         let _ = write!(
             t,
-            "frame {} · offset {} · {present} byte{}",
-            f.index,
+            " · offset {} · {present} byte{}",
             f.offset,
             plural(present)
         );
@@ -567,6 +570,12 @@ impl Line {
     }
 }
 
+/// " · packet 12" when the event came from a capture's packet.
+fn packet_note(meta: &Meta) -> String {
+    meta.packet
+        .map_or_else(String::new, |p| format!(" · packet {p}"))
+}
+
 fn bit(b: bool) -> &'static str {
     if b {
         "1"
@@ -739,7 +748,8 @@ impl<W: Write> Printer for TextPrinter<W> {
                 issues,
             } => {
                 let title = format!(
-                    "{prefix}handshake request · offset {offset} · {} bytes · from the client",
+                    "{prefix}handshake request{} · offset {offset} · {} bytes · from the client",
+                    packet_note(meta),
                     raw.len()
                 );
                 let line = format!("{} {} {}", request.method, request.target, request.version);
@@ -759,7 +769,8 @@ impl<W: Write> Printer for TextPrinter<W> {
                 issues,
             } => {
                 let title = format!(
-                    "{prefix}handshake response · offset {offset} · {} bytes · from the server",
+                    "{prefix}handshake response{} · offset {offset} · {} bytes · from the server",
+                    packet_note(meta),
                     raw.len()
                 );
                 let mut line = format!("{} {} ", response.version, response.status).into_bytes();
@@ -777,7 +788,7 @@ impl<W: Write> Printer for TextPrinter<W> {
     }
 
     fn frame(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
-        let mut title = self.frame_title(f);
+        let mut title = self.frame_title(f, meta.packet);
         if let Some(from) = meta.from {
             title = format!("{} · {title}", from.name());
         }

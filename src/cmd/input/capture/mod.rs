@@ -84,6 +84,15 @@ pub struct Skipped {
     pub link_type: Option<i32>,
 }
 
+/// The packet a flow came with: None for both at the end of the capture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct When {
+    /// When it was captured, when the file says.
+    pub time: Option<SystemTime>,
+    /// Its number (1-based, as Wireshark numbers packets).
+    pub packet: Option<u64>,
+}
+
 /// A capture being read: packets, then segments, then connections.
 pub struct Capture<'r> {
     packets: Packets<'r>,
@@ -108,19 +117,22 @@ impl<'r> Capture<'r> {
     }
 
     /// Reads the next packet and passes what it brings to `sink`, with the
-    /// packet's time; false at the end of the capture, after every
-    /// connection has ended.
+    /// packet's time and number; false at the end of the capture, after
+    /// every connection has ended.
     pub fn step<E: From<CaptureError>>(
         &mut self,
-        sink: &mut impl FnMut(Option<SystemTime>, Flow<'_>) -> Result<(), E>,
+        sink: &mut impl FnMut(When, Flow<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
         let Some(p) = self.packets.next_packet()? else {
-            self.tracker.finish(&mut |f| sink(None, f))?;
+            self.tracker.finish(&mut |f| sink(When::default(), f))?;
             return Ok(false);
         };
-        let time = p.time;
+        let when = When {
+            time: p.time,
+            packet: Some(p.number),
+        };
         match link::segment(p.linktype, p.data, p.origlen) {
-            Ok(seg) => self.tracker.segment(&seg, &mut |f| sink(time, f))?,
+            Ok(seg) => self.tracker.segment(&seg, &mut |f| sink(when, f))?,
             Err(NotTcp::Other) => self.skipped.other += 1,
             Err(NotTcp::Fragment) => self.skipped.fragments += 1,
             Err(NotTcp::Broken) => self.skipped.broken += 1,

@@ -20,7 +20,7 @@ fn read(file: &[u8], port: Option<u16>) -> Result<(Vec<Got>, Stats), CaptureErro
     let format = Format::sniff(file).expect("a capture");
     let mut c = Capture::new(format, file[..4].to_vec(), &file[4..], port)?;
     let mut got: Vec<Got> = Vec::new();
-    let mut sink = |_t, f: Flow<'_>| -> Result<(), CaptureError> {
+    let mut sink = |_when, f: Flow<'_>| -> Result<(), CaptureError> {
         let g = match f {
             Flow::Opened {
                 conn,
@@ -442,9 +442,10 @@ fn big_endian_pcap_with_nanoseconds_and_packet_times() {
         let format = Format::sniff(file).unwrap();
         let mut c = Capture::new(format, file[..4].to_vec(), &file[4..], None).unwrap();
         let mut times = Vec::new();
-        let mut sink = |time: Option<SystemTime>, f: Flow<'_>| -> Result<(), CaptureError> {
+        let mut sink = |when: When, f: Flow<'_>| -> Result<(), CaptureError> {
             if let Flow::Data { from, .. } = f {
-                times.push((from, time));
+                times.push((from, when.time));
+                assert_eq!(when.packet, Some(if from == Role::Client { 4 } else { 5 }));
             }
             Ok(())
         };
