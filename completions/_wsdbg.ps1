@@ -46,10 +46,12 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             break
         }
         'wsdbg;decode' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read the dump from a file (- for stdin)')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the dump from a file (- for stdin)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read the dump, or a pcap or pcapng capture, from a file (- for stdin)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the dump, or a pcap or pcapng capture, from a file (- for stdin)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How the dump is spelled')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Who sent the frames (decides the masking rule); implied by a leading handshake')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server')
+            [CompletionResult]::new('--conn', '--conn', [CompletionResultType]::ParameterName, 'Capture files: show only connection N (ids count from 1 in the order connections are found)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--dec', '--dec', [CompletionResultType]::ParameterName, 'Same as --format dec')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Same as --format raw')

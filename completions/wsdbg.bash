@@ -163,7 +163,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__decode)
-            opts="-f -h --file --format --dec --raw --base64 --from --deflate --json --explain --full --color --help"
+            opts="-f -h --file --format --dec --raw --base64 --from --deflate --json --explain --full --port --conn --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -183,6 +183,14 @@ _wsdbg() {
                     ;;
                 --from)
                     COMPREPLY=($(compgen -W "client server" -- "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conn)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

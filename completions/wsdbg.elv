@@ -41,10 +41,12 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'wsdbg;decode'= {
-            cand -f 'Read the dump from a file (- for stdin)'
-            cand --file 'Read the dump from a file (- for stdin)'
+            cand -f 'Read the dump, or a pcap or pcapng capture, from a file (- for stdin)'
+            cand --file 'Read the dump, or a pcap or pcapng capture, from a file (- for stdin)'
             cand --format 'How the dump is spelled'
             cand --from 'Who sent the frames (decides the masking rule); implied by a leading handshake'
+            cand --port 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server'
+            cand --conn 'Capture files: show only connection N (ids count from 1 in the order connections are found)'
             cand --color 'When to colour the output'
             cand --dec 'Same as --format dec'
             cand --raw 'Same as --format raw'

@@ -43,7 +43,7 @@ never\t'Never colour'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s v -l verbose -d 'Show the four steps with every intermediate value'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l generate -d 'Print a fresh random key (base64 of 16 random bytes) instead; with -v, its accept value too, step by step'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s f -l file -d 'Read the dump from a file (- for stdin)' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s f -l file -d 'Read the dump, or a pcap or pcapng capture, from a file (- for stdin)' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l format -d 'How the dump is spelled' -r -f -a "auto\t'Hex in any common spelling, or base64 when it cannot be hex'
 hex\t'Hex only'
 dec\t'Decimal bytes, as in MDN\'s guide'
@@ -51,6 +51,8 @@ base64\t'Base64'
 raw\t'The bytes themselves'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l from -d 'Who sent the frames (decides the masking rule); implied by a leading handshake' -r -f -a "client\t'Frames from a client: each must be masked'
 server\t'Frames from a server: none may be masked'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l port -d 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l conn -d 'Capture files: show only connection N (ids count from 1 in the order connections are found)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"

@@ -71,7 +71,9 @@ pub enum Command {
         hexdump -C -s 64 capture.bin | wsdbg decode      # a dump from offset 0x40 on\n  \
         xxd -i frame.bin | wsdbg decode                  # a C array; its _len is checked\n  \
         wsdbg decode \"new byte[]{(byte)0x81, -125, 61, 84, 35, 6, 112, 16, 109}\"\n  \
-        wsdbg decode --raw --file capture.bin --from server --json\n\n\
+        wsdbg decode --raw --file frames.bin --from server --json\n  \
+        wsdbg decode capture.pcapng                      # every WebSocket connection in a capture\n  \
+        tcpdump -w - -U port 8080 | wsdbg decode --port 8080 --conn 1\n\n\
         Hex may be spelled 81 83, 8183, 0x81,0x83, \\x81\\x83, 81:83, or be xxd / hexdump -C / od / \
         Wireshark output with offsets and ASCII columns, also from an offset other than 0; \
         base64 is recognised too. Code is read as its language reads it: C arrays (xxd -i), C \
@@ -80,6 +82,12 @@ pub enum Command {
         signed bytes), and consoles' (9) [129, ...]. A count, declared size or length that does \
         not match the values is refused, never read as a byte. An HTTP upgrade request or \
         response at the start is annotated and checked.\n\n\
+        A pcap or pcapng capture (a path, --file or stdin; told by its first bytes) is read as \
+        TCP: each connection that starts with a WebSocket upgrade (or, with --port, every \
+        connection to that port) is reassembled and both sides decoded in time order, each \
+        block marked with its connection (#1) and side. Bytes the capture lacks are said as a \
+        gap of their size, never made up. Link types: Ethernet, Linux cooked (v1, v2), \
+        loopback, raw IP; IPv4 and IPv6.\n\n\
         Exit status: 0 conforms; 1 breaks RFC 6455 (or is truncated); 2 not a dump.")]
     Decode(DecodeArgs),
 
@@ -203,11 +211,11 @@ pub enum InputFormat {
 /// Arguments of `decode`.
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// The dump (several arguments are joined with spaces), or - for stdin (the default when no --file is given)
+    /// The dump (several arguments are joined with spaces), the path of a pcap or pcapng capture, or - for stdin (the default when no --file is given)
     #[arg(value_name = "DUMP", num_args = 0.., conflicts_with = "file")]
     pub input: Vec<String>,
 
-    /// Read the dump from a file (- for stdin)
+    /// Read the dump, or a pcap or pcapng capture, from a file (- for stdin)
     #[arg(short, long, value_name = "PATH")]
     pub file: Option<PathBuf>,
 
@@ -246,6 +254,14 @@ pub struct DecodeArgs {
     /// Show whole payloads (default: the first 64 bytes of each)
     #[arg(long)]
     pub full: bool,
+
+    /// Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Capture files: show only connection N (ids count from 1 in the order connections are found)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub conn: Option<u64>,
 }
 
 /// What `mask` writes.

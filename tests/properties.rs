@@ -179,6 +179,8 @@ fn decode_split_with(
             Event::Violation(v) => Owned::Violation(v.clone()),
             Event::Frame(f) => Owned::Frame(OwnedFrame::from_record(f)),
             Event::Message(m) => Owned::Message(m.to_owned()),
+            // Only a capture's decoder is told of gaps; none here.
+            Event::Gap(g) => panic!("a gap without one fed: {g:?}"),
         };
         // An empty payload chunk carries nothing.
         if owned != Owned::Payload(Vec::new()) {

@@ -1,9 +1,13 @@
 //! `wsdbg decode`: annotate every frame in a dump.
 
 use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
 
-use super::input::dump::{self, Dump, Format, Spelling};
-use super::{read_bounded, read_stdin, stdout, Failure, Outcome};
+use super::capture;
+use super::input::capture::Format;
+use super::input::dump::{self, Dump, Spelling};
+use super::{read_bounded, stdin_not_terminal, stdout, Failure, Outcome, MAX_INPUT};
 use crate::cli::{DecodeArgs, InputFormat, Side};
 use crate::print::escape::escape_str;
 use crate::print::json::JsonPrinter;
@@ -16,30 +20,74 @@ use crate::protocol::Role;
 /// Runs the command.
 pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     let joined = (!args.input.is_empty()).then(|| args.input.join(" "));
-    let (input, name) = match (&args.file, joined.as_deref()) {
-        (Some(path), _) if path.as_os_str() == "-" => (read_stdin("dump")?, "stdin".to_string()),
+    // A capture is told by its first bytes wherever it comes from, unless
+    // a dump format was named.
+    let sniff = args.format == InputFormat::Auto && !(args.dec || args.raw || args.base64);
+    let file = args.file.as_ref().filter(|p| p.as_os_str() != "-");
+    let arg = match &args.file {
+        // `--file -` is stdin, as `-` is.
+        Some(_) if file.is_none() => Some("-"),
+        _ => joined.as_deref(),
+    };
+    let (input, name) = match (file, arg) {
         (Some(path), _) => {
             let name = escape_str(&path.display().to_string());
             let f =
                 File::open(path).map_err(|e| Failure::Input(format!("cannot open {name}: {e}")))?;
-            (read_bounded(f, &name)?, name)
+            (start_or_capture(args, palette, sniff, f, &name)?, name)
         }
-        (None, Some("-") | None) => (read_stdin("dump")?, "stdin".to_string()),
-        (None, Some(arg)) => (arg.as_bytes().to_vec(), "the argument".to_string()),
+        (None, Some("-") | None) => {
+            stdin_not_terminal("dump")?;
+            let name = "stdin".to_string();
+            let stdin = io::stdin().lock();
+            (start_or_capture(args, palette, sniff, stdin, &name)?, name)
+        }
+        (None, Some(arg)) => {
+            let path = Path::new(arg);
+            // A FIFO or /dev/fd/N (`<(tcpdump -w -)`) as well as a file.
+            let names_file = args.input.len() == 1 && path.exists() && !path.is_dir();
+            if sniff && names_file {
+                let name = escape_str(arg);
+                let mut f = File::open(path)
+                    .map_err(|e| Failure::Input(format!("cannot open {name}: {e}")))?;
+                let start = read_start(&mut f, &name)?;
+                if let Some(format) = Format::sniff(&start) {
+                    return capture::run(args, palette, format, start, f, &name);
+                }
+            }
+            // Not a capture: the argument is the dump, as always.
+            let name = if names_file {
+                format!(
+                    "the argument (the name of a file that is not a capture: --file {} reads it)",
+                    escape_str(arg)
+                )
+            } else {
+                "the argument".to_string()
+            };
+            (Some(arg.as_bytes().to_vec()), name)
+        }
     };
+    let Some(input) = input else {
+        return Ok(());
+    };
+    if args.port.is_some() || args.conn.is_some() {
+        return Err(Failure::Input(format!(
+            "--port and --conn apply to capture files (pcap, pcapng); {name} is not one"
+        )));
+    }
     let format = if args.dec {
-        Format::Dec
+        dump::Format::Dec
     } else if args.raw {
-        Format::Raw
+        dump::Format::Raw
     } else if args.base64 {
-        Format::Base64
+        dump::Format::Base64
     } else {
         match args.format {
-            InputFormat::Auto => Format::Auto,
-            InputFormat::Hex => Format::Hex,
-            InputFormat::Dec => Format::Dec,
-            InputFormat::Base64 => Format::Base64,
-            InputFormat::Raw => Format::Raw,
+            InputFormat::Auto => dump::Format::Auto,
+            InputFormat::Hex => dump::Format::Hex,
+            InputFormat::Dec => dump::Format::Dec,
+            InputFormat::Base64 => dump::Format::Base64,
+            InputFormat::Raw => dump::Format::Raw,
         }
     };
     let dump = dump::parse_with_head(input, format)
@@ -79,6 +127,49 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     } else {
         Ok(())
     }
+}
+
+/// The first bytes of `input`, enough to tell a capture by.
+fn read_start(input: &mut impl Read, name: &str) -> Result<Vec<u8>, Failure> {
+    let mut start = vec![0u8; 4];
+    let mut n = 0;
+    while n < start.len() {
+        match input.read(&mut start[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Failure::Input(format!("cannot read {name}: {e}"))),
+        }
+    }
+    start.truncate(n);
+    Ok(start)
+}
+
+/// Decodes `input` as a capture when it is one (Ok(None): done), or reads
+/// it whole as a dump.
+fn start_or_capture(
+    args: &DecodeArgs,
+    palette: Palette,
+    sniff: bool,
+    mut input: impl Read,
+    name: &str,
+) -> Result<Option<Vec<u8>>, Failure> {
+    let mut start = read_start(&mut input, name)?;
+    if sniff {
+        if let Some(format) = Format::sniff(&start) {
+            capture::run(args, palette, format, start, input, name)?;
+            return Ok(None);
+        }
+    }
+    let rest = read_bounded(input.take(MAX_INPUT - start.len() as u64 + 1), name)?;
+    start.extend_from_slice(&rest);
+    if start.len() as u64 > MAX_INPUT {
+        return Err(Failure::Input(format!(
+            "{name} is larger than {} MiB; this command reads its input whole",
+            MAX_INPUT >> 20
+        )));
+    }
+    Ok(Some(start))
 }
 
 /// How a dump was read, for the summary: "read 9 bytes of hex".

@@ -102,6 +102,7 @@ impl Show<'_> {
             conn: self.conn,
             from,
             time: (self.view.timestamps || self.view.json).then(SystemTime::now),
+            packet: None,
         }
     }
 
@@ -195,6 +196,7 @@ impl Show<'_> {
                     let meta = self.meta(None);
                     let o = Opened {
                         peer: self.peer,
+                        server: None,
                         target: book.path.as_deref().unwrap_or(target),
                         protocol: *protocol,
                     };

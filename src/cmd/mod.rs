@@ -2,6 +2,7 @@
 //! terminal. Errors map to the exit codes of DESIGN.md.
 
 pub mod accept_key;
+pub mod capture;
 pub mod connect;
 pub mod decode;
 pub mod input;

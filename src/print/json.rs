@@ -24,7 +24,7 @@ use crate::protocol::http::Header;
 use crate::protocol::mask::apply_mask;
 use crate::protocol::message::MessageKind;
 use crate::protocol::message::MessageRef;
-use crate::protocol::stream::{Finding, FrameRecord, Head, Place, Summary};
+use crate::protocol::stream::{AfterGap, Finding, FrameRecord, Gap, Head, Place, Summary};
 use crate::protocol::violation::{Broken, Violation};
 
 /// Writes JSON Lines into any writer.
@@ -239,6 +239,9 @@ fn meta_fields<W: Write>(o: &mut Obj<'_, W>, meta: &Meta) -> io::Result<()> {
     if let Some(t) = meta.time {
         o.str("time", &super::rfc3339(t))?;
     }
+    if let Some(p) = meta.packet {
+        o.num("packet", p)?;
+    }
     Ok(())
 }
 
@@ -276,6 +279,9 @@ impl<W: Write> Printer for JsonPrinter<W> {
         let mut o = self.event("open")?;
         meta_fields(&mut o, meta)?;
         o.str("peer", op.peer)?;
+        if let Some(server) = op.server {
+            o.str("server", server)?;
+        }
         o.str("target", op.target)?;
         o.opt_str("protocol", op.protocol)?;
         o.close()?;
@@ -598,6 +604,38 @@ impl<W: Write> Printer for JsonPrinter<W> {
         self.end_event()
     }
 
+    fn gap(&mut self, meta: &Meta, g: &Gap) -> io::Result<()> {
+        let mut o = self.event("gap")?;
+        meta_fields(&mut o, meta)?;
+        match *g {
+            Gap::Missing { offset, len, after } => {
+                o.str("kind", "missing")?;
+                o.num("offset", offset)?;
+                o.num("length", len)?;
+                match after {
+                    AfterGap::Resumes { skip } => {
+                        o.str("after", "resumes")?;
+                        o.num("skip", skip)?;
+                    }
+                    AfterGap::Lost => o.str("after", "lost")?,
+                }
+            }
+            Gap::Resumed { offset, undecoded } => {
+                o.str("kind", "resumed")?;
+                o.num("offset", offset)?;
+                o.num("undecoded", undecoded)?;
+            }
+            Gap::Undecoded { offset, len } => {
+                o.str("kind", "undecoded")?;
+                o.num("offset", offset)?;
+                o.num("length", len)?;
+            }
+        }
+        o.str("message", &sentence::gap(g))?;
+        o.close()?;
+        self.end_event()
+    }
+
     fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()> {
         let mut o = self.event("summary")?;
         o.str("input", read_as)?;
@@ -607,7 +645,17 @@ impl<W: Write> Printer for JsonPrinter<W> {
         o.opt_str("from", s.from.map(|r| r.name()))?;
         o.num("violations", s.violations)?;
         o.num("unchecked", s.unchecked)?;
-        o.bool("conforms", s.violations == 0 && s.unchecked == 0)?;
+        o.bool(
+            "conforms",
+            s.violations == 0 && s.unchecked == 0 && s.gaps == 0 && s.connections != Some(0),
+        )?;
+        // Only a capture has these; a dump's summary keeps its old fields.
+        if let Some(n) = s.connections {
+            o.num("connections", n)?;
+            o.num("gaps", s.gaps)?;
+            o.num("lost_bytes", s.lost)?;
+            o.num("undecoded_bytes", s.undecoded)?;
+        }
         match s.unfinished {
             Some((kind, frames, len)) => {
                 let mut u = Obj::open(o.key("unfinished_message")?)?;
@@ -633,6 +681,21 @@ impl<W: Write> Printer for JsonPrinter<W> {
                 Place::Frame { index, offset } => {
                     l.str("place", "frame")?;
                     l.num("index", *index)?;
+                    l.num("offset", *offset)?;
+                }
+                Place::Stream {
+                    conn,
+                    from,
+                    what,
+                    index,
+                    offset,
+                } => {
+                    l.num("conn", *conn)?;
+                    l.str("from", from.name())?;
+                    l.str("place", what)?;
+                    if let Some(i) = index {
+                        l.num("index", *i)?;
+                    }
                     l.num("offset", *offset)?;
                 }
             }

@@ -75,10 +75,17 @@ impl<W: Write> TextPrinter<W> {
             Some(p) => format!(", subprotocol \"{}\"", escape_bytes(p.as_bytes())),
             None => String::new(),
         };
+        let peer = match o.server {
+            Some(server) => format!(
+                "client {} → server {}",
+                escape_bytes(o.peer.as_bytes()),
+                escape_bytes(server.as_bytes())
+            ),
+            None => escape_bytes(o.peer.as_bytes()),
+        };
         let line = format!(
-            "{prefix}{} {} {}{protocol}",
+            "{prefix}{} {peer} {}{protocol}",
             self.paint("open", Paint::Good),
-            escape_bytes(o.peer.as_bytes()),
             self.paint(&escape_bytes(o.target.as_bytes()), Paint::Value),
         );
         writeln!(self.out(), "{line}")

@@ -19,7 +19,7 @@ use crate::protocol::http::Request;
 use crate::protocol::message::MessageKind;
 use crate::protocol::message::MessageRef;
 use crate::protocol::opcode::OpCode;
-use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Head, Summary};
+use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Gap, Head, Summary};
 use crate::protocol::Role;
 
 /// Where and when an event happened. `decode` leaves it empty; `serve`
@@ -32,13 +32,19 @@ pub struct Meta {
     pub from: Option<Role>,
     /// When it happened, when the time is to be shown.
     pub time: Option<SystemTime>,
+    /// The packet of a capture that completed it (1-based, as Wireshark
+    /// numbers them).
+    pub packet: Option<u64>,
 }
 
 /// A connection that opened.
 #[derive(Debug, Clone, Copy)]
 pub struct Opened<'a> {
-    /// The peer's address.
+    /// The peer's address (the client's, when `server` is given).
     pub peer: &'a str,
+    /// The server's address, when this program is neither end (a
+    /// connection read from a capture).
+    pub server: Option<&'a str>,
     /// The request target (the path the client asked for).
     pub target: &'a str,
     /// The subprotocol agreed on.
@@ -168,6 +174,9 @@ pub trait Printer {
     fn relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()>;
     /// The server refused this client's upgrade.
     fn rejected(&mut self, meta: &Meta, r: &Rejected) -> io::Result<()>;
+    /// Bytes the input lacks (a segment missing from a capture), or what
+    /// decoding did after them.
+    fn gap(&mut self, meta: &Meta, g: &Gap) -> io::Result<()>;
     /// Flushes the underlying writer.
     fn flush(&mut self) -> io::Result<()>;
 }
@@ -227,6 +236,7 @@ pub fn decode_all(
     let mut sink = |ev: Event<'_>| match ev {
         Event::Head(h) => printer.head(&meta, h),
         Event::Frame(f) => printer.frame(&meta, f),
+        Event::Gap(g) => printer.gap(&meta, g),
         _ => Ok(()),
     };
     decoder.feed(bytes, &mut sink)?;

@@ -8,6 +8,7 @@ use crate::protocol::deflate::InflateError;
 use crate::protocol::frame::LengthForm;
 use crate::protocol::handshake::{Issue, IssueKind, KeyProblem};
 use crate::protocol::http::{HeadError, HeadKind, HeadPlace, HeadProblem, VersionPart};
+use crate::protocol::stream::{AfterGap, Gap};
 use crate::protocol::utf8::Utf8Error;
 use crate::protocol::violation::{Broken, Kind, SizeOf, Utf8Place, Violation};
 
@@ -488,6 +489,42 @@ pub fn message(v: &Violation) -> String {
 /// The violation as one line: "RFC 6455 §5.2: ...".
 pub fn violation(v: &Violation) -> String {
     format!("{}: {}", v.rule().section(), message(v))
+}
+
+/// What a gap in the input means, in one sentence.
+pub fn gap(g: &Gap) -> String {
+    match *g {
+        Gap::Missing { offset, len, after } => {
+            let then = match after {
+                AfterGap::Resumes { skip: 0 } => {
+                    "it ends where a frame ends: decoding goes on after it".to_string()
+                }
+                AfterGap::Resumes { skip } => format!(
+                    "the frame it cuts ends {skip} byte{} after it: decoding goes on there",
+                    plural(skip)
+                ),
+                AfterGap::Lost => "where the next frame starts is unknown: what follows is not decoded until whole frames are found again".to_string(),
+            };
+            format!(
+                "{len} byte{} missing from the capture at offset {offset} (not captured); {then}",
+                plural(len)
+            )
+        }
+        Gap::Resumed {
+            offset,
+            undecoded: 0,
+        } => format!(
+            "frames found again at offset {offset}, right after the gap (a segment holds whole frames from its first byte to its last)"
+        ),
+        Gap::Resumed { offset, undecoded } => format!(
+            "frames found at offset {offset}, after {undecoded} byte{} not decoded (a segment holds whole frames from its first byte to its last)",
+            plural(undecoded)
+        ),
+        Gap::Undecoded { offset, len } => format!(
+            "{len} byte{} from offset {offset} not decoded: no place where whole frames start was found",
+            plural(len)
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::protocol::http::Header;
 use crate::protocol::mask::apply_mask;
 use crate::protocol::message::{MessageKind, MessageRef};
 use crate::protocol::opcode::OpCode;
-use crate::protocol::stream::{Extent, Finding, FrameRecord, Head, Place, Summary};
+use crate::protocol::stream::{Extent, Finding, FrameRecord, Gap, Head, Place, Summary};
 use crate::protocol::violation::{Field, Violation};
 
 /// The four steps of RFC 6455 §4.2.2 (and MDN's guide) with every
@@ -247,13 +247,16 @@ impl<W: Write> TextPrinter<W> {
         writeln!(self.out)
     }
 
-    fn frame_title(&self, f: &FrameRecord) -> String {
+    fn frame_title(&self, f: &FrameRecord, packet: Option<u64>) -> String {
         let present = f.present();
         let mut t = String::with_capacity(96);
+        let _ = write!(t, "frame {}", f.index);
+        if let Some(p) = packet {
+            let _ = write!(t, " · packet {p}");
+        }
         let _ = write!(
             t,
-            "frame {} · offset {} · {present} byte{}",
-            f.index,
+            " · offset {} · {present} byte{}",
             f.offset,
             plural(present)
         );
@@ -264,6 +267,9 @@ impl<W: Write> TextPrinter<W> {
             }
             Extent::Abandoned { unread } => {
                 let _ = write!(t, " read, {unread} not read");
+            }
+            Extent::Gap { missing } => {
+                let _ = write!(t, " present, {missing} not in the capture");
             }
         }
         let Some(h) = f.header else {
@@ -564,6 +570,12 @@ impl Line {
     }
 }
 
+/// " · packet 12" when the event came from a capture's packet.
+fn packet_note(meta: &Meta) -> String {
+    meta.packet
+        .map_or_else(String::new, |p| format!(" · packet {p}"))
+}
+
 fn bit(b: bool) -> &'static str {
     if b {
         "1"
@@ -688,6 +700,22 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.line_rejected(meta, r)
     }
 
+    fn gap(&mut self, meta: &Meta, g: &Gap) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let mut title = match g {
+            Gap::Missing { .. } => "gap".to_string(),
+            Gap::Resumed { .. } => "resumed".to_string(),
+            Gap::Undecoded { .. } => "not decoded".to_string(),
+        };
+        if let Some(from) = meta.from {
+            title = format!("{} · {title}", from.name());
+        }
+        writeln!(self.out, "{prefix}{}", self.p(&title, Paint::Heading))?;
+        let line = sentence::gap(g);
+        writeln!(self.out, "  {}", self.p(&line, Paint::Dim))?;
+        writeln!(self.out)
+    }
+
     fn http_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
         let prefix = self.prefix(meta);
         let (title, line, headers) = match head {
@@ -728,7 +756,8 @@ impl<W: Write> Printer for TextPrinter<W> {
                 issues,
             } => {
                 let title = format!(
-                    "{prefix}handshake request · offset {offset} · {} bytes · from the client",
+                    "{prefix}handshake request{} · offset {offset} · {} bytes · from the client",
+                    packet_note(meta),
                     raw.len()
                 );
                 let line = format!("{} {} {}", request.method, request.target, request.version);
@@ -748,7 +777,8 @@ impl<W: Write> Printer for TextPrinter<W> {
                 issues,
             } => {
                 let title = format!(
-                    "{prefix}handshake response · offset {offset} · {} bytes · from the server",
+                    "{prefix}handshake response{} · offset {offset} · {} bytes · from the server",
+                    packet_note(meta),
                     raw.len()
                 );
                 let mut line = format!("{} {} ", response.version, response.status).into_bytes();
@@ -766,7 +796,7 @@ impl<W: Write> Printer for TextPrinter<W> {
     }
 
     fn frame(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
-        let mut title = self.frame_title(f);
+        let mut title = self.frame_title(f, meta.packet);
         if let Some(from) = meta.from {
             title = format!("{} · {title}", from.name());
         }
@@ -912,9 +942,12 @@ impl<W: Write> Printer for TextPrinter<W> {
     }
 
     fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()> {
-        let from = match s.from {
-            Some(r) => format!("from the {}", r.name()),
-            None => "direction unknown, masking not checked (--from client|server)".to_string(),
+        let from = match (s.connections, s.from) {
+            (Some(n), _) => format!("both directions of {n} connection{}", plural(n)),
+            (None, Some(r)) => format!("from the {}", r.name()),
+            (None, None) => {
+                "direction unknown, masking not checked (--from client|server)".to_string()
+            }
         };
         let line = format!(
             "summary: {} frame{} ({} control), {} message{} complete; {}",
@@ -935,6 +968,18 @@ impl<W: Write> Printer for TextPrinter<W> {
             );
             writeln!(self.out, "  {}", self.p(&note, Paint::Dim))?;
         }
+        if s.gaps > 0 {
+            let note = format!(
+                "note: {} gap{} in the capture, {} byte{} missing; {} byte{} around them not decoded; what was decoded is checked, the rest is not",
+                s.gaps,
+                plural(s.gaps),
+                s.lost,
+                plural(s.lost),
+                s.undecoded,
+                plural(s.undecoded)
+            );
+            writeln!(self.out, "  {}", self.p(&note, Paint::Dim))?;
+        }
         if s.rsv1_without_deflate {
             let hint = "hint: RSV1 is permessage-deflate's \"compressed\" bit; if the connection negotiated permessage-deflate (the handshake is not in this input), decode with --deflate";
             writeln!(self.out, "  {}", self.p(hint, Paint::Dim))?;
@@ -950,6 +995,14 @@ impl<W: Write> Printer for TextPrinter<W> {
             );
             return writeln!(self.out, "  {}", self.p(&line, Paint::Dim));
         }
+        if s.connections == Some(0) {
+            let none = "nothing decoded: no WebSocket connection";
+            return writeln!(self.out, "  {}", self.p(none, Paint::Dim));
+        }
+        if n == 0 && s.gaps > 0 {
+            let ok = "✓ no violations in what was decoded (what the gaps hide is not checked)";
+            return writeln!(self.out, "  {}", self.p(ok, Paint::Good));
+        }
         if n == 0 {
             let ok = "✓ no violations: conforms to RFC 6455";
             return writeln!(self.out, "  {}", self.p(ok, Paint::Good));
@@ -960,6 +1013,16 @@ impl<W: Write> Printer for TextPrinter<W> {
             let place = match place {
                 Place::Head { offset, what } => format!("{what} (offset {offset})"),
                 Place::Frame { index, offset } => format!("frame {index} (offset {offset})"),
+                Place::Stream {
+                    conn,
+                    from,
+                    what,
+                    index,
+                    offset,
+                } => match index {
+                    Some(i) => format!("#{conn} {} {what} {i} (offset {offset})", from.name()),
+                    None => format!("#{conn} {} {what} (offset {offset})", from.name()),
+                },
             };
             let message = match finding {
                 Finding::Frame(v) => sentence::violation(v),

@@ -333,6 +333,38 @@ impl FrameSpec {
     }
 }
 
+/// Whether `bytes` are whole frames and nothing else, from the first byte
+/// to the last, each with a known opcode and RSV2 and RSV3 clear, control
+/// frames final and at most 125 bytes, and all masked or none: then
+/// whether they are masked. This is where frames can be taken up in a
+/// stream whose place was lost (a capture that starts inside a frame, or
+/// lacks a segment): random bytes almost never pass, their lengths would
+/// have to add up. The masking direction and RSV1 are not asked about, so
+/// that a peer that breaks those rules is still decoded (and its
+/// violations shown).
+pub fn whole_frames(bytes: &[u8]) -> Option<bool> {
+    let mut at = 0usize;
+    let mut masked = None;
+    while at < bytes.len() {
+        let HeaderParse::Complete(h) = FrameHeader::parse(&bytes[at..]) else {
+            return None;
+        };
+        let control_ok = !h.opcode.is_control() || (h.fin && h.payload_len <= 125);
+        let same_mask = *masked.get_or_insert(h.mask.is_some()) == h.mask.is_some();
+        if h.opcode.is_reserved() || h.rsv[1] || h.rsv[2] || !control_ok || !same_mask {
+            return None;
+        }
+        at = usize::try_from(h.payload_len)
+            .ok()
+            .and_then(|n| n.checked_add(at + h.len()))?;
+    }
+    if at == bytes.len() {
+        masked
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -577,5 +609,24 @@ mod tests {
             .len(),
             4
         );
+    }
+
+    #[test]
+    fn whole_frames_from_first_byte_to_last() {
+        // Two unmasked frames; then masked ones.
+        assert_eq!(whole_frames(b"\x81\x02hi\x89\x00"), Some(false));
+        assert_eq!(whole_frames(b"\x82\x81abcdX"), Some(true));
+        // A frame that runs past the end, or bytes after the last frame.
+        assert_eq!(whole_frames(b"\x81\x05hi"), None);
+        assert_eq!(whole_frames(b"\x81\x02hiX"), None);
+        // Masked and unmasked mixed; a reserved opcode; RSV2; a long or
+        // fragmented control frame; nothing at all.
+        assert_eq!(whole_frames(b"\x81\x00\x81\x80abcd"), None);
+        assert_eq!(whole_frames(b"\x83\x00"), None);
+        assert_eq!(whole_frames(b"\xa1\x00"), None);
+        assert_eq!(whole_frames(b"\x09\x00"), None);
+        assert_eq!(whole_frames(b""), None);
+        // RSV1 and masking direction are not asked about.
+        assert_eq!(whole_frames(b"\xc1\x00"), Some(false));
     }
 }

@@ -260,6 +260,10 @@ pub struct Assembler {
     /// The input holds this direction from the connection's start, so a
     /// back-reference before it is the sender's error.
     from_start: bool,
+    /// The input lacks the bytes before (a gap in a capture): continuation
+    /// frames before the next text or binary frame end a message whose
+    /// start is missing, and are no violation.
+    cut: bool,
     // Boxed: a connection without compression never makes one.
     inflater: Option<Box<Inflater>>,
     limits: Limits,
@@ -293,6 +297,14 @@ impl Assembler {
     /// first): a compressed message cannot need messages before them.
     pub fn from_connection_start(mut self) -> Self {
         self.from_start = true;
+        self
+    }
+
+    /// Says that the frames follow a gap in the input: a message may be
+    /// under way, its start lost, so continuation frames before the next
+    /// text or binary frame are taken as its rest (unchecked, no message).
+    pub fn after_gap(mut self) -> Self {
+        self.cut = true;
         self
     }
 
@@ -340,6 +352,7 @@ impl Assembler {
         let plain = h.fin
             && !(self.deflate.is_some() && h.rsv[0])
             && self.open.is_none()
+            && !self.cut
             && !self.closed
             && self.current.is_none()
             && within(self.limits.max_frame)
@@ -392,6 +405,7 @@ impl Assembler {
         match h.opcode {
             OpCode::Close => self.closed = true,
             OpCode::Text | OpCode::Binary => {
+                self.cut = false;
                 let kind = if h.opcode == OpCode::Text {
                     MessageKind::Text
                 } else {
@@ -418,7 +432,10 @@ impl Assembler {
                 data = true;
             }
             OpCode::Continuation => {
-                if self.open.is_none() {
+                if self.open.is_none() && self.cut {
+                    // The rest of a message cut by a gap.
+                    self.cut = !h.fin;
+                } else if self.open.is_none() {
                     out.violations
                         .push(Violation::new(Kind::ContinuationWithoutMessage));
                 } else {

@@ -11,7 +11,7 @@
 //! read; printers that show the wire bytes mask them again.
 
 use super::deflate::{find_deflate, DeflateParams, InflateError};
-use super::frame::{FrameHeader, HeaderParse};
+use super::frame::{whole_frames, FrameHeader, HeaderParse};
 use super::handshake::{self, Issue};
 use super::http::{self, HeadError, HeadKind, HeadParse, HeadProblem, Starts};
 use super::mask::apply_mask;
@@ -114,6 +114,13 @@ pub enum Extent {
         /// Payload bytes not read.
         unread: u64,
     },
+    /// The input lacks bytes inside the frame (a segment missing from a
+    /// capture): this many of its bytes were not decoded, the gap's and
+    /// those after it up to the frame's end. Not a violation.
+    Gap {
+        /// Bytes of the frame not decoded.
+        missing: u64,
+    },
 }
 
 /// Everything about one frame, at its end: what a printer shows.
@@ -152,6 +159,7 @@ impl FrameRecord<'_> {
             Extent::Complete => 0,
             Extent::Truncated { missing } => missing,
             Extent::Abandoned { unread } => unread,
+            Extent::Gap { missing } => missing,
         }
     }
 }
@@ -172,6 +180,56 @@ pub enum Event<'a> {
     Frame(&'a FrameRecord<'a>),
     /// A data message is complete.
     Message(&'a MessageRef<'a>),
+    /// Bytes the input lacks, or what decoding did after them.
+    Gap(&'a Gap),
+}
+
+/// Bytes of a stream that the input lacks (a TCP segment missing from a
+/// capture), and what became of the bytes after them. Never a violation:
+/// the peer may have sent them right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gap {
+    /// `len` bytes are missing at `offset` (the stream offset counts them).
+    Missing {
+        /// Offset of the first missing byte.
+        offset: u64,
+        /// How many bytes are missing.
+        len: u64,
+        /// What decoding does after them.
+        after: AfterGap,
+    },
+    /// Decoding found frames again at `offset` after `undecoded` bytes it
+    /// could not place.
+    Resumed {
+        /// Offset of the first frame decoded again.
+        offset: u64,
+        /// Bytes present but not decoded since the gap.
+        undecoded: u64,
+    },
+    /// The input ended with `len` bytes after a gap not decoded, from
+    /// `offset`.
+    Undecoded {
+        /// Offset of the first byte not decoded.
+        offset: u64,
+        /// How many.
+        len: u64,
+    },
+}
+
+/// What decoding does after a gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterGap {
+    /// The gap fell inside a frame whose length was known: the `skip`
+    /// bytes of it that follow the gap are passed over, and decoding goes
+    /// on at the next frame (its place is certain).
+    Resumes {
+        /// Bytes of the cut frame after the gap, not decoded.
+        skip: u64,
+    },
+    /// Where the next frame starts is unknown: the bytes that follow are
+    /// not decoded until frames are found again (a piece of input whose
+    /// frames chain from its first byte to its last) or the input ends.
+    Lost,
 }
 
 /// Where a listed violation was found.
@@ -189,6 +247,20 @@ pub enum Place {
         /// 1-based index of the frame.
         index: u64,
         /// Offset of the frame.
+        offset: u64,
+    },
+    /// In one direction of one connection of several (a capture): the
+    /// place within that direction's stream.
+    Stream {
+        /// The connection's id.
+        conn: u64,
+        /// Who sent the stream.
+        from: Role,
+        /// "request", "response", "HTTP head", or "frame".
+        what: &'static str,
+        /// The frame's index, for a frame.
+        index: Option<u64>,
+        /// Offset in that direction's stream.
         offset: u64,
     },
 }
@@ -230,11 +302,60 @@ pub struct Summary {
     /// RSV1 was set while permessage-deflate was off and no handshake said
     /// anything about it: the input may lack the handshake that enabled it.
     pub rsv1_without_deflate: bool,
+    /// Gaps in the input (segments missing from a capture).
+    pub gaps: u64,
+    /// Bytes missing in those gaps.
+    pub lost: u64,
+    /// Bytes present after a gap that could not be decoded.
+    pub undecoded: u64,
+    /// Set when the summary covers several streams (see
+    /// [`Summary::merge`]): how many connections.
+    pub connections: Option<u64>,
 }
 
 impl Summary {
     /// How many violations are kept with their place.
     pub const MAX_LISTED: usize = 100;
+
+    /// Adds the counts and listed violations of `other`, one direction
+    /// (`from`) of connection `conn`, to a summary over several streams.
+    pub fn merge(&mut self, other: &Summary, conn: u64, from: Role) {
+        self.frames += other.frames;
+        self.control += other.control;
+        self.messages += other.messages;
+        self.violations += other.violations;
+        self.unchecked += other.unchecked;
+        self.gaps += other.gaps;
+        self.lost += other.lost;
+        self.undecoded += other.undecoded;
+        self.rsv1_without_deflate |= other.rsv1_without_deflate;
+        if self.unfinished.is_none() {
+            self.unfinished = other.unfinished;
+        }
+        for (place, finding) in &other.listed {
+            if self.listed.len() >= Self::MAX_LISTED {
+                break;
+            }
+            let place = match *place {
+                Place::Head { offset, what } => Place::Stream {
+                    conn,
+                    from,
+                    what,
+                    index: None,
+                    offset,
+                },
+                Place::Frame { index, offset } => Place::Stream {
+                    conn,
+                    from,
+                    what: "frame",
+                    index: Some(index),
+                    offset,
+                },
+                p @ Place::Stream { .. } => p,
+            };
+            self.listed.push((place, finding.clone()));
+        }
+    }
 
     fn note(&mut self, place: Place, finding: Finding) {
         self.violations += 1;
@@ -314,6 +435,9 @@ enum Phase {
     /// Nothing more can be read (a head that cannot be parsed, or a stop
     /// at a violation).
     Stopped,
+    /// After a gap, where the next frame starts is unknown: looking for
+    /// frames again at the start of each piece fed.
+    Lost,
 }
 
 /// Decodes one direction of a connection. See the module documentation.
@@ -335,6 +459,14 @@ pub struct Decoder {
     summary: Summary,
     finished: bool,
     head_seen: bool,
+    /// A gap came: the frames no longer start with the connection.
+    gapped: bool,
+    /// Bytes of a frame cut by a gap still to pass over.
+    skip: u64,
+    /// Bytes not decoded since the last gap, and where they began.
+    undecoded: (u64, u64),
+    /// The input starts inside the stream, no gap said yet.
+    mid_stream: bool,
 }
 
 impl Decoder {
@@ -367,6 +499,10 @@ impl Decoder {
             },
             finished: false,
             head_seen: false,
+            gapped: false,
+            skip: 0,
+            undecoded: (0, 0),
+            mid_stream: false,
         };
         if d.phase == Phase::Frames {
             d.start_frames();
@@ -405,6 +541,13 @@ impl Decoder {
         }
     }
 
+    /// Gives the `Sec-WebSocket-Key` of a request read in the other
+    /// direction, so that the response this decoder reads is checked
+    /// against it (a capture has each direction in its own decoder).
+    pub fn set_request_key(&mut self, key: Option<String>) {
+        self.key = key;
+    }
+
     /// Whether permessage-deflate applies to the frames.
     pub fn deflate(&self) -> Option<DeflateParams> {
         self.deflate
@@ -425,8 +568,35 @@ impl Decoder {
                     self.offset += (buf.len() - at) as u64;
                     return Ok(());
                 }
+                Phase::Lost => {
+                    if at == 0 && self.chains(buf) {
+                        let (offset, undecoded) = (self.offset, self.undecoded.1);
+                        self.undecoded = (0, 0);
+                        self.enter_frames();
+                        // A stream taken up at a frame boundary at once
+                        // has nothing to say.
+                        let quiet = std::mem::take(&mut self.mid_stream) && undecoded == 0;
+                        if !quiet {
+                            sink(Event::Gap(&Gap::Resumed { offset, undecoded }))?;
+                        }
+                        continue;
+                    }
+                    let n = (buf.len() - at) as u64;
+                    self.offset += n;
+                    self.undecoded.1 += n;
+                    self.summary.undecoded += n;
+                    return Ok(());
+                }
                 Phase::Heads | Phase::InHead { .. } => {
                     at += self.feed_head(&buf[at..], sink)?;
+                }
+                Phase::Frames if self.skip > 0 => {
+                    let n = usize::try_from(self.skip)
+                        .map_or(buf.len() - at, |s| s.min(buf.len() - at));
+                    self.skip -= n as u64;
+                    self.offset += n as u64;
+                    self.summary.undecoded += n as u64;
+                    at += n;
                 }
                 Phase::Frames => {
                     at += self.feed_frames(&mut buf[at..], sink)?;
@@ -434,6 +604,120 @@ impl Decoder {
             }
         }
         Ok(())
+    }
+
+    /// Tells the decoder that the input lacks the next `len` bytes of the
+    /// stream (a segment missing from a capture). A frame the gap cuts is
+    /// reported as far as it was read ([`Extent::Gap`]); when its length
+    /// was known and the gap ends inside it, decoding goes on at the next
+    /// frame, whose place is certain. Otherwise what follows is not decoded
+    /// until a piece fed ([`Decoder::feed`]) holds whole frames from its
+    /// first byte to its last (frames found again) or the input ends. The
+    /// message the gap cuts is lost, and compressed messages after it may
+    /// need the lost bytes (they are counted as unchecked). Nothing here is
+    /// a violation.
+    pub fn gap<E>(
+        &mut self,
+        len: u64,
+        sink: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.finished || len == 0 {
+            return Ok(());
+        }
+        let offset = self.offset;
+        self.mid_stream = false;
+        self.summary.gaps += 1;
+        self.summary.lost += len;
+        self.gapped = true;
+        let after = match self.phase {
+            Phase::Frames if self.skip > 0 => {
+                if len <= self.skip {
+                    self.skip -= len;
+                    AfterGap::Resumes { skip: self.skip }
+                } else {
+                    self.skip = 0;
+                    self.lose()
+                }
+            }
+            Phase::Frames => match self.current.as_ref().map(|c| c.remaining) {
+                Some(remaining) => {
+                    self.end_frame(None, Extent::Gap { missing: remaining }, sink)?;
+                    if len <= remaining {
+                        self.skip = remaining - len;
+                        // The message it was part of cannot be completed.
+                        self.start_frames();
+                        AfterGap::Resumes { skip: self.skip }
+                    } else {
+                        self.lose()
+                    }
+                }
+                None => {
+                    // A header cut short (or none begun): the gap may hold
+                    // any number of frames.
+                    let had = std::mem::replace(&mut self.header_len, 0) as u64;
+                    self.summary.undecoded += had;
+                    self.lose()
+                }
+            },
+            Phase::Heads | Phase::InHead { .. } => {
+                let had = std::mem::take(&mut self.head).len() as u64;
+                self.summary.undecoded += had;
+                self.lose()
+            }
+            Phase::Lost | Phase::Stopped => AfterGap::Lost,
+        };
+        self.offset += len;
+        if self.phase == Phase::Lost && self.undecoded.1 == 0 {
+            self.undecoded = (self.offset, 0);
+        }
+        sink(Event::Gap(&Gap::Missing { offset, len, after }))
+    }
+
+    /// Says that the input stops here though the stream went on (a
+    /// capture that ended while the side was still sending): a frame in
+    /// progress is reported as far as it came ([`Extent::Gap`]) and a
+    /// header cut short is counted as not decoded, neither as a
+    /// violation. [`Decoder::finish`] follows as usual.
+    pub fn cut<E>(&mut self, sink: &mut impl FnMut(Event<'_>) -> Result<(), E>) -> Result<(), E> {
+        if self.finished || self.phase != Phase::Frames {
+            return Ok(());
+        }
+        if let Some(missing) = self.current.as_ref().map(|c| c.remaining) {
+            self.end_frame(None, Extent::Gap { missing }, sink)?;
+        } else if self.header_len > 0 {
+            self.summary.undecoded += std::mem::replace(&mut self.header_len, 0) as u64;
+        }
+        Ok(())
+    }
+
+    /// Says that the input starts somewhere inside the stream (a capture
+    /// that began after the connection did), so the first byte need not
+    /// start a frame: nothing is decoded until a piece fed holds whole
+    /// frames from its first byte to its last, as after a gap. Call it
+    /// before feeding anything.
+    pub fn start_mid_stream(&mut self) {
+        if self.offset > 0 || self.finished {
+            return;
+        }
+        self.gapped = true;
+        self.mid_stream = true;
+        self.head.clear();
+        self.lose();
+    }
+
+    /// Gives up on frames until they are found again.
+    fn lose(&mut self) -> AfterGap {
+        self.phase = Phase::Lost;
+        self.current = None;
+        self.header_len = 0;
+        self.undecoded = (0, 0);
+        AfterGap::Lost
+    }
+
+    /// Whether frames can be taken up at the start of `buf` (see
+    /// [`whole_frames`]).
+    fn chains(&self, buf: &[u8]) -> bool {
+        whole_frames(buf).is_some()
     }
 
     /// Lends room for up to `max` more bytes of the current frame's payload
@@ -546,6 +830,12 @@ impl Decoder {
                 self.emit_head(head, sink)?;
                 self.phase = Phase::Stopped;
             }
+            Phase::Lost => {
+                let (offset, len) = self.undecoded;
+                if len > 0 {
+                    sink(Event::Gap(&Gap::Undecoded { offset, len }))?;
+                }
+            }
             Phase::Frames | Phase::Stopped => {}
         }
         if self.phase == Phase::Frames {
@@ -562,9 +852,13 @@ impl Decoder {
 
     fn start_frames(&mut self) {
         let mut assembler = Assembler::new().with_limits(self.config.limits);
-        // After a head, the frames start with the connection.
-        if self.head_seen || !self.config.heads {
+        // After a head, the frames start with the connection; after a gap
+        // they do not.
+        if (self.head_seen || !self.config.heads) && !self.gapped {
             assembler = assembler.from_connection_start();
+        }
+        if self.gapped {
+            assembler = assembler.after_gap();
         }
         if let Some(params) = self.deflate {
             self.ctx.allowed_rsv[0] = true;
@@ -1668,5 +1962,132 @@ mod tests {
         })
         .unwrap();
         assert_eq!(starts, 1);
+    }
+
+    /// A frame as the gap tests see it: index, offset, extent, payload.
+    type GapSeen = (u64, u64, Extent, Vec<u8>);
+
+    /// Feeds pieces (an `Err` is a gap of that many bytes) and collects
+    /// frames and gaps.
+    fn with_gaps(
+        config: Config,
+        pieces: &[Result<&[u8], u64>],
+    ) -> (Vec<GapSeen>, Vec<Gap>, Summary) {
+        let mut d = Decoder::new(config);
+        let (mut frames, mut gaps) = (Vec::new(), Vec::new());
+        let mut sink = |ev: Event<'_>| {
+            match ev {
+                Event::Frame(f) => frames.push((f.index, f.offset, f.extent, f.payload.to_vec())),
+                Event::Gap(g) => gaps.push(*g),
+                _ => {}
+            }
+            Ok::<(), ()>(())
+        };
+        for p in pieces {
+            match p {
+                Ok(bytes) => d.feed(&mut bytes.to_vec(), &mut sink).unwrap(),
+                Err(len) => d.gap(*len, &mut sink).unwrap(),
+            }
+        }
+        d.finish(&mut sink).unwrap();
+        (frames, gaps, d.summary().clone())
+    }
+
+    #[test]
+    fn a_gap_inside_a_frame_of_known_length_skips_to_the_next_frame() {
+        let server = Config {
+            from: Some(Role::Server),
+            ..Config::default()
+        };
+        // A 10-byte binary frame: header and 3 bytes, 4 lost, 3 more; then
+        // a fragment that continues the lost message, and a whole frame.
+        let (frames, gaps, summary) = with_gaps(
+            server,
+            &[Ok(b"\x02\x0aabc"), Err(4), Ok(b"hij\x80\x01Z\x82\x01A")],
+        );
+        assert_eq!(
+            gaps,
+            [Gap::Missing {
+                offset: 5,
+                len: 4,
+                after: AfterGap::Resumes { skip: 3 }
+            }]
+        );
+        assert_eq!(
+            frames[0],
+            (1, 0, Extent::Gap { missing: 7 }, b"abc".to_vec())
+        );
+        assert_eq!(frames[1], (2, 12, Extent::Complete, b"Z".to_vec()));
+        assert_eq!(frames[2], (3, 15, Extent::Complete, b"A".to_vec()));
+        // A continuation after the gap is no violation: its start is lost.
+        assert_eq!(summary.violations, 0, "{:?}", summary.listed);
+        assert_eq!((summary.gaps, summary.lost, summary.undecoded), (1, 4, 3));
+    }
+
+    #[test]
+    fn after_a_gap_between_frames_decoding_waits_for_a_piece_of_whole_frames() {
+        let server = Config {
+            from: Some(Role::Server),
+            ..Config::default()
+        };
+        let (frames, gaps, summary) = with_gaps(
+            server,
+            &[
+                Ok(b"\x82\x01A"),
+                Err(100),
+                // Not whole frames: the 0x82 announces 5 bytes, 3 follow.
+                Ok(b"zz\x82\x05abc"),
+                // Whole frames from first byte to last: found again.
+                Ok(b"\x81\x02hi\x89\x00"),
+                Err(7),
+                Ok(b"\x82\x7e"),
+            ],
+        );
+        assert_eq!(frames.len(), 3);
+        assert_eq!(frames[1], (2, 110, Extent::Complete, b"hi".to_vec()));
+        assert_eq!(
+            gaps,
+            [
+                Gap::Missing {
+                    offset: 3,
+                    len: 100,
+                    after: AfterGap::Lost
+                },
+                Gap::Resumed {
+                    offset: 110,
+                    undecoded: 7
+                },
+                Gap::Missing {
+                    offset: 116,
+                    len: 7,
+                    after: AfterGap::Lost
+                },
+                Gap::Undecoded {
+                    offset: 123,
+                    len: 2
+                },
+            ]
+        );
+        assert_eq!(summary.violations, 0);
+        assert_eq!((summary.gaps, summary.lost, summary.undecoded), (2, 107, 9));
+    }
+
+    #[test]
+    fn a_gap_in_a_frame_longer_than_its_rest_loses_the_place() {
+        let (frames, gaps, _) = with_gaps(
+            Config::default(),
+            &[Ok(b"\x82\x04ab"), Err(10), Ok(b"\x82\x00")],
+        );
+        assert_eq!(frames[0].2, Extent::Gap { missing: 2 });
+        assert_eq!(
+            gaps[0],
+            Gap::Missing {
+                offset: 4,
+                len: 10,
+                after: AfterGap::Lost
+            }
+        );
+        // "\x82\x00" is whole frames: found again.
+        assert_eq!(frames.len(), 2);
     }
 }

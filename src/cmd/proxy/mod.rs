@@ -606,6 +606,7 @@ fn upgrade(leg: &mut Leg<'_>, client: &TcpStream) -> Option<Upgraded> {
         let meta = show.meta(None);
         let o = crate::print::Opened {
             peer: &peer,
+            server: None,
             target: &request.target,
             protocol: protocol.as_deref(),
         };

@@ -1,0 +1,369 @@
+//! End to end: a real capture, decoded by wsdbg and by Wireshark.
+//!
+//! `dumpcap` records the loopback interface while Python's `websockets`
+//! (a client and a server written elsewhere) talk over two connections on
+//! 127.0.0.1, one with permessage-deflate and one without: text and binary
+//! messages in all three length forms (one of 76,800 bytes, so spread over
+//! many TCP segments), fragmented messages, a ping and its pong, and a
+//! close with a code and a reason. `wsdbg decode --json` and
+//! `tshark -T json -x` then read the same file, and every frame must agree,
+//! side by side in each direction of each connection: FIN, RSV, opcode,
+//! MASK, the 7-bit length, the extended length, the masking key, the
+//! payload as sent and unmasked, the close code and reason, the text
+//! (inflated, for compressed messages), and the packet that completed it.
+//!
+//! Needs root (or the capture capability) for dumpcap, tshark, and Python 3
+//! with `websockets` (`./test.sh` installs them); without them the test
+//! fails, unless `WSDBG_SKIP_WIRESHARK=1` is set, in which case it says it
+//! was skipped and passes.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Client and server, both of Python's websockets.
+const TALK: &str = r#"
+import asyncio, sys
+from websockets.asyncio.server import serve
+from websockets.asyncio.client import connect
+
+PORT = int(sys.argv[1])
+
+async def echo(ws):
+    try:
+        async for m in ws:
+            await ws.send(m)
+    except Exception:
+        pass
+
+async def talk(compression):
+    url = f"ws://127.0.0.1:{PORT}/e2e?c={compression}"
+    async with connect(url, compression=compression, max_size=None) as ws:
+        for m in ["hello", "é" * 100, bytes(range(256)) * 300, "x" * 70000]:
+            await ws.send(m)
+            await ws.recv()
+        await ws.send(["frag", "ment", "ed ✓"])
+        await ws.recv()
+        await ws.send([b"\x01\x02", b"\x03"])
+        await ws.recv()
+        await ws.ping(b"are you there?")
+        await asyncio.sleep(0.05)
+        await ws.close(4000, "bye ✓")
+
+async def main():
+    async with serve(echo, "127.0.0.1", PORT, compression="deflate", max_size=None):
+        await talk("deflate")
+        await talk(None)
+
+asyncio.run(main())
+"#;
+
+/// One frame as both tools describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Frame {
+    fin: bool,
+    rsv: u8,
+    opcode: u8,
+    masked: bool,
+    len7: u64,
+    ext_len: Option<u64>,
+    masking_key: Option<String>,
+    wire_hex: String,
+    unmasked_hex: String,
+    close: Option<(u64, String)>,
+    /// Compared only where Wireshark gives one.
+    text: Option<String>,
+    /// The packet that completed the frame (Wireshark's frame number).
+    packet: u64,
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "status {}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+            .chars()
+            .take(2000)
+            .collect::<String>(),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Records `lo` while the Python peers talk on `port`.
+fn record(dir: &Path, port: u16) -> std::path::PathBuf {
+    let file = dir.join("talk.pcapng");
+    let mut dumpcap = Command::new("dumpcap")
+        .args(["-q", "-i", "lo", "-f"])
+        .arg(format!("tcp port {port}"))
+        .arg("-w")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dumpcap");
+    // dumpcap says "Capturing on ..." once it captures.
+    let (tx, rx) = mpsc::channel();
+    let stderr = dumpcap.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut said = Vec::new();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(line) if line.contains("Capturing on") => break,
+            Ok(line) => said.push(line),
+            Err(_) => {
+                let _ = dumpcap.kill();
+                panic!("dumpcap did not start capturing: {said:?}");
+            }
+        }
+    }
+    let script = dir.join("talk.py");
+    std::fs::write(&script, TALK).unwrap();
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(port.to_string())
+        .output()
+        .expect("run python3");
+    // Let the last packets reach the capture before it stops.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: a plain kill(2) of the child this test started.
+    unsafe {
+        libc::kill(dumpcap.id() as libc::pid_t, libc::SIGINT);
+    }
+    let status = dumpcap.wait().unwrap();
+    assert!(
+        out.status.success(),
+        "the Python peers failed: {}",
+        show(&out)
+    );
+    assert!(status.success(), "dumpcap failed: {status}");
+    file
+}
+
+fn hex_field(v: &Value, name: &str) -> Option<String> {
+    v.get(name).and_then(Value::as_str).map(str::to_string)
+}
+
+/// wsdbg's frames by (connection, side).
+fn wsdbg_frames(file: &Path) -> BTreeMap<(u64, String), Vec<Frame>> {
+    let out = Command::new(env!("CARGO_BIN_EXE_wsdbg"))
+        .args(["decode", "--json", "--full"])
+        .arg(file)
+        .output()
+        .expect("run wsdbg");
+    assert!(out.status.success(), "wsdbg decode failed: {}", show(&out));
+    let mut by = BTreeMap::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let e: Value = serde_json::from_str(line).unwrap();
+        if e["type"] != "frame" {
+            continue;
+        }
+        let d = &e["data"];
+        let ext_len = match d["length_form"].as_str().unwrap() {
+            "7-bit" => None,
+            _ => d["payload_length"].as_u64(),
+        };
+        let len7 = match d["length_form"].as_str().unwrap() {
+            "7-bit" => d["payload_length"].as_u64().unwrap(),
+            "16-bit" => 126,
+            _ => 127,
+        };
+        let rsv = u8::from(d["rsv1"] == true) << 2
+            | u8::from(d["rsv2"] == true) << 1
+            | u8::from(d["rsv3"] == true);
+        let text = if d["rsv1"] == true {
+            d["message"]["text"].as_str().map(str::to_string)
+        } else {
+            d["text"].as_str().map(str::to_string)
+        };
+        let f = Frame {
+            fin: d["fin"] == true,
+            rsv,
+            opcode: d["opcode"].as_u64().unwrap() as u8,
+            masked: d["masked"] == true,
+            len7,
+            ext_len,
+            masking_key: hex_field(d, "masking_key"),
+            wire_hex: hex_field(d, "payload_hex").unwrap_or_default(),
+            unmasked_hex: hex_field(d, "unmasked_hex").unwrap_or_default(),
+            close: d.get("close").map(|c| {
+                (
+                    c["code"].as_u64().unwrap(),
+                    c["reason"].as_str().unwrap_or_default().to_string(),
+                )
+            }),
+            text,
+            packet: d["packet"].as_u64().unwrap(),
+        };
+        let key = (
+            d["conn"].as_u64().unwrap(),
+            d["from"].as_str().unwrap().to_string(),
+        );
+        by.entry(key).or_insert_with(Vec::new).push(f);
+    }
+    by
+}
+
+fn raw(v: &Value, name: &str) -> Option<String> {
+    v.get(format!("{name}_raw"))
+        .and_then(|r| r.get(0))
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+}
+
+fn num(v: &Value, name: &str) -> Option<u64> {
+    v.get(name).and_then(Value::as_str).map(|s| {
+        s.strip_prefix("0x").map_or_else(
+            || s.parse().unwrap(),
+            |h| u64::from_str_radix(h, 16).unwrap(),
+        )
+    })
+}
+
+/// Wireshark's frames by (connection, side): connections numbered from 1
+/// by tcp.stream, the server being the side whose port is `port`.
+fn wireshark_frames(dir: &Path, file: &Path, port: u16) -> BTreeMap<(u64, String), Vec<Frame>> {
+    let config = dir.join("wireshark-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let out = Command::new("tshark")
+        .env("WIRESHARK_CONFIG_DIR", &config)
+        .args(["-n", "-r"])
+        .arg(file)
+        .args(["-Y", "websocket", "-T", "json", "-x", "--no-duplicate-keys"])
+        .args(["-J", "frame websocket tcp"])
+        .output()
+        .expect("run tshark");
+    assert!(out.status.success(), "tshark failed: {}", show(&out));
+    let packets: Value = serde_json::from_slice(&out.stdout).expect("tshark JSON");
+    let mut by = BTreeMap::new();
+    for p in packets.as_array().unwrap() {
+        let layers = &p["_source"]["layers"];
+        let tcp = &layers["tcp"];
+        let packet = num(&layers["frame"], "frame.number").unwrap();
+        let conn = num(tcp, "tcp.stream").unwrap() + 1;
+        let from = if num(tcp, "tcp.srcport") == Some(u64::from(port)) {
+            "server"
+        } else {
+            "client"
+        };
+        let ws: Vec<&Value> = match &layers["websocket"] {
+            Value::Array(a) => a.iter().collect(),
+            o => vec![o],
+        };
+        for w in ws {
+            let masked = num(w, "websocket.mask") == Some(1);
+            let unmasked_hex = raw(w, "websocket.payload").unwrap_or_default();
+            let payload = w.get("websocket.payload").filter(|p| p.is_object());
+            let close = payload
+                .and_then(|p| p.get("websocket.payload.close"))
+                .filter(|c| c.is_object())
+                .and_then(|c| {
+                    Some((
+                        num(c, "websocket.payload.close.status_code")?,
+                        c.get("websocket.payload.close.reason")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                    ))
+                });
+            let f = Frame {
+                fin: num(w, "websocket.fin") == Some(1),
+                rsv: num(w, "websocket.rsv").unwrap() as u8,
+                opcode: num(w, "websocket.opcode").unwrap() as u8,
+                masked,
+                len7: num(w, "websocket.payload_length").unwrap(),
+                ext_len: num(w, "websocket.payload_length_ext_16")
+                    .or_else(|| num(w, "websocket.payload_length_ext_64")),
+                masking_key: raw(w, "websocket.masking_key"),
+                wire_hex: if masked {
+                    raw(w, "websocket.masked_payload").unwrap_or_default()
+                } else {
+                    unmasked_hex.clone()
+                },
+                unmasked_hex,
+                close,
+                text: payload
+                    .and_then(|p| p.get("websocket.payload.text"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                packet,
+            };
+            by.entry((conn, from.to_string()))
+                .or_insert_with(Vec::new)
+                .push(f);
+        }
+    }
+    by
+}
+
+#[test]
+fn a_real_capture_decodes_as_wireshark_decodes_it() {
+    if std::env::var_os("WSDBG_SKIP_WIRESHARK").is_some_and(|v| v == "1") {
+        eprintln!("capture_wireshark: SKIPPED because WSDBG_SKIP_WIRESHARK=1");
+        return;
+    }
+    for tool in ["dumpcap", "tshark", "python3"] {
+        assert!(
+            Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "{tool} is missing: this test records a capture with dumpcap (as root), runs Python's \
+             websockets and compares with tshark (./test.sh installs them; WSDBG_SKIP_WIRESHARK=1 \
+             skips it)"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let file = record(dir.path(), port);
+    let ours = wsdbg_frames(&file);
+    let theirs = wireshark_frames(dir.path(), &file, port);
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>(),
+        "the same connections and sides"
+    );
+    let mut compared = 0;
+    let mut texts = 0;
+    for (key, mine) in &ours {
+        let ws = &theirs[key];
+        assert_eq!(mine.len(), ws.len(), "{key:?}: frame counts differ");
+        for (i, (a, b)) in mine.iter().zip(ws).enumerate() {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            // Wireshark does not inflate a fragmented compressed message:
+            // it shows its DEFLATE bytes as the text of the last fragment.
+            // Texts are compared on text frames only.
+            if b.text.is_none() || b.opcode == 0 {
+                (a.text, b.text) = (None, None);
+            } else {
+                texts += 1;
+            }
+            assert_eq!(a, b, "{key:?} frame {}: wsdbg left, Wireshark right", i + 1);
+            compared += 1;
+        }
+    }
+    // Two connections of 9 exchanges each, both ways, and a pong.
+    assert!(compared >= 40, "only {compared} frames compared");
+    assert!(texts >= 10, "only {texts} texts compared");
+    eprintln!(
+        "capture_wireshark: {compared} frames ({texts} with text) agree with tshark, over {} directions",
+        ours.len()
+    );
+}
