@@ -2,7 +2,7 @@
 //! once the upgrade is through, and shows both legs' handshakes and every
 //! frame both ways, decoded by a [`Decoder`] per direction. Each client's
 //! upgrade runs on a thread of its own; then one relay thread
-//! ([`relay`]) moves the bytes of every client whose upstream is plain
+//! (`relay`) moves the bytes of every client whose upstream is plain
 //! TCP, and a TLS upstream keeps its thread (one TLS state reads and
 //! writes).
 
