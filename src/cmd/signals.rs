@@ -20,21 +20,9 @@ extern "C" fn on_signal(_: libc::c_int) {
     }
 }
 
-extern "C" fn on_wake(_: libc::c_int) {}
-
 /// Wakes the accept loop as SIGINT would (the console's /quit).
 pub(crate) fn wake() {
     on_signal(0);
-}
-
-/// Interrupts whatever blocking call `thread` is in (it fails with EINTR),
-/// so that it looks at its deadlines again.
-pub(crate) fn interrupt(thread: libc::pthread_t) {
-    // SAFETY: the thread is alive while its connection is registered; a
-    // signal with a handler that does nothing.
-    unsafe {
-        libc::pthread_kill(thread, libc::SIGUSR1);
-    }
 }
 
 /// What woke the accept loop.
@@ -67,17 +55,6 @@ pub(crate) fn install() -> io::Result<Signals> {
             if libc::sigaction(sig, &action, std::ptr::null_mut()) != 0 {
                 return Err(io::Error::last_os_error());
             }
-        }
-    }
-    // No SA_RESTART: a blocked read returns EINTR and is retried with the
-    // deadline as it stands now.
-    // SAFETY: as above.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_wake as extern "C" fn(libc::c_int) as usize;
-        libc::sigemptyset(&mut action.sa_mask);
-        if libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()) != 0 {
-            return Err(io::Error::last_os_error());
         }
     }
     Ok(Signals { read: fds[0] })

@@ -1,20 +1,20 @@
-//! One client: its thread reads the socket, drives the endpoint, answers
-//! (echo), hands messages to the others (broadcast), and prints what
-//! happens. Buffers exist only while bytes flow: an idle client holds a
-//! small stack buffer and an endpoint with empty vectors.
+//! One client: when its socket is ready the reactor ([`super::reactor`])
+//! reads it, drives the endpoint, answers (echo), hands messages to the
+//! others (broadcast), writes what it can and prints what happens.
+//! Buffers exist only while bytes flow: an idle client holds an endpoint
+//! with empty vectors, and the reactor's read buffer is shared.
 
 use std::convert::Infallible;
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::Shared;
 use crate::cli::ServeMode;
 use crate::cmd::input::console;
 use crate::cmd::live::{queue, Book, Show, View};
-use crate::cmd::signals;
 use crate::print::{Closed, Meta, Printer};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, State as EndpointState, Transport,
@@ -25,32 +25,28 @@ use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::Event;
 use crate::protocol::Role;
 
-/// The first reads go into a buffer this big on the stack; a client that
-/// fills it gets a heap buffer of `BIG` while it keeps sending.
-const SMALL: usize = 1024;
-const BIG: usize = 256 << 10;
 /// The most of a long frame's payload read at once into its message.
 const ROOM: usize = 4 << 20;
 
-/// A connected client, shared by its thread, the writer thread and
-/// whoever broadcasts or shuts down.
+/// A connected client, shared by the reactor and whoever broadcasts,
+/// commands or shuts down.
 pub(crate) struct Conn {
     pub(super) id: u64,
     pub(super) stream: TcpStream,
     peer: String,
     started: Instant,
     state: Mutex<State>,
-    /// The thread reading this client, to interrupt its wait when a
-    /// command moves a deadline nearer.
-    thread: OnceLock<libc::pthread_t>,
 }
 
 struct State {
     endpoint: Endpoint,
     book: Book,
-    /// The reading thread has not yet begun to finish: signalling it is
-    /// safe while this holds and the lock is held.
-    running: bool,
+    /// The events the socket is registered for with the reactor (0: none).
+    interest: u32,
+    /// Our side of the socket is shut (the endpoint asked for it).
+    shut: bool,
+    /// The closing line is printed and the client left the registry.
+    finished: bool,
 }
 
 /// Who is handling notes, and where their output goes.
@@ -147,7 +143,7 @@ fn send_now(fd: i32, head: &[u8], data: &[u8]) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
-/// Starts the thread for a new client.
+/// Takes a new client: registers it and hands its socket to the reactor.
 pub(super) fn spawn(
     id: u64,
     stream: TcpStream,
@@ -155,40 +151,49 @@ pub(super) fn spawn(
     shared: &Arc<Shared>,
 ) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
+    stream.set_nonblocking(true)?;
     let now = Instant::now();
     let conn = Arc::new(Conn {
         id,
         peer: peer.to_string(),
         started: now,
-        thread: OnceLock::new(),
         state: Mutex::new(State {
             endpoint: Endpoint::server(shared.settings.clone(), now),
             book: Book::default(),
-            running: true,
+            interest: 0,
+            shut: false,
+            finished: false,
         }),
         stream,
     });
     if let Ok(mut conns) = shared.conns.lock() {
         conns.insert(id, conn.clone());
     }
-    let shared = shared.clone();
-    let spawned = std::thread::Builder::new()
-        .name(format!("client-{id}"))
-        // Stacks are reserved, not resident: only touched pages count.
-        .stack_size(256 << 10)
-        .spawn({
-            let conn = conn.clone();
-            let shared = shared.clone();
-            move || conn.run(&shared)
-        });
-    if let Err(e) = spawned {
-        if let Ok(mut conns) = shared.conns.lock() {
-            conns.remove(&id);
-        }
-        super::refuse_busy(conn.stream.try_clone()?, "cannot start a thread");
-        return Err(e);
+    {
+        let mut st = conn.lock();
+        conn.sync(shared, &mut st);
     }
+    // Its handshake deadline is new to the reactor.
+    shared.reactor.wake();
     Ok(())
+}
+
+/// Where a client stands after its turn.
+pub(super) enum After {
+    /// Its connection ended (the closing line is printed).
+    Ended,
+    /// It goes on; its next deadline, if any.
+    Open(Option<Instant>),
+}
+
+/// What one turn of the reactor lends a client.
+pub(super) struct Turn {
+    /// The read buffer, shared by all clients.
+    pub buf: Vec<u8>,
+    /// Rendered output.
+    pub render: Vec<u8>,
+    /// Frames to send to every client (broadcast).
+    pub broadcast: Vec<Arc<Vec<u8>>>,
 }
 
 impl Conn {
@@ -196,173 +201,153 @@ impl Conn {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn run(self: Arc<Self>, shared: &Arc<Shared>) {
-        // SAFETY: no preconditions.
-        let _ = self.thread.set(unsafe { libc::pthread_self() });
-        let mut small = [0u8; SMALL];
-        let mut big: Vec<u8> = Vec::new();
-        let mut render = Vec::new();
-        let mut broadcast = Vec::new();
-        // The read timeout in force, for the deadlines that do not move
-        // (handshake, close, ping); the idle one, which moves on with
-        // every read, is watched by the idle thread, which interrupts this
-        // one when it passes (a read with a timeout arms a kernel timer
-        // each time it sleeps, which costs a busy connection every
-        // message). Re-arming costs a system call, so it is done only when
-        // the deadline comes sooner than the timeout armed or when there
-        // is none to arm.
-        let mut armed: Option<Option<Duration>> = None;
-        let mut shut = false;
-        let (mut deadline, mut room): (Option<Instant>, _) = {
-            let mut st = self.lock();
-            (st.endpoint.fixed_deadline(), st.endpoint.take_room(ROOM))
-        };
-        let mut now = Instant::now();
-        loop {
-            let want = deadline.map(|d| {
-                d.saturating_duration_since(now)
-                    .max(Duration::from_millis(1))
-            });
-            let rearm = match (armed, want) {
-                (None, _) | (Some(Some(_)), None) => true,
-                (Some(None), w) => w.is_some(),
-                (Some(Some(a)), Some(w)) => w + Duration::from_millis(5) < a,
-            };
-            if rearm {
-                let _ = self.stream.set_read_timeout(want);
-                armed = Some(want);
-            }
+    /// The socket is ready (`flags`: epoll's events): reads it once,
+    /// writes what is pending, acts on a passed deadline, and ends the
+    /// connection when the endpoint says so. The connection's next
+    /// deadline, for the reactor.
+    pub(super) fn on_ready(&self, shared: &Shared, flags: u32, turn: &mut Turn) -> After {
+        let now = Instant::now();
+        let mut st = self.lock();
+        if st.finished {
+            return After::Ended;
+        }
+        let hung_up = flags & (libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0;
+        if flags & libc::EPOLLOUT as u32 != 0 {
+            self.try_send(shared, &mut st, &mut turn.render);
+        }
+        let reading = st.interest & libc::EPOLLIN as u32 != 0;
+        if (flags & libc::EPOLLIN as u32 != 0 && reading) || hung_up {
+            let due = st.endpoint.fixed_deadline();
+            let Turn {
+                buf,
+                render,
+                broadcast,
+            } = turn;
             // The rest of a long frame is read straight into its message.
-            let buf: &mut [u8] = if big.is_empty() { &mut small } else { &mut big };
+            let mut room = st.endpoint.take_room(ROOM);
             let read = match room.as_mut() {
                 Some(r) => (&self.stream).read(r.bytes_mut()),
                 None => (&self.stream).read(buf),
             };
-            now = Instant::now();
-            let mut st = self.lock();
+            let State { endpoint, book, .. } = &mut *st;
+            if matches!(&read, Err(e) if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted))
             {
-                let State { endpoint, book, .. } = &mut *st;
-                if matches!(&read, Err(e) if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted))
-                {
-                    book.dropped.get_or_insert("the connection was reset");
+                book.dropped.get_or_insert("the connection was reset");
+            }
+            let mut ctx = Ctx {
+                shared,
+                id: self.id,
+                fd: self.stream.as_raw_fd(),
+                peer: &self.peer,
+                render,
+                broadcast,
+            };
+            let mut handler = |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book);
+            let read = match (room, read) {
+                (Some(r), Ok(n)) if n > 0 => {
+                    let _ = endpoint.receive_room(r, n, now, &mut handler);
+                    None
                 }
-                let mut ctx = Ctx {
-                    shared,
-                    id: self.id,
-                    fd: self.stream.as_raw_fd(),
-                    peer: &self.peer,
-                    render: &mut render,
-                    broadcast: &mut broadcast,
-                };
-                let mut handler = |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book);
-                let read = match (room.take(), read) {
-                    (Some(r), Ok(n)) if n > 0 => {
-                        let _ = endpoint.receive_room(r, n, now, &mut handler);
-                        None
-                    }
-                    (Some(r), read) => {
-                        endpoint.give_back(r);
-                        Some(read)
-                    }
-                    (None, read) => Some(read),
-                };
-                let _ = match read {
-                    None => Ok(()),
-                    Some(Ok(0)) => endpoint.receive_eof(now, &mut handler),
-                    Some(Ok(n)) => {
-                        let r = endpoint.receive(&mut buf[..n], now, &mut handler);
-                        if n == buf.len() && big.is_empty() {
-                            big = vec![0; BIG];
-                        } else if n < SMALL && !big.is_empty() {
-                            big = Vec::new();
-                        }
-                        r
-                    }
-                    Some(Err(e))
-                        if matches!(
-                            e.kind(),
-                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                        ) =>
-                    {
-                        armed = None;
-                        endpoint.on_timeout(now, &mut handler)
-                    }
-                    // Interrupted: a deadline moved nearer (a console
-                    // command) or the idle one passed (the idle thread).
-                    Some(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
-                        endpoint.on_timeout(now, &mut handler)
-                    }
-                    Some(Err(_)) => endpoint.receive_eof(now, &mut handler),
-                };
-                // A peer that keeps sending never lets a read time out: a
-                // deadline that passed meanwhile (a handshake trickled byte
-                // by byte, a close never answered) is acted on here. The
-                // deadline as it stood before this read is enough.
-                if deadline.is_some_and(|d| now >= d) {
-                    let _ = endpoint.on_timeout(now, &mut handler);
+                (Some(r), read) => {
+                    endpoint.give_back(r);
+                    Some(read)
+                }
+                (None, read) => Some(read),
+            };
+            match read {
+                None => {}
+                Some(Ok(0)) => {
+                    let _ = endpoint.receive_eof(now, &mut handler);
+                }
+                Some(Ok(n)) => {
+                    let _ = endpoint.receive(&mut buf[..n], now, &mut handler);
+                }
+                Some(Err(e))
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) => {}
+                Some(Err(_)) => {
+                    let _ = endpoint.receive_eof(now, &mut handler);
                 }
             }
-            let mut st = self.flush_own(shared, &mut render, st);
-            let transport = st.endpoint.transport();
-            // For the next read, under the same lock.
-            deadline = st.endpoint.fixed_deadline();
-            room = st.endpoint.take_room(ROOM);
-            drop(st);
-            if !render.is_empty() {
-                shared.emit(&render);
-                render.clear();
-            }
-            if !broadcast.is_empty() {
-                for frame in broadcast.drain(..) {
-                    let conns: Vec<Arc<Conn>> = shared
-                        .conns
-                        .lock()
-                        .map(|c| c.values().cloned().collect())
-                        .unwrap_or_default();
-                    for c in conns {
-                        c.queue_frame(shared, &frame);
-                    }
-                }
-            }
-            match transport {
-                Transport::Open => {}
-                Transport::Shutdown if !shut => {
-                    let _ = self.stream.shutdown(Shutdown::Write);
-                    shut = true;
-                }
-                Transport::Shutdown => {}
-                Transport::Close => break,
+            // A peer that keeps sending is never idle: a deadline that
+            // passed meanwhile (a handshake trickled byte by byte, a close
+            // never answered) is acted on here.
+            if due.is_some_and(|d| now >= d) {
+                let _ = endpoint.on_timeout(now, &mut handler);
             }
         }
-        self.finish(shared);
+        self.settle(shared, st, &mut turn.render)
     }
 
-    /// Sends what the endpoint has pending, waiting for the socket when it
-    /// is full (this thread's own client: it reads no more until then).
-    fn flush_own<'a>(
-        &'a self,
+    /// Acts on a deadline that passed (the reactor's round); the next one.
+    pub(super) fn on_deadline(&self, shared: &Shared, now: Instant, render: &mut Vec<u8>) -> After {
+        let mut st = self.lock();
+        if st.finished {
+            return After::Ended;
+        }
+        if st.endpoint.deadline().is_some_and(|d| now >= d) {
+            let State { endpoint, book, .. } = &mut *st;
+            let mut broadcast = Vec::new();
+            let mut ctx = Ctx {
+                shared,
+                id: self.id,
+                fd: self.stream.as_raw_fd(),
+                peer: &self.peer,
+                render,
+                broadcast: &mut broadcast,
+            };
+            let _ =
+                endpoint.on_timeout(now, &mut |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book));
+        }
+        self.settle(shared, st, render)
+    }
+
+    /// After the endpoint moved: writes what it can, does what the
+    /// transport asks (shut our side, or end), registers what the socket
+    /// waits for; the next deadline.
+    fn settle(
+        &self,
         shared: &Shared,
+        mut st: MutexGuard<'_, State>,
         render: &mut Vec<u8>,
-        mut st: MutexGuard<'a, State>,
-    ) -> MutexGuard<'a, State> {
-        loop {
-            match self.try_send(shared, &mut st, render) {
-                Sent::Done | Sent::Failed => return st,
-                Sent::Blocked => {
-                    drop(st);
-                    let idle = shared
-                        .settings
-                        .idle_timeout
-                        .unwrap_or(Duration::from_secs(300));
-                    if !wait_writable(&self.stream, idle) {
-                        let mut st = self.lock();
-                        st.book.dropped.get_or_insert("the client stopped reading");
-                        let _ = self.stream.shutdown(Shutdown::Both);
-                        return st;
-                    }
-                    st = self.lock();
+    ) -> After {
+        self.try_send(shared, &mut st, render);
+        match st.endpoint.transport() {
+            Transport::Open => {}
+            Transport::Shutdown => {
+                if !st.shut {
+                    let _ = self.stream.shutdown(Shutdown::Write);
+                    st.shut = true;
                 }
             }
+            Transport::Close => {
+                self.finish(shared, st, render);
+                return After::Ended;
+            }
+        }
+        self.sync(shared, &mut st);
+        After::Open(st.endpoint.deadline())
+    }
+
+    /// Registers with the reactor what the socket waits for now: bytes to
+    /// read while nothing waits to be written to it (a client that does not
+    /// read what it is sent is not read either), room to write while
+    /// something does.
+    fn sync(&self, shared: &Shared, st: &mut State) {
+        let want = if st.finished {
+            0
+        } else if st.endpoint.outbox().pending().is_empty() {
+            libc::EPOLLIN as u32
+        } else {
+            libc::EPOLLOUT as u32
+        };
+        if want != st.interest {
+            shared
+                .reactor
+                .watch(self.stream.as_raw_fd(), self.id, st.interest, want);
+            st.interest = want;
         }
     }
 
@@ -411,7 +396,7 @@ impl Conn {
     }
 
     /// Queues a frame another client's message became (broadcast).
-    fn queue_frame(&self, shared: &Shared, frame: &[u8]) {
+    pub(super) fn queue_frame(&self, shared: &Shared, frame: &[u8]) {
         let mut render = Vec::new();
         {
             let mut st = self.lock();
@@ -442,24 +427,11 @@ impl Conn {
                         .dropped
                         .get_or_insert("the client did not read what was sent to it");
                     let _ = self.stream.shutdown(Shutdown::Both);
-                } else {
-                    drop(st);
-                    shared.writer.register(self.id);
                 }
             }
+            self.sync(shared, &mut st);
         }
         shared.emit(&render);
-    }
-
-    /// Writes what is pending now, for the writer thread; true when done.
-    pub(super) fn flush_pending(&self, shared: &Shared) -> bool {
-        let mut render = Vec::new();
-        let done = {
-            let mut st = self.lock();
-            !matches!(self.try_send(shared, &mut st, &mut render), Sent::Blocked)
-        };
-        shared.emit(&render);
-        done
     }
 
     /// Starts the closing handshake from another thread (shutdown).
@@ -467,22 +439,26 @@ impl Conn {
         let mut render = Vec::new();
         {
             let mut st = self.lock();
-            st.endpoint.close_now(code, reason, Instant::now());
-            if let Sent::Blocked = self.try_send(shared, &mut st, &mut render) {
-                drop(st);
-                shared.writer.register(self.id);
+            if st.finished {
+                return;
             }
+            st.endpoint.close_now(code, reason, Instant::now());
+            self.try_send(shared, &mut st, &mut render);
+            self.sync(shared, &mut st);
         }
+        // Its close deadline is new to the reactor.
+        shared.reactor.wake();
         shared.emit(&render);
     }
 
-    /// Prints the closing line and leaves the registry.
-    fn finish(&self, shared: &Shared) {
+    /// Leaves the reactor and the registry, and prints the closing line.
+    fn finish(&self, shared: &Shared, mut st: MutexGuard<'_, State>, render: &mut Vec<u8>) {
+        st.finished = true;
+        self.sync(shared, &mut st);
+        let _ = self.stream.shutdown(Shutdown::Both);
         if let Ok(mut conns) = shared.conns.lock() {
             conns.remove(&self.id);
         }
-        let mut st = self.lock();
-        st.running = false;
         let book = &st.book;
         let view = shared.view;
         let mut info = book
@@ -506,14 +482,13 @@ impl Conn {
         if book.refused.is_some() || book.page || (view.quiet && !interesting) {
             return;
         }
-        let mut render = Vec::new();
         let mut broadcast = Vec::new();
         let mut ctx = Ctx {
             shared,
             id: self.id,
             fd: self.stream.as_raw_fd(),
             peer: &self.peer,
-            render: &mut render,
+            render,
             broadcast: &mut broadcast,
         };
         let meta = ctx.meta(None);
@@ -526,8 +501,6 @@ impl Conn {
             sent: sent_count(&mut st, &view),
         };
         ctx.print(|p| p.closed(&meta, &c));
-        drop(st);
-        shared.emit(&render);
     }
 }
 
@@ -579,28 +552,6 @@ impl Conn {
         }
     }
 
-    /// Interrupts the reading thread's wait, so that it looks at its
-    /// deadlines again; `st` is this connection's state, locked, which
-    /// keeps the thread from ending meanwhile.
-    fn interrupt(&self, st: &State) {
-        if st.running {
-            if let Some(t) = self.thread.get() {
-                signals::interrupt(*t);
-            }
-        }
-    }
-
-    /// Interrupts the reading thread when its idle deadline has passed (the
-    /// idle thread's round); a connection busy now is not idle.
-    pub(super) fn interrupt_if_idle(&self, now: Instant) {
-        let Ok(st) = self.state.try_lock() else {
-            return;
-        };
-        if st.endpoint.idle_deadline().is_some_and(|d| now >= d) {
-            self.interrupt(&st);
-        }
-    }
-
     /// Sends what a console command asks for; says why not when it cannot.
     pub(super) fn command(&self, shared: &Shared, what: &console::Send) -> Result<(), String> {
         let mut render = Vec::new();
@@ -613,14 +564,13 @@ impl Conn {
                 .endpoint
                 .command(now, |out| queue(out, state, Role::Server, what));
             if result.is_ok() {
-                if let Sent::Blocked = self.try_send(shared, &mut st, &mut render) {
-                    shared.writer.register(self.id);
-                }
+                self.try_send(shared, &mut st, &mut render);
+                self.sync(shared, &mut st);
                 // A close waits for the client's answer until a deadline
-                // nearer than the idle one the reading thread sleeps on.
+                // the reactor does not know yet.
                 let after = st.endpoint.deadline();
                 if after.is_some_and(|a| before.is_none_or(|b| a < b)) {
-                    self.interrupt(&st);
+                    shared.reactor.wake();
                 }
             }
             result
@@ -634,22 +584,4 @@ enum Sent {
     Done,
     Blocked,
     Failed,
-}
-
-/// Waits until the socket can take more bytes, up to `limit`.
-fn wait_writable(stream: &TcpStream, limit: Duration) -> bool {
-    let mut fd = libc::pollfd {
-        fd: stream.as_raw_fd(),
-        events: libc::POLLOUT,
-        revents: 0,
-    };
-    let ms = i32::try_from(limit.as_millis()).unwrap_or(i32::MAX);
-    loop {
-        // SAFETY: one valid pollfd.
-        let n = unsafe { libc::poll(&mut fd, 1, ms) };
-        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-            continue;
-        }
-        return n > 0;
-    }
 }

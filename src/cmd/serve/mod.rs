@@ -1,17 +1,17 @@
-//! `wsdbg serve`: a WebSocket server on blocking threads, one per client,
-//! each driving a [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint)
-//! from its socket and printing what happens through the same printers as
-//! `decode`.
+//! `wsdbg serve`: a WebSocket server whose clients are driven by one
+//! reactor thread (epoll), each through a
+//! [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint),
+//! printing what happens through the same printers as `decode`.
 //!
-//! Writing never blocks another client: a thread sends to its own socket,
-//! and what it sends to others (broadcast, shutdown) is queued on their
-//! endpoint and written without waiting; whatever a full socket cannot take
-//! is written later by one writer thread, up to a bound past which that
-//! client is dropped as too slow.
+//! Writing never blocks: what a full socket cannot take waits on the
+//! client's endpoint and is written when the socket has room, and the
+//! client is not read meanwhile; bytes for other clients (broadcast,
+//! shutdown) wait the same way, up to a bound past which that client is
+//! dropped as too slow.
 
 mod conn;
 mod console;
-mod writer;
+mod reactor;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -42,7 +42,7 @@ pub(crate) struct Shared {
     view: View,
     out: Output,
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
-    writer: writer::Writer,
+    reactor: reactor::Reactor,
     stopping: AtomicBool,
     /// Bytes a client may have waiting to be sent to it before it is
     /// dropped as too slow to read.
@@ -134,13 +134,13 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         view,
         out: Output::stdout(),
         conns: Mutex::new(HashMap::new()),
-        writer: writer::Writer::start()?,
+        reactor: reactor::Reactor::new()?,
         stopping: AtomicBool::new(false),
         max_pending,
     });
-    std::thread::Builder::new().name("writer".into()).spawn({
+    std::thread::Builder::new().name("reactor".into()).spawn({
         let shared = shared.clone();
-        move || writer::run(shared)
+        move || reactor::run(shared)
     })?;
 
     let mode = match args.mode {
@@ -229,7 +229,7 @@ fn shutdown(shared: &Arc<Shared>) {
         .map(|c| c.values().cloned().collect())
         .unwrap_or_default();
     for c in &left {
-        // Unblocks its thread, which prints the connection's last line.
+        // Its socket hangs up; the reactor prints the connection's last line.
         let _ = c.stream.shutdown(std::net::Shutdown::Both);
     }
     // A moment for those lines; a thread stuck elsewhere is not waited for.
