@@ -27,6 +27,11 @@ use crate::protocol::Role;
 
 /// The most of a long frame's payload read at once into its message.
 const ROOM: usize = 4 << 20;
+/// A read takes this much of the shared buffer, unless the client's last
+/// read filled it: then all of it. Small reads leave the rest of a long
+/// frame's payload in the socket, to be read straight into its message
+/// instead of through the buffer.
+const SMALL: usize = 1024;
 
 /// A connected client, shared by the reactor and whoever broadcasts,
 /// commands or shuts down.
@@ -45,6 +50,8 @@ struct State {
     interest: u32,
     /// Our side of the socket is shut (the endpoint asked for it).
     shut: bool,
+    /// The last read filled a small read: read all the buffer takes.
+    wide: bool,
     /// The closing line is printed and the client left the registry.
     finished: bool,
 }
@@ -162,6 +169,7 @@ pub(super) fn spawn(
             book: Book::default(),
             interest: 0,
             shut: false,
+            wide: false,
             finished: false,
         }),
         stream,
@@ -225,10 +233,16 @@ impl Conn {
             } = turn;
             // The rest of a long frame is read straight into its message.
             let mut room = st.endpoint.take_room(ROOM);
+            let cap = if st.wide { buf.len() } else { SMALL };
             let read = match room.as_mut() {
                 Some(r) => (&self.stream).read(r.bytes_mut()),
-                None => (&self.stream).read(buf),
+                None => (&self.stream).read(&mut buf[..cap]),
             };
+            if room.is_none() {
+                if let Ok(n) = read {
+                    st.wide = n == cap || (st.wide && n >= SMALL);
+                }
+            }
             let State { endpoint, book, .. } = &mut *st;
             if matches!(&read, Err(e) if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted))
             {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::conn::{After, Conn, Turn};
 use super::Shared;
@@ -19,6 +19,11 @@ use super::Shared;
 /// The read buffer, shared by all clients (a long frame's payload is read
 /// into its message instead).
 const BUF: usize = 256 << 10;
+
+/// Rounds of deadlines are at least this far apart: a round looks at every
+/// client, so many clients whose deadlines fall close together cost one
+/// round, not one each (a deadline is acted on at most this late).
+const ROUND_GAP: Duration = Duration::from_millis(10);
 
 /// The token of the wake-up descriptor.
 const WAKE: u64 = u64::MAX;
@@ -143,8 +148,11 @@ pub(super) fn run(shared: Arc<Shared>) {
                 }
                 After::Open(next) => soonest = earlier(soonest, next),
             }
-            deliver(shared, &mut turn);
+            broadcast(shared, &mut turn);
         }
+        // One write for the whole batch: with --trace to a file, writing
+        // is much of the cost, and fewer, larger writes cost less.
+        emit(shared, &mut turn);
         let now = Instant::now();
         if soonest.is_some_and(|t| now >= t) {
             // A round: every client's deadlines, and the next soonest.
@@ -161,18 +169,27 @@ pub(super) fn run(shared: Arc<Shared>) {
                     }
                     After::Open(next) => soonest = earlier(soonest, next),
                 }
-                deliver(shared, &mut turn);
+                broadcast(shared, &mut turn);
             }
+            emit(shared, &mut turn);
+            soonest = soonest.map(|t| t.max(now + ROUND_GAP));
         }
     }
 }
 
-/// Prints what a client's turn rendered and sends its broadcast frames.
-fn deliver(shared: &Shared, turn: &mut Turn) {
+/// Prints what the turns rendered.
+fn emit(shared: &Shared, turn: &mut Turn) {
     if !turn.render.is_empty() {
         shared.emit(&turn.render);
         turn.render.clear();
+        if turn.render.capacity() > 4 << 20 {
+            turn.render = Vec::new();
+        }
     }
+}
+
+/// Sends a turn's broadcast frames to every client.
+fn broadcast(shared: &Shared, turn: &mut Turn) {
     if !turn.broadcast.is_empty() {
         let conns: Vec<Arc<Conn>> = shared
             .conns
