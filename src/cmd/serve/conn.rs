@@ -177,12 +177,13 @@ pub(super) fn spawn(
     if let Ok(mut conns) = shared.conns.lock() {
         conns.insert(id, conn.clone());
     }
-    {
+    let due = {
         let mut st = conn.lock();
         conn.sync(shared, &mut st);
-    }
+        st.endpoint.deadline()
+    };
     // Its handshake deadline is new to the reactor.
-    shared.reactor.wake();
+    shared.reactor.wake_by(due);
     Ok(())
 }
 
@@ -451,7 +452,7 @@ impl Conn {
     /// Starts the closing handshake from another thread (shutdown).
     pub(super) fn close_from_outside(&self, shared: &Shared, code: u16, reason: &[u8]) {
         let mut render = Vec::new();
-        {
+        let due = {
             let mut st = self.lock();
             if st.finished {
                 return;
@@ -459,9 +460,10 @@ impl Conn {
             st.endpoint.close_now(code, reason, Instant::now());
             self.try_send(shared, &mut st, &mut render);
             self.sync(shared, &mut st);
-        }
+            st.endpoint.deadline()
+        };
         // Its close deadline is new to the reactor.
-        shared.reactor.wake();
+        shared.reactor.wake_by(due);
         shared.emit(&render);
     }
 
@@ -584,7 +586,7 @@ impl Conn {
                 // the reactor does not know yet.
                 let after = st.endpoint.deadline();
                 if after.is_some_and(|a| before.is_none_or(|b| a < b)) {
-                    shared.reactor.wake();
+                    shared.reactor.wake_by(after);
                 }
             }
             result

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::conn::{After, Conn, Turn};
@@ -32,6 +32,9 @@ const WAKE: u64 = u64::MAX;
 pub(crate) struct Reactor {
     epoll: OwnedFd,
     wake: OwnedFd,
+    /// The soonest deadline that other threads added since the reactor
+    /// last looked.
+    due: Mutex<Option<Instant>>,
 }
 
 impl Reactor {
@@ -49,7 +52,11 @@ impl Reactor {
         }
         // SAFETY: descriptors just made, owned by nothing else.
         let (epoll, wake) = unsafe { (OwnedFd::from_raw_fd(ep), OwnedFd::from_raw_fd(wake)) };
-        let r = Self { epoll, wake };
+        let r = Self {
+            epoll,
+            wake,
+            due: Mutex::new(None),
+        };
         r.ctl(
             libc::EPOLL_CTL_ADD,
             r.wake.as_raw_fd(),
@@ -78,9 +85,13 @@ impl Reactor {
         self.ctl(op, fd, want, id);
     }
 
-    /// Makes the reactor look at every deadline again (one was added or
-    /// moved nearer).
-    pub(super) fn wake(&self) {
+    /// Tells the reactor of a deadline it does not know (a new client's, or
+    /// one a command moved nearer).
+    pub(super) fn wake_by(&self, deadline: Option<Instant>) {
+        let Some(d) = deadline else { return };
+        if let Ok(mut due) = self.due.lock() {
+            *due = earlier(*due, Some(d));
+        }
         let one = 1u64;
         // SAFETY: an 8-byte buffer for an eventfd.
         unsafe {
@@ -126,7 +137,8 @@ pub(super) fn run(shared: Arc<Shared>) {
                 unsafe {
                     libc::read(r.wake.as_raw_fd(), (&mut count as *mut u64).cast(), 8);
                 }
-                soonest = Some(Instant::now());
+                let due = r.due.lock().ok().and_then(|mut d| d.take());
+                soonest = earlier(soonest, due);
                 continue;
             }
             let conn = match known.get(&token) {
