@@ -73,7 +73,8 @@ pub enum Command {
         wsdbg decode \"new byte[]{(byte)0x81, -125, 61, 84, 35, 6, 112, 16, 109}\"\n  \
         wsdbg decode --raw --file frames.bin --from server --json\n  \
         wsdbg decode capture.pcapng                      # every WebSocket connection in a capture\n  \
-        tcpdump -w - -U port 8080 | wsdbg decode --port 8080 --conn 1\n\n\
+        tcpdump -w - -U port 8080 | wsdbg decode --port 8080 --conn 1\n  \
+        tcpdump -r capture.pcap -X | wsdbg decode          # packets as tcpdump or tshark -x print them\n\n\
         Hex may be spelled 81 83, 8183, 0x81,0x83, \\x81\\x83, 81:83, or be xxd / hexdump -C / od / \
         Wireshark output with offsets and ASCII columns, also from an offset other than 0; \
         base64 is recognised too. Code is read as its language reads it: C arrays (xxd -i), C \
@@ -87,7 +88,9 @@ pub enum Command {
         connection to that port) is reassembled and both sides decoded in time order, each \
         block marked with its connection (#1) and side. Bytes the capture lacks are said as a \
         gap of their size, never made up. Link types: Ethernet, Linux cooked (v1, v2), \
-        loopback, raw IP; IPv4 and IPv6.\n\n\
+        loopback, raw IP; IPv4 and IPv6. Whole packets pasted as text (tshark -x, tcpdump -x, \
+        -xx or -X, or one packet in any hex spelling) are read the same way: their link, IP and \
+        TCP headers are skipped, never decoded as frames.\n\n\
         Exit status: 0 conforms; 1 breaks RFC 6455 (or is truncated); 2 not a dump.")]
     Decode(DecodeArgs),
 

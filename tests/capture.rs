@@ -270,3 +270,77 @@ fn capture_flags_are_checked() {
     assert_ne!(run.stdout.find("handshake"), Some(0));
     assert!(!run.stdout.contains("both directions of"));
 }
+
+/// The capture's packets printed by tshark -x and by tcpdump -x, -xx and
+/// -X (made from it by those tools, tests/data/README.md) decode to the
+/// same frames and messages as the capture itself; a single packet pasted
+/// as a hex stream decodes to its frame, its headers skipped.
+#[test]
+fn packets_printed_by_tshark_or_tcpdump_decode_as_the_capture() {
+    let events = |r: &Run| -> Vec<serde_json::Value> {
+        json(&r.stdout)
+            .into_iter()
+            .filter(|e| e["type"] != "summary")
+            .map(|mut e| {
+                // Pasted packets carry no times.
+                if let Some(d) = e["data"].as_object_mut() {
+                    d.remove("time");
+                }
+                e
+            })
+            .collect()
+    };
+    let capture = wsdbg(&["decode", "--json", ECHO], None);
+    assert_eq!(capture.code, 0, "{}", capture.stderr);
+    let want = events(&capture);
+    assert_eq!(want.iter().filter(|e| e["type"] == "frame").count(), 12);
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    for (file, tool, link) in [
+        ("echo-deflate.tshark-x.txt", "tshark -x", "Ethernet"),
+        ("echo-deflate.tcpdump-xx.txt", "tcpdump", "Ethernet"),
+        ("echo-deflate.tcpdump-x.txt", "tcpdump", "raw IP"),
+        ("echo-deflate.tcpdump-X.txt", "tcpdump", "raw IP"),
+    ] {
+        let path = format!("{data}{file}");
+        let r = wsdbg(&["decode", "--json", "--file", &path], None);
+        assert_eq!(r.code, 0, "{file}: {}", r.stderr);
+        assert_eq!(events(&r), want, "{file}");
+        let summary = json(&r.stdout).pop().unwrap();
+        let read_as = summary["data"]["input"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            read_as.contains(tool) && read_as.contains("24 packets") && read_as.contains(link),
+            "{file}: {summary}"
+        );
+    }
+    // Without the handshake (tshark -Y websocket): the server's port is a
+    // guess, said as one; the frames are the same ones.
+    let path = format!("{data}echo-deflate.tshark-x-websocket.txt");
+    let r = wsdbg(&["decode", "--deflate", "--file", &path], None);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("port 18765 is taken as the server's")
+            && r.stderr.contains("left out 14 blocks tshark derived"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout.matches(" · frame ").count(), 12, "{}", r.stdout);
+    // One packet as a hex stream (Wireshark's "Copy as Hex Stream"): its
+    // Ethernet, IP and TCP headers are skipped, its frame decoded.
+    let stream = "000000000000000000000000080045000041c99b4000400673197f0000017f0000\
+01be9a494da9af02c26e18de4e80180040fe3500000101080a00df68970f8aefe3c1873e4448aaf40c8563f74348";
+    let r = wsdbg(&["decode", "--deflate", stream], None);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("inflated to 5 bytes: \"hello\""),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("(a packet in hex, Ethernet): 1 packet"),
+        "{}",
+        r.stdout
+    );
+}

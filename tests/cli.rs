@@ -506,7 +506,7 @@ fn decode_reads_dumps_that_start_at_an_offset_by_their_offsets() {
         heading.stderr.contains("line 1, column 1")
             && heading
                 .stderr
-                .contains("heads tshark's dump of a whole packet"),
+                .contains("heads a whole packet, but its lines start at offset 0040"),
         "{}",
         heading.stderr
     );

@@ -50,15 +50,41 @@ impl From<std::io::Error> for Stop {
     }
 }
 
+/// Where a capture comes from, for messages and the summary.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// What names it: a path, stdin.
+    pub name: &'a str,
+    /// What it was read as, when not the file's own format (packets pasted
+    /// as `tshark -x` or `tcpdump -x` text).
+    pub kind: Option<&'a str>,
+    /// Whether its packets carry times (pasted ones do not).
+    pub times: bool,
+    /// The server's port when the caller settled it (else `--port`).
+    pub port: Option<u16>,
+}
+
+impl<'a> Source<'a> {
+    /// A capture file named `name`.
+    pub fn file(name: &'a str) -> Self {
+        Self {
+            name,
+            kind: None,
+            times: true,
+            port: None,
+        }
+    }
+}
+
 /// Runs `decode` on a capture: `start` holds the first bytes of `input`,
-/// read already to tell its `format`; `name` names it in messages.
+/// read already to tell its `format`.
 pub fn run(
     args: &DecodeArgs,
     palette: Palette,
     format: Format,
     start: Vec<u8>,
     input: impl Read,
-    name: &str,
+    source: Source,
 ) -> Outcome {
     if args.from.is_some() {
         return Err(Failure::Input(
@@ -76,7 +102,7 @@ pub fn run(
     };
     let out = Shared(out);
     if args.json {
-        decode(args, JsonPrinter::new(out), format, start, input, name)
+        decode(args, JsonPrinter::new(out), format, start, input, source)
     } else {
         let options = TextOptions {
             explain: args.explain,
@@ -92,7 +118,7 @@ pub fn run(
             format,
             start,
             input,
-            name,
+            source,
         )
     }
 }
@@ -149,10 +175,12 @@ fn decode(
     format: Format,
     start: Vec<u8>,
     input: impl Read,
-    name: &str,
+    source: Source,
 ) -> Outcome {
+    let name = source.name;
     let failed = |e: CaptureError| Failure::Input(format!("{name}: {e}"));
-    let mut capture = Capture::new(format, start, input, args.port).map_err(failed)?;
+    let port = source.port.or(args.port);
+    let mut capture = Capture::new(format, start, input, port).map_err(failed)?;
     let config = |from| Config {
         from: Some(from),
         heads: true,
@@ -169,7 +197,7 @@ fn decode(
         let meta = |conn, from| Meta {
             conn: Some(conn),
             from,
-            time: when.time,
+            time: when.time.filter(|_| source.times),
             packet: when.packet,
         };
         match flow {
@@ -350,7 +378,7 @@ fn decode(
         ));
     }
     if stats.websocket == 0 {
-        let hint = match (args.port, stats.frames_on_port) {
+        let hint = match (port, stats.frames_on_port) {
             (Some(p), _) => format!("no TCP connection to or from port {p} carries data"),
             (None, Some(p)) => format!("none starts with a WebSocket upgrade request, but one on port {p} carries what look like WebSocket frames (it began before the capture): try --port {p}"),
             (None, None) => "none starts with a WebSocket upgrade request; if the capture starts after the handshake, name the server's port with --port".to_string(),
@@ -367,7 +395,7 @@ fn decode(
     };
     let read_as = format!(
         "read {name} ({}): {} packet{}, {} TCP connection{}, {} WebSocket{shown}",
-        capture.format().name(),
+        source.kind.unwrap_or(capture.format().name()),
         capture.packets(),
         plural(capture.packets()),
         stats.connections,
@@ -407,7 +435,7 @@ mod tests {
             format,
             file[..4].to_vec(),
             &file[4..],
-            "test.pcap",
+            Source::file("test.pcap"),
         );
         let events = String::from_utf8(out)
             .unwrap()

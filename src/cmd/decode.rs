@@ -4,8 +4,9 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use super::capture;
-use super::input::capture::Format;
+use super::capture::{self, Source};
+use super::input::capture::file::pcap_of;
+use super::input::capture::{link, Format};
 use super::input::dump::{self, Dump, Spelling};
 use super::{read_bounded, stdin_not_terminal, stdout, Failure, Outcome, MAX_INPUT};
 use crate::cli::{DecodeArgs, InputFormat, Side};
@@ -52,7 +53,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
                     .map_err(|e| Failure::Input(format!("cannot open {name}: {e}")))?;
                 let start = read_start(&mut f, &name)?;
                 if let Some(format) = Format::sniff(&start) {
-                    return capture::run(args, palette, format, start, f, &name);
+                    return capture::run(args, palette, format, start, f, Source::file(&name));
                 }
             }
             // Not a capture: the argument is the dump, as always.
@@ -70,6 +71,19 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     let Some(input) = input else {
         return Ok(());
     };
+    // Whole packets pasted as tshark or tcpdump print them: read as a
+    // capture of those packets.
+    if sniff || args.format == InputFormat::Hex {
+        if let Some(found) = std::str::from_utf8(&input)
+            .ok()
+            .and_then(dump::packet::read)
+        {
+            let p = found.map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
+            if let Some(outcome) = packets(args, palette, p.packets, p.tool, p.derived, &name) {
+                return outcome;
+            }
+        }
+    }
     if args.port.is_some() || args.conn.is_some() {
         return Err(Failure::Input(format!(
             "--port and --conn apply to capture files (pcap, pcapng); {name} is not one"
@@ -92,6 +106,16 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     };
     let dump = dump::parse_with_head(input, format)
         .map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
+    // One whole packet, in any spelling (a hex stream, tcpdump -xx
+    // without its summary line): its headers are not WebSocket bytes.
+    if dump.http_head == 0 && link::guess(&dump.bytes).is_some() {
+        let spelling = format!("a packet in {}", dump.spelling.name());
+        let one = vec![dump.bytes];
+        if let Some(outcome) = packets(args, palette, one, &spelling, 0, &name) {
+            return outcome;
+        }
+        unreachable!("a packet told by its headers is read as one");
+    }
     let read_as = how_read(&dump);
     let from = args.from.map(|s| match s {
         Side::Client => Role::Client,
@@ -157,7 +181,7 @@ fn start_or_capture(
     let mut start = read_start(&mut input, name)?;
     if sniff {
         if let Some(format) = Format::sniff(&start) {
-            capture::run(args, palette, format, start, input, name)?;
+            capture::run(args, palette, format, start, input, Source::file(name))?;
             return Ok(None);
         }
     }
@@ -190,4 +214,60 @@ pub fn how_read(dump: &Dump) -> String {
             dump.spelling.name()
         )
     }
+}
+
+/// Decodes whole packets (link, IP and TCP headers and all) as a capture
+/// of them: `None` when they are not all packets of one link type.
+fn packets(
+    args: &DecodeArgs,
+    palette: Palette,
+    packets: Vec<Vec<u8>>,
+    tool: &str,
+    derived: usize,
+    name: &str,
+) -> Option<Outcome> {
+    let link = link::guess(packets.first()?)?;
+    if packets.iter().any(|p| link::guess(p) != Some(link)) {
+        return None;
+    }
+    let mut port = None;
+    let handshake = packets.iter().any(|p| {
+        link::segment(link, p, p.len() as u32)
+            .is_ok_and(|s| s.payload.starts_with(b"GET ") || s.payload.starts_with(b"HTTP/"))
+    });
+    if !handshake && args.port.is_none() {
+        // Without a handshake, which side is the server is a guess: said
+        // as one, with what settles it.
+        let s = link::segment(link, &packets[0], packets[0].len() as u32).ok()?;
+        let guessed = s.src.port().min(s.dst.port());
+        port = Some(guessed);
+        super::warn(&format!(
+            "the packets hold no WebSocket handshake: port {guessed} is taken as the server's \
+             (the lower of the first packet's two); --port N says otherwise"
+        ));
+    }
+    if derived > 0 {
+        super::warn(&format!(
+            "left out {derived} block{} tshark derived from the packets (unmasked, \
+             decompressed or reassembled data): not bytes as sent; the frames below are decoded \
+             from the packets themselves",
+            plural(derived as u64)
+        ));
+    }
+    let kind = format!("{tool}, {}", link::name(link));
+    let pcap = pcap_of(link, &packets);
+    let source = Source {
+        name,
+        kind: Some(&kind),
+        times: false,
+        port,
+    };
+    Some(capture::run(
+        args,
+        palette,
+        Format::Pcap,
+        pcap,
+        io::empty(),
+        source,
+    ))
 }

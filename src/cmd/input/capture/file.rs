@@ -479,3 +479,25 @@ fn read_block(
         PcapBlockOwned::NG(_) => Step::Skip,
     }
 }
+
+/// A pcap file (little-endian, no timestamps: all zero) holding `packets`
+/// captured on a `linktype` link: how packets pasted as a dump are read as
+/// a capture.
+pub fn pcap_of(linktype: Linktype, packets: &[Vec<u8>]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(24 + packets.iter().map(|p| 16 + p.len()).sum::<usize>());
+    f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    f.extend_from_slice(&2u16.to_le_bytes());
+    f.extend_from_slice(&4u16.to_le_bytes());
+    f.extend_from_slice(&0i32.to_le_bytes());
+    f.extend_from_slice(&0u32.to_le_bytes());
+    f.extend_from_slice(&u32::MAX.to_le_bytes());
+    f.extend_from_slice(&(linktype.0 as u32).to_le_bytes());
+    for p in packets {
+        let len = u32::try_from(p.len()).unwrap_or(u32::MAX);
+        f.extend_from_slice(&0u64.to_le_bytes());
+        f.extend_from_slice(&len.to_le_bytes());
+        f.extend_from_slice(&len.to_le_bytes());
+        f.extend_from_slice(p);
+    }
+    f
+}

@@ -125,3 +125,91 @@ pub fn segment(linktype: Linktype, data: &[u8], origlen: u32) -> Result<Segment<
         cut,
     })
 }
+
+/// A link type's name, as a person says it.
+pub fn name(link: Linktype) -> &'static str {
+    match link {
+        Linktype::ETHERNET => "Ethernet",
+        Linktype::LINUX_SLL => "Linux cooked (v1)",
+        Linktype::LINUX_SLL2 => "Linux cooked (v2)",
+        Linktype::NULL | Linktype::LOOP => "loopback",
+        Linktype::RAW => "raw IP",
+        _ => "other",
+    }
+}
+
+/// The link layer a whole packet pasted as a dump was captured on, when
+/// its bytes are certainly one: an IPv4 header whose checksum holds or an
+/// IPv6 header, carrying TCP, whose length accounts for every byte (an
+/// Ethernet frame may add the padding of a short frame). `None` for bytes
+/// that are anything else, WebSocket frames above all.
+pub fn guess(data: &[u8]) -> Option<Linktype> {
+    // Where the IP header starts under each link type that can carry it.
+    let candidates = [
+        (Linktype::ETHERNET, 14usize),
+        (Linktype::LINUX_SLL, 16),
+        (Linktype::LINUX_SLL2, 20),
+        (Linktype::NULL, 4),
+        (Linktype::RAW, 0),
+    ];
+    candidates.into_iter().find_map(|(link, at)| {
+        let ip = data.get(at..)?;
+        let padding = usize::from(link == Linktype::ETHERNET) * 64;
+        let fits = |len: usize| len <= ip.len() && ip.len() - len <= padding;
+        let whole = match ip.first()? >> 4 {
+            4 => {
+                let h = etherparse::Ipv4HeaderSlice::from_slice(ip).ok()?;
+                let sum = h.to_header().calc_header_checksum();
+                sum == h.header_checksum() && fits(usize::from(h.total_len()))
+            }
+            6 => {
+                let h = etherparse::Ipv6HeaderSlice::from_slice(ip).ok()?;
+                fits(40 + usize::from(h.payload_length()))
+            }
+            _ => false,
+        };
+        (whole && segment(link, data, data.len() as u32).is_ok()).then_some(link)
+    })
+}
+
+#[cfg(test)]
+mod guess_tests {
+    use super::*;
+
+    /// A packet of `tests/data/echo-deflate.pcapng` (tshark -x, frame 8):
+    /// Ethernet, IPv4, TCP, then a masked compressed text frame.
+    const ETHERNET: &str = "00000000000000000000000008004500 0041c99b4000400673197f0000017f00 \
+        0001be9a494da9af02c26e18de4e8018 0040fe3500000101080a00df68970f8a efe3c1873e4448aaf40c8563f74348";
+
+    fn bytes(hex: &str) -> Vec<u8> {
+        hex::decode(hex.replace(' ', "")).unwrap()
+    }
+
+    #[test]
+    fn a_whole_packet_is_told_by_its_headers() {
+        let eth = bytes(ETHERNET);
+        assert_eq!(guess(&eth), Some(Linktype::ETHERNET));
+        // Without its Ethernet header (tcpdump -x): raw IP.
+        assert_eq!(guess(&eth[14..]), Some(Linktype::RAW));
+        // A broken checksum, a byte missing or one too many: not a packet.
+        let mut bad = eth.clone();
+        bad[24] ^= 1;
+        assert_eq!(guess(&bad), None);
+        assert_eq!(guess(&eth[14..eth.len() - 1]), None);
+        let mut more = eth[14..].to_vec();
+        more.push(0);
+        assert_eq!(guess(&more), None);
+    }
+
+    #[test]
+    fn websocket_frames_are_not_packets() {
+        for frames in [
+            "818337fa213d7a9f75",
+            "8183 3d54 2306 7010 6d",
+            "45 00 00 05 68 65 6c 6c 6f",
+            "8a00 8900 8800 8201 ff",
+        ] {
+            assert_eq!(guess(&bytes(frames)), None, "{frames}");
+        }
+    }
+}

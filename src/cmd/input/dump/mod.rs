@@ -20,6 +20,7 @@ mod dec;
 mod hex;
 mod literal;
 mod offset;
+pub mod packet;
 #[cfg(test)]
 mod tests;
 

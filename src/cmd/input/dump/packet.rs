@@ -1,0 +1,331 @@
+//! Packet-level dumps: whole packets, link and IP and TCP headers
+//! included, as two tools print them.
+//!
+//! - `tshark -x`: a `Frame (N bytes):` heading, then `0000  81 83 ...`
+//!   lines with an ASCII column, per packet; blocks tshark derived from the
+//!   packet (`Unmasked data (3 bytes):`, `Decompressed payload ...`,
+//!   `Reassembled TCP ...`) follow under their own headings and are not
+//!   bytes that were sent: they are left out, and counted.
+//! - `tcpdump -x`, `-xx`, `-X`: a summary line, then `\t0x0000:  4500 003d
+//!   ...` lines of up to eight groups of four hex digits (with `-X`, an
+//!   ASCII column after them), per packet.
+//!
+//! Each packet's bytes are checked against what its lines say (tshark's
+//! byte count, offsets that follow on), and errors say where, as the other
+//! readers' do.
+
+use super::{quote, DumpError, Line};
+
+/// The packets of a packet-level dump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packets {
+    /// Each packet's bytes, in the order printed.
+    pub packets: Vec<Vec<u8>>,
+    /// Which tool printed them: `tshark -x`, or tcpdump with `-x`, `-xx`
+    /// or `-X`.
+    pub tool: &'static str,
+    /// Blocks tshark derived from the packets, left out.
+    pub derived: usize,
+}
+
+/// The packets in `text`, when it is a packet-level dump; `None` when it
+/// is not one (another spelling), an error when it is one that cannot be
+/// read.
+pub fn read(text: &str) -> Option<Result<Packets, DumpError>> {
+    let lines: Vec<Line> = super::lines(text).collect();
+    let restarts = || {
+        lines
+            .iter()
+            .filter(|l| wireshark_offset(l).is_some_and(|(o, _, _)| o == 0))
+            .count()
+            > 1
+    };
+    if lines.iter().any(|l| heading(l).is_some()) || restarts() {
+        return Some(tshark(&lines));
+    }
+    if lines.iter().any(|l| tcpdump_offset(l).is_some()) {
+        return Some(tcpdump(&lines));
+    }
+    None
+}
+
+/// A tshark heading, `Name (N bytes):`: the name and N.
+fn heading<'a>(line: &Line<'a>) -> Option<(&'a str, usize)> {
+    let text = line.text.trim();
+    let (name, size) = text.strip_suffix(" bytes):")?.rsplit_once(" (")?;
+    let size = size.parse().ok()?;
+    let plausible = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-');
+    plausible.then_some((name, size))
+}
+
+fn hex_byte(s: &str) -> Option<u8> {
+    (s.len() == 2 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u8::from_str_radix(s, 16).ok())
+        .flatten()
+}
+
+/// A line of tshark's (or Wireshark's) hex dump: its offset, and where
+/// its bytes start.
+fn wireshark_offset<'a>(line: &Line<'a>) -> Option<(usize, &'a str, usize)> {
+    let text = line.text.trim_start();
+    let at = line.text.len() - text.len();
+    let (offset, rest) = text.split_once("  ")?;
+    (offset.len() >= 4 && offset.bytes().all(|b| b.is_ascii_hexdigit())).then(|| {
+        (
+            usize::from_str_radix(offset, 16).unwrap_or(usize::MAX),
+            rest,
+            at,
+        )
+    })
+}
+
+fn tshark(lines: &[Line]) -> Result<Packets, DumpError> {
+    // A packet's bytes, the size its heading announced, and that heading.
+    type Open<'l> = (Vec<u8>, Option<usize>, Option<&'l Line<'l>>);
+    let mut packets = Vec::new();
+    let mut derived = 0;
+    let mut current: Option<Open> = None;
+    let mut in_derived = false;
+    let finish = |cur: Option<Open>, packets: &mut Vec<Vec<u8>>| {
+        if let Some((bytes, size, at)) = cur {
+            if let (Some(size), Some(at)) = (size, at) {
+                if bytes.len() != size {
+                    return Err(at.error(
+                        0,
+                        format!(
+                            "'{}' announces {size} bytes, but its lines hold {}: paste the whole block",
+                            quote(at.text.trim()),
+                            bytes.len()
+                        ),
+                    ));
+                }
+            }
+            if !bytes.is_empty() {
+                packets.push(bytes);
+            }
+        }
+        Ok(())
+    };
+    for line in lines {
+        if line.text.trim().is_empty() {
+            // Packets are a blank line apart.
+            finish(current.take(), &mut packets)?;
+            in_derived = false;
+            continue;
+        }
+        if let Some((name, size)) = heading(line) {
+            if name == "Frame" {
+                finish(current.take(), &mut packets)?;
+                current = Some((Vec::with_capacity(size), Some(size), Some(line)));
+                in_derived = false;
+            } else {
+                // Bytes tshark derived from the packet: not sent as such.
+                derived += 1;
+                in_derived = true;
+            }
+            continue;
+        }
+        if in_derived {
+            continue;
+        }
+        let Some((offset, rest, at)) = wireshark_offset(line) else {
+            return Err(line.error(
+                0,
+                format!(
+                    "expected a line of tshark -x (an offset, two spaces, then bytes), found '{}'",
+                    quote(line.text.trim())
+                ),
+            ));
+        };
+        if offset == 0
+            && current
+                .as_ref()
+                .is_some_and(|c| c.2.is_none() && !c.0.is_empty())
+        {
+            // An offset back at 0 without a heading: the next packet.
+            finish(current.take(), &mut packets)?;
+        }
+        let (bytes, size, head) = current.get_or_insert_with(|| (Vec::new(), None, None));
+        if let (Some(head), true) = (head, bytes.is_empty() && offset != 0) {
+            return Err(head.error(
+                0,
+                format!(
+                    "'{}' heads a whole packet, but its lines start at offset {offset:04x}: \
+                     paste the whole block, or only the lines from where the WebSocket bytes \
+                     start, without the heading (they are read by their offsets)",
+                    quote(head.text.trim())
+                ),
+            ));
+        }
+        if offset != bytes.len() {
+            return Err(line.error(
+                at,
+                format!(
+                    "offset {offset:04x} does not follow on from the {} bytes before it",
+                    bytes.len()
+                ),
+            ));
+        }
+        // The bytes end at the first double space: the ASCII column, which
+        // may look like hex, is never read as bytes.
+        let hex = rest.trim_start().split("  ").next().unwrap_or("");
+        let before = bytes.len();
+        for token in hex.split(' ').filter(|t| !t.is_empty()) {
+            match hex_byte(token) {
+                Some(b) if bytes.len() - before < 16 => bytes.push(b),
+                _ => {
+                    return Err(line.error(
+                        at,
+                        format!(
+                            "expected up to 16 bytes as two hex digits each after the offset, found '{}'",
+                            quote(token)
+                        ),
+                    ))
+                }
+            }
+        }
+        if size.is_some_and(|s| bytes.len() > s) {
+            return Err(line.error(at, "more bytes than the heading announces".to_string()));
+        }
+    }
+    finish(current.take(), &mut packets)?;
+    Ok(Packets {
+        packets,
+        tool: "tshark -x",
+        derived,
+    })
+}
+
+/// A tcpdump line's offset (`0x0010:`) and the rest of the line.
+fn tcpdump_offset<'a>(line: &Line<'a>) -> Option<(usize, &'a str)> {
+    let text = line.text.trim_start();
+    let rest = text.strip_prefix("0x")?;
+    let (offset, rest) = rest.split_once(':')?;
+    (offset.len() == 4 && offset.bytes().all(|b| b.is_ascii_hexdigit()) && rest.starts_with("  "))
+        .then(|| (usize::from_str_radix(offset, 16).unwrap_or(0), rest))
+}
+
+fn tcpdump(lines: &[Line]) -> Result<Packets, DumpError> {
+    let mut packets: Vec<Vec<u8>> = Vec::new();
+    let mut current: Option<Vec<u8>> = None;
+    for line in lines {
+        if line.text.trim().is_empty() {
+            continue;
+        }
+        let Some((offset, rest)) = tcpdump_offset(line) else {
+            // A packet's summary line starts the next packet.
+            packets.extend(current.take());
+            continue;
+        };
+        if offset == 0 {
+            packets.extend(current.take());
+        }
+        let bytes = current.get_or_insert_with(Vec::new);
+        let column = line.text.find("0x").unwrap_or(0);
+        if offset != bytes.len() {
+            return Err(line.error(
+                column,
+                format!(
+                    "offset 0x{offset:04x} does not follow on from the {} bytes before it",
+                    bytes.len()
+                ),
+            ));
+        }
+        // Groups of four hex digits (two for a last odd byte), one space
+        // apart; -X's ASCII column comes after two spaces or more.
+        let hex = rest.trim_start().split("  ").next().unwrap_or("");
+        for (n, group) in hex.split(' ').filter(|g| !g.is_empty()).enumerate() {
+            let ok = matches!(group.len(), 2 | 4) && group.bytes().all(|b| b.is_ascii_hexdigit());
+            if !ok || n >= 8 {
+                return Err(line.error(
+                    column,
+                    format!(
+                        "expected at most eight groups of four hex digits after the offset, found '{}'",
+                        quote(group)
+                    ),
+                ));
+            }
+            for i in (0..group.len()).step_by(2) {
+                bytes.push(u8::from_str_radix(&group[i..i + 2], 16).unwrap_or(0));
+            }
+        }
+    }
+    packets.extend(current.take());
+    Ok(Packets {
+        packets,
+        tool: "tcpdump -x, -xx or -X",
+        derived: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TSHARK: &str = include_str!("../../../../tests/data/echo-deflate.tshark-x.txt");
+    const TSHARK_WS: &str =
+        include_str!("../../../../tests/data/echo-deflate.tshark-x-websocket.txt");
+    const TCPDUMP_X: &str = include_str!("../../../../tests/data/echo-deflate.tcpdump-x.txt");
+    const TCPDUMP_XX: &str = include_str!("../../../../tests/data/echo-deflate.tcpdump-xx.txt");
+    const TCPDUMP_XA: &str = include_str!("../../../../tests/data/echo-deflate.tcpdump-X.txt");
+
+    #[test]
+    fn every_packet_of_each_tool() {
+        let t = read(TSHARK).unwrap().unwrap();
+        assert_eq!(t.tool, "tshark -x");
+        // A packet a blank line apart; headed ones as long as their heading
+        // says (checked while reading), derived blocks left out.
+        assert_eq!(
+            t.packets.len(),
+            TSHARK
+                .split("\n\n")
+                .filter(|b| !b.trim().is_empty())
+                .count()
+        );
+        assert_eq!(
+            t.derived,
+            TSHARK.matches(" bytes):").count() - TSHARK.matches("Frame (").count()
+        );
+        let xx = read(TCPDUMP_XX).unwrap().unwrap();
+        let x = read(TCPDUMP_X).unwrap().unwrap();
+        let xa = read(TCPDUMP_XA).unwrap().unwrap();
+        // The same packets: tshark and tcpdump -xx from the link header,
+        // tcpdump -x and -X from the IP header (14 bytes of Ethernet less).
+        assert_eq!(t.packets, xx.packets);
+        assert_eq!(x.packets, xa.packets);
+        assert_eq!(x.packets.len(), xx.packets.len());
+        for (a, b) in xx.packets.iter().zip(&x.packets) {
+            assert_eq!(&a[14..], &b[..]);
+        }
+        let ws = read(TSHARK_WS).unwrap().unwrap();
+        assert!(ws.packets.len() < t.packets.len());
+        assert!(ws.packets.iter().all(|p| t.packets.contains(p)));
+    }
+
+    #[test]
+    fn a_packet_cut_short_or_out_of_order_is_refused_where() {
+        let cut: String = TSHARK_WS
+            .lines()
+            .take(4)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let e = read(&cut).unwrap().unwrap_err();
+        assert_eq!((e.line, e.column), (1, 1), "{e}");
+        assert!(e.message.contains("announces 79 bytes"), "{e}");
+        let e = read("\t0x0000:  4500 003c\n\t0x0020:  7f00 0001\n")
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("does not follow on"), "{e}");
+        let e = read("Frame (3 bytes):\n0000  45 00  E.\n")
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.line, 1, "{e}");
+        // Other spellings are not packet dumps.
+        assert!(read("81 83 3d 54 23 06 70 10 6d").is_none());
+        assert!(read("00000000: 8183 3d54 2306 7010 6d  ..=T#.p.m").is_none());
+    }
+}
