@@ -344,3 +344,54 @@ fn packets_printed_by_tshark_or_tcpdump_decode_as_the_capture() {
         r.stdout
     );
 }
+
+/// Both sides of the conversation as Follow TCP Stream shows them (tshark
+/// -z follow,tcp,hex, and as copied from Wireshark's window: no header,
+/// node 1 indented with four spaces) decode as the capture does: each side
+/// with its own direction and deflate state, no false masking violations.
+#[test]
+fn follow_tcp_stream_decodes_both_sides() {
+    let frames = |r: &Run| -> Vec<serde_json::Value> {
+        json(&r.stdout)
+            .into_iter()
+            .filter(|e| e["type"] == "frame")
+            .map(|mut e| {
+                let d = e["data"].as_object_mut().unwrap();
+                // Made-up packets carry no numbers or times.
+                d.remove("time");
+                d.remove("packet");
+                e
+            })
+            .collect()
+    };
+    let capture = wsdbg(&["decode", "--json", ECHO], None);
+    let want = frames(&capture);
+    assert_eq!(want.len(), 12);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/echo-deflate.follow-hex.txt"
+    );
+    let r = wsdbg(&["decode", "--json", "--file", path], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(frames(&r), want);
+    let text = std::fs::read_to_string(path).unwrap();
+    let copied: String = text
+        .lines()
+        .filter(|l| l.starts_with('0') || l.starts_with('\t'))
+        .map(|l| format!("{}\n", l.replacen('\t', "    ", 1)))
+        .collect();
+    let r = wsdbg(&["decode", "--json", "-"], Some(copied.into_bytes()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(frames(&r), want);
+    let open = json(&r.stdout)
+        .into_iter()
+        .find(|e| e["type"] == "open")
+        .unwrap();
+    assert_eq!(open["data"]["peer"], "node 0", "{open}");
+    let summary = json(&r.stdout).pop().unwrap();
+    let input = summary["data"]["input"].as_str().unwrap().to_string();
+    assert!(
+        input.contains("Follow TCP Stream") && !input.contains("packet"),
+        "{input}"
+    );
+}

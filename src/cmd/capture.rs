@@ -62,6 +62,11 @@ pub struct Source<'a> {
     pub times: bool,
     /// The server's port when the caller settled it (else `--port`).
     pub port: Option<u16>,
+    /// Whether packet numbers mean anything (not for packets made up to
+    /// carry a conversation pasted as text).
+    pub packets: bool,
+    /// Names for addresses the caller made up (`node 0`), shown instead.
+    pub aliases: &'a [(std::net::SocketAddr, &'a str)],
 }
 
 impl<'a> Source<'a> {
@@ -72,6 +77,8 @@ impl<'a> Source<'a> {
             kind: None,
             times: true,
             port: None,
+            packets: true,
+            aliases: &[],
         }
     }
 }
@@ -198,7 +205,7 @@ fn decode(
             conn: Some(conn),
             from,
             time: when.time.filter(|_| source.times),
-            packet: when.packet,
+            packet: when.packet.filter(|_| source.packets),
         };
         match flow {
             Flow::Opened {
@@ -210,7 +217,14 @@ fn decode(
                 if args.conn.is_some_and(|c| c != conn) {
                     return Ok(());
                 }
-                let (client, server) = (client.to_string(), server.to_string());
+                let named = |a: std::net::SocketAddr| {
+                    source
+                        .aliases
+                        .iter()
+                        .find(|(x, _)| *x == a)
+                        .map_or_else(|| a.to_string(), |(_, n)| n.to_string())
+                };
+                let (client, server) = (named(client), named(server));
                 printer.open(
                     &meta(conn, None),
                     &Opened {
@@ -393,11 +407,19 @@ fn decode(
         Some(n) => format!(", #{n} shown"),
         None => String::new(),
     };
+    // Packets made up to carry a pasted conversation are not counted.
+    let packets = if source.packets {
+        format!(
+            "{} packet{}, ",
+            capture.packets(),
+            plural(capture.packets())
+        )
+    } else {
+        String::new()
+    };
     let read_as = format!(
-        "read {name} ({}): {} packet{}, {} TCP connection{}, {} WebSocket{shown}",
+        "read {name} ({}): {packets}{} TCP connection{}, {} WebSocket{shown}",
         source.kind.unwrap_or(capture.format().name()),
-        capture.packets(),
-        plural(capture.packets()),
         stats.connections,
         plural(stats.connections),
         stats.websocket,

@@ -5,7 +5,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::capture::{self, Source};
-use super::input::capture::file::pcap_of;
+use super::input::capture::file::{pcap_of, replay};
 use super::input::capture::{link, Format};
 use super::input::dump::{self, Dump, Spelling};
 use super::{read_bounded, stdin_not_terminal, stdout, Failure, Outcome, MAX_INPUT};
@@ -17,6 +17,7 @@ use crate::print::{self, plural, Palette};
 use crate::protocol::deflate::DeflateParams;
 use crate::protocol::stream::Config;
 use crate::protocol::Role;
+use pcap_parser::Linktype;
 
 /// Runs the command.
 pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
@@ -71,6 +72,17 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     let Some(input) = input else {
         return Ok(());
     };
+    // Both sides of a conversation (Follow TCP Stream, hex view): read as
+    // a capture of it, each side decoded as what it is.
+    if sniff || args.format == InputFormat::Hex {
+        if let Some(found) = std::str::from_utf8(&input)
+            .ok()
+            .and_then(dump::packet::follow)
+        {
+            let c = found.map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
+            return conversation(args, palette, &c, &name);
+        }
+    }
     // Whole packets pasted as tshark or tcpdump print them: read as a
     // capture of those packets.
     if sniff || args.format == InputFormat::Hex {
@@ -261,6 +273,8 @@ fn packets(
         kind: Some(&kind),
         times: false,
         port,
+        packets: true,
+        aliases: &[],
     };
     Some(capture::run(
         args,
@@ -270,4 +284,55 @@ fn packets(
         io::empty(),
         source,
     ))
+}
+
+/// Decodes both sides of a conversation pasted as text, as a capture of
+/// it: the packets that carry it are made up (and their numbers not
+/// shown); the nodes' addresses are tshark's when it named them, else
+/// `node 0` and `node 1` stand for them.
+fn conversation(
+    args: &DecodeArgs,
+    palette: Palette,
+    c: &dump::packet::Conversation,
+    name: &str,
+) -> Outcome {
+    use std::net::SocketAddr;
+    let made_up: [SocketAddr; 2] = [
+        "10.0.0.1:50000".parse().expect("an address"),
+        "10.0.0.2:50001".parse().expect("an address"),
+    ];
+    let named: Option<[SocketAddr; 2]> = match &c.nodes {
+        [Some(a), Some(b)] => a.parse().ok().zip(b.parse().ok()).map(|(a, b)| [a, b]),
+        _ => None,
+    };
+    let nodes = named.unwrap_or(made_up);
+    let aliases = [(made_up[0], "node 0"), (made_up[1], "node 1")];
+    let handshake = c
+        .chunks
+        .iter()
+        .any(|(_, b)| b.starts_with(b"GET ") || b.starts_with(b"HTTP/"));
+    let mut port = None;
+    if !handshake && args.port.is_none() {
+        // Node 0 spoke first: most likely the client; said as a guess.
+        port = Some(nodes[1].port());
+        super::warn(&format!(
+            "the conversation holds no WebSocket handshake: node 0 (which sent first) is taken as \
+             the client and node 1 ({}) as the server; --port N names the server's port",
+            if named.is_some() {
+                nodes[1].to_string()
+            } else {
+                "port 50001 here".to_string()
+            }
+        ));
+    }
+    let packets = pcap_of(Linktype::RAW, &replay(nodes, &c.chunks));
+    let source = Source {
+        name,
+        kind: Some("Follow TCP Stream, hex view"),
+        times: false,
+        port,
+        packets: false,
+        aliases: if named.is_some() { &[] } else { &aliases },
+    };
+    capture::run(args, palette, Format::Pcap, packets, io::empty(), source)
 }

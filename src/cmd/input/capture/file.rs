@@ -501,3 +501,52 @@ pub fn pcap_of(linktype: Linktype, packets: &[Vec<u8>]) -> Vec<u8> {
     }
     f
 }
+
+/// Raw-IP packets that carry a conversation between `nodes` over TCP: a
+/// handshake, each chunk (node 0 or 1, its bytes) in segments of at most
+/// 60,000 bytes, then a close: how both sides pasted as text (Follow TCP
+/// Stream) are read as a capture of them. The nodes must be of one address
+/// family.
+pub fn replay(nodes: [std::net::SocketAddr; 2], chunks: &[(usize, Vec<u8>)]) -> Vec<Vec<u8>> {
+    use etherparse::PacketBuilder;
+    let mut seq = [1_000u32, 2_000_000];
+    let mut packets = Vec::new();
+    let mut send = |from: usize, flags: (bool, bool), payload: &[u8], seq: &mut [u32; 2]| {
+        let (src, dst) = (nodes[from], nodes[1 - from]);
+        let base = match (src.ip(), dst.ip()) {
+            (std::net::IpAddr::V4(s), std::net::IpAddr::V4(d)) => {
+                PacketBuilder::ipv4(s.octets(), d.octets(), 64)
+            }
+            (std::net::IpAddr::V6(s), std::net::IpAddr::V6(d)) => {
+                PacketBuilder::ipv6(s.octets(), d.octets(), 64)
+            }
+            _ => return,
+        };
+        let mut tcp = base
+            .tcp(src.port(), dst.port(), seq[from], 65535)
+            .ack(seq[1 - from]);
+        if flags.0 {
+            tcp = tcp.syn();
+        }
+        if flags.1 {
+            tcp = tcp.fin();
+        }
+        let mut out = Vec::new();
+        if tcp.write_to_vec(&mut out, payload).is_ok() {
+            packets.push(out);
+        }
+        seq[from] = seq[from]
+            .wrapping_add(payload.len() as u32)
+            .wrapping_add(u32::from(flags.0) + u32::from(flags.1));
+    };
+    send(0, (true, false), &[], &mut seq);
+    send(1, (true, false), &[], &mut seq);
+    for (node, bytes) in chunks {
+        for piece in bytes.chunks(60_000) {
+            send(*node & 1, (false, false), piece, &mut seq);
+        }
+    }
+    send(0, (false, true), &[], &mut seq);
+    send(1, (false, true), &[], &mut seq);
+    packets
+}

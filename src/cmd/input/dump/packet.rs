@@ -329,3 +329,148 @@ mod tests {
         assert!(read("00000000: 8183 3d54 2306 7010 6d  ..=T#.p.m").is_none());
     }
 }
+
+/// Both sides of one TCP conversation, as Wireshark's "Follow TCP Stream"
+/// shows it in its hex view (`tshark -z follow,tcp,hex,N` prints the
+/// same): the bytes each node sent, in the order they were sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    /// Each run of bytes one node sent: node 0 (the one that sent first)
+    /// or 1, and the bytes.
+    pub chunks: Vec<(usize, Vec<u8>)>,
+    /// The nodes' addresses, when the dump names them (tshark's `Node 0:`
+    /// and `Node 1:` lines).
+    pub nodes: [Option<String>; 2],
+}
+
+/// A line of the Follow TCP Stream hex view: the node (0 unindented, 1
+/// indented), its offset in that node's bytes, and the line after it.
+fn follow_line<'a>(line: &Line<'a>) -> Option<(usize, usize, &'a str, usize)> {
+    let text = line.text;
+    let (node, body) = if let Some(b) = text.strip_prefix('\t') {
+        (1, b)
+    } else if let Some(b) = text.strip_prefix("    ") {
+        (1, b)
+    } else {
+        (0, text)
+    };
+    let (offset, rest) = (body.get(..8)?, body.get(8..)?);
+    let ok = offset.bytes().all(|b| b.is_ascii_hexdigit()) && rest.starts_with("  ");
+    let at = text.len() - body.len();
+    ok.then(|| {
+        (
+            node,
+            usize::from_str_radix(offset, 16).unwrap_or(0),
+            rest,
+            at,
+        )
+    })
+}
+
+/// The conversation in `text`, when it is a Follow TCP Stream hex view:
+/// tshark's (with its `Follow: tcp,hex` header), or Wireshark's copied
+/// (lines of both nodes, the second indented).
+pub fn follow(text: &str) -> Option<Result<Conversation, DumpError>> {
+    let lines: Vec<Line> = super::lines(text).collect();
+    let header = lines.iter().any(|l| l.text.trim() == "Follow: tcp,hex");
+    let mut seen = [false; 2];
+    for l in &lines {
+        if let Some((node, ..)) = follow_line(l) {
+            seen[node] = true;
+        }
+    }
+    if !header && !(seen[0] && seen[1]) {
+        return None;
+    }
+    let mut nodes: [Option<String>; 2] = [None, None];
+    let mut chunks: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut sent = [0usize; 2];
+    for line in &lines {
+        let t = line.text.trim();
+        if let Some(addr) = t.strip_prefix("Node 0: ") {
+            nodes[0] = Some(addr.to_string());
+            continue;
+        }
+        if let Some(addr) = t.strip_prefix("Node 1: ") {
+            nodes[1] = Some(addr.to_string());
+            continue;
+        }
+        let Some((node, offset, rest, at)) = follow_line(line) else {
+            // tshark's frame of `=` lines, its header, blank lines.
+            continue;
+        };
+        if offset != sent[node] {
+            return Some(Err(line.error(
+                at,
+                format!(
+                    "offset {offset:08X} of node {node} does not follow on from the {} bytes it sent before",
+                    sent[node]
+                ),
+            )));
+        }
+        // Bytes sit in fixed columns: two groups of eight, the ASCII
+        // column after them, which is never read as bytes.
+        let area: String = rest.chars().skip(2).take(49).collect();
+        let mut bytes = Vec::with_capacity(16);
+        for token in area.split_whitespace() {
+            match hex_byte(token) {
+                Some(b) => bytes.push(b),
+                None => {
+                    return Some(Err(line.error(
+                        at,
+                        format!(
+                            "expected up to 16 bytes as two hex digits each after the offset, found '{}'",
+                            quote(token)
+                        ),
+                    )))
+                }
+            }
+        }
+        sent[node] += bytes.len();
+        match chunks.last_mut() {
+            Some((n, b)) if *n == node => b.extend_from_slice(&bytes),
+            _ => chunks.push((node, bytes)),
+        }
+    }
+    chunks.retain(|(_, b)| !b.is_empty());
+    Some(Ok(Conversation { chunks, nodes }))
+}
+
+#[cfg(test)]
+mod follow_tests {
+    use super::*;
+
+    const FOLLOW: &str = include_str!("../../../../tests/data/echo-deflate.follow-hex.txt");
+
+    #[test]
+    fn both_nodes_in_the_order_they_spoke() {
+        let c = follow(FOLLOW).unwrap().unwrap();
+        assert_eq!(
+            c.nodes,
+            [
+                Some("127.0.0.1:48794".into()),
+                Some("127.0.0.1:18765".into())
+            ]
+        );
+        assert_eq!(c.chunks[0].0, 0);
+        assert!(c.chunks[0].1.starts_with(b"GET /chat HTTP/1.1\r\n"));
+        assert!(c.chunks[1].1.starts_with(b"HTTP/1.1 101 "));
+        // Nodes take turns; each node's bytes are whole (its offsets were
+        // checked while reading).
+        assert!(c.chunks.windows(2).all(|w| w[0].0 != w[1].0));
+        // Wireshark's copy: four spaces for node 1, no header.
+        let copied: String = FOLLOW
+            .lines()
+            .filter(|l| l.starts_with('0') || l.starts_with('\t'))
+            .map(|l| format!("{}\n", l.replacen('\t', "    ", 1)))
+            .collect();
+        let w = follow(&copied).unwrap().unwrap();
+        assert_eq!(w.chunks, c.chunks);
+        assert_eq!(w.nodes, [None, None]);
+        // A line out of place is refused where it is.
+        let broken = copied.replacen("00000010", "00000020", 1);
+        let e = follow(&broken).unwrap().unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(follow("81 83 3d 54").is_none());
+    }
+}
