@@ -379,7 +379,7 @@ pub fn follow(text: &str) -> Option<Result<Conversation, DumpError>> {
             seen[node] = true;
         }
     }
-    if !header && !(seen[0] && seen[1]) {
+    if !(header || seen[0] && seen[1]) {
         return None;
     }
     let mut nodes: [Option<String>; 2] = [None, None];
