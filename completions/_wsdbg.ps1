@@ -52,6 +52,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Who sent the frames (decides the masking rule); implied by a leading handshake')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server')
             [CompletionResult]::new('--conn', '--conn', [CompletionResultType]::ParameterName, 'Capture files: show only connection N (ids count from 1 in the order connections are found)')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Show only what breaks RFC 6455: the frames and heads with violations (the summary still counts and lists everything)')
+            [CompletionResult]::new('--frames', '--frames', [CompletionResultType]::ParameterName, 'Show only the frames FIRST..LAST (1-based; each side of a capture counts its own): 3..7, 3.., ..7 or 5')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--dec', '--dec', [CompletionResultType]::ParameterName, 'Same as --format dec')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Same as --format raw')
@@ -60,6 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: heads, frames, then a summary')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Show the unmasking of each byte (70 ^ 3d = 4d ''M'')')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads (default: the first 64 bytes of each)')
+            [CompletionResult]::new('--brief', '--brief', [CompletionResultType]::ParameterName, 'One line per frame (index, side, FIN and RSV, opcode, length, mask, a preview) and per head, with the violations under it')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -47,6 +47,8 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --from 'Who sent the frames (decides the masking rule); implied by a leading handshake'
             cand --port 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server'
             cand --conn 'Capture files: show only connection N (ids count from 1 in the order connections are found)'
+            cand --only 'Show only what breaks RFC 6455: the frames and heads with violations (the summary still counts and lists everything)'
+            cand --frames 'Show only the frames FIRST..LAST (1-based; each side of a capture counts its own): 3..7, 3.., ..7 or 5'
             cand --color 'When to colour the output'
             cand --dec 'Same as --format dec'
             cand --raw 'Same as --format raw'
@@ -55,6 +57,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --json 'One JSON object per line: heads, frames, then a summary'
             cand --explain 'Show the unmasking of each byte (70 ^ 3d = 4d ''M'')'
             cand --full 'Show whole payloads (default: the first 64 bytes of each)'
+            cand --brief 'One line per frame (index, side, FIN and RSV, opcode, length, mask, a preview) and per head, with the violations under it'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

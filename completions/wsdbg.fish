@@ -53,6 +53,8 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l from -d 'Who sent
 server\t'Frames from a server: none may be masked'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l port -d 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l conn -d 'Capture files: show only connection N (ids count from 1 in the order connections are found)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l only -d 'Show only what breaks RFC 6455: the frames and heads with violations (the summary still counts and lists everything)' -r -f -a "violations\t'Frames and heads that break RFC 6455'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l frames -d 'Show only the frames FIRST..LAST (1-based; each side of a capture counts its own): 3..7, 3.., ..7 or 5' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -63,6 +65,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l deflate -d 'Read 
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l json -d 'One JSON object per line: heads, frames, then a summary'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l explain -d 'Show the unmasking of each byte (70 ^ 3d = 4d \'M\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l full -d 'Show whole payloads (default: the first 64 bytes of each)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l brief -d 'One line per frame (index, side, FIN and RSV, opcode, length, mask, a preview) and per head, with the violations under it'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -s k -l key -d 'The 4-byte masking key as hex (3d542306, "3d 54 23 06", 0x3d542306); random with --frame' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand mask" -s o -l output -d 'Output format' -r -f -a "auto\t'Hex for text input; text for hex input when it is readable; raw bytes for stdin to a pipe'

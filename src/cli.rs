@@ -74,7 +74,8 @@ pub enum Command {
         wsdbg decode --raw --file frames.bin --from server --json\n  \
         wsdbg decode capture.pcapng                      # every WebSocket connection in a capture\n  \
         tcpdump -w - -U port 8080 | wsdbg decode --port 8080 --conn 1\n  \
-        tcpdump -r capture.pcap -X | wsdbg decode          # packets as tcpdump or tshark -x print them\n\n\
+        tcpdump -r capture.pcap -X | wsdbg decode          # packets as tcpdump or tshark -x print them\n  \
+        wsdbg decode --brief --only violations capture.pcapng   # a line per broken frame\n\n\
         Hex may be spelled 81 83, 8183, 0x81,0x83, \\x81\\x83, 81:83, or be xxd / hexdump -C / od / \
         Wireshark output with offsets and ASCII columns, also from an offset other than 0; \
         base64 is recognised too. Code is read as its language reads it: C arrays (xxd -i), C \
@@ -187,6 +188,39 @@ pub struct AcceptKeyArgs {
     pub generate: bool,
 }
 
+/// What `--only` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Only {
+    /// Frames and heads that break RFC 6455.
+    Violations,
+}
+
+/// A range of frame indexes: `3..7`, `3..`, `..7`, `5` (both ends included).
+fn frame_range(s: &str) -> Result<(u64, u64), String> {
+    let num = |t: &str, default: u64| -> Result<u64, String> {
+        if t.is_empty() {
+            return Ok(default);
+        }
+        t.parse::<u64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| format!("'{t}' is not a frame index (1 or more)"))
+    };
+    let (first, last) = match s.split_once("..") {
+        Some((a, b)) => (num(a, 1)?, num(b.trim_start_matches('='), u64::MAX)?),
+        None => {
+            let n = num(s, 0)?;
+            (n, n)
+        }
+    };
+    if first > last {
+        return Err(format!(
+            "{first}..{last} is empty: the first index comes after the last"
+        ));
+    }
+    Ok((first, last))
+}
+
 /// Who sent the frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Side {
@@ -265,6 +299,21 @@ pub struct DecodeArgs {
     /// Capture files: show only connection N (ids count from 1 in the order connections are found)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub conn: Option<u64>,
+
+    /// One line per frame (index, side, FIN and RSV, opcode, length, mask, a preview) and per
+    /// head, with the violations under it
+    #[arg(long, conflicts_with_all = ["json", "explain"])]
+    pub brief: bool,
+
+    /// Show only what breaks RFC 6455: the frames and heads with violations (the summary still
+    /// counts and lists everything)
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub only: Option<Only>,
+
+    /// Show only the frames FIRST..LAST (1-based; each side of a capture counts its own):
+    /// 3..7, 3.., ..7 or 5
+    #[arg(long, value_name = "RANGE", value_parser = frame_range)]
+    pub frames: Option<(u64, u64)>,
 }
 
 /// What `mask` writes.

@@ -1293,3 +1293,59 @@ Sec-WebSocket-Version: 13\r\n\r\n";
     let check = wsdbg(&["accept-key", key, "--expect", accept]);
     assert_eq!(check.code, 0, "{}\n{}", r.stdout, check.stderr);
 }
+
+/// --brief: a line per frame and per head; --only violations: only what
+/// breaks a rule; --frames: a range of indexes. The summary stays whole.
+#[test]
+fn decode_brief_only_and_frames() {
+    // MDN's frame, a ping, a frame with RSV2 set.
+    let dump = "81 83 3d 54 23 06 70 10 6d 89 00 a1 02 68 69";
+    let r = wsdbg(&["decode", "--brief", dump]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("   1  FIN     text")
+            && lines[0].ends_with("masked 3d542306: \"MDN\""),
+        "{}",
+        r.stdout
+    );
+    assert!(lines[1].starts_with("   2  FIN     ping"), "{}", r.stdout);
+    assert!(lines[2].starts_with("   3  FIN RSV2 text"), "{}", r.stdout);
+    assert!(
+        lines[3].contains("✗ RFC 6455 §5.2: RSV2 is set"),
+        "{}",
+        r.stdout
+    );
+    assert!(lines[4].starts_with("summary: 3 frames"), "{}", r.stdout);
+    // Only the broken one, with the same summary.
+    let only = wsdbg(&["decode", "--brief", "--only", "violations", dump]);
+    assert_eq!(only.code, 1);
+    assert!(
+        only.stdout.starts_with("   3  FIN RSV2 text"),
+        "{}",
+        only.stdout
+    );
+    assert!(only.stdout.contains("summary: 3 frames"), "{}", only.stdout);
+    // A range, in JSON too: frame events only for 2..3.
+    let json = wsdbg(&["decode", "--json", "--frames", "2..", dump]);
+    let idx: Vec<u64> = frames(&json.stdout)
+        .iter()
+        .map(|f| f["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(idx, [2, 3], "{}", json.stdout);
+    for (range, want) in [("1", vec![1]), ("..2", vec![1, 2]), ("2..3", vec![2, 3])] {
+        let r = wsdbg(&["decode", "--json", "--frames", range, dump]);
+        let idx: Vec<u64> = frames(&r.stdout)
+            .iter()
+            .map(|f| f["index"].as_u64().unwrap())
+            .collect();
+        assert_eq!(idx, want, "{range}");
+    }
+    for bad in ["0", "5..2", "x"] {
+        let r = wsdbg(&["decode", "--frames", bad, dump]);
+        assert_eq!(r.code, 2, "{bad}");
+        assert!(r.stderr.starts_with("wsdbg: error: "), "{}", r.stderr);
+    }
+    // --brief is a text view.
+    assert_eq!(wsdbg(&["decode", "--brief", "--json", dump]).code, 2);
+}

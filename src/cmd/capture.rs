@@ -109,9 +109,17 @@ pub fn run(
     };
     let out = Shared(out);
     if args.json {
-        decode(args, JsonPrinter::new(out), format, start, input, source)
+        decode(
+            args,
+            super::decode::select(args, JsonPrinter::new(out)),
+            format,
+            start,
+            input,
+            source,
+        )
     } else {
         let options = TextOptions {
+            brief: args.brief,
             explain: args.explain,
             max_bytes: if args.full {
                 None
@@ -121,7 +129,7 @@ pub fn run(
         };
         decode(
             args,
-            TextPrinter::new(out, palette, options),
+            super::decode::select(args, TextPrinter::new(out, palette, options)),
             format,
             start,
             input,

@@ -12,6 +12,7 @@ use super::{read_bounded, stdin_not_terminal, stdout, Failure, Outcome, MAX_INPU
 use crate::cli::{DecodeArgs, InputFormat, Side};
 use crate::print::escape::escape_str;
 use crate::print::json::JsonPrinter;
+use crate::print::select::Select;
 use crate::print::text::{TextOptions, TextPrinter};
 use crate::print::{self, plural, Palette};
 use crate::protocol::deflate::DeflateParams;
@@ -141,9 +142,15 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     let mut bytes = dump.bytes;
     let out = stdout();
     let summary = if args.json {
-        print::decode_all(JsonPrinter::new(out), config, &mut bytes, &read_as)?
+        print::decode_all(
+            select(args, JsonPrinter::new(out)),
+            config,
+            &mut bytes,
+            &read_as,
+        )?
     } else {
         let options = TextOptions {
+            brief: args.brief,
             explain: args.explain,
             max_bytes: if args.full {
                 None
@@ -152,7 +159,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             },
         };
         print::decode_all(
-            TextPrinter::new(out, palette, options),
+            select(args, TextPrinter::new(out, palette, options)),
             config,
             &mut bytes,
             &read_as,
@@ -335,4 +342,9 @@ fn conversation(
         aliases: if named.is_some() { &[] } else { &aliases },
     };
     capture::run(args, palette, Format::Pcap, packets, io::empty(), source)
+}
+
+/// `printer`, showing what `--only` and `--frames` choose.
+pub(super) fn select<P: print::Printer>(args: &DecodeArgs, printer: P) -> Select<P> {
+    Select::new(printer, args.only.is_some(), args.frames)
 }

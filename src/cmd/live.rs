@@ -44,6 +44,7 @@ impl View {
             timestamps: o.timestamps,
             palette,
             text: TextOptions {
+                brief: false,
                 explain: false,
                 max_bytes: if o.full {
                     None

@@ -295,4 +295,106 @@ impl<W: Write> TextPrinter<W> {
         let text = self.paint(&text, Paint::Bad);
         writeln!(self.out(), "{prefix}{text}")
     }
+
+    /// A frame in one line (`--brief`): index, side, FIN and RSV, opcode,
+    /// length, mask, a preview, the violations.
+    pub(super) fn line_brief_frame(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let side = meta
+            .from
+            .map_or(String::new(), |r| format!("{} ", r.name()));
+        let Some(h) = f.header else {
+            let line = format!(
+                "{prefix}{side}{:>4}  header cut short: {} of its bytes present",
+                f.index,
+                f.header_bytes.len()
+            );
+            writeln!(self.out(), "{line}")?;
+            return self.brief_violations(f);
+        };
+        let mut bits = String::from(if h.fin { "FIN" } else { "---" });
+        for (i, set) in h.rsv.iter().enumerate() {
+            if *set {
+                let _ = write!(bits, " RSV{}", i + 1);
+            }
+        }
+        let mask = match h.mask {
+            Some(k) => format!("masked {}", hex::encode(k)),
+            None => "unmasked".to_string(),
+        };
+        let missing = match f.missing() {
+            0 => String::new(),
+            n => format!(" ({n} missing)"),
+        };
+        let text = match super::payload_as_text(f) {
+            super::AsText::Always => true,
+            super::AsText::IfUtf8 => std::str::from_utf8(f.payload).is_ok(),
+            super::AsText::Never => false,
+        };
+        let mut preview = self.preview(f.payload, text);
+        if let Some(m) = f.message.filter(|m| m.inflated) {
+            // A compressed message: what it inflates to.
+            let shown = self.preview(m.data, m.kind == MessageKind::Text);
+            preview = format!("{preview} → inflated {} B{shown}", m.data.len());
+        }
+        let line = format!(
+            "{prefix}{side}{:>4}  {bits:<7} {:<12} {:>7} B{missing}  {mask}{preview}",
+            f.index,
+            h.opcode.name(),
+            h.payload_len,
+        );
+        writeln!(self.out(), "{line}")?;
+        self.brief_violations(f)
+    }
+
+    fn brief_violations(&mut self, f: &FrameRecord) -> io::Result<()> {
+        for v in f.violations {
+            let l = self.paint(
+                &format!("        ✗ {}", sanitize(&sentence::violation(v))),
+                Paint::Bad,
+            );
+            writeln!(self.out(), "{l}")?;
+        }
+        Ok(())
+    }
+
+    /// A head in one line (`--brief`): its first line and whether it holds.
+    pub(super) fn line_brief_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let (first, issues): (String, Vec<String>) = match head {
+            Head::Request {
+                request, issues, ..
+            } => (
+                format!(
+                    "request {} {} {}",
+                    escape_bytes(request.method.as_bytes()),
+                    escape_bytes(request.target.as_bytes()),
+                    escape_bytes(request.version.as_bytes())
+                ),
+                issues.iter().map(sentence::issue).collect(),
+            ),
+            Head::Response {
+                response, issues, ..
+            } => {
+                let mut line =
+                    format!("response {} {} ", response.version, response.status).into_bytes();
+                line.extend_from_slice(&response.reason);
+                (
+                    escape_bytes(&line),
+                    issues.iter().map(sentence::issue).collect(),
+                )
+            }
+            Head::Invalid { error, .. } => (
+                "a head that cannot be read as HTTP".into(),
+                vec![sentence::head_error(error)],
+            ),
+        };
+        let verdict = if issues.is_empty() { "✓" } else { "✗" };
+        writeln!(self.out(), "{prefix}{first}  {verdict}")?;
+        for i in issues {
+            let l = self.paint(&format!("        ✗ {}", sanitize(&i)), Paint::Bad);
+            writeln!(self.out(), "{l}")?;
+        }
+        Ok(())
+    }
 }

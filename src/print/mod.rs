@@ -5,6 +5,7 @@ pub mod bytes;
 pub mod escape;
 pub mod json;
 pub mod lines;
+pub mod select;
 pub mod sentence;
 pub mod text;
 

@@ -46,6 +46,8 @@ pub struct TextOptions {
     pub explain: bool,
     /// Show at most this many payload bytes per frame (None: all).
     pub max_bytes: Option<usize>,
+    /// One line per frame and per head (`decode --brief`).
+    pub brief: bool,
 }
 
 impl Default for TextOptions {
@@ -53,6 +55,7 @@ impl Default for TextOptions {
         Self {
             explain: false,
             max_bytes: Some(64),
+            brief: false,
         }
     }
 }
@@ -747,6 +750,9 @@ impl<W: Write> Printer for TextPrinter<W> {
     }
 
     fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
+        if self.options.brief {
+            return self.line_brief_head(meta, head);
+        }
         let prefix = self.prefix(meta);
         match head {
             Head::Request {
@@ -796,6 +802,9 @@ impl<W: Write> Printer for TextPrinter<W> {
     }
 
     fn frame(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
+        if self.options.brief {
+            return self.line_brief_frame(meta, f);
+        }
         let mut title = self.frame_title(f, meta.packet);
         if let Some(from) = meta.from {
             title = format!("{} · {title}", from.name());

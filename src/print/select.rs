@@ -1,0 +1,112 @@
+//! Choosing what a printer shows of a decode: only what breaks RFC 6455
+//! (`--only violations`), or frames in a range of indexes (`--frames
+//! 3..7`). The summary is always shown whole: it counts everything.
+
+use std::io;
+
+use super::{Closed, Meta, Opened, Printer, Refused, Rejected, Relayed, Served};
+use crate::protocol::message::MessageRef;
+use crate::protocol::stream::{FrameRecord, Gap, Head, Summary};
+
+/// A printer that passes on only the chosen events.
+pub struct Select<P> {
+    inner: P,
+    only_violations: bool,
+    frames: Option<(u64, u64)>,
+}
+
+impl<P: Printer> Select<P> {
+    /// Shows through `inner` only frames and heads that break a rule (when
+    /// `only_violations`), and only frames whose index is in `frames`
+    /// (both ends included).
+    pub fn new(inner: P, only_violations: bool, frames: Option<(u64, u64)>) -> Self {
+        Self {
+            inner,
+            only_violations,
+            frames,
+        }
+    }
+
+    fn shows(&self, f: &FrameRecord) -> bool {
+        (!self.only_violations || !f.violations.is_empty())
+            && self
+                .frames
+                .is_none_or(|(first, last)| (first..=last).contains(&f.index))
+    }
+}
+
+impl<P: Printer> Printer for Select<P> {
+    fn head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
+        let clean = match head {
+            Head::Request { issues, .. } | Head::Response { issues, .. } => issues.is_empty(),
+            Head::Invalid { .. } => false,
+        };
+        if self.only_violations && clean || self.frames.is_some() {
+            return Ok(());
+        }
+        self.inner.head(meta, head)
+    }
+
+    fn http_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
+        self.inner.http_head(meta, head)
+    }
+
+    fn frame(&mut self, meta: &Meta, frame: &FrameRecord) -> io::Result<()> {
+        if self.shows(frame) {
+            self.inner.frame(meta, frame)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()> {
+        self.inner.summary(s, read_as)
+    }
+
+    fn accept_steps(&mut self, meta: &Meta, key: &str) -> io::Result<()> {
+        self.inner.accept_steps(meta, key)
+    }
+
+    fn open(&mut self, meta: &Meta, o: &Opened) -> io::Result<()> {
+        self.inner.open(meta, o)
+    }
+
+    fn message(&mut self, meta: &Meta, m: &MessageRef) -> io::Result<()> {
+        self.inner.message(meta, m)
+    }
+
+    fn control(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {
+        self.inner.control(meta, f)
+    }
+
+    fn closed(&mut self, meta: &Meta, c: &Closed) -> io::Result<()> {
+        self.inner.closed(meta, c)
+    }
+
+    fn refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()> {
+        self.inner.refused(meta, r)
+    }
+
+    fn served(&mut self, meta: &Meta, s: &Served) -> io::Result<()> {
+        self.inner.served(meta, s)
+    }
+
+    fn relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()> {
+        self.inner.relayed(meta, r)
+    }
+
+    fn rejected(&mut self, meta: &Meta, r: &Rejected) -> io::Result<()> {
+        self.inner.rejected(meta, r)
+    }
+
+    fn gap(&mut self, meta: &Meta, g: &Gap) -> io::Result<()> {
+        if self.only_violations || self.frames.is_some() {
+            return Ok(());
+        }
+        self.inner.gap(meta, g)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
