@@ -1349,3 +1349,33 @@ fn decode_brief_only_and_frames() {
     // --brief is a text view.
     assert_eq!(wsdbg(&["decode", "--brief", "--json", dump]).code, 2);
 }
+
+/// On an 80-column terminal (COLUMNS=80) no line is wider than 80: the
+/// violations and the summary continue under their column; to a pipe
+/// without COLUMNS nothing is wrapped.
+#[test]
+fn decode_fits_the_terminal() {
+    let dump = "a1 02 68 69 81 fe 00 05 68 65 6c 6c 6f 8a 7e 01 00";
+    let r = wsdbg_with(&["decode", dump], None, &[("COLUMNS", "80")]);
+    let wide: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.chars().count() > 80)
+        .collect();
+    assert!(wide.is_empty(), "{wide:#?}");
+    assert!(
+        r.stdout
+            .contains("RSV2 is set but no extension was negotiated that\n"),
+        "{}",
+        r.stdout
+    );
+    let piped = wsdbg_with(&["decode", dump], None, &[("COLUMNS", "")]);
+    assert!(
+        piped.stdout.lines().any(|l| l.chars().count() > 80),
+        "{}",
+        piped.stdout
+    );
+    // The same words either way.
+    let words = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+    assert_eq!(words(&r.stdout), words(&piped.stdout));
+}

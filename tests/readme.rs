@@ -53,6 +53,8 @@ fn readme_examples_print_what_the_readme_shows() {
             .args(["-c", &format!("{cmd} 2>&1")])
             .env("PATH", &path)
             .env_remove("NO_COLOR")
+            // The README shows output to a pipe, not fitted to a terminal.
+            .env_remove("COLUMNS")
             .output()
             .unwrap();
         let actual = String::from_utf8_lossy(&out.stdout);

@@ -129,7 +129,10 @@ pub fn run(
         };
         decode(
             args,
-            super::decode::select(args, TextPrinter::new(out, palette, options)),
+            super::decode::select(
+                args,
+                TextPrinter::new(super::decode::fit(out), palette, options),
+            ),
             format,
             start,
             input,

@@ -14,6 +14,7 @@ use crate::print::escape::escape_str;
 use crate::print::json::JsonPrinter;
 use crate::print::select::Select;
 use crate::print::text::{TextOptions, TextPrinter};
+use crate::print::wrap::{self, Wrap};
 use crate::print::{self, plural, Palette};
 use crate::protocol::deflate::DeflateParams;
 use crate::protocol::stream::Config;
@@ -159,7 +160,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             },
         };
         print::decode_all(
-            select(args, TextPrinter::new(out, palette, options)),
+            select(args, TextPrinter::new(fit(out), palette, options)),
             config,
             &mut bytes,
             &read_as,
@@ -347,4 +348,24 @@ fn conversation(
 /// `printer`, showing what `--only` and `--frames` choose.
 pub(super) fn select<P: print::Printer>(args: &DecodeArgs, printer: P) -> Select<P> {
     Select::new(printer, args.only.is_some(), args.frames)
+}
+
+/// `out`, wrapped to the terminal's width when there is one (`COLUMNS`,
+/// or stdout's terminal); as it is for a file or a pipe.
+pub(super) fn fit<'a, W: io::Write + 'a>(out: W) -> Box<dyn io::Write + 'a> {
+    use std::io::IsTerminal;
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ fills the winsize given; fd 1 may be anything.
+    let tty_width = (unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0)
+        .then_some(usize::from(ws.ws_col));
+    let columns = std::env::var("COLUMNS").ok();
+    match wrap::terminal_width(io::stdout().is_terminal(), columns.as_deref(), tty_width) {
+        Some(width) => Box::new(Wrap::new(out, width)),
+        None => Box::new(out),
+    }
 }

@@ -8,6 +8,7 @@ pub mod lines;
 pub mod select;
 pub mod sentence;
 pub mod text;
+pub mod wrap;
 
 use std::io;
 use std::time::{Duration, SystemTime};
