@@ -1379,3 +1379,42 @@ fn decode_fits_the_terminal() {
     let words = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
     assert_eq!(words(&r.stdout), words(&piped.stdout));
 }
+
+/// A request and its response pasted as text before the frames: each
+/// side's head checked as that side's, each frame given to a side by its
+/// MASK bit (which is said), no false masking violation.
+#[test]
+fn decode_a_pasted_request_response_and_frames() {
+    let pasted = "GET /chat HTTP/1.1\nHost: x\nUpgrade: websocket\nConnection: Upgrade\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n\
+HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\n\
+Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\n\
+81 83 3d 54 23 06 70 10 6d 81 03 4d 44 4e\n";
+    let r = wsdbg_with(&["decode", "--json"], Some(pasted.as_bytes()), &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("given to a side by their MASK bit"),
+        "{}",
+        r.stderr
+    );
+    let f = frames(&r.stdout);
+    let sides: Vec<&str> = f.iter().map(|f| f["from"].as_str().unwrap()).collect();
+    assert_eq!(sides, ["client", "server"], "{}", r.stdout);
+    let heads: Vec<serde_json::Value> = json_lines(&r.stdout)
+        .into_iter()
+        .filter(|e| e["type"] == "request" || e["type"] == "response")
+        .collect();
+    assert_eq!(heads.len(), 2, "{}", r.stdout);
+    assert_eq!(
+        (&heads[0]["type"], &heads[0]["from"]),
+        (&"request".into(), &"client".into())
+    );
+    assert_eq!(
+        (&heads[1]["type"], &heads[1]["from"]),
+        (&"response".into(), &"server".into())
+    );
+    assert_eq!(
+        heads[1]["valid"], true,
+        "the accept value checked against the key"
+    );
+}

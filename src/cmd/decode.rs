@@ -120,6 +120,10 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     };
     let dump = dump::parse_with_head(input, format)
         .map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
+    // A request and its answer pasted before the frames: both sides.
+    if dump.http_answer > 0 {
+        return pasted_conversation(args, palette, &dump, &name);
+    }
     // One whole packet, in any spelling (a hex stream, tcpdump -xx
     // without its summary line): its headers are not WebSocket bytes.
     if dump.http_head == 0 && link::guess(&dump.bytes).is_some() {
@@ -304,6 +308,16 @@ fn conversation(
     c: &dump::packet::Conversation,
     name: &str,
 ) -> Outcome {
+    conversation_as(args, palette, c, name, "Follow TCP Stream, hex view")
+}
+
+fn conversation_as(
+    args: &DecodeArgs,
+    palette: Palette,
+    c: &dump::packet::Conversation,
+    name: &str,
+    kind: &str,
+) -> Outcome {
     use std::net::SocketAddr;
     let made_up: [SocketAddr; 2] = [
         "10.0.0.1:50000".parse().expect("an address"),
@@ -336,7 +350,7 @@ fn conversation(
     let packets = pcap_of(Linktype::RAW, &replay(nodes, &c.chunks));
     let source = Source {
         name,
-        kind: Some("Follow TCP Stream, hex view"),
+        kind: Some(kind),
         times: false,
         port,
         packets: false,
@@ -368,4 +382,54 @@ pub(super) fn fit<'a, W: io::Write + 'a>(out: W) -> Box<dyn io::Write + 'a> {
         Some(width) => Box::new(Wrap::new(out, width)),
         None => Box::new(out),
     }
+}
+
+/// A request and its response pasted as text, then frames: each side
+/// decoded as what it is. The frames are given to a side by their MASK
+/// bit (a client masks its frames, a server does not), which is said, as
+/// it decides a side for a frame that breaks that rule.
+fn pasted_conversation(args: &DecodeArgs, palette: Palette, dump: &Dump, name: &str) -> Outcome {
+    use crate::protocol::frame::{FrameHeader, HeaderParse};
+    let (head, rest) = dump.bytes.split_at(dump.http_head);
+    let (answer, mut frames) = rest.split_at(dump.http_answer);
+    let mut chunks: Vec<(usize, Vec<u8>)> = vec![(0, head.to_vec()), (1, answer.to_vec())];
+    let push =
+        |side: usize, bytes: &[u8], chunks: &mut Vec<(usize, Vec<u8>)>| match chunks.last_mut() {
+            Some((s, b)) if *s == side => b.extend_from_slice(bytes),
+            _ => chunks.push((side, bytes.to_vec())),
+        };
+    let mut split = false;
+    while !frames.is_empty() {
+        let (side, len) = match FrameHeader::parse(frames) {
+            HeaderParse::Complete(h) => (
+                usize::from(h.mask.is_none()),
+                usize::try_from(h.len() as u64 + h.payload_len).unwrap_or(usize::MAX),
+            ),
+            // A header cut short: the rest goes with the frames before it.
+            HeaderParse::Partial { .. } => (chunks.last().map_or(0, |c| c.0), frames.len()),
+        };
+        let len = len.min(frames.len());
+        push(side, &frames[..len], &mut chunks);
+        split = true;
+        frames = &frames[len..];
+    }
+    if split {
+        super::warn(
+            "the frames after the request and its response are given to a side by their MASK bit \
+             (a client masks its frames, a server does not), so one that breaks that rule is \
+             shown as the other side's: decode one side's frames alone with --from to check its \
+             masking",
+        );
+    }
+    let conversation = dump::packet::Conversation {
+        chunks,
+        nodes: [None, None],
+    };
+    conversation_as(
+        args,
+        palette,
+        &conversation,
+        name,
+        "a request, its response and frames pasted",
+    )
 }

@@ -81,6 +81,9 @@ pub struct Dump {
     /// How many of `bytes` came from an HTTP head pasted as text before the
     /// dump (its line ends taken as CRLF); 0 when there was none.
     pub http_head: usize,
+    /// How many bytes after that head are a second head pasted as text:
+    /// the response to a pasted request (0 when there is none).
+    pub http_answer: usize,
 }
 
 /// The spelling a dump was actually read in.
@@ -284,6 +287,7 @@ pub fn parse(input: &[u8], format: Format) -> Result<Dump, DumpError> {
         bytes,
         spelling,
         http_head: 0,
+        http_answer: 0,
     })
 }
 
@@ -303,16 +307,32 @@ pub fn parse_with_head(input: Vec<u8>, format: Format) -> Result<Dump, DumpError
             bytes: input,
             spelling: Spelling::Raw,
             http_head: 0,
+            http_answer: 0,
         });
     }
     let input = &input[..];
     let text = std::str::from_utf8(input).map_err(|e| not_utf8(input, e.valid_up_to()))?;
-    let Some((head, used, lines)) = leading_http_head(text) else {
+    let Some((head, mut used, mut lines)) = leading_http_head(text) else {
         return parse(input, format);
     };
-    let rest = &text[used..];
     let mut bytes = head;
     let http_head = bytes.len();
+    // A request's answer pasted after it: both sides' heads.
+    let mut http_answer = 0;
+    let is_request = bytes.starts_with(b"GET ") || !bytes.starts_with(b"HTTP/");
+    if is_request {
+        let after = text[used..].trim_start_matches(['\r', '\n']);
+        let skipped = text.len() - used - after.len();
+        if after.starts_with("HTTP/") {
+            if let Some((answer, n, l)) = leading_http_head(after) {
+                http_answer = answer.len();
+                bytes.extend_from_slice(&answer);
+                lines += l + text[used..used + skipped].matches('\n').count();
+                used += skipped + n;
+            }
+        }
+    }
+    let rest = &text[used..];
     let mut spelling = Spelling::Raw;
     if !rest.trim().is_empty() {
         let dump = parse(rest.as_bytes(), format).map_err(|mut e| {
@@ -327,6 +347,7 @@ pub fn parse_with_head(input: Vec<u8>, format: Format) -> Result<Dump, DumpError
         bytes,
         spelling,
         http_head,
+        http_answer,
     })
 }
 

@@ -25,6 +25,7 @@ fn ok(input: &str, format: Format, bytes: &[u8], spelling: Spelling) {
     let got = parse(input.as_bytes(), format).map_err(|e| e.to_string());
     let want = Dump {
         http_head: 0,
+        http_answer: 0,
         bytes: bytes.to_vec(),
         spelling,
     };
