@@ -52,6 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Who sent the frames (decides the masking rule); implied by a leading handshake')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server')
             [CompletionResult]::new('--conn', '--conn', [CompletionResultType]::ParameterName, 'Capture files: show only connection N (ids count from 1 in the order connections are found)')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip the first N bytes of the dump (headers of a packet that were not recognised, a prefix of a log line)')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Show only what breaks RFC 6455: the frames and heads with violations (the summary still counts and lists everything)')
             [CompletionResult]::new('--frames', '--frames', [CompletionResultType]::ParameterName, 'Show only the frames FIRST..LAST (1-based; each side of a capture counts its own): 3..7, 3.., ..7 or 5')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')

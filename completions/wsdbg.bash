@@ -163,7 +163,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__decode)
-            opts="-f -h --file --format --dec --raw --base64 --from --deflate --json --explain --full --port --conn --brief --only --frames --color --help"
+            opts="-f -h --file --format --dec --raw --base64 --from --deflate --json --explain --full --port --conn --skip --brief --only --frames --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,6 +190,10 @@ _wsdbg() {
                     return 0
                     ;;
                 --conn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --skip)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -47,6 +47,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --from 'Who sent the frames (decides the masking rule); implied by a leading handshake'
             cand --port 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server'
             cand --conn 'Capture files: show only connection N (ids count from 1 in the order connections are found)'
+            cand --skip 'Skip the first N bytes of the dump (headers of a packet that were not recognised, a prefix of a log line)'
             cand --only 'Show only what breaks RFC 6455: the frames and heads with violations (the summary still counts and lists everything)'
             cand --frames 'Show only the frames FIRST..LAST (1-based; each side of a capture counts its own): 3..7, 3.., ..7 or 5'
             cand --color 'When to colour the output'

@@ -53,6 +53,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l from -d 'Who sent
 server\t'Frames from a server: none may be masked'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l port -d 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l conn -d 'Capture files: show only connection N (ids count from 1 in the order connections are found)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l skip -d 'Skip the first N bytes of the dump (headers of a packet that were not recognised, a prefix of a log line)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l only -d 'Show only what breaks RFC 6455: the frames and heads with violations (the summary still counts and lists everything)' -r -f -a "violations\t'Frames and heads that break RFC 6455'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l frames -d 'Show only the frames FIRST..LAST (1-based; each side of a capture counts its own): 3..7, 3.., ..7 or 5' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'

@@ -300,6 +300,11 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub conn: Option<u64>,
 
+    /// Skip the first N bytes of the dump (headers of a packet that were not recognised, a
+    /// prefix of a log line)
+    #[arg(long, value_name = "N")]
+    pub skip: Option<usize>,
+
     /// One line per frame (index, side, FIN and RSV, opcode, length, mask, a preview) and per
     /// head, with the violations under it
     #[arg(long, conflicts_with_all = ["json", "explain"])]

@@ -1418,3 +1418,21 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\n\
         "the accept value checked against the key"
     );
 }
+
+/// --skip N leaves the first N bytes out, and says so.
+#[test]
+fn decode_skip_leaves_bytes_out() {
+    let r = wsdbg(&["decode", "--skip", "2", "00 00 81 83 3d 54 23 06 70 10 6d"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "read 11 bytes of hex; the first 2 skipped (--skip), the 9 after them decoded"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("\"MDN\""), "{}", r.stdout);
+    let r = wsdbg(&["decode", "--skip", "11", "00 00 81 83 3d 54 23 06 70 10 6d"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("nothing would be left"), "{}", r.stderr);
+}

@@ -118,8 +118,26 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             InputFormat::Raw => dump::Format::Raw,
         }
     };
-    let dump = dump::parse_with_head(input, format)
+    let mut dump = dump::parse_with_head(input, format)
         .map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
+    let mut read_as = how_read(&dump);
+    if let Some(n) = args.skip {
+        if n >= dump.bytes.len() {
+            return Err(Failure::Input(format!(
+                "--skip {n}: {name} holds {} byte{}, so nothing would be left",
+                dump.bytes.len(),
+                plural(dump.bytes.len() as u64)
+            )));
+        }
+        // Skipped bytes are no head any more, or part of one at most.
+        dump.bytes.drain(..n);
+        dump.http_head = dump.http_head.saturating_sub(n);
+        dump.http_answer = 0;
+        read_as = format!(
+            "{read_as}; the first {n} skipped (--skip), the {} after them decoded",
+            dump.bytes.len()
+        );
+    }
     // A request and its answer pasted before the frames: both sides.
     if dump.http_answer > 0 {
         return pasted_conversation(args, palette, &dump, &name);
@@ -134,7 +152,6 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         }
         unreachable!("a packet told by its headers is read as one");
     }
-    let read_as = how_read(&dump);
     let from = args.from.map(|s| match s {
         Side::Client => Role::Client,
         Side::Server => Role::Server,
