@@ -325,7 +325,7 @@ fn conversation(
     c: &dump::packet::Conversation,
     name: &str,
 ) -> Outcome {
-    conversation_as(args, palette, c, name, "Follow TCP Stream, hex view")
+    conversation_as(args, palette, c, name, c.view)
 }
 
 fn conversation_as(
@@ -441,6 +441,7 @@ fn pasted_conversation(args: &DecodeArgs, palette: Palette, dump: &Dump, name: &
     let conversation = dump::packet::Conversation {
         chunks,
         nodes: [None, None],
+        view: "a request, its response and frames pasted",
     };
     conversation_as(
         args,

@@ -341,6 +341,8 @@ pub struct Conversation {
     /// The nodes' addresses, when the dump names them (tshark's `Node 0:`
     /// and `Node 1:` lines).
     pub nodes: [Option<String>; 2],
+    /// How it was printed, for the summary.
+    pub view: &'static str,
 }
 
 /// A line of the Follow TCP Stream hex view: the node (0 unindented, 1
@@ -372,6 +374,9 @@ fn follow_line<'a>(line: &Line<'a>) -> Option<(usize, usize, &'a str, usize)> {
 /// (lines of both nodes, the second indented).
 pub fn follow(text: &str) -> Option<Result<Conversation, DumpError>> {
     let lines: Vec<Line> = super::lines(text).collect();
+    if lines.iter().any(|l| c_array_start(l).is_some()) {
+        return Some(follow_c_arrays(&lines));
+    }
     let header = lines.iter().any(|l| l.text.trim() == "Follow: tcp,hex");
     let mut seen = [false; 2];
     for l in &lines {
@@ -433,7 +438,101 @@ pub fn follow(text: &str) -> Option<Result<Conversation, DumpError>> {
         }
     }
     chunks.retain(|(_, b)| !b.is_empty());
-    Some(Ok(Conversation { chunks, nodes }))
+    Some(Ok(Conversation {
+        chunks,
+        nodes,
+        view: "Follow TCP Stream, hex view",
+    }))
+}
+
+/// `char peer1_3[] = { /* Packet 9 */` (the comment since Wireshark 1.12):
+/// the node that sent the array's bytes.
+fn c_array_start(line: &Line) -> Option<usize> {
+    let rest = line.text.trim().strip_prefix("char peer")?;
+    let node = match rest.as_bytes().first()? {
+        b'0' => 0,
+        b'1' => 1,
+        _ => return None,
+    };
+    let rest = rest[1..].strip_prefix('_')?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    (digits > 0 && rest[digits..].trim_start().starts_with("[] = {")).then_some(node)
+}
+
+/// Follow TCP Stream's "C Arrays" view: an array per run of bytes, named
+/// for the node that sent it (`peer0_N`, `peer1_N`), eight `0x..` values a
+/// line, the last followed by `};`.
+fn follow_c_arrays(lines: &[Line]) -> Result<Conversation, DumpError> {
+    let mut chunks: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut open = false;
+    for line in lines {
+        if let Some(node) = c_array_start(line) {
+            if open {
+                return Err(line.error(
+                    0,
+                    "an array starts before the one above it ends with '};'".into(),
+                ));
+            }
+            chunks.push((node, Vec::new()));
+            open = true;
+            continue;
+        }
+        let text = line.text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        if !open {
+            return Err(line.error(
+                0,
+                format!(
+                    "expected an array of Follow TCP Stream's C Arrays view ('char peer0_0[] = {{'), found '{}'",
+                    quote(text)
+                ),
+            ));
+        }
+        let (values, ends) = match text.strip_suffix("};") {
+            Some(v) => (v, true),
+            None => (text, false),
+        };
+        let bytes = &mut chunks.last_mut().expect("an array is open").1;
+        for token in values.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let value = token.strip_prefix("0x").and_then(hex_byte).ok_or_else(|| {
+                let at = line.text.find(token).unwrap_or(0);
+                line.error(
+                    at,
+                    format!(
+                        "expected a byte as 0x and two hex digits, found '{}'",
+                        quote(token)
+                    ),
+                )
+            })?;
+            bytes.push(value);
+        }
+        open = !ends;
+    }
+    if open {
+        let last = lines.iter().rev().find(|l| !l.text.trim().is_empty());
+        if let Some(l) = last {
+            return Err(l.error(
+                0,
+                "the last array does not end with '};': paste it whole".into(),
+            ));
+        }
+    }
+    // Runs of one node in a row are one run.
+    let mut merged: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (node, bytes) in chunks {
+        match merged.last_mut() {
+            Some((n, b)) if *n == node => b.extend_from_slice(&bytes),
+            _ => merged.push((node, bytes)),
+        }
+    }
+    merged.retain(|(_, b)| !b.is_empty());
+    Ok(Conversation {
+        chunks: merged,
+        nodes: [None, None],
+        view: "Follow TCP Stream, C Arrays view",
+    })
 }
 
 #[cfg(test)]
@@ -472,5 +571,49 @@ mod follow_tests {
         let e = follow(&broken).unwrap().unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         assert!(follow("81 83 3d 54").is_none());
+    }
+
+    /// The C Arrays view, written as Wireshark's FollowStreamDialog writes
+    /// it (eight `0x%02x` a line, `, ` between, `};` after the last).
+    fn c_arrays(chunks: &[(usize, Vec<u8>)]) -> String {
+        let mut out = String::new();
+        let mut count = [0; 2];
+        for (i, (node, bytes)) in chunks.iter().enumerate() {
+            out.push_str(&format!(
+                "char peer{node}_{}[] = {{ /* Packet {} */\n",
+                count[*node],
+                i + 4
+            ));
+            count[*node] += 1;
+            for (j, line) in bytes.chunks(8).enumerate() {
+                for (k, b) in line.iter().enumerate() {
+                    out.push_str(&format!("0x{b:02x}"));
+                    if j * 8 + k + 1 < bytes.len() {
+                        out.push(',');
+                    }
+                    out.push(' ');
+                }
+                if j * 8 + line.len() == bytes.len() {
+                    out.push_str("};");
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_c_arrays_view_gives_the_same_runs() {
+        let c = follow(FOLLOW).unwrap().unwrap();
+        let text = c_arrays(&c.chunks);
+        let a = follow(&text).unwrap().unwrap();
+        assert_eq!(a.chunks, c.chunks);
+        let cut: String = text.lines().take(3).map(|l| format!("{l}\n")).collect();
+        let e = follow(&cut).unwrap().unwrap_err();
+        assert!(e.message.contains("does not end"), "{e}");
+        let e = follow("char peer0_0[] = {\n0x47, 0xzz };\n")
+            .unwrap()
+            .unwrap_err();
+        assert_eq!((e.line, e.column), (2, 7), "{e}");
     }
 }
