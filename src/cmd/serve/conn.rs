@@ -206,6 +206,23 @@ pub(super) struct Turn {
 }
 
 impl Conn {
+    /// Who handles this client's notes, and where their output goes.
+    fn ctx<'a>(
+        &'a self,
+        shared: &'a Shared,
+        render: &'a mut Vec<u8>,
+        broadcast: &'a mut Vec<Arc<Vec<u8>>>,
+    ) -> Ctx<'a> {
+        Ctx {
+            shared,
+            id: self.id,
+            fd: self.stream.as_raw_fd(),
+            peer: &self.peer,
+            render,
+            broadcast,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -249,14 +266,7 @@ impl Conn {
             {
                 book.dropped.get_or_insert("the connection was reset");
             }
-            let mut ctx = Ctx {
-                shared,
-                id: self.id,
-                fd: self.stream.as_raw_fd(),
-                peer: &self.peer,
-                render,
-                broadcast,
-            };
+            let mut ctx = self.ctx(shared, render, broadcast);
             let mut handler = |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book);
             let read = match (room, read) {
                 (Some(r), Ok(n)) if n > 0 => {
@@ -305,14 +315,7 @@ impl Conn {
         if st.endpoint.deadline().is_some_and(|d| now >= d) {
             let State { endpoint, book, .. } = &mut *st;
             let mut broadcast = Vec::new();
-            let mut ctx = Ctx {
-                shared,
-                id: self.id,
-                fd: self.stream.as_raw_fd(),
-                peer: &self.peer,
-                render,
-                broadcast: &mut broadcast,
-            };
+            let mut ctx = self.ctx(shared, render, &mut broadcast);
             let _ =
                 endpoint.on_timeout(now, &mut |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book));
         }
@@ -396,14 +399,7 @@ impl Conn {
                 }
             }
             let mut broadcast = Vec::new();
-            let mut ctx = Ctx {
-                shared,
-                id: self.id,
-                fd: self.stream.as_raw_fd(),
-                peer: &self.peer,
-                render,
-                broadcast: &mut broadcast,
-            };
+            let mut ctx = self.ctx(shared, render, &mut broadcast);
             let _ = endpoint.sent(n as usize, &mut |note, o: &mut Outbox| {
                 ctx.note(note, o, book)
             });
@@ -499,14 +495,7 @@ impl Conn {
             return;
         }
         let mut broadcast = Vec::new();
-        let mut ctx = Ctx {
-            shared,
-            id: self.id,
-            fd: self.stream.as_raw_fd(),
-            peer: &self.peer,
-            render,
-            broadcast: &mut broadcast,
-        };
+        let mut ctx = self.ctx(shared, render, &mut broadcast);
         let meta = ctx.meta(None);
         let c = Closed {
             info: &info,
