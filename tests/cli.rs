@@ -483,6 +483,9 @@ fn decode_reads_dumps_that_start_at_an_offset_by_their_offsets() {
             read_as(&r),
             "read 27 bytes of hex dump starting at offset 0x28 (40)"
         );
+        // Frames at their offsets in the dump's numbering, not from 0.
+        let offsets: Vec<u64> = f.iter().map(|f| f["offset"].as_u64().unwrap()).collect();
+        assert_eq!(offsets, [40, 49, 56], "{dump}");
     }
     // od -A x -t x1 -j 4 mdn.bin: its offsets used to be read as bytes.
     let r = wsdbg_with(&["decode"], Some(b"000004 23 06 70 10 6d\n000009\n"), &[]);

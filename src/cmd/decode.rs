@@ -161,11 +161,17 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
         deflate: args.deflate.then(DeflateParams::default),
         ..Config::default()
     };
+    // Offsets count in the dump's own numbering: from where it starts
+    // (a dump from an offset), past what --skip left out.
+    let base = match dump.spelling {
+        Spelling::OffsetHex { start } => start,
+        _ => 0,
+    } + args.skip.unwrap_or(0) as u64;
     let mut bytes = dump.bytes;
     let out = stdout();
     let summary = if args.json {
         print::decode_all(
-            select(args, JsonPrinter::new(out)),
+            select(args, JsonPrinter::new(out)).from_offset(base),
             config,
             &mut bytes,
             &read_as,
@@ -181,7 +187,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             },
         };
         print::decode_all(
-            select(args, TextPrinter::new(fit(out), palette, options)),
+            select(args, TextPrinter::new(fit(out), palette, options)).from_offset(base),
             config,
             &mut bytes,
             &read_as,

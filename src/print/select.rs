@@ -6,13 +6,16 @@ use std::io;
 
 use super::{Closed, Meta, Opened, Printer, Refused, Rejected, Relayed, Served};
 use crate::protocol::message::MessageRef;
-use crate::protocol::stream::{FrameRecord, Gap, Head, Summary};
+use crate::protocol::stream::{FrameRecord, Gap, Head, Place, Summary};
 
 /// A printer that passes on only the chosen events.
 pub struct Select<P> {
     inner: P,
     only_violations: bool,
     frames: Option<(u64, u64)>,
+    /// Added to every offset shown: where the input starts in its stream
+    /// (a dump from an offset other than 0).
+    base: u64,
 }
 
 impl<P: Printer> Select<P> {
@@ -24,6 +27,28 @@ impl<P: Printer> Select<P> {
             inner,
             only_violations,
             frames,
+            base: 0,
+        }
+    }
+
+    /// Shows offsets counted from `base` (the input's first byte is at
+    /// `base` in its stream) rather than from 0.
+    pub fn from_offset(mut self, base: u64) -> Self {
+        self.base = base;
+        self
+    }
+
+    fn shifted(&self, place: Place) -> Place {
+        match place {
+            Place::Head { offset, what } => Place::Head {
+                offset: offset + self.base,
+                what,
+            },
+            Place::Frame { index, offset } => Place::Frame {
+                index,
+                offset: offset + self.base,
+            },
+            other => other,
         }
     }
 
@@ -44,7 +69,16 @@ impl<P: Printer> Printer for Select<P> {
         if self.only_violations && clean || self.frames.is_some() {
             return Ok(());
         }
-        self.inner.head(meta, head)
+        if self.base == 0 {
+            return self.inner.head(meta, head);
+        }
+        let mut head = head.clone();
+        match &mut head {
+            Head::Request { offset, .. }
+            | Head::Response { offset, .. }
+            | Head::Invalid { offset, .. } => *offset += self.base,
+        }
+        self.inner.head(meta, &head)
     }
 
     fn http_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()> {
@@ -52,15 +86,23 @@ impl<P: Printer> Printer for Select<P> {
     }
 
     fn frame(&mut self, meta: &Meta, frame: &FrameRecord) -> io::Result<()> {
-        if self.shows(frame) {
-            self.inner.frame(meta, frame)
-        } else {
-            Ok(())
+        if !self.shows(frame) {
+            return Ok(());
         }
+        let mut frame = *frame;
+        frame.offset += self.base;
+        self.inner.frame(meta, &frame)
     }
 
     fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()> {
-        self.inner.summary(s, read_as)
+        if self.base == 0 {
+            return self.inner.summary(s, read_as);
+        }
+        let mut s = s.clone();
+        for (place, _) in &mut s.listed {
+            *place = self.shifted(*place);
+        }
+        self.inner.summary(&s, read_as)
     }
 
     fn accept_steps(&mut self, meta: &Meta, key: &str) -> io::Result<()> {
