@@ -6,8 +6,9 @@
 //! context takeover either way, and without it: text and binary messages in
 //! all three length forms (one of 76,800 bytes and one of 1 MiB, so spread
 //! over many TCP segments; the same text twice, which deflate with context
-//! takeover sends as a back-reference), fragmented messages, a ping and
-//! its pong, and a close with a code and a reason. `wsdbg decode --json` and
+//! takeover sends as a back-reference), fragmented messages (one with a
+//! ping between its fragments), a ping and its pong, and a close with a
+//! code and a reason. `wsdbg decode --json` and
 //! `tshark -T json -x` then read the same file, and every frame must agree,
 //! side by side in each direction of each connection: FIN, RSV, opcode,
 //! MASK, the 7-bit length, the extended length, the masking key, the
@@ -62,6 +63,16 @@ async def talk(compression):
         await ws.send(["frag", "ment", "ed ✓"])
         await ws.recv()
         await ws.send([b"\x01\x02", b"\x03"])
+        await ws.recv()
+        # A ping between the fragments of a message.
+        async def fragments():
+            yield "between"
+            await asyncio.sleep(0.05)
+            yield " pings"
+        sending = asyncio.create_task(ws.send(fragments()))
+        await asyncio.sleep(0.02)
+        await ws.ping(b"mid-message")
+        await sending
         await ws.recv()
         await ws.ping(b"are you there?")
         await asyncio.sleep(0.05)
@@ -118,8 +129,11 @@ fn free_port() -> u16 {
 /// Records `lo` while the Python peers talk on `port`.
 fn record(dir: &Path, port: u16) -> std::path::PathBuf {
     let file = dir.join("talk.pcapng");
+    // A 64 MiB capture buffer: the 1 MiB messages arrive faster than a
+    // busy machine lets dumpcap write them, and a dropped packet would be
+    // a gap in both decodes.
     let mut dumpcap = Command::new("dumpcap")
-        .args(["-q", "-i", "lo", "-f"])
+        .args(["-q", "-B", "64", "-i", "lo", "-f"])
         .arg(format!("tcp port {port}"))
         .arg("-w")
         .arg(&file)
@@ -184,6 +198,9 @@ fn wsdbg_frames(file: &Path) -> BTreeMap<(u64, String), Vec<Frame>> {
     let mut by = BTreeMap::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         let e: Value = serde_json::from_str(line).unwrap();
+        // A gap means dumpcap dropped packets: the comparison would only
+        // show how each tool shows the loss.
+        assert_ne!(e["type"], "gap", "the capture lost packets: {line}");
         if e["type"] != "frame" {
             continue;
         }
