@@ -394,4 +394,18 @@ fn follow_tcp_stream_decodes_both_sides() {
         input.contains("Follow TCP Stream") && !input.contains("packet"),
         "{input}"
     );
+    // The raw view (tshark -z follow,tcp,raw: a hex line a run, node 1
+    // indented) and the C Arrays view of the same conversation.
+    for (file, view) in [
+        ("echo-deflate.follow-raw.txt", "raw view"),
+        ("echo-deflate.follow-carrays.txt", "C Arrays view"),
+    ] {
+        let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
+        let r = wsdbg(&["decode", "--json", "--file", &path], None);
+        assert_eq!(r.code, 0, "{file}: {}", r.stderr);
+        assert_eq!(frames(&r), want, "{file}");
+        let summary = json(&r.stdout).pop().unwrap();
+        let input = summary["data"]["input"].as_str().unwrap().to_string();
+        assert!(input.contains(view), "{file}: {input}");
+    }
 }

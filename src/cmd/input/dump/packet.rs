@@ -377,6 +377,9 @@ pub fn follow(text: &str) -> Option<Result<Conversation, DumpError>> {
     if lines.iter().any(|l| c_array_start(l).is_some()) {
         return Some(follow_c_arrays(&lines));
     }
+    if let Some(raw) = follow_raw(&lines) {
+        return Some(raw);
+    }
     let header = lines.iter().any(|l| l.text.trim() == "Follow: tcp,hex");
     let mut seen = [false; 2];
     for l in &lines {
@@ -442,6 +445,81 @@ pub fn follow(text: &str) -> Option<Result<Conversation, DumpError>> {
         chunks,
         nodes,
         view: "Follow TCP Stream, hex view",
+    }))
+}
+
+/// Follow TCP Stream's raw view as tshark prints it (`-z
+/// follow,tcp,raw`): a line of hex digits per run of bytes, node 1's
+/// indented. Without tshark's header, only when both nodes' lines are
+/// there: a column of plain hex lines is an ordinary dump.
+fn follow_raw(lines: &[Line]) -> Option<Result<Conversation, DumpError>> {
+    let header = lines.iter().any(|l| l.text.trim() == "Follow: tcp,raw");
+    fn hex_line<'a>(l: &Line<'a>) -> Option<(usize, &'a str)> {
+        let (node, body) = if let Some(b) = l.text.strip_prefix('\t') {
+            (1, b)
+        } else if let Some(b) = l.text.strip_prefix("    ") {
+            (1, b)
+        } else {
+            (0, l.text)
+        };
+        let body = body.trim_end();
+        (!body.is_empty() && body.bytes().all(|b| b.is_ascii_hexdigit())).then_some((node, body))
+    }
+    let chunky: Vec<_> = lines
+        .iter()
+        .filter_map(|l| hex_line(l).map(|(n, _)| n))
+        .collect();
+    let both = chunky.contains(&0) && chunky.contains(&1);
+    let other = lines.iter().any(|l| {
+        let t = l.text.trim();
+        !t.is_empty()
+            && hex_line(l).is_none()
+            && !t.starts_with("===")
+            && !t.starts_with("Follow:")
+            && !t.starts_with("Filter:")
+            && !t.starts_with("Node ")
+    });
+    if !(header || both && !other) {
+        return None;
+    }
+    let mut nodes: [Option<String>; 2] = [None, None];
+    let mut chunks: Vec<(usize, Vec<u8>)> = Vec::new();
+    for line in lines {
+        let t = line.text.trim();
+        if let Some(addr) = t.strip_prefix("Node 0: ") {
+            nodes[0] = Some(addr.to_string());
+            continue;
+        }
+        if let Some(addr) = t.strip_prefix("Node 1: ") {
+            nodes[1] = Some(addr.to_string());
+            continue;
+        }
+        let Some((node, body)) = hex_line(line) else {
+            continue;
+        };
+        if body.len() % 2 == 1 {
+            let at = line.text.len() - line.text.trim_start().len();
+            return Some(Err(line.error(
+                at,
+                format!(
+                    "an odd number of hex digits ({}): a byte needs two",
+                    body.len()
+                ),
+            )));
+        }
+        let bytes: Vec<u8> = (0..body.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&body[i..i + 2], 16).unwrap_or(0))
+            .collect();
+        match chunks.last_mut() {
+            Some((n, b)) if *n == node => b.extend_from_slice(&bytes),
+            _ => chunks.push((node, bytes)),
+        }
+    }
+    Some(Ok(Conversation {
+        chunks,
+        nodes,
+        view: "Follow TCP Stream, raw view",
     }))
 }
 
