@@ -394,6 +394,23 @@ fn follow_tcp_stream_decodes_both_sides() {
         input.contains("Follow TCP Stream") && !input.contains("packet"),
         "{input}"
     );
+    // The raw view copied without its indentation (both sides run
+    // together): a request with its response right after it cannot come
+    // from one side, so the frames go to a side by their MASK bit.
+    let raw = std::fs::read_to_string(format!(
+        "{}/tests/data/echo-deflate.follow-raw.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let flat: String = raw
+        .lines()
+        .filter(|l| !l.is_empty() && l.trim_start().bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|l| format!("{}\n", l.trim_start()))
+        .collect();
+    let r = wsdbg(&["decode", "--json", "-"], Some(flat.into_bytes()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("by their MASK bit"), "{}", r.stderr);
+    assert_eq!(frames(&r), want);
     // The raw view (tshark -z follow,tcp,raw: a hex line a run, node 1
     // indented) and the C Arrays view of the same conversation.
     for (file, view) in [

@@ -138,7 +138,18 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             dump.bytes.len()
         );
     }
-    // A request and its answer pasted before the frames: both sides.
+    // A request and its answer pasted before the frames: both sides. So
+    // too bytes that hold a request and, right after its head, the
+    // response (both sides run together, as a copy of Follow TCP Stream's
+    // raw view gives them): one side cannot have sent both.
+    if dump.http_answer == 0 && args.from.is_none() {
+        if let Some((request, response)) = both_heads(&dump.bytes[dump.http_head..]) {
+            if dump.http_head == 0 {
+                dump.http_head = request;
+                dump.http_answer = response;
+            }
+        }
+    }
     if dump.http_answer > 0 {
         return pasted_conversation(args, palette, &dump, &name);
     }
@@ -456,4 +467,18 @@ fn pasted_conversation(args: &DecodeArgs, palette: Palette, dump: &Dump, name: &
         name,
         "a request, its response and frames pasted",
     )
+}
+
+/// The lengths of a request's head and of a response's head right after
+/// it, when `bytes` start so.
+fn both_heads(bytes: &[u8]) -> Option<(usize, usize)> {
+    use crate::protocol::http::{parse_request, parse_response, HeadParse};
+    let HeadParse::Complete { len: request, .. } = parse_request(bytes, 64 << 10).ok()? else {
+        return None;
+    };
+    let rest = &bytes[request..];
+    let HeadParse::Complete { len: response, .. } = parse_response(rest, 64 << 10).ok()? else {
+        return None;
+    };
+    Some((request, response))
 }
