@@ -65,11 +65,12 @@ if ! python3 -c 'import websockets.sync.client' >/dev/null 2>&1; then
     skip "Python websockets" "python3 -m pip install --user websockets==17.4"
 fi
 
-# playwright-core, which drives that Chromium, at the version the lock file pins.
-if [[ ! -d tests/browser/node_modules/playwright-core ]]; then
-  echo "test.sh: installing playwright-core (npm ci in tests/browser)"
+# playwright-core, which drives that Chromium, and Node's ws (a client for
+# the capture test), at the versions the lock file pins.
+if [[ ! -d tests/browser/node_modules/playwright-core || ! -d tests/browser/node_modules/ws ]]; then
+  echo "test.sh: installing playwright-core and ws (npm ci in tests/browser)"
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) ||
-    skip "playwright-core" "npm, then npm ci in tests/browser"
+    skip "playwright-core and ws" "npm, then npm ci in tests/browser"
 fi
 
 echo "test.sh: cargo fmt --check"

@@ -1,7 +1,8 @@
 //! End to end: a real capture, decoded by wsdbg and by Wireshark.
 //!
 //! `dumpcap` records the loopback interface while Python's `websockets`
-//! (a client and a server written elsewhere) talk over two connections on
+//! (a client and a server written elsewhere), and then Node's `ws` as a
+//! client of the same server, talk over four connections on
 //! 127.0.0.1, with permessage-deflate (context taken over), with it and no
 //! context takeover either way, and without it: text and binary messages in
 //! all three length forms (one of 76,800 bytes and one of 1 MiB, so spread
@@ -83,6 +84,10 @@ async def main():
         await talk("deflate")
         await talk(None)
         await talk("no-takeover")
+        # A fourth connection from a client written in another language.
+        node = await asyncio.create_subprocess_exec(
+            "node", sys.argv[2], f"ws://127.0.0.1:{PORT}/node")
+        assert await node.wait() == 0, "the Node client failed"
 
 asyncio.run(main())
 "#;
@@ -190,9 +195,11 @@ fn record(dir: &Path, port: u16) -> std::path::PathBuf {
     }
     let script = dir.join("talk.py");
     std::fs::write(&script, TALK).unwrap();
+    let node_client = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/ws_client.mjs");
     let out = Command::new("python3")
         .arg(&script)
         .arg(port.to_string())
+        .arg(node_client)
         .output()
         .expect("run python3");
     // Let the last packets reach the capture before it stops.
@@ -395,14 +402,17 @@ fn a_real_capture_decodes_as_wireshark_decodes_it() {
     // either tool shows of it: Wireshark leaves a fragmented compressed
     // message uninflated, so texts are compared with tshark only on frames
     // it shows whole.
-    let sent = [
+    let python = [
         "hello",
         &"é".repeat(100),
         &"x".repeat(70000),
         "fragmented ✓",
         "between pings",
     ];
+    let node = ["hello from node", "fragmented by node"];
     for (key, texts) in wsdbg_texts(&file) {
+        // Connections 1-3 are Python's client, 4 is Node's.
+        let sent: &[&str] = if key.0 <= 3 { &python } else { &node };
         for want in sent {
             assert!(
                 texts.iter().any(|t| t == want),
@@ -460,7 +470,7 @@ fn a_real_capture_decodes_as_wireshark_decodes_it() {
         }
     }
     // Three connections of 12 exchanges each, both ways, and a pong.
-    assert_eq!(ours.len(), 6, "three connections, two sides each");
+    assert_eq!(ours.len(), 8, "four connections, two sides each");
     assert!(compared >= 70, "only {compared} frames compared");
     assert!(texts >= 10, "only {texts} texts compared");
     // The client's 1 MiB message on the connection without deflate: tshark
