@@ -13,7 +13,7 @@ use super::input::capture::{Capture, CaptureError, Flow, Format, When};
 use super::{stdout, warn, Failure, Outcome};
 use crate::cli::DecodeArgs;
 use crate::print::json::JsonPrinter;
-use crate::print::text::{TextOptions, TextPrinter};
+use crate::print::text::TextPrinter;
 use crate::print::{plural, Meta, Opened, Palette, Printer};
 use crate::protocol::deflate::DeflateParams;
 use crate::protocol::stream::{Config, Decoder, Event, Head, Summary};
@@ -118,15 +118,7 @@ pub fn run(
             source,
         )
     } else {
-        let options = TextOptions {
-            brief: args.brief,
-            explain: args.explain,
-            max_bytes: if args.full {
-                None
-            } else {
-                TextOptions::default().max_bytes
-            },
-        };
+        let options = super::decode::text_options(args);
         decode(
             args,
             super::decode::select(
@@ -540,22 +532,8 @@ mod tests {
 
     #[test]
     fn conn_shows_one_connection_with_its_own_id() {
-        let (req, resp) = synth::handshake(None, None);
-        let mut file = synth::pcap(Link::Ethernet);
-        for port in [50001u16, 50002] {
-            let client = format!("10.0.0.1:{port}").parse().unwrap();
-            let mut t = Tcp::new(
-                Link::Ethernet,
-                false,
-                client,
-                "10.0.0.2:80".parse().unwrap(),
-            );
-            t.open();
-            t.send(0, &req);
-            t.send(1, &resp);
-            t.send(0, &synth::client_frame(0x81, port.to_string().as_bytes()));
-            file.extend_from_slice(&t.file[24..]);
-        }
+        // Their frames say their client ports: 50001, 50002.
+        let file = synth::two_connections(|i| (50000 + i).to_string());
         let (events, outcome) = run_json(&file, &["--conn", "2"]);
         assert!(outcome.is_ok());
         let frames = of_type(&events, "frame");

@@ -93,7 +93,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             .and_then(dump::packet::read)
         {
             let p = found.map_err(|e| Failure::Input(format!("{name} is not a dump: {e}")))?;
-            if let Some(outcome) = packets(args, palette, p.packets, p.tool, p.derived, &name) {
+            if let Some(outcome) = packets(args, palette, &p.packets, p.tool, p.derived, &name) {
                 return outcome;
             }
         }
@@ -155,13 +155,12 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
     }
     // One whole packet, in any spelling (a hex stream, tcpdump -xx
     // without its summary line): its headers are not WebSocket bytes.
-    if dump.http_head == 0 && link::guess(&dump.bytes).is_some() {
+    if dump.http_head == 0 {
         let spelling = format!("a packet in {}", dump.spelling.name());
-        let one = vec![dump.bytes];
+        let one = std::slice::from_ref(&dump.bytes);
         if let Some(outcome) = packets(args, palette, one, &spelling, 0, &name) {
             return outcome;
         }
-        unreachable!("a packet told by its headers is read as one");
     }
     let from = args.from.map(|s| match s {
         Side::Client => Role::Client,
@@ -188,17 +187,12 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             &read_as,
         )?
     } else {
-        let options = TextOptions {
-            brief: args.brief,
-            explain: args.explain,
-            max_bytes: if args.full {
-                None
-            } else {
-                TextOptions::default().max_bytes
-            },
-        };
         print::decode_all(
-            select(args, TextPrinter::new(fit(out), palette, options)).from_offset(base),
+            select(
+                args,
+                TextPrinter::new(fit(out), palette, text_options(args)),
+            )
+            .from_offset(base),
             config,
             &mut bytes,
             &read_as,
@@ -279,7 +273,7 @@ pub fn how_read(dump: &Dump) -> String {
 fn packets(
     args: &DecodeArgs,
     palette: Palette,
-    packets: Vec<Vec<u8>>,
+    packets: &[Vec<u8>],
     tool: &str,
     derived: usize,
     name: &str,
@@ -313,7 +307,7 @@ fn packets(
         ));
     }
     let kind = format!("{tool}, {}", link::name(link));
-    let pcap = pcap_of(link, &packets);
+    let pcap = pcap_of(link, packets);
     let source = Source {
         name,
         kind: Some(&kind),
@@ -342,6 +336,9 @@ fn conversation(
     c: &dump::packet::Conversation,
     name: &str,
 ) -> Outcome {
+    if let Some(guess) = c.guess {
+        super::warn(guess);
+    }
     conversation_as(args, palette, c, name, c.view)
 }
 
@@ -391,6 +388,20 @@ fn conversation_as(
         aliases: if named.is_some() { &[] } else { &aliases },
     };
     capture::run(args, palette, Format::Pcap, packets, io::empty(), source)
+}
+
+/// How the text printer renders for these arguments (`--brief`,
+/// `--explain`, `--full`).
+pub(super) fn text_options(args: &DecodeArgs) -> TextOptions {
+    TextOptions {
+        brief: args.brief,
+        explain: args.explain,
+        max_bytes: if args.full {
+            None
+        } else {
+            TextOptions::default().max_bytes
+        },
+    }
 }
 
 /// `printer`, showing what `--only` and `--frames` choose.
@@ -459,6 +470,7 @@ fn pasted_conversation(args: &DecodeArgs, palette: Palette, dump: &Dump, name: &
         chunks,
         nodes: [None, None],
         view: "a request, its response and frames pasted",
+        guess: None,
     };
     conversation_as(
         args,

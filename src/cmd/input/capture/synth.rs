@@ -335,3 +335,28 @@ pub fn server_frame(first: u8, payload: &[u8]) -> Vec<u8> {
     f.extend_from_slice(payload);
     f
 }
+
+/// One pcap (Ethernet) of two connections from 10.0.0.1, ports 50001 and
+/// 50002, to 10.0.0.2:80, one after the other: each a handshake, then one
+/// masked text frame from the client whose payload `text` gives for the
+/// connection's number (1 or 2).
+pub fn two_connections(text: impl Fn(u64) -> String) -> Vec<u8> {
+    let (req, resp) = handshake(None, None);
+    let mut file = pcap(Link::Ethernet);
+    for (i, port) in [(1u64, 50001u16), (2, 50002)] {
+        let client: SocketAddr = format!("10.0.0.1:{port}").parse().unwrap();
+        let mut t = Tcp::new(
+            Link::Ethernet,
+            false,
+            client,
+            "10.0.0.2:80".parse().unwrap(),
+        );
+        t.open();
+        t.send(0, &req);
+        t.send(1, &resp);
+        t.send(0, &client_frame(0x81, text(i).as_bytes()));
+        // Only the records: one file with both connections.
+        file.extend_from_slice(&t.file[24..]);
+    }
+    file
+}

@@ -234,6 +234,15 @@ mod tests {
         G(u64),
     }
 
+    impl Got {
+        fn of(c: Chunk) -> Self {
+            match c {
+                Chunk::Data(d) => Got::D(d.to_vec()),
+                Chunk::Gap(n) => Got::G(n),
+            }
+        }
+    }
+
     struct Run {
         half: Half,
         scratch: Vec<u8>,
@@ -264,10 +273,7 @@ mod tests {
             let got = &mut self.got;
             self.half
                 .segment(seq, syn, fin, payload, cut, &mut self.scratch, &mut |c| {
-                    got.push(match c {
-                        Chunk::Data(d) => Got::D(d.to_vec()),
-                        Chunk::Gap(n) => Got::G(n),
-                    });
+                    got.push(Got::of(c));
                     Ok::<(), ()>(())
                 })
                 .unwrap();
@@ -278,10 +284,7 @@ mod tests {
             let got = &mut self.got;
             self.half
                 .acknowledged(ack, &mut |c| {
-                    got.push(match c {
-                        Chunk::Data(d) => Got::D(d.to_vec()),
-                        Chunk::Gap(n) => Got::G(n),
-                    });
+                    got.push(Got::of(c));
                     Ok::<(), ()>(())
                 })
                 .unwrap();
@@ -292,10 +295,7 @@ mod tests {
             let got = &mut self.got;
             self.half
                 .finish(&mut |c| {
-                    got.push(match c {
-                        Chunk::Data(d) => Got::D(d.to_vec()),
-                        Chunk::Gap(n) => Got::G(n),
-                    });
+                    got.push(Got::of(c));
                     Ok::<(), ()>(())
                 })
                 .unwrap();

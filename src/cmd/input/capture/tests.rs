@@ -268,23 +268,7 @@ fn plain_http_is_not_websocket_and_keeps_nothing() {
 
 #[test]
 fn connections_are_numbered_in_the_order_found() {
-    let (req, resp) = synth::handshake(None, None);
-    let mut file = synth::pcap(Link::Ethernet);
-    for (i, port) in [(1u64, 50001u16), (2, 50002)] {
-        let client: SocketAddr = format!("10.0.0.1:{port}").parse().unwrap();
-        let mut t = Tcp::new(
-            Link::Ethernet,
-            false,
-            client,
-            "10.0.0.2:80".parse().unwrap(),
-        );
-        t.open();
-        t.send(0, &req);
-        t.send(1, &resp);
-        t.send(0, &synth::client_frame(0x81, format!("#{i}").as_bytes()));
-        // Only the records: one file with both connections.
-        file.extend_from_slice(&t.file[24..]);
-    }
+    let file = synth::two_connections(|i| format!("#{i}"));
     let (got, stats) = read(&file, None).unwrap();
     assert_eq!(stats.websocket, 2);
     assert!(joined(&got, 1, Role::Client).ends_with(&synth::client_frame(0x81, b"#1")));

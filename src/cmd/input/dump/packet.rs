@@ -49,6 +49,24 @@ pub fn read(text: &str) -> Option<Result<Packets, DumpError>> {
     None
 }
 
+/// Refuses a line whose offset (`what`, at byte `at` of the line) is not
+/// where the `have` bytes read so far end.
+fn follows(
+    line: &Line,
+    at: usize,
+    offset: usize,
+    have: usize,
+    what: String,
+) -> Result<(), DumpError> {
+    if offset == have {
+        return Ok(());
+    }
+    Err(line.error(
+        at,
+        format!("{what} does not follow on from the {have} bytes before it"),
+    ))
+}
+
 /// A tshark heading, `Name (N bytes):`: the name and N.
 fn heading<'a>(line: &Line<'a>) -> Option<(&'a str, usize)> {
     let text = line.text.trim();
@@ -160,15 +178,13 @@ fn tshark(lines: &[Line]) -> Result<Packets, DumpError> {
                 ),
             ));
         }
-        if offset != bytes.len() {
-            return Err(line.error(
-                at,
-                format!(
-                    "offset {offset:04x} does not follow on from the {} bytes before it",
-                    bytes.len()
-                ),
-            ));
-        }
+        follows(
+            line,
+            at,
+            offset,
+            bytes.len(),
+            format!("offset {offset:04x}"),
+        )?;
         // The bytes end at the first double space: the ASCII column, which
         // may look like hex, is never read as bytes.
         let hex = rest.trim_start().split("  ").next().unwrap_or("");
@@ -225,15 +241,13 @@ fn tcpdump(lines: &[Line]) -> Result<Packets, DumpError> {
         }
         let bytes = current.get_or_insert_with(Vec::new);
         let column = line.text.find("0x").unwrap_or(0);
-        if offset != bytes.len() {
-            return Err(line.error(
-                column,
-                format!(
-                    "offset 0x{offset:04x} does not follow on from the {} bytes before it",
-                    bytes.len()
-                ),
-            ));
-        }
+        follows(
+            line,
+            column,
+            offset,
+            bytes.len(),
+            format!("offset 0x{offset:04x}"),
+        )?;
         // Groups of four hex digits (two for a last odd byte), one space
         // apart; -X's ASCII column comes after two spaces or more.
         let hex = rest.trim_start().split("  ").next().unwrap_or("");
@@ -343,6 +357,8 @@ pub struct Conversation {
     pub nodes: [Option<String>; 2],
     /// How it was printed, for the summary.
     pub view: &'static str,
+    /// What was taken on trust in reading it, to be said.
+    pub guess: Option<&'static str>,
 }
 
 /// A line of the Follow TCP Stream hex view: the node (0 unindented, 1
@@ -407,14 +423,9 @@ pub fn follow(text: &str) -> Option<Result<Conversation, DumpError>> {
             // tshark's frame of `=` lines, its header, blank lines.
             continue;
         };
-        if offset != sent[node] {
-            return Some(Err(line.error(
-                at,
-                format!(
-                    "offset {offset:08X} of node {node} does not follow on from the {} bytes it sent before",
-                    sent[node]
-                ),
-            )));
+        let what = format!("offset {offset:08X} of node {node}");
+        if let Err(e) = follows(line, at, offset, sent[node], what) {
+            return Some(Err(e));
         }
         // Bytes sit in fixed columns: two groups of eight, the ASCII
         // column after them, which is never read as bytes.
@@ -445,6 +456,7 @@ pub fn follow(text: &str) -> Option<Result<Conversation, DumpError>> {
         chunks,
         nodes,
         view: "Follow TCP Stream, hex view",
+        guess: None,
     }))
 }
 
@@ -520,6 +532,11 @@ fn follow_raw(lines: &[Line]) -> Option<Result<Conversation, DumpError>> {
         chunks,
         nodes,
         view: "Follow TCP Stream, raw view",
+        // Without tshark's header, only the indentation tells the sides.
+        guess: (!header).then_some(
+            "read as Follow TCP Stream's raw view: the indented lines as one side's, the others \
+             as the other's; take out the indentation to read them all as one side",
+        ),
     }))
 }
 
@@ -610,6 +627,7 @@ fn follow_c_arrays(lines: &[Line]) -> Result<Conversation, DumpError> {
         chunks: merged,
         nodes: [None, None],
         view: "Follow TCP Stream, C Arrays view",
+        guess: None,
     })
 }
 
@@ -678,6 +696,19 @@ mod follow_tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn the_raw_view_says_when_only_indentation_tells_the_sides() {
+        let with_header = "Follow: tcp,raw\n474554\n\t485454\n";
+        let c = follow(with_header).unwrap().unwrap();
+        assert_eq!(c.chunks, [(0, b"GET".to_vec()), (1, b"HTT".to_vec())]);
+        assert_eq!(c.guess, None);
+        let copied = follow("474554\n    485454\n").unwrap().unwrap();
+        assert_eq!(copied.chunks, c.chunks);
+        assert!(copied.guess.is_some_and(|g| g.contains("indented lines")));
+        // All at one indentation: an ordinary dump.
+        assert!(follow("474554\n485454\n").is_none());
     }
 
     #[test]
