@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a conformant WebSocket server that shows every handshake and frame it sees')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Relay WebSocket clients to a server, showing the traffic both ways as it passes')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -161,6 +162,23 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'wsdbg;check' {
+            [CompletionResult]::new('--cases', '--cases', [CompletionResultType]::ParameterName, 'Which cases: ids or patterns, comma-separated, Autobahn''s spelling (5.*,6.4.*,H.2)')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write DIR/index.html: one self-contained page, each case expandable to its frames')
+            [CompletionResult]::new('--case-timeout', '--case-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for what the server should do (an echo, a close) before giving up on it')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header on every connection (repeatable), e.g. -H ''Cookie: a=b''')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header on every connection (repeatable), e.g. -H ''Cookie: a=b''')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'wss://: trust the CA certificates in this PEM file too (besides the system''s)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show every head and frame of each case, annotated, both ways')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show every head and frame of each case, annotated, both ways')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write results as JSON Lines (the envelope of decode --json)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the cases (id and title) without running them')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'wss://: do not check the server''s certificate at all')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'wsdbg;help' {
             [CompletionResult]::new('accept-key', 'accept-key', [CompletionResultType]::ParameterValue, 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations')
@@ -168,6 +186,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a conformant WebSocket server that shows every handshake and frame it sees')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Relay WebSocket clients to a server, showing the traffic both ways as it passes')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -187,6 +206,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             break
         }
         'wsdbg;help;proxy' {
+            break
+        }
+        'wsdbg;help;check' {
             break
         }
         'wsdbg;help;help' {

@@ -19,6 +19,9 @@ _wsdbg() {
             wsdbg,accept-key)
                 cmd="wsdbg__subcmd__accept__subcmd__key"
                 ;;
+            wsdbg,check)
+                cmd="wsdbg__subcmd__check"
+                ;;
             wsdbg,connect)
                 cmd="wsdbg__subcmd__connect"
                 ;;
@@ -39,6 +42,9 @@ _wsdbg() {
                 ;;
             wsdbg__subcmd__help,accept-key)
                 cmd="wsdbg__subcmd__help__subcmd__accept__subcmd__key"
+                ;;
+            wsdbg__subcmd__help,check)
+                cmd="wsdbg__subcmd__help__subcmd__check"
                 ;;
             wsdbg__subcmd__help,connect)
                 cmd="wsdbg__subcmd__help__subcmd__connect"
@@ -65,7 +71,7 @@ _wsdbg() {
 
     case "${cmd}" in
         wsdbg)
-            opts="-h -V --color --help --version accept-key decode mask serve connect proxy help"
+            opts="-h -V --color --help --version accept-key decode mask serve connect proxy check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -90,6 +96,48 @@ _wsdbg() {
             fi
             case "${prev}" in
                 --expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsdbg__subcmd__check)
+            opts="-v -H -h --cases --verbose --json --report --case-timeout --list --header --cacert --insecure --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cases)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --case-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -217,7 +265,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__help)
-            opts="accept-key decode mask serve connect proxy help"
+            opts="accept-key decode mask serve connect proxy check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,6 +279,20 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__help__subcmd__accept__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsdbg__subcmd__help__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

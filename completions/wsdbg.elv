@@ -29,6 +29,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand serve 'Run a conformant WebSocket server that shows every handshake and frame it sees'
             cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
             cand proxy 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
+            cand check 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;accept-key'= {
@@ -151,6 +152,22 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'wsdbg;check'= {
+            cand --cases 'Which cases: ids or patterns, comma-separated, Autobahn''s spelling (5.*,6.4.*,H.2)'
+            cand --report 'Also write DIR/index.html: one self-contained page, each case expandable to its frames'
+            cand --case-timeout 'Seconds to wait for what the server should do (an echo, a close) before giving up on it'
+            cand -H 'An extra request header on every connection (repeatable), e.g. -H ''Cookie: a=b'''
+            cand --header 'An extra request header on every connection (repeatable), e.g. -H ''Cookie: a=b'''
+            cand --cacert 'wss://: trust the CA certificates in this PEM file too (besides the system''s)'
+            cand --color 'When to colour the output'
+            cand -v 'Show every head and frame of each case, annotated, both ways'
+            cand --verbose 'Show every head and frame of each case, annotated, both ways'
+            cand --json 'Write results as JSON Lines (the envelope of decode --json)'
+            cand --list 'List the cases (id and title) without running them'
+            cand --insecure 'wss://: do not check the server''s certificate at all'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wsdbg;help'= {
             cand accept-key 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
             cand decode 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
@@ -158,6 +175,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand serve 'Run a conformant WebSocket server that shows every handshake and frame it sees'
             cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
             cand proxy 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
+            cand check 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;help;accept-key'= {
@@ -171,6 +189,8 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
         &'wsdbg;help;connect'= {
         }
         &'wsdbg;help;proxy'= {
+        }
+        &'wsdbg;help;check'= {
         }
         &'wsdbg;help;help'= {
         }

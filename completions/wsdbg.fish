@@ -35,6 +35,7 @@ complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "mask" -d 'XOR-mask or u
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "check" -d 'Check a WebSocket server against RFC 6455, case by case (Autobahn\'s cases and more), and say which rules it breaks'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l expect -d 'Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -153,10 +154,24 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l timestamps -d 'Pre
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l insecure -d 'wss:// upstream: do not check its certificate at all'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l cases -d 'Which cases: ids or patterns, comma-separated, Autobahn\'s spelling (5.*,6.4.*,H.2)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l report -d 'Also write DIR/index.html: one self-contained page, each case expandable to its frames' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l case-timeout -d 'Seconds to wait for what the server should do (an echo, a close) before giving up on it' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -s H -l header -d 'An extra request header on every connection (repeatable), e.g. -H \'Cookie: a=b\'' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l cacert -d 'wss://: trust the CA certificates in this PEM file too (besides the system\'s)' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -s v -l verbose -d 'Show every head and frame of each case, annotated, both ways'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l json -d 'Write results as JSON Lines (the envelope of decode --json)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l list -d 'List the cases (id and title) without running them'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l insecure -d 'wss://: do not check the server\'s certificate at all'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "check" -d 'Check a WebSocket server against RFC 6455, case by case (Autobahn\'s cases and more), and say which rules it breaks'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

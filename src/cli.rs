@@ -164,6 +164,71 @@ pub enum Command {
         Exit status: 0 stopped (Ctrl-C or SIGTERM); 2 a bad URL or certificate file, or it cannot \
         listen.")]
     Proxy(ProxyArgs),
+
+    /// Check a WebSocket server against RFC 6455, case by case (Autobahn's cases and more), and say which rules it breaks
+    #[command(after_help = "Examples:\n  \
+        wsdbg check ws://127.0.0.1:9001/                  # every case; a line each, a summary by group\n  \
+        wsdbg check --cases '5.*,6.4.*' ws://host:9001/   # some cases (Autobahn's numbering)\n  \
+        wsdbg check -v --cases 3.1 ws://host:9001/        # with every frame of the case annotated\n  \
+        wsdbg check --report report/ ws://host:9001/      # and report/index.html to share\n  \
+        wsdbg check --json ws://host:9001/ | jq 'select(.type == \"case\")'\n  \
+        wsdbg check --list                                # the cases, without running them\n\n\
+        The server must echo what it receives (as Autobahn's fuzzingclient asks): every case \
+        runs on a fresh connection, sends frames as its table says (any bits, split and timed \
+        as the case says), and judges what comes back and how the connection ends. Groups: H \
+        the opening handshake; 1-10 Autobahn's framing, pings, reserved bits, opcodes, \
+        fragmentation, UTF-8, close handling, limits and auto-fragmentation; S slow and split \
+        writes; 12-13 permessage-deflate, run when the server accepts it.\n\n\
+        Verdicts: OK; NON-STRICT (allowed, not what the RFC recommends); FAILED (a MUST \
+        broken); INFORMATIONAL (the RFC leaves it open); UNIMPLEMENTED (an optional feature \
+        the server lacks).\n\n\
+        Exit status: 0 no case FAILED; 1 a case FAILED; 2 the server could not be reached \
+        (refused, TLS, the upgrade refused: said why) or a bad option.")]
+    Check(CheckArgs),
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The server's URL: ws://HOST:PORT/PATH or wss://... (an echo endpoint)
+    #[arg(value_name = "URL", required_unless_present = "list")]
+    pub url: Option<String>,
+
+    /// Which cases: ids or patterns, comma-separated, Autobahn's spelling (5.*,6.4.*,H.2)
+    #[arg(long, value_name = "PATTERNS")]
+    pub cases: Option<String>,
+
+    /// Show every head and frame of each case, annotated, both ways
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Write results as JSON Lines (the envelope of decode --json)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also write DIR/index.html: one self-contained page, each case expandable to its frames
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<std::path::PathBuf>,
+
+    /// Seconds to wait for what the server should do (an echo, a close) before giving up on it
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    pub case_timeout: f64,
+
+    /// List the cases (id and title) without running them
+    #[arg(long)]
+    pub list: bool,
+
+    /// An extra request header on every connection (repeatable), e.g. -H 'Cookie: a=b'
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+
+    /// wss://: trust the CA certificates in this PEM file too (besides the system's)
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+
+    /// wss://: do not check the server's certificate at all
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Arguments of `accept-key`.

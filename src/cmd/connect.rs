@@ -419,7 +419,7 @@ fn show<'a>(view: &View, peer: &'a str, render: &'a mut Vec<u8>) -> Show<'a> {
     }
 }
 
-fn seconds(what: &str, v: f64) -> Result<Duration, Failure> {
+pub(crate) fn seconds(what: &str, v: f64) -> Result<Duration, Failure> {
     if v.is_finite() && v > 0.0 {
         Ok(Duration::from_secs_f64(v))
     } else {
@@ -430,7 +430,7 @@ fn seconds(what: &str, v: f64) -> Result<Duration, Failure> {
 }
 
 /// `Name: value` from `--header`.
-fn header(h: &str) -> Result<(String, String), Failure> {
+pub(crate) fn header(h: &str) -> Result<(String, String), Failure> {
     let bad = |why: &str| {
         Failure::Input(format!(
             "--header {}: {why}",

@@ -3,6 +3,7 @@
 
 pub mod accept_key;
 pub mod capture;
+pub mod check;
 pub mod connect;
 pub mod decode;
 pub mod input;
@@ -65,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Serve(a) => serve::run(a, palette),
         Command::Connect(a) => connect::run(a, palette),
         Command::Proxy(a) => proxy::run(a, palette),
+        Command::Check(a) => check::run(a, palette),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

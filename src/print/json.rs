@@ -381,6 +381,121 @@ impl<W: Write> Printer for JsonPrinter<W> {
         self.end_event()
     }
 
+    fn case(&mut self, r: &super::check::CaseResult) -> io::Result<()> {
+        use crate::protocol::check::Closer as By;
+        let o_ = r.observed;
+        let mut o = self.event("case")?;
+        o.str("id", &r.case.id)?;
+        o.str("group", r.case.group())?;
+        o.str("title", &r.case.title)?;
+        o.str("verdict", r.judgement.verdict.name())?;
+        o.str("section", r.case.rule.section)?;
+        o.str("should", r.case.rule.should)?;
+        o.opt_str("explanation", super::check::explanation(r).as_deref())?;
+        let out = o.key("findings")?;
+        out.write_all(b"[")?;
+        for (i, f) in r.judgement.findings.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write_str(out, &super::check::finding(f, r))?;
+        }
+        out.write_all(b"]")?;
+        match o_.answer.status() {
+            Some(s) => o.num("status", u64::from(s))?,
+            None => o.null("status")?,
+        }
+        o.num("received", o_.got.len() as u64)?;
+        o.opt_str(
+            "closed_first_by",
+            o_.ending.first.map(|c| match c {
+                By::Checker => "checker",
+                By::Peer => r.peer,
+            }),
+        )?;
+        match &o_.ending.peer_close {
+            Some((Some(code), reason)) => {
+                o.num("close_code", u64::from(*code))?;
+                o.text_or_null("close_reason", reason)?;
+            }
+            _ => {
+                o.null("close_code")?;
+                o.null("close_reason")?;
+            }
+        }
+        o.bool("clean", o_.ending.clean)?;
+        o.num("duration_ms", o_.elapsed.as_millis() as u64)?;
+        o.close()?;
+        self.end_event()
+    }
+
+    fn check_summary(&mut self, s: &super::check::CheckSummary) -> io::Result<()> {
+        let (rows, total) = s.table();
+        let names = [
+            "ok",
+            "non_strict",
+            "failed",
+            "informational",
+            "unimplemented",
+        ];
+        let counts = |out: &mut W, c: &[usize; 5]| -> io::Result<()> {
+            out.write_all(b"{")?;
+            for (i, n) in names.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                write!(out, "\"{n}\":{}", c[i])?;
+            }
+            out.write_all(b"}")
+        };
+        let mut o = self.event("check_summary")?;
+        o.str("target", s.target)?;
+        o.num("cases", total.iter().sum::<usize>() as u64)?;
+        let out = o.key("total")?;
+        counts(out, &total)?;
+        let out = o.key("groups")?;
+        out.write_all(b"[")?;
+        for (i, (group, c)) in rows.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(b"{\"group\":")?;
+            write_str(out, group)?;
+            out.write_all(b",\"title\":")?;
+            write_str(out, crate::protocol::check::group_title(group))?;
+            out.write_all(b",\"counts\":")?;
+            counts(out, c)?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"]")?;
+        let out = o.key("failed")?;
+        out.write_all(b"[")?;
+        for (i, id) in s.failed().iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write_str(out, id)?;
+        }
+        out.write_all(b"]")?;
+        let out = o.key("skipped")?;
+        out.write_all(b"[")?;
+        for (i, (group, v, n, why)) in s.skipped.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(b"{\"group\":")?;
+            write_str(out, group)?;
+            write!(out, ",\"verdict\":\"{}\",\"cases\":{n},\"why\":", v.name())?;
+            write_str(out, why)?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"]")?;
+        o.num("elapsed_ms", s.elapsed.as_millis() as u64)?;
+        o.bool("conforms", s.failed().is_empty())?;
+        o.close()?;
+        self.end_event()
+    }
+
     fn served(&mut self, meta: &Meta, s: &Served) -> io::Result<()> {
         let mut o = self.event("page")?;
         meta_fields(&mut o, meta)?;

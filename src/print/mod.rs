@@ -2,9 +2,11 @@
 //! JSON into any writer. Colour is a value passed in, never decided here.
 
 pub mod bytes;
+pub mod check;
 pub mod escape;
 pub mod json;
 pub mod lines;
+pub mod report;
 pub mod select;
 pub mod sentence;
 pub mod text;
@@ -179,6 +181,10 @@ pub trait Printer {
     /// Bytes the input lacks (a segment missing from a capture), or what
     /// decoding did after them.
     fn gap(&mut self, meta: &Meta, g: &Gap) -> io::Result<()>;
+    /// A case of a conformance check, judged.
+    fn case(&mut self, r: &check::CaseResult) -> io::Result<()>;
+    /// The end of a conformance check: counts by group.
+    fn check_summary(&mut self, s: &check::CheckSummary) -> io::Result<()>;
     /// Flushes the underlying writer.
     fn flush(&mut self) -> io::Result<()>;
 }

@@ -148,6 +148,14 @@ impl<P: Printer> Printer for Select<P> {
         self.inner.gap(meta, g)
     }
 
+    fn case(&mut self, r: &super::check::CaseResult) -> io::Result<()> {
+        self.inner.case(r)
+    }
+
+    fn check_summary(&mut self, s: &super::check::CheckSummary) -> io::Result<()> {
+        self.inner.check_summary(s)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }

@@ -695,6 +695,14 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.line_served(meta, s)
     }
 
+    fn case(&mut self, r: &super::check::CaseResult) -> io::Result<()> {
+        self.line_case(r)
+    }
+
+    fn check_summary(&mut self, s: &super::check::CheckSummary) -> io::Result<()> {
+        self.line_check_summary(s)
+    }
+
     fn relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()> {
         self.line_relayed(meta, r)
     }

@@ -192,9 +192,19 @@ impl Deflater {
     /// 9, as zlib does); `reset_each_message` when this end agreed to
     /// no context takeover.
     pub fn new(window_bits: u8, reset_each_message: bool) -> Self {
+        Self::with_level(
+            window_bits,
+            reset_each_message,
+            Compression::default().level(),
+        )
+    }
+
+    /// [`Deflater::new`] at a zlib compression level (1 fastest, 9 the
+    /// smallest output).
+    pub fn with_level(window_bits: u8, reset_each_message: bool, level: u32) -> Self {
         Self {
             z: Compress::new_with_window_bits(
-                Compression::default(),
+                Compression::new(level.clamp(1, 9)),
                 false,
                 window_bits.clamp(9, 15),
             ),

@@ -56,6 +56,9 @@ pub struct Settings {
     /// permessage-deflate (RFC 7692): a server accepts a client's offer, a
     /// client (whose request carries the offer) takes the server's answer.
     pub deflate: bool,
+    /// The zlib level this end compresses at (1 fastest to 9 smallest;
+    /// zlib's default is 6).
+    pub deflate_level: u32,
     /// Pass on each frame's start and payload pieces as they arrive
     /// ([`Event::FrameStart`], [`Event::Payload`]); without it the handler
     /// gets frames, messages and violations.
@@ -91,6 +94,7 @@ impl Settings {
             origins: Vec::new(),
             decode_outgoing: false,
             deflate: false,
+            deflate_level: 6,
             piece_events: false,
             plain_frames: true,
             page: None,
@@ -339,6 +343,62 @@ impl Outbox {
         }
         self.messages += 1;
         true
+    }
+
+    /// Queues a text or binary message in frames of at most `size` payload
+    /// bytes. With permessage-deflate agreed, the message is compressed
+    /// first and its compressed data is what is split (RSV1 on the first
+    /// frame only, RFC 7692 §6.1).
+    pub fn send_fragmented(&mut self, kind: MessageKind, data: &[u8], size: usize) -> bool {
+        if !self.can_send() {
+            return false;
+        }
+        let size = size.max(1);
+        let mut compressed = std::mem::take(&mut self.compressed);
+        compressed.clear();
+        let compressing = match self.deflater.as_mut() {
+            Some(d) => {
+                d.compress(data, &mut compressed);
+                true
+            }
+            None => false,
+        };
+        let body: &[u8] = if compressing { &compressed } else { data };
+        let frames = body.len().div_ceil(size).max(1);
+        for i in 0..frames {
+            let piece = &body[(i * size).min(body.len())..((i + 1) * size).min(body.len())];
+            let opcode = if i == 0 {
+                kind.opcode()
+            } else {
+                OpCode::Continuation
+            };
+            let mask = self.mask_key();
+            let mut h = FrameHeader::new(i + 1 == frames, opcode, mask, piece.len() as u64);
+            h.rsv[0] = compressing && i == 0;
+            encode_frame(&h, piece, &mut self.out);
+        }
+        if compressed.capacity() > 64 << 10 {
+            compressed = Vec::new();
+        }
+        self.compressed = compressed;
+        self.messages += 1;
+        true
+    }
+
+    /// Queues a close frame as given (any bits, any payload: a code that
+    /// may not be sent, a reason too long or not UTF-8), and starts the
+    /// closing handshake as [`Outbox::close`] does. False when a close was
+    /// sent already.
+    pub fn close_frame(&mut self, header: &FrameHeader, payload: &[u8]) -> bool {
+        if !self.open || self.close_sent.is_some() {
+            return false;
+        }
+        let parsed = ClosePayload::parse(payload);
+        self.close_sent = Some(match parsed.code {
+            Some(c) => (Some(c.0), parsed.reason.to_vec()),
+            None => (None, Vec::new()),
+        });
+        self.send_frame(header, payload)
     }
 
     /// Queues a frame exactly as given (any bits, any claimed length), with
@@ -1095,7 +1155,11 @@ impl Endpoint {
             out.set_deflate(Some(a.params));
         }
         let (bits, reset) = a.sending(self.settings.role);
-        self.outbox.deflater = Some(Box::new(Deflater::new(bits, reset)));
+        self.outbox.deflater = Some(Box::new(Deflater::with_level(
+            bits,
+            reset,
+            self.settings.deflate_level,
+        )));
     }
 
     // --------------------------------------------------------------- frames

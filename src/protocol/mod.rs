@@ -1,5 +1,6 @@
 //! The protocol core: no I/O at all. Bytes in, values out.
 
+pub mod check;
 pub mod close;
 pub mod compress;
 pub mod deflate;

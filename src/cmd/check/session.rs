@@ -1,0 +1,828 @@
+//! One case on one connection: dial, send the opening handshake, play the
+//! case's script through a client [`Endpoint`], then close as the case
+//! expects, recording everything the server does into an [`Observed`] for
+//! the judge (and, when asked, rendering every head and frame both ways
+//! with `connect --trace`'s printer).
+//!
+//! One thread, one socket, `poll` with deadlines: the server's bytes are
+//! read while the case writes (a 16 MiB echo comes back while it is being
+//! sent), and no wait lasts beyond the case's patience.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::ClientConfig;
+
+use crate::cmd::live::{Book, Show, View};
+use crate::cmd::wire::{self, Wire};
+use crate::protocol::check::{
+    self, Answer, Case, Chop, Closer, Ending, Frame, Got, Needs, Observed, RequestSpec, Step,
+    Waited,
+};
+use crate::protocol::close::ClosePayload;
+use crate::protocol::endpoint::{self, Endpoint, Note, Outbox, Settings, State, Transport};
+use crate::protocol::frame::FrameSpec;
+use crate::protocol::handshake::key_from_bytes;
+use crate::protocol::message::{Limits, MessageKind};
+use crate::protocol::opcode::OpCode;
+use crate::protocol::stream::{Event, Head};
+use crate::protocol::url::WsUrl;
+use crate::protocol::Role;
+
+/// Where and how the cases run.
+pub(crate) struct Target {
+    /// The server.
+    pub url: WsUrl,
+    /// TLS settings for `wss://`.
+    pub tls: Option<Arc<ClientConfig>>,
+    /// Headers the user added to every request.
+    pub extra: Vec<(String, String)>,
+    /// How long to wait for what should happen.
+    pub patience: Duration,
+    /// How long a fail-fast case gives the server to react.
+    pub quiet: Duration,
+    /// Render each case's heads and frames (for `-v` and the report).
+    pub trace: Option<View>,
+}
+
+/// What one run of a case gave.
+pub(crate) struct Run {
+    /// What was seen.
+    pub observed: Observed,
+    /// The case's heads and frames, rendered (when traced).
+    pub trace: Vec<u8>,
+}
+
+/// Runs `case` against the target.
+pub(crate) fn run(t: &Target, case: &Case) -> Run {
+    let started = Instant::now();
+    let mut trace = Vec::new();
+    let mut observed = match Session::open(t, case, &mut trace) {
+        Ok(mut s) => {
+            s.play(case);
+            s.finish(case);
+            let mut o = s.rec.observed(s.deflate);
+            o.ending.peer_hung_up = s.hung_up;
+            o.ending.gave_up = s.gave_up;
+            o
+        }
+        Err(why) => Observed {
+            answer: Answer::Failed(why),
+            ..Observed::default()
+        },
+    };
+    observed.elapsed = started.elapsed();
+    Run { observed, trace }
+}
+
+/// Echoes awaited by a [`Step::Echoes`] or [`Step::Stream`] step.
+#[derive(Default)]
+struct Echoes {
+    awaited: VecDeque<(MessageKind, Vec<u8>)>,
+    right: usize,
+    sent: usize,
+    wrong: Option<(usize, Box<Got>)>,
+}
+
+/// What the server did, as the notes of the endpoint tell it.
+struct Recorder<'a> {
+    answer: Answer,
+    got: Vec<Got>,
+    echoes: Option<Echoes>,
+    broke: Option<crate::protocol::violation::Violation>,
+    peer_close: Option<(Option<u16>, Vec<u8>)>,
+    close: Option<endpoint::CloseInfo>,
+    /// The request sent, to judge the answer against.
+    request: RequestSpec,
+    key: String,
+    deflate_offered: bool,
+    /// Rendering, when traced.
+    show: Option<(View, Book, &'a mut Vec<u8>)>,
+    peer: String,
+}
+
+impl Recorder<'_> {
+    fn note(&mut self, n: &Note<'_>) {
+        if let Some((view, book, render)) = &mut self.show {
+            let mut show = Show {
+                view: *view,
+                conn: None,
+                local: Role::Client,
+                peer: &self.peer,
+                render,
+            };
+            show.note(n, book);
+        }
+        match n {
+            Note::HeadIn(Head::Response { response, .. }) => {
+                self.answer = Answer::Response {
+                    response: response.clone(),
+                    issues: check::answer_issues(response, &self.key),
+                    unasked: check::unasked(&self.request, self.deflate_offered, response),
+                };
+            }
+            Note::HeadIn(Head::Invalid { error, .. }) => {
+                self.answer = Answer::NotHttp(crate::print::sentence::head_error(error));
+            }
+            Note::In(Event::Message(m)) => self.message(m.kind, m.data),
+            Note::In(Event::Frame(f)) => {
+                if let Some(v) = f.violations.iter().find(|v| v.close_code().is_some()) {
+                    self.broke.get_or_insert_with(|| v.clone());
+                }
+                let Some(h) = f.header else { return };
+                if f.missing() > 0 {
+                    return;
+                }
+                match h.opcode {
+                    OpCode::Ping => self.got.push(Got::Ping(f.payload.to_vec())),
+                    OpCode::Pong => self.got.push(Got::Pong(f.payload.to_vec())),
+                    OpCode::Close => {
+                        let p = ClosePayload::parse(f.payload);
+                        self.peer_close.get_or_insert((
+                            p.code.map(|c| c.0),
+                            if p.code.is_some() {
+                                p.reason.to_vec()
+                            } else {
+                                Vec::new()
+                            },
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            Note::In(Event::Violation(v)) if v.close_code().is_some() => {
+                self.broke.get_or_insert_with(|| (*v).clone());
+            }
+            Note::Closed(info) => self.close = Some((*info).clone()),
+            _ => {}
+        }
+    }
+
+    fn message(&mut self, kind: MessageKind, data: &[u8]) {
+        let Some(e) = &mut self.echoes else {
+            self.got.push(Got::Message(kind, data.to_vec()));
+            return;
+        };
+        let n = e.right + 1 + usize::from(e.wrong.is_some());
+        match e.awaited.pop_front() {
+            Some((k, d)) if k == kind && d == data => e.right += 1,
+            _ => {
+                if e.wrong.is_none() {
+                    e.wrong = Some((n, Box::new(Got::Message(kind, data.to_vec()))));
+                }
+            }
+        }
+    }
+
+    fn observed(&mut self, deflate: bool) -> Observed {
+        let info = self.close.clone();
+        let first = info.as_ref().and_then(|i| match i.by {
+            endpoint::Closer::Peer => Some(Closer::Peer),
+            endpoint::Closer::Local | endpoint::Closer::Failed(_) => Some(Closer::Checker),
+            endpoint::Closer::Abnormal(_) | endpoint::Closer::Handshake(_) => None,
+        });
+        let got = std::mem::take(&mut self.got);
+        Observed {
+            answer: std::mem::take(&mut self.answer),
+            got,
+            broke: self.broke.clone(),
+            ending: Ending {
+                first,
+                peer_close: self.peer_close.clone(),
+                clean: info.as_ref().is_some_and(|i| i.clean),
+                peer_hung_up: false,
+                gave_up: None,
+            },
+            deflate,
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
+struct Session<'a> {
+    t: &'a Target,
+    wire: Wire,
+    ep: Endpoint,
+    rec: Recorder<'a>,
+    buf: Vec<u8>,
+    /// The last time bytes moved either way.
+    active: Instant,
+    /// When the case is cut off, whatever happens.
+    cap: Instant,
+    /// The sending side was ended.
+    shut: bool,
+    /// The transport is gone.
+    ended: bool,
+    /// The server ended the connection (read its EOF).
+    hung_up: bool,
+    gave_up: Option<Waited>,
+    deflate: bool,
+    /// A frame begun ([`Step::Begin`]): its bytes, and how many are sent.
+    begun: Option<(Vec<u8>, usize)>,
+    /// Pending bytes wait (a pause between the pieces of a slow write).
+    hold: bool,
+    /// When the connection was made.
+    started: Instant,
+}
+
+impl<'a> Session<'a> {
+    /// Connects and sends the opening handshake; returns once the answer
+    /// is in (or the connection ended, or the patience ran out).
+    fn open(t: &'a Target, case: &Case, render: &'a mut Vec<u8>) -> Result<Self, String> {
+        let stream = wire::dial(&t.url, t.patience)?;
+        let peer = stream
+            .peer_addr()
+            .map_or_else(|_| t.url.host_header(), |a| a.to_string());
+        stream
+            .set_nonblocking(true)
+            .map_err(|e| format!("cannot use the socket: {e}"))?;
+        let wire = match &t.tls {
+            Some(config) => wire::tls(stream, &t.url.host, config.clone())?,
+            None => Wire::Plain(stream),
+        };
+        let mut random = [0u8; 20];
+        getrandom::getrandom(&mut random).map_err(|e| format!("no randomness available: {e}"))?;
+        let fresh = key_from_bytes(random[..16].try_into().expect("16 bytes"));
+        let seed = u32::from_le_bytes(random[16..].try_into().expect("4 bytes"));
+        let (request, chop) = match &case.handshake {
+            Some(h) => (h.request.clone(), h.chop),
+            None => (RequestSpec::default(), Chop::Whole),
+        };
+        let key = request.key().map_or(fresh, str::to_string);
+        let mut extra = t.extra.clone();
+        let deflate_offer = match case.needs {
+            Needs::Deflate(offer) => Some(offer),
+            Needs::Nothing => None,
+        };
+        if let Some(offer) = deflate_offer {
+            extra.push(("Sec-WebSocket-Extensions".into(), offer.into()));
+        }
+        let mut head = request.build(&t.url.host_header(), &t.url.resource, &key, &extra);
+        if let Some(text) = request.then_text {
+            let spec = FrameSpec::new(OpCode::Text, Some(random[..4].try_into().expect("4")));
+            spec.encode(text.as_bytes(), &mut head)
+                .map_err(|e| e.to_string())?;
+        }
+        let settings = Settings {
+            limits: Limits {
+                max_frame: Some(64 << 20),
+                max_message: Some(64 << 20),
+            },
+            max_head: 64 << 10,
+            handshake_timeout: t.patience,
+            idle_timeout: None,
+            close_timeout: t.patience,
+            decode_outgoing: t.trace.is_some(),
+            plain_frames: true,
+            deflate: deflate_offer.is_some(),
+            // What the checker sends only has to be valid DEFLATE data:
+            // the fastest level leaves the time to the server.
+            deflate_level: 1,
+            ..Settings::client()
+        };
+        let now = Instant::now();
+        let ep = Endpoint::client(settings, &head, &key, seed, now);
+        let show = t.trace.map(|v| {
+            let book = Book {
+                path: Some(t.url.resource.clone()),
+                ..Book::default()
+            };
+            (v, book, render)
+        });
+        let rec = Recorder {
+            answer: Answer::Nothing,
+            got: Vec::new(),
+            echoes: None,
+            broke: None,
+            peer_close: None,
+            close: None,
+            request,
+            key,
+            deflate_offered: deflate_offer.is_some(),
+            show,
+            peer,
+        };
+        let mut s = Session {
+            t,
+            wire,
+            ep,
+            rec,
+            buf: vec![0u8; 256 << 10],
+            active: now,
+            cap: now + t.patience * (10 + 10 * case.weight),
+            shut: false,
+            ended: false,
+            hung_up: false,
+            gave_up: None,
+            deflate: false,
+            begun: None,
+            hold: false,
+            started: now,
+        };
+        if let Some(show) = &mut s.rec.show {
+            if let Ok(crate::protocol::http::HeadParse::Complete { head: req, len }) =
+                crate::protocol::http::parse_request(&head, head.len() + 1)
+            {
+                let issues = crate::protocol::handshake::validate_request(&req);
+                let h = Head::Request {
+                    offset: 0,
+                    raw: head[..len].to_vec(),
+                    request: req,
+                    issues,
+                };
+                let mut sh = Show {
+                    view: show.0,
+                    conn: None,
+                    local: Role::Client,
+                    peer: &s.rec.peer,
+                    render: &mut *show.2,
+                };
+                let meta = sh.meta(Some(Role::Client));
+                sh.print(|p| p.head(&meta, &h));
+            }
+        }
+        s.flush(chop);
+        s.pump(|s| s.ep.state() != State::Handshake);
+        s.deflate = s.ep.outbox().compresses();
+        if s.ep.state() == State::Handshake && !s.ended {
+            s.rec.answer = Answer::Failed(format!(
+                "no answer to the upgrade request within {:.1} s",
+                t.patience.as_secs_f64()
+            ));
+        } else if matches!(s.rec.answer, Answer::Nothing) {
+            s.rec.answer = Answer::Failed(if s.hung_up {
+                "the server closed the connection without answering the upgrade request".into()
+            } else {
+                "the connection was reset before the server answered".into()
+            });
+        }
+        Ok(s)
+    }
+
+    /// Runs the script (or, for a handshake case, what follows the
+    /// answer).
+    fn play(&mut self, case: &Case) {
+        if self.ep.state() != State::Open {
+            return;
+        }
+        if let Some(h) = &case.handshake {
+            if h.request.then_text.is_some() {
+                self.pump(|s| !s.rec.got.is_empty());
+            }
+            return;
+        }
+        for step in &case.script {
+            if self.ended || self.ep.state() == State::Closed {
+                break;
+            }
+            if !self.step(step) {
+                break;
+            }
+        }
+    }
+
+    /// One step; false when the script stops here.
+    fn step(&mut self, step: &Step) -> bool {
+        match step {
+            Step::Frames(frames, chop) => {
+                for f in frames {
+                    let (header, payload) = encoded(f);
+                    self.ep.outbox().send_frame(&header, &payload);
+                }
+                self.flush(*chop);
+            }
+            Step::Message {
+                kind,
+                payload,
+                fragment,
+            } => {
+                let data = payload.bytes();
+                self.queue_message(*kind, &data, *fragment);
+                self.flush(Chop::Whole);
+            }
+            Step::Begin { frame, first } => {
+                let mut bytes = Vec::new();
+                let (header, payload) = encoded(frame);
+                header.encode(&mut bytes);
+                let head = bytes.len();
+                bytes.extend_from_slice(&payload);
+                if let Some(key) = header.mask {
+                    crate::protocol::mask::apply_mask(&mut bytes[head..], key, 0);
+                }
+                let upto = (head + first).min(bytes.len());
+                self.ep.outbox().send_raw(&bytes[..upto]);
+                self.begun = Some((bytes, upto));
+                self.flush(Chop::Whole);
+            }
+            Step::More(len) => {
+                if let Some((bytes, at)) = &mut self.begun {
+                    let end = len.map_or(bytes.len(), |n| (*at + n).min(bytes.len()));
+                    let piece = bytes[*at..end].to_vec();
+                    *at = end;
+                    self.ep.outbox().send_raw(&piece);
+                    self.flush(Chop::Whole);
+                }
+            }
+            Step::Close { code, reason } => {
+                let mut payload = Vec::new();
+                if let Some(c) = code {
+                    payload.extend_from_slice(&c.to_be_bytes());
+                }
+                payload.extend_from_slice(&reason.bytes());
+                let f = Frame::new(OpCode::Close, check::Payload::Bytes(payload.into()));
+                let (header, payload) = encoded(&f);
+                self.ep.outbox().close_frame(&header, &payload);
+                self.flush(Chop::Whole);
+            }
+            Step::Quiet(mark) => {
+                let until = Instant::now() + self.t.quiet;
+                self.pump_until(until, |s| s.ended || s.ep.state() != State::Open);
+                if self.ended || self.ep.state() != State::Open {
+                    return false;
+                }
+                self.rec.got.push(Got::Mark(mark));
+            }
+            Step::Await(n) => {
+                let n = *n;
+                self.pump(|s| s.rec.got.len() >= n);
+            }
+            Step::Echoes {
+                kind,
+                payload,
+                count,
+            } => {
+                let data = payload.bytes().into_owned();
+                let messages = std::iter::repeat_n(data, *count);
+                return self.round_trips(*kind, messages, None);
+            }
+            Step::Stream {
+                set,
+                len,
+                count,
+                fragment,
+            } => {
+                let kind = if set.is_text() {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                };
+                return self.round_trips(kind, set.messages(*len, *count), *fragment);
+            }
+        }
+        true
+    }
+
+    /// Sends each message and waits for its echo before the next; what
+    /// came back is then one [`Got::Echoes`].
+    fn round_trips(
+        &mut self,
+        kind: MessageKind,
+        messages: impl Iterator<Item = Vec<u8>>,
+        fragment: Option<usize>,
+    ) -> bool {
+        self.rec.echoes = Some(Echoes::default());
+        let mut whole = true;
+        for m in messages {
+            if self.ended || self.ep.state() != State::Open {
+                whole = false;
+                break;
+            }
+            self.queue_message(kind, &m, fragment);
+            if let Some(e) = &mut self.rec.echoes {
+                e.awaited.push_back((kind, m));
+                e.sent += 1;
+            }
+            self.flush(Chop::Whole);
+            self.pump(|s| {
+                s.rec
+                    .echoes
+                    .as_ref()
+                    .is_none_or(|e| e.awaited.is_empty() || e.wrong.is_some())
+            });
+            let stop = self
+                .rec
+                .echoes
+                .as_ref()
+                .is_none_or(|e| e.wrong.is_some() || !e.awaited.is_empty());
+            if stop {
+                if !self.ended {
+                    self.gave_up.get_or_insert(Waited::Expected);
+                }
+                whole = false;
+                break;
+            }
+        }
+        if let Some(e) = self.rec.echoes.take() {
+            self.rec.got.push(Got::Echoes {
+                right: e.right,
+                sent: e.sent,
+                wrong: e.wrong,
+            });
+        }
+        whole
+    }
+
+    /// Queues a data message in frames of at most `fragment` bytes.
+    fn queue_message(&mut self, kind: MessageKind, data: &[u8], fragment: Option<usize>) {
+        let out = self.ep.outbox();
+        match fragment {
+            None => out.send_message(kind, data),
+            Some(size) => out.send_fragmented(kind, data, size),
+        };
+    }
+
+    /// Ends the case as it expects: waits for what should come, closes
+    /// (or waits for the server to), waits for the end of the connection.
+    fn finish(&mut self, case: &Case) {
+        if !self.ended && self.ep.state() == State::Open {
+            let by_peer = case.handshake.is_none() && case.expect.close.by == Closer::Peer;
+            if by_peer {
+                let done = self.pump(|s| s.ep.state() != State::Open);
+                if !done && !self.ended {
+                    self.gave_up.get_or_insert(Waited::PeerClose);
+                }
+            } else if case.handshake.is_none() && !self.ep.outbox().close_sent() {
+                let expect = case.expect.clone();
+                let done = self.pump(|s| {
+                    s.ep.state() != State::Open || !check::waiting_for_more(&expect, &s.rec.got)
+                });
+                if !done && !self.ended {
+                    self.gave_up.get_or_insert(Waited::Expected);
+                }
+            }
+        }
+        if !self.ended && self.ep.state() == State::Open {
+            let now = Instant::now();
+            self.ep.close_now(1000, b"", now);
+            self.flush(Chop::Whole);
+        }
+        if !self.ended && self.ep.state() == State::Closing {
+            let done = self.pump(|s| s.ep.state() != State::Closing);
+            if !done {
+                self.gave_up.get_or_insert(Waited::CloseAnswer);
+            }
+        }
+        if !self.ended {
+            let done = self.pump(|s| s.ended);
+            if !done {
+                self.gave_up.get_or_insert(Waited::HangUp);
+            }
+        }
+        let _ = self.wire.socket().shutdown(std::net::Shutdown::Both);
+        if self.rec.close.is_none() && !self.ended {
+            // The endpoint reports its end on EOF or a deadline; a
+            // connection cut here by the checker ends without a close.
+            let now = Instant::now();
+            let rec = &mut self.rec;
+            let _ = self
+                .ep
+                .receive_eof(now, &mut |n, _: &mut Outbox| -> Result<(), Infallible> {
+                    rec.note(&n);
+                    Ok(())
+                });
+        }
+        // The trace ends as connect's output does: how it closed.
+        let (Some((view, book, render)), Some(info)) = (&mut self.rec.show, &self.rec.close) else {
+            return;
+        };
+        let mut show = Show {
+            view: *view,
+            conn: None,
+            local: Role::Client,
+            peer: &self.rec.peer,
+            render,
+        };
+        let meta = show.meta(None);
+        let c = crate::print::Closed {
+            info,
+            local: Role::Client,
+            peer: &self.rec.peer,
+            duration: self.started.elapsed(),
+            received: book.received,
+            sent: book.sent,
+        };
+        show.print(|p| p.closed(&meta, &c));
+    }
+}
+
+/// The header and payload of a frame the checker sends: masked with a
+/// fresh key unless unmasked.
+fn encoded(f: &Frame) -> (crate::protocol::frame::FrameHeader, Vec<u8>) {
+    let payload = f.payload.bytes().into_owned();
+    let mut key = [0u8; 4];
+    if f.masked && getrandom::getrandom(&mut key).is_err() {
+        key = [0x37, 0xfa, 0x21, 0x3d];
+    }
+    let spec = FrameSpec {
+        fin: f.fin,
+        rsv: [f.rsv & 4 != 0, f.rsv & 2 != 0, f.rsv & 1 != 0],
+        opcode: f.opcode,
+        mask: f.masked.then_some(key),
+        length: f.claimed,
+        form: None,
+    };
+    let header = spec.header(payload.len()).unwrap_or_else(|_| {
+        crate::protocol::frame::FrameHeader::new(f.fin, f.opcode, spec.mask, payload.len() as u64)
+    });
+    (header, payload)
+}
+
+impl Session<'_> {
+    /// Moves bytes both ways until `done` holds, the connection ends, or
+    /// nothing moves for the patience (or the case's cap passes). True
+    /// when `done` held.
+    fn pump(&mut self, done: impl FnMut(&Self) -> bool) -> bool {
+        self.pump_until(Instant::now() + Duration::from_secs(3600), done)
+    }
+
+    /// As [`Session::pump`], but also stops at `until`.
+    fn pump_until(&mut self, until: Instant, mut done: impl FnMut(&Self) -> bool) -> bool {
+        self.active = Instant::now();
+        loop {
+            if !self.hold {
+                self.write_some(usize::MAX);
+            }
+            if done(self) {
+                return true;
+            }
+            if self.ended {
+                return false;
+            }
+            let now = Instant::now();
+            let idle_end = self.active + self.t.patience;
+            let limit = until.min(idle_end).min(self.cap);
+            if now >= limit {
+                return false;
+            }
+            let wake = self.ep.deadline().map_or(limit, |d| d.min(limit));
+            self.wait(wake.saturating_duration_since(now));
+            self.read_all();
+            let now = Instant::now();
+            if self.ep.deadline().is_some_and(|d| now >= d) {
+                let rec = &mut self.rec;
+                let _ = self.ep.on_timeout(now, &mut |n,
+                                                      _: &mut Outbox|
+                 -> Result<(), Infallible> {
+                    rec.note(&n);
+                    Ok(())
+                });
+            }
+            self.transport();
+        }
+    }
+
+    /// Acts on what the endpoint says of the transport.
+    fn transport(&mut self) {
+        match self.ep.transport() {
+            Transport::Close => self.ended = true,
+            Transport::Shutdown if !self.shut && self.ep.outbox().pending().is_empty() => {
+                self.wire.shutdown_write();
+                self.shut = true;
+            }
+            _ => {}
+        }
+    }
+
+    /// Waits until the socket is readable (or writable, when bytes wait).
+    fn wait(&mut self, timeout: Duration) {
+        let want_write =
+            (!self.hold && !self.ep.outbox().pending().is_empty()) || self.wire.wants_write();
+        let mut fd = libc::pollfd {
+            fd: self.wire.fd(),
+            events: libc::POLLIN | if want_write { libc::POLLOUT } else { 0 },
+            revents: 0,
+        };
+        let ms = i32::try_from(timeout.as_millis() + 1).unwrap_or(i32::MAX);
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut fd, 1, ms) };
+        if fd.revents & libc::POLLOUT != 0 {
+            let _ = self.wire.on_writable();
+        }
+    }
+
+    /// Reads and feeds everything that has arrived.
+    fn read_all(&mut self) {
+        loop {
+            if self.ended {
+                return;
+            }
+            match self.wire.read(&mut self.buf) {
+                Ok(0) => {
+                    self.hung_up = true;
+                    self.eof();
+                    return;
+                }
+                Ok(n) => {
+                    self.active = Instant::now();
+                    let now = self.active;
+                    let rec = &mut self.rec;
+                    let _ = self.ep.receive(&mut self.buf[..n], now, &mut |n,
+                                                                           _: &mut Outbox|
+                     -> Result<
+                        (),
+                        Infallible,
+                    > {
+                        rec.note(&n);
+                        Ok(())
+                    });
+                    self.transport();
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.eof();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn eof(&mut self) {
+        let now = Instant::now();
+        let rec = &mut self.rec;
+        let _ = self
+            .ep
+            .receive_eof(now, &mut |n, _: &mut Outbox| -> Result<(), Infallible> {
+                rec.note(&n);
+                Ok(())
+            });
+        self.ended = true;
+    }
+
+    /// Writes up to `most` bytes at a time of what is pending, as far as
+    /// the socket takes them now.
+    fn write_some(&mut self, most: usize) -> usize {
+        let mut total = 0;
+        loop {
+            if self.ended {
+                return total;
+            }
+            let pending = self.ep.outbox().pending();
+            if pending.is_empty() {
+                return total;
+            }
+            let n = pending.len().min(most);
+            match self.wire.write(&pending[..n]) {
+                Ok(k) => {
+                    self.active = Instant::now();
+                    total += k;
+                    let rec = &mut self.rec;
+                    let _ = self
+                        .ep
+                        .sent(k, &mut |n, _: &mut Outbox| -> Result<(), Infallible> {
+                            rec.note(&n);
+                            Ok(())
+                        });
+                    self.transport();
+                    if most != usize::MAX {
+                        return total;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return total,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.eof();
+                    return total;
+                }
+            }
+        }
+    }
+
+    /// Sends everything pending, in pieces as `chop` says, reading what
+    /// arrives meanwhile.
+    fn flush(&mut self, chop: Chop) {
+        let (piece, pause) = match chop {
+            Chop::Whole => (usize::MAX, None),
+            Chop::Every(n) => (n.max(1), None),
+            Chop::Slowly(n, d) => (n.max(1), Some(d)),
+        };
+        self.active = Instant::now();
+        while !self.ended && !self.ep.outbox().pending().is_empty() {
+            let wrote = self.write_some(piece);
+            if let Some(d) = pause {
+                if wrote > 0 && !self.ep.outbox().pending().is_empty() {
+                    let until = Instant::now() + d;
+                    self.hold = true;
+                    self.pump_until(until, |_| false);
+                    self.hold = false;
+                    continue;
+                }
+            }
+            if self.ep.outbox().pending().is_empty() {
+                break;
+            }
+            let now = Instant::now();
+            if now >= self.cap || now >= self.active + self.t.patience {
+                self.gave_up.get_or_insert(Waited::Expected);
+                break;
+            }
+            if wrote == 0 {
+                self.wait(self.t.patience.min(Duration::from_millis(100)));
+            }
+            self.read_all();
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The judge on observations written out by hand.
+
+use super::*;
+
+fn find(id: &str) -> Case {
+    server_cases().into_iter().find(|c| c.id == id).expect(id)
+}
+
+fn open() -> Answer {
+    let response = crate::protocol::http::Response {
+        version: "HTTP/1.1".into(),
+        status: 101,
+        reason: b"Switching Protocols".to_vec(),
+        headers: Vec::new(),
+        line_endings: crate::protocol::http::LineEndings::Crlf,
+    };
+    Answer::Response {
+        response,
+        issues: Vec::new(),
+        unasked: Vec::new(),
+    }
+}
+
+/// The checker closed with 1000 and the peer answered it.
+fn closed_by_checker() -> Ending {
+    Ending {
+        first: Some(Closer::Checker),
+        peer_close: Some((Some(1000), Vec::new())),
+        clean: true,
+        peer_hung_up: true,
+        gave_up: None,
+    }
+}
+
+/// The peer failed the connection with `code`.
+fn failed_by_peer(code: u16) -> Ending {
+    Ending {
+        first: Some(Closer::Peer),
+        peer_close: Some((Some(code), Vec::new())),
+        clean: true,
+        peer_hung_up: true,
+        gave_up: None,
+    }
+}
+
+fn seen(got: Vec<Got>, ending: Ending) -> Observed {
+    Observed {
+        answer: open(),
+        got,
+        ending,
+        ..Observed::default()
+    }
+}
+
+#[test]
+fn an_echo_and_a_clean_close_is_ok() {
+    let c = find("1.1.2");
+    let j = judge(
+        &c,
+        &seen(
+            vec![Got::Message(MessageKind::Text, vec![b'*'; 125])],
+            closed_by_checker(),
+        ),
+    );
+    assert_eq!(j.verdict, Verdict::Ok, "{:?}", j.findings);
+    assert!(j.findings.is_empty());
+}
+
+#[test]
+fn an_echo_with_other_bytes_of_the_same_length_fails() {
+    // Autobahn's section 9 compares lengths only; wsdbg compares bytes.
+    let c = find("9.1.1");
+    let mut data = b"BAsd7&jh23".repeat(6554);
+    data.truncate(64 << 10);
+    data[100] ^= 1;
+    let j = judge(
+        &c,
+        &seen(
+            vec![Got::Message(MessageKind::Text, data)],
+            closed_by_checker(),
+        ),
+    );
+    assert_eq!(j.verdict, Verdict::Failed);
+    assert!(matches!(j.findings[0], Finding::Differs { at: 1, .. }));
+}
+
+#[test]
+fn no_echo_fails_and_says_what_was_expected() {
+    let c = find("1.2.1");
+    let mut e = closed_by_checker();
+    e.gave_up = Some(Waited::Expected);
+    let j = judge(&c, &seen(vec![], e));
+    assert_eq!(j.verdict, Verdict::Failed);
+    assert!(
+        matches!(&j.findings[..], [Finding::Differs { at: 1, want: Some(Want::Message(MessageKind::Binary, p)), got: None }] if p.is_empty()),
+        "{:?}",
+        j.findings
+    );
+}
+
+#[test]
+fn a_peer_that_fails_before_echoing_the_good_message_is_non_strict() {
+    let c = find("3.2");
+    let ok = judge(
+        &c,
+        &seen(
+            vec![Got::Message(MessageKind::Text, b"Hello, world!".to_vec())],
+            failed_by_peer(1002),
+        ),
+    );
+    assert_eq!(ok.verdict, Verdict::Ok, "{:?}", ok.findings);
+    let ns = judge(&c, &seen(vec![], failed_by_peer(1002)));
+    assert_eq!(ns.verdict, Verdict::NonStrict);
+    // Echoing the frame with RSV2 set as well fails.
+    let hello = || Got::Message(MessageKind::Text, b"Hello, world!".to_vec());
+    let bad = judge(&c, &seen(vec![hello(), hello()], failed_by_peer(1002)));
+    assert_eq!(bad.verdict, Verdict::Failed);
+}
+
+#[test]
+fn a_peer_that_does_not_fail_the_connection_fails_the_case() {
+    let c = find("3.1");
+    let mut e = closed_by_checker();
+    e.gave_up = Some(Waited::PeerClose);
+    let j = judge(&c, &seen(vec![], e));
+    assert_eq!(j.verdict, Verdict::Failed);
+    assert_eq!(j.findings, vec![Finding::DidNotFail]);
+    // Dropping the connection without a close frame is failing it.
+    let dropped = Ending {
+        peer_hung_up: true,
+        ..Ending::default()
+    };
+    assert_eq!(judge(&c, &seen(vec![], dropped)).verdict, Verdict::Ok);
+}
+
+#[test]
+fn a_close_code_other_than_the_rules_is_non_strict_but_fails_section_7() {
+    let j = judge(&find("3.1"), &seen(vec![], failed_by_peer(1000)));
+    assert_eq!(j.verdict, Verdict::NonStrict);
+    assert_eq!(
+        j.findings,
+        vec![Finding::WrongCode {
+            got: 1000,
+            want: vec![1002]
+        }]
+    );
+    let mut e = closed_by_checker();
+    e.peer_close = Some((Some(1000), Vec::new()));
+    let j = judge(&find("7.9.1"), &seen(vec![], e));
+    assert_eq!(j.verdict, Verdict::Failed, "1000 in answer to close code 0");
+}
+
+#[test]
+fn fail_fast_and_late_failure() {
+    let c = find("6.4.1");
+    let fast = judge(&c, &seen(vec![Got::Mark("A")], failed_by_peer(1007)));
+    assert_eq!(fast.verdict, Verdict::Ok, "{:?}", fast.findings);
+    let late = judge(
+        &c,
+        &seen(vec![Got::Mark("A"), Got::Mark("B")], failed_by_peer(1007)),
+    );
+    assert_eq!(late.verdict, Verdict::NonStrict);
+    assert_eq!(late.findings, vec![Finding::LateFailure]);
+    let mut never = closed_by_checker();
+    never.first = Some(Closer::Checker);
+    let j = judge(&c, &seen(vec![Got::Mark("A"), Got::Mark("B")], never));
+    assert_eq!(j.verdict, Verdict::Failed);
+}
+
+#[test]
+fn an_unanswered_close_fails() {
+    let c = find("7.3.3");
+    let unanswered = Ending {
+        first: Some(Closer::Checker),
+        gave_up: Some(Waited::CloseAnswer),
+        ..Ending::default()
+    };
+    let j = judge(&c, &seen(vec![], unanswered));
+    assert_eq!(j.findings, vec![Finding::NoCloseAnswer]);
+    // 7.3.2 (a malformed close) may be answered by dropping the connection.
+    let dropped = Ending {
+        first: Some(Closer::Checker),
+        peer_hung_up: true,
+        ..Ending::default()
+    };
+    assert_eq!(
+        judge(&find("7.3.2"), &seen(vec![], dropped)).verdict,
+        Verdict::Ok
+    );
+}
+
+#[test]
+fn deflate_cases_need_deflate() {
+    let c = find("12.1.1");
+    let j = judge(&c, &seen(vec![], closed_by_checker()));
+    assert_eq!(j.verdict, Verdict::Unimplemented);
+}
+
+#[test]
+fn informational_cases_are_informational_whatever_happened() {
+    let j = judge(&find("7.13.1"), &seen(vec![], failed_by_peer(1002)));
+    assert_eq!(j.verdict, Verdict::Informational);
+}
