@@ -100,7 +100,13 @@ pub fn explanation(r: &CaseResult) -> Option<String> {
     } else {
         did.join("; ")
     };
+    let advice: Vec<&str> = j.findings.iter().filter_map(advice).collect();
     Some(match j.verdict {
+        Verdict::NonStrict if !advice.is_empty() => format!(
+            "{}: {did}; allowed, but {}",
+            r.case.rule.section,
+            advice.join("; ")
+        ),
         Verdict::Informational => format!(
             "{}: {did}; the RFC leaves this open: a {} may {}",
             r.case.rule.section, r.peer, r.case.rule.should
@@ -110,6 +116,27 @@ pub fn explanation(r: &CaseResult) -> Option<String> {
             "{}: {did}; it should {}",
             r.case.rule.section, r.case.rule.should
         ),
+    })
+}
+
+/// What a non-strict peer would better do, for the findings that make a
+/// case non-strict.
+fn advice(f: &Finding) -> Option<&'static str> {
+    Some(match f {
+        Finding::LateFailure => {
+            "failing at the first byte that cannot be UTF-8 spares reading the rest (Autobahn's fail-fast)"
+        }
+        Finding::FailedBefore(_) => {
+            "the frames before the bad one were valid: answering them before failing is stricter"
+        }
+        Finding::WrongCode { .. } => "the rule's close code tells the other end what it did wrong",
+        Finding::Handshake(HandshakeFinding::OtherStatus { .. }) => {
+            "the status the RFC names tells the client what to change"
+        }
+        Finding::Handshake(HandshakeFinding::HungUp) => {
+            "an HTTP answer (431 Request Header Fields Too Large) tells the client why"
+        }
+        _ => return None,
     })
 }
 
@@ -171,6 +198,14 @@ pub fn finding(f: &Finding, r: &CaseResult) -> String {
             "the {peer} failed the connection only once the rest had arrived, not at the first byte that cannot be UTF-8"
         ),
         Finding::Unsupported(what) => format!("the {peer} did not accept {what}"),
+        Finding::FailedBefore(w) => format!(
+            "the {peer} failed the connection{} without first sending {}",
+            match &r.observed.ending.peer_close {
+                Some((Some(code), _)) => format!(" (close {})", CloseCode(*code)),
+                _ => String::new(),
+            },
+            want_words(w)
+        ),
         Finding::Noted => happened(r),
         Finding::Handshake(h) => handshake(h, r),
     }
@@ -275,8 +310,14 @@ pub fn happened(r: &CaseResult) -> String {
 
 /// How the connection ended, after "the server ".
 fn ending_words(o: &Observed) -> String {
-    use crate::protocol::check::Closer;
+    use crate::protocol::check::{Closer, Waited};
     let e = &o.ending;
+    if e.gave_up == Some(Waited::Flood) {
+        return format!(
+            "kept sending until the checker stopped reading (after {} frames or messages) and dropped the connection",
+            o.got.len()
+        );
+    }
     let code = |c: &Option<(Option<u16>, Vec<u8>)>| match c {
         Some((Some(code), reason)) if reason.is_empty() => format!("{}", CloseCode(*code)),
         Some((Some(code), reason)) => {

@@ -7,8 +7,22 @@
 
 use std::fmt::Write as _;
 
-use super::check::{explanation, CaseResult, CheckSummary};
-use crate::protocol::check::{group_title, Verdict};
+use super::check::CheckSummary;
+use crate::protocol::check::{group_title, Case, Verdict};
+
+/// What the report shows of a case.
+#[derive(Debug)]
+pub struct Entry<'a> {
+    /// The case.
+    pub case: &'a Case,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// The rule and what the peer did ([`super::check::explanation`]),
+    /// for anything but OK.
+    pub explanation: Option<String>,
+    /// Its heads and frames, rendered as text.
+    pub trace: Vec<u8>,
+}
 
 const STYLE: &str = "
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em; color: #222; }
@@ -28,7 +42,7 @@ pre { background: #f6f6f6; padding: .6em; overflow-x: auto; font-size: 12px; mar
 ";
 
 /// The page.
-pub fn page(summary: &CheckSummary, results: &[(CaseResult, &[u8])]) -> String {
+pub fn page(summary: &CheckSummary, results: &[Entry], peer: &str) -> String {
     let mut h = String::with_capacity(64 << 10);
     let (rows, total) = summary.table();
     let cases: usize = total.iter().sum();
@@ -89,14 +103,14 @@ pub fn page(summary: &CheckSummary, results: &[(CaseResult, &[u8])]) -> String {
         );
     }
     let mut group = "";
-    for (r, trace) in results {
+    for r in results {
         let g = r.case.group();
         if g != group {
             group = g;
             let _ = writeln!(h, "<h2>{} {}</h2>", esc(g), esc(group_title(g)));
         }
-        let v = r.judgement.verdict.name();
-        let open = if r.judgement.verdict == Verdict::Failed {
+        let v = r.verdict.name();
+        let open = if r.verdict == Verdict::Failed {
             " open"
         } else {
             ""
@@ -107,19 +121,19 @@ pub fn page(summary: &CheckSummary, results: &[(CaseResult, &[u8])]) -> String {
             esc(&r.case.id),
             esc(&r.case.title)
         );
-        if let Some(why) = explanation(r) {
-            let _ = write!(h, "<p class=\"why\">{}</p>", esc(&why));
+        if let Some(why) = &r.explanation {
+            let _ = write!(h, "<p class=\"why\">{}</p>", esc(why));
         } else {
             let _ = write!(
                 h,
                 "<p class=\"why\">{}: the {} did what the rule asks: {}.</p>",
                 esc(r.case.rule.section),
-                esc(r.peer),
+                esc(peer),
                 esc(r.case.rule.should)
             );
         }
-        if !trace.is_empty() {
-            let _ = write!(h, "<pre>{}</pre>", esc(&String::from_utf8_lossy(trace)));
+        if !r.trace.is_empty() {
+            let _ = write!(h, "<pre>{}</pre>", esc(&String::from_utf8_lossy(&r.trace)));
         }
         h.push_str("</details>\n");
     }

@@ -12,12 +12,13 @@ use super::live::View;
 use super::{connect, wire, Failure, Outcome};
 use crate::cli::CheckArgs;
 use crate::print::check::{CaseResult, CheckSummary};
+use crate::print::report::Entry;
 use crate::print::json::JsonPrinter;
 use crate::print::text::{TextOptions, TextPrinter};
 use crate::print::{Palette, Printer};
 use crate::protocol::check::{
-    self, Answer, Case, CaseFilter, CloseWant, Closer, Expect, Frame, Judgement, Needs, Observed,
-    Payload, Rule, Step, Verdict, Want,
+    self, Answer, Case, CaseFilter, CloseWant, Closer, Expect, Frame, Needs, Observed, Payload,
+    Rule, Step, Verdict, Want,
 };
 use crate::protocol::message::MessageKind;
 use crate::protocol::url::WsUrl;
@@ -136,7 +137,9 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
         Ok(buf)
     };
     let progress = Progress::new(!args.json && io::stderr().is_terminal());
-    let mut results: Vec<(&Case, Judgement, Observed, Vec<u8>)> = Vec::new();
+    // What the summary and the report need of each case; what the server
+    // sent is dropped once the case is printed.
+    let mut results: Vec<Entry> = Vec::new();
     let mut skipped = Vec::new();
     for case in &cases {
         if matches!(case.needs, Needs::Deflate(_)) && !deflate {
@@ -163,18 +166,32 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
             out.write_all(b"\n")?;
         }
         out.flush()?;
-        let trace = if report_dir.is_some() {
-            run.trace
-        } else {
-            Vec::new()
+        let result = CaseResult {
+            case,
+            judgement: &judgement,
+            observed: &run.observed,
+            peer: "server",
         };
-        results.push((case, judgement, run.observed, trace));
+        let explanation = report_dir
+            .is_some()
+            .then(|| crate::print::check::explanation(&result))
+            .flatten();
+        results.push(Entry {
+            case,
+            verdict: judgement.verdict,
+            explanation,
+            trace: if report_dir.is_some() {
+                run.trace
+            } else {
+                Vec::new()
+            },
+        });
     }
     let summary = CheckSummary {
         target: &shown,
         verdicts: results
             .iter()
-            .map(|(c, j, _, _)| (c.id.as_str(), j.verdict))
+            .map(|e| (e.case.id.as_str(), e.verdict))
             .collect(),
         skipped,
         elapsed: started.elapsed(),
@@ -183,21 +200,7 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
     out.flush()?;
     if let Some(dir) = report_dir {
         let path = dir.join("index.html");
-        let shown_results: Vec<(CaseResult, &[u8])> = results
-            .iter()
-            .map(|(case, judgement, observed, trace)| {
-                (
-                    CaseResult {
-                        case,
-                        judgement,
-                        observed,
-                        peer: "server",
-                    },
-                    trace.as_slice(),
-                )
-            })
-            .collect();
-        let page = crate::print::report::page(&summary, &shown_results);
+        let page = crate::print::report::page(&summary, &results, "server");
         std::fs::write(&path, page)
             .map_err(|e| Failure::Input(format!("--report: {}: {e}", path.display())))?;
         if !args.json {

@@ -64,9 +64,14 @@ pub(crate) fn run(t: &Target, case: &Case) -> Run {
         Ok(mut s) => {
             s.play(case);
             s.finish(case);
-            let mut o = s.rec.observed(s.deflate);
+            let closed = s.ep.outbox().close_sent();
+            let mut o = s.rec.observed(s.deflate, closed);
             o.ending.peer_hung_up = s.hung_up;
-            o.ending.gave_up = s.gave_up;
+            o.ending.gave_up = if s.flooded {
+                Some(Waited::Flood)
+            } else {
+                s.gave_up
+            };
             o
         }
         Err(why) => Observed {
@@ -102,10 +107,45 @@ struct Recorder<'a> {
     /// Rendering, when traced.
     show: Option<(View, Book, &'a mut Vec<u8>)>,
     peer: String,
+    /// Payload bytes kept in `got`.
+    kept: usize,
+    /// The server's close frame came before the checker's.
+    peer_first: Option<bool>,
 }
 
+/// The note handler that records into `rec`.
+fn notes<'r, 'a>(
+    rec: &'r mut Recorder<'a>,
+) -> impl FnMut(Note<'_>, &mut Outbox) -> Result<(), Infallible> + use<'r, 'a> {
+    move |n, o| {
+        rec.note(&n, o);
+        Ok(())
+    }
+}
+
+/// The most kept of what a server sends in one case: items, and payload
+/// bytes (a 16 MiB echo and some room).
+const MAX_KEPT: (usize, usize) = (10_000, 48 << 20);
+
+/// The most of a case's trace that is rendered.
+const MAX_TRACE: usize = 16 << 20;
+
 impl Recorder<'_> {
-    fn note(&mut self, n: &Note<'_>) {
+    /// Whether as much as is kept has arrived.
+    fn full(&self) -> bool {
+        self.got.len() >= MAX_KEPT.0 || self.kept >= MAX_KEPT.1
+    }
+
+    fn note(&mut self, n: &Note<'_>, out: &Outbox) {
+        if let Some((_, _, render)) = &mut self.show {
+            if render.len() > MAX_TRACE {
+                render.extend_from_slice(
+                    format!("… (the trace of this case is cut here, at {} MiB)\n", MAX_TRACE >> 20)
+                        .as_bytes(),
+                );
+                self.show = None;
+            }
+        }
         if let Some((view, book, render)) = &mut self.show {
             let mut show = Show {
                 view: *view,
@@ -137,9 +177,15 @@ impl Recorder<'_> {
                     return;
                 }
                 match h.opcode {
+                    // Kept to the end, but not for ever.
+                    OpCode::Ping | OpCode::Pong if self.full() => {}
                     OpCode::Ping => self.got.push(Got::Ping(f.payload.to_vec())),
                     OpCode::Pong => self.got.push(Got::Pong(f.payload.to_vec())),
                     OpCode::Close => {
+                        // Whether the server's close came before the
+                        // checker's (the endpoint's own record calls an
+                        // unanswered close abnormal, which loses that).
+                        self.peer_first.get_or_insert(!out.close_sent());
                         let p = ClosePayload::parse(f.payload);
                         self.peer_close.get_or_insert((
                             p.code.map(|c| c.0),
@@ -162,7 +208,11 @@ impl Recorder<'_> {
     }
 
     fn message(&mut self, kind: MessageKind, data: &[u8]) {
+        if self.full() {
+            return;
+        }
         let Some(e) = &mut self.echoes else {
+            self.kept += data.len();
             self.got.push(Got::Message(kind, data.to_vec()));
             return;
         };
@@ -177,13 +227,13 @@ impl Recorder<'_> {
         }
     }
 
-    fn observed(&mut self, deflate: bool) -> Observed {
+    fn observed(&mut self, deflate: bool, closed: bool) -> Observed {
         let info = self.close.clone();
-        let first = info.as_ref().and_then(|i| match i.by {
-            endpoint::Closer::Peer => Some(Closer::Peer),
-            endpoint::Closer::Local | endpoint::Closer::Failed(_) => Some(Closer::Checker),
-            endpoint::Closer::Abnormal(_) | endpoint::Closer::Handshake(_) => None,
-        });
+        let first = match self.peer_first {
+            Some(true) => Some(Closer::Peer),
+            _ if closed => Some(Closer::Checker),
+            _ => None,
+        };
         let got = std::mem::take(&mut self.got);
         Observed {
             answer: std::mem::take(&mut self.answer),
@@ -226,6 +276,10 @@ struct Session<'a> {
     hold: bool,
     /// When the connection was made.
     started: Instant,
+    /// The connection was reset (a read or write failed).
+    reset: bool,
+    /// The server sent more than is kept, and the case was cut short.
+    flooded: bool,
 }
 
 impl<'a> Session<'a> {
@@ -304,6 +358,8 @@ impl<'a> Session<'a> {
             deflate_offered: deflate_offer.is_some(),
             show,
             peer,
+            kept: 0,
+            peer_first: None,
         };
         let mut s = Session {
             t,
@@ -321,6 +377,8 @@ impl<'a> Session<'a> {
             begun: None,
             hold: false,
             started: now,
+            reset: false,
+            flooded: false,
         };
         if let Some(show) = &mut s.rec.show {
             if let Ok(crate::protocol::http::HeadParse::Complete { head: req, len }) =
@@ -355,8 +413,13 @@ impl<'a> Session<'a> {
         } else if matches!(s.rec.answer, Answer::Nothing) {
             s.rec.answer = Answer::Failed(if s.hung_up {
                 "the server closed the connection without answering the upgrade request".into()
-            } else {
+            } else if s.reset {
                 "the connection was reset before the server answered".into()
+            } else {
+                format!(
+                    "no answer to the upgrade request within {:.1} s",
+                    t.patience.as_secs_f64()
+                )
             });
         }
         Ok(s)
@@ -576,13 +639,7 @@ impl<'a> Session<'a> {
             // The endpoint reports its end on EOF or a deadline; a
             // connection cut here by the checker ends without a close.
             let now = Instant::now();
-            let rec = &mut self.rec;
-            let _ = self
-                .ep
-                .receive_eof(now, &mut |n, _: &mut Outbox| -> Result<(), Infallible> {
-                    rec.note(&n);
-                    Ok(())
-                });
+            let _ = self.ep.receive_eof(now,&mut notes(&mut self.rec));
         }
         // The trace ends as connect's output does: how it closed.
         let (Some((view, book, render)), Some(info)) = (&mut self.rec.show, &self.rec.close) else {
@@ -662,13 +719,7 @@ impl Session<'_> {
             self.read_all();
             let now = Instant::now();
             if self.ep.deadline().is_some_and(|d| now >= d) {
-                let rec = &mut self.rec;
-                let _ = self.ep.on_timeout(now, &mut |n,
-                                                      _: &mut Outbox|
-                 -> Result<(), Infallible> {
-                    rec.note(&n);
-                    Ok(())
-                });
+                let _ = self.ep.on_timeout(now,&mut notes(&mut self.rec));
             }
             self.transport();
         }
@@ -705,8 +756,21 @@ impl Session<'_> {
 
     /// Reads and feeds everything that has arrived.
     fn read_all(&mut self) {
+        // A server that never stops sending must not keep the case from
+        // its deadlines: at most this much per turn.
+        let mut budget = 4usize << 20;
         loop {
             if self.ended {
+                return;
+            }
+            if self.rec.full() {
+                // Flooded: what was kept is enough to judge; the rest is
+                // dropped with the connection.
+                self.flooded = true;
+                self.ended = true;
+                return;
+            }
+            if budget == 0 {
                 return;
             }
             match self.wire.read(&mut self.buf) {
@@ -716,23 +780,18 @@ impl Session<'_> {
                     return;
                 }
                 Ok(n) => {
+                    budget = budget.saturating_sub(n);
                     self.active = Instant::now();
                     let now = self.active;
-                    let rec = &mut self.rec;
-                    let _ = self.ep.receive(&mut self.buf[..n], now, &mut |n,
-                                                                           _: &mut Outbox|
-                     -> Result<
-                        (),
-                        Infallible,
-                    > {
-                        rec.note(&n);
-                        Ok(())
-                    });
+                    let _ = self.ep.receive(&mut self.buf[..n], now,&mut notes(&mut self.rec));
                     self.transport();
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
+                    // A reset is the server ending the connection too.
+                    self.reset = true;
+                    self.hung_up = true;
                     self.eof();
                     return;
                 }
@@ -742,13 +801,7 @@ impl Session<'_> {
 
     fn eof(&mut self) {
         let now = Instant::now();
-        let rec = &mut self.rec;
-        let _ = self
-            .ep
-            .receive_eof(now, &mut |n, _: &mut Outbox| -> Result<(), Infallible> {
-                rec.note(&n);
-                Ok(())
-            });
+        let _ = self.ep.receive_eof(now,&mut notes(&mut self.rec));
         self.ended = true;
     }
 
@@ -769,13 +822,7 @@ impl Session<'_> {
                 Ok(k) => {
                     self.active = Instant::now();
                     total += k;
-                    let rec = &mut self.rec;
-                    let _ = self
-                        .ep
-                        .sent(k, &mut |n, _: &mut Outbox| -> Result<(), Infallible> {
-                            rec.note(&n);
-                            Ok(())
-                        });
+                    let _ = self.ep.sent(k,&mut notes(&mut self.rec));
                     self.transport();
                     if most != usize::MAX {
                         return total;
@@ -784,6 +831,8 @@ impl Session<'_> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return total,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
+                    self.reset = true;
+                    self.hung_up = true;
                     self.eof();
                     return total;
                 }

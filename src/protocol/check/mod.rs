@@ -460,6 +460,9 @@ pub enum Waited {
     CloseAnswer,
     /// The end of the TCP connection after the close handshake.
     HangUp,
+    /// Nothing: the peer kept sending beyond what the checker keeps, and
+    /// the checker dropped the connection.
+    Flood,
 }
 
 /// What happened in one run of a case.
@@ -516,6 +519,9 @@ pub enum Finding {
     /// The peer answered as the fail-fast rule allows but not as it
     /// recommends: it waited for the end of the message (or frame).
     LateFailure,
+    /// The peer failed the connection as it should, but without first
+    /// answering the valid frames that came before the bad one.
+    FailedBefore(Want),
     /// The peer does not support what the case needs.
     Unsupported(&'static str),
     /// What the peer did, for an informational case.
@@ -577,7 +583,14 @@ pub fn judge(case: &Case, seen: &Observed) -> Judgement {
                 let f = if ns.iter().any(|w| matches!(w, Want::Mark(_))) {
                     Finding::LateFailure
                 } else {
-                    first_difference(&expect.ok, &seen.got)
+                    match first_difference(&expect.ok, &seen.got) {
+                        Finding::Differs {
+                            want: Some(w),
+                            got: None,
+                            ..
+                        } => Finding::FailedBefore(w),
+                        other => other,
+                    }
                 };
                 worse(Verdict::NonStrict, f, &mut findings);
             }
