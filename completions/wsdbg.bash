@@ -111,7 +111,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__check)
-            opts="-v -H -h --cases --verbose --json --report --case-timeout --list --header --cacert --insecure --color --help"
+            opts="-v -j -H -h --cases --verbose --json --report --case-timeout --list --messages --jobs --header --cacert --insecure --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,6 +126,18 @@ _wsdbg() {
                     return 0
                     ;;
                 --case-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --messages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

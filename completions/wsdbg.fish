@@ -157,6 +157,8 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s h -l help -d 'Prin
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l cases -d 'Which cases: ids or patterns, comma-separated, Autobahn\'s spelling (5.*,6.4.*,H.2)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l report -d 'Also write DIR/index.html: one self-contained page, each case expandable to its frames' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l case-timeout -d 'Seconds to wait for what the server should do (an echo, a close) before giving up on it' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l messages -d 'Messages in each round-trip case (9.7, 9.8, 12.*, 13.*; Autobahn sends 1000): fewer for a quick run' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -s j -l jobs -d 'How many cases run at once, each on its own connection (1: one after another)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -s H -l header -d 'An extra request header on every connection (repeatable), e.g. -H \'Cookie: a=b\'' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l cacert -d 'wss://: trust the CA certificates in this PEM file too (besides the system\'s)' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'

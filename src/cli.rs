@@ -218,6 +218,14 @@ pub struct CheckArgs {
     #[arg(long)]
     pub list: bool,
 
+    /// Messages in each round-trip case (9.7, 9.8, 12.*, 13.*; Autobahn sends 1000): fewer for a quick run
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub messages: u32,
+
+    /// How many cases run at once, each on its own connection (1: one after another)
+    #[arg(short, long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
     /// An extra request header on every connection (repeatable), e.g. -H 'Cookie: a=b'
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,

@@ -4,6 +4,9 @@
 //! 127.0.0.1 on a free port and is stopped by a guard, also when a test
 //! fails; every wait is bounded.
 
+mod common;
+
+use common::certificate;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -509,68 +512,6 @@ fn echo_mode_answers_and_waits_for_the_server_to_close() {
         tungstenite::Message::text("ping me back")
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-}
-
-/// A CA and a server certificate it signed for localhost and 127.0.0.1,
-/// made by `openssl`: the CA's certificate, the server's chain and key.
-fn certificate(dir: &std::path::Path) -> (String, String, String) {
-    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .output()
-            .expect("run openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    let (ca, ca_key) = (path("ca.pem"), path("ca-key.pem"));
-    let mut args = vec!["req", "-x509", "-days", "1", "-subj", "/CN=wsdbg test CA"];
-    args.extend_from_slice(&ec);
-    args.extend_from_slice(&["-keyout", &ca_key, "-out", &ca]);
-    openssl(&args);
-    let (csr, key, cert) = (
-        path("server.csr"),
-        path("server-key.pem"),
-        path("server.pem"),
-    );
-    let mut args = vec!["req", "-subj", "/CN=localhost"];
-    args.extend_from_slice(&ec);
-    args.extend_from_slice(&["-keyout", &key, "-out", &csr]);
-    openssl(&args);
-    let ext = path("ext.cnf");
-    std::fs::write(
-        &ext,
-        "basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        &csr,
-        "-CA",
-        &ca,
-        "-CAkey",
-        &ca_key,
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        &ext,
-        "-out",
-        &cert,
-    ]);
-    (ca, cert, key)
 }
 
 /// wss:// to a Python server whose certificate `openssl` made here:

@@ -146,7 +146,7 @@ pub fn finding(f: &Finding, r: &CaseResult) -> String {
     match f {
         Finding::NotOpen(a) => not_open(a, peer),
         Finding::Broke(v) => format!(
-            "the {peer} sent a frame that breaks {}",
+            "the {peer}'s own frame breaks {}",
             sentence::violation(v)
         ),
         Finding::Differs { at, want, got } => match (want, got) {
@@ -207,6 +207,7 @@ pub fn finding(f: &Finding, r: &CaseResult) -> String {
             want_words(w)
         ),
         Finding::Noted => happened(r),
+        Finding::Flooded => format!("the {peer} {}", ending_words(r.observed)),
         Finding::Handshake(h) => handshake(h, r),
     }
 }

@@ -12,8 +12,8 @@ use super::live::View;
 use super::{connect, wire, Failure, Outcome};
 use crate::cli::CheckArgs;
 use crate::print::check::{CaseResult, CheckSummary};
-use crate::print::report::Entry;
 use crate::print::json::JsonPrinter;
+use crate::print::report::Entry;
 use crate::print::text::{TextOptions, TextPrinter};
 use crate::print::{Palette, Printer};
 use crate::protocol::check::{
@@ -29,7 +29,7 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
         Some(p) => CaseFilter::parse(p).map_err(|e| Failure::Input(format!("--cases {e}")))?,
         None => CaseFilter::all(),
     };
-    let all = check::server_cases();
+    let all = check::server_cases_with(args.messages as usize);
     let ids: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
     let unmatched = filter.unmatched(&ids);
     if !unmatched.is_empty() {
@@ -141,51 +141,61 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
     // sent is dropped once the case is printed.
     let mut results: Vec<Entry> = Vec::new();
     let mut skipped = Vec::new();
+    let mut runnable = Vec::new();
     for case in &cases {
         if matches!(case.needs, Needs::Deflate(_)) && !deflate {
             count_skip(&mut skipped, case);
-            continue;
+        } else {
+            runnable.push(*case);
         }
-        progress.show(&case.id, &case.title);
-        let run = session::run(&target, case);
-        let judgement = check::judge(case, &run.observed);
-        progress.clear();
-        let line = render(&mut |p| {
-            p.case(&CaseResult {
+    }
+    let mut failure = None;
+    in_order(
+        &target,
+        &runnable,
+        usize::from(args.jobs),
+        &progress,
+        |case, run| {
+            let judgement = check::judge(case, &run.observed);
+            let result = CaseResult {
                 case,
                 judgement: &judgement,
                 observed: &run.observed,
                 peer: "server",
-            })
-        })?;
-        if args.verbose {
-            out.write_all(&run.trace)?;
-        }
-        out.write_all(&line)?;
-        if args.verbose && !args.json {
-            out.write_all(b"\n")?;
-        }
-        out.flush()?;
-        let result = CaseResult {
-            case,
-            judgement: &judgement,
-            observed: &run.observed,
-            peer: "server",
-        };
-        let explanation = report_dir
-            .is_some()
-            .then(|| crate::print::check::explanation(&result))
-            .flatten();
-        results.push(Entry {
-            case,
-            verdict: judgement.verdict,
-            explanation,
-            trace: if report_dir.is_some() {
-                run.trace
-            } else {
-                Vec::new()
-            },
-        });
+            };
+            let shown = (|| -> io::Result<()> {
+                let line = render(&mut |p| p.case(&result))?;
+                if args.verbose {
+                    out.write_all(&run.trace)?;
+                }
+                out.write_all(&line)?;
+                if args.verbose && !args.json {
+                    out.write_all(b"\n")?;
+                }
+                out.flush()
+            })();
+            if let Err(e) = shown {
+                failure.get_or_insert(e);
+            }
+            let explanation = report_dir
+                .is_some()
+                .then(|| crate::print::check::explanation(&result))
+                .flatten();
+            results.push(Entry {
+                case,
+                verdict: judgement.verdict,
+                explanation,
+                trace: if report_dir.is_some() {
+                    run.trace
+                } else {
+                    Vec::new()
+                },
+            });
+            failure.is_none()
+        },
+    );
+    if let Some(e) = failure {
+        return Err(e.into());
     }
     let summary = CheckSummary {
         target: &shown,
@@ -212,6 +222,58 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
     } else {
         Err(Failure::Violation)
     }
+}
+
+/// Runs `cases` on `jobs` threads, and hands each case's run to `done` on
+/// this thread in the order of `cases` (a case that ends early waits for
+/// those before it); `done` returning false stops the run.
+fn in_order<'c>(
+    target: &session::Target,
+    cases: &[&'c Case],
+    jobs: usize,
+    progress: &Progress,
+    mut done: impl FnMut(&'c Case, session::Run) -> bool,
+) {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, cases.len().max(1)) {
+            let tx = tx.clone();
+            let (next, stop) = (&next, &stop);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= cases.len() || stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                if tx.send((i, session::run(target, cases[i]))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting = BTreeMap::new();
+        let mut due = 0;
+        if let Some(c) = cases.first() {
+            progress.show(&c.id, &c.title);
+        }
+        for (i, run) in rx {
+            waiting.insert(i, run);
+            while let Some(run) = waiting.remove(&due) {
+                progress.clear();
+                if !done(cases[due], run) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                due += 1;
+                if let Some(c) = cases.get(due) {
+                    progress.show(&c.id, &c.title);
+                }
+            }
+        }
+        progress.clear();
+    });
 }
 
 /// Counts a case that was not run because the server does not accept

@@ -140,8 +140,11 @@ impl Recorder<'_> {
         if let Some((_, _, render)) = &mut self.show {
             if render.len() > MAX_TRACE {
                 render.extend_from_slice(
-                    format!("… (the trace of this case is cut here, at {} MiB)\n", MAX_TRACE >> 20)
-                        .as_bytes(),
+                    format!(
+                        "… (the trace of this case is cut here, at {} MiB)\n",
+                        MAX_TRACE >> 20
+                    )
+                    .as_bytes(),
                 );
                 self.show = None;
             }
@@ -280,6 +283,8 @@ struct Session<'a> {
     reset: bool,
     /// The server sent more than is kept, and the case was cut short.
     flooded: bool,
+    /// TLS failed: why.
+    tls_error: Option<String>,
 }
 
 impl<'a> Session<'a> {
@@ -379,6 +384,7 @@ impl<'a> Session<'a> {
             started: now,
             reset: false,
             flooded: false,
+            tls_error: None,
         };
         if let Some(show) = &mut s.rec.show {
             if let Ok(crate::protocol::http::HeadParse::Complete { head: req, len }) =
@@ -411,7 +417,9 @@ impl<'a> Session<'a> {
                 t.patience.as_secs_f64()
             ));
         } else if matches!(s.rec.answer, Answer::Nothing) {
-            s.rec.answer = Answer::Failed(if s.hung_up {
+            s.rec.answer = Answer::Failed(if let Some(why) = &s.tls_error {
+                why.clone()
+            } else if s.hung_up {
                 "the server closed the connection without answering the upgrade request".into()
             } else if s.reset {
                 "the connection was reset before the server answered".into()
@@ -639,7 +647,7 @@ impl<'a> Session<'a> {
             // The endpoint reports its end on EOF or a deadline; a
             // connection cut here by the checker ends without a close.
             let now = Instant::now();
-            let _ = self.ep.receive_eof(now,&mut notes(&mut self.rec));
+            let _ = self.ep.receive_eof(now, &mut notes(&mut self.rec));
         }
         // The trace ends as connect's output does: how it closed.
         let (Some((view, book, render)), Some(info)) = (&mut self.rec.show, &self.rec.close) else {
@@ -719,7 +727,7 @@ impl Session<'_> {
             self.read_all();
             let now = Instant::now();
             if self.ep.deadline().is_some_and(|d| now >= d) {
-                let _ = self.ep.on_timeout(now,&mut notes(&mut self.rec));
+                let _ = self.ep.on_timeout(now, &mut notes(&mut self.rec));
             }
             self.transport();
         }
@@ -783,12 +791,17 @@ impl Session<'_> {
                     budget = budget.saturating_sub(n);
                     self.active = Instant::now();
                     let now = self.active;
-                    let _ = self.ep.receive(&mut self.buf[..n], now,&mut notes(&mut self.rec));
+                    let _ = self
+                        .ep
+                        .receive(&mut self.buf[..n], now, &mut notes(&mut self.rec));
                     self.transport();
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => {
+                Err(e) => {
+                    if let Some(t) = e.get_ref().and_then(|i| i.downcast_ref::<wire::TlsError>()) {
+                        self.tls_error = Some(t.to_string());
+                    }
                     // A reset is the server ending the connection too.
                     self.reset = true;
                     self.hung_up = true;
@@ -801,7 +814,7 @@ impl Session<'_> {
 
     fn eof(&mut self) {
         let now = Instant::now();
-        let _ = self.ep.receive_eof(now,&mut notes(&mut self.rec));
+        let _ = self.ep.receive_eof(now, &mut notes(&mut self.rec));
         self.ended = true;
     }
 
@@ -822,7 +835,7 @@ impl Session<'_> {
                 Ok(k) => {
                     self.active = Instant::now();
                     total += k;
-                    let _ = self.ep.sent(k,&mut notes(&mut self.rec));
+                    let _ = self.ep.sent(k, &mut notes(&mut self.rec));
                     self.transport();
                     if most != usize::MAX {
                         return total;

@@ -215,8 +215,18 @@ const SPLIT: Rule = Rule {
     should: "read the frames whatever the size and timing of the writes that carry them",
 };
 
-/// Every case of the server battery, in report order.
+/// Every case of the server battery, in report order, with Autobahn's
+/// 1000 messages in each round-trip case (9.7, 9.8, 12, 13).
 pub fn server_cases() -> Vec<Case> {
+    server_cases_with(AUTOBAHN_MESSAGES)
+}
+
+/// The messages of a round-trip case in Autobahn's battery.
+pub const AUTOBAHN_MESSAGES: usize = 1000;
+
+/// The battery with `messages` messages in each round-trip case (fewer
+/// for a quick run; the cases keep their numbers).
+pub fn server_cases_with(messages: usize) -> Vec<Case> {
     let mut all = handshake_cases();
     framing(&mut all);
     pings(&mut all);
@@ -224,7 +234,7 @@ pub fn server_cases() -> Vec<Case> {
     fragments(&mut all);
     utf8_cases(&mut all);
     close(&mut all);
-    limits(&mut all);
+    limits(&mut all, messages);
     all.push(
         case(
             "10.1.1",
@@ -240,7 +250,7 @@ pub fn server_cases() -> Vec<Case> {
         .done(),
     );
     split_writes(&mut all);
-    all.extend(super::deflate::cases());
+    all.extend(super::deflate::cases(messages));
     all
 }
 
@@ -1018,7 +1028,7 @@ fn close(all: &mut Vec<Case>) {
 }
 
 /// 9.x: large messages, many fragments, many round trips.
-fn limits(all: &mut Vec<Case>) {
+fn limits(all: &mut Vec<Case>, messages: usize) {
     const SIZES: [(usize, &str); 6] = [
         (64 << 10, "64 KiB"),
         (256 << 10, "256 KiB"),
@@ -1108,7 +1118,7 @@ fn limits(all: &mut Vec<Case>) {
                 case(
                     format!("9.{sub}.{}", i + 1),
                     format!(
-                        "1000 {} messages of {len} bytes, one round trip each",
+                        "{messages} {} messages of {len} bytes, one round trip each",
                         kind_name(kind).to_lowercase()
                     ),
                     ECHO,
@@ -1116,7 +1126,7 @@ fn limits(all: &mut Vec<Case>) {
                 .step(Step::Echoes {
                     kind,
                     payload: fill(unit, *len),
-                    count: 1000,
+                    count: messages,
                 })
                 .expect(vec![Want::Echoes])
                 .weight(4)

@@ -32,9 +32,6 @@ const SIZES: [(usize, Option<usize>); 18] = [
     (131072, Some(32768)),
 ];
 
-/// Messages per case.
-const COUNT: usize = 1000;
-
 /// The offers of 13.1-13.7 (12.x uses the first).
 const OFFERS: [&str; 7] = [
     "permessage-deflate; client_no_context_takeover; client_max_window_bits",
@@ -69,6 +66,7 @@ fn case(
     set: DataSet,
     offer: &'static str,
     size: (usize, Option<usize>),
+    count: usize,
 ) -> Case {
     Case {
         id,
@@ -76,7 +74,7 @@ fn case(
         script: vec![Step::Stream {
             set,
             len: size.0,
-            count: COUNT,
+            count,
             fragment: size.1,
         }],
         expect: Expect {
@@ -97,26 +95,27 @@ fn case(
     }
 }
 
-fn title(size: (usize, Option<usize>), what: &str) -> String {
+fn title(size: (usize, Option<usize>), what: &str, count: usize) -> String {
     format!(
-        "{COUNT} messages of {} bytes{}, {what}",
+        "{count} messages of {} bytes{}, {what}",
         size.0,
         size.1
             .map_or(String::new(), |f| format!(" in fragments of {f}"))
     )
 }
 
-/// The cases of sections 12 and 13.
-pub fn cases() -> Vec<Case> {
+/// The cases of sections 12 and 13, with `count` messages each.
+pub fn cases(count: usize) -> Vec<Case> {
     let mut all = Vec::new();
     for (j, set) in DataSet::ALL.iter().enumerate() {
         for (i, size) in SIZES.iter().enumerate() {
             all.push(case(
                 format!("12.{}.{}", j + 1, i + 1),
-                title(*size, set.describe()),
+                title(*size, set.describe(), count),
                 *set,
                 OFFERS[0],
                 *size,
+                count,
             ));
         }
     }
@@ -124,10 +123,11 @@ pub fn cases() -> Vec<Case> {
         for (i, size) in SIZES.iter().enumerate() {
             all.push(case(
                 format!("13.{}.{}", j + 1, i + 1),
-                title(*size, OFFER_NAMES[j]),
+                title(*size, OFFER_NAMES[j], count),
                 DataSet::Json,
                 offer,
                 *size,
+                count,
             ));
         }
     }
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn autobahns_numbering() {
-        let all = cases();
+        let all = cases(1000);
         assert_eq!(all.len(), 216);
         assert_eq!(all[0].id, "12.1.1");
         assert_eq!(all[89].id, "12.5.18");

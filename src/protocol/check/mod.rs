@@ -29,7 +29,7 @@ use super::message::MessageKind;
 use super::opcode::OpCode;
 use super::violation::Violation;
 
-pub use battery::server_cases;
+pub use battery::{server_cases, server_cases_with, AUTOBAHN_MESSAGES};
 pub use handshake::{answer_issues, unasked};
 pub use select::{CaseFilter, FilterError};
 
@@ -526,6 +526,8 @@ pub enum Finding {
     Unsupported(&'static str),
     /// What the peer did, for an informational case.
     Noted,
+    /// The peer kept sending beyond what the checker keeps.
+    Flooded,
     /// A handshake case's finding.
     Handshake(handshake::HandshakeFinding),
 }
@@ -640,6 +642,9 @@ pub fn judge(case: &Case, seen: &Observed) -> Judgement {
                 &mut findings,
             );
         }
+    }
+    if e.gave_up == Some(Waited::Flood) {
+        worse(Verdict::Failed, Finding::Flooded, &mut findings);
     }
     if expect.informational {
         return Judgement {
