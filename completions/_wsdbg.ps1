@@ -103,6 +103,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Ping a client silent for this many seconds; 0: never')
             [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a client''s close frame, and for it to hang up after the close handshake')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most clients at once; more get 503')
+            [CompletionResult]::new('--cases', '--cases', [CompletionResultType]::ParameterName, 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)')
+            [CompletionResult]::new('--case-timeout', '--case-timeout', [CompletionResultType]::ParameterName, 'With --check: seconds to wait for what the client should do')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'With --check: also write DIR/client-N.html for each client that completes the battery')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept-key computation and every frame annotated, both ways')
             [CompletionResult]::new('--trace', '--trace', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept-key computation and every frame annotated, both ways')
@@ -114,6 +117,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives')
             [CompletionResult]::new('--no-console', '--no-console', [CompletionResultType]::ParameterName, 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)')
             [CompletionResult]::new('--no-page', '--no-page', [CompletionResultType]::ParameterName, 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Check each client that connects instead of serving it: one case of the client battery per connection (reconnect until closed with 4000); a report per client')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -96,6 +96,9 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --ping-interval 'Ping a client silent for this many seconds; 0: never'
             cand --close-timeout 'Seconds to wait for a client''s close frame, and for it to hang up after the close handshake'
             cand --max-connections 'Most clients at once; more get 503'
+            cand --cases 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)'
+            cand --case-timeout 'With --check: seconds to wait for what the client should do'
+            cand --report 'With --check: also write DIR/client-N.html for each client that completes the battery'
             cand --color 'When to colour the output'
             cand -t 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
             cand --trace 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
@@ -107,6 +110,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --deflate 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives'
             cand --no-console 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
             cand --no-page 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)'
+            cand --check 'Check each client that connects instead of serving it: one case of the client battery per connection (reconnect until closed with 4000); a report per client'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -108,6 +108,9 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l idle-timeout -d 'C
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l ping-interval -d 'Ping a client silent for this many seconds; 0: never' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l close-timeout -d 'Seconds to wait for a client\'s close frame, and for it to hang up after the close handshake' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-connections -d 'Most clients at once; more get 503' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l cases -d 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l case-timeout -d 'With --check: seconds to wait for what the client should do' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l report -d 'With --check: also write DIR/client-N.html for each client that completes the battery' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -119,6 +122,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l full -d 'Show whol
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l deflate -d 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-console -d 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-page -d 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l check -d 'Check each client that connects instead of serving it: one case of the client battery per connection (reconnect until closed with 4000); a report per client'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s H -l header -d 'An extra request header (repeatable), e.g. -H \'Cookie: a=b\'' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l protocol -d 'Offer this subprotocol (repeatable, in order of preference)' -r

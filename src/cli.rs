@@ -113,7 +113,8 @@ pub enum Command {
         wsdbg serve --trace                           # every header, the accept-key steps, every frame bit\n  \
         wsdbg serve --mode broadcast --timestamps     # each message to every client\n  \
         wsdbg serve --json > events.jsonl             # JSON Lines, the envelope of decode --json\n  \
-        wsdbg serve --listen 0.0.0.0:9001 --origin https://app.example --protocol chat\n\n\
+        wsdbg serve --listen 0.0.0.0:9001 --origin https://app.example --protocol chat\n  \
+        wsdbg serve --check                           # check each client: open http://127.0.0.1:8080/?check\n\n\
         Point a client at ws://127.0.0.1:8080/ (any path). A client that breaks RFC 6455 is closed \
         with 1002 (1007 for bad UTF-8, 1009 for too big) and a reason naming the rule, and the \
         offending frame is shown annotated. Everything a client sends is printed escaped.\n\n\
@@ -129,8 +130,13 @@ pub enum Command {
         { sleep 5; echo '/frame all --rsv 1 broken'; } | wsdbg serve --trace\n\n\
         Ctrl-C (or /quit, or Ctrl-D at the prompt) closes every client with 1001 (Going Away), \
         waits up to 2 s, and exits 0.\n\n\
-        Exit status: 0 stopped (Ctrl-C, SIGTERM, /quit); 2 it cannot listen, or an option is \
-        wrong.")]
+        --check turns the server into a checker of its clients: each connection gets the next \
+        case of the client battery (C.*: masking, pongs, the close handshake, failing on bad \
+        UTF-8, reserved bits and opcodes, masked or oversized frames), a client being known by \
+        its address and User-Agent; a client reconnects until it is closed with 4000, then its \
+        summary is printed (and with --report, DIR/client-N.html). The test page does so at /?check.\n\n\
+        Exit status: 0 stopped (Ctrl-C, SIGTERM, /quit), with --check: and no client FAILED a \
+        case; 1 with --check, a client FAILED a case; 2 it cannot listen, or an option is wrong.")]
     Serve(ServeArgs),
 
     /// Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands
@@ -542,6 +548,22 @@ pub struct ServeArgs {
     /// Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)
     #[arg(long)]
     pub no_page: bool,
+
+    /// Check each client that connects instead of serving it: one case of the client battery per connection (reconnect until closed with 4000); a report per client
+    #[arg(long, conflicts_with_all = ["mode", "no_page"])]
+    pub check: bool,
+
+    /// With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)
+    #[arg(long, value_name = "PATTERNS", requires = "check")]
+    pub cases: Option<String>,
+
+    /// With --check: seconds to wait for what the client should do
+    #[arg(long, default_value_t = 2.0, value_name = "SECS", requires = "check")]
+    pub case_timeout: f64,
+
+    /// With --check: also write DIR/client-N.html for each client that completes the battery
+    #[arg(long, value_name = "DIR", requires = "check")]
+    pub report: Option<std::path::PathBuf>,
 }
 
 /// Parses a size: digits with an optional K, M or G (binary multiples) and

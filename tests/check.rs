@@ -597,3 +597,195 @@ fn list_names_every_case() {
     let r = check(&["--list", "--cases", "7.9.*"], Duration::from_secs(10));
     assert_eq!(r.stdout.lines().count(), 9);
 }
+
+/// `wsdbg serve --check` on a free port; its stdout collected.
+struct Checking {
+    child: Kill,
+    port: u16,
+    out: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+fn serve_check(extra: &[&str]) -> Checking {
+    let port = free_port();
+    let mut child = Command::new(WSDBG)
+        .args(["serve", "--check", "--color", "never", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wsdbg serve --check");
+    let mut pipe = child.stdout.take().unwrap();
+    let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let o = out.clone();
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            o.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    wait_for(port, &mut child);
+    Checking {
+        child: Kill(child),
+        port,
+        out,
+    }
+}
+
+impl Checking {
+    /// Waits (bounded) until the output holds `what`.
+    fn wait(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let out = self.out.lock().unwrap().clone();
+            if out.contains(what) {
+                return out;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "serve --check never printed {what:?}:\n{out}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM; its exit status.
+    fn stop(mut self) -> i32 {
+        // SAFETY: signals a child this test started.
+        unsafe { libc::kill(self.child.0.id() as i32, libc::SIGTERM) };
+        let start = Instant::now();
+        loop {
+            if let Some(s) = self.child.0.try_wait().unwrap() {
+                return s.code().unwrap_or(-1);
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "serve --check did not stop"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Python `websockets`' client, echoing and reconnecting until closed
+/// with 4000, goes through the whole client battery: every case OK.
+#[test]
+fn serve_check_puts_python_websockets_client_through_every_case() {
+    if Command::new("python3")
+        .args(["-c", "import websockets.sync.client"])
+        .status()
+        .map_or(true, |s| !s.success())
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 websockets missing"
+        );
+        eprintln!("skipped: python3 has no websockets; ./test.sh installs it");
+        return;
+    }
+    let server = serve_check(&[]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/client_python.py");
+    let status = Command::new("python3")
+        .args([script, &format!("ws://127.0.0.1:{}/", server.port)])
+        .stdout(Stdio::null())
+        .status()
+        .expect("run the Python client");
+    assert!(status.success(), "the client never got its 4000");
+    let out = server.wait("✓ no case FAILED");
+    assert!(
+        out.contains("client 1 (Python/3.11 websockets/17.4, 127.0.0.1): its first case")
+            || out.contains("websockets/17.4"),
+        "{out}"
+    );
+    assert_eq!(out.matches("client 1 C.").count(), 21, "{out}");
+    assert!(
+        out.contains("  C   Client behaviour                         21"),
+        "{out}"
+    );
+    assert_eq!(server.stop(), 0);
+}
+
+/// A tungstenite client (a library nobody here wrote), echoing and
+/// reconnecting: its report. It must pong, answer closes, fail on bad
+/// UTF-8 and mask; what else it gets wrong is its own (the README lists it).
+#[test]
+fn serve_check_puts_a_tungstenite_client_through_every_case() {
+    let server = serve_check(&["--json"]);
+    let url = format!("ws://127.0.0.1:{}/", server.port);
+    let client = thread::spawn(move || {
+        for _ in 0..100 {
+            let Ok((mut ws, _)) = tungstenite::connect(url.as_str()) else {
+                continue;
+            };
+            // Read on after the close: tungstenite answers it while it
+            // reads, and the read ends once the server has hung up.
+            let mut code = None;
+            loop {
+                match ws.read() {
+                    Ok(m) if m.is_text() || m.is_binary() => {
+                        let _ = ws.send(m);
+                    }
+                    Ok(tungstenite::Message::Close(f)) => {
+                        code = f.map(|f| u16::from(f.code));
+                    }
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            if code == Some(4000) {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(client.join().unwrap(), "the client never got its 4000");
+    let out = server.wait("\"type\":\"check_summary\"");
+    let cases: Vec<Value> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "case")
+        .map(|v| v["data"].clone())
+        .collect();
+    assert_eq!(cases.len(), 21, "{out}");
+    for id in ["C.1", "C.2", "C.3", "C.6", "C.10"] {
+        assert_eq!(verdict(&cases, id)["verdict"], "OK", "{out}");
+    }
+    assert!(cases.iter().all(|c| c["client"] == "client 1"));
+    server.stop();
+}
+
+/// A client written here that sends its frames unmasked: FAILED on the
+/// masking case, with the rule.
+#[test]
+fn serve_check_fails_a_client_that_does_not_mask() {
+    let server = serve_check(&["--cases", "C.2"]);
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nUser-Agent: raw\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut b).unwrap(), 1);
+        head.push(b[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"));
+    // FIN, text, unmasked, "hi".
+    s.write_all(&[0x81, 0x02, b'h', b'i']).unwrap();
+    let out = server.wait("✗ 1 case FAILED: C.2");
+    assert!(
+        out.contains("client 1 C.2      FAILED")
+            && out.contains("RFC 6455 §5.3: the client's own frame breaks RFC 6455 §5.1: frame from the client is not masked"),
+        "{out}"
+    );
+    assert_eq!(server.stop(), 1, "a client FAILED a case: exit 1");
+}

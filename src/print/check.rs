@@ -28,6 +28,9 @@ pub struct CaseResult<'a> {
     pub observed: &'a Observed,
     /// What the peer is called: "server" or "client".
     pub peer: &'a str,
+    /// Which peer, when several are checked (`serve --check`): shown
+    /// before the case.
+    pub who: Option<&'a str>,
 }
 
 /// The end of a check.
@@ -208,6 +211,9 @@ pub fn finding(f: &Finding, r: &CaseResult) -> String {
         ),
         Finding::Noted => happened(r),
         Finding::Flooded => format!("the {peer} {}", ending_words(r.observed)),
+        Finding::Silent => format!(
+            "the {peer} sent no message of its own or back, so how it frames them could not be seen"
+        ),
         Finding::Handshake(h) => handshake(h, r),
     }
 }
@@ -217,6 +223,14 @@ fn not_open(a: &Answer, peer: &str) -> String {
         Answer::Nothing => format!("no answer from the {peer}"),
         Answer::Failed(why) => sanitize(why).into_owned(),
         Answer::NotHttp(why) => format!("the {peer}'s answer is not HTTP: {}", sanitize(why)),
+        Answer::Requested { issues } => format!(
+            "the {peer}'s upgrade request is wrong, and was refused: {}",
+            issues
+                .iter()
+                .map(sentence::issue)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
         Answer::Response {
             response,
             issues,
@@ -427,9 +441,10 @@ impl<W: Write> TextPrinter<W> {
         let v = r.judgement.verdict;
         let verdict = format!("{:<13}", v.name());
         let verdict = self.paint(&verdict, verdict_paint(v));
+        let who = r.who.map_or(String::new(), |w| format!("{} ", sanitize(w)));
         writeln!(
             self.out(),
-            "{:<8} {verdict} {}",
+            "{who}{:<8} {verdict} {}",
             r.case.id,
             sanitize(&r.case.title)
         )?;

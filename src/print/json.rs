@@ -385,6 +385,9 @@ impl<W: Write> Printer for JsonPrinter<W> {
         use crate::protocol::check::Closer as By;
         let o_ = r.observed;
         let mut o = self.event("case")?;
+        if let Some(who) = r.who {
+            o.str("client", who)?;
+        }
         o.str("id", &r.case.id)?;
         o.str("group", r.case.group())?;
         o.str("title", &r.case.title)?;

@@ -3,6 +3,7 @@
 //! ([`session`]), and prints each case's verdict as it comes, then the
 //! summary by group; `--report DIR` writes the same as one HTML page.
 
+pub(crate) mod clients;
 mod session;
 
 use std::io::{self, IsTerminal, Write};
@@ -88,9 +89,11 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
         url: url.clone(),
         tls,
         extra,
-        patience,
-        quiet: (patience / 4).min(Duration::from_millis(500)),
-        trace: trace_view,
+        pace: session::Pace {
+            patience,
+            quiet: (patience / 4).min(Duration::from_millis(500)),
+            trace: trace_view,
+        },
     };
     let report_dir = match &args.report {
         Some(dir) => {
@@ -162,6 +165,7 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
                 judgement: &judgement,
                 observed: &run.observed,
                 peer: "server",
+                who: None,
             };
             let shown = (|| -> io::Result<()> {
                 let line = render(&mut |p| p.case(&result))?;
@@ -302,7 +306,7 @@ fn unreachable(o: &Observed) -> Option<String> {
             response.status,
             crate::print::escape::escape_cut(&response.reason, 80)
         )),
-        Answer::Response { .. } => None,
+        Answer::Response { .. } | Answer::Requested { .. } => None,
     }
 }
 
@@ -331,6 +335,7 @@ fn probe_case() -> Case {
                 code_fatal: false,
             },
             informational: false,
+            ignore_messages: false,
         },
         rule: Rule {
             section: "",

@@ -1,10 +1,12 @@
-//! One case on one connection: dial, send the opening handshake, play the
-//! case's script through a client [`Endpoint`], then close as the case
-//! expects, recording everything the server does into an [`Observed`] for
-//! the judge (and, when asked, rendering every head and frame both ways
-//! with `connect --trace`'s printer).
+//! One case on one connection: the opening handshake (the checker dials a
+//! server and sends the case's request, or a client connected to `serve
+//! --check` sends its own), the case's script played through the
+//! checker's [`Endpoint`], then the close the case expects; everything the
+//! peer does is recorded into an [`Observed`] for the judge (and, when
+//! asked, every head and frame is rendered both ways with `connect
+//! --trace`'s printer).
 //!
-//! One thread, one socket, `poll` with deadlines: the server's bytes are
+//! One thread, one socket, `poll` with deadlines: the peer's bytes are
 //! read while the case writes (a 16 MiB echo comes back while it is being
 //! sent), and no wait lasts beyond the case's patience.
 
@@ -32,7 +34,18 @@ use crate::protocol::stream::{Event, Head};
 use crate::protocol::url::WsUrl;
 use crate::protocol::Role;
 
-/// Where and how the cases run.
+/// How long a case waits, and what it shows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pace {
+    /// How long to wait for what should happen.
+    pub patience: Duration,
+    /// How long a fail-fast case gives the peer to react.
+    pub quiet: Duration,
+    /// Render each case's heads and frames (for `-v` and the report).
+    pub trace: Option<View>,
+}
+
+/// The server the cases run against.
 pub(crate) struct Target {
     /// The server.
     pub url: WsUrl,
@@ -40,12 +53,8 @@ pub(crate) struct Target {
     pub tls: Option<Arc<ClientConfig>>,
     /// Headers the user added to every request.
     pub extra: Vec<(String, String)>,
-    /// How long to wait for what should happen.
-    pub patience: Duration,
-    /// How long a fail-fast case gives the server to react.
-    pub quiet: Duration,
-    /// Render each case's heads and frames (for `-v` and the report).
-    pub trace: Option<View>,
+    /// Waits and trace.
+    pub pace: Pace,
 }
 
 /// What one run of a case gave.
@@ -60,19 +69,11 @@ pub(crate) struct Run {
 pub(crate) fn run(t: &Target, case: &Case) -> Run {
     let started = Instant::now();
     let mut trace = Vec::new();
-    let mut observed = match Session::open(t, case, &mut trace) {
+    let mut observed = match Session::connect(t, case, &mut trace) {
         Ok(mut s) => {
             s.play(case);
             s.finish(case);
-            let closed = s.ep.outbox().close_sent();
-            let mut o = s.rec.observed(s.deflate, closed);
-            o.ending.peer_hung_up = s.hung_up;
-            o.ending.gave_up = if s.flooded {
-                Some(Waited::Flood)
-            } else {
-                s.gave_up
-            };
-            o
+            s.observed()
         }
         Err(why) => Observed {
             answer: Answer::Failed(why),
@@ -81,6 +82,44 @@ pub(crate) fn run(t: &Target, case: &Case) -> Run {
     };
     observed.elapsed = started.elapsed();
     Run { observed, trace }
+}
+
+/// A client that connected to `serve --check`: its opening handshake is
+/// answered (`settings` say how: the test page, refusals), then `pick`
+/// chooses its case from its request (None: none is left for it, and
+/// it is closed with `done`). The case and what was seen.
+pub(crate) fn serve<'c>(
+    pace: &Pace,
+    stream: std::net::TcpStream,
+    settings: Settings,
+    pick: impl FnOnce(&crate::protocol::http::Request) -> Option<&'c Case>,
+    done: (u16, &str),
+) -> Option<(&'c Case, Run)> {
+    let started = Instant::now();
+    let mut trace = Vec::new();
+    let mut s = Session::accept(pace, stream, settings, &mut trace).ok()?;
+    s.pump(|s| s.ep.state() != State::Handshake);
+    let request = s.rec.request_head.take();
+    let case = match (s.ep.state(), request) {
+        (State::Open, Some(r)) => pick(&r),
+        _ => None,
+    };
+    let Some(case) = case else {
+        if s.ep.state() == State::Open {
+            let now = Instant::now();
+            s.ep.close_now(done.0, done.1.as_bytes(), now);
+            s.flush(Chop::Whole);
+            s.pump(|s| s.ended);
+        }
+        return None;
+    };
+    s.cap = s.started + pace.patience * (10 + 10 * case.weight);
+    s.play(case);
+    s.finish(case);
+    let mut observed = s.observed();
+    drop(s);
+    observed.elapsed = started.elapsed();
+    Some((case, Run { observed, trace }))
 }
 
 /// Echoes awaited by a [`Step::Echoes`] or [`Step::Stream`] step.
@@ -109,8 +148,12 @@ struct Recorder<'a> {
     peer: String,
     /// Payload bytes kept in `got`.
     kept: usize,
-    /// The server's close frame came before the checker's.
+    /// The peer's close frame came before the checker's.
     peer_first: Option<bool>,
+    /// The checker's role.
+    role: Role,
+    /// The client's request (the checker is a server), once read.
+    request_head: Option<crate::protocol::http::Request>,
 }
 
 /// The note handler that records into `rec`.
@@ -130,7 +173,27 @@ const MAX_KEPT: (usize, usize) = (10_000, 48 << 20);
 /// The most of a case's trace that is rendered.
 const MAX_TRACE: usize = 16 << 20;
 
-impl Recorder<'_> {
+impl<'a> Recorder<'a> {
+    fn new(show: Option<(View, Book, &'a mut Vec<u8>)>, peer: String, role: Role) -> Self {
+        Recorder {
+            answer: Answer::Nothing,
+            got: Vec::new(),
+            echoes: None,
+            broke: None,
+            peer_close: None,
+            close: None,
+            request: RequestSpec::default(),
+            key: String::new(),
+            deflate_offered: false,
+            show,
+            peer,
+            kept: 0,
+            peer_first: None,
+            role,
+            request_head: None,
+        }
+    }
+
     /// Whether as much as is kept has arrived.
     fn full(&self) -> bool {
         self.got.len() >= MAX_KEPT.0 || self.kept >= MAX_KEPT.1
@@ -153,13 +216,21 @@ impl Recorder<'_> {
             let mut show = Show {
                 view: *view,
                 conn: None,
-                local: Role::Client,
+                local: self.role,
                 peer: &self.peer,
                 render,
             };
             show.note(n, book);
         }
         match n {
+            Note::HeadIn(Head::Request {
+                request, issues, ..
+            }) => {
+                self.answer = Answer::Requested {
+                    issues: issues.clone(),
+                };
+                self.request_head = Some(request.clone());
+            }
             Note::HeadIn(Head::Response { response, .. }) => {
                 self.answer = Answer::Response {
                     response: response.clone(),
@@ -256,7 +327,9 @@ impl Recorder<'_> {
 }
 
 struct Session<'a> {
-    t: &'a Target,
+    pace: &'a Pace,
+    /// The checker's role.
+    role: Role,
     wire: Wire,
     ep: Endpoint,
     rec: Recorder<'a>,
@@ -290,8 +363,8 @@ struct Session<'a> {
 impl<'a> Session<'a> {
     /// Connects and sends the opening handshake; returns once the answer
     /// is in (or the connection ended, or the patience ran out).
-    fn open(t: &'a Target, case: &Case, render: &'a mut Vec<u8>) -> Result<Self, String> {
-        let stream = wire::dial(&t.url, t.patience)?;
+    fn connect(t: &'a Target, case: &Case, render: &'a mut Vec<u8>) -> Result<Self, String> {
+        let stream = wire::dial(&t.url, t.pace.patience)?;
         let peer = stream
             .peer_addr()
             .map_or_else(|_| t.url.host_header(), |a| a.to_string());
@@ -314,7 +387,7 @@ impl<'a> Session<'a> {
         let mut extra = t.extra.clone();
         let deflate_offer = match case.needs {
             Needs::Deflate(offer) => Some(offer),
-            Needs::Nothing => None,
+            Needs::Nothing | Needs::PeerSends => None,
         };
         if let Some(offer) = deflate_offer {
             extra.push(("Sec-WebSocket-Extensions".into(), offer.into()));
@@ -331,10 +404,10 @@ impl<'a> Session<'a> {
                 max_message: Some(64 << 20),
             },
             max_head: 64 << 10,
-            handshake_timeout: t.patience,
+            handshake_timeout: t.pace.patience,
             idle_timeout: None,
-            close_timeout: t.patience,
-            decode_outgoing: t.trace.is_some(),
+            close_timeout: t.pace.patience,
+            decode_outgoing: t.pace.trace.is_some(),
             plain_frames: true,
             deflate: deflate_offer.is_some(),
             // What the checker sends only has to be valid DEFLATE data:
@@ -344,48 +417,16 @@ impl<'a> Session<'a> {
         };
         let now = Instant::now();
         let ep = Endpoint::client(settings, &head, &key, seed, now);
-        let show = t.trace.map(|v| {
-            let book = Book {
-                path: Some(t.url.resource.clone()),
-                ..Book::default()
-            };
-            (v, book, render)
-        });
-        let rec = Recorder {
-            answer: Answer::Nothing,
-            got: Vec::new(),
-            echoes: None,
-            broke: None,
-            peer_close: None,
-            close: None,
-            request,
-            key,
-            deflate_offered: deflate_offer.is_some(),
-            show,
-            peer,
-            kept: 0,
-            peer_first: None,
+        let book = Book {
+            path: Some(t.url.resource.clone()),
+            ..Book::default()
         };
-        let mut s = Session {
-            t,
-            wire,
-            ep,
-            rec,
-            buf: vec![0u8; 256 << 10],
-            active: now,
-            cap: now + t.patience * (10 + 10 * case.weight),
-            shut: false,
-            ended: false,
-            hung_up: false,
-            gave_up: None,
-            deflate: false,
-            begun: None,
-            hold: false,
-            started: now,
-            reset: false,
-            flooded: false,
-            tls_error: None,
-        };
+        let mut rec = Recorder::new(t.pace.trace.map(|v| (v, book, render)), peer, Role::Client);
+        rec.request = request;
+        rec.key = key;
+        rec.deflate_offered = deflate_offer.is_some();
+        let mut s = Session::new(&t.pace, Role::Client, wire, ep, rec, now);
+        s.cap = now + t.pace.patience * (10 + 10 * case.weight);
         if let Some(show) = &mut s.rec.show {
             if let Ok(crate::protocol::http::HeadParse::Complete { head: req, len }) =
                 crate::protocol::http::parse_request(&head, head.len() + 1)
@@ -414,7 +455,7 @@ impl<'a> Session<'a> {
         if s.ep.state() == State::Handshake && !s.ended {
             s.rec.answer = Answer::Failed(format!(
                 "no answer to the upgrade request within {:.1} s",
-                t.patience.as_secs_f64()
+                t.pace.patience.as_secs_f64()
             ));
         } else if matches!(s.rec.answer, Answer::Nothing) {
             s.rec.answer = Answer::Failed(if let Some(why) = &s.tls_error {
@@ -426,11 +467,88 @@ impl<'a> Session<'a> {
             } else {
                 format!(
                     "no answer to the upgrade request within {:.1} s",
-                    t.patience.as_secs_f64()
+                    t.pace.patience.as_secs_f64()
                 )
             });
         }
         Ok(s)
+    }
+
+    /// A client's connection to `serve --check`, its handshake not yet
+    /// read.
+    fn accept(
+        pace: &'a Pace,
+        stream: std::net::TcpStream,
+        settings: Settings,
+        render: &'a mut Vec<u8>,
+    ) -> io::Result<Self> {
+        let peer = stream
+            .peer_addr()
+            .map_or_else(|_| "?".to_string(), |a| a.to_string());
+        stream.set_nonblocking(true)?;
+        let _ = stream.set_nodelay(true);
+        let now = Instant::now();
+        let settings = Settings {
+            decode_outgoing: pace.trace.is_some(),
+            plain_frames: true,
+            handshake_timeout: pace.patience.max(Duration::from_secs(10)),
+            idle_timeout: None,
+            close_timeout: pace.patience,
+            ..settings
+        };
+        let ep = Endpoint::server(settings, now);
+        let rec = Recorder::new(
+            pace.trace.map(|v| (v, Book::default(), render)),
+            peer,
+            Role::Server,
+        );
+        let mut s = Session::new(pace, Role::Server, Wire::Plain(stream), ep, rec, now);
+        s.cap = now + pace.patience * 20;
+        Ok(s)
+    }
+
+    fn new(
+        pace: &'a Pace,
+        role: Role,
+        wire: Wire,
+        ep: Endpoint,
+        rec: Recorder<'a>,
+        now: Instant,
+    ) -> Self {
+        Session {
+            pace,
+            role,
+            wire,
+            ep,
+            rec,
+            buf: vec![0u8; 256 << 10],
+            active: now,
+            cap: now + pace.patience * 20,
+            shut: false,
+            ended: false,
+            hung_up: false,
+            gave_up: None,
+            deflate: false,
+            begun: None,
+            hold: false,
+            started: now,
+            reset: false,
+            flooded: false,
+            tls_error: None,
+        }
+    }
+
+    /// What was seen, once the case is over.
+    fn observed(&mut self) -> Observed {
+        let closed = self.ep.outbox().close_sent();
+        let mut o = self.rec.observed(self.deflate, closed);
+        o.ending.peer_hung_up = self.hung_up;
+        o.ending.gave_up = if self.flooded {
+            Some(Waited::Flood)
+        } else {
+            self.gave_up
+        };
+        o
     }
 
     /// Runs the script (or, for a handshake case, what follows the
@@ -460,7 +578,7 @@ impl<'a> Session<'a> {
         match step {
             Step::Frames(frames, chop) => {
                 for f in frames {
-                    let (header, payload) = encoded(f);
+                    let (header, payload) = encoded(f, self.role);
                     self.ep.outbox().send_frame(&header, &payload);
                 }
                 self.flush(*chop);
@@ -476,7 +594,7 @@ impl<'a> Session<'a> {
             }
             Step::Begin { frame, first } => {
                 let mut bytes = Vec::new();
-                let (header, payload) = encoded(frame);
+                let (header, payload) = encoded(frame, self.role);
                 header.encode(&mut bytes);
                 let head = bytes.len();
                 bytes.extend_from_slice(&payload);
@@ -504,12 +622,12 @@ impl<'a> Session<'a> {
                 }
                 payload.extend_from_slice(&reason.bytes());
                 let f = Frame::new(OpCode::Close, check::Payload::Bytes(payload.into()));
-                let (header, payload) = encoded(&f);
+                let (header, payload) = encoded(&f, self.role);
                 self.ep.outbox().close_frame(&header, &payload);
                 self.flush(Chop::Whole);
             }
             Step::Quiet(mark) => {
-                let until = Instant::now() + self.t.quiet;
+                let until = Instant::now() + self.pace.quiet;
                 self.pump_until(until, |s| s.ended || s.ep.state() != State::Open);
                 if self.ended || self.ep.state() != State::Open {
                     return false;
@@ -656,14 +774,14 @@ impl<'a> Session<'a> {
         let mut show = Show {
             view: *view,
             conn: None,
-            local: Role::Client,
+            local: self.role,
             peer: &self.rec.peer,
             render,
         };
         let meta = show.meta(None);
         let c = crate::print::Closed {
             info,
-            local: Role::Client,
+            local: self.role,
             peer: &self.rec.peer,
             duration: self.started.elapsed(),
             received: book.received,
@@ -675,17 +793,18 @@ impl<'a> Session<'a> {
 
 /// The header and payload of a frame the checker sends: masked with a
 /// fresh key unless unmasked.
-fn encoded(f: &Frame) -> (crate::protocol::frame::FrameHeader, Vec<u8>) {
+fn encoded(f: &Frame, role: Role) -> (crate::protocol::frame::FrameHeader, Vec<u8>) {
     let payload = f.payload.bytes().into_owned();
+    let masked = f.masked.unwrap_or(role == Role::Client);
     let mut key = [0u8; 4];
-    if f.masked && getrandom::getrandom(&mut key).is_err() {
+    if masked && getrandom::getrandom(&mut key).is_err() {
         key = [0x37, 0xfa, 0x21, 0x3d];
     }
     let spec = FrameSpec {
         fin: f.fin,
         rsv: [f.rsv & 4 != 0, f.rsv & 2 != 0, f.rsv & 1 != 0],
         opcode: f.opcode,
-        mask: f.masked.then_some(key),
+        mask: masked.then_some(key),
         length: f.claimed,
         form: None,
     };
@@ -717,7 +836,7 @@ impl Session<'_> {
                 return false;
             }
             let now = Instant::now();
-            let idle_end = self.active + self.t.patience;
+            let idle_end = self.active + self.pace.patience;
             let limit = until.min(idle_end).min(self.cap);
             if now >= limit {
                 return false;
@@ -877,12 +996,12 @@ impl Session<'_> {
                 break;
             }
             let now = Instant::now();
-            if now >= self.cap || now >= self.active + self.t.patience {
+            if now >= self.cap || now >= self.active + self.pace.patience {
                 self.gave_up.get_or_insert(Waited::Expected);
                 break;
             }
             if wrote == 0 {
-                self.wait(self.t.patience.min(Duration::from_millis(100)));
+                self.wait(self.pace.patience.min(Duration::from_millis(100)));
             }
             self.read_all();
         }

@@ -117,6 +117,9 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
             crate::print::escape::escape_str(&args.listen)
         ))
     })?;
+    if args.check {
+        return super::check::clients::run(args, palette, listener, settings);
+    }
     let addr = listener.local_addr()?;
     // std listens with a backlog of 128: a burst of clients overflows it
     // and waits a second to retry. Listening again only changes the backlog.

@@ -14,11 +14,11 @@ use crate::protocol::message::MessageKind::{self, Binary, Text};
 use crate::protocol::opcode::OpCode;
 
 /// A case under construction.
-struct B(Case);
+pub(super) struct B(pub(super) Case);
 
 /// Starts a case that sends frames and expects what `expect` says; by
 /// default the checker closes (1000, clean) once it has what it expects.
-fn case(id: impl Into<String>, title: impl Into<String>, rule: Rule) -> B {
+pub(super) fn case(id: impl Into<String>, title: impl Into<String>, rule: Rule) -> B {
     B(Case {
         id: id.into(),
         title: title.into(),
@@ -33,6 +33,7 @@ fn case(id: impl Into<String>, title: impl Into<String>, rule: Rule) -> B {
                 code_fatal: false,
             },
             informational: false,
+            ignore_messages: false,
         },
         rule,
         needs: Needs::Nothing,
@@ -43,13 +44,13 @@ fn case(id: impl Into<String>, title: impl Into<String>, rule: Rule) -> B {
 
 impl B {
     /// Sends these frames in one write.
-    fn send(mut self, frames: Vec<Frame>) -> Self {
+    pub(super) fn send(mut self, frames: Vec<Frame>) -> Self {
         self.0.script.push(Step::Frames(frames, Chop::Whole));
         self
     }
 
     /// Sends each frame in a write of its own (Autobahn's `sync`).
-    fn each(mut self, frames: Vec<Frame>) -> Self {
+    pub(super) fn each(mut self, frames: Vec<Frame>) -> Self {
         for f in frames {
             self.0.script.push(Step::Frames(vec![f], Chop::Whole));
         }
@@ -57,33 +58,33 @@ impl B {
     }
 
     /// Sends these frames in writes of `n` bytes.
-    fn chopped(mut self, n: usize, frames: Vec<Frame>) -> Self {
+    pub(super) fn chopped(mut self, n: usize, frames: Vec<Frame>) -> Self {
         for f in frames {
             self.0.script.push(Step::Frames(vec![f], Chop::Every(n)));
         }
         self
     }
 
-    fn step(mut self, s: Step) -> Self {
+    pub(super) fn step(mut self, s: Step) -> Self {
         self.0.script.push(s);
         self
     }
 
     /// What a conforming peer sends back.
-    fn expect(mut self, wants: Vec<Want>) -> Self {
+    pub(super) fn expect(mut self, wants: Vec<Want>) -> Self {
         self.0.expect.ok = wants;
         self
     }
 
     /// What a peer that is allowed but not strict sends back instead.
-    fn or_non_strict(mut self, wants: Vec<Want>) -> Self {
+    pub(super) fn or_non_strict(mut self, wants: Vec<Want>) -> Self {
         self.0.expect.non_strict = Some(wants);
         self
     }
 
     /// The peer is to fail the connection (closing with one of `codes`,
     /// or dropping it).
-    fn fails(mut self, codes: &[u16]) -> Self {
+    pub(super) fn fails(mut self, codes: &[u16]) -> Self {
         self.0.expect.close = CloseWant {
             by: Closer::Peer,
             codes: codes.to_vec(),
@@ -95,7 +96,7 @@ impl B {
 
     /// The checker closes (in its script or once done); the peer answers
     /// with one of `codes`; both close frames must cross when `clean`.
-    fn answers(mut self, codes: &[u16], clean: bool) -> Self {
+    pub(super) fn answers(mut self, codes: &[u16], clean: bool) -> Self {
         self.0.expect.close = CloseWant {
             by: Closer::Checker,
             codes: codes.to_vec(),
@@ -105,17 +106,17 @@ impl B {
         self
     }
 
-    fn informational(mut self) -> Self {
+    pub(super) fn informational(mut self) -> Self {
         self.0.expect.informational = true;
         self
     }
 
-    fn weight(mut self, w: u32) -> Self {
+    pub(super) fn weight(mut self, w: u32) -> Self {
         self.0.weight = w;
         self
     }
 
-    fn done(self) -> Case {
+    pub(super) fn done(self) -> Case {
         self.0
     }
 }

@@ -87,6 +87,7 @@ fn case(
                 code_fatal: false,
             },
             informational: false,
+            ignore_messages: false,
         },
         rule: DEFLATE,
         needs: Needs::Deflate(offer),

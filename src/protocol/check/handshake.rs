@@ -18,6 +18,12 @@ pub enum Answer {
     Failed(String),
     /// A response head that is not HTTP.
     NotHttp(String),
+    /// (The checker is the server.) The client's request, with what is
+    /// wrong with it: the checker refused it when anything is.
+    Requested {
+        /// What is wrong with the request.
+        issues: Vec<Issue>,
+    },
     /// A response head, with what is wrong with it as an answer to the
     /// request (a status other than 101 is one of them).
     Response {
@@ -33,7 +39,15 @@ pub enum Answer {
 impl Answer {
     /// Whether the answer opened the connection: 101 with nothing wrong.
     pub fn is_open(&self) -> bool {
-        matches!(self, Self::Response { response, issues, unasked } if response.status == 101 && issues.is_empty() && unasked.is_empty())
+        match self {
+            Self::Response {
+                response,
+                issues,
+                unasked,
+            } => response.status == 101 && issues.is_empty() && unasked.is_empty(),
+            Self::Requested { issues } => issues.is_empty(),
+            _ => false,
+        }
     }
 
     /// The status answered, if any.

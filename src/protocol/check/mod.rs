@@ -16,6 +16,7 @@
 //! byte for byte (Autobahn's section 9 compares lengths).
 
 mod battery;
+mod clients;
 mod data;
 mod deflate;
 mod handshake;
@@ -30,6 +31,7 @@ use super::opcode::OpCode;
 use super::violation::Violation;
 
 pub use battery::{server_cases, server_cases_with, AUTOBAHN_MESSAGES};
+pub use clients::client_cases;
 pub use handshake::{answer_issues, unasked};
 pub use select::{CaseFilter, FilterError};
 
@@ -158,8 +160,9 @@ pub struct Frame {
     pub payload: Payload,
     /// The length the header claims, when it is not the payload's.
     pub claimed: Option<u64>,
-    /// Masked (as a client must) or not.
-    pub masked: bool,
+    /// Masked or not; None: as the sender's role must (a client masks, a
+    /// server does not).
+    pub masked: Option<bool>,
 }
 
 impl Frame {
@@ -171,7 +174,7 @@ impl Frame {
             opcode,
             payload,
             claimed: None,
-            masked: true,
+            masked: None,
         }
     }
 
@@ -197,9 +200,9 @@ impl Frame {
         self
     }
 
-    /// Unmasked, as only a server may send.
-    pub fn unmasked(mut self) -> Self {
-        self.masked = false;
+    /// Masked or not, whoever sends it.
+    pub fn masked(mut self, masked: bool) -> Self {
+        self.masked = Some(masked);
         self
     }
 }
@@ -332,6 +335,9 @@ pub struct Expect {
     pub close: CloseWant,
     /// The RFC leaves the outcome open: the case is informational.
     pub informational: bool,
+    /// Data messages from the peer are not judged (a client may echo, or
+    /// send its own, or nothing): only pongs, marks and the ending are.
+    pub ignore_messages: bool,
 }
 
 /// What the checker needs of the peer for a case to apply.
@@ -343,6 +349,9 @@ pub enum Needs {
     /// permessage-deflate, offered with this `Sec-WebSocket-Extensions`
     /// value; a peer that does not agree makes the case UNIMPLEMENTED.
     Deflate(&'static str),
+    /// A data message from the peer, to judge how it was framed: a peer
+    /// that sends none leaves the case INFORMATIONAL.
+    PeerSends,
 }
 
 /// The rule a case is about.
@@ -404,6 +413,7 @@ pub fn group_title(group: &str) -> &'static str {
         "S" => "Slow and split writes",
         "12" => "Compression (permessage-deflate)",
         "13" => "Compression parameters",
+        "C" => "Client behaviour",
         _ => "Other",
     }
 }
@@ -528,6 +538,9 @@ pub enum Finding {
     Noted,
     /// The peer kept sending beyond what the checker keeps.
     Flooded,
+    /// The peer sent no data message, so how it frames them could not be
+    /// judged.
+    Silent,
     /// A handshake case's finding.
     Handshake(handshake::HandshakeFinding),
 }
@@ -579,13 +592,34 @@ pub fn judge(case: &Case, seen: &Observed) -> Judgement {
         worse(Verdict::Failed, Finding::Broke(v.clone()), &mut findings);
     }
     let expect = &case.expect;
-    if !sequence_matches(&expect.ok, &seen.got) {
+    let judged: Vec<Got>;
+    let got: &[Got] = if expect.ignore_messages {
+        judged = seen
+            .got
+            .iter()
+            .filter(|g| !matches!(g, Got::Message(..)))
+            .cloned()
+            .collect();
+        &judged
+    } else {
+        &seen.got
+    };
+    if case.needs == Needs::PeerSends
+        && seen.broke.is_none()
+        && !seen.got.iter().any(|g| matches!(g, Got::Message(..)))
+    {
+        return Judgement {
+            verdict: Verdict::Informational,
+            findings: vec![Finding::Silent],
+        };
+    }
+    if !sequence_matches(&expect.ok, got) {
         match &expect.non_strict {
-            Some(ns) if sequence_matches(ns, &seen.got) => {
+            Some(ns) if sequence_matches(ns, got) => {
                 let f = if ns.iter().any(|w| matches!(w, Want::Mark(_))) {
                     Finding::LateFailure
                 } else {
-                    match first_difference(&expect.ok, &seen.got) {
+                    match first_difference(&expect.ok, got) {
                         Finding::Differs {
                             want: Some(w),
                             got: None,
@@ -598,7 +632,7 @@ pub fn judge(case: &Case, seen: &Observed) -> Judgement {
             }
             _ => worse(
                 Verdict::Failed,
-                first_difference(&expect.ok, &seen.got),
+                first_difference(&expect.ok, got),
                 &mut findings,
             ),
         }
@@ -660,6 +694,17 @@ pub fn judge(case: &Case, seen: &Observed) -> Judgement {
 /// not all of it. (Autobahn closes as soon as the expected sequence is
 /// complete.)
 pub fn waiting_for_more(expect: &Expect, got: &[Got]) -> bool {
+    let judged: Vec<Got>;
+    let got: &[Got] = if expect.ignore_messages {
+        judged = got
+            .iter()
+            .filter(|g| !matches!(g, Got::Message(..)))
+            .cloned()
+            .collect();
+        &judged
+    } else {
+        got
+    };
     if sequence_matches(&expect.ok, got) {
         return false;
     }
