@@ -329,3 +329,39 @@ fn chromium_through_the_proxy_with_deflate() {
     let _ = ws.close(None);
     let _ = ws.flush();
 }
+
+/// The page at /?check against `serve --check`: Chromium's WebSocket goes
+/// through every case of the client battery, one connection each, until
+/// the server closes it with 4000; the server prints its report. Chromium
+/// is expected to get every case right.
+#[test]
+fn chromium_through_the_client_battery() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    prerequisites(&dir);
+    let (_server, port, out) = serve(&["--check"]);
+    let mut node = Command::new("node")
+        .current_dir(&dir)
+        .arg("check_page.mjs")
+        .arg(format!("http://127.0.0.1:{port}/?check"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start node");
+    let (said, err) = (Arc::default(), Arc::default());
+    collect(node.stdout.take().unwrap(), Arc::clone(&said));
+    collect(node.stderr.take().unwrap(), Arc::clone(&err));
+    let mut node = Stopped(node);
+    let status = wait_up_to(&mut node.0, Duration::from_secs(120));
+    assert!(
+        status.is_some_and(|s| s.success()) && text(&said).starts_with("done"),
+        "the page did not get through ({status:?}): {}\n{}\nserver:\n{}",
+        text(&said),
+        text(&err),
+        text(&out)
+    );
+    let report = wait_out(&out, "the client's summary", |o| o.contains("  total "));
+    assert!(report.contains("HeadlessChrome"), "{report}");
+    assert_eq!(report.matches("client 1 C.").count(), 21, "{report}");
+    assert!(report.contains("✓ no case FAILED"), "{report}");
+}
