@@ -228,18 +228,26 @@ fn naive_server() -> (thread::JoinHandle<()>, u16) {
     (h, port)
 }
 
-fn naive_echo(mut s: TcpStream) -> std::io::Result<()> {
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+/// Reads an HTTP head a byte at a time (None: the connection ended).
+fn read_head(s: &mut TcpStream) -> Option<String> {
     let mut head = Vec::new();
     let mut b = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
-        if s.read(&mut b)? == 0 {
-            return Ok(());
+        if s.read(&mut b).ok()? == 0 {
+            return None;
         }
         head.push(b[0]);
     }
-    let text = String::from_utf8_lossy(&head);
-    let key = text
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// Reads a client's upgrade request and answers 101 as a server must
+/// (false: the connection ended first).
+fn upgrade(s: &mut TcpStream) -> bool {
+    let Some(head) = read_head(s) else {
+        return false;
+    };
+    let key = head
         .lines()
         .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
         .unwrap_or("");
@@ -247,7 +255,15 @@ fn naive_echo(mut s: TcpStream) -> std::io::Result<()> {
         s,
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
         accept_key(key)
-    )?;
+    )
+    .is_ok()
+}
+
+fn naive_echo(mut s: TcpStream) -> std::io::Result<()> {
+    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    if !upgrade(&mut s) {
+        return Ok(());
+    }
     let mut buf = Vec::new();
     let mut chunk = [0u8; 65536];
     loop {
@@ -427,25 +443,9 @@ fn hanging_and_flooding_servers_do_not_stall_the_run() {
         for (i, s) in listener.incoming().flatten().enumerate() {
             thread::spawn(move || {
                 let mut s = s;
-                let mut head = Vec::new();
-                let mut b = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if s.read(&mut b).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    head.push(b[0]);
+                if !upgrade(&mut s) {
+                    return;
                 }
-                let text = String::from_utf8_lossy(&head).into_owned();
-                let key = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-                    .unwrap_or("")
-                    .to_string();
-                let _ = write!(
-                    s,
-                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
-                    accept_key(&key)
-                );
                 if i % 2 == 0 {
                     // Flood: 64 KiB binary messages without end.
                     let mut frame = vec![0x82, 0x7e, 0xff, 0xff];
@@ -489,21 +489,33 @@ fn hanging_and_flooding_servers_do_not_stall_the_run() {
     assert!(r.took < Duration::from_secs(30), "{:?}", r.took);
 }
 
+/// Whether Python's `websockets` can be imported: without it a test fails
+/// under CI and is skipped, with a notice, otherwise.
+fn python_websockets() -> bool {
+    let ok = Command::new("python3")
+        .args([
+            "-c",
+            "import websockets.asyncio.server, websockets.sync.client",
+        ])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 cannot import websockets: run ./test.sh, which installs it"
+        );
+        eprintln!("skipped: python3 has no websockets; ./test.sh installs it");
+    }
+    ok
+}
+
 /// wss:// to a Python `websockets` echo server whose certificate openssl
 /// made here: checked with --cacert; refused without it (exit 2, the
 /// reason named).
 #[test]
 fn wss_with_cacert() {
-    if Command::new("python3")
-        .args(["-c", "import websockets.asyncio.server"])
-        .status()
-        .map_or(true, |s| !s.success())
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 websockets missing"
-        );
-        eprintln!("skipped: python3 has no websockets; ./test.sh installs it");
+    if !python_websockets() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -677,16 +689,7 @@ impl Checking {
 /// with 4000, goes through the whole client battery: every case OK.
 #[test]
 fn serve_check_puts_python_websockets_client_through_every_case() {
-    if Command::new("python3")
-        .args(["-c", "import websockets.sync.client"])
-        .status()
-        .map_or(true, |s| !s.success())
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 websockets missing"
-        );
-        eprintln!("skipped: python3 has no websockets; ./test.sh installs it");
+    if !python_websockets() {
         return;
     }
     let server = serve_check(&[]);
@@ -772,13 +775,8 @@ fn serve_check_fails_a_client_that_does_not_mask() {
         "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nUser-Agent: raw\r\n\r\n"
     )
     .unwrap();
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut b).unwrap(), 1);
-        head.push(b[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101"));
+    let head = read_head(&mut s).expect("the server's answer");
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
     // FIN, text, unmasked, "hi".
     s.write_all(&[0x81, 0x02, b'h', b'i']).unwrap();
     let out = server.wait("✗ 1 case FAILED: C.2");

@@ -12,24 +12,12 @@
 // page errors are. Any failure goes to stderr and exits 1; the browser is
 // always closed. The wait polls the page in real time, with a deadline.
 
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 
 const [url] = process.argv.slice(2);
 const PATIENCE_MS = 90000;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-  ],
-});
+const browser = await launch();
 let status = 0;
 try {
   const page = await browser.newPage();

@@ -13,7 +13,7 @@
 // Every wait polls the page in real time, with a deadline.
 
 import { createInterface } from "node:readline";
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 
 const [url, code, screenshot] = process.argv.slice(2);
 const GREETING = "hello from the wsdbg test page";
@@ -35,19 +35,7 @@ async function until(page, what, check, arg) {
   }
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-  ],
-});
+const browser = await launch();
 let status = 0;
 try {
   const page = await browser.newPage();

@@ -18,8 +18,8 @@ use crate::print::report::Entry;
 use crate::print::text::{TextOptions, TextPrinter};
 use crate::print::{Palette, Printer};
 use crate::protocol::check::{
-    self, Answer, Case, CaseFilter, CloseWant, Closer, Expect, Frame, Needs, Observed, Payload,
-    Rule, Step, Verdict, Want,
+    self, Answer, Case, CaseFilter, Expect, Frame, Needs, Observed, Payload, Rule, Step, Verdict,
+    Want,
 };
 use crate::protocol::message::MessageKind;
 use crate::protocol::url::WsUrl;
@@ -322,21 +322,10 @@ fn probe_case() -> Case {
             vec![Frame::text(Payload::of(PROBE.as_bytes()))],
             check::Chop::Whole,
         )],
-        expect: Expect {
-            ok: vec![Want::Message(
-                MessageKind::Text,
-                Payload::of(PROBE.as_bytes()),
-            )],
-            non_strict: None,
-            close: CloseWant {
-                by: Closer::Checker,
-                codes: vec![1000],
-                clean: true,
-                code_fatal: false,
-            },
-            informational: false,
-            ignore_messages: false,
-        },
+        expect: Expect::echo(vec![Want::Message(
+            MessageKind::Text,
+            Payload::of(PROBE.as_bytes()),
+        )]),
         rule: Rule {
             section: "",
             should: "",

@@ -7,7 +7,7 @@
 //! the cases test the same rules.
 
 use super::data::DataSet;
-use super::{Case, CloseWant, Closer, Expect, Needs, Rule, Step, Want};
+use super::{Case, Expect, Needs, Rule, Step, Want};
 
 /// Message size, count, and largest fragment (None: one frame each), as
 /// Autobahn's `MSG_SIZES`.
@@ -77,18 +77,7 @@ fn case(
             count,
             fragment: size.1,
         }],
-        expect: Expect {
-            ok: vec![Want::Echoes],
-            non_strict: None,
-            close: CloseWant {
-                by: Closer::Checker,
-                codes: vec![1000],
-                clean: true,
-                code_fatal: false,
-            },
-            informational: false,
-            ignore_messages: false,
-        },
+        expect: Expect::echo(vec![Want::Echoes]),
         rule: DEFLATE,
         needs: Needs::Deflate(offer),
         weight: 8,

@@ -340,6 +340,25 @@ pub struct Expect {
     pub ignore_messages: bool,
 }
 
+impl Expect {
+    /// `ok` back, then the checker closes with 1000 and the peer answers
+    /// it: both close frames cross.
+    pub fn echo(ok: Vec<Want>) -> Self {
+        Expect {
+            ok,
+            non_strict: None,
+            close: CloseWant {
+                by: Closer::Checker,
+                codes: vec![1000],
+                clean: true,
+                code_fatal: false,
+            },
+            informational: false,
+            ignore_messages: false,
+        }
+    }
+}
+
 /// What the checker needs of the peer for a case to apply.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Needs {
