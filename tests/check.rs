@@ -446,13 +446,16 @@ fn hanging_and_flooding_servers_do_not_stall_the_run() {
                 if !upgrade(&mut s) {
                     return;
                 }
-                if i % 2 == 0 {
-                    // Flood: 64 KiB binary messages without end.
-                    let mut frame = vec![0x82, 0x7e, 0xff, 0xff];
-                    frame.extend(std::iter::repeat_n(b'x', 65535));
-                    while s.write_all(&frame).is_ok() {}
-                } else {
-                    thread::sleep(Duration::from_secs(30));
+                match i % 3 {
+                    0 => {
+                        // Flood: 64 KiB binary messages without end.
+                        let mut frame = vec![0x82, 0x7e, 0xff, 0xff];
+                        frame.extend(std::iter::repeat_n(b'x', 65535));
+                        while s.write_all(&frame).is_ok() {}
+                    }
+                    1 => thread::sleep(Duration::from_secs(30)),
+                    // Gone at once.
+                    _ => drop(s),
                 }
             });
         }
@@ -465,18 +468,35 @@ fn hanging_and_flooding_servers_do_not_stall_the_run() {
             "--case-timeout",
             "0.5",
             "--cases",
-            "1.1.1,1.1.2,2.1,3.1",
+            "1.1.1,1.1.2,2.1,1.2.1,2.2,2.3",
             &format!("ws://127.0.0.1:{port}/"),
         ],
         Duration::from_secs(60),
     );
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     let (cases, _) = cases(&r);
-    assert_eq!(cases.len(), 4);
+    assert_eq!(cases.len(), 6);
     assert!(
         cases.iter().all(|c| c["verdict"] == "FAILED"),
         "{}",
         r.stdout
+    );
+    // The server gone at once (1.1.2), silent (1.1.1), flooding (2.1).
+    let why = |id| {
+        verdict(&cases, id)["explanation"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        why("1.1.2").contains("dropped the connection without a close frame"),
+        "{}",
+        why("1.1.2")
+    );
+    assert!(
+        why("1.1.1").contains("did not answer the checker's close frame"),
+        "{}",
+        why("1.1.1")
     );
     assert!(
         cases.iter().any(|c| c["explanation"]
