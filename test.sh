@@ -57,7 +57,8 @@ fi
 if [[ ! -x "${PYTHONUSERBASE:-$HOME/.local}/bin/wstest" ]]; then
   tests/autobahn/install.sh || skip "the Autobahn testsuite" "Python 2.7 with pip, then tests/autobahn/install.sh"
 fi
-# Python's websockets, a client written elsewhere, for tests/serve.rs.
+# Python's websockets, a client written elsewhere, for tests/serve.rs (and
+# an echo server for tests/check_peers.rs).
 if ! python3 -c 'import websockets.sync.client' >/dev/null 2>&1; then
   echo "test.sh: installing websockets for $(python3 --version 2>&1) (pip --user)"
   PYTHONWARNINGS=ignore python3 -m pip install --user --quiet --no-warn-script-location \
@@ -66,11 +67,19 @@ if ! python3 -c 'import websockets.sync.client' >/dev/null 2>&1; then
 fi
 
 # playwright-core, which drives that Chromium, and Node's ws (a client for
-# the capture test), at the versions the lock file pins.
+# the capture test, an echo server for check_peers), at the versions the lock
+# file pins.
 if [[ ! -d tests/browser/node_modules/playwright-core || ! -d tests/browser/node_modules/ws ]]; then
   echo "test.sh: installing playwright-core and ws (npm ci in tests/browser)"
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) ||
     skip "playwright-core and ws" "npm, then npm ci in tests/browser"
+fi
+# websocat, an echo server written elsewhere, for tests/check_peers.rs, at
+# the version benches/echo/servers.sh installs (into the same place).
+if [[ ! -x target/peers/bin/websocat ]]; then
+  echo "test.sh: installing websocat 1.14.1 (cargo install into target/peers, several minutes, once)"
+  cargo install websocat@1.14.1 --locked --root target/peers --quiet ||
+    skip "websocat" "cargo install websocat@1.14.1 --locked --root target/peers"
 fi
 
 echo "test.sh: cargo fmt --check"
@@ -86,9 +95,10 @@ cargo test --no-fail-fast >target/test.log 2>&1 || status=$?
 grep -E '^(test result|running|failures|---- |error)|panicked|FAILED' target/test.log || true
 passed=$(awk '/^test result/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' target/test.log)
 failed=$(awk '/^test result/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' target/test.log)
-# The Autobahn testsuite's counts, server side, client side, deflate (cargo test
-# hides what passing tests print).
-for side in autobahn autobahn-client autobahn-deflate; do
+# The Autobahn testsuite's counts, server side, client side, deflate, then
+# check beside Autobahn on other servers (cargo test hides what passing tests
+# print).
+for side in autobahn autobahn-client autobahn-deflate check-peers; do
   cat "target/tmp/$side/summary.txt" 2>/dev/null || true
 done
 echo "summary: ${passed} passed, ${failed} failed"

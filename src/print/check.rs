@@ -98,11 +98,31 @@ pub fn explanation(r: &CaseResult) -> Option<String> {
         .map(|f| finding(f, r))
         .filter(|s| !s.is_empty())
         .collect();
-    let did = if did.is_empty() {
+    let mut did = if did.is_empty() {
         happened(r)
     } else {
         did.join("; ")
     };
+    // How the connection ended, when no finding says it already.
+    let ended_said = j.findings.iter().any(|f| {
+        matches!(
+            f,
+            Finding::NotOpen(_)
+                | Finding::DidNotFail
+                | Finding::ClosedEarly
+                | Finding::WrongCode { .. }
+                | Finding::NoCloseAnswer
+                | Finding::Unclean
+                | Finding::Flooded
+                | Finding::FailedBefore(_)
+                | Finding::Noted
+                | Finding::Unsupported(_)
+                | Finding::Handshake(_)
+        )
+    });
+    if !ended_said && j.verdict == Verdict::Failed {
+        did.push_str(&format!("; then it {}", ending_words(r.observed)));
+    }
     let advice: Vec<&str> = j.findings.iter().filter_map(advice).collect();
     Some(match j.verdict {
         Verdict::NonStrict if !advice.is_empty() => format!(
@@ -169,11 +189,22 @@ pub fn finding(f: &Finding, r: &CaseResult) -> String {
                 "the {peer} sent {} when nothing more was expected",
                 got_words(g)
             ),
-            (Some(w), Some(g)) => format!(
-                "the {peer} sent {} where {} was expected",
-                got_words(g),
-                want_words(w)
-            ),
+            (Some(w), Some(g)) => {
+                // An echo that is not the message is a rule of its own,
+                // whatever the case is about.
+                let echo = matches!((w, g), (Want::Message(..), Got::Message(..)))
+                    && r.case.rule.section != "RFC 6455 §5.6";
+                format!(
+                    "the {peer} sent {} where {} was expected{}",
+                    got_words(g),
+                    want_words(w),
+                    if echo {
+                        " (RFC 6455 §5.6: an echo keeps the message's type and bytes)"
+                    } else {
+                        ""
+                    }
+                )
+            }
             (None, None) => String::new(),
         },
         Finding::DidNotFail => format!(

@@ -582,6 +582,15 @@ impl<'a> Session<'a> {
                     self.ep.outbox().send_frame(&header, &payload);
                 }
                 self.flush(*chop);
+                if matches!(chop, Chop::Every(_)) {
+                    // Autobahn writes each piece in a turn of its event
+                    // loop, so a peer reading as fast as it can sees a
+                    // frame whole before the next one's first byte: a
+                    // moment for it to act on what it has (an echo before
+                    // the bad frame that follows).
+                    let until = Instant::now() + Duration::from_millis(2);
+                    self.pump_until(until, |_| false);
+                }
             }
             Step::Message {
                 kind,
