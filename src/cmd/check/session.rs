@@ -604,13 +604,8 @@ impl<'a> Session<'a> {
             Step::Begin { frame, first } => {
                 let mut bytes = Vec::new();
                 let (header, payload) = encoded(frame, self.role);
-                header.encode(&mut bytes);
-                let head = bytes.len();
-                bytes.extend_from_slice(&payload);
-                if let Some(key) = header.mask {
-                    crate::protocol::mask::apply_mask(&mut bytes[head..], key, 0);
-                }
-                let upto = (head + first).min(bytes.len());
+                crate::protocol::frame::encode_frame(&header, &payload, &mut bytes);
+                let upto = (header.len() + first).min(bytes.len());
                 self.ep.outbox().send_raw(&bytes[..upto]);
                 self.begun = Some((bytes, upto));
                 self.flush(Chop::Whole);

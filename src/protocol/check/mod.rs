@@ -89,15 +89,6 @@ pub enum Payload {
         /// The total length.
         len: usize,
     },
-    /// `len` bytes of a generated data set, from `from`, wrapping around.
-    Data {
-        /// Which data set.
-        set: data::DataSet,
-        /// Where to start.
-        from: usize,
-        /// How many bytes.
-        len: usize,
-    },
 }
 
 impl Payload {
@@ -113,7 +104,7 @@ impl Payload {
     pub fn len(&self) -> usize {
         match self {
             Self::Bytes(b) => b.len(),
-            Self::Fill { len, .. } | Self::Data { len, .. } => *len,
+            Self::Fill { len, .. } => *len,
         }
     }
 
@@ -129,7 +120,6 @@ impl Payload {
             Self::Fill { unit, len } => {
                 Cow::Owned(unit.iter().copied().cycle().take(*len).collect())
             }
-            Self::Data { set, from, len } => Cow::Owned(set.window(*from, *len)),
         }
     }
 
@@ -142,7 +132,6 @@ impl Payload {
                     && (unit.is_empty()
                         || bytes.iter().zip(unit.iter().cycle()).all(|(a, b)| a == b))
             }
-            Self::Data { .. } => self.bytes().as_ref() == bytes,
         }
     }
 }
