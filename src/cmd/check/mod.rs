@@ -1,6 +1,6 @@
 //! `wsdbg check URL`: runs the server battery of
 //! [`crate::protocol::check`] against a server, one case per connection
-//! ([`session`]), and prints each case's verdict as it comes, then the
+//! (`session`), and prints each case's verdict as it comes, then the
 //! summary by group; `--report DIR` writes the same as one HTML page.
 
 pub(crate) mod clients;
