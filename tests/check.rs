@@ -432,9 +432,9 @@ fn unreachable_servers_exit_2_saying_why() {
     assert!(r.stderr.contains("no case matches 8.*"), "{}", r.stderr);
 }
 
-/// A server that answers 101 and then floods, and one that answers 101
-/// and then reads nothing: every case still gets its verdict, each within
-/// its time, and the run ends.
+/// A server that answers 101 and then floods, one that answers 101 and
+/// then reads nothing, one gone right after the 101: every case still gets
+/// its verdict, each within its time, and the run ends.
 #[test]
 fn hanging_and_flooding_servers_do_not_stall_the_run() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

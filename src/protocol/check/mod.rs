@@ -600,18 +600,8 @@ pub fn judge(case: &Case, seen: &Observed) -> Judgement {
         worse(Verdict::Failed, Finding::Broke(v.clone()), &mut findings);
     }
     let expect = &case.expect;
-    let judged: Vec<Got>;
-    let got: &[Got] = if expect.ignore_messages {
-        judged = seen
-            .got
-            .iter()
-            .filter(|g| !matches!(g, Got::Message(..)))
-            .cloned()
-            .collect();
-        &judged
-    } else {
-        &seen.got
-    };
+    let judged = judged(expect, &seen.got);
+    let got: &[Got] = &judged;
     if case.needs == Needs::PeerSends
         && seen.broke.is_none()
         && !seen.got.iter().any(|g| matches!(g, Got::Message(..)))
@@ -702,17 +692,8 @@ pub fn judge(case: &Case, seen: &Observed) -> Judgement {
 /// not all of it. (Autobahn closes as soon as the expected sequence is
 /// complete.)
 pub fn waiting_for_more(expect: &Expect, got: &[Got]) -> bool {
-    let judged: Vec<Got>;
-    let got: &[Got] = if expect.ignore_messages {
-        judged = got
-            .iter()
-            .filter(|g| !matches!(g, Got::Message(..)))
-            .cloned()
-            .collect();
-        &judged
-    } else {
-        got
-    };
+    let judged = judged(expect, got);
+    let got: &[Got] = &judged;
     if sequence_matches(&expect.ok, got) {
         return false;
     }
@@ -722,6 +703,20 @@ pub fn waiting_for_more(expect: &Expect, got: &[Got]) -> bool {
     std::iter::once(&expect.ok)
         .chain(expect.non_strict.as_ref())
         .any(short_of)
+}
+
+/// What of `got` is judged: all of it, or all but the data messages.
+fn judged<'a>(expect: &Expect, got: &'a [Got]) -> Cow<'a, [Got]> {
+    if expect.ignore_messages {
+        Cow::Owned(
+            got.iter()
+                .filter(|g| !matches!(g, Got::Message(..)))
+                .cloned()
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(got)
+    }
 }
 
 /// Whether `got` is exactly the sequence `want`.
