@@ -5,7 +5,7 @@
 #
 # Usage: benches/echo.sh [--rounds N] [--duration SECS] [--warmup SECS]
 #                        [--servers LIST] [--points LIST] [--pin MODE]
-#                        [--quiet SECS] [--retries N]
+#                        [--quiet SECS] [--retries N] [--client plain|tungstenite]
 #
 #   --rounds N       measure every server at every point N times (default 3)
 #                    and report the median; the order of the servers rotates
@@ -32,6 +32,10 @@
 #                    core over half a second on the CPUs the measurement
 #                    uses (the servers are idle then, so all that runs is
 #                    other work)
+#   --client KIND    the load client: plain (default; wsload's own framing,
+#                    as cheap as it gets) or tungstenite (each connection a
+#                    tungstenite 0.28 client: heavier per message, as real
+#                    clients are)
 #   --retries N      measure again, up to N times (default 2), when other
 #                    processes took over 10% of a core meanwhile on the CPUs
 #                    the measurement uses; the cleanest try is kept
@@ -66,6 +70,7 @@ PIN=auto
 QUIET=60
 RETRIES=2
 OTHER_MAX=10
+CLIENT=plain
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -78,11 +83,13 @@ while [ $# -gt 0 ]; do
         --pin) PIN="$2"; shift 2 ;;
         --quiet) QUIET="$2"; shift 2 ;;
         --retries) RETRIES="$2"; shift 2 ;;
+        --client) CLIENT="$2"; shift 2 ;;
         -h|--help) usage 0 ;;
         *) echo "echo.sh: unknown argument $1" >&2; usage 2 >&2 ;;
     esac
 done
 case "$PIN" in auto|split|same|none) ;; *) echo "echo.sh: --pin is auto, none, split or same" >&2; exit 2 ;; esac
+case "$CLIENT" in plain|tungstenite) ;; *) echo "echo.sh: --client is plain or tungstenite" >&2; exit 2 ;; esac
 if [ "$PIN" != none ] && { [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; }; then
     echo "echo.sh: --pin $PIN needs 2 CPUs and taskset (util-linux); use --pin none" >&2
     exit 2
@@ -153,7 +160,7 @@ measure() {
         fi
         wait_quiet
         "${CLIENT_CPU[@]}" "$WSLOAD" "127.0.0.1:${PORT[$s]}" --conns "$conns" --size "$size" \
-            --warmup "$WARMUP" --duration "$DURATION" --server-pid "$pid" ${CPUS:+--cpus "$CPUS"} \
+            --warmup "$WARMUP" --duration "$DURATION" --server-pid "$pid" ${CPUS:+--cpus "$CPUS"} --client "$CLIENT" \
             >"$TMPD/out" 2>"$TMPD/err" &
         CLIENT_PID=$!
         status=0
@@ -190,7 +197,7 @@ RESULTS="$TMPD/results.tsv"
 : >"$RESULTS"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== $ROUNDS round(s) x ${#points[@]} point(s) x ${#READY[@]} server(s), ${WARMUP} s warm-up + ${DURATION} s each, pin: $PIN"
+echo "== $ROUNDS round(s) x ${#points[@]} point(s) x ${#READY[@]} server(s), ${WARMUP} s warm-up + ${DURATION} s each, pin: $PIN, client: $CLIENT"
 
 for point in "${points[@]}"; do
     conns=${point#*x}

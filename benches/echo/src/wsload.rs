@@ -4,7 +4,7 @@
 //! the server it measures.
 //!
 //!   wsload ADDR [--conns N] [--size BYTES] [--warmup SECS] [--duration SECS]
-//!               [--server-pid PID] [--cpus LIST]
+//!               [--server-pid PID] [--cpus LIST] [--client plain|tungstenite]
 //!       N connections (default 1), one thread each, TCP_NODELAY. Each sends
 //!       one masked binary message of BYTES (default 64; K and M suffixes
 //!       are KiB and MiB), waits for the whole echo, checks its length and
@@ -13,6 +13,10 @@
 //!         rt_per_s=... round_trips=... secs=... conns=... size=...
 //!         conn_min=... conn_max=... client_cpu=...% [server_cpu=...%]
 //!         machine_cpu=...% steal=...%
+//!       With --client tungstenite each connection is a tungstenite 0.28
+//!       client instead (its handshake, framing, masking and reading, with
+//!       its defaults: heavier per message, as real clients are); the
+//!       payload and the checks are the same.
 //!       (conn_min/max: round trips per second of the slowest and fastest
 //!       connection; CPU: percent of one core over the counted interval,
 //!       from /proc/PID/stat; machine_cpu: the CPUs of LIST (comma-separated
@@ -68,6 +72,7 @@ struct Opts {
     hold: f64,
     wait: Option<f64>,
     free_port: bool,
+    tungstenite: bool,
 }
 
 fn run(args: &[String]) -> Result<(), String> {
@@ -100,6 +105,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         hold: 600.0,
         wait: None,
         free_port: false,
+        tungstenite: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -115,6 +121,13 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--hold" => o.hold = num(val()?)?,
             "--wait" => o.wait = Some(num(val()?)?),
             "--free-port" => o.free_port = true,
+            "--client" => {
+                o.tungstenite = match val()?.as_str() {
+                    "plain" => false,
+                    "tungstenite" => true,
+                    c => return Err(format!("--client {c}: plain or tungstenite")),
+                }
+            }
             "-h" | "--help" => {
                 println!("usage: see the top of benches/echo/src/wsload.rs");
                 std::process::exit(0);
@@ -264,11 +277,23 @@ struct Shared {
     error: Mutex<Option<String>>,
 }
 
+/// One connection of the load: the plain client's socket, or a tungstenite
+/// client.
+enum Client {
+    Plain(TcpStream),
+    Tungstenite(Box<tungstenite::WebSocket<TcpStream>>),
+}
+
 fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
     let mut streams = Vec::with_capacity(o.conns);
     let mut rng = Rng::new(1);
     for i in 0..o.conns {
-        streams.push(connect(addr, &mut rng).map_err(|e| format!("connection {}: {e}", i + 1))?);
+        let c = if o.tungstenite {
+            tung_connect(addr).map(|ws| Client::Tungstenite(Box::new(ws)))
+        } else {
+            connect(addr, &mut rng).map(Client::Plain)
+        };
+        streams.push(c.map_err(|e| format!("connection {}: {e}", i + 1))?);
     }
     let shared = Arc::new(Shared {
         counts: (0..o.conns).map(|_| Count::default()).collect(),
@@ -285,7 +310,12 @@ fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
             .stack_size(256 * 1024)
             .spawn(move || {
                 barrier.wait();
-                if let Err(e) = echo_loop(s, size, seed, &shared.counts[i].0, &shared.stop) {
+                let count = &shared.counts[i].0;
+                let done = match s {
+                    Client::Plain(s) => echo_loop(s, size, seed, count, &shared.stop),
+                    Client::Tungstenite(ws) => tung_loop(*ws, size, seed, count, &shared.stop),
+                };
+                if let Err(e) = done {
                     shared
                         .error
                         .lock()
@@ -467,6 +497,59 @@ fn echo_loop(
         let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
         let _ = s.read(&mut rbuf);
     }
+    Ok(())
+}
+
+/// A tungstenite client on `addr`, its handshake done.
+fn tung_connect(addr: SocketAddr) -> Result<tungstenite::WebSocket<TcpStream>, String> {
+    let s = TcpStream::connect_timeout(&addr, IO_TIMEOUT).map_err(|e| format!("connect: {e}"))?;
+    s.set_nodelay(true).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+    s.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+    let (ws, _) = tungstenite::client(format!("ws://{addr}/").as_str(), s)
+        .map_err(|e| format!("handshake: {e}"))?;
+    Ok(ws)
+}
+
+/// [`echo_loop`] through tungstenite: each round trip a binary message
+/// sent with its framing and masking, and one read of the echo, checked.
+fn tung_loop(
+    mut ws: tungstenite::WebSocket<TcpStream>,
+    size: usize,
+    seed: u64,
+    count: &AtomicU64,
+    stop: &AtomicBool,
+) -> Result<(), String> {
+    use tungstenite::Message;
+    let mut rng = Rng::new(seed);
+    let mut expected = vec![0u8; size];
+    rng.fill(&mut expected);
+    let mut n: u64 = 0;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        if size >= 8 {
+            expected[..8].copy_from_slice(&n.to_le_bytes());
+        }
+        ws.send(Message::binary(expected.clone()))
+            .map_err(|e| format!("send: {e}"))?;
+        loop {
+            match ws.read().map_err(|e| format!("round trip {n}: {e}"))? {
+                Message::Binary(b) if b[..] == expected[..] => break,
+                Message::Binary(b) => {
+                    return Err(format!(
+                        "round trip {n}: echo of {} bytes differs from the {} sent",
+                        b.len(),
+                        size
+                    ))
+                }
+                Message::Close(_) => return Err(format!("round trip {n}: the server closed")),
+                _ => {}
+            }
+        }
+        count.store(n, Ordering::Relaxed);
+    }
+    let _ = ws.close(None);
+    let _ = ws.flush();
     Ok(())
 }
 
