@@ -201,3 +201,96 @@ fn informational_cases_are_informational_whatever_happened() {
     let j = judge(&find("7.13.1"), &seen(vec![], failed_by_peer(1002)));
     assert_eq!(j.verdict, Verdict::Informational);
 }
+
+fn client_case(id: &str) -> Case {
+    client_cases().into_iter().find(|c| c.id == id).expect(id)
+}
+
+#[test]
+fn a_deflate_case_judges_the_echoes_once_deflate_is_agreed() {
+    let c = find("12.1.1");
+    let mut s = seen(
+        vec![Got::Echoes {
+            right: 1000,
+            sent: 1000,
+            wrong: None,
+        }],
+        closed_by_checker(),
+    );
+    s.deflate = true;
+    assert_eq!(judge(&c, &s).verdict, Verdict::Ok);
+    // Not even open: the refusal, not the missing extension.
+    s.answer = Answer::Failed("refused".into());
+    assert!(matches!(judge(&c, &s).findings[..], [Finding::NotOpen(_)]));
+}
+
+#[test]
+fn a_peer_that_closes_first_where_the_checker_should_fails() {
+    let c = find("1.1.2");
+    let j = judge(
+        &c,
+        &seen(
+            vec![Got::Message(MessageKind::Text, vec![b'*'; 125])],
+            failed_by_peer(1000),
+        ),
+    );
+    assert_eq!(j.verdict, Verdict::Failed);
+    assert_eq!(j.findings, vec![Finding::ClosedEarly]);
+}
+
+#[test]
+fn a_malformed_close_left_unanswered_and_open_fails() {
+    // 7.3.2 allows a drop, not silence.
+    let silent = Ending {
+        first: Some(Closer::Checker),
+        gave_up: Some(Waited::CloseAnswer),
+        ..Ending::default()
+    };
+    let j = judge(&find("7.3.2"), &seen(vec![], silent));
+    assert_eq!(j.findings, vec![Finding::NoCloseAnswer]);
+}
+
+#[test]
+fn client_cases_judge_pongs_not_messages() {
+    // C.3: the client's own greeting and an echo do not count; the pong does.
+    let c = client_case("C.3");
+    let pong = Got::Pong(b"are you there?".to_vec());
+    let hello = || Got::Message(MessageKind::Text, b"hello".to_vec());
+    let j = judge(
+        &c,
+        &seen(vec![hello(), pong.clone(), hello()], closed_by_checker()),
+    );
+    assert_eq!(j.verdict, Verdict::Ok, "{:?}", j.findings);
+    let j = judge(&c, &seen(vec![hello()], closed_by_checker()));
+    assert_eq!(j.verdict, Verdict::Failed);
+    // C.2 needs a message of the client's to judge its masking.
+    let c = client_case("C.2");
+    assert_eq!(
+        judge(&c, &seen(vec![hello()], closed_by_checker())).verdict,
+        Verdict::Ok
+    );
+    let silent = judge(&c, &seen(vec![], closed_by_checker()));
+    assert_eq!(silent.verdict, Verdict::Informational);
+    assert_eq!(silent.findings, vec![Finding::Silent]);
+}
+
+#[test]
+fn the_checker_waits_for_what_is_still_to_come_and_no_longer() {
+    let e = find("5.6").expect;
+    let pong = Got::Pong(b"ping payload".to_vec());
+    let whole = Got::Message(MessageKind::Text, b"fragment1fragment2".to_vec());
+    assert!(waiting_for_more(&e, &[]));
+    assert!(waiting_for_more(&e, std::slice::from_ref(&pong)));
+    assert!(!waiting_for_more(&e, &[pong.clone(), whole.clone()]));
+    // Something else came: no point waiting.
+    assert!(!waiting_for_more(&e, std::slice::from_ref(&whole)));
+    assert!(!waiting_for_more(&e, &[pong, whole.clone(), whole]));
+    // A client case: the client's messages do not count.
+    let c = client_case("C.3").expect;
+    let hello = Got::Message(MessageKind::Text, b"hello".to_vec());
+    assert!(waiting_for_more(&c, std::slice::from_ref(&hello)));
+    assert!(!waiting_for_more(
+        &c,
+        &[hello, Got::Pong(b"are you there?".to_vec())]
+    ));
+}
