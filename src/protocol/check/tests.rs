@@ -294,3 +294,172 @@ fn the_checker_waits_for_what_is_still_to_come_and_no_longer() {
         &[hello, Got::Pong(b"are you there?".to_vec())]
     ));
 }
+
+/// An answer with `status`, these headers, and what the handshake checks
+/// make of it against a request with `key`.
+fn answer(status: u16, headers: &[(&str, &str)], key: &str) -> Answer {
+    let mut head = format!("HTTP/1.1 {status} X\r\n");
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let crate::protocol::http::HeadParse::Complete { head: response, .. } =
+        crate::protocol::http::parse_response(head.as_bytes(), 4096).unwrap()
+    else {
+        panic!("a whole head")
+    };
+    let request = RequestSpec {
+        set: vec![("Sec-WebSocket-Protocol", "chat, superchat".into())],
+        ..RequestSpec::default()
+    };
+    Answer::Response {
+        issues: answer_issues(&response, key),
+        unasked: unasked(&request, false, &response),
+        response,
+    }
+}
+
+fn handshake_seen(a: Answer) -> Observed {
+    Observed {
+        answer: a,
+        ..Observed::default()
+    }
+}
+
+const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+fn switching(extra: &[(&'static str, &'static str)]) -> Answer {
+    let mut h = vec![
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Accept", ACCEPT),
+    ];
+    h.extend_from_slice(extra);
+    answer(101, &h, KEY)
+}
+
+#[test]
+fn handshake_answers_are_judged_by_the_rfc() {
+    // A valid request: 101 with the right accept.
+    let valid = find("H.1");
+    assert_eq!(
+        judge(&valid, &handshake_seen(switching(&[]))).verdict,
+        Verdict::Ok
+    );
+    assert!(switching(&[]).is_open());
+    let wrong = answer(
+        101,
+        &[
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", "AAAA"),
+        ],
+        KEY,
+    );
+    assert!(!wrong.is_open());
+    let j = judge(&valid, &handshake_seen(wrong));
+    assert!(matches!(
+        j.findings[..],
+        [Finding::Handshake(HandshakeFinding::BadAnswer(_))]
+    ));
+    let j = judge(&valid, &handshake_seen(answer(400, &[], KEY)));
+    assert_eq!(
+        j.findings,
+        vec![Finding::Handshake(HandshakeFinding::Refused(400))]
+    );
+
+    // Subprotocols: one of those offered, or none; never another, never two.
+    let offer = find("H.15");
+    let chosen = switching(&[("Sec-WebSocket-Protocol", "superchat")]);
+    assert!(chosen.is_open());
+    assert_eq!(judge(&offer, &handshake_seen(chosen)).verdict, Verdict::Ok);
+    for bad in ["other", "chat, superchat"] {
+        let a = switching(&[("Sec-WebSocket-Protocol", bad)]);
+        assert!(!a.is_open(), "{bad}");
+        let j = judge(&offer, &handshake_seen(a));
+        assert!(
+            matches!(
+                j.findings[..],
+                [Finding::Handshake(HandshakeFinding::Unasked(_))]
+            ),
+            "{bad}"
+        );
+    }
+
+    // Refusals: 426 with the version header; another 4xx non-strict; the
+    // header missing FAILED; 101 or a 5xx FAILED.
+    let version = find("H.7");
+    let ok = answer(426, &[("Sec-WebSocket-Version", "13")], KEY);
+    assert!(!ok.is_open());
+    assert_eq!(judge(&version, &handshake_seen(ok)).verdict, Verdict::Ok);
+    let j = judge(
+        &version,
+        &handshake_seen(answer(400, &[("Sec-WebSocket-Version", "13, 8")], KEY)),
+    );
+    assert_eq!(j.verdict, Verdict::NonStrict);
+    assert_eq!(
+        j.findings,
+        vec![Finding::Handshake(HandshakeFinding::OtherStatus {
+            got: 400,
+            want: 426
+        })]
+    );
+    let j = judge(&version, &handshake_seen(answer(426, &[], KEY)));
+    assert_eq!(j.verdict, Verdict::Failed);
+    assert_eq!(
+        j.findings,
+        vec![Finding::Handshake(HandshakeFinding::MissingHeader(
+            "Sec-WebSocket-Version",
+            "13"
+        ))]
+    );
+    let j = judge(&version, &handshake_seen(switching(&[])));
+    assert_eq!(
+        j.findings,
+        vec![Finding::Handshake(HandshakeFinding::Accepted)]
+    );
+    let no_key = find("H.5");
+    let j = judge(&no_key, &handshake_seen(answer(500, &[], KEY)));
+    assert_eq!(
+        j.findings,
+        vec![Finding::Handshake(HandshakeFinding::Status(500))]
+    );
+    // HTTP/1.0 may get 505, which is not a 4xx but the status named.
+    let old = find("H.12");
+    assert_eq!(
+        judge(&old, &handshake_seen(answer(505, &[], KEY))).verdict,
+        Verdict::Ok
+    );
+
+    // A head too large: a hang-up without an answer is allowed, less helpfully.
+    let large = find("H.14");
+    let hung = handshake_seen(Answer::Failed("closed".into()));
+    assert_eq!(judge(&large, &hung).verdict, Verdict::NonStrict);
+    assert_eq!(judge(&no_key, &hung).verdict, Verdict::Failed);
+
+    // A frame sent with the request must be echoed once open.
+    let with_frame = find("H.4");
+    let mut s = handshake_seen(switching(&[]));
+    assert_eq!(
+        judge(&with_frame, &s).findings,
+        vec![Finding::Handshake(HandshakeFinding::NoEcho)]
+    );
+    s.got = vec![Got::Message(
+        MessageKind::Text,
+        b"sent with the request".to_vec(),
+    )];
+    assert_eq!(judge(&with_frame, &s).verdict, Verdict::Ok);
+}
+
+#[test]
+fn a_client_request_opens_when_nothing_is_wrong_with_it() {
+    assert!(Answer::Requested { issues: Vec::new() }.is_open());
+    let issue = crate::protocol::handshake::Issue::request(
+        crate::protocol::handshake::IssueKind::MissingHost,
+    );
+    assert!(!Answer::Requested {
+        issues: vec![issue]
+    }
+    .is_open());
+}
