@@ -463,3 +463,25 @@ fn a_client_request_opens_when_nothing_is_wrong_with_it() {
     }
     .is_open());
 }
+
+#[test]
+fn a_complete_non_strict_sequence_ends_the_wait() {
+    let mut e = Expect::echo(vec![Want::Pong(Payload::of(b"a"))]);
+    e.non_strict = Some(vec![Want::Pong(Payload::of(b"b"))]);
+    assert!(!waiting_for_more(&e, &[Got::Pong(b"b".to_vec())]));
+    assert!(waiting_for_more(&e, &[]));
+}
+
+#[test]
+fn echoes_with_an_extra_message_do_not_match() {
+    let c = find("9.7.1");
+    let extra = Got::Echoes {
+        right: 1000,
+        sent: 1000,
+        wrong: Some((1001, Box::new(Got::Message(MessageKind::Text, Vec::new())))),
+    };
+    assert_eq!(
+        judge(&c, &seen(vec![extra], closed_by_checker())).verdict,
+        Verdict::Failed
+    );
+}
