@@ -103,6 +103,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Ping a client silent for this many seconds; 0: never')
             [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a client''s close frame, and for it to hang up after the close handshake')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most clients at once; more get 503')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads that drive the clients, each a share of them [default: one per core]')
             [CompletionResult]::new('--cases', '--cases', [CompletionResultType]::ParameterName, 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)')
             [CompletionResult]::new('--case-timeout', '--case-timeout', [CompletionResultType]::ParameterName, 'With --check: seconds to wait for what the client should do')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'With --check: also write DIR/client-N.html for each client that completes the battery')

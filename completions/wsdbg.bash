@@ -491,7 +491,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__serve)
-            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --deflate --no-console --no-page --check --cases --case-timeout --report --color --help"
+            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --threads --deflate --no-console --no-page --check --cases --case-timeout --report --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -550,6 +550,10 @@ _wsdbg() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -96,6 +96,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --ping-interval 'Ping a client silent for this many seconds; 0: never'
             cand --close-timeout 'Seconds to wait for a client''s close frame, and for it to hang up after the close handshake'
             cand --max-connections 'Most clients at once; more get 503'
+            cand --threads 'Threads that drive the clients, each a share of them [default: one per core]'
             cand --cases 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)'
             cand --case-timeout 'With --check: seconds to wait for what the client should do'
             cand --report 'With --check: also write DIR/client-N.html for each client that completes the battery'

@@ -108,6 +108,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l idle-timeout -d 'C
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l ping-interval -d 'Ping a client silent for this many seconds; 0: never' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l close-timeout -d 'Seconds to wait for a client\'s close frame, and for it to hang up after the close handshake' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-connections -d 'Most clients at once; more get 503' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l threads -d 'Threads that drive the clients, each a share of them [default: one per core]' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l cases -d 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l case-timeout -d 'With --check: seconds to wait for what the client should do' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l report -d 'With --check: also write DIR/client-N.html for each client that completes the battery' -r -F

@@ -537,6 +537,10 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_connections: usize,
 
+    /// Threads that drive the clients, each a share of them [default: one per core]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+
     /// Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives
     #[arg(long)]
     pub deflate: bool,

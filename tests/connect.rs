@@ -598,8 +598,24 @@ fn proxy_to_a_wss_upstream() {
         }
     }
     let mut err = BufReader::new(proxy.stderr.take().unwrap());
-    let out = proxy.stdout.take().unwrap();
+    let mut out = proxy.stdout.take().unwrap();
     let _guard = Kill(proxy);
+    let shown = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = thread::spawn({
+        let shown = shown.clone();
+        move || {
+            let mut buf = [0u8; 64 << 10];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                shown
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
     let port: u16 = line
@@ -613,11 +629,44 @@ fn proxy_to_a_wss_upstream() {
         &[("through tls", "server: text 11 bytes")],
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // Larger than TLS records and the relay's reads, both ways: what TLS
+    // holds decrypted must be relayed without a new event from the socket.
+    let (mut ws, _) =
+        tungstenite::connect(format!("ws://127.0.0.1:{port}/")).expect("through the proxy");
+    if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_ref() {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    }
+    let big: Vec<u8> = (0..(3 << 20) + 17)
+        .map(|i: u32| (i * 7 % 251) as u8)
+        .collect();
+    for _ in 0..2 {
+        ws.send(tungstenite::Message::binary(big.clone())).unwrap();
+        let back = loop {
+            match ws.read().unwrap() {
+                tungstenite::Message::Binary(b) => break b,
+                tungstenite::Message::Ping(_) | tungstenite::Message::Pong(_) => {}
+                other => panic!("expected the echo, got {other:?}"),
+            }
+        };
+        assert!(back[..] == big[..], "the 3 MiB echo differs");
+    }
+    let _ = ws.close(None);
+    drop(ws);
+    let start = Instant::now();
+    while !shown.lock().unwrap().contains("#2 closed") && start.elapsed() < Duration::from_secs(10)
+    {
+        thread::sleep(Duration::from_millis(20));
+    }
     drop(_guard);
-    let mut shown = String::new();
-    BufReader::new(out).read_to_string(&mut shown).unwrap();
+    reader.join().unwrap();
+    let shown = shown.lock().unwrap().clone();
     assert!(
         shown.contains("#1 server: text 11 bytes: \"through tls\""),
+        "{shown}"
+    );
+    assert_eq!(
+        shown.matches("#2 server: binary 3145745 bytes").count(),
+        2,
         "{shown}"
     );
 }

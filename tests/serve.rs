@@ -38,6 +38,8 @@ struct Server {
     out: Arc<Mutex<Vec<u8>>>,
     err: Arc<Mutex<Vec<u8>>>,
     readers: Vec<JoinHandle<()>>,
+    /// Its open descriptors with no client connected.
+    idle_fds: usize,
 }
 
 /// Copies everything `from` yields into `into`, telling `tell` each time.
@@ -120,11 +122,13 @@ impl Server {
             out,
             err,
             readers,
+            idle_fds: 0,
         };
         let start = Instant::now();
         loop {
             if let Some(port) = listening_port(&server.stderr()) {
                 server.port = port;
+                server.idle_fds = server.fds();
                 return server;
             }
             if let Some(status) = server.child.try_wait().unwrap() {
@@ -246,15 +250,17 @@ impl Server {
             .expect("VmRSS in /proc/PID/status")
     }
 
-    /// Waits until the server has no client thread left (the accept loop and
-    /// the writer remain), so that every connection's last line is printed.
+    /// Waits until the server has no client left (every client's socket
+    /// closed), so that every connection's last line is printed.
     fn wait_idle(&self) {
         let start = Instant::now();
-        while self.tasks() > 2 {
+        // Every client's socket closed: as many descriptors as at the start.
+        while self.fds() > self.idle_fds {
             assert!(
                 start.elapsed() < PATIENCE,
-                "client threads still running after {PATIENCE:?}: {} tasks; stdout:\n{}",
-                self.tasks(),
+                "clients still connected after {PATIENCE:?}: {} descriptors, {} with none; stdout:\n{}",
+                self.fds(),
+                self.idle_fds,
                 self.out()
             );
             thread::sleep(Duration::from_millis(20));

@@ -1,6 +1,6 @@
-//! `wsdbg connect`: the client side. One thread does the I/O, waiting with
-//! `poll` on the socket and on a pipe through which the console thread
-//! (stdin lines) wakes it; the connection itself is a
+//! `wsdbg connect`: the client side. One thread does the I/O, waiting in
+//! the event loop ([`super::event`]) on the socket, woken by the console
+//! thread (stdin lines); the connection itself is a
 //! [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint)
 //! in the client role, shown by the same code as `serve`'s.
 
@@ -9,6 +9,7 @@ use std::net::Shutdown;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::event::Loop;
 use super::input::console::{self, Command};
 use super::live::{queue, Book, Show, View};
 use super::prompt::{self, Output};
@@ -41,19 +42,20 @@ enum Input {
 /// Hands the console's lines to the I/O thread, waking it.
 struct ConnectLines {
     tx: mpsc::Sender<Input>,
-    wake: i32,
+    wake: std::sync::Arc<mio::Waker>,
 }
 
 impl ConnectLines {
     fn send(&self, input: Input) -> bool {
         let sent = self.tx.send(input).is_ok();
-        let byte = 1u8;
-        // SAFETY: a valid one-byte buffer; the pipe lives as long as the
-        // process.
-        unsafe { libc::write(self.wake, (&byte as *const u8).cast(), 1) };
+        let _ = self.wake.wake();
         sent
     }
 }
+
+/// The event loop's tokens: the socket, and the console's waker.
+const SOCKET: usize = 0;
+const WAKE: usize = 1;
 
 impl prompt::Lines for ConnectLines {
     fn line(&mut self, line: &str, _: bool) -> bool {
@@ -164,11 +166,13 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
     let output = Output::stdout();
     emit(&output, &mut render);
 
-    let (wake_read, wake_write) = pipe()?;
+    let mut events = Loop::new(16)?;
+    events.watch(wire.fd(), SOCKET)?;
+    let wake = events.waker(WAKE)?;
     let (tx, rx) = mpsc::channel();
     let terminal = prompt::start(
         prompt::kind(false),
-        ConnectLines { tx, wake: wake_write },
+        ConnectLines { tx, wake },
         prompt::Completion::names(),
         &output,
         "console: a line is a text message; /help lists the commands; Ctrl-C or Ctrl-D closes with 1000\n",
@@ -209,36 +213,19 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
             }
             _ => {}
         }
-        let now = Instant::now();
-        let timeout = endpoint.deadline().map_or(-1, |d| {
-            i32::try_from(d.saturating_duration_since(now).as_millis() + 1).unwrap_or(i32::MAX)
-        });
-        let mut fds = [
-            libc::pollfd {
-                fd: wire.fd(),
-                events: libc::POLLIN
-                    | if endpoint.outbox().pending().is_empty() && !wire.wants_write() {
-                        0
-                    } else {
-                        libc::POLLOUT
-                    },
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: wake_read,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: two valid pollfd.
-        unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
-        let now = Instant::now();
-        if fds[0].revents & libc::POLLOUT != 0 {
-            let _ = wire.on_writable();
+        let mut readable = false;
+        for ready in events.wait(endpoint.deadline())? {
+            if ready.token == SOCKET {
+                readable |= ready.read;
+                if ready.write {
+                    let _ = wire.on_writable();
+                }
+            }
         }
-        // Until nothing more is there: TLS may hold decrypted bytes that
-        // the socket no longer signals.
-        while fds[0].revents & !libc::POLLOUT != 0 && endpoint.transport() != Transport::Close {
+        let now = Instant::now();
+        // Until the socket says WouldBlock (its readiness is an edge): TLS
+        // may also hold decrypted bytes that the socket no longer signals.
+        while readable && endpoint.transport() != Transport::Close {
             let handshaking = endpoint.state() == State::Handshake;
             match wire.read(&mut buf) {
                 Ok(0) => {
@@ -264,10 +251,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
                 }
             }
         }
-        if fds[1].revents != 0 {
-            drain(wake_read);
-            waiting.extend(rx.try_iter());
-        }
+        waiting.extend(rx.try_iter());
         // What the console says waits for the handshake to complete.
         while matches!(endpoint.state(), State::Open | State::Closing) {
             let Some(input) = waiting.pop_front() else {
@@ -368,7 +352,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
                 emit(&output, &mut render);
             }
         }
-        let body = refused_body(&answer, &mut wire);
+        let body = refused_body(&answer, &mut wire, &mut events);
         let mut show = show(&view, &peer, &mut render);
         let meta = show.meta(Some(Role::Server));
         show.print(|p| {
@@ -478,7 +462,7 @@ fn write_pending(
 
 /// The body of a refused answer: what came after its head, and what more
 /// arrives within a second (up to [`MAX_BODY`] bytes or `Content-Length`).
-fn refused_body(answer: &[u8], wire: &mut Wire) -> Vec<u8> {
+fn refused_body(answer: &[u8], wire: &mut Wire, events: &mut Loop) -> Vec<u8> {
     let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Vec::new();
     };
@@ -498,17 +482,9 @@ fn refused_body(answer: &[u8], wire: &mut Wire) -> Vec<u8> {
             Ok(0) => break,
             Ok(n) => body.extend_from_slice(&buf[..n.min(want - body.len())]),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                let left = until.saturating_duration_since(Instant::now());
-                if left.is_zero() {
+                if Instant::now() >= until || events.wait(Some(until)).is_err() {
                     break;
                 }
-                let mut fd = libc::pollfd {
-                    fd: wire.fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                };
-                // SAFETY: one valid pollfd.
-                unsafe { libc::poll(&mut fd, 1, left.as_millis() as i32 + 1) };
             }
             Err(_) => break,
         }
@@ -534,19 +510,4 @@ fn help(topic: Option<&'static console::Usage>) -> String {
 fn emit(output: &Output, render: &mut Vec<u8>) {
     output.emit(render);
     render.clear();
-}
-
-fn pipe() -> io::Result<(i32, i32)> {
-    let mut fds = [0i32; 2];
-    // SAFETY: fds is a valid array of two ints.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok((fds[0], fds[1]))
-}
-
-fn drain(fd: i32) {
-    let mut buf = [0u8; 64];
-    // SAFETY: a valid buffer; a non-blocking pipe.
-    while unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
 }

@@ -6,6 +6,7 @@ pub mod capture;
 pub mod check;
 pub mod connect;
 pub mod decode;
+mod event;
 pub mod input;
 mod live;
 pub mod mask;

@@ -111,6 +111,18 @@ impl Wire {
         }
     }
 
+    /// Whether a read that got `got` of the `asked` bytes left the
+    /// socket empty: a plain socket that gave less than asked has nothing
+    /// more (what comes next is a readiness event of its own); TLS may
+    /// hold decrypted bytes or read only part of what the socket has, so
+    /// only `WouldBlock` says it is empty.
+    pub(crate) fn drained(&self, asked: usize, got: usize) -> bool {
+        match self {
+            Self::Plain(_) => got < asked,
+            Self::Tls { .. } => false,
+        }
+    }
+
     /// Writes what the socket takes now; `WouldBlock` when it takes
     /// nothing. Over TLS all of `data` is taken (encrypted into rustls's
     /// buffer) and sent as the socket allows.

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use rustls::ClientConfig;
 
+use crate::cmd::event::Loop;
 use crate::cmd::live::{Book, Show, View};
 use crate::cmd::wire::{self, Wire};
 use crate::protocol::check::{
@@ -358,6 +359,10 @@ struct Session<'a> {
     flooded: bool,
     /// TLS failed: why.
     tls_error: Option<String>,
+    /// The event loop the socket is watched in.
+    events: Loop,
+    /// The socket may hold bytes not yet read (its readiness is an edge).
+    readable: bool,
 }
 
 impl<'a> Session<'a> {
@@ -425,7 +430,8 @@ impl<'a> Session<'a> {
         rec.request = request;
         rec.key = key;
         rec.deflate_offered = deflate_offer.is_some();
-        let mut s = Session::new(&t.pace, Role::Client, wire, ep, rec, now);
+        let mut s = Session::new(&t.pace, Role::Client, wire, ep, rec, now)
+            .map_err(|e| format!("cannot wait on the socket: {e}"))?;
         s.cap = now + t.pace.patience * (10 + 10 * case.weight);
         if let Some(show) = &mut s.rec.show {
             if let Ok(crate::protocol::http::HeadParse::Complete { head: req, len }) =
@@ -502,7 +508,7 @@ impl<'a> Session<'a> {
             peer,
             Role::Server,
         );
-        let mut s = Session::new(pace, Role::Server, Wire::Plain(stream), ep, rec, now);
+        let mut s = Session::new(pace, Role::Server, Wire::Plain(stream), ep, rec, now)?;
         s.cap = now + pace.patience * 20;
         Ok(s)
     }
@@ -514,8 +520,10 @@ impl<'a> Session<'a> {
         ep: Endpoint,
         rec: Recorder<'a>,
         now: Instant,
-    ) -> Self {
-        Session {
+    ) -> io::Result<Self> {
+        let events = Loop::new(8)?;
+        events.watch(wire.fd(), 0)?;
+        Ok(Session {
             pace,
             role,
             wire,
@@ -535,7 +543,9 @@ impl<'a> Session<'a> {
             reset: false,
             flooded: false,
             tls_error: None,
-        }
+            events,
+            readable: true,
+        })
     }
 
     /// What was seen, once the case is over.
@@ -868,19 +878,23 @@ impl Session<'_> {
         }
     }
 
-    /// Waits until the socket is readable (or writable, when bytes wait).
+    /// Waits until the socket is readable or writable, or `timeout`.
     fn wait(&mut self, timeout: Duration) {
-        let want_write =
-            (!self.hold && !self.ep.outbox().pending().is_empty()) || self.wire.wants_write();
-        let mut fd = libc::pollfd {
-            fd: self.wire.fd(),
-            events: libc::POLLIN | if want_write { libc::POLLOUT } else { 0 },
-            revents: 0,
+        // Bytes left unread last turn: no wait, their socket will not
+        // signal them again.
+        let until = if self.readable {
+            Instant::now()
+        } else {
+            Instant::now() + timeout
         };
-        let ms = i32::try_from(timeout.as_millis() + 1).unwrap_or(i32::MAX);
-        // SAFETY: one valid pollfd.
-        unsafe { libc::poll(&mut fd, 1, ms) };
-        if fd.revents & libc::POLLOUT != 0 {
+        let mut writable = false;
+        if let Ok(ready) = self.events.wait(Some(until)) {
+            for r in ready {
+                self.readable |= r.read;
+                writable |= r.write;
+            }
+        }
+        if writable {
             let _ = self.wire.on_writable();
         }
     }
@@ -901,7 +915,7 @@ impl Session<'_> {
                 self.ended = true;
                 return;
             }
-            if budget == 0 {
+            if budget == 0 || !self.readable {
                 return;
             }
             match self.wire.read(&mut self.buf) {
@@ -919,7 +933,10 @@ impl Session<'_> {
                         .receive(&mut self.buf[..n], now, &mut notes(&mut self.rec));
                     self.transport();
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.readable = false;
+                    return;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     if let Some(t) = e.get_ref().and_then(|i| i.downcast_ref::<wire::TlsError>()) {

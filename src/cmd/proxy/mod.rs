@@ -2,9 +2,8 @@
 //! once the upgrade is through, and shows both legs' handshakes and every
 //! frame both ways, decoded by a [`Decoder`] per direction. Each client's
 //! upgrade runs on a thread of its own; then one relay thread
-//! (`relay`) moves the bytes of every client whose upstream is plain
-//! TCP, and a TLS upstream keeps its thread (one TLS state reads and
-//! writes).
+//! (`relay`) moves the bytes of every client, whether its upstream is
+//! plain TCP or TLS.
 
 mod relay;
 
@@ -17,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use rustls::ClientConfig;
 
+use super::event::wait_for;
 use super::live::{Book, Show, View};
 use super::prompt::Output;
 use super::signals;
@@ -85,7 +85,7 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
     })?;
     let addr = listener.local_addr()?;
     let signals = signals::install()?;
-    let (handle, handed) = relay::Handle::new()?;
+    let (handle, handed, events) = relay::Handle::new()?;
     let shared = Arc::new(Shared {
         url,
         tls,
@@ -100,7 +100,7 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
     });
     std::thread::Builder::new().name("relay".into()).spawn({
         let shared = shared.clone();
-        move || relay::run(&shared, handed)
+        move || relay::run(&shared, handed, events)
     })?;
     eprintln!(
         "wsdbg proxy: listening on ws://{addr}/, relaying to {}; Ctrl-C to stop",
@@ -260,25 +260,12 @@ fn tls_or_io(e: &io::Error) -> String {
     }
 }
 
-/// Waits for one descriptor to be ready; false at the deadline.
-fn wait(fd: i32, events: i16, until: Instant) -> bool {
-    let left = until.saturating_duration_since(Instant::now());
-    let mut p = libc::pollfd {
-        fd,
-        events,
-        revents: 0,
-    };
-    let ms = i32::try_from(left.as_millis()).unwrap_or(i32::MAX);
-    // SAFETY: one valid pollfd.
-    unsafe { libc::poll(&mut p, 1, ms) > 0 }
-}
-
 /// Writes all of `data` to the upstream, waiting for it as needed.
 fn send_up(up: &mut Wire, mut data: &[u8], until: Option<Instant>) -> io::Result<()> {
     while !data.is_empty() || up.wants_write() {
         if data.is_empty() {
             up.on_writable()?;
-            if up.wants_write() && !wait(up.fd(), libc::POLLOUT, until.unwrap_or_else(far)) {
+            if up.wants_write() && !wait_for(up.fd(), true, until.unwrap_or_else(far)) {
                 return Err(io::ErrorKind::TimedOut.into());
             }
             continue;
@@ -286,7 +273,7 @@ fn send_up(up: &mut Wire, mut data: &[u8], until: Option<Instant>) -> io::Result
         match up.write(data) {
             Ok(n) => data = &data[n..],
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if !wait(up.fd(), libc::POLLOUT, until.unwrap_or_else(far)) {
+                if !wait_for(up.fd(), true, until.unwrap_or_else(far)) {
                     return Err(io::ErrorKind::TimedOut.into());
                 }
             }
@@ -319,7 +306,7 @@ fn send_down(client: &TcpStream, mut data: &[u8]) -> io::Result<()> {
                 let e = io::Error::last_os_error();
                 match e.kind() {
                     io::ErrorKind::WouldBlock => {
-                        wait(client.as_raw_fd(), libc::POLLOUT, far());
+                        wait_for(client.as_raw_fd(), true, far());
                     }
                     io::ErrorKind::Interrupted => {}
                     _ => return Err(e),
@@ -345,27 +332,15 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
     if !up.rest.is_empty() && send_down(&client, &up.rest).is_err() {
         return;
     }
-    match up.wire {
-        Wire::Plain(stream) => shared.relay.hand(relay::Handed {
-            id,
-            peer: leg.peer,
-            started,
-            client,
-            up: stream,
-            deflate: up.deflate,
-            rest: up.rest,
-        }),
-        mut tls => {
-            let mut sides = sides(shared, id, &leg.peer, up.deflate);
-            if !up.rest.is_empty() {
-                let mut rest = up.rest;
-                sides[1].passed(&mut rest, Instant::now());
-            }
-            let [from_client, from_server] = &mut sides;
-            pump_poll(&client, &mut tls, from_client, from_server);
-            closing(shared, id, &leg.peer, started, &mut sides);
-        }
-    }
+    shared.relay.hand(relay::Handed {
+        id,
+        peer: leg.peer,
+        started,
+        client,
+        up: up.wire,
+        deflate: up.deflate,
+        rest: up.rest,
+    });
 }
 
 /// The two directions of a client's connection: from the client, then
@@ -548,7 +523,7 @@ fn upgrade(leg: &mut Leg<'_>, client: &TcpStream) -> Option<Upgraded> {
     let mut read_up = |b: &mut [u8]| loop {
         match up.read(b) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if !wait(fd, libc::POLLIN, until) {
+                if !wait_for(fd, false, until) {
                     return Err(io::ErrorKind::TimedOut.into());
                 }
             }
@@ -713,91 +688,6 @@ fn show<'a>(shared: &Shared, id: u64, peer: &'a str, render: &'a mut Vec<u8>) ->
 /// The size of the buffer the relays read into.
 const CHUNK: usize = 64 << 10;
 
-/// Relays a TLS upstream from one thread that waits on both sockets (a TLS
-/// connection reads and writes through one state).
-fn pump_poll(client: &TcpStream, up: &mut Wire, from_client: &mut Side, from_server: &mut Side) {
-    let _ = client.set_nonblocking(true);
-    let mut buf = vec![0u8; CHUNK];
-    let (mut client_open, mut up_open) = (true, true);
-    // Once one side has ended, the other has this long to end too.
-    let mut linger: Option<Instant> = None;
-    while client_open || up_open {
-        if client_open != up_open {
-            let until = *linger.get_or_insert_with(|| Instant::now() + LINGER);
-            if Instant::now() >= until {
-                break;
-            }
-        }
-        let timeout = linger.map_or(-1, |u| {
-            i32::try_from(u.saturating_duration_since(Instant::now()).as_millis() + 1)
-                .unwrap_or(i32::MAX)
-        });
-        let mut fds = [
-            libc::pollfd {
-                fd: if client_open { client.as_raw_fd() } else { -1 },
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: if up_open { up.fd() } else { -1 },
-                events: libc::POLLIN | if up.wants_write() { libc::POLLOUT } else { 0 },
-                revents: 0,
-            },
-        ];
-        // SAFETY: two valid pollfd (a negative fd is skipped).
-        if unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) } < 0 {
-            continue;
-        }
-        if fds[1].revents & libc::POLLOUT != 0 {
-            let _ = up.on_writable();
-        }
-        if fds[0].revents != 0 {
-            match (&*client).read(&mut buf) {
-                Ok(0) | Err(_) => {
-                    client_open = false;
-                    up.shutdown_write();
-                }
-                Ok(n) => {
-                    let at = Instant::now();
-                    if send_up(up, &buf[..n], None).is_err() {
-                        up_open = false;
-                        let _ = client.shutdown(Shutdown::Write);
-                    }
-                    from_client.passed(&mut buf[..n], at);
-                }
-            }
-        }
-        // TLS may hold decrypted bytes the socket no longer signals.
-        while fds[1].revents & !libc::POLLOUT != 0 && up_open {
-            match up.read(&mut buf) {
-                Ok(0) => {
-                    up_open = false;
-                    let _ = client.shutdown(Shutdown::Write);
-                }
-                Ok(n) => {
-                    let at = Instant::now();
-                    if send_down(client, &buf[..n]).is_err() {
-                        client_open = false;
-                        up.shutdown_write();
-                    }
-                    from_server.passed(&mut buf[..n], at);
-                    continue;
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    from_server.say(&Relayed::UpstreamFailed {
-                        why: &tls_or_io(&e),
-                    });
-                    up_open = false;
-                    let _ = client.shutdown(Shutdown::Write);
-                }
-            }
-            break;
-        }
-    }
-}
-
 /// Passes the rest of a refused answer to the client until the upstream
 /// ends (bounded in time).
 fn pass_rest(up: &mut Wire, client: &TcpStream) {
@@ -812,7 +702,7 @@ fn pass_rest(up: &mut Wire, client: &TcpStream) {
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if !wait(up.fd(), libc::POLLIN, until) {
+                if !wait_for(up.fd(), false, until) {
                     return;
                 }
             }

@@ -1,4 +1,4 @@
-//! One client: when its socket is ready the reactor ([`super::reactor`])
+//! One client: when its socket is ready its reactor ([`super::reactor`])
 //! reads it, drives the endpoint, answers (echo), hands messages to the
 //! others (broadcast), writes what it can and prints what happens.
 //! Buffers exist only while bytes flow: an idle client holds an endpoint
@@ -37,6 +37,8 @@ const SMALL: usize = 1024;
 /// commands or shuts down.
 pub(crate) struct Conn {
     pub(super) id: u64,
+    /// The reactor it belongs to.
+    pub(super) reactor: usize,
     pub(super) stream: TcpStream,
     peer: String,
     started: Instant,
@@ -46,8 +48,10 @@ pub(crate) struct Conn {
 struct State {
     endpoint: Endpoint,
     book: Book,
-    /// The events the socket is registered for with the reactor (0: none).
-    interest: u32,
+    /// The socket said it became readable, and no read since found it
+    /// empty: it is read when nothing waits to be written to it (a
+    /// client that does not read what it is sent is not read either).
+    readable: bool,
     /// Our side of the socket is shut (the endpoint asked for it).
     shut: bool,
     /// The last read filled a small read: read all the buffer takes.
@@ -160,14 +164,16 @@ pub(super) fn spawn(
     let _ = stream.set_nodelay(true);
     stream.set_nonblocking(true)?;
     let now = Instant::now();
+    let reactor = (id as usize) % shared.reactors.len();
     let conn = Arc::new(Conn {
         id,
+        reactor,
         peer: peer.to_string(),
         started: now,
         state: Mutex::new(State {
             endpoint: Endpoint::server(shared.settings.clone(), now),
             book: Book::default(),
-            interest: 0,
+            readable: false,
             shut: false,
             wide: false,
             finished: false,
@@ -177,13 +183,15 @@ pub(super) fn spawn(
     if let Ok(mut conns) = shared.conns.lock() {
         conns.insert(id, conn.clone());
     }
-    let due = {
-        let mut st = conn.lock();
-        conn.sync(shared, &mut st);
-        st.endpoint.deadline()
-    };
+    let r = &shared.reactors[reactor];
+    if let Err(e) = r.watch(conn.stream.as_raw_fd(), id) {
+        if let Ok(mut conns) = shared.conns.lock() {
+            conns.remove(&id);
+        }
+        return Err(e);
+    }
     // Its handshake deadline is new to the reactor.
-    shared.reactor.wake_by(due);
+    r.wake_by(conn.lock().endpoint.deadline());
     Ok(())
 }
 
@@ -191,8 +199,14 @@ pub(super) fn spawn(
 pub(super) enum After {
     /// Its connection ended (the closing line is printed).
     Ended,
-    /// It goes on; its next deadline, if any.
-    Open(Option<Instant>),
+    /// It goes on.
+    Open {
+        /// Its next deadline, if any.
+        next: Option<Instant>,
+        /// Its socket may hold more to read: a read again on the next
+        /// turn, without waiting for an event.
+        again: bool,
+    },
 }
 
 /// What one turn of the reactor lends a client.
@@ -227,22 +241,28 @@ impl Conn {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The socket is ready (`flags`: epoll's events): reads it once,
-    /// writes what is pending, acts on a passed deadline, and ends the
+    /// The socket became ready (`read`, `write`: which ways), or may
+    /// hold more to read: writes what is pending, reads once if nothing
+    /// waits to be written, acts on a passed deadline, and ends the
     /// connection when the endpoint says so. The connection's next
-    /// deadline, for the reactor.
-    pub(super) fn on_ready(&self, shared: &Shared, flags: u32, turn: &mut Turn) -> After {
+    /// deadline, for the reactor, and whether to read again.
+    pub(super) fn on_ready(
+        &self,
+        shared: &Shared,
+        read: bool,
+        write: bool,
+        turn: &mut Turn,
+    ) -> After {
         let now = Instant::now();
         let mut st = self.lock();
         if st.finished {
             return After::Ended;
         }
-        let hung_up = flags & (libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0;
-        if flags & libc::EPOLLOUT as u32 != 0 {
+        if write {
             self.try_send(shared, &mut st, &mut turn.render);
         }
-        let reading = st.interest & libc::EPOLLIN as u32 != 0;
-        if (flags & libc::EPOLLIN as u32 != 0 && reading) || hung_up {
+        st.readable |= read;
+        if st.readable && st.endpoint.outbox().pending().is_empty() {
             let due = st.endpoint.fixed_deadline();
             let Turn {
                 buf,
@@ -252,15 +272,23 @@ impl Conn {
             // The rest of a long frame is read straight into its message.
             let mut room = st.endpoint.take_room(ROOM);
             let cap = if st.wide { buf.len() } else { SMALL };
-            let read = match room.as_mut() {
-                Some(r) => (&self.stream).read(r.bytes_mut()),
-                None => (&self.stream).read(&mut buf[..cap]),
+            let (read, asked) = match room.as_mut() {
+                Some(r) => {
+                    let b = r.bytes_mut();
+                    let asked = b.len();
+                    ((&self.stream).read(b), asked)
+                }
+                None => ((&self.stream).read(&mut buf[..cap]), cap),
             };
             if room.is_none() {
                 if let Ok(n) = read {
                     st.wide = n == cap || (st.wide && n >= SMALL);
                 }
             }
+            // Less than asked for: the socket is empty now, and what comes
+            // next is an event of its own. An end or an error is final.
+            st.readable = matches!(read, Ok(n) if n == asked && n > 0)
+                || matches!(&read, Err(e) if e.kind() == io::ErrorKind::Interrupted);
             let State { endpoint, book, .. } = &mut *st;
             if matches!(&read, Err(e) if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted))
             {
@@ -323,8 +351,8 @@ impl Conn {
     }
 
     /// After the endpoint moved: writes what it can, does what the
-    /// transport asks (shut our side, or end), registers what the socket
-    /// waits for; the next deadline.
+    /// transport asks (shut our side, or end); the next deadline, and
+    /// whether to read again.
     fn settle(
         &self,
         shared: &Shared,
@@ -345,27 +373,17 @@ impl Conn {
                 return After::Ended;
             }
         }
-        self.sync(shared, &mut st);
-        After::Open(st.endpoint.deadline())
+        After::Open {
+            next: st.endpoint.deadline(),
+            again: reads(&mut st),
+        }
     }
 
-    /// Registers with the reactor what the socket waits for now: bytes to
-    /// read while nothing waits to be written to it (a client that does not
-    /// read what it is sent is not read either), room to write while
-    /// something does.
-    fn sync(&self, shared: &Shared, st: &mut State) {
-        let want = if st.finished {
-            0
-        } else if st.endpoint.outbox().pending().is_empty() {
-            libc::EPOLLIN as u32
-        } else {
-            libc::EPOLLOUT as u32
-        };
-        if want != st.interest {
-            shared
-                .reactor
-                .watch(self.stream.as_raw_fd(), self.id, st.interest, want);
-            st.interest = want;
+    /// After another thread sent to this client: if that let its held
+    /// reads go on, tells its reactor.
+    fn release(&self, shared: &Shared, st: &mut State) {
+        if reads(st) {
+            shared.reactors[self.reactor].read_again(self.id);
         }
     }
 
@@ -440,7 +458,7 @@ impl Conn {
                     let _ = self.stream.shutdown(Shutdown::Both);
                 }
             }
-            self.sync(shared, &mut st);
+            self.release(shared, &mut st);
         }
         shared.emit(&render);
     }
@@ -455,18 +473,18 @@ impl Conn {
             }
             st.endpoint.close_now(code, reason, Instant::now());
             self.try_send(shared, &mut st, &mut render);
-            self.sync(shared, &mut st);
+            self.release(shared, &mut st);
             st.endpoint.deadline()
         };
         // Its close deadline is new to the reactor.
-        shared.reactor.wake_by(due);
+        shared.reactors[self.reactor].wake_by(due);
         shared.emit(&render);
     }
 
     /// Leaves the reactor and the registry, and prints the closing line.
     fn finish(&self, shared: &Shared, mut st: MutexGuard<'_, State>, render: &mut Vec<u8>) {
         st.finished = true;
-        self.sync(shared, &mut st);
+        shared.reactors[self.reactor].unwatch(self.stream.as_raw_fd());
         let _ = self.stream.shutdown(Shutdown::Both);
         if let Ok(mut conns) = shared.conns.lock() {
             conns.remove(&self.id);
@@ -507,6 +525,12 @@ impl Conn {
         };
         ctx.print(|p| p.closed(&meta, &c));
     }
+}
+
+/// Whether the client's socket is to be read: it may hold bytes and
+/// nothing waits to be written to it.
+fn reads(st: &mut State) -> bool {
+    st.readable && !st.finished && st.endpoint.outbox().pending().is_empty()
 }
 
 /// Messages sent: decoded as they went when output shows them, else
@@ -570,12 +594,12 @@ impl Conn {
                 .command(now, |out| queue(out, state, Role::Server, what));
             if result.is_ok() {
                 self.try_send(shared, &mut st, &mut render);
-                self.sync(shared, &mut st);
+                self.release(shared, &mut st);
                 // A close waits for the client's answer until a deadline
                 // the reactor does not know yet.
                 let after = st.endpoint.deadline();
                 if after.is_some_and(|a| before.is_none_or(|b| a < b)) {
-                    shared.reactor.wake_by(after);
+                    shared.reactors[self.reactor].wake_by(after);
                 }
             }
             result

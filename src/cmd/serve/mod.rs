@@ -1,5 +1,6 @@
-//! `wsdbg serve`: a WebSocket server whose clients are driven by one
-//! reactor thread (epoll), each through a
+//! `wsdbg serve`: a WebSocket server whose clients are driven by reactor
+//! threads (one per core, each waiting on its share in the event loop),
+//! each client through a
 //! [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint),
 //! printing what happens through the same printers as `decode`.
 //!
@@ -42,7 +43,7 @@ pub(crate) struct Shared {
     view: View,
     out: Output,
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
-    reactor: reactor::Reactor,
+    reactors: Vec<reactor::Reactor>,
     stopping: AtomicBool,
     /// Bytes a client may have waiting to be sent to it before it is
     /// dropped as too slow to read.
@@ -131,20 +132,35 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
     let max_pending = usize::try_from(args.max_message.saturating_mul(2))
         .unwrap_or(usize::MAX)
         .max(4 << 20);
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let mut reactors = Vec::with_capacity(threads);
+    let mut loops = Vec::with_capacity(threads);
+    for _ in 0..threads {
+        let (r, l) = reactor::Reactor::new()?;
+        reactors.push(r);
+        loops.push(l);
+    }
     let shared = Arc::new(Shared {
         settings,
         mode: args.mode,
         view,
         out: Output::stdout(),
         conns: Mutex::new(HashMap::new()),
-        reactor: reactor::Reactor::new()?,
+        reactors,
         stopping: AtomicBool::new(false),
         max_pending,
     });
-    std::thread::Builder::new().name("reactor".into()).spawn({
-        let shared = shared.clone();
-        move || reactor::run(shared)
-    })?;
+    for (i, l) in loops.into_iter().enumerate() {
+        std::thread::Builder::new()
+            .name(format!("reactor {i}"))
+            .spawn({
+                let shared = shared.clone();
+                move || reactor::run(shared, i, l)
+            })?;
+    }
 
     let mode = match args.mode {
         ServeMode::Echo => "echo",

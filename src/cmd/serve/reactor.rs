@@ -1,23 +1,30 @@
-//! The reactor: one thread that waits on every client's socket at once
-//! (epoll) and drives whichever is ready ([`Conn::on_ready`]), and acts on
-//! the deadlines (handshake, idle, close, ping) as they pass.
+//! The reactors: threads that each wait on their share of the clients'
+//! sockets at once ([`crate::cmd::event`]) and drive whichever is ready
+//! ([`Conn::on_ready`]), and act on the deadlines (handshake, idle, close,
+//! ping) as they pass. A client belongs to one reactor for its life.
 //!
-//! One thread for all, rather than one per client: under load one wake-up
-//! serves many ready sockets, which saves a context switch a message, and
-//! an idle client costs no thread stack (benches/echo.sh and
-//! benches/idle.sh measure both).
+//! A few threads for all, rather than one per client: under load one
+//! wake-up serves many ready sockets, which saves a context switch a
+//! message, and an idle client costs no thread stack (benches/echo.sh and
+//! benches/idle.sh measure both). One reactor per core, so that the
+//! server is not held to one core while the machine has more.
+//!
+//! Readiness comes as edges: a client whose read may have left bytes in
+//! the socket (it filled what it asked for) is read again on the next
+//! turn without waiting for a new event ([`After::Open`]'s `again`), after
+//! every other ready client has had its turn.
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::conn::{After, Conn, Turn};
 use super::Shared;
+use crate::cmd::event::{Loop, Watcher};
 
-/// The read buffer, shared by all clients (a long frame's payload is read
-/// into its message instead).
+/// The read buffer, shared by a reactor's clients (a long frame's payload
+/// is read into its message instead).
 const BUF: usize = 256 << 10;
 
 /// Rounds of deadlines are at least this far apart: a round looks at every
@@ -25,64 +32,42 @@ const BUF: usize = 256 << 10;
 /// round, not one each (a deadline is acted on at most this late).
 const ROUND_GAP: Duration = Duration::from_millis(10);
 
-/// The token of the wake-up descriptor.
-const WAKE: u64 = u64::MAX;
+/// The token of the reactor's waker (client ids are counted from 1).
+const WAKE: usize = usize::MAX - 1;
 
-/// The epoll set and the descriptor that wakes the reactor.
+/// What other threads reach a reactor by.
 pub(crate) struct Reactor {
-    epoll: OwnedFd,
-    wake: OwnedFd,
+    watcher: Watcher,
+    waker: Arc<mio::Waker>,
     /// The soonest deadline that other threads added since the reactor
     /// last looked.
     due: Mutex<Option<Instant>>,
+    /// Clients that other threads let read again (their output drained).
+    again: Mutex<Vec<u64>>,
 }
 
 impl Reactor {
-    /// The epoll set, empty.
-    pub(super) fn new() -> io::Result<Self> {
-        // SAFETY: no pointers; the results are checked.
-        let (ep, wake) = unsafe {
-            (
-                libc::epoll_create1(libc::EPOLL_CLOEXEC),
-                libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK),
-            )
-        };
-        if ep < 0 || wake < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: descriptors just made, owned by nothing else.
-        let (epoll, wake) = unsafe { (OwnedFd::from_raw_fd(ep), OwnedFd::from_raw_fd(wake)) };
+    /// A reactor, and the loop its thread waits in ([`run`]).
+    pub(super) fn new() -> io::Result<(Self, Loop)> {
+        let mut events = Loop::new(256)?;
         let r = Self {
-            epoll,
-            wake,
+            watcher: events.watcher()?,
+            waker: events.waker(WAKE)?,
             due: Mutex::new(None),
+            again: Mutex::new(Vec::new()),
         };
-        r.ctl(
-            libc::EPOLL_CTL_ADD,
-            r.wake.as_raw_fd(),
-            libc::EPOLLIN as u32,
-            WAKE,
-        );
-        Ok(r)
+        Ok((r, events))
     }
 
-    fn ctl(&self, op: i32, fd: i32, events: u32, token: u64) {
-        let mut ev = libc::epoll_event { events, u64: token };
-        // SAFETY: a valid epoll descriptor and event.
-        unsafe {
-            libc::epoll_ctl(self.epoll.as_raw_fd(), op, fd, &mut ev);
-        }
+    /// Starts watching client `id`'s socket (both directions, for its
+    /// life). Any thread may call it.
+    pub(super) fn watch(&self, fd: i32, id: u64) -> io::Result<()> {
+        self.watcher.watch(fd, id as usize)
     }
 
-    /// Changes what client `id`'s socket is watched for, from `had` to
-    /// `want` (0: not watched). Any thread may call it.
-    pub(super) fn watch(&self, fd: i32, id: u64, had: u32, want: u32) {
-        let op = match (had, want) {
-            (0, _) => libc::EPOLL_CTL_ADD,
-            (_, 0) => libc::EPOLL_CTL_DEL,
-            _ => libc::EPOLL_CTL_MOD,
-        };
-        self.ctl(op, fd, want, id);
+    /// Stops watching a client's socket (before it is closed).
+    pub(super) fn unwatch(&self, fd: i32) {
+        let _ = self.watcher.unwatch(fd);
     }
 
     /// Tells the reactor of a deadline it does not know (a new client's, or
@@ -92,100 +77,149 @@ impl Reactor {
         if let Ok(mut due) = self.due.lock() {
             *due = earlier(*due, Some(d));
         }
-        let one = 1u64;
-        // SAFETY: an 8-byte buffer for an eventfd.
-        unsafe {
-            libc::write(self.wake.as_raw_fd(), (&one as *const u64).cast(), 8);
+        let _ = self.waker.wake();
+    }
+
+    /// Tells the reactor that client `id` may be read again: another thread
+    /// sent what held its reads back.
+    pub(super) fn read_again(&self, id: u64) {
+        if let Ok(mut a) = self.again.lock() {
+            a.push(id);
         }
+        let _ = self.waker.wake();
     }
 }
 
-/// The reactor's thread.
-pub(super) fn run(shared: Arc<Shared>) {
-    let shared = &*shared;
-    let r = &shared.reactor;
-    let mut turn = Turn {
-        buf: vec![0; BUF],
-        render: Vec::new(),
-        broadcast: Vec::new(),
+/// What a reactor's thread holds between turns.
+struct Thread<'a> {
+    shared: &'a Shared,
+    index: usize,
+    turn: Turn,
+    /// Its clients, as met (the registry is looked up once a client).
+    known: HashMap<u64, Arc<Conn>>,
+    /// The soonest deadline of any client, as last seen: deadlines that
+    /// move on (idle) only make this early, and a round then finds nothing.
+    soonest: Option<Instant>,
+    /// Clients to read again on the next turn.
+    next: Vec<u64>,
+}
+
+/// Reactor `index`'s thread.
+pub(super) fn run(shared: Arc<Shared>, index: usize, mut events: Loop) {
+    let r = &shared.reactors[index];
+    let mut t = Thread {
+        shared: &shared,
+        index,
+        turn: Turn {
+            buf: vec![0; BUF],
+            render: Vec::new(),
+            broadcast: Vec::new(),
+        },
+        known: HashMap::new(),
+        soonest: None,
+        next: Vec::new(),
     };
-    let mut known: HashMap<u64, Arc<Conn>> = HashMap::new();
-    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 256];
-    // The soonest deadline of any client, as last seen: deadlines that
-    // move on (idle) only make this early, and a round then finds nothing.
-    let mut soonest: Option<Instant> = None;
+    let mut again: Vec<u64> = Vec::new();
+    let mut ready = Vec::new();
     loop {
-        let timeout = soonest.map_or(-1, |t| {
-            let left = t.saturating_duration_since(Instant::now()).as_millis() + 1;
-            i32::try_from(left).unwrap_or(i32::MAX)
-        });
-        // SAFETY: a valid epoll descriptor and event array of that length.
-        let n = unsafe {
-            libc::epoll_wait(
-                r.epoll.as_raw_fd(),
-                events.as_mut_ptr(),
-                events.len() as i32,
-                timeout,
-            )
+        again.append(&mut t.next);
+        let until = if again.is_empty() {
+            t.soonest
+        } else {
+            Some(Instant::now())
         };
-        let n = usize::try_from(n).unwrap_or(0);
-        for ev in &events[..n] {
-            let (token, flags) = (ev.u64, ev.events);
-            if token == WAKE {
-                let mut count = 0u64;
-                // SAFETY: an 8-byte buffer for an eventfd.
-                unsafe {
-                    libc::read(r.wake.as_raw_fd(), (&mut count as *mut u64).cast(), 8);
-                }
+        ready.clear();
+        match events.wait(until) {
+            Ok(got) => ready.extend(got),
+            Err(e) => {
+                eprintln!("wsdbg: error: serve: the reactor cannot wait: {e}");
+                return;
+            }
+        }
+        for ev in &ready {
+            if ev.token == WAKE {
                 let due = r.due.lock().ok().and_then(|mut d| d.take());
-                soonest = earlier(soonest, due);
+                t.soonest = earlier(t.soonest, due);
+                if let Ok(mut a) = r.again.lock() {
+                    again.append(&mut a);
+                }
                 continue;
             }
-            let conn = match known.get(&token) {
-                Some(c) => c.clone(),
-                None => {
-                    let found = shared
-                        .conns
-                        .lock()
-                        .ok()
-                        .and_then(|c| c.get(&token).cloned());
-                    let Some(c) = found else { continue };
-                    known.insert(token, c.clone());
-                    c
-                }
-            };
-            match conn.on_ready(shared, flags, &mut turn) {
-                After::Ended => {
-                    known.remove(&token);
-                }
-                After::Open(next) => soonest = earlier(soonest, next),
-            }
-            broadcast(shared, &mut turn);
+            t.drive(ev.token as u64, ev.read, ev.write);
+        }
+        for id in again.drain(..) {
+            t.drive(id, false, false);
         }
         // One write for the whole batch: with --trace to a file, writing
         // is much of the cost, and fewer, larger writes cost less.
-        emit(shared, &mut turn);
-        let now = Instant::now();
-        if soonest.is_some_and(|t| now >= t) {
-            // A round: every client's deadlines, and the next soonest.
-            soonest = None;
-            let conns: Vec<Arc<Conn>> = shared
-                .conns
-                .lock()
-                .map(|c| c.values().cloned().collect())
-                .unwrap_or_default();
-            for c in conns {
-                match c.on_deadline(shared, now, &mut turn.render) {
-                    After::Ended => {
-                        known.remove(&c.id);
-                    }
-                    After::Open(next) => soonest = earlier(soonest, next),
-                }
-                broadcast(shared, &mut turn);
+        emit(t.shared, &mut t.turn);
+        t.round();
+    }
+}
+
+impl Thread<'_> {
+    /// Gives client `id` its turn: what became ready (`read`, `write`), or
+    /// nothing new (a read again).
+    fn drive(&mut self, id: u64, read: bool, write: bool) {
+        let conn = match self.known.get(&id) {
+            Some(c) => c.clone(),
+            None => {
+                let found = self
+                    .shared
+                    .conns
+                    .lock()
+                    .ok()
+                    .and_then(|c| c.get(&id).cloned());
+                let Some(c) = found else { return };
+                self.known.insert(id, c.clone());
+                c
             }
-            emit(shared, &mut turn);
-            soonest = soonest.map(|t| t.max(now + ROUND_GAP));
+        };
+        match conn.on_ready(self.shared, read, write, &mut self.turn) {
+            After::Ended => {
+                self.known.remove(&id);
+            }
+            After::Open { next, again } => {
+                self.soonest = earlier(self.soonest, next);
+                if again {
+                    self.next.push(id);
+                }
+            }
         }
+        broadcast(self.shared, &mut self.turn);
+    }
+
+    /// When a deadline passed, a round: every client's deadlines, and the
+    /// next soonest.
+    fn round(&mut self) {
+        let now = Instant::now();
+        if self.soonest.is_none_or(|t| now < t) {
+            return;
+        }
+        self.soonest = None;
+        let index = self.index;
+        let conns: Vec<Arc<Conn>> = self
+            .shared
+            .conns
+            .lock()
+            .map(|c| c.values().filter(|c| c.reactor == index).cloned().collect())
+            .unwrap_or_default();
+        for c in conns {
+            match c.on_deadline(self.shared, now, &mut self.turn.render) {
+                After::Ended => {
+                    self.known.remove(&c.id);
+                }
+                After::Open { next, again } => {
+                    self.soonest = earlier(self.soonest, next);
+                    if again {
+                        self.next.push(c.id);
+                    }
+                }
+            }
+            broadcast(self.shared, &mut self.turn);
+        }
+        emit(self.shared, &mut self.turn);
+        self.soonest = self.soonest.map(|t| t.max(now + ROUND_GAP));
     }
 }
 
