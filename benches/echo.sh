@@ -13,7 +13,9 @@
 #   --duration SECS  counted seconds per measurement (default 5)
 #   --warmup SECS    uncounted seconds before that (default 1)
 #   --servers LIST   comma-separated, from: websocat,node-ws,bare-echo,
-#                    wsdbg-q,wsdbg-trace (default: all) and websocat-default
+#                    wsdbg-q,wsdbg-trace (default: all), websocat-default and
+#                    wsdbg-before-q (WSDBG_BEFORE=/path/to/an/older/wsdbg:
+#                    its serve -q, to measure a change before and after)
 #   --points LIST    comma-separated SIZExCONNS (default 64x1,64x16,64x64,1Mx2;
 #                    SIZE takes K and M suffixes for KiB and MiB)
 #   --pin MODE       where the servers and the client run (taskset):
@@ -65,6 +67,7 @@ ROUNDS=3
 DURATION=5
 WARMUP=1
 SERVERS=websocat,node-ws,bare-echo,wsdbg-q,wsdbg-trace
+[ -n "${WSDBG_BEFORE:-}" ] && SERVERS="$SERVERS,wsdbg-before-q"
 POINTS=64x1,64x16,64x64,1Mx2
 PIN=auto
 QUIET=60

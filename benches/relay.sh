@@ -17,6 +17,8 @@
 # connection, no checks), started once per point. The relays:
 #   websocat  websocat -b -B 4194304 ws-l:127.0.0.1:PORT ws://127.0.0.1:UP/
 #   wsdbg     target/release/wsdbg proxy -q --listen 127.0.0.1:PORT ws://127.0.0.1:UP/
+#   wsdbg-before  the same with $WSDBG_BEFORE, when set: an older wsdbg, to
+#             measure a change before and after in one run
 # The load client is benches/echo/src/wsload.rs, against the relay's port.
 # Everything runs on CPU 0 (taskset), as echo.sh's `--pin same`: on this VM
 # unpinned figures wander by up to 25% between two runs of the same thing.
@@ -68,6 +70,8 @@ start_relay() { # NAME UPSTREAM_PORT: sets RELAY_PID and RELAY_PORT
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;
         wsdbg) "${PIN[@]}" "$WSDBG" proxy -q --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;
+        wsdbg-before) "${PIN[@]}" "$WSDBG_BEFORE" proxy -q --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
+            >"$TMPD/$1.log" 2>&1 </dev/null & ;;
     esac
     RELAY_PID=$!
     "$WSLOAD" "127.0.0.1:$port" --wait 20 --server-pid "$RELAY_PID" >/dev/null
@@ -96,6 +100,10 @@ for point in "${points[@]}"; do
     for round in $(seq "$ROUNDS"); do
         order=(websocat wsdbg)
         [ $((round % 2)) -eq 0 ] && order=(wsdbg websocat)
+        if [ -n "${WSDBG_BEFORE:-}" ]; then
+            all=(websocat wsdbg wsdbg-before)
+            order=("${all[@]:$((round % 3))}" "${all[@]:0:$((round % 3))}")
+        fi
         for relay in "${order[@]}"; do
             start_relay "$relay" "$up"
             line=$("${PIN[@]}" "$WSLOAD" "127.0.0.1:$RELAY_PORT" --conns "$conns" --size "$size" \
@@ -121,7 +129,9 @@ for relay, point, _, rt in rows:
 print()
 print("| round trips/s (median) | " + " | ".join(p.replace("x", " B × ").replace("1M B", "1 MiB") for p in points) + " |")
 print("|---|" + "---:|" * len(points))
-for relay, name in (("websocat", "websocat -b -B 4194304 (relay)"), ("wsdbg", "wsdbg proxy -q")):
+for relay, name in (("websocat", "websocat -b -B 4194304 (relay)"), ("wsdbg", "wsdbg proxy -q"), ("wsdbg-before", "wsdbg proxy -q (before)")):
+    if not any(r == relay for r, _ in med):
+        continue
     cells = [f"{statistics.median(med[(relay, p)]):,.0f}" if (relay, p) in med else "–" for p in points]
     print(f"| {name} | " + " | ".join(cells) + " |")
 ratios = []

@@ -12,6 +12,9 @@ WEBSOCAT="$ROOT/target/peers/bin/websocat"
 # WSDBG=/path/to/wsdbg measures that binary instead, without building.
 WSDBG_GIVEN=${WSDBG:+yes}
 WSDBG="${WSDBG:-$ROOT/target/release/wsdbg}"
+# WSDBG_BEFORE=/path/to/an/older/wsdbg adds the server wsdbg-before-q: that
+# binary's `serve -q`, to measure a change before and after in one run.
+WSDBG_BEFORE="${WSDBG_BEFORE:-}"
 NODE_DIR="$ROOT/benches/echo/node"
 
 declare -A PID=() PORT=() LOG=()
@@ -79,8 +82,15 @@ prepare_servers() {
                     continue
                 fi
                 ;;
+            wsdbg-before-q)
+                if [ -z "$WSDBG_BEFORE" ] || ! "$WSDBG_BEFORE" serve --help >/dev/null 2>&1; then
+                    notice "skipping $s: WSDBG_BEFORE names no wsdbg with a serve subcommand"
+                    continue
+                fi
+                echo "== wsdbg-before-q: $WSDBG_BEFORE (WSDBG_BEFORE)"
+                ;;
             *)
-                notice "skipping $s: unknown server (websocat, websocat-default, node-ws, bare-echo, wsdbg-q, wsdbg-trace)"
+                notice "skipping $s: unknown server (websocat, websocat-default, node-ws, bare-echo, wsdbg-q, wsdbg-trace, wsdbg-before-q)"
                 continue
                 ;;
         esac
@@ -109,6 +119,7 @@ start_server() {
         node-ws) "$@" node "$NODE_DIR/server.js" "$port" <"$dir/stdin" >"$log" 2>&1 & ;;
         bare-echo) "$@" "$BARE" "127.0.0.1:$port" <"$dir/stdin" >"$log" 2>&1 & ;;
         wsdbg-q) "$@" "$WSDBG" serve -q --listen "127.0.0.1:$port" <"$dir/stdin" >"$log" 2>&1 & ;;
+        wsdbg-before-q) "$@" "$WSDBG_BEFORE" serve -q --listen "127.0.0.1:$port" <"$dir/stdin" >"$log" 2>&1 & ;;
         wsdbg-trace)
             TRACE_FILE="$dir/wsdbg-trace.out"
             "$@" "$WSDBG" serve --trace --listen "127.0.0.1:$port" <"$dir/stdin" >"$TRACE_FILE" 2>"$log" &

@@ -25,6 +25,7 @@ LABEL = {
     "node-ws": "Node ws",
     "bare-echo": "bare echo",
     "wsdbg-q": "wsdbg serve -q",
+    "wsdbg-before-q": "wsdbg serve -q (before)",
     "wsdbg-trace": "wsdbg serve --trace",
 }
 
