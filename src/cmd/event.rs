@@ -106,8 +106,15 @@ impl Loop {
         until: Option<Instant>,
     ) -> io::Result<impl Iterator<Item = Ready> + '_> {
         let timeout = until.map(|u| {
-            // Rounded up: a wait that ends a moment early would spin.
-            u.saturating_duration_since(Instant::now()) + Duration::from_micros(500)
+            let left = u.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                // Now: no wait at all (mio rounds any wait up to a whole
+                // millisecond).
+                Duration::ZERO
+            } else {
+                // Rounded up: a wait that ends a moment early would spin.
+                left + Duration::from_micros(500)
+            }
         });
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
@@ -124,7 +131,7 @@ impl Loop {
     /// As [`Loop::wait`], without waiting: what is ready now.
     #[cfg(test)]
     pub(crate) fn poll_now(&mut self) -> io::Result<impl Iterator<Item = Ready> + '_> {
-        self.wait(Some(Instant::now() - Duration::from_micros(500)))
+        self.wait(Some(Instant::now()))
     }
 }
 
@@ -246,6 +253,21 @@ mod tests {
         assert!(
             wait_for(b.as_raw_fd(), false, soon()),
             "a byte arrived before the wait"
+        );
+    }
+
+    #[test]
+    fn a_wait_until_now_does_not_wait() {
+        let mut lp = Loop::new(8).unwrap();
+        let start = Instant::now();
+        for _ in 0..100 {
+            assert_eq!(lp.wait(Some(Instant::now())).unwrap().count(), 0);
+        }
+        // A millisecond each would be 100 ms.
+        assert!(
+            start.elapsed() < Duration::from_millis(50),
+            "{:?}",
+            start.elapsed()
         );
     }
 
