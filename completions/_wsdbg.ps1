@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Relay WebSocket clients to a server, showing the traffic both ways as it passes')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks')
+            [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Show wsdbg''s local certificate authority, and how to trust it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -103,6 +104,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Ping a client silent for this many seconds; 0: never')
             [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a client''s close frame, and for it to hang up after the close handshake')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most clients at once; more get 503')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'The certificate chain to present (PEM), with --tls')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The certificate''s private key (PEM), with --tls')
+            [CompletionResult]::new('--tls-name', '--tls-name', [CompletionResultType]::ParameterName, 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads that drive the clients, each a share of them [default: one per core]')
             [CompletionResult]::new('--cases', '--cases', [CompletionResultType]::ParameterName, 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)')
             [CompletionResult]::new('--case-timeout', '--case-timeout', [CompletionResultType]::ParameterName, 'With --check: seconds to wait for what the client should do')
@@ -115,6 +119,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Prefix events with the time (UTC)')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads in --trace (default: the first 64 bytes of each)')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg''s local CA (see `wsdbg ca`)')
             [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives')
             [CompletionResult]::new('--no-console', '--no-console', [CompletionResultType]::ParameterName, 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)')
             [CompletionResult]::new('--no-page', '--no-page', [CompletionResultType]::ParameterName, 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)')
@@ -154,6 +159,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--max-message', '--max-message', [CompletionResultType]::ParameterName, 'Largest message decoded for display (larger ones still pass, shown as over the limit)')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the upstream''s TCP connection and handshake answer')
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'wss:// upstream: trust the CA certificates in this PEM file too')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'The certificate chain to present (PEM), with --tls')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The certificate''s private key (PEM), with --tls')
+            [CompletionResult]::new('--tls-name', '--tls-name', [CompletionResultType]::ParameterName, 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept-key computation and every frame annotated, both ways')
             [CompletionResult]::new('--trace', '--trace', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept-key computation and every frame annotated, both ways')
@@ -163,6 +171,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Prefix events with the time (UTC)')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole payloads in --trace (default: the first 64 bytes of each)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'wss:// upstream: do not check its certificate at all')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg''s local CA (see `wsdbg ca`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -187,6 +196,16 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'wsdbg;ca' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Print the certificate''s path only')
+            [CompletionResult]::new('--pem', '--pem', [CompletionResultType]::ParameterName, 'Print the certificate (PEM) only')
+            [CompletionResult]::new('--spki', '--spki', [CompletionResultType]::ParameterName, 'Print the SPKI SHA-256 (base64) only, as Chromium''s --ignore-certificate-errors-spki-list takes it')
+            [CompletionResult]::new('--regenerate', '--regenerate', [CompletionResultType]::ParameterName, 'Make a new CA, replacing the old one (what trusted the old one no longer trusts what wsdbg signs)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'wsdbg;help' {
             [CompletionResult]::new('accept-key', 'accept-key', [CompletionResultType]::ParameterValue, 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations')
@@ -195,6 +214,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Relay WebSocket clients to a server, showing the traffic both ways as it passes')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks')
+            [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Show wsdbg''s local certificate authority, and how to trust it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -217,6 +237,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             break
         }
         'wsdbg;help;check' {
+            break
+        }
+        'wsdbg;help;ca' {
             break
         }
         'wsdbg;help;help' {

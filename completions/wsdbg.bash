@@ -19,6 +19,9 @@ _wsdbg() {
             wsdbg,accept-key)
                 cmd="wsdbg__subcmd__accept__subcmd__key"
                 ;;
+            wsdbg,ca)
+                cmd="wsdbg__subcmd__ca"
+                ;;
             wsdbg,check)
                 cmd="wsdbg__subcmd__check"
                 ;;
@@ -42,6 +45,9 @@ _wsdbg() {
                 ;;
             wsdbg__subcmd__help,accept-key)
                 cmd="wsdbg__subcmd__help__subcmd__accept__subcmd__key"
+                ;;
+            wsdbg__subcmd__help,ca)
+                cmd="wsdbg__subcmd__help__subcmd__ca"
                 ;;
             wsdbg__subcmd__help,check)
                 cmd="wsdbg__subcmd__help__subcmd__check"
@@ -71,7 +77,7 @@ _wsdbg() {
 
     case "${cmd}" in
         wsdbg)
-            opts="-h -V --color --help --version accept-key decode mask serve connect proxy check help"
+            opts="-h -V --color --help --version accept-key decode mask serve connect proxy check ca help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -99,6 +105,24 @@ _wsdbg() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsdbg__subcmd__ca)
+            opts="-h --path --pem --spki --regenerate --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -277,7 +301,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__help)
-            opts="accept-key decode mask serve connect proxy check help"
+            opts="accept-key decode mask serve connect proxy check ca help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -291,6 +315,20 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__help__subcmd__accept__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsdbg__subcmd__help__subcmd__ca)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -453,7 +491,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__proxy)
-            opts="-l -t -q -h --listen --trace --json --quiet --timestamps --full --max-message --connect-timeout --cacert --insecure --color --help"
+            opts="-l -t -q -h --listen --trace --json --quiet --timestamps --full --max-message --connect-timeout --cacert --insecure --tls --cert --key --tls-name --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,6 +517,18 @@ _wsdbg() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -491,7 +541,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__serve)
-            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --threads --deflate --no-console --no-page --check --cases --case-timeout --report --color --help"
+            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --tls --cert --key --tls-name --threads --deflate --no-console --no-page --check --cases --case-timeout --report --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -550,6 +600,18 @@ _wsdbg() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
             cand proxy 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
             cand check 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks'
+            cand ca 'Show wsdbg''s local certificate authority, and how to trust it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;accept-key'= {
@@ -96,6 +97,9 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --ping-interval 'Ping a client silent for this many seconds; 0: never'
             cand --close-timeout 'Seconds to wait for a client''s close frame, and for it to hang up after the close handshake'
             cand --max-connections 'Most clients at once; more get 503'
+            cand --cert 'The certificate chain to present (PEM), with --tls'
+            cand --key 'The certificate''s private key (PEM), with --tls'
+            cand --tls-name 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)'
             cand --threads 'Threads that drive the clients, each a share of them [default: one per core]'
             cand --cases 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)'
             cand --case-timeout 'With --check: seconds to wait for what the client should do'
@@ -108,6 +112,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --quiet 'Print only errors'
             cand --timestamps 'Prefix events with the time (UTC)'
             cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+            cand --tls 'Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg''s local CA (see `wsdbg ca`)'
             cand --deflate 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives'
             cand --no-console 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
             cand --no-page 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)'
@@ -145,6 +150,9 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --max-message 'Largest message decoded for display (larger ones still pass, shown as over the limit)'
             cand --connect-timeout 'Seconds to wait for the upstream''s TCP connection and handshake answer'
             cand --cacert 'wss:// upstream: trust the CA certificates in this PEM file too'
+            cand --cert 'The certificate chain to present (PEM), with --tls'
+            cand --key 'The certificate''s private key (PEM), with --tls'
+            cand --tls-name 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)'
             cand --color 'When to colour the output'
             cand -t 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
             cand --trace 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
@@ -154,6 +162,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --timestamps 'Prefix events with the time (UTC)'
             cand --full 'Show whole payloads in --trace (default: the first 64 bytes of each)'
             cand --insecure 'wss:// upstream: do not check its certificate at all'
+            cand --tls 'Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg''s local CA (see `wsdbg ca`)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -176,6 +185,15 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'wsdbg;ca'= {
+            cand --color 'When to colour the output'
+            cand --path 'Print the certificate''s path only'
+            cand --pem 'Print the certificate (PEM) only'
+            cand --spki 'Print the SPKI SHA-256 (base64) only, as Chromium''s --ignore-certificate-errors-spki-list takes it'
+            cand --regenerate 'Make a new CA, replacing the old one (what trusted the old one no longer trusts what wsdbg signs)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wsdbg;help'= {
             cand accept-key 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
             cand decode 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
@@ -184,6 +202,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
             cand proxy 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
             cand check 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks'
+            cand ca 'Show wsdbg''s local certificate authority, and how to trust it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdbg;help;accept-key'= {
@@ -199,6 +218,8 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
         &'wsdbg;help;proxy'= {
         }
         &'wsdbg;help;check'= {
+        }
+        &'wsdbg;help;ca'= {
         }
         &'wsdbg;help;help'= {
         }

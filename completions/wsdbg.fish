@@ -36,6 +36,7 @@ complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "serve" -d 'Run a confor
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "check" -d 'Check a WebSocket server against RFC 6455, case by case (Autobahn\'s cases and more), and say which rules it breaks'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "ca" -d 'Show wsdbg\'s local certificate authority, and how to trust it'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l expect -d 'Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -108,6 +109,9 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l idle-timeout -d 'C
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l ping-interval -d 'Ping a client silent for this many seconds; 0: never' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l close-timeout -d 'Seconds to wait for a client\'s close frame, and for it to hang up after the close handshake' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-connections -d 'Most clients at once; more get 503' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l cert -d 'The certificate chain to present (PEM), with --tls' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l key -d 'The certificate\'s private key (PEM), with --tls' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l tls-name -d 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l threads -d 'Threads that drive the clients, each a share of them [default: one per core]' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l cases -d 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l case-timeout -d 'With --check: seconds to wait for what the client should do' -r
@@ -120,6 +124,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l json -d 'Write eve
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s q -l quiet -d 'Print only errors'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l tls -d 'Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg\'s local CA (see `wsdbg ca`)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l deflate -d 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-console -d 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l no-page -d 'Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)'
@@ -149,6 +154,9 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Ad
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l max-message -d 'Largest message decoded for display (larger ones still pass, shown as over the limit)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l connect-timeout -d 'Seconds to wait for the upstream\'s TCP connection and handshake answer' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l cacert -d 'wss:// upstream: trust the CA certificates in this PEM file too' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l cert -d 'The certificate chain to present (PEM), with --tls' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l key -d 'The certificate\'s private key (PEM), with --tls' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l tls-name -d 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -158,6 +166,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s q -l quiet -d 'Pri
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l insecure -d 'wss:// upstream: do not check its certificate at all'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l tls -d 'Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg\'s local CA (see `wsdbg ca`)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l cases -d 'Which cases: ids or patterns, comma-separated, Autobahn\'s spelling (5.*,6.4.*,H.2)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l report -d 'Also write DIR/index.html: one self-contained page, each case expandable to its frames' -r -F
@@ -174,11 +183,20 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l json -d 'Write res
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l list -d 'List the cases (id and title) without running them'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l insecure -d 'wss://: do not check the server\'s certificate at all'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "check" -d 'Check a WebSocket server against RFC 6455, case by case (Autobahn\'s cases and more), and say which rules it breaks'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -l path -d 'Print the certificate\'s path only'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -l pem -d 'Print the certificate (PEM) only'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -l spki -d 'Print the SPKI SHA-256 (base64) only, as Chromium\'s --ignore-certificate-errors-spki-list takes it'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -l regenerate -d 'Make a new CA, replacing the old one (what trusted the old one no longer trusts what wsdbg signs)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "check" -d 'Check a WebSocket server against RFC 6455, case by case (Autobahn\'s cases and more), and say which rules it breaks'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "ca" -d 'Show wsdbg\'s local certificate authority, and how to trust it'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

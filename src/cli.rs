@@ -191,6 +191,21 @@ pub enum Command {
         Exit status: 0 no case FAILED; 1 a case FAILED; 2 the server could not be reached \
         (refused, TLS, the upgrade refused: said why) or a bad option.")]
     Check(CheckArgs),
+
+    /// Show wsdbg's local certificate authority, and how to trust it
+    #[command(after_help = "Examples:\n  \
+        wsdbg ca                  # where it is, its PEM, its SPKI hash, how each client trusts it\n  \
+        wsdbg ca --path           # the certificate's path alone (for --cacert, NODE_EXTRA_CA_CERTS)\n  \
+        chromium --ignore-certificate-errors-spki-list=$(wsdbg ca --spki) https://localhost:8080/\n  \
+        wsdbg ca --regenerate     # a new key and certificate replace the old ones\n\n\
+        The CA is made on first use (here or by serve --tls without --cert) in \
+        $XDG_DATA_HOME/wsdbg/ (else ~/.local/share/wsdbg/): ca.pem, and ca-key.pem readable by you \
+        alone. It signs the certificates serve --tls makes for localhost, 127.0.0.1, ::1 and the \
+        names given with --tls-name. Trust it only on machines you control: anyone with its key \
+        can impersonate any site to whatever trusts it. README.md, \"The local CA\", says how to \
+        remove it.\n\n\
+        Exit status: 0 shown; 2 it could not be read or made (said why).")]
+    Ca(CaArgs),
 }
 
 /// Arguments of `check`.
@@ -413,6 +428,46 @@ pub enum OutputKind {
     Raw,
 }
 
+/// TLS where wsdbg listens (`serve`, `proxy`).
+#[derive(Debug, Args)]
+pub struct ListenTls {
+    /// Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg's local CA (see `wsdbg ca`)
+    #[arg(long)]
+    pub tls: bool,
+
+    /// The certificate chain to present (PEM), with --tls
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "key"])]
+    pub cert: Option<std::path::PathBuf>,
+
+    /// The certificate's private key (PEM), with --tls
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "cert"])]
+    pub key: Option<std::path::PathBuf>,
+
+    /// A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)
+    #[arg(long, value_name = "NAME", requires = "tls", conflicts_with = "cert")]
+    pub tls_name: Vec<String>,
+}
+
+/// Arguments of `ca`.
+#[derive(Debug, Args)]
+pub struct CaArgs {
+    /// Print the certificate's path only
+    #[arg(long, conflicts_with_all = ["pem", "spki"])]
+    pub path: bool,
+
+    /// Print the certificate (PEM) only
+    #[arg(long, conflicts_with = "spki")]
+    pub pem: bool,
+
+    /// Print the SPKI SHA-256 (base64) only, as Chromium's --ignore-certificate-errors-spki-list takes it
+    #[arg(long)]
+    pub spki: bool,
+
+    /// Make a new CA, replacing the old one (what trusted the old one no longer trusts what wsdbg signs)
+    #[arg(long)]
+    pub regenerate: bool,
+}
+
 /// Arguments of `mask`.
 #[derive(Debug, Args)]
 pub struct MaskArgs {
@@ -537,6 +592,10 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_connections: usize,
 
+    /// TLS where it listens.
+    #[command(flatten)]
+    pub listen_tls: ListenTls,
+
     /// Threads that drive the clients, each a share of them [default: one per core]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
@@ -554,7 +613,7 @@ pub struct ServeArgs {
     pub no_page: bool,
 
     /// Check each client that connects instead of serving it: one case of the client battery per connection (reconnect until closed with 4000); a report per client
-    #[arg(long, conflicts_with_all = ["mode", "no_page"])]
+    #[arg(long, conflicts_with_all = ["mode", "no_page", "tls"])]
     pub check: bool,
 
     /// With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)
@@ -713,6 +772,10 @@ pub struct ProxyArgs {
     /// wss:// upstream: do not check its certificate at all
     #[arg(long)]
     pub insecure: bool,
+
+    /// TLS where it listens.
+    #[command(flatten)]
+    pub listen_tls: ListenTls,
 }
 
 /// How a live connection is shown (serve, connect, proxy).

@@ -365,3 +365,78 @@ fn chromium_through_the_client_battery() {
     assert_eq!(report.matches("client 1 C.").count(), 21, "{report}");
     assert!(report.contains("✓ no case FAILED"), "{report}");
 }
+
+/// `serve --tls` with a certificate signed by wsdbg's local CA, in
+/// chromium that trusts the CA by the SPKI hash `wsdbg ca --spki` prints
+/// (the way `wsdbg ca` tells users to): the page loads over https:// and
+/// its greeting comes back over wss://; the server shows the browser's TLS
+/// (ALPN http/1.1, SNI localhost).
+#[test]
+fn chromium_opens_the_page_over_https_trusting_the_local_ca_by_its_spki() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    prerequisites(&dir);
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(WSDBG)
+        .args(["serve", "--tls", "--no-console", "--listen", "127.0.0.1:0"])
+        .args(["--color", "never"])
+        .env("XDG_DATA_HOME", data.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wsdbg serve");
+    let (out, err) = (Arc::default(), Arc::default());
+    collect(child.stdout.take().unwrap(), Arc::clone(&out));
+    collect(child.stderr.take().unwrap(), Arc::clone(&err));
+    let _server = Stopped(child);
+    let start = Instant::now();
+    let port: u16 = loop {
+        let stderr = text(&err);
+        if let Some(p) = stderr
+            .split_once("listening on wss://127.0.0.1:")
+            .and_then(|(_, rest)| rest.split('/').next()?.parse().ok())
+        {
+            break p;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "serve --tls did not listen: {stderr}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    let spki = Command::new(WSDBG)
+        .args(["ca", "--spki"])
+        .env("XDG_DATA_HOME", data.path())
+        .output()
+        .unwrap();
+    let spki = String::from_utf8_lossy(&spki.stdout).trim().to_string();
+    assert_eq!(spki.len(), 44, "{spki:?}");
+    let mut node = Command::new("node")
+        .current_dir(&dir)
+        .arg("tls_page.mjs")
+        .arg(format!("https://localhost:{port}/"))
+        .arg(&spki)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start node");
+    let (said, nerr) = (Arc::default(), Arc::default());
+    collect(node.stdout.take().unwrap(), Arc::clone(&said));
+    collect(node.stderr.take().unwrap(), Arc::clone(&nerr));
+    let mut node = Stopped(node);
+    let status = wait_up_to(&mut node.0, Duration::from_secs(60));
+    assert!(
+        status.is_some_and(|s| s.success()) && text(&said).trim() == "ready",
+        "the page did not work over TLS ({status:?}): {}\n{}\nserver:\n{}",
+        text(&said),
+        text(&nerr),
+        text(&out)
+    );
+    let shown = wait_out(&out, "the browser's TLS", |o| o.contains("ALPN http/1.1"));
+    assert!(shown.contains("SNI localhost"), "{shown}");
+    assert!(
+        shown.contains("client: text 30 bytes: \"hello from the wsdbg test page\""),
+        "{shown}"
+    );
+}

@@ -1,5 +1,5 @@
 //! `wsdbg connect`: the client side. One thread does the I/O, waiting in
-//! the event loop ([`super::event`]) on the socket, woken by the console
+//! the event loop (`cmd/event.rs`) on the socket, woken by the console
 //! thread (stdin lines); the connection itself is a
 //! [`protocol::endpoint::Endpoint`](crate::protocol::endpoint::Endpoint)
 //! in the client role, shown by the same code as `serve`'s.

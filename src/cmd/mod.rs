@@ -2,6 +2,7 @@
 //! terminal. Errors map to the exit codes of DESIGN.md.
 
 pub mod accept_key;
+pub mod ca;
 pub mod capture;
 pub mod check;
 pub mod connect;
@@ -68,6 +69,7 @@ pub fn main() -> ExitCode {
         Command::Connect(a) => connect::run(a, palette),
         Command::Proxy(a) => proxy::run(a, palette),
         Command::Check(a) => check::run(a, palette),
+        Command::Ca(a) => ca::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

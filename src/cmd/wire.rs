@@ -1,6 +1,6 @@
-//! The bytes' way to a server: plain TCP or TLS (rustls) over it, driven
-//! without blocking so that one thread can wait on the socket and on its
-//! console at once.
+//! The bytes' way to a peer: plain TCP or TLS (rustls) over it, either
+//! end of TLS, driven without blocking so that one thread can wait on many
+//! sockets (and on a console) at once.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
@@ -14,20 +14,34 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
-    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    ClientConfig, ClientConnection, Connection, DigitallySignedStruct, RootCertStore, ServerConfig,
+    ServerConnection, SignatureScheme,
 };
 
 /// A connected socket, with TLS or without.
 pub(crate) enum Wire {
     /// Plain TCP.
     Plain(TcpStream),
-    /// TLS over TCP.
+    /// TLS over TCP, as the client or as the server.
     Tls {
         /// The socket.
         sock: TcpStream,
         /// The TLS state.
-        conn: Box<ClientConnection>,
+        conn: Box<Connection>,
     },
+}
+
+/// What a TLS connection agreed on, once its handshake is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TlsAgreed {
+    /// `TLS 1.3`.
+    pub version: String,
+    /// The cipher suite, as rustls names it.
+    pub suite: String,
+    /// The protocol ALPN settled on.
+    pub alpn: Option<String>,
+    /// The name the client asked for (SNI), on the server's side.
+    pub sni: Option<String>,
 }
 
 /// A TLS failure, kept apart from I/O errors so that it can be named.
@@ -78,6 +92,41 @@ impl Wire {
         match self {
             Self::Plain(s) | Self::Tls { sock: s, .. } => s,
         }
+    }
+
+    /// Whether this is plain TCP.
+    pub(crate) fn is_plain(&self) -> bool {
+        matches!(self, Self::Plain(_))
+    }
+
+    /// What TLS agreed on, once its handshake is done (None: plain, or
+    /// still shaking hands).
+    pub(crate) fn agreed(&self) -> Option<TlsAgreed> {
+        let Self::Tls { conn, .. } = self else {
+            return None;
+        };
+        if conn.is_handshaking() {
+            return None;
+        }
+        let sni = match &**conn {
+            Connection::Server(s) => s.server_name().map(str::to_string),
+            Connection::Client(_) => None,
+        };
+        Some(TlsAgreed {
+            version: match conn.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".into(),
+                Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".into(),
+                Some(v) => format!("{v:?}"),
+                None => "?".into(),
+            },
+            suite: conn
+                .negotiated_cipher_suite()
+                .map_or_else(|| "?".into(), |c| format!("{:?}", c.suite())),
+            alpn: conn
+                .alpn_protocol()
+                .map(|a| String::from_utf8_lossy(a).into_owned()),
+            sni,
+        })
     }
 
     /// Reads what has arrived (0: the peer ended); `WouldBlock` when
@@ -180,7 +229,7 @@ impl Wire {
 }
 
 /// Sends what `conn` has ready, as far as `sock` takes it.
-fn flush(sock: &mut TcpStream, conn: &mut ClientConnection) -> io::Result<()> {
+fn flush(sock: &mut TcpStream, conn: &mut Connection) -> io::Result<()> {
     while conn.wants_write() {
         match conn.write_tls(sock) {
             Ok(_) => {}
@@ -240,7 +289,16 @@ pub(crate) fn tls(sock: TcpStream, host: &str, config: Arc<ClientConfig>) -> Res
     let conn = ClientConnection::new(config, name).map_err(|e| format!("TLS: {e}"))?;
     Ok(Wire::Tls {
         sock,
-        conn: Box::new(conn),
+        conn: Box::new(Connection::Client(conn)),
+    })
+}
+
+/// Starts TLS as the server on an accepted socket.
+pub(crate) fn accept_tls(sock: TcpStream, config: Arc<ServerConfig>) -> Result<Wire, String> {
+    let conn = ServerConnection::new(config).map_err(|e| format!("TLS: {e}"))?;
+    Ok(Wire::Tls {
+        sock,
+        conn: Box::new(Connection::Server(conn)),
     })
 }
 

@@ -510,6 +510,24 @@ impl<W: Write> Printer for JsonPrinter<W> {
         self.end_event()
     }
 
+    fn tls(&mut self, meta: &Meta, t: &super::TlsShown) -> io::Result<()> {
+        let mut o = self.event("tls")?;
+        meta_fields(&mut o, meta)?;
+        o.str("peer", t.peer)?;
+        o.str("version", t.version)?;
+        o.str("cipher_suite", t.suite)?;
+        match t.alpn {
+            Some(a) => o.str("alpn", a)?,
+            None => o.null("alpn")?,
+        }
+        match t.sni {
+            Some(n) => o.str("sni", n)?,
+            None => o.null("sni")?,
+        }
+        o.close()?;
+        self.end_event()
+    }
+
     fn relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()> {
         let mut o = self.event("proxy")?;
         meta_fields(&mut o, meta)?;

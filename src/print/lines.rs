@@ -279,6 +279,30 @@ impl<W: Write> TextPrinter<W> {
         writeln!(self.out(), "{line}")
     }
 
+    pub(super) fn line_tls(&mut self, meta: &Meta, t: &super::TlsShown) -> io::Result<()> {
+        let prefix = self.prefix(meta);
+        let mut line = format!(
+            "{prefix}{} {} {}, {}",
+            self.paint("tls", Paint::Good),
+            escape_bytes(t.peer.as_bytes()),
+            escape_bytes(t.version.as_bytes()),
+            escape_bytes(t.suite.as_bytes()),
+        );
+        match t.alpn {
+            Some(a) => {
+                let _ = write!(line, ", ALPN {}", escape_bytes(a.as_bytes()));
+            }
+            None => line.push_str(", no ALPN"),
+        }
+        match t.sni {
+            Some(n) => {
+                let _ = write!(line, ", SNI {}", escape_bytes(n.as_bytes()));
+            }
+            None => line.push_str(", no SNI"),
+        }
+        writeln!(self.out(), "{line}")
+    }
+
     pub(super) fn line_relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()> {
         let prefix = self.prefix(meta);
         let text = sanitize(&sentence::relayed(r)).into_owned();

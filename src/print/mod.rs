@@ -97,6 +97,21 @@ pub struct Served<'a> {
     pub status: u16,
 }
 
+/// What TLS agreed on with a peer, once its handshake is done.
+#[derive(Debug, Clone, Copy)]
+pub struct TlsShown<'a> {
+    /// The peer's address.
+    pub peer: &'a str,
+    /// The protocol version (`TLS 1.3`).
+    pub version: &'a str,
+    /// The cipher suite.
+    pub suite: &'a str,
+    /// The application protocol ALPN settled on.
+    pub alpn: Option<&'a str>,
+    /// The server name the client asked for (SNI).
+    pub sni: Option<&'a str>,
+}
+
 /// What the proxy did about one client, beside the frames it relayed.
 #[derive(Debug, Clone, Copy)]
 pub enum Relayed<'a> {
@@ -173,6 +188,8 @@ pub trait Printer {
     fn refused(&mut self, meta: &Meta, r: &Refused) -> io::Result<()>;
     /// A plain HTTP request got the test page or 404.
     fn served(&mut self, meta: &Meta, s: &Served) -> io::Result<()>;
+    /// A TLS handshake with a peer completed: what it agreed on.
+    fn tls(&mut self, meta: &Meta, t: &TlsShown) -> io::Result<()>;
     /// What the proxy did about a client (always shown: it is why the
     /// client got what it got).
     fn relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()>;

@@ -133,6 +133,10 @@ impl<P: Printer> Printer for Select<P> {
         self.inner.served(meta, s)
     }
 
+    fn tls(&mut self, meta: &Meta, t: &super::TlsShown) -> io::Result<()> {
+        self.inner.tls(meta, t)
+    }
+
     fn relayed(&mut self, meta: &Meta, r: &Relayed) -> io::Result<()> {
         self.inner.relayed(meta, r)
     }

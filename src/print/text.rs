@@ -695,6 +695,10 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.line_served(meta, s)
     }
 
+    fn tls(&mut self, meta: &Meta, t: &super::TlsShown) -> io::Result<()> {
+        self.line_tls(meta, t)
+    }
+
     fn case(&mut self, r: &super::check::CaseResult) -> io::Result<()> {
         self.line_case(r)
     }

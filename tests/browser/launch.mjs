@@ -3,7 +3,9 @@
 // none, and chromium would try, many connections at a time).
 import { chromium } from "playwright-core";
 
-export function launch() {
+// `extra`: more command-line switches (a test's own, such as
+// --ignore-certificate-errors-spki-list).
+export function launch(extra = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
@@ -15,6 +17,7 @@ export function launch() {
       "--disable-sync",
       "--disable-quic",
       "--no-first-run",
+      ...extra,
     ],
   });
 }

@@ -7,9 +7,8 @@
 
 mod relay;
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,8 +49,10 @@ struct Shared {
     out: Output,
     limits: Limits,
     connect_timeout: Duration,
-    /// Where upgraded clients with a plain upstream go.
+    /// Where upgraded clients go.
     relay: relay::Handle,
+    /// TLS settings for clients, when listening with TLS.
+    listen_tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Runs the command until SIGINT or SIGTERM.
@@ -84,6 +85,8 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         ))
     })?;
     let addr = listener.local_addr()?;
+    let listen_tls = super::ca::listener(&args.listen_tls, "proxy").map_err(Failure::Input)?;
+    let scheme = if listen_tls.is_some() { "wss" } else { "ws" };
     let signals = signals::install()?;
     let (handle, handed, events) = relay::Handle::new()?;
     let shared = Arc::new(Shared {
@@ -97,13 +100,14 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         },
         connect_timeout,
         relay: handle,
+        listen_tls,
     });
     std::thread::Builder::new().name("relay".into()).spawn({
         let shared = shared.clone();
         move || relay::run(&shared, handed, events)
     })?;
     eprintln!(
-        "wsdbg proxy: listening on ws://{addr}/, relaying to {}; Ctrl-C to stop",
+        "wsdbg proxy: listening on {scheme}://{addr}/, relaying to {}; Ctrl-C to stop",
         shared.url
     );
     let next = AtomicU64::new(1);
@@ -176,7 +180,7 @@ impl Leg<'_> {
     }
 
     /// Answers the client with `status` and says why.
-    fn refuse(&mut self, client: &TcpStream, status: u16, why: &str) {
+    fn refuse(&mut self, client: &mut Wire, status: u16, why: &str) {
         refuse(client, status, &format!("wsdbg proxy: {why}"));
         let peer = self.peer.clone();
         self.say(&if status == 502 {
@@ -190,6 +194,25 @@ impl Leg<'_> {
         });
     }
 
+    /// What TLS agreed on with the client (not under -q).
+    fn tls(&mut self, a: &wire::TlsAgreed) {
+        if self.shared.view.quiet {
+            return;
+        }
+        let peer = self.peer.clone();
+        let mut show = self.show();
+        let meta = show.meta(None);
+        let t = crate::print::TlsShown {
+            peer: &peer,
+            version: &a.version,
+            suite: &a.suite,
+            alpn: a.alpn.as_deref(),
+            sni: a.sni.as_deref(),
+        };
+        show.print(|p| p.tls(&meta, &t));
+        self.emit();
+    }
+
     fn head(&mut self, from: Role, head: &Head) {
         if self.shared.view.trace {
             let mut show = self.show();
@@ -201,14 +224,15 @@ impl Leg<'_> {
 }
 
 /// Answers the client with a plain-text error and ends its connection.
-fn refuse(client: &TcpStream, status: u16, body: &str) {
+fn refuse(client: &mut Wire, status: u16, body: &str) {
     let reason = http::status_reason(status);
     let answer = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}\n",
         body.len() + 1
     );
-    let _ = (&*client).write_all(answer.as_bytes());
-    let _ = client.shutdown(Shutdown::Write);
+    let until = Instant::now() + Duration::from_secs(5);
+    let _ = send_all(client, answer.as_bytes(), Some(until));
+    client.shutdown_write();
 }
 
 /// Reads one head (bounded in size and time) with `parse`; the head and
@@ -246,6 +270,21 @@ fn read_head<T>(
     }
 }
 
+/// Reads what has arrived, waiting for it until `until` (then
+/// `TimedOut`).
+fn read_until(w: &mut Wire, buf: &mut [u8], until: Instant) -> io::Result<usize> {
+    loop {
+        match w.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if !wait_for(w.fd(), false, until) {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
 fn tls_or_io(e: &io::Error) -> String {
     match e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
         Some(t) => t.to_string(),
@@ -260,8 +299,9 @@ fn tls_or_io(e: &io::Error) -> String {
     }
 }
 
-/// Writes all of `data` to the upstream, waiting for it as needed.
-fn send_up(up: &mut Wire, mut data: &[u8], until: Option<Instant>) -> io::Result<()> {
+/// Writes all of `data` (to the upstream or the client), waiting for the
+/// socket as needed, until `until` (None: an hour).
+fn send_all(up: &mut Wire, mut data: &[u8], until: Option<Instant>) -> io::Result<()> {
     while !data.is_empty() || up.wants_write() {
         if data.is_empty() {
             up.on_writable()?;
@@ -288,37 +328,19 @@ fn far() -> Instant {
     Instant::now() + Duration::from_secs(3600)
 }
 
-/// Writes all of `data` to the client, waiting for it as needed.
-fn send_down(client: &TcpStream, mut data: &[u8]) -> io::Result<()> {
-    while !data.is_empty() {
-        // SAFETY: a valid buffer and length; the descriptor is open.
-        let n = unsafe {
-            libc::send(
-                client.as_raw_fd(),
-                data.as_ptr().cast(),
-                data.len(),
-                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-            )
-        };
-        match usize::try_from(n) {
-            Ok(n) => data = &data[n..],
-            Err(_) => {
-                let e = io::Error::last_os_error();
-                match e.kind() {
-                    io::ErrorKind::WouldBlock => {
-                        wait_for(client.as_raw_fd(), true, far());
-                    }
-                    io::ErrorKind::Interrupted => {}
-                    _ => return Err(e),
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
     let _ = client.set_nodelay(true);
+    let _ = client.set_nonblocking(true);
+    let mut client = match &shared.listen_tls {
+        Some(config) => match wire::accept_tls(client, config.clone()) {
+            Ok(w) => w,
+            Err(why) => {
+                eprintln!("wsdbg: error: proxy: client #{id} ({peer}): {why}");
+                return;
+            }
+        },
+        None => Wire::Plain(client),
+    };
     let started = Instant::now();
     let mut leg = Leg {
         shared,
@@ -326,10 +348,10 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         peer: peer.to_string(),
         render: Vec::new(),
     };
-    let Some(up) = upgrade(&mut leg, &client) else {
+    let Some(up) = upgrade(&mut leg, &mut client) else {
         return;
     };
-    if !up.rest.is_empty() && send_down(&client, &up.rest).is_err() {
+    if !up.rest.is_empty() && send_all(&mut client, &up.rest, None).is_err() {
         return;
     }
     shared.relay.hand(relay::Handed {
@@ -444,19 +466,23 @@ struct Upgraded {
 /// Passes the client's request upstream and the answer back; `None` when
 /// the connection ends there (a refusal of either, already answered and
 /// shown).
-fn upgrade(leg: &mut Leg<'_>, client: &TcpStream) -> Option<Upgraded> {
+fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
     let shared = leg.shared;
-    // 1. The client's request.
-    let _ = client.set_read_timeout(Some(shared.connect_timeout));
-    let mut read_client = |b: &mut [u8]| (&*client).read(b);
-    let (request, raw, early) =
-        match read_head(&mut read_client, |b| http::parse_request(b, MAX_HEAD)) {
-            Ok(x) => x,
-            Err(why) => {
-                leg.refuse(client, 400, &why);
-                return None;
-            }
-        };
+    // 1. The client's request (and, over TLS, what TLS agreed on).
+    let until = Instant::now() + shared.connect_timeout;
+    let head = read_head(&mut |b| read_until(client, b, until), |b| {
+        http::parse_request(b, MAX_HEAD)
+    });
+    if let Some(a) = client.agreed() {
+        leg.tls(&a);
+    }
+    let (request, raw, early) = match head {
+        Ok(x) => x,
+        Err(why) => {
+            leg.refuse(client, 400, &why);
+            return None;
+        }
+    };
     let issues = validate_request(&request);
     let target = shared.url.join(&request.target);
     leg.head(
@@ -508,8 +534,8 @@ fn upgrade(leg: &mut Leg<'_>, client: &TcpStream) -> Option<Upgraded> {
         leg.head(Role::Client, &shown);
     }
     let until = Instant::now() + shared.connect_timeout;
-    let sent = send_up(&mut up, &forwarded, Some(until))
-        .and_then(|()| send_up(&mut up, &early, Some(until)));
+    let sent = send_all(&mut up, &forwarded, Some(until))
+        .and_then(|()| send_all(&mut up, &early, Some(until)));
     if let Err(e) = sent {
         let why = format!(
             "cannot send the request to {upstream_addr}: {}",
@@ -519,17 +545,7 @@ fn upgrade(leg: &mut Leg<'_>, client: &TcpStream) -> Option<Upgraded> {
         return None;
     }
     // 3. The upstream's answer, passed on as it is.
-    let fd = up.fd();
-    let mut read_up = |b: &mut [u8]| loop {
-        match up.read(b) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if !wait_for(fd, false, until) {
-                    return Err(io::ErrorKind::TimedOut.into());
-                }
-            }
-            other => return other,
-        }
-    };
+    let mut read_up = |b: &mut [u8]| read_until(&mut up, b, until);
     let key = request
         .header("Sec-WebSocket-Key")
         .map(|h| h.value_lossy().into_owned());
@@ -550,8 +566,7 @@ fn upgrade(leg: &mut Leg<'_>, client: &TcpStream) -> Option<Upgraded> {
         .header("Sec-WebSocket-Protocol")
         .map(|h| h.value_lossy().into_owned());
     let issues = validate_response(&response, key.as_deref());
-    let _ = client.set_read_timeout(None);
-    if send_down(client, &raw).is_err() {
+    if send_all(client, &raw, None).is_err() {
         return None;
     }
     leg.head(
@@ -570,9 +585,10 @@ fn upgrade(leg: &mut Leg<'_>, client: &TcpStream) -> Option<Upgraded> {
             status,
         });
         // The body, as it comes, until the upstream ends.
-        let _ = send_down(client, &rest);
+        let _ = send_all(client, &rest, None);
         pass_rest(&mut up, client);
-        let _ = client.shutdown(Shutdown::Both);
+        client.shutdown_write();
+        let _ = client.socket().shutdown(Shutdown::Both);
         return None;
     }
     if !shared.view.quiet {
@@ -690,14 +706,14 @@ const CHUNK: usize = 64 << 10;
 
 /// Passes the rest of a refused answer to the client until the upstream
 /// ends (bounded in time).
-fn pass_rest(up: &mut Wire, client: &TcpStream) {
+fn pass_rest(up: &mut Wire, client: &mut Wire) {
     let until = Instant::now() + Duration::from_secs(5);
     let mut buf = [0u8; 16 << 10];
     loop {
         match up.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => {
-                if send_down(client, &buf[..n]).is_err() {
+                if send_all(client, &buf[..n], None).is_err() {
                     return;
                 }
             }

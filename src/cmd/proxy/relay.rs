@@ -15,7 +15,7 @@
 //! turn without waiting for a new event.
 
 use std::io;
-use std::net::{Shutdown, TcpStream};
+use std::net::Shutdown;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
 
@@ -33,8 +33,8 @@ pub(super) struct Handed {
     pub peer: String,
     /// When it connected.
     pub started: Instant,
-    /// Its socket.
-    pub client: TcpStream,
+    /// Its connection.
+    pub client: Wire,
     /// The upstream.
     pub up: Wire,
     /// The permessage-deflate agreed on.
@@ -209,7 +209,7 @@ fn turn(
 
 impl<'a> Pair<'a> {
     fn new(shared: &'a Shared, h: Handed) -> Self {
-        let _ = h.client.set_nonblocking(true);
+        let _ = h.client.socket().set_nonblocking(true);
         let _ = h.up.socket().set_nonblocking(true);
         let mut sides = sides(shared, h.id, &h.peer, h.deflate);
         if !h.rest.is_empty() {
@@ -224,8 +224,10 @@ impl<'a> Pair<'a> {
             id: h.id,
             peer: h.peer,
             started: h.started,
-            socks: [Wire::Plain(h.client), h.up],
-            readable: [false; 2],
+            socks: [h.client, h.up],
+            // Read once at the start, event or not: TLS may already hold
+            // what arrived after the heads.
+            readable: [true; 2],
             ways: [way(), way()],
             sides,
             linger: None,

@@ -5,7 +5,7 @@
 //! with empty vectors, and the reactor's read buffer is shared.
 
 use std::convert::Infallible;
-use std::io::{self, Read};
+use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,7 +15,8 @@ use super::Shared;
 use crate::cli::ServeMode;
 use crate::cmd::input::console;
 use crate::cmd::live::{queue, Book, Show, View};
-use crate::print::{Closed, Meta, Printer};
+use crate::cmd::wire::{self, TlsError, Wire};
+use crate::print::{Closed, Meta, Printer, TlsShown};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, State as EndpointState, Transport,
 };
@@ -39,13 +40,18 @@ pub(crate) struct Conn {
     pub(super) id: u64,
     /// The reactor it belongs to.
     pub(super) reactor: usize,
-    pub(super) stream: TcpStream,
+    /// Its socket's descriptor (the socket itself is the state's wire).
+    fd: i32,
     peer: String,
     started: Instant,
     state: Mutex<State>,
 }
 
 struct State {
+    /// The socket, with TLS or without.
+    wire: Wire,
+    /// What TLS agreed on has been shown.
+    tls_shown: bool,
     endpoint: Endpoint,
     book: Book,
     /// The socket said it became readable, and no read since found it
@@ -64,7 +70,9 @@ struct State {
 struct Ctx<'a> {
     shared: &'a Shared,
     id: u64,
-    fd: i32,
+    /// The socket's descriptor when it is plain TCP: echoes are written
+    /// to it straight from where they were read.
+    plain_fd: Option<i32>,
     peer: &'a str,
     render: &'a mut Vec<u8>,
     broadcast: &'a mut Vec<Arc<Vec<u8>>>,
@@ -100,17 +108,17 @@ impl Ctx<'_> {
         if let Note::In(Event::Message(m)) = note {
             match self.shared.mode {
                 ServeMode::Echo => {
-                    if self.shared.view.decodes_outgoing() {
-                        // Through the outbox, where what is sent is decoded
-                        // to be shown.
-                        out.send_message(m.kind, m.data);
-                    } else {
+                    if let (false, Some(fd)) = (self.shared.view.decodes_outgoing(), self.plain_fd)
+                    {
                         // Straight from where it was read: no copy, and the
                         // bytes are still in the cache.
-                        let fd = self.fd;
                         out.send_message_with(m.kind, m.data, |head, data| {
                             send_now(fd, head, data)
                         });
+                    } else {
+                        // Through the outbox, where what is sent is decoded
+                        // to be shown.
+                        out.send_message(m.kind, m.data);
                     }
                 }
                 ServeMode::Broadcast => {
@@ -163,14 +171,22 @@ pub(super) fn spawn(
 ) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
     stream.set_nonblocking(true)?;
+    let fd = stream.as_raw_fd();
+    let wire = match &shared.tls {
+        Some(config) => wire::accept_tls(stream, config.clone()).map_err(io::Error::other)?,
+        None => Wire::Plain(stream),
+    };
     let now = Instant::now();
     let reactor = (id as usize) % shared.reactors.len();
     let conn = Arc::new(Conn {
         id,
         reactor,
+        fd,
         peer: peer.to_string(),
         started: now,
         state: Mutex::new(State {
+            wire,
+            tls_shown: false,
             endpoint: Endpoint::server(shared.settings.clone(), now),
             book: Book::default(),
             readable: false,
@@ -178,13 +194,12 @@ pub(super) fn spawn(
             wide: false,
             finished: false,
         }),
-        stream,
     });
     if let Ok(mut conns) = shared.conns.lock() {
         conns.insert(id, conn.clone());
     }
     let r = &shared.reactors[reactor];
-    if let Err(e) = r.watch(conn.stream.as_raw_fd(), id) {
+    if let Err(e) = r.watch(fd, id) {
         if let Ok(mut conns) = shared.conns.lock() {
             conns.remove(&id);
         }
@@ -224,13 +239,14 @@ impl Conn {
     fn ctx<'a>(
         &'a self,
         shared: &'a Shared,
+        plain: bool,
         render: &'a mut Vec<u8>,
         broadcast: &'a mut Vec<Arc<Vec<u8>>>,
     ) -> Ctx<'a> {
         Ctx {
             shared,
             id: self.id,
-            fd: self.stream.as_raw_fd(),
+            plain_fd: plain.then_some(self.fd),
             peer: &self.peer,
             render,
             broadcast,
@@ -259,10 +275,13 @@ impl Conn {
             return After::Ended;
         }
         if write {
+            if st.wire.on_writable().is_err() {
+                st.book.dropped.get_or_insert("the connection was reset");
+            }
             self.try_send(shared, &mut st, &mut turn.render);
         }
         st.readable |= read;
-        if st.readable && st.endpoint.outbox().pending().is_empty() {
+        if reads(&mut st) {
             let due = st.endpoint.fixed_deadline();
             let Turn {
                 buf,
@@ -276,9 +295,9 @@ impl Conn {
                 Some(r) => {
                     let b = r.bytes_mut();
                     let asked = b.len();
-                    ((&self.stream).read(b), asked)
+                    (st.wire.read(b), asked)
                 }
-                None => ((&self.stream).read(&mut buf[..cap]), cap),
+                None => (st.wire.read(&mut buf[..cap]), cap),
             };
             if room.is_none() {
                 if let Ok(n) = read {
@@ -287,14 +306,45 @@ impl Conn {
             }
             // Less than asked for: the socket is empty now, and what comes
             // next is an event of its own. An end or an error is final.
-            st.readable = matches!(read, Ok(n) if n == asked && n > 0)
+            st.readable = matches!(read, Ok(n) if n > 0 && !st.wire.drained(asked, n))
                 || matches!(&read, Err(e) if e.kind() == io::ErrorKind::Interrupted);
-            let State { endpoint, book, .. } = &mut *st;
-            if matches!(&read, Err(e) if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted))
-            {
-                book.dropped.get_or_insert("the connection was reset");
+            let State {
+                endpoint,
+                book,
+                wire,
+                tls_shown,
+                ..
+            } = &mut *st;
+            if let Err(e) = &read {
+                if !matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) {
+                    book.dropped.get_or_insert(
+                        match e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
+                            Some(t) => tls_failure(t),
+                            None => "the connection was reset",
+                        },
+                    );
+                }
             }
-            let mut ctx = self.ctx(shared, render, broadcast);
+            let mut ctx = self.ctx(shared, wire.is_plain(), render, broadcast);
+            if !*tls_shown {
+                if let Some(a) = wire.agreed() {
+                    *tls_shown = true;
+                    if !shared.view.quiet {
+                        let meta = ctx.meta(None);
+                        let t = TlsShown {
+                            peer: &self.peer,
+                            version: &a.version,
+                            suite: &a.suite,
+                            alpn: a.alpn.as_deref(),
+                            sni: a.sni.as_deref(),
+                        };
+                        ctx.print(|p| p.tls(&meta, &t));
+                    }
+                }
+            }
             let mut handler = |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book);
             let read = match (room, read) {
                 (Some(r), Ok(n)) if n > 0 => {
@@ -341,9 +391,14 @@ impl Conn {
             return After::Ended;
         }
         if st.endpoint.deadline().is_some_and(|d| now >= d) {
-            let State { endpoint, book, .. } = &mut *st;
+            let State {
+                endpoint,
+                book,
+                wire,
+                ..
+            } = &mut *st;
             let mut broadcast = Vec::new();
-            let mut ctx = self.ctx(shared, render, &mut broadcast);
+            let mut ctx = self.ctx(shared, wire.is_plain(), render, &mut broadcast);
             let _ =
                 endpoint.on_timeout(now, &mut |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book));
         }
@@ -363,8 +418,9 @@ impl Conn {
         match st.endpoint.transport() {
             Transport::Open => {}
             Transport::Shutdown => {
-                if !st.shut {
-                    let _ = self.stream.shutdown(Shutdown::Write);
+                // Once TLS has sent what it holds (the close frame).
+                if !st.shut && !st.wire.wants_write() {
+                    st.wire.shutdown_write();
                     st.shut = true;
                 }
             }
@@ -390,23 +446,19 @@ impl Conn {
     /// Writes as much as the socket takes now, without waiting.
     fn try_send(&self, shared: &Shared, st: &mut State, render: &mut Vec<u8>) -> Sent {
         loop {
-            let State { endpoint, book, .. } = st;
+            let State {
+                endpoint,
+                book,
+                wire,
+                ..
+            } = st;
             let pending = endpoint.outbox().pending();
             if pending.is_empty() {
                 return Sent::Done;
             }
-            // SAFETY: a valid buffer and length; the descriptor is open.
-            let n = unsafe {
-                libc::send(
-                    self.stream.as_raw_fd(),
-                    pending.as_ptr().cast(),
-                    pending.len(),
-                    libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-                )
-            };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                match e.kind() {
+            let n = match wire.write(pending) {
+                Ok(n) => n,
+                Err(e) => match e.kind() {
                     io::ErrorKind::WouldBlock => return Sent::Blocked,
                     io::ErrorKind::Interrupted => continue,
                     _ => {
@@ -414,13 +466,16 @@ impl Conn {
                         endpoint.sent_all();
                         return Sent::Failed;
                     }
-                }
+                },
+            };
+            if n == 0 {
+                // TLS took nothing: its buffer is full until the socket
+                // takes some.
+                return Sent::Blocked;
             }
             let mut broadcast = Vec::new();
-            let mut ctx = self.ctx(shared, render, &mut broadcast);
-            let _ = endpoint.sent(n as usize, &mut |note, o: &mut Outbox| {
-                ctx.note(note, o, book)
-            });
+            let mut ctx = self.ctx(shared, wire.is_plain(), render, &mut broadcast);
+            let _ = endpoint.sent(n, &mut |note, o: &mut Outbox| ctx.note(note, o, book));
         }
     }
 
@@ -455,7 +510,7 @@ impl Conn {
                     st.book
                         .dropped
                         .get_or_insert("the client did not read what was sent to it");
-                    let _ = self.stream.shutdown(Shutdown::Both);
+                    let _ = st.wire.socket().shutdown(Shutdown::Both);
                 }
             }
             self.release(shared, &mut st);
@@ -484,8 +539,8 @@ impl Conn {
     /// Leaves the reactor and the registry, and prints the closing line.
     fn finish(&self, shared: &Shared, mut st: MutexGuard<'_, State>, render: &mut Vec<u8>) {
         st.finished = true;
-        shared.reactors[self.reactor].unwatch(self.stream.as_raw_fd());
-        let _ = self.stream.shutdown(Shutdown::Both);
+        shared.reactors[self.reactor].unwatch(self.fd);
+        let _ = st.wire.socket().shutdown(Shutdown::Both);
         if let Ok(mut conns) = shared.conns.lock() {
             conns.remove(&self.id);
         }
@@ -513,7 +568,7 @@ impl Conn {
             return;
         }
         let mut broadcast = Vec::new();
-        let mut ctx = self.ctx(shared, render, &mut broadcast);
+        let mut ctx = self.ctx(shared, st.wire.is_plain(), render, &mut broadcast);
         let meta = ctx.meta(None);
         let c = Closed {
             info: &info,
@@ -530,7 +585,30 @@ impl Conn {
 /// Whether the client's socket is to be read: it may hold bytes and
 /// nothing waits to be written to it.
 fn reads(st: &mut State) -> bool {
-    st.readable && !st.finished && st.endpoint.outbox().pending().is_empty()
+    st.readable
+        && !st.finished
+        && st.endpoint.outbox().pending().is_empty()
+        && !st.wire.wants_write()
+}
+
+/// Why a client's TLS failed, in words (the client's alert names what it
+/// did not accept).
+fn tls_failure(e: &TlsError) -> &'static str {
+    match &e.0 {
+        rustls::Error::AlertReceived(_) => {
+            "the client ended TLS with an alert (does it trust the certificate? `wsdbg ca` says how)"
+        }
+        rustls::Error::InvalidMessage(_) => "TLS failed: the client did not speak TLS",
+        rustls::Error::NoApplicationProtocol => "TLS failed: no ALPN protocol in common (http/1.1 offered)",
+        _ => "TLS failed",
+    }
+}
+
+impl Conn {
+    /// Hangs up on the client (shutdown: one that did not answer the close).
+    pub(super) fn hang_up(&self) {
+        let _ = self.lock().wire.socket().shutdown(Shutdown::Both);
+    }
 }
 
 /// Messages sent: decoded as they went when output shows them, else

@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     out: Output,
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
     reactors: Vec<reactor::Reactor>,
+    /// TLS settings, when listening with TLS.
+    tls: Option<Arc<rustls::ServerConfig>>,
     stopping: AtomicBool,
     /// Bytes a client may have waiting to be sent to it before it is
     /// dropped as too slow to read.
@@ -122,6 +124,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         return super::check::clients::run(args, palette, listener, settings);
     }
     let addr = listener.local_addr()?;
+    let tls = super::ca::listener(&args.listen_tls, "serve").map_err(Failure::Input)?;
     // std listens with a backlog of 128: a burst of clients overflows it
     // and waits a second to retry. Listening again only changes the backlog.
     // SAFETY: a listening socket's descriptor.
@@ -150,6 +153,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         out: Output::stdout(),
         conns: Mutex::new(HashMap::new()),
         reactors,
+        tls,
         stopping: AtomicBool::new(false),
         max_pending,
     });
@@ -167,7 +171,8 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         ServeMode::Broadcast => "broadcast",
         ServeMode::Silent => "silent",
     };
-    eprintln!("wsdbg serve: listening on ws://{addr}/ ({mode} mode); Ctrl-C to stop");
+    let scheme = if shared.tls.is_some() { "wss" } else { "ws" };
+    eprintln!("wsdbg serve: listening on {scheme}://{addr}/ ({mode} mode); Ctrl-C to stop");
     let terminal = console::start(prompt::kind(args.no_console), &shared)?;
     let next_id = AtomicU64::new(1);
     let mut served = 0u64;
@@ -249,7 +254,7 @@ fn shutdown(shared: &Arc<Shared>) {
         .unwrap_or_default();
     for c in &left {
         // Its socket hangs up; the reactor prints the connection's last line.
-        let _ = c.stream.shutdown(std::net::Shutdown::Both);
+        c.hang_up();
     }
     // A moment for those lines; a thread stuck elsewhere is not waited for.
     let until = Instant::now() + Duration::from_millis(300);
