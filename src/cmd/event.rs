@@ -45,6 +45,10 @@ pub(crate) struct Ready {
     pub read: bool,
     /// It may be written.
     pub write: bool,
+    /// Its peer ended its side (or it failed): a read that gets less than
+    /// it asked for does not mean the socket is empty, since the end is
+    /// still to be read and no new event will come for it.
+    pub ended: bool,
 }
 
 /// The poll, and room for the events of one wait.
@@ -125,6 +129,7 @@ impl Loop {
             token: e.token().0,
             read: e.is_readable() || e.is_read_closed() || e.is_error(),
             write: e.is_writable() || e.is_write_closed() || e.is_error(),
+            ended: e.is_read_closed() || e.is_error(),
         }))
     }
 
@@ -203,6 +208,37 @@ mod tests {
         // Edge-triggered: nothing new, nothing ready.
         assert_eq!(lp.poll_now().unwrap().count(), 0);
         lp.unwatch(b.as_raw_fd()).unwrap();
+    }
+
+    #[test]
+    fn a_peer_that_ended_is_said_with_the_bytes_before_its_end() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (mut b, _) = l.accept().unwrap();
+        b.set_nonblocking(true).unwrap();
+        // Bytes and the end arrive before anyone looks: one edge for both,
+        // so a short read must not be taken for an empty socket.
+        a.write_all(b"last").unwrap();
+        a.shutdown(std::net::Shutdown::Write).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        let mut lp = Loop::new(8).unwrap();
+        lp.watch(b.as_raw_fd(), 3).unwrap();
+        let ready: Vec<Ready> = lp
+            .wait(Some(Instant::now() + Duration::from_secs(2)))
+            .unwrap()
+            .collect();
+        assert!(
+            ready.iter().any(|r| r.token == 3 && r.read && r.ended),
+            "{ready:?}"
+        );
+        let mut buf = [0u8; 64];
+        assert_eq!(b.read(&mut buf).unwrap(), 4);
+        assert_eq!(
+            lp.poll_now().unwrap().count(),
+            0,
+            "no second edge for the end"
+        );
+        assert_eq!(b.read(&mut buf).unwrap(), 0);
     }
 
     #[test]

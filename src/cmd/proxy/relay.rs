@@ -20,7 +20,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
 
 use super::{closing, sides, tls_or_io, Shared, Side, CHUNK, LINGER};
-use crate::cmd::event::Loop;
+use crate::cmd::event::{Loop, Ready};
 use crate::cmd::wire::Wire;
 use crate::print::Relayed;
 use crate::protocol::deflate::DeflateParams;
@@ -99,6 +99,8 @@ struct Pair<'a> {
     /// Each socket said it became readable, and no read since found it
     /// empty.
     readable: [bool; 2],
+    /// Each socket's peer ended its side: read until the end is read.
+    ended: [bool; 2],
     ways: [Way; 2],
     sides: [Side<'a>; 2],
     /// Once one way has ended, the other has until then.
@@ -148,14 +150,16 @@ pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>, mut events: L
                 }
                 continue;
             }
-            turn(
-                &mut pairs, ev.token, ev.read, ev.write, &mut buf, &mut next, &mut ended,
-            );
+            turn(&mut pairs, ev, &mut buf, &mut next, &mut ended);
         }
         for token in again.drain(..) {
-            turn(
-                &mut pairs, token, false, false, &mut buf, &mut next, &mut ended,
-            );
+            let ev = Ready {
+                token,
+                read: false,
+                write: false,
+                ended: false,
+            };
+            turn(&mut pairs, &ev, &mut buf, &mut next, &mut ended);
         }
         let now = Instant::now();
         for (slot, p) in pairs.iter_mut().enumerate() {
@@ -181,22 +185,21 @@ pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>, mut events: L
     }
 }
 
-/// Socket `token` became ready (`read`, `write`) or may hold more: moves
-/// its pair's bytes, notes a read again and a pair that ended.
+/// Socket `ev.token` became ready, or may hold more (`ev` with nothing
+/// set): moves its pair's bytes, notes a read again and a pair that ended.
 fn turn(
     pairs: &mut [Option<Pair>],
-    token: usize,
-    read: bool,
-    write: bool,
+    ev: &Ready,
     buf: &mut [u8],
     next: &mut Vec<usize>,
     ended: &mut Vec<usize>,
 ) {
-    let (slot, i) = (token / 2, token % 2);
+    let (slot, i) = (ev.token / 2, ev.token % 2);
     let Some(pair) = pairs.get_mut(slot).and_then(Option::as_mut) else {
         return;
     };
-    pair.ready(i, read, write, buf);
+    pair.ended[i] |= ev.ended;
+    pair.ready(i, ev.read, ev.write, buf);
     for s in 0..2 {
         if pair.reads(s) && !next.contains(&(slot * 2 + s)) {
             next.push(slot * 2 + s);
@@ -228,6 +231,7 @@ impl<'a> Pair<'a> {
             // Read once at the start, event or not: TLS may already hold
             // what arrived after the heads.
             readable: [true; 2],
+            ended: [false; 2],
             ways: [way(), way()],
             sides,
             linger: None,
@@ -266,7 +270,7 @@ impl<'a> Pair<'a> {
     fn read(&mut self, w: usize, buf: &mut [u8]) {
         let got = self.socks[w].read(buf);
         self.readable[w] = match &got {
-            Ok(n) => *n > 0 && !self.socks[w].drained(buf.len(), *n),
+            Ok(n) => *n > 0 && (self.ended[w] || !self.socks[w].drained(buf.len(), *n)),
             Err(e) => e.kind() == io::ErrorKind::Interrupted,
         };
         let n = match got {

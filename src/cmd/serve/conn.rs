@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::Shared;
 use crate::cli::ServeMode;
+use crate::cmd::event::Ready;
 use crate::cmd::input::console;
 use crate::cmd::live::{queue, Book, Show, View};
 use crate::cmd::wire::{self, TlsError, Wire};
@@ -58,6 +59,9 @@ struct State {
     /// empty: it is read when nothing waits to be written to it (a
     /// client that does not read what it is sent is not read either).
     readable: bool,
+    /// The client ended its side (or the socket failed): its reads go on
+    /// until the end is read, short or not.
+    ended: bool,
     /// Our side of the socket is shut (the endpoint asked for it).
     shut: bool,
     /// The last read filled a small read: read all the buffer takes.
@@ -190,6 +194,7 @@ pub(super) fn spawn(
             endpoint: Endpoint::server(shared.settings.clone(), now),
             book: Book::default(),
             readable: false,
+            ended: false,
             shut: false,
             wide: false,
             finished: false,
@@ -262,13 +267,8 @@ impl Conn {
     /// waits to be written, acts on a passed deadline, and ends the
     /// connection when the endpoint says so. The connection's next
     /// deadline, for the reactor, and whether to read again.
-    pub(super) fn on_ready(
-        &self,
-        shared: &Shared,
-        read: bool,
-        write: bool,
-        turn: &mut Turn,
-    ) -> After {
+    pub(super) fn on_ready(&self, shared: &Shared, ev: &Ready, turn: &mut Turn) -> After {
+        let (read, write) = (ev.read, ev.write);
         let now = Instant::now();
         let mut st = self.lock();
         if st.finished {
@@ -281,6 +281,7 @@ impl Conn {
             self.try_send(shared, &mut st, &mut turn.render);
         }
         st.readable |= read;
+        st.ended |= ev.ended;
         if reads(&mut st) {
             let due = st.endpoint.fixed_deadline();
             let Turn {
@@ -306,7 +307,7 @@ impl Conn {
             }
             // Less than asked for: the socket is empty now, and what comes
             // next is an event of its own. An end or an error is final.
-            st.readable = matches!(read, Ok(n) if n > 0 && !st.wire.drained(asked, n))
+            st.readable = matches!(read, Ok(n) if n > 0 && (st.ended || !st.wire.drained(asked, n)))
                 || matches!(&read, Err(e) if e.kind() == io::ErrorKind::Interrupted);
             let State {
                 endpoint,

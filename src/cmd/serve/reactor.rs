@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use super::conn::{After, Conn, Turn};
 use super::Shared;
-use crate::cmd::event::{Loop, Watcher};
+use crate::cmd::event::{Loop, Ready, Watcher};
 
 /// The read buffer, shared by a reactor's clients (a long frame's payload
 /// is read into its message instead).
@@ -145,10 +145,15 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, mut events: Loop) {
                 }
                 continue;
             }
-            t.drive(ev.token as u64, ev.read, ev.write);
+            t.drive(ev);
         }
         for id in again.drain(..) {
-            t.drive(id, false, false);
+            t.drive(&Ready {
+                token: id as usize,
+                read: false,
+                write: false,
+                ended: false,
+            });
         }
         // One write for the whole batch: with --trace to a file, writing
         // is much of the cost, and fewer, larger writes cost less.
@@ -158,9 +163,10 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, mut events: Loop) {
 }
 
 impl Thread<'_> {
-    /// Gives client `id` its turn: what became ready (`read`, `write`), or
-    /// nothing new (a read again).
-    fn drive(&mut self, id: u64, read: bool, write: bool) {
+    /// Gives client `ev.token` its turn: what became ready, or nothing new
+    /// (a read again).
+    fn drive(&mut self, ev: &Ready) {
+        let id = ev.token as u64;
         let conn = match self.known.get(&id) {
             Some(c) => c.clone(),
             None => {
@@ -175,7 +181,7 @@ impl Thread<'_> {
                 c
             }
         };
-        match conn.on_ready(self.shared, read, write, &mut self.turn) {
+        match conn.on_ready(self.shared, ev, &mut self.turn) {
             After::Ended => {
                 self.known.remove(&id);
             }
