@@ -460,3 +460,152 @@ impl Drop for Kill {
         let _ = self.0.wait();
     }
 }
+
+/// Runs `wsdbg connect ARGS URL` with one line on stdin; exit code, stdout,
+/// stderr.
+fn connect(args: &[&str], env: &[(&str, &Path)]) -> (i32, String, String) {
+    let mut c = Command::new(WSDBG);
+    c.arg("connect").args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a line\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn connect_trusts_a_self_signed_certificate_given_with_cacert_and_says_tls_errors_in_words() {
+    let data = tempfile::tempdir().unwrap();
+    let (cert, key) = (
+        data.path().join("self.pem"),
+        data.path().join("self-key.pem"),
+    );
+    // What `openssl req -x509` makes: CA:TRUE, its own end entity.
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (c, k) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let server = Server::start(data.path(), &["--cert", c, "--key", k]);
+    let url = format!("wss://localhost:{}/self", server.port);
+    let (code, out, err) = connect(&["--cacert", c, &url], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("server: text 6 bytes: \"a line\""), "{out}");
+
+    // Its name is still checked; errors are sentences, not enum names.
+    let by_ip = format!("wss://127.0.0.1:{}/self", server.port);
+    let (code, _, err) = connect(&["--cacert", c, &by_ip], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not valid for this host name"), "{err}");
+    // Not given: refused, with what to do about it.
+    let (code, _, err) = connect(&[&url], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("a CA's (CA:TRUE)") && err.contains("with --cacert"),
+        "{err}"
+    );
+    for raw in [
+        "CaUsedAsEndEntity",
+        "UnknownIssuer",
+        "NotValidForName",
+        "InvalidCertificate",
+    ] {
+        assert!(!err.contains(raw), "a library's name in {err}");
+    }
+}
+
+#[test]
+fn sslkeylogfile_gets_the_secrets_of_both_ends_in_the_nss_format() {
+    let data = tempfile::tempdir().unwrap();
+    let (server_keys, client_keys) = (
+        data.path().join("server.keys"),
+        data.path().join("client.keys"),
+    );
+    let mut child = Command::new(WSDBG)
+        .args([
+            "serve",
+            "--tls",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-console",
+            "-q",
+        ])
+        .env("XDG_DATA_HOME", data.path())
+        .env("SSLKEYLOGFILE", &server_keys)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let _server = Kill(child);
+    let mut said = String::new();
+    let port: u16 = loop {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "serve ended: {said}");
+        said.push_str(&line);
+        if let Some(rest) = line.split("listening on wss://127.0.0.1:").nth(1) {
+            break rest.split('/').next().unwrap().parse().unwrap();
+        }
+    };
+    assert!(said.contains("SSLKEYLOGFILE is set"), "{said}");
+    let ca = ca_file(data.path());
+    let url = format!("wss://localhost:{port}/");
+    let (code, out, err) = connect(
+        &["--cacert", ca.to_str().unwrap(), &url],
+        &[("SSLKEYLOGFILE", &client_keys)],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(err.contains("TLS secrets are appended to"), "{err}");
+    let secrets = |p: &Path| -> Vec<(String, String)> {
+        std::fs::read_to_string(p)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f.len() == 3 && f[1].len() == 64 && f[1].chars().all(|c| c.is_ascii_hexdigit()))
+                    .then(|| (f[0].to_string(), f[1].to_string()))
+            })
+            .collect()
+    };
+    let start = Instant::now();
+    while secrets(&server_keys).is_empty() && start.elapsed() < PATIENCE {
+        thread::sleep(Duration::from_millis(20));
+    }
+    let (s, c) = (secrets(&server_keys), secrets(&client_keys));
+    for label in ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"] {
+        assert!(c.iter().any(|(l, _)| l == label), "{label} not in {c:?}");
+        assert!(s.iter().any(|(l, _)| l == label), "{label} not in {s:?}");
+    }
+    // The same connection, seen from both ends: the same client random.
+    assert!(c.iter().any(|x| s.contains(x)), "{c:?}\n{s:?}");
+}

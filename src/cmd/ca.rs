@@ -277,6 +277,7 @@ pub(crate) fn server_config(
         .with_single_cert(chain, key)
         .map_err(|e| format!("TLS: the certificate and key do not go together: {e}"))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.key_log = super::wire::key_log();
     Ok((Arc::new(config), ca))
 }
 

@@ -50,6 +50,7 @@ pub(crate) struct TlsError(pub rustls::Error);
 
 impl std::fmt::Display for TlsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use rustls::AlertDescription as A;
         use rustls::CertificateError as C;
         let why = match &self.0 {
             rustls::Error::InvalidCertificate(c) => match c {
@@ -68,13 +69,47 @@ impl std::fmt::Display for TlsError {
                 }
                 C::Revoked => "the server's certificate is revoked".to_string(),
                 C::BadSignature => "the server's certificate has a bad signature".to_string(),
-                other => format!("the server's certificate is refused: {other:?}"),
+                C::Other(o) => match o.0.downcast_ref::<webpki::Error>() {
+                    Some(webpki::Error::CaUsedAsEndEntity) => {
+                        "the server's certificate is a CA's (CA:TRUE), not a server's: give that same certificate with --cacert to trust it as this server, or use a server certificate signed by a CA (as `wsdbg serve --tls` makes)".to_string()
+                    }
+                    Some(e) => format!("the server's certificate is refused: {}", words(&format!("{e:?}"))),
+                    None => format!("the server's certificate is refused: {o}"),
+                },
+                other => format!("the server's certificate is refused: {}", words(&format!("{other:?}"))),
             },
-            rustls::Error::AlertReceived(a) => format!("the server sent the TLS alert {a:?}"),
+            rustls::Error::AlertReceived(a) => match a {
+                A::HandshakeFailure | A::InsufficientSecurity => {
+                    "the peer ended the handshake: no TLS version, cipher suite or key exchange in common".to_string()
+                }
+                A::ProtocolVersion => "the peer ended the handshake: no TLS version in common".to_string(),
+                A::UnrecognisedName => "the peer does not serve the name asked for (SNI)".to_string(),
+                A::NoApplicationProtocol => "the peer ended the handshake: no ALPN protocol in common".to_string(),
+                A::BadCertificate | A::UnknownCA | A::CertificateUnknown => {
+                    "the peer does not trust the certificate (it said so with an alert)".to_string()
+                }
+                other => format!("the peer ended TLS with the alert \"{}\"", words(&format!("{other:?}"))),
+            },
+            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+                "the peer sent something that is not TLS, or broken TLS".to_string()
+            }
             other => other.to_string(),
         };
-        write!(f, "TLS: {why} ({})", self.0)
+        write!(f, "TLS: {why}")
     }
+}
+
+/// A name written `LikeThis` as words: "like this".
+fn words(name: &str) -> String {
+    let name = name.split(['(', ' ', '{']).next().unwrap_or(name);
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 impl std::error::Error for TlsError {}
@@ -259,6 +294,7 @@ pub(crate) fn client_config(
         let mut roots = RootCertStore::empty();
         let native = rustls_native_certs::load_native_certs();
         roots.add_parsable_certificates(native.certs);
+        let mut pinned = Vec::new();
         if let Some(path) = cacert {
             let shown = path.display();
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
@@ -269,7 +305,10 @@ pub(crate) fn client_config(
                 return Err(format!("--cacert {shown}: no PEM certificate in it"));
             }
             for c in certs {
-                roots.add(c).map_err(|e| format!("--cacert {shown}: {e}"))?;
+                roots
+                    .add(c.clone())
+                    .map_err(|e| format!("--cacert {shown}: {e}"))?;
+                pinned.push(c);
             }
         }
         if roots.is_empty() {
@@ -277,9 +316,109 @@ pub(crate) fn client_config(
                 "TLS: no trusted certificates: none in the system's store, and no --cacert".into(),
             );
         }
-        builder.with_root_certificates(roots).with_no_client_auth()
+        let webpki =
+            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| format!("TLS: {e}"))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Pinned { webpki, pinned }))
+            .with_no_client_auth()
     };
+    let mut config = config;
+    config.key_log = key_log();
     Ok(Arc::new(config))
+}
+
+/// Where TLS secrets go: the file `SSLKEYLOGFILE` names (NSS key log
+/// format, as browsers write it), said once on stderr; nowhere without it.
+pub(crate) fn key_log() -> Arc<dyn rustls::KeyLog> {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    if let Some(path) = std::env::var_os("SSLKEYLOGFILE").filter(|p| !p.is_empty()) {
+        SAID.call_once(|| {
+            let shown = crate::print::escape::escape_str(&path.to_string_lossy());
+            match std::fs::OpenOptions::new().append(true).create(true).open(&path) {
+                Ok(_) => eprintln!(
+                    "wsdbg: SSLKEYLOGFILE is set: this run's TLS secrets are appended to {shown} (whoever reads it can decrypt the traffic)"
+                ),
+                Err(e) => eprintln!(
+                    "wsdbg: warning: SSLKEYLOGFILE is set, but {shown} cannot be written ({e}): no TLS secrets are kept"
+                ),
+            }
+        });
+        Arc::new(rustls::KeyLogFile::new())
+    } else {
+        Arc::new(rustls::NoKeyLog)
+    }
+}
+
+/// The usual check (the system's roots and `--cacert`), except that a
+/// certificate given in `--cacert` that is the server's own certificate is
+/// trusted as that server even though it says it is a CA: what
+/// `openssl req -x509` makes, and what curl and OpenSSL accept. Its name
+/// and dates are still checked.
+#[derive(Debug)]
+struct Pinned {
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    /// The certificates of `--cacert`.
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let checked =
+            self.webpki
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        match checked {
+            Err(e) if ca_as_end_entity(&e) && self.pinned.iter().any(|p| p == end_entity) => {
+                // webpki checks the dates before the CA flag: they hold.
+                let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+                rustls::client::verify_server_name(&parsed, server_name)?;
+                Ok(ServerCertVerified::assertion())
+            }
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
+}
+
+/// Whether webpki refused a certificate for being a CA's.
+fn ca_as_end_entity(e: &rustls::Error) -> bool {
+    match e {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o)) => matches!(
+            o.0.downcast_ref::<webpki::Error>(),
+            Some(webpki::Error::CaUsedAsEndEntity)
+        ),
+        _ => false,
+    }
 }
 
 /// Starts TLS on a connected socket for `host`.
@@ -366,4 +505,51 @@ pub(crate) fn dial(url: &WsUrl, timeout: Duration) -> Result<TcpStream, String> 
         Some((addr, e)) => format!("cannot connect to {host} ({addr}): {e}"),
         None => format!("cannot resolve {host}: no address"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_names_become_words() {
+        assert_eq!(words("NotValidForName"), "not valid for name");
+        assert_eq!(words("BadRecordMac"), "bad record mac");
+        assert_eq!(words("Other(OtherError(x))"), "other");
+    }
+
+    #[test]
+    fn tls_errors_are_sentences_without_enum_names() {
+        use rustls::AlertDescription as A;
+        for (e, want) in [
+            (
+                rustls::Error::AlertReceived(A::UnknownCA),
+                "does not trust the certificate",
+            ),
+            (
+                rustls::Error::AlertReceived(A::ProtocolVersion),
+                "no TLS version in common",
+            ),
+            (
+                rustls::Error::AlertReceived(A::DecryptError),
+                "the alert \"decrypt error\"",
+            ),
+            (
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+                "unknown issuer",
+            ),
+        ] {
+            let said = TlsError(e).to_string();
+            assert!(said.starts_with("TLS: ") && said.contains(want), "{said}");
+            for raw in [
+                "UnknownCA",
+                "ProtocolVersion",
+                "DecryptError",
+                "UnknownIssuer",
+                "AlertReceived",
+            ] {
+                assert!(!said.contains(raw), "{said}");
+            }
+        }
+    }
 }
