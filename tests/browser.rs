@@ -108,7 +108,16 @@ fn serve(args: &[&str]) -> (Stopped, u16, Arc<Mutex<Vec<u8>>>) {
 
 /// `wsdbg ARGS --listen 127.0.0.1:0`, once it listens.
 fn wsdbg(args: &[&str]) -> (Stopped, u16, Arc<Mutex<Vec<u8>>>) {
-    let mut child = Command::new(WSDBG)
+    wsdbg_with(args, &[])
+}
+
+/// The same, with `env` set (ws:// or wss://).
+fn wsdbg_with(args: &[&str], env: &[(&str, &Path)]) -> (Stopped, u16, Arc<Mutex<Vec<u8>>>) {
+    let mut command = Command::new(WSDBG);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
         .args(args)
         .args(["--listen", "127.0.0.1:0", "--color", "never"])
         .stdin(Stdio::null())
@@ -124,7 +133,8 @@ fn wsdbg(args: &[&str]) -> (Stopped, u16, Arc<Mutex<Vec<u8>>>) {
     loop {
         let stderr = text(&err);
         let port = stderr
-            .split_once("listening on ws://127.0.0.1:")
+            .split_once("listening on ")
+            .and_then(|(_, rest)| rest.split_once("127.0.0.1:"))
             .and_then(|(_, rest)| rest.split('/').next()?.parse().ok());
         if let Some(port) = port {
             return (server, port, out);
@@ -135,6 +145,31 @@ fn wsdbg(args: &[&str]) -> (Stopped, u16, Arc<Mutex<Vec<u8>>>) {
         );
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `node SCRIPT ARGS` in `dir`, run to its end (up to `limit` seconds, then
+/// stopped): its exit status (None: stopped), stdout and stderr.
+fn node_script(
+    dir: &Path,
+    script: &str,
+    args: &[&str],
+    limit: u64,
+) -> (Option<ExitStatus>, String, String) {
+    let mut node = Command::new("node")
+        .current_dir(dir)
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start node");
+    let (said, err) = (Arc::default(), Arc::default());
+    collect(node.stdout.take().unwrap(), Arc::clone(&said));
+    collect(node.stderr.take().unwrap(), Arc::clone(&err));
+    let mut node = Stopped(node);
+    let status = wait_up_to(&mut node.0, Duration::from_secs(limit));
+    (status, text(&said), text(&err))
 }
 
 /// The node script, talking line by line.
@@ -339,25 +374,11 @@ fn chromium_through_the_client_battery() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     prerequisites(&dir);
     let (_server, port, out) = serve(&["--check"]);
-    let mut node = Command::new("node")
-        .current_dir(&dir)
-        .arg("check_page.mjs")
-        .arg(format!("http://127.0.0.1:{port}/?check"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start node");
-    let (said, err) = (Arc::default(), Arc::default());
-    collect(node.stdout.take().unwrap(), Arc::clone(&said));
-    collect(node.stderr.take().unwrap(), Arc::clone(&err));
-    let mut node = Stopped(node);
-    let status = wait_up_to(&mut node.0, Duration::from_secs(120));
+    let url = format!("http://127.0.0.1:{port}/?check");
+    let (status, said, err) = node_script(&dir, "check_page.mjs", &[&url], 120);
     assert!(
-        status.is_some_and(|s| s.success()) && text(&said).starts_with("done"),
-        "the page did not get through ({status:?}): {}\n{}\nserver:\n{}",
-        text(&said),
-        text(&err),
+        status.is_some_and(|s| s.success()) && said.starts_with("done"),
+        "the page did not get through ({status:?}): {said}\n{err}\nserver:\n{}",
         text(&out)
     );
     let report = wait_out(&out, "the client's summary", |o| o.contains("  total "));
@@ -376,34 +397,10 @@ fn chromium_opens_the_page_over_https_trusting_the_local_ca_by_its_spki() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     prerequisites(&dir);
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(WSDBG)
-        .args(["serve", "--tls", "--no-console", "--listen", "127.0.0.1:0"])
-        .args(["--color", "never"])
-        .env("XDG_DATA_HOME", data.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start wsdbg serve");
-    let (out, err) = (Arc::default(), Arc::default());
-    collect(child.stdout.take().unwrap(), Arc::clone(&out));
-    collect(child.stderr.take().unwrap(), Arc::clone(&err));
-    let _server = Stopped(child);
-    let start = Instant::now();
-    let port: u16 = loop {
-        let stderr = text(&err);
-        if let Some(p) = stderr
-            .split_once("listening on wss://127.0.0.1:")
-            .and_then(|(_, rest)| rest.split('/').next()?.parse().ok())
-        {
-            break p;
-        }
-        assert!(
-            start.elapsed() < PATIENCE,
-            "serve --tls did not listen: {stderr}"
-        );
-        thread::sleep(Duration::from_millis(20));
-    };
+    let (_server, port, out) = wsdbg_with(
+        &["serve", "--tls", "--no-console"],
+        &[("XDG_DATA_HOME", data.path())],
+    );
     let spki = Command::new(WSDBG)
         .args(["ca", "--spki"])
         .env("XDG_DATA_HOME", data.path())
@@ -411,26 +408,11 @@ fn chromium_opens_the_page_over_https_trusting_the_local_ca_by_its_spki() {
         .unwrap();
     let spki = String::from_utf8_lossy(&spki.stdout).trim().to_string();
     assert_eq!(spki.len(), 44, "{spki:?}");
-    let mut node = Command::new("node")
-        .current_dir(&dir)
-        .arg("tls_page.mjs")
-        .arg(format!("https://localhost:{port}/"))
-        .arg(&spki)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start node");
-    let (said, nerr) = (Arc::default(), Arc::default());
-    collect(node.stdout.take().unwrap(), Arc::clone(&said));
-    collect(node.stderr.take().unwrap(), Arc::clone(&nerr));
-    let mut node = Stopped(node);
-    let status = wait_up_to(&mut node.0, Duration::from_secs(60));
+    let url = format!("https://localhost:{port}/");
+    let (status, said, err) = node_script(&dir, "tls_page.mjs", &[&url, &spki], 60);
     assert!(
-        status.is_some_and(|s| s.success()) && text(&said).trim() == "ready",
-        "the page did not work over TLS ({status:?}): {}\n{}\nserver:\n{}",
-        text(&said),
-        text(&nerr),
+        status.is_some_and(|s| s.success()) && said.trim() == "ready",
+        "the page did not work over TLS ({status:?}): {said}\n{err}\nserver:\n{}",
         text(&out)
     );
     let shown = wait_out(&out, "the browser's TLS", |o| o.contains("ALPN http/1.1"));

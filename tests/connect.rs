@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::certificate;
+use common::{certificate, collect_text, Kill};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -590,32 +590,9 @@ fn proxy_to_a_wss_upstream() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start wsdbg proxy");
-    struct Kill(Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let mut err = BufReader::new(proxy.stderr.take().unwrap());
-    let mut out = proxy.stdout.take().unwrap();
+    let (shown, reader) = collect_text(proxy.stdout.take().unwrap());
     let _guard = Kill(proxy);
-    let shown = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let reader = thread::spawn({
-        let shown = shown.clone();
-        move || {
-            let mut buf = [0u8; 64 << 10];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                shown
-                    .lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        }
-    });
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
     let port: u16 = line

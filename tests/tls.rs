@@ -5,11 +5,13 @@
 
 mod common;
 
+use common::{collect_text, Kill};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -32,69 +34,64 @@ fn wsdbg(data: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// `wsdbg serve --tls --listen 127.0.0.1:0 ARGS`, killed when dropped.
+/// A wsdbg that listens (serve, proxy), killed when dropped.
 struct Server {
-    child: Child,
+    _child: Kill,
     port: u16,
     out: Arc<Mutex<String>>,
+    /// Its stderr up to the line that says where it listens.
     err: String,
 }
 
 impl Server {
+    /// `wsdbg serve --tls --listen 127.0.0.1:0 ARGS`, the CA under `data`.
     fn start(data: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(WSDBG)
-            .args(["serve", "--tls", "--listen", "127.0.0.1:0", "--no-console"])
-            .args(["--color", "never"])
-            .args(args)
-            .env("XDG_DATA_HOME", data)
+        let mut all = vec!["serve", "--tls", "--listen", "127.0.0.1:0", "--no-console"];
+        all.extend_from_slice(&["--color", "never"]);
+        all.extend_from_slice(args);
+        Self::launch(&all, data, &[])
+    }
+
+    /// `wsdbg ARGS` with the CA under `data` and `env`, once it says where
+    /// it listens.
+    fn launch(args: &[&str], data: &Path, env: &[(&str, &Path)]) -> Server {
+        let mut command = Command::new(WSDBG);
+        command.args(args).env("XDG_DATA_HOME", data);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start wsdbg serve");
-        let out = Arc::new(Mutex::new(String::new()));
-        let mut stdout = child.stdout.take().unwrap();
-        thread::spawn({
-            let out = out.clone();
-            move || {
-                let mut buf = [0u8; 16 << 10];
-                while let Ok(n) = stdout.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    out.lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            }
-        });
-        let mut server = Server {
-            child,
-            port: 0,
-            out,
-            err: String::new(),
-        };
-        let mut err = BufReader::new(server.child.stderr.take().unwrap());
-        loop {
+            .expect("start wsdbg");
+        let (out, _) = collect_text(child.stdout.take().unwrap());
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let child = Kill(child);
+        let mut said = String::new();
+        let port = loop {
             let mut line = String::new();
             if err.read_line(&mut line).unwrap_or(0) == 0 {
-                panic!(
-                    "wsdbg serve ended before listening; stderr:\n{}",
-                    server.err
-                );
+                panic!("wsdbg {args:?} ended before listening; stderr:\n{said}");
             }
-            server.err.push_str(&line);
-            if let Some(rest) = line.split("listening on wss://127.0.0.1:").nth(1) {
-                server.port = rest.split('/').next().unwrap().parse().unwrap();
-                break;
+            said.push_str(&line);
+            let port = line
+                .split_once("listening on ")
+                .and_then(|(_, rest)| rest.split_once("127.0.0.1:"))
+                .and_then(|(_, rest)| rest.split('/').next()?.parse().ok());
+            if let Some(p) = port {
+                break p;
             }
+        };
+        // The rest of stderr is drained so that it never blocks on it.
+        collect_text(err.into_inner());
+        Server {
+            _child: child,
+            port,
+            out,
+            err: said,
         }
-        // The rest of stderr is drained so that the server never blocks on it.
-        thread::spawn(move || {
-            let mut sink = String::new();
-            let _ = err.read_to_string(&mut sink);
-        });
-        server
     }
 
     /// Waits until stdout holds `what`; all of stdout.
@@ -107,18 +104,26 @@ impl Server {
             }
             assert!(
                 start.elapsed() < PATIENCE,
-                "serve never printed {what:?}; stdout:\n{out}"
+                "wsdbg never printed {what:?}; stdout:\n{out}"
             );
             thread::sleep(Duration::from_millis(20));
         }
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A plain-text upgrade request to a TLS port: all that comes back until
+/// the server ends the connection (up to 10 s).
+fn plain_request(port: u16) -> Vec<u8> {
+    let mut plain = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n")
+        .unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = plain.read_to_end(&mut answer);
+    answer
 }
 
 fn ca_file(data: &Path) -> PathBuf {
@@ -201,6 +206,11 @@ fn the_local_ca_is_made_once_kept_private_and_shown_with_how_to_trust_it() {
     let (code, _, _) = wsdbg(data.path(), &["ca", "--regenerate"]);
     assert_eq!(code, 0);
     assert_ne!(std::fs::read_to_string(&ca).unwrap(), pem);
+
+    // A name no certificate can hold is refused before anything listens.
+    let (code, _, err) = wsdbg(data.path(), &["serve", "--tls", "--tls-name", "x y"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--tls-name \"x y\": not a host name"), "{err}");
 
     // A key others can read is refused, with what to do.
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -337,15 +347,7 @@ fn serve_tls_with_cert_and_key_talks_to_python_websockets_and_wsdbg_connect() {
 fn a_client_that_does_not_speak_tls_is_told_apart_and_the_server_stays_up() {
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(data.path(), &[]);
-    let mut plain = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    plain
-        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n")
-        .unwrap();
-    plain
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut answer = Vec::new();
-    let _ = plain.read_to_end(&mut answer);
+    let answer = plain_request(server.port);
     assert!(
         !answer.starts_with(b"HTTP/"),
         "answered in plain text: {answer:?}"
@@ -361,66 +363,26 @@ fn a_client_that_does_not_speak_tls_is_told_apart_and_the_server_stays_up() {
 fn proxy_tls_takes_wss_from_the_client_and_relays_to_a_plain_upstream() {
     let data = tempfile::tempdir().unwrap();
     // The upstream: wsdbg serve, plain.
-    let mut upstream = Command::new(WSDBG)
-        .args(["serve", "-q", "--no-console", "--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut up_err = BufReader::new(upstream.stderr.take().unwrap());
-    let struct_kill = Kill(upstream);
-    let mut line = String::new();
-    up_err.read_line(&mut line).unwrap();
-    let up_port: u16 = line
-        .split("listening on ws://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("serve said {line:?}"));
-
-    let mut proxy = Command::new(WSDBG)
-        .args([
+    let upstream = Server::launch(
+        &["serve", "-q", "--no-console", "--listen", "127.0.0.1:0"],
+        data.path(),
+        &[],
+    );
+    let up = format!("ws://127.0.0.1:{}/", upstream.port);
+    let proxy = Server::launch(
+        &[
             "proxy",
             "--tls",
             "--color",
             "never",
             "--listen",
             "127.0.0.1:0",
-        ])
-        .arg(format!("ws://127.0.0.1:{up_port}/"))
-        .env("XDG_DATA_HOME", data.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(proxy.stderr.take().unwrap());
-    let mut stdout = proxy.stdout.take().unwrap();
-    let _proxy = Kill(proxy);
-    let shown = Arc::new(Mutex::new(String::new()));
-    thread::spawn({
-        let shown = shown.clone();
-        move || {
-            let mut buf = [0u8; 16 << 10];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                shown
-                    .lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        }
-    });
-    let port: u16 = loop {
-        let mut line = String::new();
-        assert!(err.read_line(&mut line).unwrap() > 0, "the proxy ended");
-        if let Some(rest) = line.split("listening on wss://127.0.0.1:").nth(1) {
-            break rest.split('/').next().unwrap().parse().unwrap();
-        }
-    };
+            &up,
+        ],
+        data.path(),
+        &[],
+    );
+    let port = proxy.port;
     let mut ws = tungstenite_over_tls(port, &ca_file(data.path()));
     let big: Vec<u8> = (0..(1u32 << 20) + 3).map(|i| (i % 249) as u8).collect();
     ws.send(tungstenite::Message::binary(big.clone())).unwrap();
@@ -433,14 +395,7 @@ fn proxy_tls_takes_wss_from_the_client_and_relays_to_a_plain_upstream() {
     ws.close(None).unwrap();
     while ws.read().is_ok() {}
     drop(ws);
-    let start = Instant::now();
-    let out = loop {
-        let out = shown.lock().unwrap().clone();
-        if out.contains("#1 closed") || start.elapsed() > PATIENCE {
-            break out;
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
+    let out = proxy.wait_for("#1 closed");
     assert!(out.contains("#1 tls 127.0.0.1:"), "{out}");
     assert!(out.contains("SNI localhost"), "{out}");
     assert!(
@@ -448,17 +403,18 @@ fn proxy_tls_takes_wss_from_the_client_and_relays_to_a_plain_upstream() {
         "{out}"
     );
     assert!(out.contains("#1 closed by the client"), "{out}");
-    drop(struct_kill);
-}
 
-/// Kills a child when dropped.
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    // A client that does not speak TLS cannot be answered in HTTP: the
+    // proxy says so, and does not claim an answer it could not give.
+    let answer = plain_request(port);
+    assert!(!answer.starts_with(b"HTTP/"), "{answer:?}");
+    let out = proxy.wait_for("#2 127.0.0.1:");
+    let line = out.lines().find(|l| l.starts_with("#2 ")).unwrap();
+    assert!(
+        line.contains("closed without an answer, its TLS failed: TLS: the peer sent something that is not TLS"),
+        "{line}"
+    );
+    assert!(!out.contains("refused with 400"), "{out}");
 }
 
 /// Runs `wsdbg connect ARGS URL` with one line on stdin; exit code, stdout,
@@ -550,33 +506,19 @@ fn sslkeylogfile_gets_the_secrets_of_both_ends_in_the_nss_format() {
         data.path().join("server.keys"),
         data.path().join("client.keys"),
     );
-    let mut child = Command::new(WSDBG)
-        .args([
+    let server = Server::launch(
+        &[
             "serve",
             "--tls",
             "--listen",
             "127.0.0.1:0",
             "--no-console",
             "-q",
-        ])
-        .env("XDG_DATA_HOME", data.path())
-        .env("SSLKEYLOGFILE", &server_keys)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let _server = Kill(child);
-    let mut said = String::new();
-    let port: u16 = loop {
-        let mut line = String::new();
-        assert!(err.read_line(&mut line).unwrap() > 0, "serve ended: {said}");
-        said.push_str(&line);
-        if let Some(rest) = line.split("listening on wss://127.0.0.1:").nth(1) {
-            break rest.split('/').next().unwrap().parse().unwrap();
-        }
-    };
+        ],
+        data.path(),
+        &[("SSLKEYLOGFILE", &server_keys)],
+    );
+    let (port, said) = (server.port, &server.err);
     assert!(said.contains("SSLKEYLOGFILE is set"), "{said}");
     let ca = ca_file(data.path());
     let url = format!("wss://localhost:{port}/");

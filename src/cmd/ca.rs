@@ -290,6 +290,14 @@ pub(crate) fn listener(
     if !args.tls {
         return Ok(None);
     }
+    for n in &args.tls_name {
+        if rustls::pki_types::ServerName::try_from(n.as_str()).is_err() {
+            return Err(format!(
+                "--tls-name \"{}\": not a host name or an IP address",
+                crate::print::escape::escape_str(n)
+            ));
+        }
+    }
     let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
     names.extend(args.tls_name.iter().cloned());
     let (config, ca) = server_config(args.cert.as_deref(), args.key.as_deref(), &names)?;

@@ -51,6 +51,19 @@ pub(crate) struct Ready {
     pub ended: bool,
 }
 
+impl Ready {
+    /// Nothing new for `token`: a turn to read what its socket may still
+    /// hold (a read that filled what it asked for).
+    pub(crate) fn again(token: usize) -> Self {
+        Self {
+            token,
+            read: false,
+            write: false,
+            ended: false,
+        }
+    }
+}
+
 /// The poll, and room for the events of one wait.
 pub(crate) struct Loop {
     poll: Poll,
@@ -131,6 +144,22 @@ impl Loop {
             write: e.is_writable() || e.is_write_closed() || e.is_error(),
             ended: e.is_read_closed() || e.is_error(),
         }))
+    }
+
+    /// One turn of a driver's loop: puts into `ready` what became ready,
+    /// waiting until `until` (None: no limit) unless `busy` (sockets wait
+    /// to be read again: then only what is ready now). An interrupted wait
+    /// gives nothing.
+    pub(crate) fn turn(
+        &mut self,
+        until: Option<Instant>,
+        busy: bool,
+        ready: &mut Vec<Ready>,
+    ) -> io::Result<()> {
+        ready.clear();
+        let until = if busy { Some(Instant::now()) } else { until };
+        ready.extend(self.wait(until)?);
+        Ok(())
     }
 
     /// As [`Loop::wait`], without waiting: what is ready now.

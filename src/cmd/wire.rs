@@ -44,6 +44,19 @@ pub(crate) struct TlsAgreed {
     pub sni: Option<String>,
 }
 
+impl TlsAgreed {
+    /// As the printers take it, for the peer at `peer`.
+    pub(crate) fn shown<'a>(&'a self, peer: &'a str) -> crate::print::TlsShown<'a> {
+        crate::print::TlsShown {
+            peer,
+            version: &self.version,
+            suite: &self.suite,
+            alpn: self.alpn.as_deref(),
+            sni: self.sni.as_deref(),
+        }
+    }
+}
+
 /// A TLS failure, kept apart from I/O errors so that it can be named.
 #[derive(Debug)]
 pub(crate) struct TlsError(pub rustls::Error);

@@ -538,6 +538,9 @@ impl<W: Write> Printer for JsonPrinter<W> {
             Relayed::BadGateway { peer, why } => ("bad_gateway", Some(peer), Some(502), Some(why)),
             Relayed::Forwarded { .. } => ("forwarded", None, None, None),
             Relayed::PassedOn { peer, status } => ("passed_on", Some(peer), Some(status), None),
+            Relayed::ClientTlsFailed { peer, why } => {
+                ("client_tls_failed", Some(peer), None, Some(why))
+            }
             Relayed::UpstreamFailed { why } => ("upstream_failed", None, None, Some(why)),
         };
         o.str("event", what)?;

@@ -144,6 +144,14 @@ pub enum Relayed<'a> {
         /// The upstream's status.
         status: u16,
     },
+    /// The client's TLS failed before a request could be read: nothing
+    /// was answered in HTTP, the connection was closed.
+    ClientTlsFailed {
+        /// The client's address.
+        peer: &'a str,
+        /// Why.
+        why: &'a str,
+    },
     /// The upstream connection failed after the upgrade.
     UpstreamFailed {
         /// Why.

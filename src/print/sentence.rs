@@ -61,6 +61,10 @@ pub fn relayed(r: &Relayed) -> String {
             escape_bytes(peer.as_bytes()),
             status_reason(status)
         ),
+        Relayed::ClientTlsFailed { peer, why } => format!(
+            "{}: closed without an answer, its TLS failed: {why}",
+            escape_bytes(peer.as_bytes())
+        ),
         Relayed::UpstreamFailed { why } => format!("the upstream failed: {why}"),
     }
 }

@@ -1,6 +1,7 @@
 // How the browser tests start Debian's chromium: headless, through
 // playwright-core, with what keeps it off the network (this machine has
-// none, and chromium would try, many connections at a time).
+// none, and chromium would try, many connections at a time); and how they
+// wait on a page.
 import { chromium } from "playwright-core";
 
 // `extra`: more command-line switches (a test's own, such as
@@ -20,4 +21,19 @@ export function launch(extra = []) {
       ...extra,
     ],
   });
+}
+
+// Polls `check(arg)` in the page every 50 ms until it gives something, for
+// up to `patienceMs`; then fails with `what` and the test page's log.
+export async function pollUntil(patienceMs, page, what, check, arg) {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    const value = await page.evaluate(check, arg);
+    if (value) return value;
+    if (Date.now() > deadline) {
+      const log = await page.evaluate(() => document.querySelector("#log")?.innerText);
+      throw new Error(`no ${what} within ${patienceMs} ms; the page's log:\n${log}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -13,7 +13,7 @@
 // Every wait polls the page in real time, with a deadline.
 
 import { createInterface } from "node:readline";
-import { launch } from "./launch.mjs";
+import { launch, pollUntil } from "./launch.mjs";
 
 const [url, code, screenshot] = process.argv.slice(2);
 const GREETING = "hello from the wsdbg test page";
@@ -21,19 +21,6 @@ const PATIENCE_MS = 15000;
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const problems = [];
-
-async function until(page, what, check, arg) {
-  const deadline = Date.now() + PATIENCE_MS;
-  for (;;) {
-    const value = await page.evaluate(check, arg);
-    if (value) return value;
-    if (Date.now() > deadline) {
-      const log = await page.evaluate(() => document.querySelector("#log")?.innerText);
-      throw new Error(`no ${what} within ${PATIENCE_MS} ms; the page's log:\n${log}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const browser = await launch();
 let status = 0;
@@ -57,7 +44,7 @@ try {
   const response = await page.goto(url);
   if (response.status() !== 200) throw new Error(`GET ${url}: ${response.status()}`);
 
-  await until(page, "greeting back", (g) => window.__texts("in").includes(g), GREETING);
+  await pollUntil(PATIENCE_MS, page, "greeting back", (g) => window.__texts("in").includes(g), GREETING);
   if (!(await page.evaluate(() => window.__texts("out"))).includes(GREETING)) {
     throw new Error("the greeting is not logged as sent");
   }
@@ -65,7 +52,7 @@ try {
 
   const { value: evil, done } = await lines.next();
   if (done) throw new Error("stdin ended before the broadcast text came");
-  await until(page, "broadcast text", (t) => window.__texts("in").includes(t), evil);
+  await pollUntil(PATIENCE_MS, page, "broadcast text", (t) => window.__texts("in").includes(t), evil);
   const injected = await page.evaluate(() => ({
     pwned: typeof window.pwned,
     elements: document.querySelectorAll("#log b, #log img, #log script").length,
@@ -78,7 +65,8 @@ try {
   await page.fill("#code", code);
   await page.fill("#reason", "bye from chromium");
   await page.click("#close");
-  const closed = await until(
+  const closed = await pollUntil(
+    PATIENCE_MS,
     page,
     "close",
     () => window.__texts("close").find((t) => t.startsWith("code ")),

@@ -10,7 +10,7 @@
 //
 // Any failure goes to stderr and exits 1; the browser is always closed.
 
-import { launch } from "./launch.mjs";
+import { launch, pollUntil } from "./launch.mjs";
 
 const [url, spki] = process.argv.slice(2);
 const GREETING = "hello from the wsdbg test page";
@@ -27,19 +27,13 @@ try {
   });
   const response = await page.goto(url);
   if (response.status() !== 200) throw new Error(`GET ${url}: ${response.status()}`);
-  const deadline = Date.now() + PATIENCE_MS;
-  for (;;) {
-    const back = await page.evaluate(
-      (g) => Array.from(document.querySelectorAll("#log li.in .text"), (e) => e.textContent).includes(g),
-      GREETING,
-    );
-    if (back) break;
-    if (Date.now() > deadline) {
-      const log = await page.evaluate(() => document.querySelector("#log")?.innerText);
-      throw new Error(`no greeting back within ${PATIENCE_MS} ms; the page's log:\n${log}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await pollUntil(
+    PATIENCE_MS,
+    page,
+    "greeting back",
+    (g) => Array.from(document.querySelectorAll("#log li.in .text"), (e) => e.textContent).includes(g),
+    GREETING,
+  );
   if (problems.length) throw new Error(problems.join("\n"));
   console.log("ready");
 } catch (e) {

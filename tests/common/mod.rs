@@ -63,3 +63,40 @@ pub fn certificate(dir: &std::path::Path) -> (String, String, String) {
     ]);
     (ca, cert, key)
 }
+
+/// A child process killed (and reaped) when dropped, also when a test
+/// fails.
+pub struct Kill(pub std::process::Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Collects what `from` yields, as text, on a thread of its own: the text
+/// so far, and the thread (which ends with `from`).
+pub fn collect_text(
+    mut from: impl std::io::Read + Send + 'static,
+) -> (
+    std::sync::Arc<std::sync::Mutex<String>>,
+    std::thread::JoinHandle<()>,
+) {
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = std::thread::spawn({
+        let text = text.clone();
+        move || {
+            let mut buf = [0u8; 16 << 10];
+            while let Ok(n) = from.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                text.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
+    (text, reader)
+}

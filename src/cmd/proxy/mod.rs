@@ -202,14 +202,7 @@ impl Leg<'_> {
         let peer = self.peer.clone();
         let mut show = self.show();
         let meta = show.meta(None);
-        let t = crate::print::TlsShown {
-            peer: &peer,
-            version: &a.version,
-            suite: &a.suite,
-            alpn: a.alpn.as_deref(),
-            sni: a.sni.as_deref(),
-        };
-        show.print(|p| p.tls(&meta, &t));
+        show.print(|p| p.tls(&meta, &a.shown(&peer)));
         self.emit();
     }
 
@@ -301,19 +294,19 @@ fn tls_or_io(e: &io::Error) -> String {
 
 /// Writes all of `data` (to the upstream or the client), waiting for the
 /// socket as needed, until `until` (None: an hour).
-fn send_all(up: &mut Wire, mut data: &[u8], until: Option<Instant>) -> io::Result<()> {
-    while !data.is_empty() || up.wants_write() {
+fn send_all(w: &mut Wire, mut data: &[u8], until: Option<Instant>) -> io::Result<()> {
+    while !data.is_empty() || w.wants_write() {
         if data.is_empty() {
-            up.on_writable()?;
-            if up.wants_write() && !wait_for(up.fd(), true, until.unwrap_or_else(far)) {
+            w.on_writable()?;
+            if w.wants_write() && !wait_for(w.fd(), true, until.unwrap_or_else(far)) {
                 return Err(io::ErrorKind::TimedOut.into());
             }
             continue;
         }
-        match up.write(data) {
+        match w.write(data) {
             Ok(n) => data = &data[n..],
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if !wait_for(up.fd(), true, until.unwrap_or_else(far)) {
+                if !wait_for(w.fd(), true, until.unwrap_or_else(far)) {
                     return Err(io::ErrorKind::TimedOut.into());
                 }
             }
@@ -478,6 +471,16 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
     }
     let (request, raw, early) = match head {
         Ok(x) => x,
+        // TLS never came up: there is no way to answer in HTTP.
+        Err(why) if !client.is_plain() && client.agreed().is_none() => {
+            let peer = leg.peer.clone();
+            leg.say(&Relayed::ClientTlsFailed {
+                peer: &peer,
+                why: &why,
+            });
+            let _ = client.socket().shutdown(Shutdown::Both);
+            return None;
+        }
         Err(why) => {
             leg.refuse(client, 400, &why);
             return None;

@@ -120,18 +120,9 @@ pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>, mut events: L
     loop {
         again.append(&mut next);
         let soonest = pairs.iter().flatten().filter_map(|p| p.linger).min();
-        let until = if again.is_empty() {
-            soonest
-        } else {
-            Some(Instant::now())
-        };
-        ready.clear();
-        match events.wait(until) {
-            Ok(got) => ready.extend(got),
-            Err(e) => {
-                eprintln!("wsdbg: error: proxy: the relay cannot wait: {e}");
-                return;
-            }
+        if let Err(e) = events.turn(soonest, !again.is_empty(), &mut ready) {
+            eprintln!("wsdbg: error: proxy: the relay cannot wait: {e}");
+            return;
         }
         for ev in &ready {
             if ev.token == WAKE {
@@ -153,13 +144,13 @@ pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>, mut events: L
             turn(&mut pairs, ev, &mut buf, &mut next, &mut ended);
         }
         for token in again.drain(..) {
-            let ev = Ready {
-                token,
-                read: false,
-                write: false,
-                ended: false,
-            };
-            turn(&mut pairs, &ev, &mut buf, &mut next, &mut ended);
+            turn(
+                &mut pairs,
+                &Ready::again(token),
+                &mut buf,
+                &mut next,
+                &mut ended,
+            );
         }
         let now = Instant::now();
         for (slot, p) in pairs.iter_mut().enumerate() {

@@ -17,7 +17,7 @@ use crate::cmd::event::Ready;
 use crate::cmd::input::console;
 use crate::cmd::live::{queue, Book, Show, View};
 use crate::cmd::wire::{self, TlsError, Wire};
-use crate::print::{Closed, Meta, Printer, TlsShown};
+use crate::print::{Closed, Meta, Printer};
 use crate::protocol::endpoint::{
     CloseInfo, Closer, Endpoint, Note, Outbox, State as EndpointState, Transport,
 };
@@ -335,14 +335,7 @@ impl Conn {
                     *tls_shown = true;
                     if !shared.view.quiet {
                         let meta = ctx.meta(None);
-                        let t = TlsShown {
-                            peer: &self.peer,
-                            version: &a.version,
-                            suite: &a.suite,
-                            alpn: a.alpn.as_deref(),
-                            sni: a.sni.as_deref(),
-                        };
-                        ctx.print(|p| p.tls(&meta, &t));
+                        ctx.print(|p| p.tls(&meta, &a.shown(&self.peer)));
                     }
                 }
             }

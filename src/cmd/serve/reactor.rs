@@ -123,18 +123,9 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, mut events: Loop) {
     let mut ready = Vec::new();
     loop {
         again.append(&mut t.next);
-        let until = if again.is_empty() {
-            t.soonest
-        } else {
-            Some(Instant::now())
-        };
-        ready.clear();
-        match events.wait(until) {
-            Ok(got) => ready.extend(got),
-            Err(e) => {
-                eprintln!("wsdbg: error: serve: the reactor cannot wait: {e}");
-                return;
-            }
+        if let Err(e) = events.turn(t.soonest, !again.is_empty(), &mut ready) {
+            eprintln!("wsdbg: error: serve: the reactor cannot wait: {e}");
+            return;
         }
         for ev in &ready {
             if ev.token == WAKE {
@@ -148,12 +139,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, mut events: Loop) {
             t.drive(ev);
         }
         for id in again.drain(..) {
-            t.drive(&Ready {
-                token: id as usize,
-                read: false,
-                write: false,
-                ended: false,
-            });
+            t.drive(&Ready::again(id as usize));
         }
         // One write for the whole batch: with --trace to a file, writing
         // is much of the cost, and fewer, larger writes cost less.
