@@ -66,13 +66,17 @@ if ! python3 -c 'import websockets.sync.client' >/dev/null 2>&1; then
     skip "Python websockets" "python3 -m pip install --user websockets==17.4"
 fi
 
-# playwright-core, which drives that Chromium, and Node's ws (a client for
-# the capture test, an echo server for check_peers), at the versions the lock
-# file pins.
-if [[ ! -d tests/browser/node_modules/playwright-core || ! -d tests/browser/node_modules/ws ]]; then
-  echo "test.sh: installing playwright-core and ws (npm ci in tests/browser)"
+# playwright-core, which drives that Chromium, Node's ws (a client for the
+# capture test, an echo server for check_peers) and https-proxy-agent (ws
+# through the forward proxy), at the versions the lock file pins.
+node_ok=true
+for m in playwright-core ws https-proxy-agent; do
+  [[ -d tests/browser/node_modules/$m ]] || node_ok=false
+done
+if ! $node_ok; then
+  echo "test.sh: installing playwright-core, ws and https-proxy-agent (npm ci in tests/browser)"
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) ||
-    skip "playwright-core and ws" "npm, then npm ci in tests/browser"
+    skip "playwright-core, ws and https-proxy-agent" "npm, then npm ci in tests/browser"
 fi
 # websocat, an echo server written elsewhere, for tests/check_peers.rs, at
 # the version benches/echo/servers.sh installs (into the same place).

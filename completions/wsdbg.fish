@@ -150,22 +150,24 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l full -d 'Show wh
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l deflate -d 'Offer permessage-deflate (RFC 7692): compress what is sent, inflate what arrives, when the server agrees'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l insecure -d 'wss://: do not check the server\'s certificate at all (anyone on the way can read and change the traffic)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Address to listen on for clients (port 0 picks a free one; the address is printed on stderr)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Address to listen on for clients [default: 127.0.0.1:8081, with --forward 127.0.0.1:8888] (port 0 picks a free one; the address is printed on stderr)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept -d 'With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l max-message -d 'Largest message decoded for display (larger ones still pass, shown as over the limit)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l connect-timeout -d 'Seconds to wait for the upstream\'s TCP connection and handshake answer' -r
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l cacert -d 'wss:// upstream: trust the CA certificates in this PEM file too' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l cacert -d 'TLS upstreams: trust the CA certificates in this PEM file too' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l cert -d 'The certificate chain to present (PEM), with --tls' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l key -d 'The certificate\'s private key (PEM), with --tls' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l tls-name -d 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l forward -d 'Be an HTTP proxy for any host (CONNECT and absolute URLs) instead of relaying to one URL'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s t -l trace -d 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s q -l quiet -d 'Print only errors'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l insecure -d 'wss:// upstream: do not check its certificate at all'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l insecure -d 'TLS upstreams: do not check their certificates at all'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l tls -d 'Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg\'s local CA (see `wsdbg ca`)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l cases -d 'Which cases: ids or patterns, comma-separated, Autobahn\'s spelling (5.*,6.4.*,H.2)' -r

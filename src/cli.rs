@@ -159,7 +159,12 @@ pub enum Command {
     /// Relay WebSocket clients to a server, showing the traffic both ways as it passes
     #[command(after_help = "Examples:\n  \
         wsdbg proxy ws://127.0.0.1:9001/                  # clients connect to ws://127.0.0.1:8081/...\n  \
-        wsdbg proxy --trace --listen 127.0.0.1:7000 wss://echo.example/base\n\n\
+        wsdbg proxy --trace --listen 127.0.0.1:7000 wss://echo.example/base\n  \
+        wsdbg proxy --forward                             # an HTTP proxy on 127.0.0.1:8888\n  \
+        HTTPS_PROXY=http://127.0.0.1:8888 node app.js     # (trust the CA first: `wsdbg ca`)\n  \
+        chromium --proxy-server=http://127.0.0.1:8888 \\\n      \
+        --ignore-certificate-errors-spki-list=$(wsdbg ca --spki)\n  \
+        wsdbg proxy --forward --intercept '*.example.com' # decrypt only these; tunnel the rest\n\n\
         Each client's upgrade request goes upstream with Host set for the upstream and the client's \
         path appended to the URL's path; the upstream's answer comes back as it is (101, or a \
         refusal with its body). Then frames pass both ways byte for byte as they arrive: no \
@@ -167,6 +172,13 @@ pub enum Command {
         what each side does about it. Both legs' handshakes and every frame are decoded and shown \
         (inflated when permessage-deflate was negotiated). An unreachable upstream gets the client \
         a 502 that says why.\n\n\
+        With --forward, wsdbg is an HTTP/1.1 proxy that browsers, HTTPS_PROXY and libraries' proxy \
+        options point at. A CONNECT is answered, TLS inside it is ended with a certificate for the \
+        host signed by wsdbg's local CA (`wsdbg ca` says how to trust it), and the upstream is \
+        reached with its certificate checked (--cacert, --insecure). Absolute URLs \
+        (GET http://host/path) are taken for plain ws://. WebSocket upgrades are traced as above, \
+        named by host; other requests pass through untouched, one line each. CONNECTs to hosts \
+        outside --intercept are tunnelled without being decrypted.\n\n\
         Exit status: 0 stopped (Ctrl-C or SIGTERM); 2 a bad URL or certificate file, or it cannot \
         listen.")]
     Proxy(ProxyArgs),
@@ -745,13 +757,21 @@ pub struct ConnectArgs {
 /// Arguments of `proxy`.
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
-    /// The upstream server: ws://HOST:PORT/PATH or wss://... (port and path optional)
-    #[arg(value_name = "URL")]
-    pub url: String,
+    /// The upstream server: ws://HOST:PORT/PATH or wss://... (port and path optional; not with --forward)
+    #[arg(value_name = "URL", required_unless_present = "forward")]
+    pub url: Option<String>,
 
-    /// Address to listen on for clients (port 0 picks a free one; the address is printed on stderr)
-    #[arg(short, long, default_value = "127.0.0.1:8081", value_name = "ADDR")]
-    pub listen: String,
+    /// Address to listen on for clients [default: 127.0.0.1:8081, with --forward 127.0.0.1:8888] (port 0 picks a free one; the address is printed on stderr)
+    #[arg(short, long, value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// Be an HTTP proxy for any host (CONNECT and absolute URLs) instead of relaying to one URL
+    #[arg(long, conflicts_with_all = ["url", "tls"])]
+    pub forward: bool,
+
+    /// With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind
+    #[arg(long, value_name = "HOSTPATTERN", requires = "forward")]
+    pub intercept: Vec<String>,
 
     /// How events are shown.
     #[command(flatten)]
@@ -765,11 +785,11 @@ pub struct ProxyArgs {
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub connect_timeout: f64,
 
-    /// wss:// upstream: trust the CA certificates in this PEM file too
+    /// TLS upstreams: trust the CA certificates in this PEM file too
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<std::path::PathBuf>,
 
-    /// wss:// upstream: do not check its certificate at all
+    /// TLS upstreams: do not check their certificates at all
     #[arg(long)]
     pub insecure: bool,
 

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use tungstenite::Message;
 
+mod common;
+
 const WSDBG: &str = env!("CARGO_BIN_EXE_wsdbg");
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The longest one step may take: starting chromium on a busy machine
@@ -421,4 +423,169 @@ fn chromium_opens_the_page_over_https_trusting_the_local_ca_by_its_spki() {
         shown.contains("client: text 30 bytes: \"hello from the wsdbg test page\""),
         "{shown}"
     );
+}
+
+/// `tests/forward/page_server.py CERT KEY`: an https page and its wss://
+/// echo served by Python's websockets, once it listens: the guard and its
+/// port.
+fn page_server(cert: &str, key: &str) -> (Stopped, u16) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forward/page_server.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .args([cert, key])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start python3");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let server = Stopped(child);
+    let port = line
+        .strip_prefix("listening ")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("the page server did not listen: {line:?}"));
+    (server, port)
+}
+
+/// The local CA's SPKI hash, as chromium's
+/// `--ignore-certificate-errors-spki-list` takes it.
+fn spki(data: &Path) -> String {
+    let spki = Command::new(WSDBG)
+        .args(["ca", "--spki"])
+        .env("XDG_DATA_HOME", data)
+        .output()
+        .unwrap();
+    let spki = String::from_utf8_lossy(&spki.stdout).trim().to_string();
+    assert_eq!(spki.len(), 44, "{spki:?}");
+    spki
+}
+
+#[test]
+fn chromium_reaches_an_https_page_and_its_wss_through_the_forward_proxy() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    prerequisites(&dir);
+    let data = tempfile::tempdir().unwrap();
+    let (test_ca, cert, key) = common::certificate(data.path());
+    let (_page, page_port) = page_server(&cert, &key);
+    let (_proxy, port, out) = wsdbg_with(
+        &["proxy", "--forward", "--trace", "--cacert", &test_ca],
+        &[("XDG_DATA_HOME", data.path())],
+    );
+    let spki = spki(data.path());
+    let url = format!("https://localhost:{page_port}/");
+    let proxy = format!("http://127.0.0.1:{port}");
+    let (status, said, err) = node_script(&dir, "proxy_page.mjs", &[&url, &proxy, &spki], 60);
+    assert!(
+        status.is_some_and(|s| s.success()) && said.trim() == "ready",
+        "the page did not work through the proxy ({status:?}): {said}\n{err}\nproxy:\n{}",
+        text(&out)
+    );
+    let shown = wait_out(&out, "the close", |o| o.contains("closed by the client"));
+    let host = format!("localhost:{page_port}");
+    assert!(
+        shown.contains(&format!("http GET {host}/ → 200 OK")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("ALPN http/1.1, SNI localhost"),
+        "chromium spoke HTTP/1.1 over TLS with the proxy:\n{shown}"
+    );
+    assert!(
+        shown.contains("open client 127.0.0.1:") && shown.contains(&format!("→ server {host} /ws")),
+        "{shown}"
+    );
+    // Every frame, both ways, compressed as chromium and websockets agreed.
+    assert!(
+        shown.contains("Sec-WebSocket-Extensions: permessage-deflate"),
+        "{shown}"
+    );
+    assert_eq!(
+        shown
+            .matches("inflated to 23 bytes: \"hello through the proxy\"")
+            .count(),
+        2,
+        "the page's text, both ways:\n{shown}"
+    );
+    assert_eq!(
+        shown.matches("RSV1    1    message is compressed").count(),
+        4,
+        "{shown}"
+    );
+    for frame in ["close, final, masked", "close, final, unmasked"] {
+        assert!(shown.contains(frame), "{frame}\n{shown}");
+    }
+    assert!(
+        shown.contains("client sent 1000 Normal Closure \"page done\", clean"),
+        "{shown}"
+    );
+    // A request chromium sent again on its kept-alive connection, after
+    // the server had closed it, got its answer from a new connection.
+    assert!(!shown.contains("no answer"), "{shown}");
+
+    // Without the CA's key on its list, chromium refuses the certificate
+    // the proxy made: nothing is trusted that the user did not trust.
+    let (status, said, err) = node_script(&dir, "proxy_page.mjs", &[&url, &proxy], 60);
+    assert!(
+        status.is_some_and(|s| s.success())
+            && said.starts_with("refused:")
+            && said.contains("net::ERR_CERT_AUTHORITY_INVALID"),
+        "({status:?}) {said}\n{err}"
+    );
+}
+
+#[test]
+fn node_ws_goes_through_the_forward_proxy_with_an_https_agent_and_deflate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    prerequisites(&dir);
+    let data = tempfile::tempdir().unwrap();
+    let (test_ca, cert, key) = common::certificate(data.path());
+    let (_server, up, server_out) = wsdbg_with(
+        &[
+            "serve",
+            "--no-console",
+            "--deflate",
+            "--tls",
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+        ],
+        &[],
+    );
+    let (_proxy, port, out) = wsdbg_with(
+        &["proxy", "--forward", "--cacert", &test_ca],
+        &[("XDG_DATA_HOME", data.path())],
+    );
+    let ca = data.path().join("wsdbg/ca.pem");
+    let (status, said, err) = node_script(
+        &dir,
+        "proxy_client.mjs",
+        &[
+            &format!("wss://localhost:{up}/node"),
+            &format!("http://127.0.0.1:{port}"),
+            &ca.to_string_lossy(),
+        ],
+        30,
+    );
+    let greeting = "hello from node through the proxy ".repeat(4);
+    assert!(
+        status.is_some_and(|s| s.success())
+            && said == format!("text {greeting}\nbinary 3000 bytes\n"),
+        "({status:?}) {said}\n{err}\nproxy:\n{}",
+        text(&out)
+    );
+    let shown = wait_out(&out, "the close", |o| o.contains("closed by the client"));
+    assert!(
+        shown.contains(&format!("→ server localhost:{up} /node")),
+        "{shown}"
+    );
+    assert_eq!(
+        shown.matches("compressed").count(),
+        4,
+        "both messages, both ways, compressed:\n{shown}"
+    );
+    wait_out(&server_out, "node's close", |o| o.contains("node done"));
 }

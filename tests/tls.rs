@@ -5,14 +5,14 @@
 
 mod common;
 
-use common::{collect_text, Kill};
+use common::{ca_file, Server};
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -34,83 +34,6 @@ fn wsdbg(data: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// A wsdbg that listens (serve, proxy), killed when dropped.
-struct Server {
-    _child: Kill,
-    port: u16,
-    out: Arc<Mutex<String>>,
-    /// Its stderr up to the line that says where it listens.
-    err: String,
-}
-
-impl Server {
-    /// `wsdbg serve --tls --listen 127.0.0.1:0 ARGS`, the CA under `data`.
-    fn start(data: &Path, args: &[&str]) -> Server {
-        let mut all = vec!["serve", "--tls", "--listen", "127.0.0.1:0", "--no-console"];
-        all.extend_from_slice(&["--color", "never"]);
-        all.extend_from_slice(args);
-        Self::launch(&all, data, &[])
-    }
-
-    /// `wsdbg ARGS` with the CA under `data` and `env`, once it says where
-    /// it listens.
-    fn launch(args: &[&str], data: &Path, env: &[(&str, &Path)]) -> Server {
-        let mut command = Command::new(WSDBG);
-        command.args(args).env("XDG_DATA_HOME", data);
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start wsdbg");
-        let (out, _) = collect_text(child.stdout.take().unwrap());
-        let mut err = BufReader::new(child.stderr.take().unwrap());
-        let child = Kill(child);
-        let mut said = String::new();
-        let port = loop {
-            let mut line = String::new();
-            if err.read_line(&mut line).unwrap_or(0) == 0 {
-                panic!("wsdbg {args:?} ended before listening; stderr:\n{said}");
-            }
-            said.push_str(&line);
-            let port = line
-                .split_once("listening on ")
-                .and_then(|(_, rest)| rest.split_once("127.0.0.1:"))
-                .and_then(|(_, rest)| rest.split('/').next()?.parse().ok());
-            if let Some(p) = port {
-                break p;
-            }
-        };
-        // The rest of stderr is drained so that it never blocks on it.
-        collect_text(err.into_inner());
-        Server {
-            _child: child,
-            port,
-            out,
-            err: said,
-        }
-    }
-
-    /// Waits until stdout holds `what`; all of stdout.
-    fn wait_for(&self, what: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let out = self.out.lock().unwrap().clone();
-            if out.contains(what) {
-                return out;
-            }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "wsdbg never printed {what:?}; stdout:\n{out}"
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 /// A plain-text upgrade request to a TLS port: all that comes back until
 /// the server ends the connection (up to 10 s).
 fn plain_request(port: u16) -> Vec<u8> {
@@ -124,10 +47,6 @@ fn plain_request(port: u16) -> Vec<u8> {
     let mut answer = Vec::new();
     let _ = plain.read_to_end(&mut answer);
     answer
-}
-
-fn ca_file(data: &Path) -> PathBuf {
-    data.join("wsdbg").join("ca.pem")
 }
 
 /// A tungstenite client over rustls that trusts `ca` (PEM) only.

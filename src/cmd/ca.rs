@@ -269,6 +269,16 @@ pub(crate) fn server_config(
         (Some(_), None) => return Err("--cert needs --key (the certificate's private key)".into()),
         (None, Some(_)) => return Err("--key needs --cert (the key's certificate)".into()),
     };
+    Ok((tls_config(chain, key)?, ca))
+}
+
+/// A listener's TLS settings for one certificate chain and its key. ALPN
+/// offers `http/1.1` only: WebSocket upgrades are HTTP/1.1 (RFC 8441's
+/// HTTP/2 upgrades are not taken), so a browser never picks h2 here.
+pub(crate) fn tls_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<Arc<ServerConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -278,7 +288,7 @@ pub(crate) fn server_config(
         .map_err(|e| format!("TLS: the certificate and key do not go together: {e}"))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.key_log = super::wire::key_log();
-    Ok((Arc::new(config), ca))
+    Ok(Arc::new(config))
 }
 
 /// The TLS settings `--tls` asks for (None without it), saying on stderr

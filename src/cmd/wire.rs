@@ -454,6 +454,27 @@ pub(crate) fn accept_tls(sock: TcpStream, config: Arc<ServerConfig>) -> Result<W
     })
 }
 
+/// Starts TLS as the server on an accepted socket from which `early`
+/// bytes were already read (the start of the client's hello, sent before
+/// a forward proxy's answer to CONNECT).
+pub(crate) fn accept_tls_with(
+    sock: TcpStream,
+    config: Arc<ServerConfig>,
+    early: &[u8],
+) -> Result<Wire, String> {
+    let mut conn = ServerConnection::new(config).map_err(|e| format!("TLS: {e}"))?;
+    let mut rest = early;
+    while !rest.is_empty() {
+        conn.read_tls(&mut rest).map_err(|e| format!("TLS: {e}"))?;
+        conn.process_new_packets()
+            .map_err(|e| TlsError(e).to_string())?;
+    }
+    Ok(Wire::Tls {
+        sock,
+        conn: Box::new(Connection::Server(conn)),
+    })
+}
+
 /// Accepts any certificate (`--insecure`).
 #[derive(Debug)]
 struct NoCheck(Arc<rustls::crypto::CryptoProvider>);

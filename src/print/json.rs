@@ -542,13 +542,36 @@ impl<W: Write> Printer for JsonPrinter<W> {
                 ("client_tls_failed", Some(peer), None, Some(why))
             }
             Relayed::UpstreamFailed { why } => ("upstream_failed", None, None, Some(why)),
+            Relayed::Tunnel { peer, .. } => ("tunnel", Some(peer), None, None),
+            Relayed::TunnelEnded { .. } => ("tunnel_ended", None, None, None),
+            Relayed::Http { status, .. } => ("http", None, status, None),
         };
         o.str("event", what)?;
         if let Some(peer) = peer {
             o.str("peer", peer)?;
         }
-        if let Relayed::Forwarded { upstream } = *r {
-            o.str("upstream", upstream)?;
+        match *r {
+            Relayed::Forwarded { upstream } => o.str("upstream", upstream)?,
+            Relayed::Tunnel { host, .. } => o.str("host", host)?,
+            Relayed::TunnelEnded { host, up, down } => {
+                o.str("host", host)?;
+                o.num("bytes_from_client", up)?;
+                o.num("bytes_from_server", down)?;
+            }
+            Relayed::Http {
+                method,
+                host,
+                target,
+                status,
+            } => {
+                o.str("method", method)?;
+                o.str("host", host)?;
+                o.str("target", target)?;
+                if status.is_none() {
+                    o.null("status")?;
+                }
+            }
+            _ => {}
         }
         if let Some(status) = status {
             o.num("status", u64::from(status))?;

@@ -307,7 +307,11 @@ impl<W: Write> TextPrinter<W> {
         let prefix = self.prefix(meta);
         let text = sanitize(&sentence::relayed(r)).into_owned();
         let text = match r {
-            Relayed::Forwarded { .. } => text,
+            Relayed::Forwarded { .. } | Relayed::TunnelEnded { .. } => text,
+            Relayed::Tunnel { .. } => self.paint(&text, Paint::Value),
+            Relayed::Http { status, .. } if status.is_some_and(|s| s < 400) => {
+                self.paint(&text, Paint::Value)
+            }
             _ => self.paint(&text, Paint::Bad),
         };
         writeln!(self.out(), "{prefix}{text}")

@@ -157,6 +157,35 @@ pub enum Relayed<'a> {
         /// Why.
         why: &'a str,
     },
+    /// A forward proxy's CONNECT to a host outside `--intercept`: tunnelled
+    /// blind, neither decrypted nor shown.
+    Tunnel {
+        /// The client's address.
+        peer: &'a str,
+        /// The `host:port` it asked for.
+        host: &'a str,
+    },
+    /// A blind tunnel ended.
+    TunnelEnded {
+        /// The `host:port`.
+        host: &'a str,
+        /// Bytes from the client.
+        up: u64,
+        /// Bytes from the server.
+        down: u64,
+    },
+    /// A forward proxy passed a plain HTTP request (no upgrade) and its
+    /// answer through untouched.
+    Http {
+        /// The method.
+        method: &'a str,
+        /// The `host:port` it went to.
+        host: &'a str,
+        /// The request target, in origin form.
+        target: &'a str,
+        /// The answer's status (None: no answer came).
+        status: Option<u16>,
+    },
 }
 
 /// A server that answered an upgrade with something else than 101.

@@ -66,6 +66,32 @@ pub fn relayed(r: &Relayed) -> String {
             escape_bytes(peer.as_bytes())
         ),
         Relayed::UpstreamFailed { why } => format!("the upstream failed: {why}"),
+        Relayed::Tunnel { peer, host } => format!(
+            "{}: CONNECT {} tunnelled blind (not in --intercept): not decrypted, not shown",
+            escape_bytes(peer.as_bytes()),
+            escape_bytes(host.as_bytes())
+        ),
+        Relayed::TunnelEnded { host, up, down } => format!(
+            "tunnel to {} ended: {up} bytes from the client, {down} from the server",
+            escape_bytes(host.as_bytes())
+        ),
+        Relayed::Http {
+            method,
+            host,
+            target,
+            status,
+        } => {
+            let answer = match status {
+                Some(s) => format!("{s} {}", status_reason(s)).trim_end().to_string(),
+                None => "no answer".into(),
+            };
+            format!(
+                "http {} {}{} → {answer}",
+                escape_bytes(method.as_bytes()),
+                escape_bytes(host.as_bytes()),
+                escape_bytes(target.as_bytes())
+            )
+        }
     }
 }
 

@@ -2,6 +2,17 @@
 //! `openssl` for TLS tests.
 #![allow(dead_code)]
 
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const WSDBG: &str = env!("CARGO_BIN_EXE_wsdbg");
+/// How long a test waits for wsdbg to print what it expects.
+const PATIENCE: Duration = Duration::from_secs(20);
+
 /// A CA and a server certificate it signed for localhost and 127.0.0.1,
 /// made by `openssl`: the CA's certificate, the server's chain and key.
 pub fn certificate(dir: &std::path::Path) -> (String, String, String) {
@@ -99,4 +110,86 @@ pub fn collect_text(
         }
     });
     (text, reader)
+}
+
+/// A wsdbg that listens (serve, proxy), killed when dropped.
+pub struct Server {
+    _child: Kill,
+    pub port: u16,
+    pub out: Arc<Mutex<String>>,
+    /// Its stderr up to the line that says where it listens.
+    pub err: String,
+}
+
+impl Server {
+    /// `wsdbg serve --tls --listen 127.0.0.1:0 ARGS`, the CA under `data`.
+    pub fn start(data: &Path, args: &[&str]) -> Server {
+        let mut all = vec!["serve", "--tls", "--listen", "127.0.0.1:0", "--no-console"];
+        all.extend_from_slice(&["--color", "never"]);
+        all.extend_from_slice(args);
+        Self::launch(&all, data, &[])
+    }
+
+    /// `wsdbg ARGS` with the CA under `data` and `env`, once it says where
+    /// it listens.
+    pub fn launch(args: &[&str], data: &Path, env: &[(&str, &Path)]) -> Server {
+        let mut command = Command::new(WSDBG);
+        command.args(args).env("XDG_DATA_HOME", data);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start wsdbg");
+        let (out, _) = collect_text(child.stdout.take().unwrap());
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let child = Kill(child);
+        let mut said = String::new();
+        let port = loop {
+            let mut line = String::new();
+            if err.read_line(&mut line).unwrap_or(0) == 0 {
+                panic!("wsdbg {args:?} ended before listening; stderr:\n{said}");
+            }
+            said.push_str(&line);
+            let port = line
+                .split_once("listening on ")
+                .and_then(|(_, rest)| rest.split_once("127.0.0.1:"))
+                .and_then(|(_, rest)| rest.split('/').next()?.parse().ok());
+            if let Some(p) = port {
+                break p;
+            }
+        };
+        // The rest of stderr is drained so that it never blocks on it.
+        collect_text(err.into_inner());
+        Server {
+            _child: child,
+            port,
+            out,
+            err: said,
+        }
+    }
+
+    /// Waits until stdout holds `what`; all of stdout.
+    pub fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let out = self.out.lock().unwrap().clone();
+            if out.contains(what) {
+                return out;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "wsdbg never printed {what:?}; stdout:\n{out}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The local CA's certificate when its data directory is `data`.
+pub fn ca_file(data: &Path) -> PathBuf {
+    data.join("wsdbg").join("ca.pem")
 }

@@ -5,6 +5,7 @@
 //! (`relay`) moves the bytes of every client, whether its upstream is
 //! plain TCP or TLS.
 
+mod forward;
 mod relay;
 
 use std::io;
@@ -43,7 +44,10 @@ const MAX_HEAD: usize = 16 << 10;
 
 /// What every client's thread shares.
 struct Shared {
-    url: WsUrl,
+    /// The upstream (None: a forward proxy, where each request names it).
+    url: Option<WsUrl>,
+    /// TLS settings toward upstreams (for a wss:// URL, or a forward
+    /// proxy's intercepted CONNECTs).
     tls: Option<Arc<ClientConfig>>,
     view: View,
     out: Output,
@@ -53,13 +57,19 @@ struct Shared {
     relay: relay::Handle,
     /// TLS settings for clients, when listening with TLS.
     listen_tls: Option<Arc<rustls::ServerConfig>>,
+    /// What a forward proxy needs.
+    forward: Option<forward::Forward>,
 }
 
 /// Runs the command until SIGINT or SIGTERM.
 pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
-    let url = WsUrl::parse(&args.url)
-        .map_err(|e| Failure::Input(format!("{}: {e}", escape_str(&args.url))))?;
-    let tls = if url.secure {
+    let url = match &args.url {
+        Some(u) => {
+            Some(WsUrl::parse(u).map_err(|e| Failure::Input(format!("{}: {e}", escape_str(u))))?)
+        }
+        None => None,
+    };
+    let tls = if args.forward || url.as_ref().is_some_and(|u| u.secure) {
         if args.insecure {
             eprintln!(
                 "wsdbg proxy: --insecure: the upstream's certificate is NOT checked; anyone on the way can read and change the traffic"
@@ -78,12 +88,18 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         )));
     };
     let view = View::new(&args.output, palette);
-    let listener = TcpListener::bind(&args.listen).map_err(|e| {
-        Failure::Input(format!(
-            "cannot listen on {}: {e}",
-            escape_str(&args.listen)
-        ))
-    })?;
+    let listen = args.listen.as_deref().unwrap_or(if args.forward {
+        "127.0.0.1:8888"
+    } else {
+        "127.0.0.1:8081"
+    });
+    let forward = if args.forward {
+        Some(forward::Forward::new(&args.intercept).map_err(Failure::Input)?)
+    } else {
+        None
+    };
+    let listener = TcpListener::bind(listen)
+        .map_err(|e| Failure::Input(format!("cannot listen on {}: {e}", escape_str(listen))))?;
     let addr = listener.local_addr()?;
     let listen_tls = super::ca::listener(&args.listen_tls, "proxy").map_err(Failure::Input)?;
     let scheme = if listen_tls.is_some() { "wss" } else { "ws" };
@@ -101,15 +117,22 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         connect_timeout,
         relay: handle,
         listen_tls,
+        forward,
     });
     std::thread::Builder::new().name("relay".into()).spawn({
         let shared = shared.clone();
         move || relay::run(&shared, handed, events)
     })?;
-    eprintln!(
-        "wsdbg proxy: listening on {scheme}://{addr}/, relaying to {}; Ctrl-C to stop",
-        shared.url
-    );
+    match (&shared.url, &shared.forward) {
+        (Some(url), _) => eprintln!(
+            "wsdbg proxy: listening on {scheme}://{addr}/, relaying to {url}; Ctrl-C to stop"
+        ),
+        (None, Some(f)) => eprintln!(
+            "wsdbg proxy: listening on http://{addr}/ as a forward proxy (HTTPS_PROXY=http://{addr}), {}; Ctrl-C to stop",
+            f.scope()
+        ),
+        (None, None) => {}
+    }
     let next = AtomicU64::new(1);
     loop {
         match signals.wait(&listener) {
@@ -137,7 +160,13 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         let spawned = std::thread::Builder::new()
             .name(format!("client-{id}"))
             .stack_size(256 << 10)
-            .spawn(move || relay(&shared, id, stream, peer));
+            .spawn(move || {
+                if shared.forward.is_some() {
+                    forward::client(&shared, id, stream, peer);
+                } else {
+                    relay(&shared, id, stream, peer);
+                }
+            });
         if let Err(e) = spawned {
             eprintln!("wsdbg: error: proxy: cannot start a thread for client #{id} ({peer}): {e}");
         }
@@ -206,6 +235,41 @@ impl Leg<'_> {
         self.emit();
     }
 
+    /// The client's TLS failed before a request could be read: there is no
+    /// way to answer in HTTP; says so and closes.
+    fn tls_failed(&mut self, client: &Wire, why: &str) {
+        let peer = self.peer.clone();
+        self.say(&Relayed::ClientTlsFailed { peer: &peer, why });
+        let _ = client.socket().shutdown(Shutdown::Both);
+    }
+
+    /// Shows the client's upgrade request with its checks (under --trace).
+    fn request(&mut self, request: &http::Request, raw: Vec<u8>) {
+        if self.shared.view.trace {
+            let issues = validate_request(request);
+            self.head(
+                Role::Client,
+                &Head::Request {
+                    offset: 0,
+                    raw,
+                    request: request.clone(),
+                    issues,
+                },
+            );
+        }
+    }
+
+    /// Shows a plain HTTP head that passed through (under --trace).
+    fn http(&mut self, from: Role, head: impl FnOnce() -> Head) {
+        if self.shared.view.trace {
+            let head = head();
+            let mut show = self.show();
+            let meta = show.meta(Some(from));
+            show.print(|p| p.http_head(&meta, &head));
+            self.emit();
+        }
+    }
+
     fn head(&mut self, from: Role, head: &Head) {
         if self.shared.view.trace {
             let mut show = self.show();
@@ -216,7 +280,9 @@ impl Leg<'_> {
     }
 }
 
-/// Answers the client with a plain-text error and ends its connection.
+/// Answers the client with a plain-text error and ends its connection,
+/// reading what it still sends for a while first: closing with unread
+/// bytes would reset the connection, and the client might lose the answer.
 fn refuse(client: &mut Wire, status: u16, body: &str) {
     let reason = http::status_reason(status);
     let answer = format!(
@@ -226,16 +292,40 @@ fn refuse(client: &mut Wire, status: u16, body: &str) {
     let until = Instant::now() + Duration::from_secs(5);
     let _ = send_all(client, answer.as_bytes(), Some(until));
     client.shutdown_write();
+    let until = Instant::now() + Duration::from_secs(2);
+    let mut sink = [0u8; 16 << 10];
+    let mut left: usize = 8 << 20;
+    while left > 0 {
+        match read_until(client, &mut sink, until) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => left = left.saturating_sub(n),
+        }
+    }
 }
 
-/// Reads one head (bounded in size and time) with `parse`; the head and
-/// whatever came after it.
+/// Why a head could not be read: the status to answer, and a sentence.
+struct HeadFailed {
+    /// 400 for a malformed head or a connection that ended or failed
+    /// inside it, 431 for one too large.
+    status: u16,
+    why: String,
+    /// Nothing at all came before the connection ended.
+    nothing: bool,
+}
+
+/// Reads one head (bounded in size and time) with `parse`, after the
+/// bytes already in `buf`; the head and whatever came after it.
 fn read_head<T>(
+    mut buf: Vec<u8>,
     read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
     parse: impl Fn(&[u8]) -> Result<HeadParse<T>, http::HeadError>,
-) -> Result<(T, Vec<u8>, Vec<u8>), String> {
-    let mut buf = Vec::new();
+) -> Result<(T, Vec<u8>, Vec<u8>), HeadFailed> {
     let mut chunk = [0u8; 4096];
+    let failed = |status, why: String| HeadFailed {
+        status,
+        why,
+        nothing: false,
+    };
     loop {
         match parse(&buf) {
             Ok(HeadParse::Complete { head, len }) => {
@@ -243,22 +333,35 @@ fn read_head<T>(
                 return Ok((head, buf, rest));
             }
             Ok(HeadParse::Partial) if buf.len() >= MAX_HEAD => {
-                return Err(format!("no complete head within {MAX_HEAD} bytes"))
+                return Err(failed(
+                    431,
+                    format!("no complete head within {MAX_HEAD} bytes"),
+                ))
             }
             Ok(HeadParse::Partial) => {}
-            Err(e) => return Err(crate::print::sentence::head_error(&e)),
+            Err(e) => {
+                let status = if e.too_large() { 431 } else { 400 };
+                return Err(failed(status, crate::print::sentence::head_error(&e)));
+            }
         }
         match read(&mut chunk) {
-            Ok(0) => {
-                return Err(if buf.is_empty() {
-                    "the connection ended before a head".into()
-                } else {
-                    "the connection ended inside the head".into()
+            Ok(0) if buf.is_empty() => {
+                return Err(HeadFailed {
+                    status: 400,
+                    why: "the connection ended before a head".into(),
+                    nothing: true,
                 })
             }
+            Ok(0) => return Err(failed(400, "the connection ended inside the head".into())),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(tls_or_io(&e)),
+            Err(e) => {
+                return Err(HeadFailed {
+                    status: 400,
+                    why: tls_or_io(&e),
+                    nothing: buf.is_empty(),
+                })
+            }
         }
     }
 }
@@ -355,6 +458,8 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         up: up.wire,
         deflate: up.deflate,
         rest: up.rest,
+        early: up.early,
+        blind: None,
     });
 }
 
@@ -454,16 +559,20 @@ struct Upgraded {
     rest: Vec<u8>,
     /// The permessage-deflate the two agreed on.
     deflate: Option<DeflateParams>,
+    /// What the client sent after its request's head (passed upstream
+    /// with it), to be decoded.
+    early: Vec<u8>,
 }
 
-/// Passes the client's request upstream and the answer back; `None` when
-/// the connection ends there (a refusal of either, already answered and
-/// shown).
+/// Reads the client's request, passes it to the URL's upstream and the
+/// answer back; `None` when the connection ends there (a refusal of
+/// either, already answered and shown).
 fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
     let shared = leg.shared;
+    let url = shared.url.as_ref()?;
     // 1. The client's request (and, over TLS, what TLS agreed on).
     let until = Instant::now() + shared.connect_timeout;
-    let head = read_head(&mut |b| read_until(client, b, until), |b| {
+    let head = read_head(Vec::new(), &mut |b| read_until(client, b, until), |b| {
         http::parse_request(b, MAX_HEAD)
     });
     if let Some(a) = client.agreed() {
@@ -472,34 +581,20 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
     let (request, raw, early) = match head {
         Ok(x) => x,
         // TLS never came up: there is no way to answer in HTTP.
-        Err(why) if !client.is_plain() && client.agreed().is_none() => {
-            let peer = leg.peer.clone();
-            leg.say(&Relayed::ClientTlsFailed {
-                peer: &peer,
-                why: &why,
-            });
-            let _ = client.socket().shutdown(Shutdown::Both);
+        Err(f) if !client.is_plain() && client.agreed().is_none() => {
+            leg.tls_failed(client, &f.why);
             return None;
         }
-        Err(why) => {
-            leg.refuse(client, 400, &why);
+        Err(f) => {
+            leg.refuse(client, f.status, &f.why);
             return None;
         }
     };
-    let issues = validate_request(&request);
-    let target = shared.url.join(&request.target);
-    leg.head(
-        Role::Client,
-        &Head::Request {
-            offset: 0,
-            raw,
-            request: request.clone(),
-            issues,
-        },
-    );
+    leg.request(&request, raw);
     // 2. The upstream.
-    let host = shared.url.host_header();
-    let stream = match wire::dial(&shared.url, shared.connect_timeout) {
+    let target = url.join(&request.target);
+    let host = url.host_header();
+    let stream = match wire::dial(url, shared.connect_timeout) {
         Ok(s) => s,
         Err(why) => {
             leg.refuse(client, 502, &why);
@@ -510,16 +605,55 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
         .peer_addr()
         .map_or_else(|_| host.clone(), |a| a.to_string());
     let _ = stream.set_nonblocking(true);
-    let mut up = match &shared.tls {
-        Some(config) => match wire::tls(stream, &shared.url.host, config.clone()) {
+    let up = match &shared.tls {
+        Some(config) if url.secure => match wire::tls(stream, &url.host, config.clone()) {
             Ok(w) => w,
             Err(why) => {
                 leg.refuse(client, 502, &why);
                 return None;
             }
         },
-        None => Wire::Plain(stream),
+        _ => Wire::Plain(stream),
     };
+    let asked = Asked {
+        request,
+        early,
+        target,
+        host,
+    };
+    handshake(leg, client, asked, up, &upstream_addr, None)
+}
+
+/// A client's upgrade request, read and shown, and where it goes.
+struct Asked {
+    request: http::Request,
+    /// What the client sent after the head.
+    early: Vec<u8>,
+    /// The target to ask the upstream for.
+    target: String,
+    /// The Host header to send it.
+    host: String,
+}
+
+/// Passes an upgrade request to the upstream `up` (connected; TLS may
+/// still have to shake hands) and the answer back; `None` when the
+/// connection ends there. `named`: the upstream's name for the open line
+/// (a forward proxy's host).
+fn handshake(
+    leg: &mut Leg<'_>,
+    client: &mut Wire,
+    asked: Asked,
+    mut up: Wire,
+    upstream_addr: &str,
+    named: Option<&str>,
+) -> Option<Upgraded> {
+    let shared = leg.shared;
+    let Asked {
+        request,
+        early,
+        target,
+        host,
+    } = asked;
     let forwarded = build_forwarded_request(&request, &target, &host);
     if let Ok(HeadParse::Complete { head, len }) = http::parse_request(&forwarded, MAX_HEAD) {
         let issues = validate_request(&head);
@@ -531,7 +665,7 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
         };
         if shared.view.trace {
             leg.say(&Relayed::Forwarded {
-                upstream: &upstream_addr,
+                upstream: upstream_addr,
             });
         }
         leg.head(Role::Client, &shown);
@@ -547,16 +681,18 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
         leg.refuse(client, 502, &why);
         return None;
     }
-    // 3. The upstream's answer, passed on as it is.
+    // The upstream's answer, passed on as it is.
     let mut read_up = |b: &mut [u8]| read_until(&mut up, b, until);
     let key = request
         .header("Sec-WebSocket-Key")
         .map(|h| h.value_lossy().into_owned());
-    let (response, raw, rest) = match read_head(&mut read_up, |b| http::parse_response(b, MAX_HEAD))
-    {
+    let answer = read_head(Vec::new(), &mut read_up, |b| {
+        http::parse_response(b, MAX_HEAD)
+    });
+    let (response, raw, rest) = match answer {
         Ok(x) => x,
-        Err(why) => {
-            let why = format!("the upstream {upstream_addr} gave no answer: {why}");
+        Err(f) => {
+            let why = format!("the upstream {upstream_addr} gave no answer: {}", f.why);
             leg.refuse(client, 502, &why);
             return None;
         }
@@ -600,7 +736,7 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
         let meta = show.meta(None);
         let o = crate::print::Opened {
             peer: &peer,
-            server: None,
+            server: named,
             target: &request.target,
             protocol: protocol.as_deref(),
         };
@@ -611,6 +747,7 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
         wire: up,
         rest,
         deflate,
+        early,
     })
 }
 

@@ -42,6 +42,12 @@ pub(super) struct Handed {
     /// What the upstream sent after its answer (already passed on), to be
     /// decoded.
     pub rest: Vec<u8>,
+    /// What the client sent after its request's head (already passed
+    /// on), to be decoded.
+    pub early: Vec<u8>,
+    /// A forward proxy's blind tunnel to this `host:port`: bytes are
+    /// counted, not decoded.
+    pub blind: Option<String>,
 }
 
 /// How the client threads reach the loop.
@@ -105,6 +111,10 @@ struct Pair<'a> {
     sides: [Side<'a>; 2],
     /// Once one way has ended, the other has until then.
     linger: Option<Instant>,
+    /// A blind tunnel to this `host:port` (nothing decoded).
+    blind: Option<String>,
+    /// Bytes read from each socket.
+    counts: [u64; 2],
 }
 
 /// The loop; returns only if it cannot wait.
@@ -168,7 +178,15 @@ pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>, mut events: L
                     let _ = events.unwatch(s.fd());
                     let _ = s.socket().shutdown(Shutdown::Both);
                 }
-                closing(shared, p.id, &p.peer, p.started, &mut p.sides);
+                match &p.blind {
+                    Some(_) if shared.view.quiet => {}
+                    Some(host) => p.sides[0].say(&Relayed::TunnelEnded {
+                        host,
+                        up: p.counts[0],
+                        down: p.counts[1],
+                    }),
+                    None => closing(shared, p.id, &p.peer, p.started, &mut p.sides),
+                }
             }
             next.retain(|t| t / 2 != slot);
             free.push(slot);
@@ -206,7 +224,12 @@ impl<'a> Pair<'a> {
         let _ = h.client.socket().set_nonblocking(true);
         let _ = h.up.socket().set_nonblocking(true);
         let mut sides = sides(shared, h.id, &h.peer, h.deflate);
-        if !h.rest.is_empty() {
+        let counts = [h.early.len() as u64, h.rest.len() as u64];
+        if h.blind.is_none() && !h.early.is_empty() {
+            let mut early = h.early;
+            sides[0].passed(&mut early, Instant::now());
+        }
+        if h.blind.is_none() && !h.rest.is_empty() {
             let mut rest = h.rest;
             sides[1].passed(&mut rest, Instant::now());
         }
@@ -226,6 +249,8 @@ impl<'a> Pair<'a> {
             ways: [way(), way()],
             sides,
             linger: None,
+            blind: h.blind,
+            counts,
         }
     }
 
@@ -284,8 +309,11 @@ impl<'a> Pair<'a> {
             Ok(_) => {}
             Err(_) => self.broken(w),
         }
+        self.counts[w] += n as u64;
         // Decoded after it went on: decoding unmasks in place.
-        self.sides[w].passed(&mut buf[..n], at);
+        if self.blind.is_none() {
+            self.sides[w].passed(&mut buf[..n], at);
+        }
     }
 
     /// Writes what way `w` has waiting for its destination.

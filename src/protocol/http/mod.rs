@@ -10,6 +10,7 @@
 //! dump that starts with a head and a server reading a request that may
 //! arrive split at any byte.
 
+mod body;
 mod detect;
 mod parse;
 
@@ -17,6 +18,7 @@ use std::borrow::Cow;
 
 use super::violation::{fit_reason, Answer, Broken};
 
+pub use body::{request_framing, response_framing, Body, BodyError, Framing, FramingError};
 pub use detect::{head_starts, looks_like_head, HeadKind, Starts, MAX_START};
 pub use parse::{parse_request, parse_response};
 
@@ -394,9 +396,13 @@ pub fn status_reason(code: u16) -> &'static str {
         100 => "Continue",
         101 => "Switching Protocols",
         200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
         204 => "No Content",
+        206 => "Partial Content",
         301 => "Moved Permanently",
         302 => "Found",
+        303 => "See Other",
         304 => "Not Modified",
         307 => "Temporary Redirect",
         308 => "Permanent Redirect",
@@ -406,6 +412,8 @@ pub fn status_reason(code: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
         413 => "Content Too Large",
         426 => "Upgrade Required",
         429 => "Too Many Requests",
@@ -414,6 +422,7 @@ pub fn status_reason(code: u16) -> &'static str {
         501 => "Not Implemented",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
+        504 => "Gateway Timeout",
         505 => "HTTP Version Not Supported",
         _ => "",
     }
