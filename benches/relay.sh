@@ -16,7 +16,7 @@
 # The upstream is the bare echo of benches/echo (one blocking thread per
 # connection, no checks), started once per point. The relays:
 #   websocat  websocat -b -B 4194304 ws-l:127.0.0.1:PORT ws://127.0.0.1:UP/
-#   wsdbg     target/release/wsdbg proxy -q --listen 127.0.0.1:PORT ws://127.0.0.1:UP/
+#   wsdbg     target/release/wsdbg proxy -q --no-console --listen 127.0.0.1:PORT ws://127.0.0.1:UP/
 #   wsdbg-before  the same with $WSDBG_BEFORE, when set: an older wsdbg, to
 #             measure a change before and after in one run
 # The load client is benches/echo/src/wsload.rs, against the relay's port.
@@ -68,7 +68,7 @@ start_relay() { # NAME UPSTREAM_PORT: sets RELAY_PID and RELAY_PORT
     case "$1" in
         websocat) "${PIN[@]}" "$WEBSOCAT" -b -B 4194304 "ws-l:127.0.0.1:$port" "ws://127.0.0.1:$2/" \
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;
-        wsdbg) "${PIN[@]}" "$WSDBG" proxy -q --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
+        wsdbg) "${PIN[@]}" "$WSDBG" proxy -q --no-console --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;
         wsdbg-before) "${PIN[@]}" "$WSDBG_BEFORE" proxy -q --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;

@@ -156,6 +156,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
         'wsdbg;proxy' {
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Address to listen on for clients [default: 127.0.0.1:8081, with --forward 127.0.0.1:8888] (port 0 picks a free one; the address is printed on stderr)')
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on for clients [default: 127.0.0.1:8081, with --forward 127.0.0.1:8888] (port 0 picks a free one; the address is printed on stderr)')
+            [CompletionResult]::new('--intercept-messages', '--intercept-messages', [CompletionResultType]::ParameterName, 'Hold messages from the start, as the console''s /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)')
             [CompletionResult]::new('--intercept', '--intercept', [CompletionResultType]::ParameterName, 'With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind')
             [CompletionResult]::new('--max-message', '--max-message', [CompletionResultType]::ParameterName, 'Largest message decoded for display (larger ones still pass, shown as over the limit)')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the upstream''s TCP connection and handshake answer')
@@ -165,6 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--tls-name', '--tls-name', [CompletionResultType]::ParameterName, 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--forward', '--forward', [CompletionResultType]::ParameterName, 'Be an HTTP proxy for any host (CONNECT and absolute URLs) instead of relaying to one URL')
+            [CompletionResult]::new('--no-console', '--no-console', [CompletionResultType]::ParameterName, 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept-key computation and every frame annotated, both ways')
             [CompletionResult]::new('--trace', '--trace', [CompletionResultType]::ParameterName, 'Show every handshake header, the accept-key computation and every frame annotated, both ways')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write events as JSON Lines (the envelope of decode --json)')

@@ -491,7 +491,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__proxy)
-            opts="-l -t -q -h --listen --forward --intercept --trace --json --quiet --timestamps --full --max-message --connect-timeout --cacert --insecure --tls --cert --key --tls-name --color --help"
+            opts="-l -t -q -h --listen --forward --intercept-messages --no-console --intercept --trace --json --quiet --timestamps --full --max-message --connect-timeout --cacert --insecure --tls --cert --key --tls-name --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,6 +502,10 @@ _wsdbg() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --intercept-messages)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

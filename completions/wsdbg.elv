@@ -147,6 +147,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
         &'wsdbg;proxy'= {
             cand -l 'Address to listen on for clients [default: 127.0.0.1:8081, with --forward 127.0.0.1:8888] (port 0 picks a free one; the address is printed on stderr)'
             cand --listen 'Address to listen on for clients [default: 127.0.0.1:8081, with --forward 127.0.0.1:8888] (port 0 picks a free one; the address is printed on stderr)'
+            cand --intercept-messages 'Hold messages from the start, as the console''s /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)'
             cand --intercept 'With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind'
             cand --max-message 'Largest message decoded for display (larger ones still pass, shown as over the limit)'
             cand --connect-timeout 'Seconds to wait for the upstream''s TCP connection and handshake answer'
@@ -156,6 +157,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand --tls-name 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)'
             cand --color 'When to colour the output'
             cand --forward 'Be an HTTP proxy for any host (CONNECT and absolute URLs) instead of relaying to one URL'
+            cand --no-console 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
             cand -t 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
             cand --trace 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
             cand --json 'Write events as JSON Lines (the envelope of decode --json)'

@@ -151,6 +151,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l deflate -d 'Offe
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l insecure -d 'wss://: do not check the server\'s certificate at all (anyone on the way can read and change the traffic)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Address to listen on for clients [default: 127.0.0.1:8081, with --forward 127.0.0.1:8888] (port 0 picks a free one; the address is printed on stderr)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept-messages -d 'Hold messages from the start, as the console\'s /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept -d 'With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l max-message -d 'Largest message decoded for display (larger ones still pass, shown as over the limit)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l connect-timeout -d 'Seconds to wait for the upstream\'s TCP connection and handshake answer' -r
@@ -162,6 +163,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l color -d 'When to 
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l forward -d 'Be an HTTP proxy for any host (CONNECT and absolute URLs) instead of relaying to one URL'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l no-console -d 'Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s t -l trace -d 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s q -l quiet -d 'Print only errors'

@@ -769,6 +769,14 @@ pub struct ProxyArgs {
     #[arg(long, conflicts_with_all = ["url", "tls"])]
     pub forward: bool,
 
+    /// Hold messages from the start, as the console's /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)
+    #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "both")]
+    pub intercept_messages: Option<String>,
+
+    /// Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)
+    #[arg(long)]
+    pub no_console: bool,
+
     /// With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind
     #[arg(long, value_name = "HOSTPATTERN", requires = "forward")]
     pub intercept: Vec<String>,

@@ -469,10 +469,14 @@ pub(crate) fn accept_tls_with(
         conn.process_new_packets()
             .map_err(|e| TlsError(e).to_string())?;
     }
-    Ok(Wire::Tls {
+    let mut wire = Wire::Tls {
         sock,
         conn: Box::new(Connection::Server(conn)),
-    })
+    };
+    // The answer to a hello that came early goes now: the client waits.
+    wire.flush_tls()
+        .map_err(|e| format!("TLS: cannot answer the client: {e}"))?;
+    Ok(wire)
 }
 
 /// Accepts any certificate (`--insecure`).

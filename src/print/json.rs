@@ -545,6 +545,9 @@ impl<W: Write> Printer for JsonPrinter<W> {
             Relayed::Tunnel { peer, .. } => ("tunnel", Some(peer), None, None),
             Relayed::TunnelEnded { .. } => ("tunnel_ended", None, None, None),
             Relayed::Http { status, .. } => ("http", None, status, None),
+            Relayed::Held { .. } => ("held", None, None, None),
+            Relayed::Released { .. } => ("released", None, None, None),
+            Relayed::Injected { .. } => ("injected", None, None, None),
         };
         o.str("event", what)?;
         if let Some(peer) = peer {
@@ -557,6 +560,39 @@ impl<W: Write> Printer for JsonPrinter<W> {
                 o.str("host", host)?;
                 o.num("bytes_from_client", up)?;
                 o.num("bytes_from_server", down)?;
+            }
+            Relayed::Held {
+                number,
+                from,
+                kind,
+                len,
+                preview,
+            } => {
+                o.num("held", number)?;
+                o.str("from", from.name())?;
+                o.str("kind", kind)?;
+                match len {
+                    Some(n) => o.num("length", n as u64)?,
+                    None => o.null("length")?,
+                }
+                o.text_or_null("preview", preview)?;
+                o.hex("preview_hex", preview, None)?;
+            }
+            Relayed::Released {
+                number,
+                action,
+                edit,
+            } => {
+                o.num("held", number)?;
+                o.str("action", action)?;
+                if let Some(e) = edit {
+                    o.text_or_null("edit", e)?;
+                    o.hex("edit_hex", e, None)?;
+                }
+            }
+            Relayed::Injected { to, what } => {
+                o.str("to", to.name())?;
+                o.str("what", what)?;
             }
             Relayed::Http {
                 method,

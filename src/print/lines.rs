@@ -308,6 +308,9 @@ impl<W: Write> TextPrinter<W> {
         let text = sanitize(&sentence::relayed(r)).into_owned();
         let text = match r {
             Relayed::Forwarded { .. } | Relayed::TunnelEnded { .. } => text,
+            Relayed::Held { .. } | Relayed::Released { .. } | Relayed::Injected { .. } => {
+                self.paint(&text, Paint::Value)
+            }
             Relayed::Tunnel { .. } => self.paint(&text, Paint::Value),
             Relayed::Http { status, .. } if status.is_some_and(|s| s < 400) => {
                 self.paint(&text, Paint::Value)

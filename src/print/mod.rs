@@ -174,6 +174,35 @@ pub enum Relayed<'a> {
         /// Bytes from the server.
         down: u64,
     },
+    /// A message was held (`/intercept`) until the console releases it.
+    Held {
+        /// Its number on the console.
+        number: u64,
+        /// Who sent it.
+        from: crate::protocol::Role,
+        /// "text" or "binary".
+        kind: &'a str,
+        /// Its payload's length (inflated), when known.
+        len: Option<usize>,
+        /// Its payload's start (inflated), when known.
+        preview: &'a [u8],
+    },
+    /// A held message was let go, dropped or replaced.
+    Released {
+        /// Its number.
+        number: u64,
+        /// "forwarded", "dropped" or "edited".
+        action: &'a str,
+        /// What was sent in its place (edited).
+        edit: Option<&'a [u8]>,
+    },
+    /// The console sent something to one end.
+    Injected {
+        /// The end it went to.
+        to: crate::protocol::Role,
+        /// What, in words.
+        what: &'a str,
+    },
     /// A forward proxy passed a plain HTTP request (no upgrade) and its
     /// answer through untouched.
     Http {

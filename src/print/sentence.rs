@@ -75,6 +75,39 @@ pub fn relayed(r: &Relayed) -> String {
             "tunnel to {} ended: {up} bytes from the client, {down} from the server",
             escape_bytes(host.as_bytes())
         ),
+        Relayed::Held {
+            number,
+            from,
+            kind,
+            len,
+            preview,
+        } => {
+            let len = len.map_or("of unknown length".to_string(), |n| format!("{n} bytes"));
+            let shown = if kind == "text" {
+                format!("\"{}\"", escape_bytes(preview))
+            } else {
+                hex_preview(preview)
+            };
+            format!(
+                "held [{number}]: {kind} {len} from the {}: {shown} (/forward {number}, /drop {number}, /edit {number} TEXT)",
+                from.name()
+            )
+        }
+        Relayed::Released {
+            number,
+            action,
+            edit,
+        } => match edit {
+            Some(e) => format!(
+                "[{number}] {action}: sent in its place: \"{}\" ({} bytes)",
+                escape_bytes(e),
+                e.len()
+            ),
+            None => format!("[{number}] {action}"),
+        },
+        Relayed::Injected { to, what } => {
+            format!("sent to the {} from the console: {what}", to.name())
+        }
         Relayed::Http {
             method,
             host,
@@ -93,6 +126,15 @@ pub fn relayed(r: &Relayed) -> String {
             )
         }
     }
+}
+
+/// The first bytes of a binary payload in hex (`01 02 …`).
+fn hex_preview(bytes: &[u8]) -> String {
+    let mut s: Vec<String> = bytes.iter().take(32).map(|b| format!("{b:02x}")).collect();
+    if bytes.len() > 32 {
+        s.push("…".into());
+    }
+    s.join(" ")
 }
 
 /// A server's refusal of the upgrade, with its body.

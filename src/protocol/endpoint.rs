@@ -238,6 +238,26 @@ impl Outbox {
         }
     }
 
+    /// An outbox for frames made beside a stream this program does not own
+    /// (a proxy injecting or re-framing messages on one side of a relay):
+    /// open, framing as `role` does (a client masks with keys from
+    /// `seed`), uncompressed until [`Outbox::compress_with`].
+    pub fn beside(role: Role, seed: u32) -> Self {
+        let mut o = Self::new(role, seed);
+        o.open = true;
+        o
+    }
+
+    /// Compresses data messages from now on with `deflater`.
+    pub fn compress_with(&mut self, deflater: Deflater) {
+        self.deflater = Some(Box::new(deflater));
+    }
+
+    /// Takes the bytes waiting to be sent.
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
     /// Bytes waiting to be sent.
     pub fn pending(&self) -> &[u8] {
         &self.out

@@ -9,6 +9,7 @@ pub mod endpoint;
 pub(crate) mod fixtures;
 pub mod frame;
 pub mod handshake;
+pub mod hold;
 pub mod http;
 pub mod mask;
 pub mod message;

@@ -119,6 +119,8 @@ pub struct Server {
     pub out: Arc<Mutex<String>>,
     /// Its stderr up to the line that says where it listens.
     pub err: String,
+    /// Its stdin, when launched with a console.
+    pub stdin: Option<std::process::ChildStdin>,
 }
 
 impl Server {
@@ -133,17 +135,28 @@ impl Server {
     /// `wsdbg ARGS` with the CA under `data` and `env`, once it says where
     /// it listens.
     pub fn launch(args: &[&str], data: &Path, env: &[(&str, &Path)]) -> Server {
+        Self::launch_with(args, data, env, false)
+    }
+
+    /// [`Server::launch`] with stdin a pipe (`console`) for the test to
+    /// write commands into.
+    pub fn launch_with(args: &[&str], data: &Path, env: &[(&str, &Path)], console: bool) -> Server {
         let mut command = Command::new(WSDBG);
         command.args(args).env("XDG_DATA_HOME", data);
         for (k, v) in env {
             command.env(k, v);
         }
         let mut child = command
-            .stdin(Stdio::null())
+            .stdin(if console {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start wsdbg");
+        let stdin = child.stdin.take();
         let (out, _) = collect_text(child.stdout.take().unwrap());
         let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
         let child = Kill(child);
@@ -169,7 +182,16 @@ impl Server {
             port,
             out,
             err: said,
+            stdin,
         }
+    }
+
+    /// Writes a console line.
+    pub fn say(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("launched with a console");
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
     }
 
     /// Waits until stdout holds `what`; all of stdout.

@@ -9,6 +9,7 @@ use std::fmt;
 
 use super::dump::{self, Format};
 use crate::protocol::frame::{FrameSpec, LengthForm};
+use crate::protocol::hold::Release;
 use crate::protocol::opcode::OpCode;
 
 /// Whom a command is for.
@@ -254,29 +255,38 @@ pub fn parse(line: &str, ids: bool) -> Result<Command, ConsoleError> {
     } else {
         (Target::All, rest)
     };
-    let send = match usage.name {
+    Ok(Command::Send(
+        target,
+        send_of(usage.name, rest).map_err(fail)?,
+    ))
+}
+
+/// What a sending command (`/send`, `/binary`, `/ping`, `/pong`, `/close`,
+/// `/raw`, `/frame`) sends, from its arguments.
+fn send_of(name: &str, rest: &str) -> Result<Send, String> {
+    let send = match name {
         "/send" => Send::Text(rest.to_string()),
-        "/binary" => Send::Binary(hex(rest, "HEX", true).map_err(fail)?),
+        "/binary" => Send::Binary(hex(rest, "HEX", true)?),
         "/ping" | "/pong" => {
             if rest.len() > 125 {
-                return Err(fail(format!(
+                return Err(format!(
                     "a control frame carries at most 125 bytes, this one {}; /frame sends a longer one on purpose",
                     rest.len()
-                )));
+                ));
             }
             let data = rest.as_bytes().to_vec();
-            if usage.name == "/ping" {
+            if name == "/ping" {
                 Send::Ping(data)
             } else {
                 Send::Pong(data)
             }
         }
-        "/close" => Send::Close(close(rest).map_err(fail)?),
-        "/raw" => Send::Raw(hex(rest, "HEX", false).map_err(fail)?),
-        "/frame" => frame(rest).map_err(fail)?,
+        "/close" => Send::Close(close(rest)?),
+        "/raw" => Send::Raw(hex(rest, "HEX", false)?),
+        "/frame" => frame(rest)?,
         other => unreachable!("{other} is handled above"),
     };
-    Ok(Command::Send(target, send))
+    Ok(send)
 }
 
 /// The first word and the rest after one run of spaces.
@@ -456,9 +466,372 @@ fn frame(rest: &str) -> Result<Send, String> {
     })
 }
 
+/// Which end of a relayed connection a proxy command sends to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toward {
+    /// The client.
+    Client,
+    /// The upstream server.
+    Server,
+}
+
+/// Whose messages the proxy holds: those the client sends, those the
+/// server sends, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    /// From the client.
+    Client,
+    /// From the server.
+    Server,
+    /// From either.
+    Both,
+}
+
+/// Which messages are held: all, those holding a text, or those a regular
+/// expression finds something in (written `/.../`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pattern {
+    /// Every data message.
+    Any,
+    /// Those whose payload holds this text.
+    Text(String),
+    /// Those where this regular expression matches.
+    Regex(String),
+}
+
+/// What the proxy holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intercept {
+    /// Whose messages.
+    pub from: Whose,
+    /// Which.
+    pub pattern: Pattern,
+}
+
+/// One line of the proxy's console, understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyCommand {
+    /// An empty line.
+    Nothing,
+    /// Send something to one end of a connection (or of all).
+    Send(Target, Toward, Send),
+    /// List the connections and the held messages.
+    List,
+    /// Hold matching messages from now on (None: stop, releasing all).
+    Intercept(Option<Intercept>),
+    /// Let a held message go, drop it, or send another in its place.
+    Release(u64, Release),
+    /// Show the commands (or one command's usage).
+    Help(Option<&'static Usage>),
+    /// Stop.
+    Quit,
+}
+
+/// The proxy console's commands, in the order `/help` lists them.
+pub const PROXY_COMMANDS: &[Usage] = &[
+    Usage {
+        name: "/send",
+        args: "ID client|server TEXT",
+        what: "a text message to the client or to the server",
+    },
+    Usage {
+        name: "/binary",
+        args: "ID client|server HEX",
+        what: "a binary message",
+    },
+    Usage {
+        name: "/ping",
+        args: "ID client|server [TEXT]",
+        what: "a ping",
+    },
+    Usage {
+        name: "/pong",
+        args: "ID client|server [TEXT]",
+        what: "an unsolicited pong",
+    },
+    Usage {
+        name: "/close",
+        args: "ID client|server [CODE [REASON]]",
+        what: "a close frame (the other end is not told)",
+    },
+    Usage {
+        name: "/raw",
+        args: "ID client|server HEX",
+        what: "these bytes as they are, between two frames",
+    },
+    Usage {
+        name: "/frame",
+        args: "ID client|server [--opcode OP] [--no-fin] [--rsv N] [--length N] [--length-form 7|16|64] [--key HEX|--masked|--unmasked] [--hex] [--] [PAYLOAD]",
+        what: "a hand-built frame (toward the server masked, toward the client not, by default)",
+    },
+    Usage {
+        name: "/intercept",
+        args: "[client|server|both] [TEXT|/REGEX/] | off",
+        what: "hold the messages from that side (default both) that match (default all); off lets every held one go",
+    },
+    Usage {
+        name: "/forward",
+        args: "N",
+        what: "let held message N go as it came",
+    },
+    Usage {
+        name: "/drop",
+        args: "N",
+        what: "never send held message N",
+    },
+    Usage {
+        name: "/edit",
+        args: "N TEXT | N --hex HEX",
+        what: "send this in place of held message N (framed anew)",
+    },
+    Usage {
+        name: "/list",
+        args: "",
+        what: "the connections, and the messages held",
+    },
+    Usage {
+        name: "/help",
+        args: "[COMMAND]",
+        what: "this list, or one command's usage",
+    },
+    Usage {
+        name: "/quit",
+        args: "",
+        what: "stop the proxy",
+    },
+];
+
+/// Understands one line of the proxy's console.
+pub fn parse_proxy(line: &str) -> Result<ProxyCommand, ConsoleError> {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.trim().is_empty() {
+        return Ok(ProxyCommand::Nothing);
+    }
+    if !line.starts_with('/') {
+        return Err(ConsoleError {
+            message: "a proxy has two ends: say which, as in /send 1 server TEXT (/help lists the commands)".into(),
+            usage: None,
+        });
+    }
+    let (word, rest) = split_word(line);
+    let usage = PROXY_COMMANDS
+        .iter()
+        .find(|u| u.name == word)
+        .ok_or_else(|| {
+            let names: Vec<&str> = PROXY_COMMANDS.iter().map(|u| u.name).collect();
+            ConsoleError {
+                message: format!(
+                    "unknown command {}: the commands are {}",
+                    quote(word),
+                    names.join(" ")
+                ),
+                usage: None,
+            }
+        })?;
+    let fail = |message: String| ConsoleError {
+        message,
+        usage: Some(
+            format!("{} {}", usage.name, usage.args)
+                .trim_end()
+                .to_string(),
+        ),
+    };
+    match usage.name {
+        "/list" | "/quit" => {
+            if !rest.trim().is_empty() {
+                return Err(fail(format!(
+                    "{} takes no arguments, got {}",
+                    usage.name,
+                    quote(rest.trim())
+                )));
+            }
+            Ok(if usage.name == "/list" {
+                ProxyCommand::List
+            } else {
+                ProxyCommand::Quit
+            })
+        }
+        "/help" => {
+            let topic = rest.trim();
+            if topic.is_empty() {
+                return Ok(ProxyCommand::Help(None));
+            }
+            let slashed = if topic.starts_with('/') {
+                topic.to_string()
+            } else {
+                format!("/{topic}")
+            };
+            PROXY_COMMANDS
+                .iter()
+                .find(|u| u.name == slashed)
+                .map(|u| ProxyCommand::Help(Some(u)))
+                .ok_or_else(|| fail(format!("no command {}", quote(topic))))
+        }
+        "/intercept" => intercept(rest).map(ProxyCommand::Intercept).map_err(fail),
+        "/forward" | "/drop" | "/edit" => {
+            let (n, rest) = split_word(rest);
+            let digits = n
+                .strip_prefix('[')
+                .and_then(|n| n.strip_suffix(']'))
+                .unwrap_or(n);
+            let n = digits
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0 && digits.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    fail(format!(
+                        "{} is not a held message's number: expected it as /list shows it (1 or [1])",
+                        quote(n)
+                    ))
+                })?;
+            let how = match usage.name {
+                "/forward" | "/drop" if !rest.trim().is_empty() => {
+                    return Err(fail(format!(
+                        "{} takes only a number, got {} after it",
+                        usage.name,
+                        quote(rest.trim())
+                    )))
+                }
+                "/forward" => Release::Forward,
+                "/drop" => Release::Drop,
+                _ => match rest.strip_prefix("--hex") {
+                    Some(h) if h.is_empty() || h.starts_with(' ') => {
+                        Release::Edit(hex(h, "HEX", true).map_err(fail)?)
+                    }
+                    _ => Release::Edit(rest.as_bytes().to_vec()),
+                },
+            };
+            Ok(ProxyCommand::Release(n, how))
+        }
+        name => {
+            let (id, rest) = split_word(rest);
+            if id.is_empty() {
+                return Err(fail(format!(
+                    "{name} needs a connection id (1 or #1) or all, then client or server"
+                )));
+            }
+            let target = parse_target(id).map_err(fail)?;
+            let (side, rest) = split_word(rest);
+            let toward = match side {
+                "client" => Toward::Client,
+                "server" => Toward::Server,
+                other => {
+                    return Err(fail(format!(
+                        "{} is not an end: expected client or server",
+                        quote(other)
+                    )))
+                }
+            };
+            Ok(ProxyCommand::Send(
+                target,
+                toward,
+                send_of(name, rest).map_err(fail)?,
+            ))
+        }
+    }
+}
+
+/// `/intercept`'s arguments (also `--intercept-messages`): None for off.
+pub fn intercept(rest: &str) -> Result<Option<Intercept>, String> {
+    let rest = rest.trim();
+    if rest == "off" {
+        return Ok(None);
+    }
+    let (word, after) = split_word(rest);
+    let (from, pattern) = match word {
+        "client" => (Whose::Client, after),
+        "server" => (Whose::Server, after),
+        "both" => (Whose::Both, after),
+        _ => (Whose::Both, rest),
+    };
+    let pattern = pattern.trim();
+    let pattern = if pattern.is_empty() {
+        Pattern::Any
+    } else if pattern.len() >= 2 && pattern.starts_with('/') && pattern.ends_with('/') {
+        Pattern::Regex(pattern[1..pattern.len() - 1].to_string())
+    } else {
+        Pattern::Text(pattern.to_string())
+    };
+    Ok(Some(Intercept { from, pattern }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxy_commands_name_a_connection_and_an_end() {
+        let p = |l: &str| parse_proxy(l).unwrap_or_else(|e| panic!("{l:?}: {e}"));
+        assert_eq!(
+            p("/send 2 server hi there"),
+            ProxyCommand::Send(Target::Id(2), Toward::Server, Send::Text("hi there".into()))
+        );
+        assert_eq!(
+            p("/ping all client"),
+            ProxyCommand::Send(Target::All, Toward::Client, Send::Ping(Vec::new()))
+        );
+        assert_eq!(
+            p("/close #1 client 4000 bye"),
+            ProxyCommand::Send(
+                Target::Id(1),
+                Toward::Client,
+                Send::Close(Some((4000, "bye".into())))
+            )
+        );
+        assert_eq!(
+            p("/intercept"),
+            ProxyCommand::Intercept(Some(Intercept {
+                from: Whose::Both,
+                pattern: Pattern::Any
+            }))
+        );
+        assert_eq!(
+            p("/intercept server /^x+$/"),
+            ProxyCommand::Intercept(Some(Intercept {
+                from: Whose::Server,
+                pattern: Pattern::Regex("^x+$".into())
+            }))
+        );
+        assert_eq!(
+            p("/intercept some text"),
+            ProxyCommand::Intercept(Some(Intercept {
+                from: Whose::Both,
+                pattern: Pattern::Text("some text".into())
+            }))
+        );
+        assert_eq!(p("/intercept off"), ProxyCommand::Intercept(None));
+        assert_eq!(
+            p("/forward [3]"),
+            ProxyCommand::Release(3, Release::Forward)
+        );
+        assert_eq!(p("/drop 3"), ProxyCommand::Release(3, Release::Drop));
+        assert_eq!(
+            p("/edit 3 new text"),
+            ProxyCommand::Release(3, Release::Edit(b"new text".to_vec()))
+        );
+        assert_eq!(
+            p("/edit 3 --hex 01 ff"),
+            ProxyCommand::Release(3, Release::Edit(vec![1, 0xff]))
+        );
+    }
+
+    #[test]
+    fn bad_proxy_commands_say_what_is_wrong() {
+        let e = |l: &str| match parse_proxy(l) {
+            Err(e) => e.to_string(),
+            Ok(c) => panic!("{l:?} parsed as {c:?}"),
+        };
+        assert!(e("hello").contains("say which"), "{}", e("hello"));
+        assert!(e("/send 1 middle hi").contains("\"middle\" is not an end"));
+        assert!(e("/send").contains("needs a connection id"));
+        assert!(e("/forward x").contains("not a held message's number"));
+        assert!(e("/drop 1 now").contains("takes only a number"));
+        assert!(e("/edit 1 --hex zz").contains("not hex"));
+        assert!(e("/nope").contains("unknown command"));
+        // Each error carries the usage of its command.
+        assert!(e("/send 1 middle hi").contains("(usage: /send ID client|server TEXT)"));
+    }
 
     fn ok(line: &str) -> Command {
         parse(line, true).unwrap_or_else(|e| panic!("{line:?}: {e}"))

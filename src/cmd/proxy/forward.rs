@@ -338,6 +338,8 @@ impl Exchange<'_> {
                 rest: Vec::new(),
                 early: std::mem::take(&mut self.carry),
                 blind: Some(name),
+                compression: [None; 2],
+                label: String::new(),
             });
         }
         // A TLS record starts with its type: 22, a handshake.
@@ -568,6 +570,8 @@ impl Exchange<'_> {
             rest: done.rest,
             early: done.early,
             blind: None,
+            compression: done.compression,
+            label: done.label,
         });
     }
 

@@ -5,20 +5,22 @@
 //! (`relay`) moves the bytes of every client, whether its upstream is
 //! plain TCP or TLS.
 
+mod console;
 mod forward;
 mod relay;
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::ClientConfig;
 
 use super::event::wait_for;
+use super::input::console::Intercept;
 use super::live::{Book, Show, View};
-use super::prompt::Output;
+use super::prompt::{self, Output};
 use super::signals;
 use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
@@ -26,9 +28,11 @@ use crate::cli::ProxyArgs;
 use crate::print::escape::escape_str;
 use crate::print::{Closed, Palette, Relayed};
 use crate::protocol::close::ClosePayload;
+use crate::protocol::compress;
 use crate::protocol::deflate::{find_deflate, DeflateParams};
 use crate::protocol::endpoint::{CloseInfo, Closer, Note};
 use crate::protocol::handshake::{build_forwarded_request, validate_request, validate_response};
+use crate::protocol::hold::Compression;
 use crate::protocol::http::{self, HeadParse};
 use crate::protocol::message::Limits;
 use crate::protocol::opcode::OpCode;
@@ -59,6 +63,18 @@ struct Shared {
     listen_tls: Option<Arc<rustls::ServerConfig>>,
     /// What a forward proxy needs.
     forward: Option<forward::Forward>,
+    /// Messages held from the start (`--intercept-messages`).
+    intercept: Option<Intercept>,
+    /// A console reads commands: connections are followed frame by frame,
+    /// so that it can hold and send.
+    console: AtomicBool,
+}
+
+impl Shared {
+    /// Whether new connections are followed frame by frame.
+    fn console_open(&self) -> bool {
+        self.intercept.is_some() || self.console.load(Ordering::Relaxed)
+    }
 }
 
 /// Runs the command until SIGINT or SIGTERM.
@@ -104,7 +120,20 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
     let listen_tls = super::ca::listener(&args.listen_tls, "proxy").map_err(Failure::Input)?;
     let scheme = if listen_tls.is_some() { "wss" } else { "ws" };
     let signals = signals::install()?;
-    let (handle, handed, events) = relay::Handle::new()?;
+    let intercept = match &args.intercept_messages {
+        Some(spec) => {
+            let i = crate::cmd::input::console::intercept(spec)
+                .map_err(|e| Failure::Input(format!("--intercept-messages: {e}")))?;
+            if let Some(i) = &i {
+                relay::Rules::new(i)
+                    .map_err(|e| Failure::Input(format!("--intercept-messages: {e}")))?;
+            }
+            i
+        }
+        None => None,
+    };
+    let kind = prompt::kind(args.no_console);
+    let (handle, inbox, events) = relay::Handle::new()?;
     let shared = Arc::new(Shared {
         url,
         tls,
@@ -118,10 +147,12 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         relay: handle,
         listen_tls,
         forward,
+        intercept,
+        console: AtomicBool::new(kind != prompt::Kind::Off),
     });
     std::thread::Builder::new().name("relay".into()).spawn({
         let shared = shared.clone();
-        move || relay::run(&shared, handed, events)
+        move || relay::run(&shared, inbox, events)
     })?;
     match (&shared.url, &shared.forward) {
         (Some(url), _) => eprintln!(
@@ -133,6 +164,7 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         ),
         (None, None) => {}
     }
+    let terminal = console::start(kind, &shared)?;
     let next = AtomicU64::new(1);
     loop {
         match signals.wait(&listener) {
@@ -170,6 +202,9 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         if let Err(e) = spawned {
             eprintln!("wsdbg: error: proxy: cannot start a thread for client #{id} ({peer}): {e}");
         }
+    }
+    if let Some(t) = terminal {
+        t.restore();
     }
     eprintln!("wsdbg proxy: stopped");
     Ok(())
@@ -372,6 +407,15 @@ fn read_until(w: &mut Wire, buf: &mut [u8], until: Instant) -> io::Result<usize>
     loop {
         match w.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // TLS may owe the peer handshake bytes that a full socket
+                // did not take: the peer waits for them before it sends.
+                if w.wants_write() {
+                    w.on_writable()?;
+                    if w.wants_write() && !wait_for(w.fd(), true, until) {
+                        return Err(io::ErrorKind::TimedOut.into());
+                    }
+                    continue;
+                }
                 if !wait_for(w.fd(), false, until) {
                     return Err(io::ErrorKind::TimedOut.into());
                 }
@@ -460,6 +504,8 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         rest: up.rest,
         early: up.early,
         blind: None,
+        compression: up.compression,
+        label: up.label,
     });
 }
 
@@ -562,6 +608,10 @@ struct Upgraded {
     /// What the client sent after its request's head (passed upstream
     /// with it), to be decoded.
     early: Vec<u8>,
+    /// How each direction compresses (client's, then server's).
+    compression: [Option<Compression>; 2],
+    /// The upstream's name (a forward proxy's) and the path.
+    label: String,
 }
 
 /// Reads the client's request, passes it to the URL's upstream and the
@@ -701,6 +751,20 @@ fn handshake(
     let deflate = response
         .header("Sec-WebSocket-Extensions")
         .and_then(|h| find_deflate(&h.value));
+    let values: Vec<&[u8]> = response
+        .headers_named("Sec-WebSocket-Extensions")
+        .map(|h| h.value.as_slice())
+        .collect();
+    let agreed = compress::check_answer(&values).ok().flatten();
+    let compression = [Role::Client, Role::Server].map(|role| {
+        agreed.map(|a| {
+            let (window_bits, no_context_takeover) = a.sending(role);
+            Compression {
+                window_bits,
+                no_context_takeover,
+            }
+        })
+    });
     let protocol = response
         .header("Sec-WebSocket-Protocol")
         .map(|h| h.value_lossy().into_owned());
@@ -743,11 +807,17 @@ fn handshake(
         show.print(|p| p.open(&meta, &o));
         leg.emit();
     }
+    let label = match named {
+        Some(n) => format!("{n} {}", request.target),
+        None => request.target.clone(),
+    };
     Some(Upgraded {
         wire: up,
         rest,
         deflate,
         early,
+        compression,
+        label,
     })
 }
 

@@ -21,9 +21,14 @@ use std::time::Instant;
 
 use super::{closing, sides, tls_or_io, Shared, Side, CHUNK, LINGER};
 use crate::cmd::event::{Loop, Ready};
+use crate::cmd::input::console::{self, Intercept, Pattern, Target, Toward, Whose};
+use crate::cmd::live;
 use crate::cmd::wire::Wire;
 use crate::print::Relayed;
 use crate::protocol::deflate::DeflateParams;
+use crate::protocol::endpoint::State;
+use crate::protocol::hold::{self, Compression, Held, Release};
+use crate::protocol::Role;
 
 /// An upgraded client handed to the loop.
 pub(super) struct Handed {
@@ -48,12 +53,40 @@ pub(super) struct Handed {
     /// A forward proxy's blind tunnel to this `host:port`: bytes are
     /// counted, not decoded.
     pub blind: Option<String>,
+    /// How each direction compresses (client's, then server's), when
+    /// permessage-deflate was agreed.
+    pub compression: [Option<Compression>; 2],
+    /// What `/list` shows of it (the upstream and the path).
+    pub label: String,
 }
 
-/// How the client threads reach the loop.
+/// What the console asks of the relay; each is answered on `reply` with
+/// what to show (or why not).
+pub(super) enum Order {
+    /// Sends something made on the console to one end.
+    Send(Target, Toward, console::Send),
+    /// The connections and what is held.
+    List,
+    /// Holds messages from now on (None: stops, releasing all).
+    Intercept(Option<Intercept>),
+    /// Lets a held message go, drops it, or replaces it.
+    Release(u64, Release),
+}
+
+/// An order and where its answer goes.
+pub(super) type Asked = (Order, mpsc::Sender<Result<String, String>>);
+
+/// How the client threads and the console reach the loop.
 pub(super) struct Handle {
     tx: Mutex<mpsc::Sender<Handed>>,
+    orders: Mutex<mpsc::Sender<Asked>>,
     waker: Arc<mio::Waker>,
+}
+
+/// What the loop receives.
+pub(super) struct Inbox {
+    handed: mpsc::Receiver<Handed>,
+    orders: mpsc::Receiver<Asked>,
 }
 
 /// The token of the loop's waker (sockets' tokens are twice a slot, plus
@@ -61,18 +94,32 @@ pub(super) struct Handle {
 const WAKE: usize = usize::MAX - 1;
 
 impl Handle {
-    /// The handle, the receiving end and the loop for [`run`].
-    pub(super) fn new() -> io::Result<(Self, mpsc::Receiver<Handed>, Loop)> {
+    /// The handle, the receiving ends and the loop for [`run`].
+    pub(super) fn new() -> io::Result<(Self, Inbox, Loop)> {
         let mut events = Loop::new(256)?;
-        let (tx, rx) = mpsc::channel();
+        let (tx, handed) = mpsc::channel();
+        let (order_tx, orders) = mpsc::channel();
         Ok((
             Self {
                 tx: Mutex::new(tx),
+                orders: Mutex::new(order_tx),
                 waker: events.waker(WAKE)?,
             },
-            rx,
+            Inbox { handed, orders },
             events,
         ))
+    }
+
+    /// Asks the loop, and waits for its answer (a few seconds at most).
+    pub(super) fn ask(&self, order: Order) -> Result<String, String> {
+        let (tx, rx) = mpsc::channel();
+        let sent = self.orders.lock().map(|o| o.send((order, tx)).is_ok());
+        if !matches!(sent, Ok(true)) {
+            return Err("the relay has stopped".into());
+        }
+        let _ = self.waker.wake();
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .unwrap_or_else(|_| Err("the relay did not answer".into()))
     }
 
     /// Hands a client to the loop.
@@ -111,6 +158,11 @@ struct Pair<'a> {
     sides: [Side<'a>; 2],
     /// Once one way has ended, the other has until then.
     linger: Option<Instant>,
+    /// Each direction frame by frame (when the console may hold or send:
+    /// otherwise bytes pass as they come, untouched by anything but the
+    /// decoders).
+    frames: Option<Box<[hold::Way; 2]>>,
+    label: String,
     /// A blind tunnel to this `host:port` (nothing decoded).
     blind: Option<String>,
     /// Bytes read from each socket.
@@ -118,8 +170,12 @@ struct Pair<'a> {
 }
 
 /// The loop; returns only if it cannot wait.
-pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>, mut events: Loop) {
+pub(super) fn run(shared: &Shared, inbox: Inbox, mut events: Loop) {
     let mut pairs: Vec<Option<Pair>> = Vec::new();
+    let mut holding = Holding {
+        rules: shared.intercept.clone().and_then(|i| Rules::new(&i).ok()),
+        next: 1,
+    };
     let mut free: Vec<usize> = Vec::new();
     let mut ended: Vec<usize> = Vec::new();
     let mut buf = vec![0u8; CHUNK];
@@ -136,12 +192,16 @@ pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>, mut events: L
         }
         for ev in &ready {
             if ev.token == WAKE {
-                while let Ok(h) = handed.try_recv() {
+                while let Ok((order, reply)) = inbox.orders.try_recv() {
+                    let _ = reply.send(holding.order(order, &mut pairs));
+                }
+                while let Ok(h) = inbox.handed.try_recv() {
                     let slot = free.pop().unwrap_or_else(|| {
                         pairs.push(None);
                         pairs.len() - 1
                     });
-                    let pair = Pair::new(shared, h);
+                    let mut pair = Pair::new(shared, h);
+                    holding.apply(&mut pair);
                     let watched =
                         (0..2).all(|i| events.watch(pair.socks[i].fd(), slot * 2 + i).is_ok());
                     pairs[slot] = Some(pair);
@@ -151,7 +211,14 @@ pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>, mut events: L
                 }
                 continue;
             }
-            turn(&mut pairs, ev, &mut buf, &mut next, &mut ended);
+            turn(
+                &mut pairs,
+                ev,
+                &mut buf,
+                &mut next,
+                &mut ended,
+                &mut holding,
+            );
         }
         for token in again.drain(..) {
             turn(
@@ -160,6 +227,7 @@ pub(super) fn run(shared: &Shared, handed: mpsc::Receiver<Handed>, mut events: L
                 &mut buf,
                 &mut next,
                 &mut ended,
+                &mut holding,
             );
         }
         let now = Instant::now();
@@ -202,13 +270,14 @@ fn turn(
     buf: &mut [u8],
     next: &mut Vec<usize>,
     ended: &mut Vec<usize>,
+    holding: &mut Holding,
 ) {
     let (slot, i) = (ev.token / 2, ev.token % 2);
     let Some(pair) = pairs.get_mut(slot).and_then(Option::as_mut) else {
         return;
     };
     pair.ended[i] |= ev.ended;
-    pair.ready(i, ev.read, ev.write, buf);
+    pair.ready(i, ev.read, ev.write, buf, holding);
     for s in 0..2 {
         if pair.reads(s) && !next.contains(&(slot * 2 + s)) {
             next.push(slot * 2 + s);
@@ -223,6 +292,15 @@ impl<'a> Pair<'a> {
     fn new(shared: &'a Shared, h: Handed) -> Self {
         let _ = h.client.socket().set_nonblocking(true);
         let _ = h.up.socket().set_nonblocking(true);
+        let frames = (h.blind.is_none() && shared.console_open()).then(|| {
+            let limit = usize::try_from(shared.limits.max_message.unwrap_or(u64::MAX))
+                .unwrap_or(usize::MAX);
+            let seed = u32::try_from(h.id & 0xffff_ffff).unwrap_or(1) ^ 0x9e37_79b9;
+            Box::new([
+                hold::Way::new(Role::Client, h.compression[0], limit, seed),
+                hold::Way::new(Role::Server, h.compression[1], limit, seed),
+            ])
+        });
         let mut sides = sides(shared, h.id, &h.peer, h.deflate);
         let counts = [h.early.len() as u64, h.rest.len() as u64];
         if h.blind.is_none() && !h.early.is_empty() {
@@ -251,6 +329,8 @@ impl<'a> Pair<'a> {
             linger: None,
             blind: h.blind,
             counts,
+            frames,
+            label: h.label,
         }
     }
 
@@ -268,13 +348,13 @@ impl<'a> Pair<'a> {
 
     /// Socket `i` became ready, or may hold more: writes what waits for
     /// it, reads its way.
-    fn ready(&mut self, i: usize, read: bool, write: bool, buf: &mut [u8]) {
+    fn ready(&mut self, i: usize, read: bool, write: bool, buf: &mut [u8], holding: &mut Holding) {
         if write {
             self.flush(1 - i);
         }
         self.readable[i] |= read;
         if self.reads(i) {
-            self.read(i, buf);
+            self.read(i, buf, holding);
         }
         if self.linger.is_none() && self.ways.iter().any(|w| !w.open && w.passed_end) {
             self.linger = Some(Instant::now() + LINGER);
@@ -283,7 +363,7 @@ impl<'a> Pair<'a> {
 
     /// Reads way `w`'s source once, writes what came on at once, keeps what
     /// the destination did not take, and decodes it.
-    fn read(&mut self, w: usize, buf: &mut [u8]) {
+    fn read(&mut self, w: usize, buf: &mut [u8], holding: &mut Holding) {
         let got = self.socks[w].read(buf);
         self.readable[w] = match &got {
             Ok(n) => *n > 0 && (self.ended[w] || !self.socks[w].drained(buf.len(), *n)),
@@ -304,15 +384,53 @@ impl<'a> Pair<'a> {
             }
         };
         let at = Instant::now();
-        match write_some(&mut self.socks[1 - w], &buf[..n]) {
-            Ok(k) if k < n => self.ways[w].pending.extend_from_slice(&buf[k..n]),
-            Ok(_) => {}
-            Err(_) => self.broken(w),
+        let mut held = Vec::new();
+        if let Some(frames) = self.frames.as_mut() {
+            let mut out = Vec::new();
+            let from = if w == 0 { Role::Client } else { Role::Server };
+            frames[w].feed(&buf[..n], &mut out, &mut |h| {
+                let n = holding.wants(from, h)?;
+                held.push((n, from, h.kind, h.data.clone()));
+                Some(n)
+            });
+            self.send_on(w, &out);
+        } else {
+            match write_some(&mut self.socks[1 - w], &buf[..n]) {
+                Ok(k) if k < n => self.ways[w].pending.extend_from_slice(&buf[k..n]),
+                Ok(_) => {}
+                Err(_) => self.broken(w),
+            }
         }
         self.counts[w] += n as u64;
         // Decoded after it went on: decoding unmasks in place.
         if self.blind.is_none() {
             self.sides[w].passed(&mut buf[..n], at);
+        }
+        for (number, from, kind, data) in held {
+            let preview = data.as_deref().map_or(&[][..], |d| &d[..d.len().min(64)]);
+            self.sides[w].say(&Relayed::Held {
+                number,
+                from,
+                kind: kind_name(kind),
+                len: data.as_ref().map(Vec::len),
+                preview,
+            });
+        }
+    }
+
+    /// Sends bytes on way `w` (after what waits there already).
+    fn send_on(&mut self, w: usize, data: &[u8]) {
+        if data.is_empty() || self.ways[w].passed_end {
+            return;
+        }
+        if !self.ways[w].pending.is_empty() {
+            self.ways[w].pending.extend_from_slice(data);
+            return;
+        }
+        match write_some(&mut self.socks[1 - w], data) {
+            Ok(k) if k < data.len() => self.ways[w].pending.extend_from_slice(&data[k..]),
+            Ok(_) => {}
+            Err(_) => self.broken(w),
         }
     }
 
@@ -374,5 +492,319 @@ fn write_some(dest: &mut Wire, data: &[u8]) -> io::Result<usize> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
+    }
+}
+
+fn kind_name(kind: crate::protocol::message::MessageKind) -> &'static str {
+    match kind {
+        crate::protocol::message::MessageKind::Text => "text",
+        crate::protocol::message::MessageKind::Binary => "binary",
+    }
+}
+
+/// What the console sent, in words.
+fn describe(send: &console::Send) -> String {
+    use crate::print::escape::{escape_bytes, escape_str};
+    use console::Send as S;
+    match send {
+        S::Text(t) => format!("text {} bytes: \"{}\"", t.len(), escape_str(t)),
+        S::Binary(b) => format!("binary {} bytes", b.len()),
+        S::Ping(p) => format!("ping \"{}\"", escape_bytes(p)),
+        S::Pong(p) => format!("pong \"{}\"", escape_bytes(p)),
+        S::Close(None) => "close (no code)".into(),
+        S::Close(Some((code, reason))) => {
+            format!("close {code} \"{}\"", escape_str(reason))
+        }
+        S::Raw(b) => format!("{} raw bytes", b.len()),
+        S::Frame { spec, payload, .. } => format!(
+            "a hand-built {} frame, {} bytes of payload",
+            spec.opcode.name(),
+            payload.len()
+        ),
+    }
+}
+
+/// The console's holding rules, and the numbers given to held messages.
+pub(super) struct Holding {
+    rules: Option<Rules>,
+    next: u64,
+}
+
+/// `/intercept`, ready to match.
+pub(super) struct Rules {
+    from: Whose,
+    pattern: Matcher,
+}
+
+enum Matcher {
+    Any,
+    Text(Vec<u8>),
+    Regex(regex::bytes::Regex),
+}
+
+impl Rules {
+    /// Compiles `/intercept`'s pattern.
+    pub(super) fn new(i: &Intercept) -> Result<Self, String> {
+        let pattern = match &i.pattern {
+            Pattern::Any => Matcher::Any,
+            Pattern::Text(t) => Matcher::Text(t.as_bytes().to_vec()),
+            Pattern::Regex(r) => Matcher::Regex(
+                regex::bytes::Regex::new(r)
+                    .map_err(|e| format!("/{r}/ is not a regular expression: {e}"))?,
+            ),
+        };
+        Ok(Self {
+            from: i.from,
+            pattern,
+        })
+    }
+
+    fn holds_from(&self, from: Role) -> bool {
+        matches!(
+            (self.from, from),
+            (Whose::Both, _) | (Whose::Client, Role::Client) | (Whose::Server, Role::Server)
+        )
+    }
+
+    fn matches(&self, data: Option<&[u8]>) -> bool {
+        match (&self.pattern, data) {
+            (Matcher::Any, _) => true,
+            (Matcher::Text(t), Some(d)) => d.windows(t.len().max(1)).any(|w| w == t.as_slice()),
+            (Matcher::Regex(r), Some(d)) => r.is_match(d),
+            // Not inflated (or over the limit): nothing to look in.
+            (_, None) => false,
+        }
+    }
+
+    /// In words.
+    fn describe(&self) -> String {
+        let from = match self.from {
+            Whose::Client => "from the client",
+            Whose::Server => "from the server",
+            Whose::Both => "from both ends",
+        };
+        let which = match &self.pattern {
+            Matcher::Any => "every message".to_string(),
+            Matcher::Text(t) => format!(
+                "messages holding \"{}\"",
+                crate::print::escape::escape_bytes(t)
+            ),
+            Matcher::Regex(r) => format!("messages matching /{}/", r.as_str()),
+        };
+        format!("holding {which} {from}")
+    }
+}
+
+impl Holding {
+    /// The number to hold `h` under, when the rules hold it.
+    fn wants(&mut self, from: Role, h: &Held) -> Option<u64> {
+        let r = self.rules.as_ref()?;
+        if !r.holds_from(from) || !r.matches(h.data.as_deref()) {
+            return None;
+        }
+        let n = self.next;
+        self.next += 1;
+        Some(n)
+    }
+
+    /// Makes a connection hold as the rules say.
+    fn apply(&self, pair: &mut Pair) {
+        if let Some(f) = pair.frames.as_mut() {
+            let on = |role| self.rules.as_ref().is_some_and(|r| r.holds_from(role));
+            f[0].hold(on(Role::Client));
+            f[1].hold(on(Role::Server));
+        }
+    }
+
+    /// Carries out the console's order; what to show.
+    fn order(&mut self, order: Order, pairs: &mut [Option<Pair>]) -> Result<String, String> {
+        match order {
+            Order::List => Ok(self.list(pairs)),
+            Order::Intercept(Some(i)) => {
+                let rules = Rules::new(&i)?;
+                let said = rules.describe();
+                self.rules = Some(rules);
+                for p in pairs.iter_mut().flatten() {
+                    self.apply(p);
+                }
+                Ok(format!(
+                    "{said} (from each connection's next message on); /list shows what is held, /intercept off lets all go\n"
+                ))
+            }
+            Order::Intercept(None) => {
+                self.rules = None;
+                let mut count = 0;
+                for p in pairs.iter_mut().flatten() {
+                    self.apply(p);
+                    for w in 0..2 {
+                        let Some(frames) = p.frames.as_mut() else {
+                            continue;
+                        };
+                        let numbers: Vec<u64> = frames[w].held().iter().map(|(n, _)| *n).collect();
+                        let mut out = Vec::new();
+                        frames[w].release_all(&mut out);
+                        p.send_on(w, &out);
+                        for number in numbers {
+                            count += 1;
+                            p.sides[w].say(&Relayed::Released {
+                                number,
+                                action: "forwarded",
+                                edit: None,
+                            });
+                        }
+                    }
+                }
+                Ok(format!(
+                    "interception off; {count} held message{} let go\n",
+                    if count == 1 { "" } else { "s" }
+                ))
+            }
+            Order::Release(n, how) => {
+                for p in pairs.iter_mut().flatten() {
+                    let Some(frames) = p.frames.as_mut() else {
+                        continue;
+                    };
+                    let Some(w) = (0..2).find(|w| frames[*w].holds(n)) else {
+                        continue;
+                    };
+                    let mut out = Vec::new();
+                    frames[w].release(n, how.clone(), &mut out);
+                    let reframed = frames[w].reframing();
+                    p.send_on(w, &out);
+                    let (action, edit) = match &how {
+                        Release::Forward => ("forwarded", None),
+                        Release::Drop => ("dropped", None),
+                        Release::Edit(e) => ("edited", Some(e.as_slice())),
+                    };
+                    p.sides[w].say(&Relayed::Released {
+                        number: n,
+                        action,
+                        edit,
+                    });
+                    let note = if reframed {
+                        " (this way's messages are compressed again by the proxy from here on)"
+                    } else {
+                        ""
+                    };
+                    return Ok(format!("[{n}] {action} on #{}{note}\n", p.id));
+                }
+                Err(format!(
+                    "no message [{n}] is held; /list shows those that are"
+                ))
+            }
+            Order::Send(target, toward, send) => {
+                let w = match toward {
+                    Toward::Server => 0,
+                    Toward::Client => 1,
+                };
+                let role = if w == 0 { Role::Client } else { Role::Server };
+                let data = match &send {
+                    console::Send::Ping(_) | console::Send::Pong(_) | console::Send::Close(_) => {
+                        false
+                    }
+                    console::Send::Frame { spec, .. } => !spec.opcode.is_control(),
+                    _ => true,
+                };
+                let mut sent = Vec::new();
+                let mut errors = Vec::new();
+                for p in pairs.iter_mut().flatten() {
+                    if let Target::Id(id) = target {
+                        if p.id != id {
+                            continue;
+                        }
+                    }
+                    let Some(frames) = p.frames.as_mut() else {
+                        errors.push(format!(
+                            "#{}: it began while no console was reading, so it is relayed byte for byte only",
+                            p.id
+                        ));
+                        continue;
+                    };
+                    if p.ways[w].passed_end {
+                        errors.push(format!("#{}: its {} has gone", p.id, role.name()));
+                        continue;
+                    }
+                    if let Err(why) = live::queue(frames[w].outbox(), State::Open, role, &send) {
+                        errors.push(format!("#{}: {why}", p.id));
+                        continue;
+                    }
+                    let mut out = Vec::new();
+                    frames[w].inject(data, &mut out);
+                    p.send_on(w, &out);
+                    let to = if w == 0 { Role::Server } else { Role::Client };
+                    p.sides[w].say(&Relayed::Injected {
+                        to,
+                        what: &describe(&send),
+                    });
+                    sent.push(format!("#{}", p.id));
+                }
+                if sent.is_empty() && errors.is_empty() {
+                    return Err(match target {
+                        Target::Id(id) => format!("no connection #{id}; /list shows them"),
+                        Target::All => "no connections".into(),
+                    });
+                }
+                if sent.is_empty() {
+                    return Err(errors.join("; "));
+                }
+                let mut said = format!("sent to the {} of {}\n", role_to(toward), sent.join(", "));
+                for e in errors {
+                    said.push_str(&format!("not sent: {e}\n"));
+                }
+                Ok(said)
+            }
+        }
+    }
+
+    /// The connections and the messages they hold.
+    fn list(&self, pairs: &[Option<Pair>]) -> String {
+        let live: Vec<&Pair> = pairs.iter().flatten().collect();
+        let mut s = match &self.rules {
+            Some(r) => format!("{}\n", r.describe()),
+            None => "not holding messages (/intercept to start)\n".to_string(),
+        };
+        if live.is_empty() {
+            s.push_str("no connections\n");
+            return s;
+        }
+        for p in live {
+            let age = p.started.elapsed().as_secs_f64();
+            let what = match &p.blind {
+                Some(host) => format!("tunnel to {host}, blind"),
+                None => crate::print::escape::escape_str(&p.label),
+            };
+            s.push_str(&format!(
+                "#{}  {}  {what}  {} in, {} out  {age:.1}s\n",
+                p.id, p.peer, p.sides[0].book.received, p.sides[1].book.sent
+            ));
+            if let Some(frames) = &p.frames {
+                for (w, from) in [(0, "client"), (1, "server")] {
+                    for (n, h) in frames[w].held() {
+                        let preview = h.data.as_deref().map_or_else(
+                            || "(not inflated)".to_string(),
+                            |d| {
+                                format!(
+                                    "\"{}\"",
+                                    crate::print::escape::escape_bytes(&d[..d.len().min(48)])
+                                )
+                            },
+                        );
+                        s.push_str(&format!(
+                            "  [{n}] held from the {from}: {} {}\n",
+                            kind_name(h.kind),
+                            preview
+                        ));
+                    }
+                }
+            }
+        }
+        s
+    }
+}
+
+fn role_to(t: Toward) -> &'static str {
+    match t {
+        Toward::Client => "client",
+        Toward::Server => "server",
     }
 }

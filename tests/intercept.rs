@@ -1,0 +1,185 @@
+//! The proxy's console: holding messages (`/intercept`), letting them go,
+//! dropping and editing them, and sending frames of its own to either end,
+//! with a client nobody here wrote (Python's `websockets`, which offers
+//! permessage-deflate) on one side and a server compressing with context
+//! takeover on the other: the messages after an edit must still inflate.
+
+mod common;
+
+use common::Server;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/intercept/client.py");
+
+/// Waits until `out` holds `what` (the client's stdout).
+fn wait_text(out: &std::sync::Arc<std::sync::Mutex<String>>, what: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let text = out.lock().unwrap().clone();
+        if text.contains(what) {
+            return text;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the client never printed {what:?}:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn held_messages_are_edited_dropped_and_let_go_and_the_console_sends_to_either_end() {
+    let data = tempfile::tempdir().unwrap();
+    let upstream = Server::launch(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-console",
+            "--deflate",
+        ],
+        data.path(),
+        &[],
+    );
+    let mut proxy = Server::launch_with(
+        &[
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--color",
+            "never",
+            &format!("ws://127.0.0.1:{}/", upstream.port),
+        ],
+        data.path(),
+        &[],
+        true,
+    );
+    proxy.say("/intercept client /^(edit|drop)/");
+    proxy.wait_for("holding messages matching /^(edit|drop)/ from the client");
+
+    let mut client = Command::new("python3")
+        .arg(CLIENT)
+        .arg(format!("ws://127.0.0.1:{}/chat", proxy.port))
+        .args(["5", "one", "edit me", "drop me", "two"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let (said, _) = common::collect_text(client.stdout.take().unwrap());
+    let (err, _) = common::collect_text(client.stderr.take().unwrap());
+    let client = common::Kill(client);
+    if err.lock().unwrap().contains("No module named 'websockets'") {
+        assert!(std::env::var_os("CI").is_none(), "CI installs websockets");
+        eprintln!("skipped: Python's websockets is not installed; ./test.sh installs it");
+        return;
+    }
+    // "one" passes; "edit me" and "drop me" are held, and "two" waits
+    // behind them.
+    let shown = proxy.wait_for("held [2]");
+    assert!(
+        shown.contains("held [1]: text 7 bytes from the client: \"edit me\""),
+        "{shown}"
+    );
+    let text = wait_text(&said, "one\n");
+    assert!(text.starts_with("deflate\n"), "both ends compress:\n{text}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        said.lock().unwrap().as_str(),
+        "deflate\none\n",
+        "nothing overtook the held"
+    );
+
+    proxy.say("/list");
+    let shown = proxy.wait_for("[2] held from the client: text \"drop me\"");
+    assert!(
+        shown.contains("[1] held from the client: text \"edit me\""),
+        "{shown}"
+    );
+
+    proxy.say("/edit 1 EDITED");
+    proxy.wait_for("compressed again by the proxy from here on");
+    proxy.say("/drop 2");
+    wait_text(&said, "two\n");
+    proxy.say("/send 1 client from the console");
+    wait_text(&said, "from the console\n");
+    proxy.say("/send #1 server to the server");
+    let text = wait_text(&said, "after\n");
+    assert_eq!(
+        text,
+        "deflate\none\nEDITED\ntwo\nfrom the console\nto the server\nafter\n",
+        "stderr: {}",
+        err.lock().unwrap()
+    );
+    let shown = proxy.wait_for("closed by the client");
+    for line in [
+        "[1] edited: sent in its place: \"EDITED\" (6 bytes)",
+        "[2] dropped",
+        "sent to the client from the console: text 16 bytes: \"from the console\"",
+        "sent to the server from the console: text 13 bytes: \"to the server\"",
+        // The server inflated what followed the edit, and answered it.
+        "server: text 3 bytes (compressed): \"two\"",
+        "server: text 13 bytes (compressed): \"to the server\"",
+        "client sent 1000 Normal Closure",
+    ] {
+        assert!(shown.contains(line), "{line}\n{shown}");
+    }
+    // The dropped message never reached the server (it would have echoed it).
+    assert!(
+        !shown.contains("server: text 7 bytes (compressed): \"drop me\""),
+        "{shown}"
+    );
+    drop(client);
+
+    proxy.say("/intercept off");
+    proxy.wait_for("interception off; 0 held messages let go");
+}
+
+#[test]
+fn intercept_messages_holds_from_the_start_until_intercept_off() {
+    let data = tempfile::tempdir().unwrap();
+    let upstream = Server::launch(
+        &["serve", "--listen", "127.0.0.1:0", "--no-console"],
+        data.path(),
+        &[],
+    );
+    let mut proxy = Server::launch_with(
+        &[
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--color",
+            "never",
+            "--intercept-messages",
+            "server",
+            &format!("ws://127.0.0.1:{}/", upstream.port),
+        ],
+        data.path(),
+        &[],
+        true,
+    );
+    let mut client = Command::new("python3")
+        .arg(CLIENT)
+        .arg(format!("ws://127.0.0.1:{}/", proxy.port))
+        .args(["1", "ping me"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3");
+    let (said, _) = common::collect_text(client.stdout.take().unwrap());
+    let _client = common::Kill(client);
+    // The server's echo is held: the client's own message went through.
+    let shown = proxy.wait_for("held [1]: text 7 bytes from the server: \"ping me\"");
+    assert!(
+        shown.contains("client: text 7 bytes: \"ping me\""),
+        "{shown}"
+    );
+    proxy.say("/forward 1");
+    wait_text(&said, "ping me\n");
+    // "after" is held too; /intercept off lets it go.
+    proxy.wait_for("held [2]");
+    proxy.say("/intercept off");
+    wait_text(&said, "after\n");
+    proxy.wait_for("interception off; 1 held message let go");
+}
