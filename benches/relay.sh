@@ -5,13 +5,29 @@
 # their ratio.
 #
 # Usage: benches/relay.sh [--rounds N] [--duration SECS] [--warmup SECS]
-#                         [--points LIST]
+#                         [--points LIST] [--tls]
 #
 #   --rounds N       each relay at each point N times (default 3), the order
 #                    alternating from round to round; the median is reported
 #   --duration SECS  counted seconds per measurement (default 5)
 #   --warmup SECS    uncounted seconds before that (default 1)
 #   --points LIST    comma-separated SIZExCONNS (default 64x1,64x16,64x64,1Mx2)
+#   --tls            TLS on both sides instead: the load client speaks wss://
+#                    (wsload --tls, tungstenite over rustls) and the upstream
+#                    is bare-echo --tls; the relays are
+#                      websocat-tls  websocat -b -B 4194304 --pkcs12-der P12
+#                                    wss-l:127.0.0.1:PORT wss://localhost:UP/
+#                                    (SSL_CERT_FILE: the test CA)
+#                      wsdbg-tls     wsdbg proxy -q --no-console --tls --cert
+#                                    --key --cacert CA wss://localhost:UP/
+#                      wsdbg-forward wsdbg proxy -q --no-console --forward
+#                                    --cacert CA (the client CONNECTs to
+#                                    localhost:UP and trusts wsdbg's CA)
+#                    and, for scale, wsdbg-plain: proxy -q over plain ws://
+#                    with the same tungstenite client (wsload --client
+#                    tungstenite) to a plain bare-echo. Certificates: a test
+#                    CA and a localhost leaf made by openssl in a temporary
+#                    directory (also wsdbg's CA's home, XDG_DATA_HOME).
 #
 # The upstream is the bare echo of benches/echo (one blocking thread per
 # connection, no checks), started once per point. The relays:
@@ -28,12 +44,14 @@ ROUNDS=3
 DURATION=5
 WARMUP=1
 POINTS=64x1,64x16,64x64,1Mx2
+TLS=
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) ROUNDS=$2; shift 2 ;;
         --duration) DURATION=$2; shift 2 ;;
         --warmup) WARMUP=$2; shift 2 ;;
         --points) POINTS=$2; shift 2 ;;
+        --tls) TLS=1; shift ;;
         -h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "relay.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -62,10 +80,36 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+if [ -n "$TLS" ]; then
+    # A test CA and a leaf for localhost it signed; the leaf as PKCS#12 for
+    # websocat.
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=relay bench CA" \
+        -keyout "$TMPD/ca-key.pem" -out "$TMPD/ca.pem" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj /CN=localhost \
+        -keyout "$TMPD/key.pem" -out "$TMPD/leaf.csr" >/dev/null 2>&1
+    printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$TMPD/leaf.ext"
+    openssl x509 -req -in "$TMPD/leaf.csr" -CA "$TMPD/ca.pem" -CAkey "$TMPD/ca-key.pem" \
+        -CAcreateserial -days 2 -extfile "$TMPD/leaf.ext" -out "$TMPD/cert.pem" >/dev/null 2>&1
+    openssl pkcs12 -export -inkey "$TMPD/key.pem" -in "$TMPD/cert.pem" -passout pass: \
+        -out "$TMPD/relay.p12" >/dev/null 2>&1
+    export XDG_DATA_HOME=$TMPD/data
+    "$WSDBG" ca --path >/dev/null
+fi
+
 start_relay() { # NAME UPSTREAM_PORT: sets RELAY_PID and RELAY_PORT
     local port
     port=$("$WSLOAD" --free-port)
     case "$1" in
+        websocat-tls) SSL_CERT_FILE="$TMPD/ca.pem" "${PIN[@]}" "$WEBSOCAT" -b -B 4194304 \
+            --pkcs12-der "$TMPD/relay.p12" "wss-l:127.0.0.1:$port" "wss://localhost:$2/" \
+            >"$TMPD/$1.log" 2>&1 </dev/null & ;;
+        wsdbg-tls) "${PIN[@]}" "$WSDBG" proxy -q --no-console --tls --cert "$TMPD/cert.pem" \
+            --key "$TMPD/key.pem" --cacert "$TMPD/ca.pem" --listen "127.0.0.1:$port" \
+            "wss://localhost:$2/" >"$TMPD/$1.log" 2>&1 </dev/null & ;;
+        wsdbg-forward) "${PIN[@]}" "$WSDBG" proxy -q --no-console --forward --cacert "$TMPD/ca.pem" \
+            --listen "127.0.0.1:$port" >"$TMPD/$1.log" 2>&1 </dev/null & ;;
+        wsdbg-plain) "${PIN[@]}" "$WSDBG" proxy -q --no-console --listen "127.0.0.1:$port" \
+            "ws://127.0.0.1:$2/" >"$TMPD/$1.log" 2>&1 </dev/null & ;;
         websocat) "${PIN[@]}" "$WEBSOCAT" -b -B 4194304 "ws-l:127.0.0.1:$port" "ws://127.0.0.1:$2/" \
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;
         wsdbg) "${PIN[@]}" "$WSDBG" proxy -q --no-console --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
@@ -97,6 +141,13 @@ for point in "${points[@]}"; do
     "${PIN[@]}" "$BARE" "127.0.0.1:$up" </dev/null >"$TMPD/upstream.log" 2>&1 &
     UP_PID=$!
     "$WSLOAD" "127.0.0.1:$up" --wait 20 --server-pid "$UP_PID" >/dev/null
+    if [ -n "$TLS" ]; then
+        tls_up=$("$WSLOAD" --free-port)
+        "${PIN[@]}" "$BARE" "127.0.0.1:$tls_up" --tls "$TMPD/cert.pem" "$TMPD/key.pem" \
+            </dev/null >"$TMPD/upstream-tls.log" 2>&1 &
+        UP_PID="$UP_PID $!"
+        "$WSLOAD" "127.0.0.1:$tls_up" --wait 20 >/dev/null
+    fi
     for round in $(seq "$ROUNDS"); do
         order=(websocat wsdbg)
         [ $((round % 2)) -eq 0 ] && order=(wsdbg websocat)
@@ -104,9 +155,28 @@ for point in "${points[@]}"; do
             all=(websocat wsdbg wsdbg-before)
             order=("${all[@]:$((round % 3))}" "${all[@]:0:$((round % 3))}")
         fi
+        if [ -n "$TLS" ]; then
+            all=(websocat-tls wsdbg-tls wsdbg-forward wsdbg-plain)
+            order=("${all[@]:$((round % 4))}" "${all[@]:0:$((round % 4))}")
+        fi
         for relay in "${order[@]}"; do
-            start_relay "$relay" "$up"
-            line=$("${PIN[@]}" "$WSLOAD" "127.0.0.1:$RELAY_PORT" --conns "$conns" --size "$size" \
+            load=()
+            case "$relay" in
+                websocat-tls | wsdbg-tls)
+                    start_relay "$relay" "$tls_up"
+                    load=("127.0.0.1:$RELAY_PORT" --tls "$TMPD/ca.pem" --host localhost) ;;
+                wsdbg-forward)
+                    start_relay "$relay" "$tls_up"
+                    load=("127.0.0.1:$tls_up" --proxy "127.0.0.1:$RELAY_PORT"
+                        --tls "$XDG_DATA_HOME/wsdbg/ca.pem" --host localhost) ;;
+                wsdbg-plain)
+                    start_relay "$relay" "$up"
+                    load=("127.0.0.1:$RELAY_PORT" --client tungstenite) ;;
+                *)
+                    start_relay "$relay" "$up"
+                    load=("127.0.0.1:$RELAY_PORT") ;;
+            esac
+            line=$("${PIN[@]}" "$WSLOAD" "${load[@]}" --conns "$conns" --size "$size" \
                 --warmup "$WARMUP" --duration "$DURATION" --server-pid "$RELAY_PID")
             rt=$(sed -n 's/.*rt_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
             printf '%s\t%s\t%s\t%s\n' "$relay" "$point" "$round" "$rt" >>"$RESULTS"
@@ -115,7 +185,9 @@ for point in "${points[@]}"; do
             RELAY_PID=
         done
     done
-    stop_pid "$UP_PID"
+    for p in $UP_PID; do
+        stop_pid "$p"
+    done
     UP_PID=
 done
 
@@ -129,16 +201,24 @@ for relay, point, _, rt in rows:
 print()
 print("| round trips/s (median) | " + " | ".join(p.replace("x", " B × ").replace("1M B", "1 MiB") for p in points) + " |")
 print("|---|" + "---:|" * len(points))
-for relay, name in (("websocat", "websocat -b -B 4194304 (relay)"), ("wsdbg", "wsdbg proxy -q"), ("wsdbg-before", "wsdbg proxy -q (before)")):
+for relay, name in (("websocat", "websocat -b -B 4194304 (relay)"), ("wsdbg", "wsdbg proxy -q"), ("wsdbg-before", "wsdbg proxy -q (before)"),
+                    ("websocat-tls", "websocat, TLS both sides"), ("wsdbg-tls", "wsdbg proxy --tls, TLS both sides"),
+                    ("wsdbg-forward", "wsdbg proxy --forward, TLS both sides"), ("wsdbg-plain", "wsdbg proxy, plain (same client)")):
     if not any(r == relay for r, _ in med):
         continue
     cells = [f"{statistics.median(med[(relay, p)]):,.0f}" if (relay, p) in med else "–" for p in points]
     print(f"| {name} | " + " | ".join(cells) + " |")
-ratios = []
-for p in points:
-    if ("websocat", p) in med and ("wsdbg", p) in med:
-        ratios.append(f"{statistics.median(med[('wsdbg', p)]) / statistics.median(med[('websocat', p)]):.2f}")
-    else:
-        ratios.append("–")
-print("| **wsdbg proxy / websocat** | " + " | ".join(f"**{r}**" for r in ratios) + " |")
+def ratio_row(name, a, b):
+    if not any(r == a for r, _ in med):
+        return
+    ratios = []
+    for p in points:
+        if (b, p) in med and (a, p) in med:
+            ratios.append(f"{statistics.median(med[(a, p)]) / statistics.median(med[(b, p)]):.2f}")
+        else:
+            ratios.append("–")
+    print(f"| **{name}** | " + " | ".join(f"**{r}**" for r in ratios) + " |")
+ratio_row("wsdbg proxy / websocat", "wsdbg", "websocat")
+ratio_row("wsdbg proxy --tls / websocat TLS", "wsdbg-tls", "websocat-tls")
+ratio_row("wsdbg proxy --forward / websocat TLS", "wsdbg-forward", "websocat-tls")
 EOF

@@ -183,3 +183,72 @@ fn intercept_messages_holds_from_the_start_until_intercept_off() {
     wait_text(&said, "after\n");
     proxy.wait_for("interception off; 1 held message let go");
 }
+
+#[test]
+fn json_marks_what_was_held_released_and_sent_from_the_console() {
+    let data = tempfile::tempdir().unwrap();
+    let upstream = Server::launch(
+        &["serve", "--listen", "127.0.0.1:0", "--no-console"],
+        data.path(),
+        &[],
+    );
+    let mut proxy = Server::launch_with(
+        &[
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--json",
+            "--intercept-messages",
+            "client",
+            &format!("ws://127.0.0.1:{}/", upstream.port),
+        ],
+        data.path(),
+        &[],
+        true,
+    );
+    let mut client = Command::new("python3")
+        .arg(CLIENT)
+        .arg(format!("ws://127.0.0.1:{}/", proxy.port))
+        .args(["2", "change me"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3");
+    let (said, _) = common::collect_text(client.stdout.take().unwrap());
+    let _client = common::Kill(client);
+    proxy.wait_for("\"event\":\"held\"");
+    proxy.say("/edit 1 --hex 63 68 61 6e 67 65 64");
+    proxy.say("/send 1 client hi");
+    wait_text(&said, "hi\n");
+    proxy.say("/intercept off");
+    wait_text(&said, "after\n");
+    let shown = proxy.wait_for("[2] forwarded");
+    let events: Vec<serde_json::Value> = shown
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|e: &serde_json::Value| e["type"] == "proxy")
+        .map(|e| e["data"].clone())
+        .collect();
+    let find = |what: &str| {
+        events
+            .iter()
+            .find(|e| e["event"] == what)
+            .unwrap_or_else(|| panic!("no {what} event in {shown}"))
+    };
+    let held = find("held");
+    assert_eq!(held["held"], 1);
+    assert_eq!(held["from"], "client");
+    assert_eq!(held["kind"], "text");
+    assert_eq!(held["length"], 9);
+    assert_eq!(held["preview"], "change me");
+    let released = find("released");
+    assert_eq!(released["held"], 1);
+    assert_eq!(released["action"], "edited");
+    assert_eq!(released["edit"], "changed");
+    assert_eq!(released["edit_hex"], "6368616e676564");
+    let injected = find("injected");
+    assert_eq!(injected["to"], "client");
+    assert_eq!(injected["what"], "text 2 bytes: \"hi\"");
+    // The server echoed the edited message, which the client got.
+    assert_eq!(said.lock().unwrap().lines().nth(1), Some("changed"));
+}

@@ -608,6 +608,189 @@ mod tests {
     }
 
     #[test]
+    fn masked_messages_are_seen_unmasked_whatever_the_pieces() {
+        // MDN's masked "Hello", then the same key over a longer payload in
+        // two frames, fed a byte at a time.
+        let mut input = vec![
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ];
+        input.extend(frame(false, OpCode::Text, b"abcdefg", true));
+        input.extend(frame(true, OpCode::Continuation, b"hijklmnop", true));
+        let mut way = Way::new(Role::Client, None, 1 << 20, 1);
+        way.hold(true);
+        let mut seen = Vec::new();
+        let out = feed_bytewise(&mut way, &input, &mut |h| {
+            seen.push((h.data.clone().unwrap(), h.frames));
+            None
+        });
+        assert_eq!(
+            seen,
+            [(b"Hello".to_vec(), 1), (b"abcdefghijklmnop".to_vec(), 2)]
+        );
+        assert_eq!(out, input, "not held: passed as they came");
+    }
+
+    #[test]
+    fn without_holding_a_frame_streams_before_it_ends() {
+        let f = frame(true, OpCode::Binary, &[7u8; 100], true);
+        let mut way = Way::new(Role::Client, None, 1 << 20, 1);
+        let mut out = Vec::new();
+        way.feed(&f[..50], &mut out, &mut |_| None);
+        assert_eq!(out, &f[..50], "nothing waits for the frame's end");
+        way.hold(true);
+        // Holding starts with the next message: this one still streams.
+        way.feed(&f[50..], &mut out, &mut |_| panic!("not offered"));
+        assert_eq!(out, f);
+    }
+
+    #[test]
+    fn an_injected_frame_never_lands_inside_a_header() {
+        let f = frame(true, OpCode::Text, b"hi", true);
+        let mut way = Way::new(Role::Client, None, 1 << 20, 1);
+        let mut out = Vec::new();
+        way.feed(&f[..1], &mut out, &mut |_| None);
+        way.outbox().send(OpCode::Ping, b"");
+        way.inject(false, &mut out);
+        assert!(out.is_empty(), "the header is not out yet: {out:?}");
+        way.feed(&f[1..], &mut out, &mut |_| None);
+        assert!(out.starts_with(&f) && out.len() == f.len() + 6, "{out:?}");
+    }
+
+    #[test]
+    fn a_message_over_the_limit_is_never_held() {
+        // A limit of 7 bytes of frames: one 5-byte unmasked frame fits.
+        let mut way = Way::new(Role::Server, None, 7, 1);
+        way.hold(true);
+        let fits = frame(true, OpCode::Text, b"12345", false);
+        let mut out = Vec::new();
+        way.feed(&fits, &mut out, &mut |_| Some(1));
+        assert!(out.is_empty() && way.holds(1));
+        // Under the limit in two pieces: held whole, its data whole.
+        let mut way = Way::new(Role::Server, None, 20, 1);
+        way.hold(true);
+        let mut two = frame(false, OpCode::Text, b"abcde", false);
+        two.extend(frame(true, OpCode::Continuation, b"fghij", false));
+        let mut data = None;
+        way.feed(&two, &mut out, &mut |h| {
+            data = h.data.clone();
+            Some(2)
+        });
+        assert_eq!(data.as_deref(), Some(&b"abcdefghij"[..]));
+        // Two frames of 4: over the limit once the second is in, so the
+        // message goes on, unheld (it is not offered).
+        let mut way = Way::new(Role::Server, None, 7, 1);
+        way.hold(true);
+        let mut big = frame(false, OpCode::Text, b"abcd", false);
+        big.extend(frame(true, OpCode::Continuation, b"efgh", false));
+        way.feed(&big, &mut out, &mut |_| panic!("not offered"));
+        assert_eq!(out, big);
+    }
+
+    #[test]
+    fn an_uncompressed_message_on_a_deflate_connection_is_read_as_it_is() {
+        let c = Compression {
+            window_bits: 15,
+            no_context_takeover: false,
+        };
+        let mut way = Way::new(Role::Server, Some(c), 1 << 20, 1);
+        way.hold(true);
+        let mut seen = None;
+        way.feed(
+            &frame(true, OpCode::Text, b"plain", false),
+            &mut Vec::new(),
+            &mut |h| {
+                seen = Some((h.compressed, h.data.clone()));
+                None
+            },
+        );
+        assert_eq!(seen, Some((false, Some(b"plain".to_vec()))));
+    }
+
+    #[test]
+    fn forwarding_a_compressed_message_as_it_came_changes_nothing() {
+        let c = Compression {
+            window_bits: 15,
+            no_context_takeover: false,
+        };
+        let mut sender = Deflater::new(15, false);
+        let mut input = Vec::new();
+        for text in ["same same same", "same again"] {
+            let mut z = Vec::new();
+            sender.compress(text.as_bytes(), &mut z);
+            let mut h = FrameHeader::new(true, OpCode::Text, None, z.len() as u64);
+            h.rsv[0] = true;
+            encode_frame(&h, &z, &mut input);
+        }
+        let mut way = Way::new(Role::Server, Some(c), 1 << 20, 1);
+        way.hold(true);
+        let mut n = 0;
+        let mut out = Vec::new();
+        way.feed(&input, &mut out, &mut |_| {
+            n += 1;
+            Some(n)
+        });
+        way.release(1, Release::Forward, &mut out);
+        way.release(2, Release::Forward, &mut out);
+        assert!(!way.reframing());
+        assert_eq!(out, input, "the sender's own bytes");
+    }
+
+    #[test]
+    fn intercept_off_lets_every_held_message_go_in_order() {
+        let mut way = Way::new(Role::Server, None, 1 << 20, 1);
+        way.hold(true);
+        let mut input = Vec::new();
+        for m in [&b"a"[..], b"b", b"c"] {
+            input.extend(frame(true, OpCode::Text, m, false));
+        }
+        let mut n = 0;
+        let mut out = Vec::new();
+        way.feed(&input, &mut out, &mut |_| {
+            n += 1;
+            (n != 2).then_some(n)
+        });
+        assert!(out.is_empty());
+        assert_eq!(way.held().len(), 2);
+        way.release_all(&mut out);
+        assert_eq!(out, input);
+        assert!(way.held().is_empty());
+    }
+
+    #[test]
+    fn without_context_takeover_a_change_needs_no_recompression() {
+        let c = Compression {
+            window_bits: 15,
+            no_context_takeover: true,
+        };
+        let mut sender = Deflater::new(15, true);
+        let mut input = Vec::new();
+        for text in ["first first", "second second"] {
+            let mut z = Vec::new();
+            sender.compress(text.as_bytes(), &mut z);
+            let mut h = FrameHeader::new(true, OpCode::Text, None, z.len() as u64);
+            h.rsv[0] = true;
+            encode_frame(&h, &z, &mut input);
+        }
+        let mut way = Way::new(Role::Server, Some(c), 1 << 20, 1);
+        way.hold(true);
+        let mut out = Vec::new();
+        way.feed(&input, &mut out, &mut |h| {
+            (h.data.as_deref() == Some(b"first first")).then_some(1)
+        });
+        assert!(!way.reframing());
+        let second_raw = out.len();
+        assert_eq!(second_raw, 0, "behind the held one");
+        way.release(1, Release::Edit(b"edited".to_vec()), &mut out);
+        assert!(!way.reframing(), "each message stands alone");
+        // The edit goes uncompressed; the second as it came.
+        let HeaderParse::Complete(h) = FrameHeader::parse(&out) else {
+            panic!()
+        };
+        assert!(!h.rsv[0] && h.payload_len == 6);
+        assert!(input.ends_with(&out[h.len() + 6..]));
+    }
+
+    #[test]
     fn a_change_to_a_compressed_stream_recompresses_what_follows() {
         // The sender compresses with context takeover: each message refers
         // to the one before.
@@ -637,6 +820,7 @@ mod tests {
             n += 1;
             (n == 1).then_some(1)
         });
+        assert!(!way.reframing(), "nothing changed yet");
         way.release(1, Release::Drop, &mut out);
         assert!(way.reframing());
         // The receiver, whose window never saw the first message, inflates

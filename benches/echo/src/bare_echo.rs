@@ -9,11 +9,14 @@
 //! bits, UTF-8, lengths or close codes; a close frame is echoed like any
 //! other, and the thread ends when the peer closes the TCP connection.
 //!
-//! Usage: bare-echo [ADDR]   (default 127.0.0.1:9001; port 0 picks one)
+//! Usage: bare-echo [ADDR] [--tls CERT KEY]
+//!   (default 127.0.0.1:9001; port 0 picks one; --tls: wss:// with this
+//!   PEM certificate chain and key, through rustls)
 //! Prints "listening on ADDR" on stderr.
 
 use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -22,9 +25,28 @@ use wsdbg_bench_echo::{accept_key, apply_mask, head_end, header};
 const STACK: usize = 64 * 1024;
 
 fn main() {
-    let addr = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let addr = args
+        .first()
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
         .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let tls = match args.iter().position(|a| a == "--tls") {
+        Some(i) => match (args.get(i + 1), args.get(i + 2)) {
+            (Some(cert), Some(key)) => match tls_config(cert, key) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    eprintln!("bare-echo: --tls: {e}");
+                    std::process::exit(2);
+                }
+            },
+            _ => {
+                eprintln!("bare-echo: --tls needs CERT and KEY");
+                std::process::exit(2);
+            }
+        },
+        None => None,
+    };
     let listener = match TcpListener::bind(&addr) {
         Ok(l) => l,
         Err(e) => {
@@ -36,8 +58,16 @@ fn main() {
     loop {
         match listener.accept() {
             Ok((stream, _)) => {
+                let tls = tls.clone();
                 let spawned = thread::Builder::new().stack_size(STACK).spawn(move || {
-                    let _ = serve(stream);
+                    let _ = stream.set_nodelay(true);
+                    let _ = match tls {
+                        Some(config) => match rustls::ServerConnection::new(config) {
+                            Ok(conn) => serve(rustls::StreamOwned::new(conn, stream)),
+                            Err(_) => Ok(()),
+                        },
+                        None => serve(stream),
+                    };
                 });
                 if let Err(e) = spawned {
                     eprintln!("bare-echo: cannot start a thread: {e}");
@@ -52,15 +82,34 @@ fn main() {
     }
 }
 
+/// The TLS settings of `--tls CERT KEY`.
+fn tls_config(cert: &str, key: &str) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| format!("{cert}: {e}"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{cert}: {e}"))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{key}: {e}"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(config))
+}
+
 /// Bytes read and not yet used are `buf[start..end]`.
-struct In {
-    s: TcpStream,
+struct In<S> {
+    s: S,
     buf: Vec<u8>,
     start: usize,
     end: usize,
 }
 
-impl In {
+impl<S: Read + Write> In<S> {
     /// Makes at least `n` unused bytes available; false on end of stream.
     fn fill(&mut self, n: usize) -> io::Result<bool> {
         if self.start + n > self.buf.len() {
@@ -82,8 +131,7 @@ impl In {
     }
 }
 
-fn serve(s: TcpStream) -> io::Result<()> {
-    s.set_nodelay(true)?;
+fn serve<S: Read + Write>(s: S) -> io::Result<()> {
     let mut r = In {
         s,
         buf: vec![0; 4096],

@@ -17,6 +17,11 @@
 //!       client instead (its handshake, framing, masking and reading, with
 //!       its defaults: heavier per message, as real clients are); the
 //!       payload and the checks are the same.
+//!       With --tls CAFILE the connection is TLS (rustls, trusting the
+//!       certificates in CAFILE only) to the name --host gives (default
+//!       localhost), through a tungstenite client; with --proxy PROXY
+//!       too, each connection first asks the HTTP proxy at PROXY for
+//!       `CONNECT HOST:PORT` (PORT: ADDR's) and speaks TLS inside it.
 //!       (conn_min/max: round trips per second of the slowest and fastest
 //!       connection; CPU: percent of one core over the counted interval,
 //!       from /proc/PID/stat; machine_cpu: the CPUs of LIST (comma-separated
@@ -73,6 +78,12 @@ struct Opts {
     wait: Option<f64>,
     free_port: bool,
     tungstenite: bool,
+    /// TLS, trusting this CA file.
+    tls: Option<String>,
+    /// The server name for TLS (and CONNECT).
+    host: String,
+    /// An HTTP proxy to CONNECT through.
+    proxy: Option<SocketAddr>,
 }
 
 fn run(args: &[String]) -> Result<(), String> {
@@ -106,6 +117,9 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         wait: None,
         free_port: false,
         tungstenite: false,
+        tls: None,
+        host: "localhost".into(),
+        proxy: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -121,6 +135,12 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--hold" => o.hold = num(val()?)?,
             "--wait" => o.wait = Some(num(val()?)?),
             "--free-port" => o.free_port = true,
+            "--tls" => o.tls = Some(val()?.clone()),
+            "--host" => o.host = val()?.clone(),
+            "--proxy" => {
+                let v = val()?;
+                o.proxy = Some(v.parse().map_err(|_| format!("--proxy {v}: not HOST:PORT"))?)
+            }
             "--client" => {
                 o.tungstenite = match val()?.as_str() {
                     "plain" => false,
@@ -137,6 +157,9 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             }
             s => return Err(format!("unknown argument {s}")),
         }
+    }
+    if o.proxy.is_some() && o.tls.is_none() {
+        return Err("--proxy needs --tls (the forward proxy's load is TLS inside CONNECT)".into());
     }
     if o.conns == 0 || o.duration <= 0.0 {
         return Err("--conns and --duration must be above 0".into());
@@ -282,13 +305,23 @@ struct Shared {
 enum Client {
     Plain(TcpStream),
     Tungstenite(Box<tungstenite::WebSocket<TcpStream>>),
+    Tls(Box<tungstenite::WebSocket<TlsStream>>),
 }
+
+/// A TLS connection as the load client speaks it.
+type TlsStream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 
 fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
     let mut streams = Vec::with_capacity(o.conns);
     let mut rng = Rng::new(1);
+    let tls = match &o.tls {
+        Some(ca) => Some(tls_config(ca)?),
+        None => None,
+    };
     for i in 0..o.conns {
-        let c = if o.tungstenite {
+        let c = if let Some(config) = &tls {
+            tls_connect(addr, o, config.clone()).map(|ws| Client::Tls(Box::new(ws)))
+        } else if o.tungstenite {
             tung_connect(addr).map(|ws| Client::Tungstenite(Box::new(ws)))
         } else {
             connect(addr, &mut rng).map(Client::Plain)
@@ -314,6 +347,7 @@ fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
                 let done = match s {
                     Client::Plain(s) => echo_loop(s, size, seed, count, &shared.stop),
                     Client::Tungstenite(ws) => tung_loop(*ws, size, seed, count, &shared.stop),
+                    Client::Tls(ws) => tung_loop(*ws, size, seed, count, &shared.stop),
                 };
                 if let Err(e) = done {
                     shared
@@ -511,10 +545,69 @@ fn tung_connect(addr: SocketAddr) -> Result<tungstenite::WebSocket<TcpStream>, S
     Ok(ws)
 }
 
+/// The TLS settings of the load client: the certificates of `ca` only.
+fn tls_config(ca: &str) -> Result<Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_file_iter(ca)
+        .map_err(|e| format!("--tls {ca}: {e}"))?
+    {
+        roots
+            .add(c.map_err(|e| format!("--tls {ca}: {e}"))?)
+            .map_err(|e| format!("--tls {ca}: {e}"))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// A tungstenite client over TLS to `o.host` at `addr`'s port, through
+/// `o.proxy` (CONNECT) when given; its handshake done.
+fn tls_connect(
+    addr: SocketAddr,
+    o: &Opts,
+    config: Arc<rustls::ClientConfig>,
+) -> Result<tungstenite::WebSocket<TlsStream>, String> {
+    let mut s = TcpStream::connect_timeout(&o.proxy.unwrap_or(addr), IO_TIMEOUT)
+        .map_err(|e| format!("connect: {e}"))?;
+    s.set_nodelay(true).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+    s.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+    let target = format!("{}:{}", o.host, addr.port());
+    if o.proxy.is_some() {
+        s.write_all(format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n").as_bytes())
+            .map_err(|e| format!("CONNECT: {e}"))?;
+        // The answer, byte by byte: nothing of the tunnel may be read here.
+        let mut head = Vec::new();
+        let mut b = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match s.read(&mut b) {
+                Ok(1) => head.push(b[0]),
+                _ => return Err("CONNECT: the proxy closed".into()),
+            }
+        }
+        if !head.starts_with(b"HTTP/1.1 200") {
+            let first = String::from_utf8_lossy(&head);
+            return Err(format!("CONNECT: {:?}", first.lines().next().unwrap_or("")));
+        }
+    }
+    let name = rustls::pki_types::ServerName::try_from(o.host.clone())
+        .map_err(|e| format!("--host {}: {e}", o.host))?;
+    let conn = rustls::ClientConnection::new(config, name).map_err(|e| e.to_string())?;
+    let stream = rustls::StreamOwned::new(conn, s);
+    let (ws, _) = tungstenite::client(format!("wss://{target}/").as_str(), stream)
+        .map_err(|e| format!("handshake: {e}"))?;
+    Ok(ws)
+}
+
 /// [`echo_loop`] through tungstenite: each round trip a binary message
 /// sent with its framing and masking, and one read of the echo, checked.
-fn tung_loop(
-    mut ws: tungstenite::WebSocket<TcpStream>,
+fn tung_loop<S: Read + Write>(
+    mut ws: tungstenite::WebSocket<S>,
     size: usize,
     seed: u64,
     count: &AtomicU64,
