@@ -218,6 +218,9 @@ fn json_marks_what_was_held_released_and_sent_from_the_console() {
     let _client = common::Kill(client);
     proxy.wait_for("\"event\":\"held\"");
     proxy.say("/edit 1 --hex 63 68 61 6e 67 65 64");
+    // The server's echo of the edited message, before anything else is
+    // sent to the client (the two would race).
+    wait_text(&said, "changed\n");
     proxy.say("/send 1 client hi");
     wait_text(&said, "hi\n");
     proxy.say("/intercept off");
