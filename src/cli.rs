@@ -161,7 +161,7 @@ pub enum Command {
         wsdbg proxy ws://127.0.0.1:9001/                  # clients connect to ws://127.0.0.1:8081/...\n  \
         wsdbg proxy --trace --listen 127.0.0.1:7000 wss://echo.example/base\n  \
         wsdbg proxy --forward                             # an HTTP proxy on 127.0.0.1:8888\n  \
-        HTTPS_PROXY=http://127.0.0.1:8888 node app.js     # (trust the CA first: `wsdbg ca`)\n  \
+        HTTPS_PROXY=http://127.0.0.1:8888 SSL_CERT_FILE=$(wsdbg ca --path) python3 app.py\n  \
         chromium --proxy-server=http://127.0.0.1:8888 \\\n      \
         --ignore-certificate-errors-spki-list=$(wsdbg ca --spki)\n  \
         wsdbg proxy --forward --intercept '*.example.com' # decrypt only these; tunnel the rest\n\n\
@@ -172,6 +172,11 @@ pub enum Command {
         what each side does about it. Both legs' handshakes and every frame are decoded and shown \
         (inflated when permessage-deflate was negotiated). An unreachable upstream gets the client \
         a 502 that says why.\n\n\
+        The console (a prompt on a terminal, or one command per line on stdin; --no-console) \
+        sends frames to either end (/send ID client|server TEXT, ...) and holds messages \
+        (/intercept, or --intercept-messages from the start) until they are let go, dropped or \
+        edited (/forward N, /drop N, /edit N TEXT); only what it changes is framed anew. /help \
+        lists the commands.\n\n\
         With --forward, wsdbg is an HTTP/1.1 proxy that browsers, HTTPS_PROXY and libraries' proxy \
         options point at. A CONNECT is answered, TLS inside it is ended with a certificate for the \
         host signed by wsdbg's local CA (`wsdbg ca` says how to trust it), and the upstream is \
@@ -778,7 +783,12 @@ pub struct ProxyArgs {
     pub no_console: bool,
 
     /// With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind
-    #[arg(long, value_name = "HOSTPATTERN", requires = "forward")]
+    #[arg(
+        long,
+        value_name = "HOSTPATTERN",
+        requires = "forward",
+        conflicts_with = "url"
+    )]
     pub intercept: Vec<String>,
 
     /// How events are shown.

@@ -1439,3 +1439,31 @@ fn decode_skip_leaves_bytes_out() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("nothing would be left"), "{}", r.stderr);
 }
+
+#[test]
+fn proxy_options_that_do_not_go_together_are_refused_before_listening() {
+    for (args, says) in [
+        (
+            &["proxy", "--forward", "ws://127.0.0.1:1/"][..],
+            "--forward",
+        ),
+        (
+            &["proxy", "--intercept", "a.example", "ws://127.0.0.1:1/"],
+            "--intercept",
+        ),
+        (&["proxy", "--forward", "--tls"], "--tls"),
+        (
+            &["proxy", "--forward", "--intercept", "a/b"],
+            "host name pattern",
+        ),
+        (
+            &["proxy", "--intercept-messages", "/[/", "ws://127.0.0.1:1/"],
+            "not a regular expression",
+        ),
+    ] {
+        let r = wsdbg_with(args, None, &[("XDG_DATA_HOME", "/nonexistent/wsdbg-test")]);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("listening"), "{args:?}: {}", r.stderr);
+    }
+}

@@ -459,18 +459,7 @@ fn json_names_each_passed_request_and_each_blind_tunnel() {
     assert!(got.ends_with(b"page"), "{}", String::from_utf8_lossy(&got));
     drop(s);
     let shown = proxy.wait_for("tunnel_ended");
-    let events: Vec<serde_json::Value> = shown
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .filter(|e: &serde_json::Value| e["type"] == "proxy")
-        .map(|e| e["data"].clone())
-        .collect();
-    let find = |what: &str| {
-        events
-            .iter()
-            .find(|e| e["event"] == what)
-            .unwrap_or_else(|| panic!("no {what} event in {shown}"))
-    };
+    let find = |what: &str| common::proxy_event(&shown, what);
     let http = find("http");
     assert_eq!(http["method"], "GET");
     assert_eq!(http["host"], format!("127.0.0.1:{server}"));

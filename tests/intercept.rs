@@ -13,8 +13,27 @@ use std::time::{Duration, Instant};
 
 const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/intercept/client.py");
 
+/// `client.py` against the proxy at `port`, path `path`: its stdout and
+/// stderr as they come, and the process (killed when dropped).
+fn client(port: u16, path: &str, args: &[&str]) -> (Text, Text, common::Kill) {
+    let mut child = Command::new("python3")
+        .arg(CLIENT)
+        .arg(format!("ws://127.0.0.1:{port}{path}"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let (said, _) = common::collect_text(child.stdout.take().unwrap());
+    let (err, _) = common::collect_text(child.stderr.take().unwrap());
+    (said, err, common::Kill(child))
+}
+
+/// Text a child printed so far.
+type Text = std::sync::Arc<std::sync::Mutex<String>>;
+
 /// Waits until `out` holds `what` (the client's stdout).
-fn wait_text(out: &std::sync::Arc<std::sync::Mutex<String>>, what: &str) -> String {
+fn wait_text(out: &Text, what: &str) -> String {
     let start = Instant::now();
     loop {
         let text = out.lock().unwrap().clone();
@@ -59,17 +78,11 @@ fn held_messages_are_edited_dropped_and_let_go_and_the_console_sends_to_either_e
     proxy.say("/intercept client /^(edit|drop)/");
     proxy.wait_for("holding messages matching /^(edit|drop)/ from the client");
 
-    let mut client = Command::new("python3")
-        .arg(CLIENT)
-        .arg(format!("ws://127.0.0.1:{}/chat", proxy.port))
-        .args(["5", "one", "edit me", "drop me", "two"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let (said, _) = common::collect_text(client.stdout.take().unwrap());
-    let (err, _) = common::collect_text(client.stderr.take().unwrap());
-    let client = common::Kill(client);
+    let (said, err, client) = client(
+        proxy.port,
+        "/chat",
+        &["5", "one", "edit me", "drop me", "two"],
+    );
     if err.lock().unwrap().contains("No module named 'websockets'") {
         assert!(std::env::var_os("CI").is_none(), "CI installs websockets");
         eprintln!("skipped: Python's websockets is not installed; ./test.sh installs it");
@@ -159,16 +172,7 @@ fn intercept_messages_holds_from_the_start_until_intercept_off() {
         &[],
         true,
     );
-    let mut client = Command::new("python3")
-        .arg(CLIENT)
-        .arg(format!("ws://127.0.0.1:{}/", proxy.port))
-        .args(["1", "ping me"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3");
-    let (said, _) = common::collect_text(client.stdout.take().unwrap());
-    let _client = common::Kill(client);
+    let (said, _, _client) = client(proxy.port, "/", &["1", "ping me"]);
     // The server's echo is held: the client's own message went through.
     let shown = proxy.wait_for("held [1]: text 7 bytes from the server: \"ping me\"");
     assert!(
@@ -206,16 +210,7 @@ fn json_marks_what_was_held_released_and_sent_from_the_console() {
         &[],
         true,
     );
-    let mut client = Command::new("python3")
-        .arg(CLIENT)
-        .arg(format!("ws://127.0.0.1:{}/", proxy.port))
-        .args(["2", "change me"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3");
-    let (said, _) = common::collect_text(client.stdout.take().unwrap());
-    let _client = common::Kill(client);
+    let (said, _, _client) = client(proxy.port, "/", &["2", "change me"]);
     proxy.wait_for("\"event\":\"held\"");
     proxy.say("/edit 1 --hex 63 68 61 6e 67 65 64");
     // The server's echo of the edited message, before anything else is
@@ -226,18 +221,7 @@ fn json_marks_what_was_held_released_and_sent_from_the_console() {
     proxy.say("/intercept off");
     wait_text(&said, "after\n");
     let shown = proxy.wait_for("[2] forwarded");
-    let events: Vec<serde_json::Value> = shown
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .filter(|e: &serde_json::Value| e["type"] == "proxy")
-        .map(|e| e["data"].clone())
-        .collect();
-    let find = |what: &str| {
-        events
-            .iter()
-            .find(|e| e["event"] == what)
-            .unwrap_or_else(|| panic!("no {what} event in {shown}"))
-    };
+    let find = |what: &str| common::proxy_event(&shown, what);
     let held = find("held");
     assert_eq!(held["held"], 1);
     assert_eq!(held["from"], "client");
@@ -251,7 +235,10 @@ fn json_marks_what_was_held_released_and_sent_from_the_console() {
     assert_eq!(released["edit_hex"], "6368616e676564");
     let injected = find("injected");
     assert_eq!(injected["to"], "client");
-    assert_eq!(injected["what"], "text 2 bytes: \"hi\"");
+    assert_eq!(injected["kind"], "text");
+    assert_eq!(injected["length"], 2);
+    assert_eq!(injected["text"], "hi");
+    assert_eq!(injected["hex"], "6869");
     // The server echoed the edited message, which the client got.
     assert_eq!(said.lock().unwrap().lines().nth(1), Some("changed"));
 }

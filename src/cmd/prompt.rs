@@ -234,6 +234,42 @@ pub(crate) trait Lines: Send + 'static {
     }
 }
 
+/// Where a console line's answers and errors go: above the prompt, or,
+/// for piped lines, answers to stdout (stderr under `--json`, which keeps
+/// stdout for events) and errors to stderr.
+pub(crate) struct Answers<'a> {
+    /// The output the prompt prints above.
+    pub out: &'a Output,
+    /// The line came from the prompt.
+    pub prompt: bool,
+    /// Events are JSON on stdout.
+    pub json: bool,
+}
+
+impl Answers<'_> {
+    /// What a command has to say.
+    pub(crate) fn reply(&self, text: &str) {
+        if self.prompt {
+            self.out.say(text);
+        } else if self.json {
+            eprint!("{text}");
+        } else {
+            let mut out = io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    /// Why a command could not be carried out.
+    pub(crate) fn error(&self, text: &str) {
+        if self.prompt {
+            self.out.say(&format!("error: {text}\n"));
+        } else {
+            eprintln!("wsdbg: error: console: {text}");
+        }
+    }
+}
+
 /// Starts the console on its own thread. For a prompt, `output` goes above
 /// it from here on, and the terminal's settings are returned, to be
 /// restored when the command ends.

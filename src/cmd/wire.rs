@@ -447,11 +447,7 @@ pub(crate) fn tls(sock: TcpStream, host: &str, config: Arc<ClientConfig>) -> Res
 
 /// Starts TLS as the server on an accepted socket.
 pub(crate) fn accept_tls(sock: TcpStream, config: Arc<ServerConfig>) -> Result<Wire, String> {
-    let conn = ServerConnection::new(config).map_err(|e| format!("TLS: {e}"))?;
-    Ok(Wire::Tls {
-        sock,
-        conn: Box::new(Connection::Server(conn)),
-    })
+    accept_tls_with(sock, config, &[])
 }
 
 /// Starts TLS as the server on an accepted socket from which `early`

@@ -590,9 +590,12 @@ impl<W: Write> Printer for JsonPrinter<W> {
                     o.hex("edit_hex", e, None)?;
                 }
             }
-            Relayed::Injected { to, what } => {
+            Relayed::Injected { to, kind, payload } => {
                 o.str("to", to.name())?;
-                o.str("what", what)?;
+                o.str("kind", kind)?;
+                o.num("length", payload.len() as u64)?;
+                o.text_or_null("text", payload)?;
+                o.hex("hex", payload, None)?;
             }
             Relayed::Http {
                 method,

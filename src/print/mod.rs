@@ -200,8 +200,12 @@ pub enum Relayed<'a> {
     Injected {
         /// The end it went to.
         to: crate::protocol::Role,
-        /// What, in words.
-        what: &'a str,
+        /// "text", "binary", "ping", "pong", "close", "raw" (bytes as they
+        /// are) or "frame" (hand-built).
+        kind: &'a str,
+        /// The payload (a close's code and reason; the bytes themselves for
+        /// raw).
+        payload: &'a [u8],
     },
     /// A forward proxy passed a plain HTTP request (no upgrade) and its
     /// answer through untouched.

@@ -105,7 +105,26 @@ pub fn relayed(r: &Relayed) -> String {
             ),
             None => format!("[{number}] {action}"),
         },
-        Relayed::Injected { to, what } => {
+        Relayed::Injected { to, kind, payload } => {
+            let what = match kind {
+                "text" | "ping" | "pong" => format!(
+                    "{kind} {} bytes: \"{}\"",
+                    payload.len(),
+                    escape_bytes(payload)
+                ),
+                "close" => {
+                    let c = crate::protocol::close::ClosePayload::parse(payload);
+                    match c.code {
+                        Some(code) => {
+                            format!("close {} \"{}\"", code.0, escape_bytes(c.reason))
+                        }
+                        None => "close (no code)".to_string(),
+                    }
+                }
+                "raw" => format!("{} raw bytes: {}", payload.len(), hex_preview(payload)),
+                "frame" => format!("a hand-built frame, {} bytes of payload", payload.len()),
+                _ => format!("{kind} {} bytes: {}", payload.len(), hex_preview(payload)),
+            };
             format!("sent to the {} from the console: {what}", to.name())
         }
         Relayed::Http {

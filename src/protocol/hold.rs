@@ -499,6 +499,25 @@ mod tests {
         out
     }
 
+    /// Server frames of `texts`, each compressed by one sender (with or
+    /// without context takeover), and the way that reads them.
+    fn compressed(texts: &[&str], no_context_takeover: bool) -> (Vec<u8>, Way) {
+        let c = Compression {
+            window_bits: 15,
+            no_context_takeover,
+        };
+        let mut sender = Deflater::new(15, no_context_takeover);
+        let mut input = Vec::new();
+        for text in texts {
+            let mut z = Vec::new();
+            sender.compress(text.as_bytes(), &mut z);
+            let mut h = FrameHeader::new(true, OpCode::Text, None, z.len() as u64);
+            h.rsv[0] = true;
+            encode_frame(&h, &z, &mut input);
+        }
+        (input, Way::new(Role::Server, Some(c), 1 << 20, 1))
+    }
+
     /// Feeds `bytes` one byte at a time; what came out.
     fn feed_bytewise(
         way: &mut Way,
@@ -688,11 +707,7 @@ mod tests {
 
     #[test]
     fn an_uncompressed_message_on_a_deflate_connection_is_read_as_it_is() {
-        let c = Compression {
-            window_bits: 15,
-            no_context_takeover: false,
-        };
-        let mut way = Way::new(Role::Server, Some(c), 1 << 20, 1);
+        let (_, mut way) = compressed(&[], false);
         way.hold(true);
         let mut seen = None;
         way.feed(
@@ -708,20 +723,7 @@ mod tests {
 
     #[test]
     fn forwarding_a_compressed_message_as_it_came_changes_nothing() {
-        let c = Compression {
-            window_bits: 15,
-            no_context_takeover: false,
-        };
-        let mut sender = Deflater::new(15, false);
-        let mut input = Vec::new();
-        for text in ["same same same", "same again"] {
-            let mut z = Vec::new();
-            sender.compress(text.as_bytes(), &mut z);
-            let mut h = FrameHeader::new(true, OpCode::Text, None, z.len() as u64);
-            h.rsv[0] = true;
-            encode_frame(&h, &z, &mut input);
-        }
-        let mut way = Way::new(Role::Server, Some(c), 1 << 20, 1);
+        let (input, mut way) = compressed(&["same same same", "same again"], false);
         way.hold(true);
         let mut n = 0;
         let mut out = Vec::new();
@@ -758,20 +760,7 @@ mod tests {
 
     #[test]
     fn without_context_takeover_a_change_needs_no_recompression() {
-        let c = Compression {
-            window_bits: 15,
-            no_context_takeover: true,
-        };
-        let mut sender = Deflater::new(15, true);
-        let mut input = Vec::new();
-        for text in ["first first", "second second"] {
-            let mut z = Vec::new();
-            sender.compress(text.as_bytes(), &mut z);
-            let mut h = FrameHeader::new(true, OpCode::Text, None, z.len() as u64);
-            h.rsv[0] = true;
-            encode_frame(&h, &z, &mut input);
-        }
-        let mut way = Way::new(Role::Server, Some(c), 1 << 20, 1);
+        let (input, mut way) = compressed(&["first first", "second second"], true);
         way.hold(true);
         let mut out = Vec::new();
         way.feed(&input, &mut out, &mut |h| {
@@ -794,24 +783,14 @@ mod tests {
     fn a_change_to_a_compressed_stream_recompresses_what_follows() {
         // The sender compresses with context takeover: each message refers
         // to the one before.
-        let c = Compression {
-            window_bits: 15,
-            no_context_takeover: false,
-        };
-        let mut sender = Deflater::new(15, false);
-        let mut input = Vec::new();
-        for text in [
-            "hello hello hello",
-            "hello hello hello!",
-            "hello again hello",
-        ] {
-            let mut z = Vec::new();
-            sender.compress(text.as_bytes(), &mut z);
-            let mut h = FrameHeader::new(true, OpCode::Text, None, z.len() as u64);
-            h.rsv[0] = true;
-            encode_frame(&h, &z, &mut input);
-        }
-        let mut way = Way::new(Role::Server, Some(c), 1 << 20, 1);
+        let (input, mut way) = compressed(
+            &[
+                "hello hello hello",
+                "hello hello hello!",
+                "hello again hello",
+            ],
+            false,
+        );
         way.hold(true);
         let mut n = 0;
         let mut out = Vec::new();

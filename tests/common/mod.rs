@@ -215,3 +215,17 @@ impl Server {
 pub fn ca_file(data: &Path) -> PathBuf {
     data.join("wsdbg").join("ca.pem")
 }
+
+/// The first `proxy` event of `--json` output `shown` whose `event` is
+/// `what` (its `data`); every line must be JSON.
+pub fn proxy_event(shown: &str, what: &str) -> serde_json::Value {
+    shown
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"))
+        })
+        .filter(|e| e["type"] == "proxy")
+        .map(|e| e["data"].clone())
+        .find(|e| e["event"] == what)
+        .unwrap_or_else(|| panic!("no {what} event in {shown}"))
+}

@@ -183,8 +183,7 @@ impl fmt::Display for ConsoleError {
 /// Understands one line. `ids`: whether commands name a client (serve) or
 /// not (connect, which has one peer).
 pub fn parse(line: &str, ids: bool) -> Result<Command, ConsoleError> {
-    let line = line.strip_suffix('\n').unwrap_or(line);
-    let line = line.strip_suffix('\r').unwrap_or(line);
+    let line = line_of(line);
     if line.trim().is_empty() {
         return Ok(Command::Nothing);
     }
@@ -195,52 +194,19 @@ pub fn parse(line: &str, ids: bool) -> Result<Command, ConsoleError> {
         return Ok(Command::Send(Target::All, Send::Text(line.to_string())));
     }
     let (word, rest) = split_word(line);
-    let usage = COMMANDS.iter().find(|u| u.name == word).ok_or_else(|| {
-        let names: Vec<&str> = COMMANDS.iter().map(|u| u.name).collect();
-        ConsoleError {
-            message: format!(
-                "unknown command {}: the commands are {} (a line without / is sent as text; //text sends /text)",
-                quote(word),
-                names.join(" ")
-            ),
-            usage: None,
-        }
-    })?;
+    let usage = find_usage(
+        word,
+        COMMANDS,
+        " (a line without / is sent as text; //text sends /text)",
+    )?;
     let fail = |message: String| ConsoleError {
         message,
         usage: Some(usage.line(ids)),
     };
     match usage.name {
-        "/list" | "/quit" => {
-            if !rest.trim().is_empty() {
-                return Err(fail(format!(
-                    "{} takes no arguments, got {}",
-                    usage.name,
-                    quote(rest.trim())
-                )));
-            }
-            return Ok(if usage.name == "/list" {
-                Command::List
-            } else {
-                Command::Quit
-            });
-        }
-        "/help" => {
-            let topic = rest.trim();
-            if topic.is_empty() {
-                return Ok(Command::Help(None));
-            }
-            let slashed = if topic.starts_with('/') {
-                topic.to_string()
-            } else {
-                format!("/{topic}")
-            };
-            return COMMANDS
-                .iter()
-                .find(|u| u.name == slashed)
-                .map(|u| Command::Help(Some(u)))
-                .ok_or_else(|| fail(format!("no command {}", quote(topic))));
-        }
+        "/list" => return no_args(usage, rest).map(|()| Command::List).map_err(fail),
+        "/quit" => return no_args(usage, rest).map(|()| Command::Quit).map_err(fail),
+        "/help" => return help_topic(rest, COMMANDS).map(Command::Help).map_err(fail),
         _ => {}
     }
     let (target, rest) = if ids {
@@ -300,6 +266,64 @@ fn split_word(s: &str) -> (&str, &str) {
         }
         None => (s, ""),
     }
+}
+
+/// The line without its line ending.
+fn line_of(line: &str) -> &str {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
+/// The command named `word` in `table`, or an error naming them all (and
+/// `hint`).
+fn find_usage(
+    word: &str,
+    table: &'static [Usage],
+    hint: &str,
+) -> Result<&'static Usage, ConsoleError> {
+    table.iter().find(|u| u.name == word).ok_or_else(|| {
+        let names: Vec<&str> = table.iter().map(|u| u.name).collect();
+        ConsoleError {
+            message: format!(
+                "unknown command {}: the commands are {}{hint}",
+                quote(word),
+                names.join(" ")
+            ),
+            usage: None,
+        }
+    })
+}
+
+/// Checks that a command that takes no arguments got none.
+fn no_args(usage: &Usage, rest: &str) -> Result<(), String> {
+    if rest.trim().is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} takes no arguments, got {}",
+            usage.name,
+            quote(rest.trim())
+        ))
+    }
+}
+
+/// `/help`'s topic: none, or a command of `table` (with or without its
+/// slash).
+fn help_topic(rest: &str, table: &'static [Usage]) -> Result<Option<&'static Usage>, String> {
+    let topic = rest.trim();
+    if topic.is_empty() {
+        return Ok(None);
+    }
+    let slashed = if topic.starts_with('/') {
+        topic.to_string()
+    } else {
+        format!("/{topic}")
+    };
+    table
+        .iter()
+        .find(|u| u.name == slashed)
+        .map(Some)
+        .ok_or_else(|| format!("no command {}", quote(topic)))
 }
 
 fn quote(s: &str) -> String {
@@ -603,8 +627,7 @@ pub const PROXY_COMMANDS: &[Usage] = &[
 
 /// Understands one line of the proxy's console.
 pub fn parse_proxy(line: &str) -> Result<ProxyCommand, ConsoleError> {
-    let line = line.strip_suffix('\n').unwrap_or(line);
-    let line = line.strip_suffix('\r').unwrap_or(line);
+    let line = line_of(line);
     if line.trim().is_empty() {
         return Ok(ProxyCommand::Nothing);
     }
@@ -615,20 +638,7 @@ pub fn parse_proxy(line: &str) -> Result<ProxyCommand, ConsoleError> {
         });
     }
     let (word, rest) = split_word(line);
-    let usage = PROXY_COMMANDS
-        .iter()
-        .find(|u| u.name == word)
-        .ok_or_else(|| {
-            let names: Vec<&str> = PROXY_COMMANDS.iter().map(|u| u.name).collect();
-            ConsoleError {
-                message: format!(
-                    "unknown command {}: the commands are {}",
-                    quote(word),
-                    names.join(" ")
-                ),
-                usage: None,
-            }
-        })?;
+    let usage = find_usage(word, PROXY_COMMANDS, "")?;
     let fail = |message: String| ConsoleError {
         message,
         usage: Some(
@@ -638,36 +648,15 @@ pub fn parse_proxy(line: &str) -> Result<ProxyCommand, ConsoleError> {
         ),
     };
     match usage.name {
-        "/list" | "/quit" => {
-            if !rest.trim().is_empty() {
-                return Err(fail(format!(
-                    "{} takes no arguments, got {}",
-                    usage.name,
-                    quote(rest.trim())
-                )));
-            }
-            Ok(if usage.name == "/list" {
-                ProxyCommand::List
-            } else {
-                ProxyCommand::Quit
-            })
-        }
-        "/help" => {
-            let topic = rest.trim();
-            if topic.is_empty() {
-                return Ok(ProxyCommand::Help(None));
-            }
-            let slashed = if topic.starts_with('/') {
-                topic.to_string()
-            } else {
-                format!("/{topic}")
-            };
-            PROXY_COMMANDS
-                .iter()
-                .find(|u| u.name == slashed)
-                .map(|u| ProxyCommand::Help(Some(u)))
-                .ok_or_else(|| fail(format!("no command {}", quote(topic))))
-        }
+        "/list" => no_args(usage, rest)
+            .map(|()| ProxyCommand::List)
+            .map_err(fail),
+        "/quit" => no_args(usage, rest)
+            .map(|()| ProxyCommand::Quit)
+            .map_err(fail),
+        "/help" => help_topic(rest, PROXY_COMMANDS)
+            .map(ProxyCommand::Help)
+            .map_err(fail),
         "/intercept" => intercept(rest).map(ProxyCommand::Intercept).map_err(fail),
         "/forward" | "/drop" | "/edit" => {
             let (n, rest) = split_word(rest);

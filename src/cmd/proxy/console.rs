@@ -5,7 +5,7 @@
 //! drop or change them. The relay thread carries each command out
 //! ([`relay::Order`]) and says what it did.
 
-use std::io::{self, Write};
+use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -56,24 +56,13 @@ impl prompt::Lines for ProxyLines {
 
 /// Runs one line; false to stop reading.
 fn run(line: &str, shared: &Shared, prompt: bool) -> bool {
-    let reply = |text: &str| {
-        if prompt {
-            shared.out.say(text);
-        } else if shared.view.json {
-            eprint!("{text}");
-        } else {
-            let mut out = io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        }
+    let answers = prompt::Answers {
+        out: &shared.out,
+        prompt,
+        json: shared.view.json,
     };
-    let error = |text: &str| {
-        if prompt {
-            shared.out.say(&format!("error: {text}\n"));
-        } else {
-            eprintln!("wsdbg: error: console: {text}");
-        }
-    };
+    let reply = |text: &str| answers.reply(text);
+    let error = |text: &str| answers.error(text);
     let order = match parse_proxy(line) {
         Err(e) => {
             error(&e.to_string());

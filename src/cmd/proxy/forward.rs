@@ -137,31 +137,6 @@ fn glob(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-/// `host:port` (or `[v6]:port`) split, the host without brackets.
-fn authority(t: &str) -> Option<(String, u16)> {
-    let (host, port) = match t.strip_prefix('[') {
-        Some(rest) => rest.split_once("]:")?,
-        None => t.rsplit_once(':')?,
-    };
-    if host.is_empty()
-        || host.contains(|c: char| c.is_whitespace() || c.is_control() || "/@[]".contains(c))
-        || (!t.starts_with('[') && host.contains(':'))
-    {
-        return None;
-    }
-    let port = port.parse::<u16>().ok().filter(|p| *p != 0)?;
-    Some((host.to_string(), port))
-}
-
-/// `host:port` as written in a request, brackets around an IPv6 address.
-fn name_of(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
-
 /// Serves one client of the forward proxy, on its own thread.
 pub(super) fn client(shared: &Shared, id: u64, stream: TcpStream, peer: SocketAddr) {
     let Some(fwd) = &shared.forward else {
@@ -254,45 +229,20 @@ struct Exchange<'a> {
     tls_shown: bool,
 }
 
-/// What a request is: an upgrade to pass and relay, or anything else to
-/// pass through.
-fn is_upgrade(r: &Request) -> bool {
-    r.tokens("Upgrade")
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("websocket"))
-}
-
-/// Whether a head asks to close the connection after this exchange.
-fn closes(version: &str, connection: &[String]) -> bool {
-    let has = |t: &str| connection.iter().any(|c| c.eq_ignore_ascii_case(t));
-    has("close") || (version == "HTTP/1.0" && !has("keep-alive"))
-}
-
-/// The head `raw` with its request line's target replaced.
-fn with_target(raw: &[u8], r: &Request, target: &str) -> Vec<u8> {
-    let line_end = raw
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(raw.len(), |i| i + 1);
-    let mut out = format!("{} {} {}\r\n", r.method, target, r.version).into_bytes();
-    out.extend_from_slice(&raw[line_end..]);
-    out
-}
-
 impl Exchange<'_> {
     /// A CONNECT: reaches the host, answers 200, then tunnels blind, or
     /// ends the client's TLS (or takes plain HTTP) and serves the requests
     /// inside.
     fn connect(mut self, request: &Request) {
         let shared = self.leg.shared;
-        let Some((host, port)) = authority(&request.target) else {
+        let Some((host, port)) = http::authority(&request.target) else {
             let why = format!(
                 "CONNECT \"{}\": expected host:port",
                 escape_str(&request.target)
             );
             return self.leg.refuse(&mut self.client, 400, &why);
         };
-        let name = name_of(&host, port);
+        let name = http::name_of(&host, port);
         let mut url = WsUrl {
             secure: false,
             host: host.clone(),
@@ -409,7 +359,7 @@ impl Exchange<'_> {
             let Some(target) = self.place(&request) else {
                 return;
             };
-            if is_upgrade(&request) {
+            if http::asks_websocket(&request) {
                 return self.upgrade(request, raw, target);
             }
             if !self.pass(&request, &raw, &target) {
@@ -493,7 +443,7 @@ impl Exchange<'_> {
         if self.tunnel.is_some() {
             return Some(url.resource);
         }
-        let name = name_of(&url.host, url.port);
+        let name = http::name_of(&url.host, url.port);
         if self.up.as_ref().is_some_and(|u| u.name == name) {
             return Some(url.resource);
         }
@@ -533,7 +483,7 @@ impl Exchange<'_> {
         let raw = if request.target == target {
             raw
         } else {
-            with_target(&raw, &request, &target)
+            http::with_target(&raw, &request, &target)
         };
         request.target = target.clone();
         self.leg.request(&request, raw);
@@ -589,7 +539,7 @@ impl Exchange<'_> {
         let raw = if request.target == target {
             raw.to_vec()
         } else {
-            with_target(raw, request, target)
+            http::with_target(raw, request, target)
         };
         let Some(up) = &mut self.up else {
             return false;
@@ -711,8 +661,8 @@ impl Exchange<'_> {
             }
             up.served = true;
             keep &= framing != Framing::UntilClose
-                && !closes(&request.version, &request.tokens("Connection"))
-                && !closes(&response.version, &response.tokens("Connection"));
+                && !http::closes(&request.version, &request.tokens("Connection"))
+                && !http::closes(&response.version, &response.tokens("Connection"));
             return keep;
         }
     }
@@ -787,45 +737,5 @@ mod tests {
         assert!(glob("api.*.test", "api.eu.test"));
         assert!(!glob("a*a", "a"));
         assert!(glob("a*a", "aa"));
-    }
-
-    #[test]
-    fn authorities_are_host_and_port() {
-        assert_eq!(
-            authority("example.com:443"),
-            Some(("example.com".into(), 443))
-        );
-        assert_eq!(authority("[::1]:8443"), Some(("::1".into(), 8443)));
-        for bad in [
-            "example.com",
-            "example.com:0",
-            ":443",
-            "a b:1",
-            "::1:443",
-            "h:x",
-        ] {
-            assert_eq!(authority(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn an_absolute_target_becomes_origin_form_and_nothing_else_changes() {
-        let raw = b"GET http://h:1/p?q HTTP/1.1\r\nHost: h:1\r\nX: y\r\n\r\n";
-        let r = match http::parse_request(raw, 1 << 16) {
-            Ok(http::HeadParse::Complete { head, .. }) => head,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(
-            with_target(raw, &r, "/p?q"),
-            b"GET /p?q HTTP/1.1\r\nHost: h:1\r\nX: y\r\n\r\n"
-        );
-    }
-
-    #[test]
-    fn connection_tokens_decide_keep_alive() {
-        assert!(!closes("HTTP/1.1", &[]));
-        assert!(closes("HTTP/1.1", &["Close".into()]));
-        assert!(closes("HTTP/1.0", &[]));
-        assert!(!closes("HTTP/1.0", &["keep-alive".into()]));
     }
 }

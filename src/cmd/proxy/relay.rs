@@ -411,7 +411,7 @@ impl<'a> Pair<'a> {
             self.sides[w].say(&Relayed::Held {
                 number,
                 from,
-                kind: kind_name(kind),
+                kind: kind.name(),
                 len: data.as_ref().map(Vec::len),
                 preview,
             });
@@ -495,32 +495,22 @@ fn write_some(dest: &mut Wire, data: &[u8]) -> io::Result<usize> {
     }
 }
 
-fn kind_name(kind: crate::protocol::message::MessageKind) -> &'static str {
-    match kind {
-        crate::protocol::message::MessageKind::Text => "text",
-        crate::protocol::message::MessageKind::Binary => "binary",
-    }
-}
-
-/// What the console sent, in words.
-fn describe(send: &console::Send) -> String {
-    use crate::print::escape::{escape_bytes, escape_str};
+/// What the console sends, as the printers name it: its kind and payload.
+fn shown(send: &console::Send) -> (&'static str, Vec<u8>) {
     use console::Send as S;
     match send {
-        S::Text(t) => format!("text {} bytes: \"{}\"", t.len(), escape_str(t)),
-        S::Binary(b) => format!("binary {} bytes", b.len()),
-        S::Ping(p) => format!("ping \"{}\"", escape_bytes(p)),
-        S::Pong(p) => format!("pong \"{}\"", escape_bytes(p)),
-        S::Close(None) => "close (no code)".into(),
+        S::Text(t) => ("text", t.as_bytes().to_vec()),
+        S::Binary(b) => ("binary", b.clone()),
+        S::Ping(p) => ("ping", p.clone()),
+        S::Pong(p) => ("pong", p.clone()),
+        S::Close(None) => ("close", Vec::new()),
         S::Close(Some((code, reason))) => {
-            format!("close {code} \"{}\"", escape_str(reason))
+            let mut p = code.to_be_bytes().to_vec();
+            p.extend_from_slice(reason.as_bytes());
+            ("close", p)
         }
-        S::Raw(b) => format!("{} raw bytes", b.len()),
-        S::Frame { spec, payload, .. } => format!(
-            "a hand-built {} frame, {} bytes of payload",
-            spec.opcode.name(),
-            payload.len()
-        ),
+        S::Raw(b) => ("raw", b.clone()),
+        S::Frame { payload, .. } => ("frame", payload.clone()),
     }
 }
 
@@ -697,7 +687,13 @@ impl Holding {
                     Toward::Server => 0,
                     Toward::Client => 1,
                 };
-                let role = if w == 0 { Role::Client } else { Role::Server };
+                // The sender whose frames these stand among, and the end
+                // they go to.
+                let (role, to) = if w == 0 {
+                    (Role::Client, Role::Server)
+                } else {
+                    (Role::Server, Role::Client)
+                };
                 let data = match &send {
                     console::Send::Ping(_) | console::Send::Pong(_) | console::Send::Close(_) => {
                         false
@@ -731,10 +727,11 @@ impl Holding {
                     let mut out = Vec::new();
                     frames[w].inject(data, &mut out);
                     p.send_on(w, &out);
-                    let to = if w == 0 { Role::Server } else { Role::Client };
+                    let (kind, payload) = shown(&send);
                     p.sides[w].say(&Relayed::Injected {
                         to,
-                        what: &describe(&send),
+                        kind,
+                        payload: &payload,
                     });
                     sent.push(format!("#{}", p.id));
                 }
@@ -747,7 +744,7 @@ impl Holding {
                 if sent.is_empty() {
                     return Err(errors.join("; "));
                 }
-                let mut said = format!("sent to the {} of {}\n", role_to(toward), sent.join(", "));
+                let mut said = format!("sent to the {} of {}\n", to.name(), sent.join(", "));
                 for e in errors {
                     said.push_str(&format!("not sent: {e}\n"));
                 }
@@ -791,7 +788,7 @@ impl Holding {
                         );
                         s.push_str(&format!(
                             "  [{n}] held from the {from}: {} {}\n",
-                            kind_name(h.kind),
+                            h.kind.name(),
                             preview
                         ));
                     }
@@ -799,12 +796,5 @@ impl Holding {
             }
         }
         s
-    }
-}
-
-fn role_to(t: Toward) -> &'static str {
-    match t {
-        Toward::Client => "client",
-        Toward::Server => "server",
     }
 }

@@ -2,7 +2,7 @@
 //! above it) or piped into stdin, one per line, in the language of
 //! [`cmd::input::console`](crate::cmd::input::console).
 
-use std::io::{self, Write};
+use std::io;
 use std::sync::Arc;
 
 use super::conn::Conn;
@@ -60,24 +60,13 @@ enum Flow {
 /// Runs one line; what it has to say goes to the prompt, or for piped
 /// lines to stdout (answers) and stderr (errors).
 fn run(line: &str, shared: &Shared, prompt: bool) -> Flow {
-    let reply = |text: &str| {
-        if prompt {
-            shared.out.say(text);
-        } else if shared.view.json {
-            eprint!("{text}");
-        } else {
-            let mut out = io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        }
+    let answers = prompt::Answers {
+        out: &shared.out,
+        prompt,
+        json: shared.view.json,
     };
-    let error = |text: &str| {
-        if prompt {
-            shared.out.say(&format!("error: {text}\n"));
-        } else {
-            eprintln!("wsdbg: error: console: {text}");
-        }
-    };
+    let reply = |text: &str| answers.reply(text);
+    let error = |text: &str| answers.error(text);
     match parse(line, true) {
         Err(e) => error(&e.to_string()),
         Ok(Command::Nothing) => {}

@@ -12,6 +12,7 @@
 
 mod body;
 mod detect;
+mod forward;
 mod parse;
 
 use std::borrow::Cow;
@@ -20,6 +21,7 @@ use super::violation::{fit_reason, Answer, Broken};
 
 pub use body::{request_framing, response_framing, Body, BodyError, Framing, FramingError};
 pub use detect::{head_starts, looks_like_head, HeadKind, Starts, MAX_START};
+pub use forward::{asks_websocket, authority, closes, name_of, with_target};
 pub use parse::{parse_request, parse_response};
 
 /// Result of feeding a buffer that may hold only part of a head.
