@@ -1,4 +1,5 @@
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 //! wsdbg: debug and inspect WebSocket (RFC 6455) traffic.
 //!
 //! Three layers, each using only the ones below it: [`protocol`] (no I/O:

@@ -29,6 +29,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use rustix::process::{kill_process_group, Pid, Signal};
+
 const WSDBG: &str = env!("CARGO_BIN_EXE_wsdbg");
 
 /// How long the client side's run.py may take before it is stopped (it
@@ -239,15 +241,14 @@ impl Drop for Harness {
         if matches!(self.child.try_wait(), Ok(Some(_))) {
             return;
         }
-        let group = self.child.id() as i32;
-        // SAFETY: signals the process group that spawn made for run.py.
-        unsafe { libc::killpg(group, libc::SIGTERM) };
+        // The process group that spawn made for run.py.
+        let group = Pid::from_child(&self.child);
+        let _ = kill_process_group(group, Signal::TERM);
         if self
             .wait(Instant::now() + Duration::from_secs(10))
             .is_none()
         {
-            // SAFETY: as above.
-            unsafe { libc::killpg(group, libc::SIGKILL) };
+            let _ = kill_process_group(group, Signal::KILL);
             let _ = self.child.wait();
         }
     }

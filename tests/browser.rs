@@ -19,6 +19,8 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rustix::process::{kill_process, Pid, Signal};
+
 use tungstenite::Message;
 
 mod common;
@@ -41,8 +43,7 @@ struct Stopped(Child);
 impl Drop for Stopped {
     fn drop(&mut self) {
         if let Ok(None) = self.0.try_wait() {
-            // SAFETY: kill(2) on our own child's pid.
-            unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+            let _ = kill_process(Pid::from_child(&self.0), Signal::TERM);
             let until = Instant::now() + Duration::from_secs(5);
             while Instant::now() < until {
                 if !matches!(self.0.try_wait(), Ok(None)) {

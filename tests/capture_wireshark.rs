@@ -29,6 +29,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use rustix::process::{kill_process, Pid, Signal};
+
 use serde_json::Value;
 
 /// Client and server, both of Python's websockets.
@@ -204,10 +206,7 @@ fn record(dir: &Path, port: u16) -> std::path::PathBuf {
         .expect("run python3");
     // Let the last packets reach the capture before it stops.
     std::thread::sleep(Duration::from_millis(500));
-    // SAFETY: a plain kill(2) of the child this test started.
-    unsafe {
-        libc::kill(dumpcap.id() as libc::pid_t, libc::SIGINT);
-    }
+    let _ = kill_process(Pid::from_child(&dumpcap), Signal::INT);
     let status = dumpcap.wait().unwrap();
     assert!(
         out.status.success(),

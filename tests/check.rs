@@ -14,6 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rustix::process::{kill_process, Pid, Signal};
+
 use serde_json::Value;
 use wsdbg::protocol::frame::{FrameHeader, HeaderParse};
 use wsdbg::protocol::handshake::accept_key;
@@ -689,8 +691,7 @@ impl Checking {
 
     /// SIGTERM; its exit status.
     fn stop(mut self) -> i32 {
-        // SAFETY: signals a child this test started.
-        unsafe { libc::kill(self.child.0.id() as i32, libc::SIGTERM) };
+        let _ = kill_process(Pid::from_child(&self.child.0), Signal::TERM);
         let start = Instant::now();
         loop {
             if let Some(s) = self.child.0.try_wait().unwrap() {

@@ -42,6 +42,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use rustix::process::{kill_process_group, Pid, Signal};
+
 use serde_json::Value;
 
 const WSDBG: &str = env!("CARGO_BIN_EXE_wsdbg");
@@ -301,17 +303,17 @@ struct Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        let group = self.child.id() as i32;
-        // SAFETY: signals the process group spawn made for the server (its
-        // id stays taken until the child is reaped below).
-        unsafe { libc::killpg(group, libc::SIGTERM) };
+        // The process group spawn made for the server (its id stays taken
+        // until the child is reaped below).
+        let group = Pid::from_child(&self.child);
+        let _ = kill_process_group(group, Signal::TERM);
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
             std::thread::sleep(Duration::from_millis(20));
         }
         // Whatever is left of the group: what a shim started, a server
-        // deaf to SIGTERM. SAFETY: as above.
-        unsafe { libc::killpg(group, libc::SIGKILL) };
+        // deaf to SIGTERM.
+        let _ = kill_process_group(group, Signal::KILL);
         let _ = self.child.wait();
     }
 }

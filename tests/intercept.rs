@@ -242,3 +242,20 @@ fn json_marks_what_was_held_released_and_sent_from_the_console() {
     // The server echoed the edited message, which the client got.
     assert_eq!(said.lock().unwrap().lines().nth(1), Some("changed"));
 }
+
+#[test]
+fn quit_on_the_console_stops_the_proxy() {
+    let data = tempfile::tempdir().unwrap();
+    // Nothing listens upstream: /quit must not wait for a client either.
+    let mut proxy = Server::launch_with(
+        &["proxy", "--listen", "127.0.0.1:0", "ws://127.0.0.1:9/"],
+        data.path(),
+        &[],
+        true,
+    );
+    proxy.say("/quit");
+    let status = proxy
+        .exit_within(Duration::from_secs(5))
+        .expect("the proxy still runs 5 s after /quit");
+    assert!(status.success(), "{status}");
+}

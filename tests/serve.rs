@@ -10,11 +10,13 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::ffi::OsStrExt;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use rustix::process::{kill_process, Pid, Signal};
 use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tungstenite::protocol::frame::{CloseFrame, Frame};
 use tungstenite::protocol::WebSocketConfig;
@@ -170,8 +172,8 @@ impl Server {
         }
     }
 
-    fn pid(&self) -> i32 {
-        self.child.id() as i32
+    fn pid(&self) -> Pid {
+        Pid::from_child(&self.child)
     }
 
     fn out_bytes(&self) -> Vec<u8> {
@@ -204,10 +206,9 @@ impl Server {
 
     /// Sends `signal` and waits up to `limit` for the process to exit; the
     /// exit status and how long it took. Its output is complete afterwards.
-    fn signal_and_wait(&mut self, signal: i32, limit: Duration) -> (ExitStatus, Duration) {
+    fn signal_and_wait(&mut self, signal: Signal, limit: Duration) -> (ExitStatus, Duration) {
         let start = Instant::now();
-        // SAFETY: kill(2) on our own child's pid.
-        assert_eq!(unsafe { libc::kill(self.pid(), signal) }, 0, "kill failed");
+        kill_process(self.pid(), signal).expect("kill");
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 let took = start.elapsed();
@@ -218,7 +219,7 @@ impl Server {
             }
             if start.elapsed() > limit {
                 panic!(
-                    "wsdbg serve did not exit within {limit:?} of signal {signal}; stdout:\n{}\nstderr:\n{}",
+                    "wsdbg serve did not exit within {limit:?} of signal {signal:?}; stdout:\n{}\nstderr:\n{}",
                     self.out(),
                     self.stderr()
                 );
@@ -1555,22 +1556,7 @@ fn chatty_client_ignoring_the_idle_close_is_cut_at_the_close_timeout() {
 
 /// Drops the connection with a TCP RST instead of a FIN.
 fn reset(s: TcpStream) {
-    use std::os::fd::AsRawFd;
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: a valid socket and a valid linger struct of the given size.
-    let r = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(r, 0, "SO_LINGER");
+    rustix::net::sockopt::set_socket_linger(&s, Some(Duration::ZERO)).expect("SO_LINGER");
     drop(s);
 }
 
@@ -1906,7 +1892,7 @@ fn sigterm_closes_clients_with_1001_and_exits_0() {
         code
     });
     thread::sleep(Duration::from_millis(50));
-    let (status, took) = server.signal_and_wait(libc::SIGTERM, Duration::from_secs(3));
+    let (status, took) = server.signal_and_wait(Signal::TERM, Duration::from_secs(3));
     assert!(status.success(), "exit status {status}");
     assert_eq!(
         client.join().unwrap(),
@@ -1943,7 +1929,7 @@ fn sigterm_exits_0_within_3_s_when_a_client_never_answers() {
     half.write_all(b"GET / HTTP/1.1\r\n").unwrap();
     let _ws = ws_connect(server.port, "/");
     server.wait_out("two open connections", |o| o.matches(" open ").count() == 2);
-    let (status, took) = server.signal_and_wait(libc::SIGTERM, Duration::from_secs(3));
+    let (status, took) = server.signal_and_wait(Signal::TERM, Duration::from_secs(3));
     assert!(status.success(), "exit status {status}");
     assert!(took < Duration::from_secs(3), "exited after {took:?}");
     assert_eq!(read_close(&mut deaf).0, 1001);
@@ -1952,7 +1938,7 @@ fn sigterm_exits_0_within_3_s_when_a_client_never_answers() {
 #[test]
 fn sigint_exits_0_at_once_without_clients() {
     let mut server = Server::start(&[]);
-    let (status, took) = server.signal_and_wait(libc::SIGINT, Duration::from_secs(3));
+    let (status, took) = server.signal_and_wait(Signal::INT, Duration::from_secs(3));
     assert!(status.success(), "exit status {status}");
     assert!(took < Duration::from_millis(500), "exited after {took:?}");
 }
@@ -2328,7 +2314,7 @@ fn console_on_an_empty_or_unreadable_stdin() {
     close_and_drain(ws, None);
     // The console read its end of input as the server started, before
     // this round trip.
-    let (status, _) = server.signal_and_wait(libc::SIGTERM, PATIENCE);
+    let (status, _) = server.signal_and_wait(Signal::TERM, PATIENCE);
     assert!(status.success());
     let err = server.stderr();
     assert!(!err.contains("end of input"), "{err}");
@@ -2342,7 +2328,7 @@ fn console_on_an_empty_or_unreadable_stdin() {
     ws.send(Message::text("still served")).unwrap();
     assert_eq!(next_data(&mut ws), Message::text("still served"));
     close_and_drain(ws, None);
-    let (status, _) = server.signal_and_wait(libc::SIGTERM, PATIENCE);
+    let (status, _) = server.signal_and_wait(Signal::TERM, PATIENCE);
     assert!(status.success());
     let err = server.stderr();
     assert_eq!(err.matches("cannot read stdin").count(), 1, "{err}");
@@ -2631,48 +2617,34 @@ impl Pty {
 
     /// `wsdbg ARGS` on a pty.
     fn spawn(args: &[&str]) -> Pty {
-        use std::os::fd::{FromRawFd, OwnedFd};
-        use std::os::unix::process::CommandExt;
-        let (mut master, mut slave) = (0, 0);
-        let size = libc::winsize {
+        use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let name = ptsname(&master, Vec::new()).expect("ptsname");
+        let slave = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(std::ffi::OsStr::from_bytes(name.as_bytes()))
+            .expect("open the pty's terminal end");
+        let size = rustix::termios::Winsize {
             ws_row: 40,
             ws_col: 160,
             ws_xpixel: 0,
             ws_ypixel: 0,
         };
-        // SAFETY: valid pointers to two ints and a winsize.
-        let r = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                &size,
-            )
-        };
-        assert_eq!(r, 0, "openpty: {}", io::Error::last_os_error());
-        // SAFETY: fresh descriptors owned from here on.
-        let (master, slave) = unsafe {
-            (
-                std::fs::File::from_raw_fd(master),
-                OwnedFd::from_raw_fd(slave),
-            )
-        };
-        let mut cmd = Command::new(WSDBG);
-        cmd.args(args)
+        rustix::termios::tcsetwinsize(&slave, size).expect("set the pty's size");
+        let master = std::fs::File::from(master);
+        // setsid -c: a session of its own whose controlling terminal is
+        // this one (stdin), so that wsdbg is in the foreground as in a
+        // shell; setsid execs, so the child's pid is wsdbg's.
+        let mut cmd = Command::new("setsid");
+        cmd.arg("-c")
+            .arg(WSDBG)
+            .args(args)
             .stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave));
-        // SAFETY: only async-signal-safe calls between fork and exec. The
-        // terminal becomes the child's controlling terminal, so that it is
-        // in the foreground as in a shell.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::setsid();
-                libc::ioctl(0, libc::TIOCSCTTY, 0);
-                Ok(())
-            });
-        }
         let child = cmd.spawn().expect("start wsdbg serve on a pty");
         drop(cmd);
         let out = Arc::new(Mutex::new(Vec::new()));
@@ -2726,14 +2698,10 @@ impl Pty {
 
     /// Whether the terminal is back in line mode with echo.
     fn cooked(&self) -> bool {
-        use std::os::fd::AsRawFd;
-        // SAFETY: a zeroed termios filled in by tcgetattr.
-        let mut t: libc::termios = unsafe { std::mem::zeroed() };
-        assert_eq!(
-            unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut t) },
-            0
-        );
-        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+        use rustix::termios::LocalModes;
+        let t = rustix::termios::tcgetattr(&self.master).expect("tcgetattr");
+        t.local_modes
+            .contains(LocalModes::ICANON | LocalModes::ECHO)
     }
 }
 
@@ -2815,11 +2783,7 @@ fn console_sigterm_at_the_prompt_restores_the_terminal() {
     assert!(!pty.cooked());
     pty.type_keys("/li");
     pty.wait("the keys typed", |t| t.contains("/li"));
-    // SAFETY: kill(2) on our own child's pid.
-    assert_eq!(
-        unsafe { libc::kill(pty.child.id() as i32, libc::SIGTERM) },
-        0
-    );
+    kill_process(Pid::from_child(&pty.child), Signal::TERM).expect("kill");
     assert!(pty.exit().success());
     assert!(pty.cooked(), "the terminal was left in raw mode");
 }

@@ -413,15 +413,10 @@ pub(super) fn select<P: print::Printer>(args: &DecodeArgs, printer: P) -> Select
 /// or stdout's terminal); as it is for a file or a pipe.
 pub(super) fn fit<'a, W: io::Write + 'a>(out: W) -> Box<dyn io::Write + 'a> {
     use std::io::IsTerminal;
-    let mut ws = libc::winsize {
-        ws_row: 0,
-        ws_col: 0,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCGWINSZ fills the winsize given; fd 1 may be anything.
-    let tty_width = (unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0)
-        .then_some(usize::from(ws.ws_col));
+    let tty_width = rustix::termios::tcgetwinsize(io::stdout())
+        .ok()
+        .filter(|ws| ws.ws_col > 0)
+        .map(|ws| usize::from(ws.ws_col));
     let columns = std::env::var("COLUMNS").ok();
     match wrap::terminal_width(io::stdout().is_terminal(), columns.as_deref(), tty_width) {
         Some(width) => Box::new(Wrap::new(out, width)),

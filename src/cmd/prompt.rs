@@ -4,7 +4,6 @@
 //! terminal back as it was.
 
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::os::fd::AsRawFd;
 use std::sync::Mutex;
 
 use rustyline::completion::{Completer, Pair};
@@ -123,8 +122,7 @@ pub(crate) fn kind(disabled: bool) -> Kind {
         return Kind::Lines;
     }
     // A background job that reads its terminal is stopped (SIGTTIN).
-    // SAFETY: plain queries on descriptor 0 and this process.
-    let foreground = unsafe { libc::tcgetpgrp(stdin.as_raw_fd()) == libc::getpgrp() };
+    let foreground = rustix::termios::tcgetpgrp(&stdin).ok() == Some(rustix::process::getpgrp());
     if !foreground {
         Kind::Off
     } else if io::stdout().is_terminal() {
@@ -136,23 +134,17 @@ pub(crate) fn kind(disabled: bool) -> Kind {
 
 /// The terminal's settings before the prompt took it over, put back when
 /// the command ends, whatever the prompt was doing then.
-pub(crate) struct Terminal(libc::termios);
+pub(crate) struct Terminal(rustix::termios::Termios);
 
 impl Terminal {
     fn save() -> Option<Self> {
-        // SAFETY: a zeroed termios filled by tcgetattr on descriptor 0.
-        unsafe {
-            let mut t: libc::termios = std::mem::zeroed();
-            (libc::tcgetattr(0, &mut t) == 0).then_some(Self(t))
-        }
+        rustix::termios::tcgetattr(io::stdin()).ok().map(Self)
     }
 
     /// Restores the settings, ends bracketed paste, and starts a new line.
     pub(crate) fn restore(&self) {
-        // SAFETY: settings read from the same descriptor.
-        unsafe {
-            libc::tcsetattr(0, libc::TCSANOW, &self.0);
-        }
+        let _ =
+            rustix::termios::tcsetattr(io::stdin(), rustix::termios::OptionalActions::Now, &self.0);
         let mut out = io::stdout();
         let _ = out.write_all(b"\x1b[?2004l\r\n");
         let _ = out.flush();

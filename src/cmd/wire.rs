@@ -18,6 +18,10 @@ use rustls::{
     ServerConnection, SignatureScheme,
 };
 
+/// A write that never blocks and never raises SIGPIPE.
+pub(crate) const SEND_FLAGS: rustix::net::SendFlags =
+    rustix::net::SendFlags::DONTWAIT.union(rustix::net::SendFlags::NOSIGNAL);
+
 /// A connected socket, with TLS or without.
 pub(crate) enum Wire {
     /// Plain TCP.
@@ -147,6 +151,14 @@ impl Wire {
         matches!(self, Self::Plain(_))
     }
 
+    /// The socket, when this is plain TCP.
+    pub(crate) fn plain(&self) -> Option<&TcpStream> {
+        match self {
+            Self::Plain(s) => Some(s),
+            Self::Tls { .. } => None,
+        }
+    }
+
     /// What TLS agreed on, once its handshake is done (None: plain, or
     /// still shaking hands).
     pub(crate) fn agreed(&self) -> Option<TlsAgreed> {
@@ -226,16 +238,9 @@ impl Wire {
     pub(crate) fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         match self {
             Self::Plain(s) => {
-                // SAFETY: a valid buffer and length; the descriptor is open.
-                let n = unsafe {
-                    libc::send(
-                        s.as_raw_fd(),
-                        data.as_ptr().cast(),
-                        data.len(),
-                        libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-                    )
-                };
-                usize::try_from(n).map_err(|_| io::Error::last_os_error())
+                // A peer gone is an error here, not SIGPIPE, whatever the
+                // process did with that signal.
+                Ok(rustix::net::send(s, data, SEND_FLAGS)?)
             }
             Self::Tls { conn, .. } => {
                 let n = conn.writer().write(data)?;

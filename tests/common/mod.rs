@@ -194,6 +194,19 @@ impl Server {
         stdin.flush().unwrap();
     }
 
+    /// Its exit status once it ends, or None when it still runs after
+    /// `limit`.
+    pub fn exit_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self._child.0.try_wait().unwrap() {
+                return Some(status);
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// Waits until stdout holds `what`; all of stdout.
     pub fn wait_for(&self, what: &str) -> String {
         let start = Instant::now();

@@ -5,7 +5,7 @@
 //! with empty vectors, and the reactor's read buffer is shared.
 
 use std::convert::Infallible;
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -74,9 +74,9 @@ struct State {
 struct Ctx<'a> {
     shared: &'a Shared,
     id: u64,
-    /// The socket's descriptor when it is plain TCP: echoes are written
-    /// to it straight from where they were read.
-    plain_fd: Option<i32>,
+    /// The socket when it is plain TCP: echoes are written to it straight
+    /// from where they were read.
+    plain: Option<&'a TcpStream>,
     peer: &'a str,
     render: &'a mut Vec<u8>,
     broadcast: &'a mut Vec<Arc<Vec<u8>>>,
@@ -112,12 +112,12 @@ impl Ctx<'_> {
         if let Note::In(Event::Message(m)) = note {
             match self.shared.mode {
                 ServeMode::Echo => {
-                    if let (false, Some(fd)) = (self.shared.view.decodes_outgoing(), self.plain_fd)
+                    if let (false, Some(socket)) = (self.shared.view.decodes_outgoing(), self.plain)
                     {
                         // Straight from where it was read: no copy, and the
                         // bytes are still in the cache.
                         out.send_message_with(m.kind, m.data, |head, data| {
-                            send_now(fd, head, data)
+                            send_now(socket, head, data)
                         });
                     } else {
                         // Through the outbox, where what is sent is decoded
@@ -141,29 +141,16 @@ impl Ctx<'_> {
 /// Writes a frame's header and payload with one non-blocking `sendmsg`;
 /// how many of their bytes the socket took (0 on an error, which the next
 /// write of the outbox meets again).
-fn send_now(fd: i32, head: &[u8], data: &[u8]) -> usize {
-    let iov = [
-        libc::iovec {
-            iov_base: head.as_ptr() as *mut libc::c_void,
-            iov_len: head.len(),
-        },
-        libc::iovec {
-            iov_base: data.as_ptr() as *mut libc::c_void,
-            iov_len: data.len(),
-        },
-    ];
-    let msg = libc::msghdr {
-        msg_name: std::ptr::null_mut(),
-        msg_namelen: 0,
-        msg_iov: iov.as_ptr() as *mut libc::iovec,
-        msg_iovlen: if data.is_empty() { 1 } else { 2 },
-        msg_control: std::ptr::null_mut(),
-        msg_controllen: 0,
-        msg_flags: 0,
-    };
-    // SAFETY: the iovecs point at live buffers of the given lengths.
-    let n = unsafe { libc::sendmsg(fd, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
-    usize::try_from(n).unwrap_or(0)
+fn send_now(socket: &TcpStream, head: &[u8], data: &[u8]) -> usize {
+    let iov = [IoSlice::new(head), IoSlice::new(data)];
+    let iov = if data.is_empty() { &iov[..1] } else { &iov[..] };
+    rustix::net::sendmsg(
+        socket,
+        iov,
+        &mut rustix::net::SendAncillaryBuffer::default(),
+        wire::SEND_FLAGS,
+    )
+    .unwrap_or(0)
 }
 
 /// Takes a new client: registers it and hands its socket to the reactor.
@@ -244,14 +231,14 @@ impl Conn {
     fn ctx<'a>(
         &'a self,
         shared: &'a Shared,
-        plain: bool,
+        plain: Option<&'a TcpStream>,
         render: &'a mut Vec<u8>,
         broadcast: &'a mut Vec<Arc<Vec<u8>>>,
     ) -> Ctx<'a> {
         Ctx {
             shared,
             id: self.id,
-            plain_fd: plain.then_some(self.fd),
+            plain,
             peer: &self.peer,
             render,
             broadcast,
@@ -329,7 +316,7 @@ impl Conn {
                     );
                 }
             }
-            let mut ctx = self.ctx(shared, wire.is_plain(), render, broadcast);
+            let mut ctx = self.ctx(shared, wire.plain(), render, broadcast);
             if !*tls_shown {
                 if let Some(a) = wire.agreed() {
                     *tls_shown = true;
@@ -392,7 +379,7 @@ impl Conn {
                 ..
             } = &mut *st;
             let mut broadcast = Vec::new();
-            let mut ctx = self.ctx(shared, wire.is_plain(), render, &mut broadcast);
+            let mut ctx = self.ctx(shared, wire.plain(), render, &mut broadcast);
             let _ =
                 endpoint.on_timeout(now, &mut |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book));
         }
@@ -468,7 +455,7 @@ impl Conn {
                 return Sent::Blocked;
             }
             let mut broadcast = Vec::new();
-            let mut ctx = self.ctx(shared, wire.is_plain(), render, &mut broadcast);
+            let mut ctx = self.ctx(shared, wire.plain(), render, &mut broadcast);
             let _ = endpoint.sent(n, &mut |note, o: &mut Outbox| ctx.note(note, o, book));
         }
     }
@@ -562,7 +549,7 @@ impl Conn {
             return;
         }
         let mut broadcast = Vec::new();
-        let mut ctx = self.ctx(shared, st.wire.is_plain(), render, &mut broadcast);
+        let mut ctx = self.ctx(shared, None, render, &mut broadcast);
         let meta = ctx.meta(None);
         let c = Closed {
             info: &info,

@@ -127,10 +127,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
     let tls = super::ca::listener(&args.listen_tls, "serve").map_err(Failure::Input)?;
     // std listens with a backlog of 128: a burst of clients overflows it
     // and waits a second to retry. Listening again only changes the backlog.
-    // SAFETY: a listening socket's descriptor.
-    unsafe {
-        libc::listen(std::os::fd::AsRawFd::as_raw_fd(&listener), 4096);
-    }
+    let _ = rustix::net::listen(&listener, 4096);
     let signals = signals::install()?;
     let max_pending = usize::try_from(args.max_message.saturating_mul(2))
         .unwrap_or(usize::MAX)
