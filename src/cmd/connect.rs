@@ -173,7 +173,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
     let terminal = prompt::start(
         prompt::kind(false),
         ConnectLines { tx, wake },
-        prompt::Completion::names(),
+        prompt::Completion::names(console::COMMANDS, &["/list"]),
         &output,
         "console: a line is a text message; /help lists the commands; Ctrl-C or Ctrl-D closes with 1000\n",
     )?;

@@ -1,4 +1,4 @@
-//! What the consoles of `serve` and `connect` share: reading commands from
+//! What the consoles of `serve`, `connect` and `proxy` share: reading commands from
 //! a prompt on the terminal (rustyline, with events printed above it) or
 //! one per line from a pipe, where output goes meanwhile, and giving the
 //! terminal back as it was.
@@ -13,7 +13,7 @@ use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
 
-use super::input::console::COMMANDS;
+use super::input::console::Usage;
 
 /// The prompt.
 pub(crate) const PROMPT: &str = "wsdbg> ";
@@ -34,21 +34,80 @@ pub(crate) enum Kind {
 /// Completes console command names, then the client ids of the commands
 /// that take one (serve's; connect has one peer and no ids).
 pub(crate) struct Completion {
+    /// The commands this console knows.
+    commands: &'static [Usage],
+    /// Names not offered (connect's `/list`: it has one peer).
+    hidden: &'static [&'static str],
     /// The ids there are now; `None` for a console without ids.
     ids: Option<Box<dyn Fn() -> Vec<u64> + Send + Sync>>,
 }
 
 impl Completion {
-    /// Command names only (connect: `/list` and ids make no sense there).
-    pub(crate) fn names() -> Self {
-        Self { ids: None }
+    /// The names of `commands` but `hidden`, and no ids (connect, the
+    /// proxy).
+    pub(crate) fn names(commands: &'static [Usage], hidden: &'static [&'static str]) -> Self {
+        Self {
+            commands,
+            hidden,
+            ids: None,
+        }
     }
 
-    /// Command names, then the ids `ids` gives (and `all`).
-    pub(crate) fn with_ids(ids: impl Fn() -> Vec<u64> + Send + Sync + 'static) -> Self {
+    /// The names of `commands`, then the ids `ids` gives (and `all`).
+    pub(crate) fn with_ids(
+        commands: &'static [Usage],
+        ids: impl Fn() -> Vec<u64> + Send + Sync + 'static,
+    ) -> Self {
         Self {
+            commands,
+            hidden: &[],
             ids: Some(Box::new(ids)),
         }
+    }
+
+    /// What completes the word before `pos` in `line`: where the word
+    /// starts, and the candidates.
+    fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<Pair>) {
+        let before = &line[..pos];
+        let start = before.rfind(' ').map_or(0, |i| i + 1);
+        let word = &before[start..];
+        let pair = |s: String| Pair {
+            display: s.trim_end().to_string(),
+            replacement: s,
+        };
+        if start == 0 {
+            if !word.starts_with('/') {
+                return (0, Vec::new());
+            }
+            let names = self
+                .commands
+                .iter()
+                .filter(|u| !self.hidden.contains(&u.name))
+                .filter(|u| u.name.starts_with(word))
+                .map(|u| pair(format!("{} ", u.name)))
+                .collect();
+            return (0, names);
+        }
+        let Some(ids) = &self.ids else {
+            return (start, Vec::new());
+        };
+        let first = before.split(' ').next().unwrap_or("");
+        let takes_id = self
+            .commands
+            .iter()
+            .any(|u| u.name == first && u.line(true).contains(" ID"));
+        if !takes_id || before[..start].trim_end().contains(' ') {
+            return (start, Vec::new());
+        }
+        let mut ids: Vec<String> = ids().iter().map(u64::to_string).collect();
+        ids.push("all".into());
+        let bare = word.strip_prefix('#').unwrap_or(word);
+        let found = ids
+            .into_iter()
+            .filter(|id| id.starts_with(bare))
+            .map(|id| pair(format!("{id} ")))
+            .collect();
+        (start, found)
     }
 }
 
@@ -61,44 +120,7 @@ impl Completer for Completion {
         pos: usize,
         _: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let before = &line[..pos];
-        let start = before.rfind(' ').map_or(0, |i| i + 1);
-        let word = &before[start..];
-        let pair = |s: String| Pair {
-            display: s.trim_end().to_string(),
-            replacement: s,
-        };
-        if start == 0 {
-            if !word.starts_with('/') {
-                return Ok((0, Vec::new()));
-            }
-            let names = COMMANDS
-                .iter()
-                .filter(|u| self.ids.is_some() || u.name != "/list")
-                .filter(|u| u.name.starts_with(word))
-                .map(|u| pair(format!("{} ", u.name)))
-                .collect();
-            return Ok((0, names));
-        }
-        let Some(ids) = &self.ids else {
-            return Ok((start, Vec::new()));
-        };
-        let first = before.split(' ').next().unwrap_or("");
-        let takes_id = COMMANDS
-            .iter()
-            .any(|u| u.name == first && u.line(true).contains(" ID"));
-        if !takes_id || before[..start].trim_end().contains(' ') {
-            return Ok((start, Vec::new()));
-        }
-        let mut ids: Vec<String> = ids().iter().map(u64::to_string).collect();
-        ids.push("all".into());
-        let bare = word.strip_prefix('#').unwrap_or(word);
-        let found = ids
-            .into_iter()
-            .filter(|id| id.starts_with(bare))
-            .map(|id| pair(format!("{id} ")))
-            .collect();
-        Ok((start, found))
+        Ok(self.candidates(line, pos))
     }
 }
 
@@ -354,4 +376,39 @@ fn read_lines(lines: &mut impl Lines) {
         }
     }
     lines.ended(number);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::input::console::{COMMANDS, PROXY_COMMANDS};
+
+    fn shown(c: &Completion, line: &str) -> Vec<String> {
+        let (_, found) = c.candidates(line, line.len());
+        found.into_iter().map(|p| p.display).collect()
+    }
+
+    #[test]
+    fn each_console_completes_its_own_commands() {
+        let proxy = Completion::names(PROXY_COMMANDS, &[]);
+        assert_eq!(shown(&proxy, "/in"), ["/intercept"]);
+        assert_eq!(shown(&proxy, "/f"), ["/frame", "/forward"]);
+        assert_eq!(shown(&proxy, "/li"), ["/list"]);
+        let connect = Completion::names(COMMANDS, &["/list"]);
+        assert!(shown(&connect, "/in").is_empty());
+        assert!(shown(&connect, "/li").is_empty());
+        assert_eq!(shown(&connect, "/pi"), ["/ping"]);
+    }
+
+    #[test]
+    fn ids_follow_the_commands_that_take_one() {
+        let serve = Completion::with_ids(COMMANDS, || vec![3, 12]);
+        assert_eq!(shown(&serve, "/li"), ["/list"]);
+        assert_eq!(shown(&serve, "/ping 1"), ["12"]);
+        assert_eq!(shown(&serve, "/ping #"), ["3", "12", "all"]);
+        assert!(shown(&serve, "/ping 3 x").is_empty());
+        assert!(shown(&serve, "hello wor").is_empty());
+        let proxy = Completion::names(PROXY_COMMANDS, &[]);
+        assert!(shown(&proxy, "/send 1").is_empty());
+    }
 }

@@ -22,7 +22,7 @@ pub(super) fn start(kind: Kind, shared: &Arc<Shared>) -> io::Result<Option<Termi
         ProxyLines {
             shared: shared.clone(),
         },
-        Completion::names(),
+        Completion::names(PROXY_COMMANDS, &[]),
         &shared.out,
         "console: /intercept holds messages, /send ID client|server TEXT sends one; /help lists the commands; Ctrl-C or Ctrl-D stops the proxy\n",
     )

@@ -19,7 +19,7 @@ pub(super) fn start(kind: Kind, shared: &Arc<Shared>) -> io::Result<Option<Termi
         ServeLines {
             shared: shared.clone(),
         },
-        Completion::with_ids({
+        Completion::with_ids(COMMANDS, {
             let shared = shared.clone();
             move || shared.clients().iter().map(|c| c.id).collect()
         }),
