@@ -115,9 +115,12 @@ impl<'r> Packets<'r> {
             Format::PcapNg => 12,
         };
         let mut n = start.len();
+        // Whether the section header's own length has been read (pcapng).
+        let mut sized = format != Format::PcapNg;
         loop {
             if n >= want {
-                if format == Format::PcapNg && want == 12 {
+                if !sized {
+                    sized = true;
                     // The section header's length, in the order its
                     // byte-order magic says.
                     let len = [start[4], start[5], start[6], start[7]];
@@ -125,7 +128,17 @@ impl<'r> Packets<'r> {
                         [0x1a, 0x2b, 0x3c, 0x4d] => u32::from_be_bytes(len),
                         _ => u32::from_le_bytes(len),
                     };
-                    want = (len as usize).clamp(12, FIRST_READ);
+                    if len < 28 || len % 4 != 0 {
+                        return Err(CaptureError::Malformed {
+                            packet: 0,
+                            in_packet: false,
+                            offset: 0,
+                            what: format!(
+                                "a pcapng section header block of {len} bytes: it takes at least 28, a multiple of 4"
+                            ),
+                        });
+                    }
+                    want = (len as usize).min(FIRST_READ);
                     continue;
                 }
                 break;

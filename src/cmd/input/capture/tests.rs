@@ -480,3 +480,19 @@ fn bytes_held_out_of_order_are_bounded_over_all_connections() {
         .collect();
     assert_eq!(gaps, [10, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 }
+
+#[test]
+fn a_section_header_of_a_bad_length_is_an_error_not_a_hang() {
+    let (client, server) = addrs(false);
+    let mut t = Tcp::new(Link::Raw, true, client, server);
+    t.open();
+    for len in [0u32, 10, 12, 26, 30] {
+        let mut f = t.file.clone();
+        f[4..8].copy_from_slice(&len.to_le_bytes());
+        let e = read(&f, None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("byte 0: a pcapng section header block of {len} bytes: it takes at least 28, a multiple of 4")
+        );
+    }
+}
