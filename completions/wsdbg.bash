@@ -189,7 +189,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__connect)
-            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --max-message --connect-timeout --close-timeout --deflate --cacert --insecure --color --help"
+            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --max-message --connect-timeout --close-timeout --deflate --cacert --insecure --record --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,6 +232,10 @@ _wsdbg() {
                     return 0
                     ;;
                 --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -491,7 +495,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__proxy)
-            opts="-l -t -q -h --listen --forward --intercept-messages --no-console --intercept --trace --json --quiet --timestamps --full --max-message --connect-timeout --cacert --insecure --tls --cert --key --tls-name --color --help"
+            opts="-l -t -q -h --listen --forward --intercept-messages --no-console --record --intercept --trace --json --quiet --timestamps --full --max-message --connect-timeout --cacert --insecure --tls --cert --key --tls-name --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -506,6 +510,10 @@ _wsdbg() {
                     return 0
                     ;;
                 --intercept-messages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -549,7 +557,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__serve)
-            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --tls --cert --key --tls-name --threads --deflate --no-console --no-page --check --cases --case-timeout --report --color --help"
+            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --tls --cert --key --tls-name --threads --deflate --no-console --record --no-page --check --cases --case-timeout --report --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -624,6 +632,10 @@ _wsdbg() {
                     return 0
                     ;;
                 --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

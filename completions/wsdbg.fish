@@ -113,6 +113,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l cert -d 'The certi
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l key -d 'The certificate\'s private key (PEM), with --tls' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l tls-name -d 'A name (or address) the made certificate is also for, beside localhost, 127.0.0.1 and ::1 (repeatable)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l threads -d 'Threads that drive the clients, each a share of them [default: one per core]' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l record -d 'Record every connection\'s bytes both ways into FILE as they cross the wire: a pcapng that Wireshark, tshark and `wsdbg decode` read (TLS as its plaintext), written as it happens' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l cases -d 'With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l case-timeout -d 'With --check: seconds to wait for what the client should do' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l report -d 'With --check: also write DIR/client-N.html for each client that completes the battery' -r -F
@@ -139,6 +140,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l max-message -d '
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l connect-timeout -d 'Seconds to wait for the TCP connection and the server\'s handshake answer' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l close-timeout -d 'Seconds to wait for the server\'s close frame after ours, and for it to hang up' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l cacert -d 'wss://: trust the CA certificates in this PEM file too (besides the system\'s)' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l record -d 'Record every connection\'s bytes both ways into FILE as they cross the wire: a pcapng that Wireshark, tshark and `wsdbg decode` read (TLS as its plaintext), written as it happens' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -152,6 +154,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l insecure -d 'wss
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Address to listen on for clients [default: 127.0.0.1:8081, with --forward 127.0.0.1:8888] (port 0 picks a free one; the address is printed on stderr)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept-messages -d 'Hold messages from the start, as the console\'s /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l record -d 'Record every connection\'s bytes both ways into FILE as they cross the wire: a pcapng that Wireshark, tshark and `wsdbg decode` read (TLS as its plaintext), written as it happens' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept -d 'With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l max-message -d 'Largest message decoded for display (larger ones still pass, shown as over the limit)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l connect-timeout -d 'Seconds to wait for the upstream\'s TCP connection and handshake answer' -r

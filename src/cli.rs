@@ -113,6 +113,7 @@ pub enum Command {
         wsdbg serve --trace                           # every header, the accept-key steps, every frame bit\n  \
         wsdbg serve --mode broadcast --timestamps     # each message to every client\n  \
         wsdbg serve --json > events.jsonl             # JSON Lines, the envelope of decode --json\n  \
+        wsdbg serve --record session.pcapng           # keep every connection's bytes (wsdbg decode, Wireshark)\n  \
         wsdbg serve --listen 0.0.0.0:9001 --origin https://app.example --protocol chat\n  \
         wsdbg serve --check                           # check each client: open http://127.0.0.1:8080/?check\n\n\
         Point a client at ws://127.0.0.1:8080/ (any path). A client that breaks RFC 6455 is closed \
@@ -144,7 +145,8 @@ pub enum Command {
         wsdbg connect ws://127.0.0.1:8080/chat              # type lines; each is a text message\n  \
         wsdbg connect --trace ws://127.0.0.1:8080/          # the request, the accept check, every frame\n  \
         echo hello | wsdbg connect ws://127.0.0.1:8080/     # send, close with 1000 at the end of input\n  \
-        wsdbg connect -H 'Authorization: Bearer T' --protocol chat ws://host/\n\n\
+        wsdbg connect -H 'Authorization: Bearer T' --protocol chat ws://host/\n  \
+        wsdbg connect --record mine.pcapng ws://127.0.0.1:8080/  # keep the bytes both ways\n\n\
         Console (one command per line, as serve's without the ID): a line is a text message; \
         /binary HEX, /ping [TEXT], /pong [TEXT], /close [CODE [REASON]], /raw HEX, \
         /frame [--opcode OP] [--no-fin] [--rsv N] [--length N] [--length-form 7|16|64] \
@@ -160,6 +162,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         wsdbg proxy ws://127.0.0.1:9001/                  # clients connect to ws://127.0.0.1:8081/...\n  \
         wsdbg proxy --trace --listen 127.0.0.1:7000 wss://echo.example/base\n  \
+        wsdbg proxy --record both.pcapng ws://127.0.0.1:9001/  # both legs of every connection, as pcapng\n  \
         wsdbg proxy --forward                             # an HTTP proxy on 127.0.0.1:8888\n  \
         HTTPS_PROXY=http://127.0.0.1:8888 SSL_CERT_FILE=$(wsdbg ca --path) python3 app.py\n  \
         chromium --proxy-server=http://127.0.0.1:8888 \\\n      \
@@ -445,6 +448,14 @@ pub enum OutputKind {
     Raw,
 }
 
+/// `--record FILE` (`serve`, `connect`, `proxy`).
+#[derive(Debug, Args)]
+pub struct Record {
+    /// Record every connection's bytes both ways into FILE as they cross the wire: a pcapng that Wireshark, tshark and `wsdbg decode` read (TLS as its plaintext), written as it happens
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
+}
+
 /// TLS where wsdbg listens (`serve`, `proxy`).
 #[derive(Debug, Args)]
 pub struct ListenTls {
@@ -625,12 +636,16 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_console: bool,
 
+    /// Recording of every connection.
+    #[command(flatten)]
+    pub record: Record,
+
     /// Answer a plain GET (no Upgrade) with 426 Upgrade Required instead of the test page (at /: a page that connects back here; 404 elsewhere)
     #[arg(long)]
     pub no_page: bool,
 
     /// Check each client that connects instead of serving it: one case of the client battery per connection (reconnect until closed with 4000); a report per client
-    #[arg(long, conflicts_with_all = ["mode", "no_page", "tls"])]
+    #[arg(long, conflicts_with_all = ["mode", "no_page", "tls", "record"])]
     pub check: bool,
 
     /// With --check: which cases (C.1, C.10-style ids, comma-separated, * as a wildcard)
@@ -757,6 +772,10 @@ pub struct ConnectArgs {
     /// wss://: do not check the server's certificate at all (anyone on the way can read and change the traffic)
     #[arg(long)]
     pub insecure: bool,
+
+    /// Recording of the connection.
+    #[command(flatten)]
+    pub record: Record,
 }
 
 /// Arguments of `proxy`.
@@ -771,7 +790,7 @@ pub struct ProxyArgs {
     pub listen: Option<String>,
 
     /// Be an HTTP proxy for any host (CONNECT and absolute URLs) instead of relaying to one URL
-    #[arg(long, conflicts_with_all = ["url", "tls"])]
+    #[arg(long, conflicts_with_all = ["url", "tls", "record"])]
     pub forward: bool,
 
     /// Hold messages from the start, as the console's /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)
@@ -781,6 +800,10 @@ pub struct ProxyArgs {
     /// Do not read console commands from stdin (by default: a prompt on a terminal, or one command per line from a pipe)
     #[arg(long)]
     pub no_console: bool,
+
+    /// Recording of every connection (both legs).
+    #[command(flatten)]
+    pub record: Record,
 
     /// With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind
     #[arg(

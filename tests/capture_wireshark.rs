@@ -81,15 +81,22 @@ async def talk(compression):
         await asyncio.sleep(0.05)
         await ws.close(4000, "bye ✓")
 
+async def talks():
+    await talk("deflate")
+    await talk(None)
+    await talk("no-takeover")
+    # A fourth connection from a client written in another language.
+    node = await asyncio.create_subprocess_exec(
+        "node", sys.argv[2], f"ws://127.0.0.1:{PORT}/node")
+    assert await node.wait() == 0, "the Node client failed"
+
 async def main():
+    if sys.argv[3:] == ["external"]:
+        # The server is another's (wsdbg serve --record).
+        await talks()
+        return
     async with serve(echo, "127.0.0.1", PORT, compression="deflate", max_size=None):
-        await talk("deflate")
-        await talk(None)
-        await talk("no-takeover")
-        # A fourth connection from a client written in another language.
-        node = await asyncio.create_subprocess_exec(
-            "node", sys.argv[2], f"ws://127.0.0.1:{PORT}/node")
-        assert await node.wait() == 0, "the Node client failed"
+        await talks()
 
 asyncio.run(main())
 "#;
@@ -195,15 +202,7 @@ fn record(dir: &Path, port: u16) -> std::path::PathBuf {
             }
         }
     }
-    let script = dir.join("talk.py");
-    std::fs::write(&script, TALK).unwrap();
-    let node_client = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/ws_client.mjs");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(port.to_string())
-        .arg(node_client)
-        .output()
-        .expect("run python3");
+    let out = talk(dir, port, false);
     // Let the last packets reach the capture before it stops.
     std::thread::sleep(Duration::from_millis(500));
     let _ = kill_process(Pid::from_child(&dumpcap), Signal::INT);
@@ -215,6 +214,21 @@ fn record(dir: &Path, port: u16) -> std::path::PathBuf {
     );
     assert!(status.success(), "dumpcap failed: {status}");
     file
+}
+
+/// Runs the Python peers on `port` (and Node's client), with their own
+/// server or, `external`, against the one listening there.
+fn talk(dir: &Path, port: u16, external: bool) -> Output {
+    let script = dir.join("talk.py");
+    std::fs::write(&script, TALK).unwrap();
+    let node_client = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/ws_client.mjs");
+    Command::new("python3")
+        .arg(&script)
+        .arg(port.to_string())
+        .arg(node_client)
+        .args(external.then_some("external"))
+        .output()
+        .expect("run python3")
 }
 
 fn hex_field(v: &Value, name: &str) -> Option<String> {
@@ -396,7 +410,14 @@ fn a_real_capture_decodes_as_wireshark_decodes_it() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let file = record(dir.path(), port);
-    let ours = wsdbg_frames(&file);
+    let said = agree(dir.path(), &file, port);
+    eprintln!("capture_wireshark: {said}");
+}
+
+/// wsdbg and tshark read the frames of `file` (the peers' talk on `port`)
+/// alike; what was compared.
+fn agree(dir: &Path, file: &Path, port: u16) -> String {
+    let ours = wsdbg_frames(file);
     // The messages as sent (the script above) settle what each was, whatever
     // either tool shows of it: Wireshark leaves a fragmented compressed
     // message uninflated, so texts are compared with tshark only on frames
@@ -409,7 +430,7 @@ fn a_real_capture_decodes_as_wireshark_decodes_it() {
         "between pings",
     ];
     let node = ["hello from node", "fragmented by node"];
-    for (key, texts) in wsdbg_texts(&file) {
+    for (key, texts) in wsdbg_texts(file) {
         // Connections 1-3 are Python's client, 4 is Node's.
         let sent: &[&str] = if key.0 <= 3 { &python } else { &node };
         for want in sent {
@@ -421,7 +442,7 @@ fn a_real_capture_decodes_as_wireshark_decodes_it() {
             );
         }
     }
-    let theirs = wireshark_frames(dir.path(), &file, port);
+    let theirs = wireshark_frames(dir, file, port);
     assert_eq!(
         ours.keys().collect::<Vec<_>>(),
         theirs.keys().collect::<Vec<_>>(),
@@ -478,8 +499,62 @@ fn a_real_capture_decodes_as_wireshark_decodes_it() {
         settled >= 1,
         "{settled} payloads settled by the third decoder"
     );
-    eprintln!(
-        "capture_wireshark: {compared} frames ({texts} with text) agree with tshark, over {} directions; {settled} payloads tshark cut at 256 KiB checked by unmasking them here",
+    format!(
+        "{compared} frames ({texts} with text) agree with tshark, over {} directions; {settled} payloads tshark cut at 256 KiB checked by unmasking them here",
         ours.len()
+    )
+}
+
+/// Stops the server when the test ends, also when it fails.
+struct Stop(std::process::Child);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_recording_of_serve_decodes_as_wireshark_decodes_it() {
+    if std::env::var_os("WSDBG_SKIP_WIRESHARK").is_some_and(|v| v == "1") {
+        eprintln!("capture_wireshark: SKIPPED because WSDBG_SKIP_WIRESHARK=1");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let file = dir.path().join("served.pcapng");
+    let mut server = Stop(
+        Command::new(env!("CARGO_BIN_EXE_wsdbg"))
+            .args(["serve", "-q", "--no-console", "--deflate", "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--record")
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start wsdbg serve"),
     );
+    let mut err = BufReader::new(server.0.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("recording every connection to") {
+        let mut line = String::new();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "wsdbg serve ended: {said}"
+        );
+        said.push_str(&line);
+    }
+    let out = talk(dir.path(), port, true);
+    assert!(
+        out.status.success(),
+        "the Python peers failed against wsdbg serve: {}",
+        show(&out)
+    );
+    // The peers are gone, their last packets recorded; the file is read
+    // while the server still runs, as a user would.
+    let said = agree(dir.path(), &file, port);
+    let _ = kill_process(Pid::from_child(&server.0), Signal::TERM);
+    assert!(server.0.wait().unwrap().success());
+    eprintln!("capture_wireshark (serve --record): {said}");
 }

@@ -13,6 +13,7 @@ use super::event::Loop;
 use super::input::console::{self, Command};
 use super::live::{queue, Book, Show, View};
 use super::prompt::{self, Output};
+use super::record::{Recording, Side};
 use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
 use crate::cli::{ConnectArgs, ConnectMode};
@@ -112,6 +113,14 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         extra.push(header(h)?);
     }
 
+    // Before dialing: a file that cannot be written is said first.
+    let recording = args
+        .record
+        .record
+        .as_deref()
+        .map(Recording::create)
+        .transpose()
+        .map_err(Failure::Input)?;
     let stream = wire::dial(&url, connect_timeout).map_err(Failure::Input)?;
     let peer = stream
         .peer_addr()
@@ -119,8 +128,11 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
     stream.set_nonblocking(true)?;
     let mut wire = match tls_config {
         Some(config) => wire::tls(stream, &url.host, config).map_err(Failure::Input)?,
-        None => Wire::Plain(stream),
+        None => Wire::plain(stream),
     };
+    if let Some(r) = &recording {
+        wire.record(r, Side::Client);
+    }
     let mut random = [0u8; 20];
     getrandom::getrandom(&mut random)
         .map_err(|e| Failure::Input(format!("no randomness available: {e}")))?;

@@ -13,6 +13,7 @@ mod live;
 pub mod mask;
 mod prompt;
 pub mod proxy;
+pub(crate) mod record;
 pub mod serve;
 mod signals;
 mod wire;

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cmd::record::{Recording, Side, Tap};
 use crate::protocol::url::WsUrl;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
@@ -22,8 +23,15 @@ use rustls::{
 pub(crate) const SEND_FLAGS: rustix::net::SendFlags =
     rustix::net::SendFlags::DONTWAIT.union(rustix::net::SendFlags::NOSIGNAL);
 
-/// A connected socket, with TLS or without.
-pub(crate) enum Wire {
+/// A connected socket, with TLS or without, and its recording if any.
+pub(crate) struct Wire {
+    way: Way,
+    /// `--record`: what is read and written is recorded too.
+    tap: Option<Tap>,
+}
+
+/// How the bytes travel.
+enum Way {
     /// Plain TCP.
     Plain(TcpStream),
     /// TLS over TCP, as the client or as the server.
@@ -132,37 +140,68 @@ fn words(name: &str) -> String {
 impl std::error::Error for TlsError {}
 
 impl Wire {
+    /// Plain TCP over `sock`.
+    pub(crate) fn plain(sock: TcpStream) -> Self {
+        Self::over(Way::Plain(sock))
+    }
+
+    fn over(way: Way) -> Self {
+        Self { way, tap: None }
+    }
+
+    /// The socket back, when this is plain TCP that nothing records
+    /// (else None, and the connection is dropped).
+    pub(crate) fn into_plain(self) -> Option<TcpStream> {
+        match self {
+            Self {
+                way: Way::Plain(s),
+                tap: None,
+            } => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Records what this connection reads and writes from now on, this
+    /// process being its `we_are` side. Nothing when the socket's
+    /// addresses cannot be had (it is gone already).
+    pub(crate) fn record(&mut self, recording: &Arc<Recording>, we_are: Side) {
+        let s = self.socket();
+        if let (Ok(local), Ok(peer)) = (s.local_addr(), s.peer_addr()) {
+            let tls = !self.is_plain();
+            self.tap = Some(recording.tap(local, peer, we_are, tls));
+        }
+    }
+
     /// The socket's descriptor, to wait on.
     pub(crate) fn fd(&self) -> i32 {
-        match self {
-            Self::Plain(s) | Self::Tls { sock: s, .. } => s.as_raw_fd(),
-        }
+        self.socket().as_raw_fd()
     }
 
     /// The TCP socket.
     pub(crate) fn socket(&self) -> &TcpStream {
-        match self {
-            Self::Plain(s) | Self::Tls { sock: s, .. } => s,
+        match &self.way {
+            Way::Plain(s) | Way::Tls { sock: s, .. } => s,
         }
     }
 
     /// Whether this is plain TCP.
     pub(crate) fn is_plain(&self) -> bool {
-        matches!(self, Self::Plain(_))
+        matches!(self.way, Way::Plain(_))
     }
 
-    /// The socket, when this is plain TCP.
-    pub(crate) fn plain(&self) -> Option<&TcpStream> {
-        match self {
-            Self::Plain(s) => Some(s),
-            Self::Tls { .. } => None,
+    /// The socket to write to straight, past [`Wire::write`]: plain TCP
+    /// that nothing records.
+    pub(crate) fn direct(&self) -> Option<&TcpStream> {
+        match (&self.way, &self.tap) {
+            (Way::Plain(s), None) => Some(s),
+            _ => None,
         }
     }
 
     /// What TLS agreed on, once its handshake is done (None: plain, or
     /// still shaking hands).
     pub(crate) fn agreed(&self) -> Option<TlsAgreed> {
-        let Self::Tls { conn, .. } = self else {
+        let Way::Tls { conn, .. } = &self.way else {
             return None;
         };
         if conn.is_handshaking() {
@@ -193,9 +232,22 @@ impl Wire {
     /// nothing has. A TLS failure is an `InvalidData` error holding a
     /// [`TlsError`].
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Self::Plain(s) => s.read(buf),
-            Self::Tls { sock, conn } => loop {
+        let read = self.read_way(buf);
+        if let Some(tap) = &mut self.tap {
+            match &read {
+                Ok(0) if !buf.is_empty() => tap.peer_ended(),
+                Ok(n) => tap.received(&buf[..*n]),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => tap.peer_reset(),
+                Err(_) => {}
+            }
+        }
+        read
+    }
+
+    fn read_way(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.way {
+            Way::Plain(s) => s.read(buf),
+            Way::Tls { sock, conn } => loop {
                 match conn.reader().read(buf) {
                     Ok(n) => return Ok(n),
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -226,9 +278,9 @@ impl Wire {
     /// hold decrypted bytes or read only part of what the socket has, so
     /// only `WouldBlock` says it is empty.
     pub(crate) fn drained(&self, asked: usize, got: usize) -> bool {
-        match self {
-            Self::Plain(_) => got < asked,
-            Self::Tls { .. } => false,
+        match self.way {
+            Way::Plain(_) => got < asked,
+            Way::Tls { .. } => false,
         }
     }
 
@@ -236,33 +288,43 @@ impl Wire {
     /// nothing. Over TLS all of `data` is taken (encrypted into rustls's
     /// buffer) and sent as the socket allows.
     pub(crate) fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        match self {
-            Self::Plain(s) => {
+        let n = match &mut self.way {
+            Way::Plain(s) => {
                 // A peer gone is an error here, not SIGPIPE, whatever the
                 // process did with that signal.
-                Ok(rustix::net::send(s, data, SEND_FLAGS)?)
+                rustix::net::send(&*s, data, SEND_FLAGS)?
             }
-            Self::Tls { conn, .. } => {
+            Way::Tls { conn, .. } => {
                 let n = conn.writer().write(data)?;
-                self.flush_tls()?;
-                Ok(n)
+                // Taken: the socket sends it as it can.
+                if let Err(e) = self.flush_tls() {
+                    if let Some(tap) = &mut self.tap {
+                        tap.sent(&data[..n]);
+                    }
+                    return Err(e);
+                }
+                n
             }
+        };
+        if let Some(tap) = &mut self.tap {
+            tap.sent(&data[..n]);
         }
+        Ok(n)
     }
 
     /// Sends what TLS has ready, as far as the socket takes it.
     fn flush_tls(&mut self) -> io::Result<()> {
-        match self {
-            Self::Tls { sock, conn } => flush(sock, conn),
-            Self::Plain(_) => Ok(()),
+        match &mut self.way {
+            Way::Tls { sock, conn } => flush(sock, conn),
+            Way::Plain(_) => Ok(()),
         }
     }
 
     /// Whether bytes wait for the socket to take them (besides the caller's).
     pub(crate) fn wants_write(&self) -> bool {
-        match self {
-            Self::Plain(_) => false,
-            Self::Tls { conn, .. } => conn.wants_write(),
+        match &self.way {
+            Way::Plain(_) => false,
+            Way::Tls { conn, .. } => conn.wants_write(),
         }
     }
 
@@ -273,11 +335,14 @@ impl Wire {
 
     /// Ends the sending side (TLS: close_notify first).
     pub(crate) fn shutdown_write(&mut self) {
-        if let Self::Tls { conn, .. } = self {
+        if let Way::Tls { conn, .. } = &mut self.way {
             conn.send_close_notify();
             let _ = self.flush_tls();
         }
         let _ = self.socket().shutdown(Shutdown::Write);
+        if let Some(tap) = &mut self.tap {
+            tap.ended();
+        }
     }
 }
 
@@ -444,10 +509,10 @@ pub(crate) fn tls(sock: TcpStream, host: &str, config: Arc<ClientConfig>) -> Res
     let name = ServerName::try_from(host.to_string())
         .map_err(|e| format!("TLS: {host:?} is not a server name: {e}"))?;
     let conn = ClientConnection::new(config, name).map_err(|e| format!("TLS: {e}"))?;
-    Ok(Wire::Tls {
+    Ok(Wire::over(Way::Tls {
         sock,
         conn: Box::new(Connection::Client(conn)),
-    })
+    }))
 }
 
 /// Starts TLS as the server on an accepted socket.
@@ -470,10 +535,10 @@ pub(crate) fn accept_tls_with(
         conn.process_new_packets()
             .map_err(|e| TlsError(e).to_string())?;
     }
-    let mut wire = Wire::Tls {
+    let mut wire = Wire::over(Way::Tls {
         sock,
         conn: Box::new(Connection::Server(conn)),
-    };
+    });
     // The answer to a hello that came early goes now: the client waits.
     wire.flush_tls()
         .map_err(|e| format!("TLS: cannot answer the client: {e}"))?;

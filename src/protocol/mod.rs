@@ -14,6 +14,7 @@ pub mod http;
 pub mod mask;
 pub mod message;
 pub mod opcode;
+pub mod pcapng;
 pub mod rules;
 pub mod stream;
 pub mod transcript;

@@ -194,6 +194,12 @@ impl Server {
         stdin.flush().unwrap();
     }
 
+    /// SIGKILL, and waits for it to be gone.
+    pub fn kill(&mut self) {
+        let _ = self._child.0.kill();
+        let _ = self._child.0.wait();
+    }
+
     /// Its exit status once it ends, or None when it still runs after
     /// `limit`.
     pub fn exit_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {

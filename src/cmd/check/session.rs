@@ -378,7 +378,7 @@ impl<'a> Session<'a> {
             .map_err(|e| format!("cannot use the socket: {e}"))?;
         let wire = match &t.tls {
             Some(config) => wire::tls(stream, &t.url.host, config.clone())?,
-            None => Wire::Plain(stream),
+            None => Wire::plain(stream),
         };
         let mut random = [0u8; 20];
         getrandom::getrandom(&mut random).map_err(|e| format!("no randomness available: {e}"))?;
@@ -508,7 +508,7 @@ impl<'a> Session<'a> {
             peer,
             Role::Server,
         );
-        let mut s = Session::new(pace, Role::Server, Wire::Plain(stream), ep, rec, now)?;
+        let mut s = Session::new(pace, Role::Server, Wire::plain(stream), ep, rec, now)?;
         s.cap = now + pace.patience * 20;
         Ok(s)
     }

@@ -151,7 +151,7 @@ pub(super) fn client(shared: &Shared, id: u64, stream: TcpStream, peer: SocketAd
         peer: peer.to_string(),
         render: Vec::new(),
     };
-    let mut client = Wire::Plain(stream);
+    let mut client = Wire::plain(stream);
     let until = Instant::now() + IDLE;
     let first = read_head(
         Vec::new(),
@@ -206,7 +206,7 @@ impl Upstream {
             .map_or_else(|_| self.name.clone(), |a| a.to_string());
         self.wire = match &shared.tls {
             Some(config) if self.url.secure => wire::tls(s, &self.url.host, config.clone())?,
-            _ => Wire::Plain(s),
+            _ => Wire::plain(s),
         };
         self.carry.clear();
         self.served = false;
@@ -263,7 +263,7 @@ impl Exchange<'_> {
         if send_all(&mut self.client, answer, Some(until)).is_err() {
             return;
         }
-        let Wire::Plain(sock) = self.client else {
+        let Some(sock) = self.client.into_plain() else {
             return;
         };
         if !self.fwd.intercepts(&host) {
@@ -274,7 +274,7 @@ impl Exchange<'_> {
                     host: &name,
                 });
             }
-            let mut up = Wire::Plain(stream);
+            let mut up = Wire::plain(stream);
             if !self.carry.is_empty() && send_all(&mut up, &self.carry, None).is_err() {
                 return;
             }
@@ -282,7 +282,7 @@ impl Exchange<'_> {
                 id: self.leg.id,
                 peer: self.leg.peer,
                 started: self.started,
-                client: Wire::Plain(sock),
+                client: Wire::plain(sock),
                 up,
                 deflate: None,
                 rest: Vec::new(),
@@ -330,7 +330,7 @@ impl Exchange<'_> {
                     }
                 }
             }
-            Some(_) => (Wire::Plain(sock), Wire::Plain(stream)),
+            Some(_) => (Wire::plain(sock), Wire::plain(stream)),
         };
         self.client = client;
         self.up = Some(Upstream {
@@ -459,7 +459,7 @@ impl Exchange<'_> {
                     addr: s
                         .peer_addr()
                         .map_or_else(|_| name.clone(), |a| a.to_string()),
-                    wire: Wire::Plain(s),
+                    wire: Wire::plain(s),
                     url,
                     name,
                     carry: Vec::new(),

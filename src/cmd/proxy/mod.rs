@@ -21,6 +21,7 @@ use super::event::wait_for;
 use super::input::console::Intercept;
 use super::live::{Book, Show, View};
 use super::prompt::{self, Output};
+use super::record::{self, Recording};
 use super::signals;
 use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
@@ -68,6 +69,8 @@ struct Shared {
     /// A console reads commands: connections are followed frame by frame,
     /// so that it can hold and send.
     console: AtomicBool,
+    /// `--record`: where both legs of every connection go too.
+    record: Option<Arc<Recording>>,
 }
 
 impl Shared {
@@ -119,6 +122,13 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
     let addr = listener.local_addr()?;
     let listen_tls = super::ca::listener(&args.listen_tls, "proxy").map_err(Failure::Input)?;
     let scheme = if listen_tls.is_some() { "wss" } else { "ws" };
+    let record = args
+        .record
+        .record
+        .as_deref()
+        .map(Recording::create)
+        .transpose()
+        .map_err(Failure::Input)?;
     let signals = signals::install()?;
     let intercept = match &args.intercept_messages {
         Some(spec) => {
@@ -149,6 +159,7 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         forward,
         intercept,
         console: AtomicBool::new(kind != prompt::Kind::Off),
+        record,
     });
     std::thread::Builder::new().name("relay".into()).spawn({
         let shared = shared.clone();
@@ -163,6 +174,12 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
             f.scope()
         ),
         (None, None) => {}
+    }
+    if let Some(path) = &args.record.record {
+        eprintln!(
+            "wsdbg proxy: recording both legs of every connection to {}",
+            escape_str(&path.display().to_string())
+        );
     }
     let terminal = console::start(kind, &shared)?;
     let next = AtomicU64::new(1);
@@ -479,8 +496,11 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
                 return;
             }
         },
-        None => Wire::Plain(client),
+        None => Wire::plain(client),
     };
+    if let Some(r) = &shared.record {
+        client.record(r, record::Side::Server);
+    }
     let started = Instant::now();
     let mut leg = Leg {
         shared,
@@ -655,7 +675,7 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
         .peer_addr()
         .map_or_else(|_| host.clone(), |a| a.to_string());
     let _ = stream.set_nonblocking(true);
-    let up = match &shared.tls {
+    let mut up = match &shared.tls {
         Some(config) if url.secure => match wire::tls(stream, &url.host, config.clone()) {
             Ok(w) => w,
             Err(why) => {
@@ -663,8 +683,11 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
                 return None;
             }
         },
-        _ => Wire::Plain(stream),
+        _ => Wire::plain(stream),
     };
+    if let Some(r) = &leg.shared.record {
+        up.record(r, record::Side::Client);
+    }
     let asked = Asked {
         request,
         early,

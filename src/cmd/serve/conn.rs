@@ -16,6 +16,7 @@ use crate::cli::ServeMode;
 use crate::cmd::event::Ready;
 use crate::cmd::input::console;
 use crate::cmd::live::{queue, Book, Show, View};
+use crate::cmd::record::Side;
 use crate::cmd::wire::{self, TlsError, Wire};
 use crate::print::{Closed, Meta, Printer};
 use crate::protocol::endpoint::{
@@ -163,10 +164,13 @@ pub(super) fn spawn(
     let _ = stream.set_nodelay(true);
     stream.set_nonblocking(true)?;
     let fd = stream.as_raw_fd();
-    let wire = match &shared.tls {
+    let mut wire = match &shared.tls {
         Some(config) => wire::accept_tls(stream, config.clone()).map_err(io::Error::other)?,
-        None => Wire::Plain(stream),
+        None => Wire::plain(stream),
     };
+    if let Some(r) = &shared.record {
+        wire.record(r, Side::Server);
+    }
     let now = Instant::now();
     let reactor = (id as usize) % shared.reactors.len();
     let conn = Arc::new(Conn {
@@ -316,7 +320,7 @@ impl Conn {
                     );
                 }
             }
-            let mut ctx = self.ctx(shared, wire.plain(), render, broadcast);
+            let mut ctx = self.ctx(shared, wire.direct(), render, broadcast);
             if !*tls_shown {
                 if let Some(a) = wire.agreed() {
                     *tls_shown = true;
@@ -379,7 +383,7 @@ impl Conn {
                 ..
             } = &mut *st;
             let mut broadcast = Vec::new();
-            let mut ctx = self.ctx(shared, wire.plain(), render, &mut broadcast);
+            let mut ctx = self.ctx(shared, wire.direct(), render, &mut broadcast);
             let _ =
                 endpoint.on_timeout(now, &mut |n: Note<'_>, o: &mut Outbox| ctx.note(n, o, book));
         }
@@ -455,7 +459,7 @@ impl Conn {
                 return Sent::Blocked;
             }
             let mut broadcast = Vec::new();
-            let mut ctx = self.ctx(shared, wire.plain(), render, &mut broadcast);
+            let mut ctx = self.ctx(shared, wire.direct(), render, &mut broadcast);
             let _ = endpoint.sent(n, &mut |note, o: &mut Outbox| ctx.note(note, o, book));
         }
     }

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use super::live::View;
 use super::prompt::{self, Output};
+use super::record::Recording;
 use super::signals;
 use super::{Failure, Outcome};
 use crate::cli::{ServeArgs, ServeMode};
@@ -50,6 +51,8 @@ pub(crate) struct Shared {
     /// Bytes a client may have waiting to be sent to it before it is
     /// dropped as too slow to read.
     max_pending: usize,
+    /// `--record`: where every connection's bytes go too.
+    record: Option<Arc<Recording>>,
 }
 
 impl Shared {
@@ -128,6 +131,13 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
     // std listens with a backlog of 128: a burst of clients overflows it
     // and waits a second to retry. Listening again only changes the backlog.
     let _ = rustix::net::listen(&listener, 4096);
+    let record = args
+        .record
+        .record
+        .as_deref()
+        .map(Recording::create)
+        .transpose()
+        .map_err(Failure::Input)?;
     let signals = signals::install()?;
     let max_pending = usize::try_from(args.max_message.saturating_mul(2))
         .unwrap_or(usize::MAX)
@@ -153,6 +163,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
         tls,
         stopping: AtomicBool::new(false),
         max_pending,
+        record,
     });
     for (i, l) in loops.into_iter().enumerate() {
         std::thread::Builder::new()
@@ -170,6 +181,12 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
     };
     let scheme = if shared.tls.is_some() { "wss" } else { "ws" };
     eprintln!("wsdbg serve: listening on {scheme}://{addr}/ ({mode} mode); Ctrl-C to stop");
+    if let Some(path) = &args.record.record {
+        eprintln!(
+            "wsdbg serve: recording every connection to {}",
+            crate::print::escape::escape_str(&path.display().to_string())
+        );
+    }
     let terminal = console::start(prompt::kind(args.no_console), &shared)?;
     let next_id = AtomicU64::new(1);
     let mut served = 0u64;

@@ -1,9 +1,7 @@
-//! Synthetic captures for tests: TCP segments built with etherparse,
+//! Synthetic captures for tests: TCP segments built as a recording builds
 //! wrapped in a link layer and written as pcap or pcapng.
 
-use std::net::{IpAddr, SocketAddr};
-
-use etherparse::PacketBuilder;
+use std::net::SocketAddr;
 
 /// The link layers written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,14 +29,8 @@ impl Link {
     }
 }
 
-/// TCP flags of a segment.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Flags {
-    pub syn: bool,
-    pub fin: bool,
-    pub rst: bool,
-    pub ack: Option<u32>,
-}
+use crate::protocol::pcapng;
+pub(crate) use crate::protocol::pcapng::Flags;
 
 /// One TCP segment as a packet on `link`.
 pub fn packet(
@@ -49,51 +41,13 @@ pub fn packet(
     flags: Flags,
     payload: &[u8],
 ) -> Vec<u8> {
-    let mut ip = Vec::new();
     let v6 = src.is_ipv6();
-    macro_rules! tcp {
-        ($b:expr) => {{
-            let mut t = $b.tcp(src.port(), dst.port(), seq, 65535);
-            if let Some(a) = flags.ack {
-                t = t.ack(a);
-            }
-            if flags.syn {
-                t = t.syn();
-            }
-            if flags.fin {
-                t = t.fin();
-            }
-            if flags.rst {
-                t = t.rst();
-            }
-            t
-        }};
-    }
-    let (sa, da) = (src.ip(), dst.ip());
-    match link {
-        Link::Ethernet => {
-            let eth = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
-            let mut out = Vec::new();
-            match (sa, da) {
-                (IpAddr::V4(s), IpAddr::V4(d)) => tcp!(eth.ipv4(s.octets(), d.octets(), 64))
-                    .write_to_vec(&mut out, payload)
-                    .unwrap(),
-                (IpAddr::V6(s), IpAddr::V6(d)) => tcp!(eth.ipv6(s.octets(), d.octets(), 64))
-                    .write_to_vec(&mut out, payload)
-                    .unwrap(),
-                _ => panic!("mixed families"),
-            }
-            return out;
-        }
-        _ => match (sa, da) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => tcp!(PacketBuilder::ipv4(s.octets(), d.octets(), 64))
-                .write_to_vec(&mut ip, payload)
-                .unwrap(),
-            (IpAddr::V6(s), IpAddr::V6(d)) => tcp!(PacketBuilder::ipv6(s.octets(), d.octets(), 64))
-                .write_to_vec(&mut ip, payload)
-                .unwrap(),
-            _ => panic!("mixed families"),
-        },
+    let ip = pcapng::segment(src, dst, seq, flags, payload).unwrap();
+    if link == Link::Ethernet {
+        let mut out = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1];
+        out.extend_from_slice(&(if v6 { 0x86ddu16 } else { 0x0800 }).to_be_bytes());
+        out.extend_from_slice(&ip);
+        return out;
     }
     let ethertype: u16 = if v6 { 0x86dd } else { 0x0800 };
     let mut out = Vec::new();
@@ -145,44 +99,16 @@ pub fn pcap_record(f: &mut Vec<u8>, usecs: u64, data: &[u8], cut: usize) {
     f.extend_from_slice(captured);
 }
 
-fn ng_block(f: &mut Vec<u8>, kind: u32, body: &[u8]) {
-    let padded = body.len().div_ceil(4) * 4;
-    let total = (12 + padded) as u32;
-    f.extend_from_slice(&kind.to_le_bytes());
-    f.extend_from_slice(&total.to_le_bytes());
-    f.extend_from_slice(body);
-    f.resize(f.len() + padded - body.len(), 0);
-    f.extend_from_slice(&total.to_le_bytes());
-}
-
 /// A pcapng file being written: a section and one interface.
 pub fn pcapng(link: Link) -> Vec<u8> {
-    let mut f = Vec::new();
-    let mut shb = Vec::new();
-    shb.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
-    shb.extend_from_slice(&1u16.to_le_bytes());
-    shb.extend_from_slice(&0u16.to_le_bytes());
-    shb.extend_from_slice(&(-1i64).to_le_bytes());
-    ng_block(&mut f, 0x0a0d_0d0a, &shb);
-    let mut idb = Vec::new();
-    idb.extend_from_slice(&(link.linktype() as u16).to_le_bytes());
-    idb.extend_from_slice(&0u16.to_le_bytes());
-    idb.extend_from_slice(&0u32.to_le_bytes());
-    ng_block(&mut f, 1, &idb);
+    let mut f = pcapng::section("", "");
+    f.extend_from_slice(&pcapng::interface(link.linktype() as u16));
     f
 }
 
 /// Appends an enhanced packet block (microsecond timestamps).
 pub fn pcapng_record(f: &mut Vec<u8>, usecs: u64, data: &[u8], cut: usize) {
-    let captured = &data[..data.len() - cut];
-    let mut epb = Vec::new();
-    epb.extend_from_slice(&0u32.to_le_bytes());
-    epb.extend_from_slice(&((usecs >> 32) as u32).to_le_bytes());
-    epb.extend_from_slice(&(usecs as u32).to_le_bytes());
-    epb.extend_from_slice(&(captured.len() as u32).to_le_bytes());
-    epb.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    epb.extend_from_slice(captured);
-    ng_block(f, 6, &epb);
+    pcapng::packet_block(f, usecs, data, cut, None);
 }
 
 /// A TCP connection's two sides, with their sequence numbers, writing

@@ -481,6 +481,72 @@ fn bytes_held_out_of_order_are_bounded_over_all_connections() {
     assert_eq!(gaps, [10, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 }
 
+/// A recording's stream, as `--record` writes it, read back.
+fn recorded(v6: bool, big: &[u8]) -> Vec<u8> {
+    use crate::protocol::pcapng::{self, Side, Stream};
+    let (client, server) = addrs(v6);
+    let mut f = pcapng::header("wsdbg test", "a recording\nof one connection");
+    // Sequence numbers near the wrap, so that it is crossed.
+    let mut s = Stream::new(client, server, [u32::MAX - 10, 7]);
+    let t = 1_790_000_000_000_000;
+    s.open(&mut f, t, Some("TLS: plaintext")).unwrap();
+    let (ask, answer) = synth::handshake(None, None);
+    s.data(&mut f, t + 1, Side::Client, &ask).unwrap();
+    s.data(&mut f, t + 2, Side::Server, &answer).unwrap();
+    s.data(&mut f, t + 3, Side::Client, big).unwrap();
+    s.data(&mut f, t + 4, Side::Server, b"\x81\x02hi").unwrap();
+    s.fin(&mut f, t + 5, Side::Server).unwrap();
+    assert!(!s.is_over());
+    s.fin(&mut f, t + 6, Side::Client).unwrap();
+    assert!(s.is_over());
+    f
+}
+
+#[test]
+fn a_recording_reads_back_byte_for_byte_in_both_directions() {
+    // Over two segments' worth, so that it is split.
+    let big: Vec<u8> = (0..150_000u32).map(|i| (i * 7) as u8).collect();
+    for v6 in [false, true] {
+        let file = recorded(v6, &big);
+        let (got, stats) = read(&file, None).unwrap();
+        let (client, server) = addrs(v6);
+        assert!(
+            matches!(&got[0], Got::Opened(1, c, s, Some(t)) if *c == client && *s == server && t == "/chat"),
+            "{:?}",
+            got[0]
+        );
+        let (ask, answer) = synth::handshake(None, None);
+        let mut sent = ask.clone();
+        sent.extend_from_slice(&big);
+        assert_eq!(joined(&got, 1, Role::Client), sent);
+        let mut back = answer.clone();
+        back.extend_from_slice(b"\x81\x02hi");
+        assert_eq!(joined(&got, 1, Role::Server), back);
+        assert!(!got.iter().any(|g| matches!(g, Got::Gap(..))), "{got:?}");
+        assert_eq!(got.last(), Some(&Got::Ended(1)));
+        assert_eq!(stats.connections, 1);
+    }
+}
+
+#[test]
+fn a_recording_names_its_writer_and_its_comment() {
+    let file = recorded(false, b"x");
+    let needle = |s: &[u8]| file.windows(s.len()).any(|w| w == s);
+    assert!(needle(b"wsdbg test"));
+    assert!(needle(b"a recording\nof one connection"));
+    assert!(needle(b"TLS: plaintext"));
+    // Every block's length is a multiple of 4 and its two copies agree.
+    let mut at = 0;
+    while at < file.len() {
+        let len = u32::from_le_bytes(file[at + 4..at + 8].try_into().unwrap()) as usize;
+        assert_eq!(len % 4, 0, "block at {at}");
+        let tail = u32::from_le_bytes(file[at + len - 4..at + len].try_into().unwrap());
+        assert_eq!(tail as usize, len, "block at {at}");
+        at += len;
+    }
+    assert_eq!(at, file.len());
+}
+
 #[test]
 fn a_section_header_of_a_bad_length_is_an_error_not_a_hang() {
     let (client, server) = addrs(false);
