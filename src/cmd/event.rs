@@ -133,6 +133,10 @@ impl Loop {
                 left + Duration::from_micros(500)
             }
         });
+        if timeout != Some(Duration::ZERO) {
+            // What this turn recorded is in the file before the wait.
+            crate::cmd::record::flush();
+        }
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => self.events.clear(),

@@ -72,6 +72,8 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a, palette),
         Command::Ca(a) => ca::run(a),
     };
+    // What the last turns of a command's loops recorded.
+    record::flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Violation) => ExitCode::from(1),

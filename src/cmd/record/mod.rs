@@ -1,9 +1,14 @@
 //! `--record FILE`: every connection's bytes in both directions as they
 //! crossed the wire (their plaintext, for TLS), with real timestamps,
 //! written as they happen into a pcapng file that Wireshark, tshark and
-//! `wsdbg decode` read. Each write is whole blocks, so a killed process
-//! leaves a file readable up to its last whole packet, and memory does
-//! not grow with the session.
+//! `wsdbg decode` read.
+//!
+//! What the connections read and write in one turn of a loop is gathered
+//! and written with one system call before the loop waits again (and at
+//! once past 256 KiB), so a message is in the file before its answer can
+//! come; every write is whole blocks, so a killed process leaves a file
+//! readable up to its last whole packet, and memory does not grow with
+//! the session.
 
 use std::fs::File;
 use std::io::Write;
@@ -20,9 +25,30 @@ use crate::print::escape::escape_str;
 /// A recording being written.
 pub(crate) struct Recording {
     path: PathBuf,
-    /// The file; `None` once a write failed (the recording stopped and
-    /// said why).
-    file: Mutex<Option<File>>,
+    /// The file and the blocks not written yet; no file once a write
+    /// failed (the recording stopped and said why).
+    file: Mutex<Pending>,
+}
+
+/// Blocks waiting for the next write, and where they go.
+struct Pending {
+    file: Option<File>,
+    blocks: Vec<u8>,
+}
+
+/// Written at once past this many bytes, without waiting for the loop.
+const MOST_PENDING: usize = 256 << 10;
+
+/// The process's recording, for the loops to write out before they wait.
+static CURRENT: Mutex<Option<Arc<Recording>>> = Mutex::new(None);
+
+/// Writes what the connections recorded since the last call: the loops
+/// call it before they wait, and the commands when they end.
+pub(crate) fn flush() {
+    let current = CURRENT.lock().ok().and_then(|c| c.clone());
+    if let Some(r) = current {
+        r.flush();
+    }
 }
 
 /// Microseconds since the Unix epoch, now.
@@ -60,27 +86,60 @@ impl Recording {
         );
         file.write_all(&head)
             .map_err(|e| format!("cannot record to {shown}: {e}"))?;
-        Ok(Arc::new(Self {
+        let recording = Arc::new(Self {
             path: path.to_path_buf(),
-            file: Mutex::new(Some(file)),
-        }))
+            file: Mutex::new(Pending {
+                file: Some(file),
+                blocks: Vec::new(),
+            }),
+        });
+        if let Ok(mut current) = CURRENT.lock() {
+            *current = Some(recording.clone());
+        }
+        Ok(recording)
     }
 
-    /// Appends whole blocks with one write; on a failure, says so once
-    /// and records nothing more.
+    /// Adds whole blocks, written with the next flush (at once when many
+    /// wait).
     fn append(&self, blocks: &[u8]) {
-        let Ok(mut file) = self.file.lock() else {
+        let Ok(mut p) = self.file.lock() else {
             return;
         };
-        let Some(f) = file.as_mut() else {
+        if p.file.is_none() {
             return;
-        };
-        if let Err(e) = f.write_all(blocks) {
-            eprintln!(
-                "wsdbg: recording stopped: cannot write to {}: {e}; the file holds what came before",
-                escape_str(&self.path.display().to_string())
-            );
-            *file = None;
+        }
+        p.blocks.extend_from_slice(blocks);
+        if p.blocks.len() >= MOST_PENDING {
+            self.write_out(&mut p);
+        }
+    }
+
+    /// Writes what waits.
+    pub(crate) fn flush(&self) {
+        if let Ok(mut p) = self.file.lock() {
+            self.write_out(&mut p);
+        }
+    }
+
+    /// Writes the pending blocks with one write; on a failure, says so
+    /// once and records nothing more.
+    fn write_out(&self, p: &mut Pending) {
+        if p.blocks.is_empty() {
+            return;
+        }
+        let Pending { file, blocks } = p;
+        if let Some(f) = file.as_mut() {
+            if let Err(e) = f.write_all(blocks) {
+                eprintln!(
+                    "wsdbg: recording stopped: cannot write to {}: {e}; the file holds what came before",
+                    escape_str(&self.path.display().to_string())
+                );
+                *file = None;
+            }
+        }
+        blocks.clear();
+        if blocks.capacity() > 4 * MOST_PENDING {
+            *blocks = Vec::new();
         }
     }
 
