@@ -13,7 +13,9 @@
 #   --duration SECS  counted seconds per measurement (default 5)
 #   --warmup SECS    uncounted seconds before that (default 1)
 #   --servers LIST   comma-separated, from: websocat,node-ws,bare-echo,
-#                    wsdbg-q,wsdbg-trace (default: all), websocat-default and
+#                    wsdbg-q,wsdbg-trace (default: all), websocat-default,
+#                    wsdbg-record-q (serve -q --record FILE: what recording
+#                    costs) and
 #                    wsdbg-before-q (WSDBG_BEFORE=/path/to/an/older/wsdbg:
 #                    its serve -q, to measure a change before and after)
 #   --points LIST    comma-separated SIZExCONNS (default 64x1,64x16,64x64,1Mx2;

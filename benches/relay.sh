@@ -5,13 +5,16 @@
 # their ratio.
 #
 # Usage: benches/relay.sh [--rounds N] [--duration SECS] [--warmup SECS]
-#                         [--points LIST] [--tls]
+#                         [--points LIST] [--tls] [--record]
 #
 #   --rounds N       each relay at each point N times (default 3), the order
 #                    alternating from round to round; the median is reported
 #   --duration SECS  counted seconds per measurement (default 5)
 #   --warmup SECS    uncounted seconds before that (default 1)
 #   --points LIST    comma-separated SIZExCONNS (default 64x1,64x16,64x64,1Mx2)
+#   --record         also wsdbg-record, the wsdbg relay with --record FILE
+#                    (a fresh file in the temporary directory per start):
+#                    what recording both legs costs
 #   --tls            TLS on both sides instead: the load client speaks wss://
 #                    (wsload --tls, tungstenite over rustls) and the upstream
 #                    is bare-echo --tls; the relays are
@@ -45,6 +48,7 @@ DURATION=5
 WARMUP=1
 POINTS=64x1,64x16,64x64,1Mx2
 TLS=
+RECORD=
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) ROUNDS=$2; shift 2 ;;
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
         --warmup) WARMUP=$2; shift 2 ;;
         --points) POINTS=$2; shift 2 ;;
         --tls) TLS=1; shift ;;
+        --record) RECORD=1; shift ;;
         -h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "relay.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -114,6 +119,9 @@ start_relay() { # NAME UPSTREAM_PORT: sets RELAY_PID and RELAY_PORT
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;
         wsdbg) "${PIN[@]}" "$WSDBG" proxy -q --no-console --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;
+        wsdbg-record) rm -f "$TMPD/relay.pcapng"
+            "${PIN[@]}" "$WSDBG" proxy -q --no-console --record "$TMPD/relay.pcapng" \
+            --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" >"$TMPD/$1.log" 2>&1 </dev/null & ;;
         wsdbg-before) "${PIN[@]}" "$WSDBG_BEFORE" proxy -q --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;
     esac
@@ -151,9 +159,12 @@ for point in "${points[@]}"; do
     for round in $(seq "$ROUNDS"); do
         order=(websocat wsdbg)
         [ $((round % 2)) -eq 0 ] && order=(wsdbg websocat)
-        if [ -n "${WSDBG_BEFORE:-}" ]; then
-            all=(websocat wsdbg wsdbg-before)
-            order=("${all[@]:$((round % 3))}" "${all[@]:0:$((round % 3))}")
+        all=(websocat wsdbg)
+        [ -n "${WSDBG_BEFORE:-}" ] && all+=(wsdbg-before)
+        [ -n "$RECORD" ] && all+=(wsdbg-record)
+        if [ ${#all[@]} -gt 2 ]; then
+            k=$((round % ${#all[@]}))
+            order=("${all[@]:$k}" "${all[@]:0:$k}")
         fi
         if [ -n "$TLS" ]; then
             all=(websocat-tls wsdbg-tls wsdbg-forward wsdbg-plain)
@@ -202,6 +213,7 @@ print()
 print("| round trips/s (median) | " + " | ".join(p.replace("x", " B × ").replace("1M B", "1 MiB") for p in points) + " |")
 print("|---|" + "---:|" * len(points))
 for relay, name in (("websocat", "websocat -b -B 4194304 (relay)"), ("wsdbg", "wsdbg proxy -q"), ("wsdbg-before", "wsdbg proxy -q (before)"),
+                    ("wsdbg-record", "wsdbg proxy -q --record"),
                     ("websocat-tls", "websocat, TLS both sides"), ("wsdbg-tls", "wsdbg proxy --tls, TLS both sides"),
                     ("wsdbg-forward", "wsdbg proxy --forward, TLS both sides"), ("wsdbg-plain", "wsdbg proxy, plain (same client)")):
     if not any(r == relay for r, _ in med):
@@ -219,6 +231,7 @@ def ratio_row(name, a, b):
             ratios.append("–")
     print(f"| **{name}** | " + " | ".join(f"**{r}**" for r in ratios) + " |")
 ratio_row("wsdbg proxy / websocat", "wsdbg", "websocat")
+ratio_row("wsdbg proxy --record / wsdbg proxy", "wsdbg-record", "wsdbg")
 ratio_row("wsdbg proxy --tls / websocat TLS", "wsdbg-tls", "websocat-tls")
 ratio_row("wsdbg proxy --forward / websocat TLS", "wsdbg-forward", "websocat-tls")
 EOF

@@ -53,6 +53,23 @@ fn texts(events: &[Value]) -> Vec<(u64, String, String)> {
         .collect()
 }
 
+/// `wsdbg serve -q` recording into `file`.
+fn serve_recording(dir: &Path, file: &Path) -> Server {
+    Server::launch(
+        &[
+            "serve",
+            "-q",
+            "--no-console",
+            "--listen",
+            "127.0.0.1:0",
+            "--record",
+            file.to_str().unwrap(),
+        ],
+        dir,
+        &[],
+    )
+}
+
 fn client(port: u16) -> WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>> {
     let (ws, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}/rec?x=1")).unwrap();
     ws
@@ -76,20 +93,7 @@ fn said(ws: &mut WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>, text
 fn serve_records_what_its_clients_said_and_decode_reads_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("serve.pcapng");
-    let file_arg = file.to_str().unwrap();
-    let server = Server::launch(
-        &[
-            "serve",
-            "-q",
-            "--no-console",
-            "--listen",
-            "127.0.0.1:0",
-            "--record",
-            file_arg,
-        ],
-        dir.path(),
-        &[],
-    );
+    let server = serve_recording(dir.path(), &file);
     let mut ws = client(server.port);
     said(&mut ws, "first");
     ws.send(Message::binary(vec![7u8; 100_000])).unwrap();
@@ -222,19 +226,7 @@ fn connect_and_proxy_record_their_connections() {
 fn a_killed_server_leaves_a_recording_readable_to_its_last_packet() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("killed.pcapng");
-    let mut server = Server::launch(
-        &[
-            "serve",
-            "-q",
-            "--no-console",
-            "--listen",
-            "127.0.0.1:0",
-            "--record",
-            file.to_str().unwrap(),
-        ],
-        dir.path(),
-        &[],
-    );
+    let mut server = serve_recording(dir.path(), &file);
     let mut ws = client(server.port);
     for i in 0..50 {
         said(&mut ws, &format!("message {i}"));

@@ -60,7 +60,7 @@ prepare_servers() {
                 echo "== node-ws: node $(node --version), ws $(node -p "require('$NODE_DIR/node_modules/ws/package.json').version")"
                 ;;
             bare-echo) ;;
-            wsdbg-q | wsdbg-trace)
+            wsdbg-q | wsdbg-trace | wsdbg-record-q)
                 if [ -z "$WSDBG_BUILT" ] && [ -n "$WSDBG_GIVEN" ]; then
                     echo "== wsdbg: $WSDBG (WSDBG), not built here"
                     WSDBG_BUILT=yes
@@ -90,7 +90,7 @@ prepare_servers() {
                 echo "== wsdbg-before-q: $WSDBG_BEFORE (WSDBG_BEFORE)"
                 ;;
             *)
-                notice "skipping $s: unknown server (websocat, websocat-default, node-ws, bare-echo, wsdbg-q, wsdbg-trace, wsdbg-before-q)"
+                notice "skipping $s: unknown server (websocat, websocat-default, node-ws, bare-echo, wsdbg-q, wsdbg-trace, wsdbg-record-q, wsdbg-before-q)"
                 continue
                 ;;
         esac
@@ -119,6 +119,9 @@ start_server() {
         node-ws) "$@" node "$NODE_DIR/server.js" "$port" <"$dir/stdin" >"$log" 2>&1 & ;;
         bare-echo) "$@" "$BARE" "127.0.0.1:$port" <"$dir/stdin" >"$log" 2>&1 & ;;
         wsdbg-q) "$@" "$WSDBG" serve -q --listen "127.0.0.1:$port" <"$dir/stdin" >"$log" 2>&1 & ;;
+        # Recording every connection into a file beside the logs (a fresh
+        # file per start: each point starts the servers anew).
+        wsdbg-record-q) "$@" "$WSDBG" serve -q --record "$dir/wsdbg-record.pcapng" --listen "127.0.0.1:$port" <"$dir/stdin" >"$log" 2>&1 & ;;
         wsdbg-before-q) "$@" "$WSDBG_BEFORE" serve -q --listen "127.0.0.1:$port" <"$dir/stdin" >"$log" 2>&1 & ;;
         wsdbg-trace)
             TRACE_FILE="$dir/wsdbg-trace.out"

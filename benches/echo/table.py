@@ -27,6 +27,7 @@ LABEL = {
     "wsdbg-q": "wsdbg serve -q",
     "wsdbg-before-q": "wsdbg serve -q (before)",
     "wsdbg-trace": "wsdbg serve --trace",
+    "wsdbg-record-q": "wsdbg serve -q --record",
 }
 
 runs = {}  # (server, point) -> [(rate, client %, server %, others %)]
@@ -96,6 +97,7 @@ rows = [
     ("**wsdbg -q / faster peer**", lambda p: ratio(med("wsdbg-q", p), peer(p))),
     ("**wsdbg -q / bare echo**", lambda p: ratio(med("wsdbg-q", p), med("bare-echo", p))),
     ("**wsdbg --trace / wsdbg -q**", lambda p: ratio(med("wsdbg-trace", p), med("wsdbg-q", p))),
+    ("**wsdbg -q --record / wsdbg -q**", lambda p: ratio(med("wsdbg-record-q", p), med("wsdbg-q", p))),
     ("bare echo / faster peer", lambda p: ratio(med("bare-echo", p), peer(p))),
 ]
 for name, f in rows:

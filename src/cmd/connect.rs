@@ -13,7 +13,7 @@ use super::event::Loop;
 use super::input::console::{self, Command};
 use super::live::{queue, Book, Show, View};
 use super::prompt::{self, Output};
-use super::record::{Recording, Side};
+use super::record::{self, Side};
 use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
 use crate::cli::{ConnectArgs, ConnectMode};
@@ -114,13 +114,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
     }
 
     // Before dialing: a file that cannot be written is said first.
-    let recording = args
-        .record
-        .record
-        .as_deref()
-        .map(Recording::create)
-        .transpose()
-        .map_err(Failure::Input)?;
+    let recording = record::open(&args.record).map_err(Failure::Input)?;
     let stream = wire::dial(&url, connect_timeout).map_err(Failure::Input)?;
     let peer = stream
         .peer_addr()

@@ -122,13 +122,7 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
     let addr = listener.local_addr()?;
     let listen_tls = super::ca::listener(&args.listen_tls, "proxy").map_err(Failure::Input)?;
     let scheme = if listen_tls.is_some() { "wss" } else { "ws" };
-    let record = args
-        .record
-        .record
-        .as_deref()
-        .map(Recording::create)
-        .transpose()
-        .map_err(Failure::Input)?;
+    let record = record::open(&args.record).map_err(Failure::Input)?;
     let signals = signals::install()?;
     let intercept = match &args.intercept_messages {
         Some(spec) => {

@@ -75,6 +75,11 @@ fn section_comment() -> String {
     )
 }
 
+/// The recording `--record` asks for, created now (None without it).
+pub(crate) fn open(arg: &crate::cli::Record) -> Result<Option<Arc<Recording>>, String> {
+    arg.record.as_deref().map(Recording::create).transpose()
+}
+
 impl Recording {
     /// Creates (or truncates) `path` and writes the file's header.
     pub(crate) fn create(path: &Path) -> Result<Arc<Self>, String> {

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use super::live::View;
 use super::prompt::{self, Output};
-use super::record::Recording;
+use super::record::{self, Recording};
 use super::signals;
 use super::{Failure, Outcome};
 use crate::cli::{ServeArgs, ServeMode};
@@ -131,13 +131,7 @@ pub fn run(args: &ServeArgs, palette: Palette) -> Outcome {
     // std listens with a backlog of 128: a burst of clients overflows it
     // and waits a second to retry. Listening again only changes the backlog.
     let _ = rustix::net::listen(&listener, 4096);
-    let record = args
-        .record
-        .record
-        .as_deref()
-        .map(Recording::create)
-        .transpose()
-        .map_err(Failure::Input)?;
+    let record = record::open(&args.record).map_err(Failure::Input)?;
     let signals = signals::install()?;
     let max_pending = usize::try_from(args.max_message.saturating_mul(2))
         .unwrap_or(usize::MAX)
