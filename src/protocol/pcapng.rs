@@ -100,19 +100,41 @@ pub fn packet_block(
     comment: Option<&str>,
 ) {
     let captured = &packet[..packet.len().saturating_sub(cut)];
-    let mut epb = Vec::with_capacity(28 + captured.len());
-    epb.extend_from_slice(&0u32.to_le_bytes());
-    epb.extend_from_slice(&((usecs >> 32) as u32).to_le_bytes());
-    epb.extend_from_slice(&(usecs as u32).to_le_bytes());
-    epb.extend_from_slice(&(captured.len() as u32).to_le_bytes());
-    epb.extend_from_slice(&(packet.len() as u32).to_le_bytes());
-    epb.extend_from_slice(captured);
-    epb.resize(epb.len().div_ceil(4) * 4, 0);
+    parts_block(out, usecs, &[captured], packet.len(), comment);
+}
+
+/// Appends an enhanced packet block whose captured bytes are `parts`
+/// one after the other (copied once, straight into `out`), of a packet
+/// of `original` bytes.
+fn parts_block(
+    out: &mut Vec<u8>,
+    usecs: u64,
+    parts: &[&[u8]],
+    original: usize,
+    comment: Option<&str>,
+) {
+    let captured: usize = parts.iter().map(|p| p.len()).sum();
+    let padded = captured.div_ceil(4) * 4;
+    let mut options = Vec::new();
     if let Some(c) = comment {
-        option(&mut epb, 1, c.as_bytes());
-        end_of_options(&mut epb);
+        option(&mut options, 1, c.as_bytes());
+        end_of_options(&mut options);
     }
-    block(out, 6, &epb);
+    let total = u32::try_from(32 + padded + options.len()).unwrap_or(u32::MAX);
+    out.reserve(total as usize);
+    out.extend_from_slice(&6u32.to_le_bytes());
+    out.extend_from_slice(&total.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&((usecs >> 32) as u32).to_le_bytes());
+    out.extend_from_slice(&(usecs as u32).to_le_bytes());
+    out.extend_from_slice(&(captured as u32).to_le_bytes());
+    out.extend_from_slice(&(original as u32).to_le_bytes());
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out.resize(out.len() + padded - captured, 0);
+    out.extend_from_slice(&options);
+    out.extend_from_slice(&total.to_le_bytes());
 }
 
 /// TCP flags of a segment, and what it acknowledges.
@@ -142,6 +164,20 @@ pub fn segment(
     flags: Flags,
     payload: &[u8],
 ) -> Result<Vec<u8>, String> {
+    let mut out = headers(src, dst, seq, flags, payload)?;
+    out.extend_from_slice(payload);
+    Ok(out)
+}
+
+/// The IP and TCP headers of [`segment`], checksums over `payload`
+/// included, without the payload.
+fn headers(
+    src: SocketAddr,
+    dst: SocketAddr,
+    seq: u32,
+    flags: Flags,
+    payload: &[u8],
+) -> Result<Vec<u8>, String> {
     let mut tcp = TcpHeader::new(src.port(), dst.port(), seq, u16::MAX);
     if let Some(a) = flags.ack {
         tcp.ack = true;
@@ -157,7 +193,7 @@ pub fn segment(
     }
     let too_big = |e: &dyn std::fmt::Display| format!("cannot build a segment: {e}");
     let tcp_len = tcp.header_len() + payload.len();
-    let mut out = Vec::with_capacity(40 + tcp_len);
+    let mut out = Vec::with_capacity(100);
     match (src.ip(), dst.ip()) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {
             let len = u16::try_from(tcp_len).map_err(|e| too_big(&e))?;
@@ -189,7 +225,6 @@ pub fn segment(
         }
     }
     tcp.write(&mut out).map_err(|e| too_big(&e))?;
-    out.extend_from_slice(payload);
     Ok(out)
 }
 
@@ -243,8 +278,8 @@ impl Stream {
         }
     }
 
-    /// A segment from side `from`.
-    fn segment(
+    /// The headers of a segment from side `from`.
+    fn headers(
         &self,
         from: Side,
         seq: u32,
@@ -252,8 +287,8 @@ impl Stream {
         payload: &[u8],
     ) -> Result<Vec<u8>, String> {
         match from {
-            Side::Client => segment(self.client, self.server, seq, flags, payload),
-            Side::Server => segment(self.server, self.client, seq, flags, payload),
+            Side::Client => headers(self.client, self.server, seq, flags, payload),
+            Side::Server => headers(self.server, self.client, seq, flags, payload),
         }
     }
 
@@ -266,8 +301,9 @@ impl Stream {
         flags: Flags,
         payload: &[u8],
     ) -> Result<(), String> {
-        let p = self.segment(from, seq, flags, payload)?;
-        packet_block(out, usecs, &p, 0, None);
+        let head = self.headers(from, seq, flags, payload)?;
+        let len = head.len() + payload.len();
+        parts_block(out, usecs, &[&head, payload], len, None);
         Ok(())
     }
 
@@ -290,8 +326,8 @@ impl Stream {
             syn: true,
             ..Flags::default()
         };
-        let first = self.segment(Side::Client, c, syn, b"")?;
-        packet_block(out, usecs, &first, 0, comment);
+        let first = self.headers(Side::Client, c, syn, b"")?;
+        parts_block(out, usecs, &[&first], first.len(), comment);
         let syn_ack = Flags {
             ack: Some(c.wrapping_add(1)),
             ..syn

@@ -104,16 +104,21 @@ impl Recording {
         Ok(recording)
     }
 
-    /// Adds whole blocks, written with the next flush (at once when many
-    /// wait).
-    fn append(&self, blocks: &[u8]) {
+    /// Adds whole blocks that `f` appends, written with the next flush
+    /// (at once when many wait). What `f` appended is taken back if it
+    /// fails.
+    fn append(&self, f: impl FnOnce(&mut Vec<u8>) -> Result<(), String>) {
         let Ok(mut p) = self.file.lock() else {
             return;
         };
         if p.file.is_none() {
             return;
         }
-        p.blocks.extend_from_slice(blocks);
+        let before = p.blocks.len();
+        if let Err(e) = f(&mut p.blocks) {
+            p.blocks.truncate(before);
+            eprintln!("wsdbg: recording: {e}");
+        }
         if p.blocks.len() >= MOST_PENDING {
             self.write_out(&mut p);
         }
@@ -143,7 +148,8 @@ impl Recording {
             }
         }
         blocks.clear();
-        if blocks.capacity() > 4 * MOST_PENDING {
+        // A message of many MiB passes through once; its room is not kept.
+        if blocks.capacity() > 16 * MOST_PENDING {
             *blocks = Vec::new();
         }
     }
@@ -172,7 +178,6 @@ impl Recording {
             rec: self.clone(),
             stream: Stream::new(client, server, isn),
             local: we_are,
-            buf: Vec::new(),
         };
         let comment = tls.then_some(
             "TLS: wsdbg ended TLS here; the bytes of this connection are its plaintext, \
@@ -190,21 +195,12 @@ pub(crate) struct Tap {
     stream: Stream,
     /// Which side this process is.
     local: Side,
-    /// The blocks of one call, reused.
-    buf: Vec<u8>,
 }
 
 impl Tap {
     fn write(&mut self, f: impl FnOnce(&mut Stream, &mut Vec<u8>) -> Result<(), String>) {
-        self.buf.clear();
-        match f(&mut self.stream, &mut self.buf) {
-            Ok(()) => self.rec.append(&self.buf),
-            Err(e) => eprintln!("wsdbg: recording: {e}"),
-        }
-        // A large message's blocks are not kept between calls.
-        if self.buf.capacity() > 1 << 20 {
-            self.buf = Vec::new();
-        }
+        let stream = &mut self.stream;
+        self.rec.append(|out| f(stream, out));
     }
 
     /// The peer sent `data`.
