@@ -13,7 +13,7 @@ use super::event::Loop;
 use super::input::console::{self, Command};
 use super::live::{queue, Book, Show, View};
 use super::prompt::{self, Output};
-use super::record::{self, Side};
+use super::record;
 use super::wire::{self, TlsError, Wire};
 use super::{Failure, Outcome};
 use crate::cli::{ConnectArgs, ConnectMode};
@@ -125,7 +125,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         None => Wire::plain(stream),
     };
     if let Some(r) = &recording {
-        wire.record(r, Side::Client);
+        wire.record(r, Role::Client);
     }
     let mut random = [0u8; 20];
     getrandom::getrandom(&mut random)

@@ -122,10 +122,7 @@ impl Show<'_> {
     pub fn note(&mut self, note: &Note<'_>, book: &mut Book) {
         let view = self.view;
         let local = Some(self.local);
-        let peer = Some(match self.local {
-            Role::Server => Role::Client,
-            Role::Client => Role::Server,
-        });
+        let peer = Some(self.local.other());
         match note {
             Note::HeadIn(h) => {
                 if view.trace {

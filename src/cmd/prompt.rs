@@ -1,7 +1,7 @@
-//! What the consoles of `serve`, `connect` and `proxy` share: reading commands from
-//! a prompt on the terminal (rustyline, with events printed above it) or
-//! one per line from a pipe, where output goes meanwhile, and giving the
-//! terminal back as it was.
+//! What the consoles of `serve`, `connect` and `proxy` share: reading
+//! commands from a prompt on the terminal (rustyline, with events printed
+//! above it) or one per line from a pipe, where output goes meanwhile, and
+//! giving the terminal back as it was.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::sync::Mutex;

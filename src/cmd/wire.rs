@@ -9,8 +9,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cmd::record::{Recording, Side, Tap};
+use crate::cmd::record::{Recording, Tap};
 use crate::protocol::url::WsUrl;
+use crate::protocol::Role;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -164,7 +165,7 @@ impl Wire {
     /// Records what this connection reads and writes from now on, this
     /// process being its `we_are` side. Nothing when the socket's
     /// addresses cannot be had (it is gone already).
-    pub(crate) fn record(&mut self, recording: &Arc<Recording>, we_are: Side) {
+    pub(crate) fn record(&mut self, recording: &Arc<Recording>, we_are: Role) {
         let s = self.socket();
         if let (Ok(local), Ok(peer)) = (s.local_addr(), s.peer_addr()) {
             let tls = !self.is_plain();
@@ -289,26 +290,16 @@ impl Wire {
     /// buffer) and sent as the socket allows.
     pub(crate) fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let n = match &mut self.way {
-            Way::Plain(s) => {
-                // A peer gone is an error here, not SIGPIPE, whatever the
-                // process did with that signal.
-                rustix::net::send(&*s, data, SEND_FLAGS)?
-            }
-            Way::Tls { conn, .. } => {
-                let n = conn.writer().write(data)?;
-                // Taken: the socket sends it as it can.
-                if let Err(e) = self.flush_tls() {
-                    if let Some(tap) = &mut self.tap {
-                        tap.sent(&data[..n]);
-                    }
-                    return Err(e);
-                }
-                n
-            }
+            // A peer gone is an error here, not SIGPIPE, whatever the
+            // process did with that signal.
+            Way::Plain(s) => rustix::net::send(&*s, data, SEND_FLAGS)?,
+            // Taken into TLS's buffer: the socket sends it as it can.
+            Way::Tls { conn, .. } => conn.writer().write(data)?,
         };
         if let Some(tap) = &mut self.tap {
             tap.sent(&data[..n]);
         }
+        self.flush_tls()?;
         Ok(n)
     }
 

@@ -17,14 +17,6 @@ use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{FrameRecord, Head};
 use crate::protocol::Role;
 
-/// "client" or "server" as the other end of `local`.
-fn other(local: Role) -> Role {
-    match local {
-        Role::Client => Role::Server,
-        Role::Server => Role::Client,
-    }
-}
-
 impl<W: Write> TextPrinter<W> {
     /// `01:20:58.123 #1 ` (each part only when known).
     pub(super) fn prefix(&self, meta: &Meta) -> String {
@@ -159,7 +151,7 @@ impl<W: Write> TextPrinter<W> {
     pub(super) fn line_closed(&mut self, meta: &Meta, c: &Closed) -> io::Result<()> {
         let prefix = self.prefix(meta);
         let info = c.info;
-        let peer = other(c.local).name();
+        let peer = c.local.other().name();
         let us = c.local.name();
         let (what, paint) = match &info.by {
             Closer::Peer => (format!("closed by the {peer}"), Paint::Good),

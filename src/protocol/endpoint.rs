@@ -549,10 +549,7 @@ impl Endpoint {
     }
 
     fn new(settings: Settings, now: Instant, seed: u32) -> Self {
-        let peer = match settings.role {
-            Role::Server => Role::Client,
-            Role::Client => Role::Server,
-        };
+        let peer = settings.role.other();
         let decoder = Decoder::new(Config {
             from: Some(peer),
             heads: false,

@@ -39,4 +39,12 @@ impl Role {
             Self::Server => "server",
         }
     }
+
+    /// The other end.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Client => Self::Server,
+            Self::Server => Self::Client,
+        }
+    }
 }

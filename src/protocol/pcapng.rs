@@ -9,6 +9,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{IpNumber, Ipv4Header, Ipv6Header, TcpHeader, TcpOptionElement};
 
+use super::Role;
+
 /// LINKTYPE_RAW: each packet an IPv4 or IPv6 header first.
 pub const LINKTYPE_RAW: u16 = 101;
 
@@ -228,29 +230,11 @@ fn headers(
     Ok(out)
 }
 
-/// A side of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// The side that connected.
-    Client,
-    /// The side that accepted.
-    Server,
-}
-
-impl Side {
-    fn index(self) -> usize {
-        match self {
-            Side::Client => 0,
-            Side::Server => 1,
-        }
-    }
-
-    /// The other side.
-    pub fn other(self) -> Side {
-        match self {
-            Side::Client => Side::Server,
-            Side::Server => Side::Client,
-        }
+/// Where a side's numbers are kept.
+fn index(side: Role) -> usize {
+    match side {
+        Role::Client => 0,
+        Role::Server => 1,
     }
 }
 
@@ -281,14 +265,14 @@ impl Stream {
     /// The headers of a segment from side `from`.
     fn headers(
         &self,
-        from: Side,
+        from: Role,
         seq: u32,
         flags: Flags,
         payload: &[u8],
     ) -> Result<Vec<u8>, String> {
         match from {
-            Side::Client => headers(self.client, self.server, seq, flags, payload),
-            Side::Server => headers(self.server, self.client, seq, flags, payload),
+            Role::Client => headers(self.client, self.server, seq, flags, payload),
+            Role::Server => headers(self.server, self.client, seq, flags, payload),
         }
     }
 
@@ -296,7 +280,7 @@ impl Stream {
         &self,
         out: &mut Vec<u8>,
         usecs: u64,
-        from: Side,
+        from: Role,
         seq: u32,
         flags: Flags,
         payload: &[u8],
@@ -307,9 +291,9 @@ impl Stream {
         Ok(())
     }
 
-    fn ack(&self, from: Side) -> Flags {
+    fn ack(&self, from: Role) -> Flags {
         Flags {
-            ack: Some(self.next[from.other().index()]),
+            ack: Some(self.next[index(from.other())]),
             ..Flags::default()
         }
     }
@@ -326,20 +310,20 @@ impl Stream {
             syn: true,
             ..Flags::default()
         };
-        let first = self.headers(Side::Client, c, syn, b"")?;
+        let first = self.headers(Role::Client, c, syn, b"")?;
         parts_block(out, usecs, &[&first], first.len(), comment);
         let syn_ack = Flags {
             ack: Some(c.wrapping_add(1)),
             ..syn
         };
-        self.write(out, usecs, Side::Server, s, syn_ack, b"")?;
+        self.write(out, usecs, Role::Server, s, syn_ack, b"")?;
         self.next = [c.wrapping_add(1), s.wrapping_add(1)];
         self.write(
             out,
             usecs,
-            Side::Client,
+            Role::Client,
             self.next[0],
-            self.ack(Side::Client),
+            self.ack(Role::Client),
             b"",
         )
     }
@@ -350,10 +334,10 @@ impl Stream {
         &mut self,
         out: &mut Vec<u8>,
         usecs: u64,
-        from: Side,
+        from: Role,
         data: &[u8],
     ) -> Result<(), String> {
-        let i = from.index();
+        let i = index(from);
         let mut pieces = data.chunks(MAX_SEGMENT).peekable();
         while let Some(piece) = pieces.next() {
             let flags = Flags {
@@ -368,8 +352,8 @@ impl Stream {
 
     /// Side `from` ends its sending (FIN) at `usecs`; once both have, the
     /// first to end acknowledges the other's FIN. Nothing when it had.
-    pub fn fin(&mut self, out: &mut Vec<u8>, usecs: u64, from: Side) -> Result<(), String> {
-        let i = from.index();
+    pub fn fin(&mut self, out: &mut Vec<u8>, usecs: u64, from: Role) -> Result<(), String> {
+        let i = index(from);
         if self.ended[i] {
             return Ok(());
         }
@@ -382,7 +366,7 @@ impl Stream {
         self.ended[i] = true;
         if self.ended == [true; 2] {
             let other = from.other();
-            let seq = self.next[other.index()];
+            let seq = self.next[index(other)];
             self.write(out, usecs, other, seq, self.ack(other), b"")?;
         }
         Ok(())
@@ -390,7 +374,7 @@ impl Stream {
 
     /// Side `from` resets the connection at `usecs` (nothing when both
     /// sides had ended).
-    pub fn reset(&mut self, out: &mut Vec<u8>, usecs: u64, from: Side) -> Result<(), String> {
+    pub fn reset(&mut self, out: &mut Vec<u8>, usecs: u64, from: Role) -> Result<(), String> {
         if self.ended == [true; 2] {
             return Ok(());
         }
@@ -398,7 +382,7 @@ impl Stream {
             rst: true,
             ..self.ack(from)
         };
-        self.write(out, usecs, from, self.next[from.index()], flags, b"")?;
+        self.write(out, usecs, from, self.next[index(from)], flags, b"")?;
         self.ended = [true; 2];
         Ok(())
     }

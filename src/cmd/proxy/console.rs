@@ -61,20 +61,18 @@ fn run(line: &str, shared: &Shared, prompt: bool) -> bool {
         prompt,
         json: shared.view.json,
     };
-    let reply = |text: &str| answers.reply(text);
-    let error = |text: &str| answers.error(text);
     let order = match parse_proxy(line) {
         Err(e) => {
-            error(&e.to_string());
+            answers.error(&e.to_string());
             return true;
         }
         Ok(ProxyCommand::Nothing) => return true,
         Ok(ProxyCommand::Help(None)) => {
-            reply(&help());
+            answers.reply(&help());
             return true;
         }
         Ok(ProxyCommand::Help(Some(u))) => {
-            reply(&format!("{} {}\n    {}\n", u.name, u.args, u.what));
+            answers.reply(&format!("{} {}\n    {}\n", u.name, u.args, u.what));
             return true;
         }
         Ok(ProxyCommand::Quit) => {
@@ -87,8 +85,8 @@ fn run(line: &str, shared: &Shared, prompt: bool) -> bool {
         Ok(ProxyCommand::Send(target, toward, send)) => Order::Send(target, toward, send),
     };
     match shared.relay.ask(order) {
-        Ok(text) => reply(&text),
-        Err(why) => error(&why),
+        Ok(text) => answers.reply(&text),
+        Err(why) => answers.error(&why),
     }
     true
 }

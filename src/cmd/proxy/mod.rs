@@ -493,7 +493,7 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         None => Wire::plain(client),
     };
     if let Some(r) = &shared.record {
-        client.record(r, record::Side::Server);
+        client.record(r, Role::Server);
     }
     let started = Instant::now();
     let mut leg = Leg {
@@ -680,7 +680,7 @@ fn upgrade(leg: &mut Leg<'_>, client: &mut Wire) -> Option<Upgraded> {
         _ => Wire::plain(stream),
     };
     if let Some(r) = &leg.shared.record {
-        up.record(r, record::Side::Client);
+        up.record(r, Role::Client);
     }
     let asked = Asked {
         request,

@@ -5,10 +5,9 @@
 //!
 //! What the connections read and write in one turn of a loop is gathered
 //! and written with one system call before the loop waits again (and at
-//! once past 256 KiB), so a message is in the file before its answer can
-//! come; every write is whole blocks, so a killed process leaves a file
-//! readable up to its last whole packet, and memory does not grow with
-//! the session.
+//! once past 256 KiB); every write is whole blocks, so a killed process
+//! leaves a file readable up to its last whole packet (what its last turn
+//! saw may be missing), and memory does not grow with the session.
 
 use std::fs::File;
 use std::io::Write;
@@ -17,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub(crate) use crate::protocol::pcapng::Side;
 use crate::protocol::pcapng::{self, Stream};
+use crate::protocol::Role;
 
 use crate::print::escape::escape_str;
 
@@ -125,7 +124,7 @@ impl Recording {
     }
 
     /// Writes what waits.
-    pub(crate) fn flush(&self) {
+    fn flush(&self) {
         if let Ok(mut p) = self.file.lock() {
             self.write_out(&mut p);
         }
@@ -141,7 +140,7 @@ impl Recording {
         if let Some(f) = file.as_mut() {
             if let Err(e) = f.write_all(blocks) {
                 eprintln!(
-                    "wsdbg: recording stopped: cannot write to {}: {e}; the file holds what came before",
+                    "wsdbg: recording stopped: cannot write to {}: {e}; the file holds what came before (its last block may be cut short)",
                     escape_str(&self.path.display().to_string())
                 );
                 *file = None;
@@ -161,12 +160,12 @@ impl Recording {
         self: &Arc<Self>,
         local: SocketAddr,
         peer: SocketAddr,
-        we_are: Side,
+        we_are: Role,
         tls: bool,
     ) -> Tap {
         let (client, server) = match we_are {
-            Side::Client => (local, peer),
-            Side::Server => (peer, local),
+            Role::Client => (local, peer),
+            Role::Server => (peer, local),
         };
         let mut isn = [0u8; 8];
         let _ = getrandom::getrandom(&mut isn);
@@ -194,7 +193,7 @@ pub(crate) struct Tap {
     rec: Arc<Recording>,
     stream: Stream,
     /// Which side this process is.
-    local: Side,
+    local: Role,
 }
 
 impl Tap {

@@ -16,7 +16,6 @@ use crate::cli::ServeMode;
 use crate::cmd::event::Ready;
 use crate::cmd::input::console;
 use crate::cmd::live::{queue, Book, Show, View};
-use crate::cmd::record::Side;
 use crate::cmd::wire::{self, TlsError, Wire};
 use crate::print::{Closed, Meta, Printer};
 use crate::protocol::endpoint::{
@@ -169,7 +168,7 @@ pub(super) fn spawn(
         None => Wire::plain(stream),
     };
     if let Some(r) = &shared.record {
-        wire.record(r, Side::Server);
+        wire.record(r, Role::Server);
     }
     let now = Instant::now();
     let reactor = (id as usize) % shared.reactors.len();

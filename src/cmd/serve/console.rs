@@ -65,14 +65,12 @@ fn run(line: &str, shared: &Shared, prompt: bool) -> Flow {
         prompt,
         json: shared.view.json,
     };
-    let reply = |text: &str| answers.reply(text);
-    let error = |text: &str| answers.error(text);
     match parse(line, true) {
-        Err(e) => error(&e.to_string()),
+        Err(e) => answers.error(&e.to_string()),
         Ok(Command::Nothing) => {}
-        Ok(Command::Help(None)) => reply(&help()),
-        Ok(Command::Help(Some(u))) => reply(&format!("{}\n    {}\n", u.line(true), u.what)),
-        Ok(Command::List) => reply(&list(shared)),
+        Ok(Command::Help(None)) => answers.reply(&help()),
+        Ok(Command::Help(Some(u))) => answers.reply(&format!("{}\n    {}\n", u.line(true), u.what)),
+        Ok(Command::List) => answers.reply(&list(shared)),
         Ok(Command::Quit) => {
             signals::wake();
             return Flow::Quit;
@@ -84,14 +82,14 @@ fn run(line: &str, shared: &Shared, prompt: bool) -> Flow {
                 Target::Id(id) => conns.iter().filter(|c| c.id == id).collect(),
             };
             if chosen.is_empty() {
-                error(&match target {
+                answers.error(&match target {
                     Target::Id(id) => format!("no client #{id}; {}", connected(&conns)),
                     Target::All => "no clients are connected".to_string(),
                 });
             }
             for c in chosen {
                 if let Err(why) = c.command(shared, &what) {
-                    error(&format!("#{}: {why}", c.id));
+                    answers.error(&format!("#{}: {why}", c.id));
                 }
             }
         }

@@ -483,7 +483,7 @@ fn bytes_held_out_of_order_are_bounded_over_all_connections() {
 
 /// A recording's stream, as `--record` writes it, read back.
 fn recorded(v6: bool, big: &[u8]) -> Vec<u8> {
-    use crate::protocol::pcapng::{self, Side, Stream};
+    use crate::protocol::pcapng::{self, Stream};
     let (client, server) = addrs(v6);
     let mut f = pcapng::header("wsdbg test", "a recording\nof one connection");
     // Sequence numbers near the wrap, so that it is crossed.
@@ -491,13 +491,13 @@ fn recorded(v6: bool, big: &[u8]) -> Vec<u8> {
     let t = 1_790_000_000_000_000;
     s.open(&mut f, t, Some("TLS: plaintext")).unwrap();
     let (ask, answer) = synth::handshake(None, None);
-    s.data(&mut f, t + 1, Side::Client, &ask).unwrap();
-    s.data(&mut f, t + 2, Side::Server, &answer).unwrap();
-    s.data(&mut f, t + 3, Side::Client, big).unwrap();
-    s.data(&mut f, t + 4, Side::Server, b"\x81\x02hi").unwrap();
-    s.fin(&mut f, t + 5, Side::Server).unwrap();
+    s.data(&mut f, t + 1, Role::Client, &ask).unwrap();
+    s.data(&mut f, t + 2, Role::Server, &answer).unwrap();
+    s.data(&mut f, t + 3, Role::Client, big).unwrap();
+    s.data(&mut f, t + 4, Role::Server, b"\x81\x02hi").unwrap();
+    s.fin(&mut f, t + 5, Role::Server).unwrap();
     assert!(!s.is_over());
-    s.fin(&mut f, t + 6, Side::Client).unwrap();
+    s.fin(&mut f, t + 6, Role::Client).unwrap();
     assert!(s.is_over());
     f
 }
