@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Relay WebSocket clients to a server, showing the traffic both ways as it passes')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Play a recorded connection again, to its server (--to) or to its client (--serve), and compare the answers with the recording''s')
             [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Show wsdbg''s local certificate authority, and how to trust it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -203,6 +204,27 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'wsdbg;replay' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Play the client''s side against this server: ws://HOST:PORT/PATH or wss://... (no path: the recorded one)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'With --serve, the address to listen on (port 0 picks a free one; it is printed on stderr)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'With --serve, the address to listen on (port 0 picks a free one; it is printed on stderr)')
+            [CompletionResult]::new('--conn', '--conn', [CompletionResultType]::ParameterName, 'Which WebSocket connection of the file (numbered as decode numbers them; needed when it holds several)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Change a recorded request header, or add one (repeatable): ''NAME: VALUE''; ''NAME:'' removes it')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Change a recorded request header, or add one (repeatable): ''NAME: VALUE''; ''NAME:'' removes it')
+            [CompletionResult]::new('--timing', '--timing', [CompletionResultType]::ParameterName, 'When each recorded frame is sent')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait for an answer before going on without it')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Leave out of the comparison (repeatable): a regex over text messages, or a JSON path such as $.id or $..timestamp')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'wss://: trust the CA certificates in this PEM file too (besides the system''s)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--serve', '--serve', [CompletionResultType]::ParameterName, 'Play the server''s side to a client that connects')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the answers that are equal too')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the answers that are equal too')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines: the connection, each answer, the summary')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'wss://: do not check the server''s certificate at all')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'wsdbg;ca' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Print the certificate''s path only')
@@ -221,6 +243,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Relay WebSocket clients to a server, showing the traffic both ways as it passes')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Play a recorded connection again, to its server (--to) or to its client (--serve), and compare the answers with the recording''s')
             [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Show wsdbg''s local certificate authority, and how to trust it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -244,6 +267,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdbg' -ScriptBlock {
             break
         }
         'wsdbg;help;check' {
+            break
+        }
+        'wsdbg;help;replay' {
             break
         }
         'wsdbg;help;ca' {

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
             cand proxy 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
             cand check 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks'
+            cand replay 'Play a recorded connection again, to its server (--to) or to its client (--serve), and compare the answers with the recording''s'
             cand ca 'Show wsdbg''s local certificate authority, and how to trust it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -192,6 +193,26 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'wsdbg;replay'= {
+            cand --to 'Play the client''s side against this server: ws://HOST:PORT/PATH or wss://... (no path: the recorded one)'
+            cand -l 'With --serve, the address to listen on (port 0 picks a free one; it is printed on stderr)'
+            cand --listen 'With --serve, the address to listen on (port 0 picks a free one; it is printed on stderr)'
+            cand --conn 'Which WebSocket connection of the file (numbered as decode numbers them; needed when it holds several)'
+            cand -H 'Change a recorded request header, or add one (repeatable): ''NAME: VALUE''; ''NAME:'' removes it'
+            cand --header 'Change a recorded request header, or add one (repeatable): ''NAME: VALUE''; ''NAME:'' removes it'
+            cand --timing 'When each recorded frame is sent'
+            cand --wait 'Seconds to wait for an answer before going on without it'
+            cand --ignore 'Leave out of the comparison (repeatable): a regex over text messages, or a JSON path such as $.id or $..timestamp'
+            cand --cacert 'wss://: trust the CA certificates in this PEM file too (besides the system''s)'
+            cand --color 'When to colour the output'
+            cand --serve 'Play the server''s side to a client that connects'
+            cand -v 'Show the answers that are equal too'
+            cand --verbose 'Show the answers that are equal too'
+            cand --json 'JSON Lines: the connection, each answer, the summary'
+            cand --insecure 'wss://: do not check the server''s certificate at all'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wsdbg;ca'= {
             cand --color 'When to colour the output'
             cand --path 'Print the certificate''s path only'
@@ -209,6 +230,7 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
             cand connect 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
             cand proxy 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
             cand check 'Check a WebSocket server against RFC 6455, case by case (Autobahn''s cases and more), and say which rules it breaks'
+            cand replay 'Play a recorded connection again, to its server (--to) or to its client (--serve), and compare the answers with the recording''s'
             cand ca 'Show wsdbg''s local certificate authority, and how to trust it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -225,6 +247,8 @@ set edit:completion:arg-completer[wsdbg] = {|@words|
         &'wsdbg;help;proxy'= {
         }
         &'wsdbg;help;check'= {
+        }
+        &'wsdbg;help;replay'= {
         }
         &'wsdbg;help;ca'= {
         }

@@ -36,6 +36,7 @@ complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "serve" -d 'Run a confor
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "check" -d 'Check a WebSocket server against RFC 6455, case by case (Autobahn\'s cases and more), and say which rules it breaks'
+complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "replay" -d 'Play a recorded connection again, to its server (--to) or to its client (--serve), and compare the answers with the recording\'s'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "ca" -d 'Show wsdbg\'s local certificate authority, and how to trust it'
 complete -c wsdbg -n "__fish_wsdbg_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand accept-key" -l expect -d 'Check that KEY gives this Sec-WebSocket-Accept (exit 1 if not)' -r
@@ -190,6 +191,24 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l json -d 'Write res
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l list -d 'List the cases (id and title) without running them'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -l insecure -d 'wss://: do not check the server\'s certificate at all'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l to -d 'Play the client\'s side against this server: ws://HOST:PORT/PATH or wss://... (no path: the recorded one)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -s l -l listen -d 'With --serve, the address to listen on (port 0 picks a free one; it is printed on stderr)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l conn -d 'Which WebSocket connection of the file (numbered as decode numbers them; needed when it holds several)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -s H -l header -d 'Change a recorded request header, or add one (repeatable): \'NAME: VALUE\'; \'NAME:\' removes it' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l timing -d 'When each recorded frame is sent' -r -f -a "answers\t'Once the other side has sent what it had sent before the frame in the recording (or --wait passed)'
+original\t'With the recorded gaps'
+fast\t'As fast as the other side takes them'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l wait -d 'Seconds to wait for an answer before going on without it' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l ignore -d 'Leave out of the comparison (repeatable): a regex over text messages, or a JSON path such as $.id or $..timestamp' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l cacert -d 'wss://: trust the CA certificates in this PEM file too (besides the system\'s)' -r -F
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l serve -d 'Play the server\'s side to a client that connects'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -s v -l verbose -d 'Show the answers that are equal too'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l json -d 'JSON Lines: the connection, each answer, the summary'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -l insecure -d 'wss://: do not check the server\'s certificate at all'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -198,12 +217,13 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -l pem -d 'Print the cer
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -l spki -d 'Print the SPKI SHA-256 (base64) only, as Chromium\'s --ignore-certificate-errors-spki-list takes it'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -l regenerate -d 'Make a new CA, replacing the old one (what trusted the old one no longer trusts what wsdbg signs)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand ca" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "check" -d 'Check a WebSocket server against RFC 6455, case by case (Autobahn\'s cases and more), and say which rules it breaks'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "ca" -d 'Show wsdbg\'s local certificate authority, and how to trust it'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check ca help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "accept-key" -d 'Compute (or check) Sec-WebSocket-Accept for a Sec-WebSocket-Key'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "decode" -d 'Annotate every frame in a dump: bit fields, lengths, masking, payload, violations'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "mask" -d 'XOR-mask or unmask a payload with a 4-byte key, or build a whole frame'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "serve" -d 'Run a conformant WebSocket server that shows every handshake and frame it sees'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "connect" -d 'Connect to a WebSocket server and show everything both ways; stdin lines are messages and commands'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "proxy" -d 'Relay WebSocket clients to a server, showing the traffic both ways as it passes'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "check" -d 'Check a WebSocket server against RFC 6455, case by case (Autobahn\'s cases and more), and say which rules it breaks'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "replay" -d 'Play a recorded connection again, to its server (--to) or to its client (--serve), and compare the answers with the recording\'s'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "ca" -d 'Show wsdbg\'s local certificate authority, and how to trust it'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand help; and not __fish_seen_subcommand_from accept-key decode mask serve connect proxy check replay ca help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

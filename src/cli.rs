@@ -212,6 +212,36 @@ pub enum Command {
         (refused, TLS, the upgrade refused: said why) or a bad option.")]
     Check(CheckArgs),
 
+    /// Play a recorded connection again, to its server (--to) or to its client (--serve), and compare the answers with the recording's
+    #[command(after_help = "Examples:\n  \
+        wsdbg proxy --record bug.pcapng ws://127.0.0.1:9001/   # record the session that fails\n  \
+        wsdbg replay bug.pcapng                               # the connections it holds\n  \
+        wsdbg replay bug.pcapng --conn 2 --to ws://127.0.0.1:9001/chat\n  \
+        wsdbg replay bug.pcapng --to ws://127.0.0.1:9001 --ignore '$.id' --ignore '$..timestamp'\n  \
+        wsdbg replay bug.pcapng --to ws://host/ -H 'Authorization: Bearer NEW' --timing original\n  \
+        wsdbg replay bug.pcapng --serve --listen 127.0.0.1:9001  # a mock server made from it\n  \
+        wsdbg replay app.pcap --to ws://127.0.0.1:8080/ --json   # a tcpdump -w of the real app\n\n\
+        FILE is a recording made with --record, or any pcap or pcapng capture decode reads. \
+        --to plays the client's side: its request headers (a fresh key; -H changes or adds one, \
+        'Name:' removes it), its subprotocol and extension offer, then its frames in order as \
+        they were (fragments, pings and closes, bits and all; masked anew; a compressed message \
+        is compressed anew with what the new server agrees). A URL without a path takes the \
+        recorded one. --serve plays the server's side to a client that connects: the recorded \
+        answer's headers (with the accept value for the new key), then its frames.\n\n\
+        Pacing (--timing): answers (the default) sends each frame once the other side has sent as \
+        many messages as it had before that frame in the recording, or --wait seconds passed; \
+        original keeps the recorded gaps; fast sends as fast as the peer takes them. Pongs are \
+        not replayed: the endpoint answers pings itself.\n\n\
+        The answers (data messages, inflated, and the close frame) are aligned with the recorded \
+        ones and each named equal, different (text as a line diff, JSON as the paths whose values \
+        differ, binary as the bytes around the first difference), missing or extra. --ignore \
+        takes out what changes legitimately: a regex over text messages, or a JSON path ($.id, \
+        $..timestamp, $.items[*].at).\n\n\
+        Exit status: 0 every answer matches (or the list was shown); 1 they differ, or the \
+        upgrade was refused; 2 not a capture, a truncated one, no such connection, a server \
+        that cannot be reached, a bad option.")]
+    Replay(ReplayArgs),
+
     /// Show wsdbg's local certificate authority, and how to trust it
     #[command(after_help = "Examples:\n  \
         wsdbg ca                  # where it is, its PEM, its SPKI hash, how each client trusts it\n  \
@@ -711,6 +741,84 @@ mod tests {
             .unwrap_err()
             .contains("too large"));
     }
+}
+
+/// Arguments of `replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording: a pcapng made with --record, or a pcap or pcapng capture
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// Play the client's side against this server: ws://HOST:PORT/PATH or wss://... (no path: the recorded one)
+    #[arg(long, value_name = "URL", conflicts_with = "serve")]
+    pub to: Option<String>,
+
+    /// Play the server's side to a client that connects
+    #[arg(long)]
+    pub serve: bool,
+
+    /// With --serve, the address to listen on (port 0 picks a free one; it is printed on stderr)
+    #[arg(
+        short,
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        requires = "serve"
+    )]
+    pub listen: String,
+
+    /// Which WebSocket connection of the file (numbered as decode numbers them; needed when it holds several)
+    #[arg(long, value_name = "N")]
+    pub conn: Option<u64>,
+
+    /// Change a recorded request header, or add one (repeatable): 'NAME: VALUE'; 'NAME:' removes it
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "'NAME: VALUE'",
+        requires = "to"
+    )]
+    pub headers: Vec<String>,
+
+    /// When each recorded frame is sent
+    #[arg(long, value_enum, default_value_t = Timing::Answers, value_name = "WHEN")]
+    pub timing: Timing,
+
+    /// Seconds to wait for an answer before going on without it
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub wait: f64,
+
+    /// Leave out of the comparison (repeatable): a regex over text messages, or a JSON path such as $.id or $..timestamp
+    #[arg(long, value_name = "PATTERN")]
+    pub ignore: Vec<String>,
+
+    /// Show the answers that are equal too
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// JSON Lines: the connection, each answer, the summary
+    #[arg(long)]
+    pub json: bool,
+
+    /// wss://: trust the CA certificates in this PEM file too (besides the system's)
+    #[arg(long, value_name = "FILE", requires = "to")]
+    pub cacert: Option<std::path::PathBuf>,
+
+    /// wss://: do not check the server's certificate at all
+    #[arg(long, requires = "to")]
+    pub insecure: bool,
+}
+
+/// When `replay` sends each recorded frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Timing {
+    /// Once the other side has sent what it had sent before the frame in the recording (or --wait passed)
+    Answers,
+    /// With the recorded gaps
+    Original,
+    /// As fast as the other side takes them
+    Fast,
 }
 
 /// What `connect` does with the messages it receives.

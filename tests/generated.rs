@@ -69,7 +69,7 @@ fn man_pages_have_the_sections_a_reader_looks_for() {
         .collect();
     assert_eq!(
         pages.len(),
-        9,
+        10,
         "{:?}",
         pages.iter().map(|p| &p.0).collect::<Vec<_>>()
     );

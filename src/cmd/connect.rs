@@ -445,7 +445,7 @@ pub(crate) fn header(h: &str) -> Result<(String, String), Failure> {
 }
 
 /// Sends what is pending without waiting; false when the connection broke.
-fn write_pending(
+pub(crate) fn write_pending(
     wire: &mut Wire,
     endpoint: &mut Endpoint,
     handler: &mut impl FnMut(Note<'_>, &mut Outbox) -> Result<(), std::convert::Infallible>,

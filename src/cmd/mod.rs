@@ -14,6 +14,7 @@ pub mod mask;
 mod prompt;
 pub mod proxy;
 pub(crate) mod record;
+pub mod replay;
 pub mod serve;
 mod signals;
 mod wire;
@@ -71,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Proxy(a) => proxy::run(a, palette),
         Command::Check(a) => check::run(a, palette),
         Command::Ca(a) => ca::run(a),
+        Command::Replay(a) => replay::run(a, palette),
     };
     // What the last turns of a command's loops recorded.
     record::flush();

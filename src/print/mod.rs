@@ -6,6 +6,7 @@ pub mod check;
 pub mod escape;
 pub mod json;
 pub mod lines;
+pub mod replay;
 pub mod report;
 pub mod select;
 pub mod sentence;

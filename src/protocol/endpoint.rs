@@ -74,6 +74,9 @@ pub struct Settings {
     /// ([`handshake::build_page`]), any other path 404, and the connection
     /// ends. None: such a GET is refused like any bad handshake (426).
     pub page: Option<Arc<str>>,
+    /// Server: headers added to the 101 answer (a replay sends a recorded
+    /// answer's own headers again).
+    pub response_headers: Vec<(String, String)>,
 }
 
 impl Settings {
@@ -98,6 +101,7 @@ impl Settings {
             piece_events: false,
             plain_frames: true,
             page: None,
+            response_headers: Vec::new(),
         }
     }
 
@@ -441,6 +445,69 @@ impl Outbox {
             super::mask::apply_mask(&mut self.out[start..], key, 0);
         }
         self.messages += u64::from(header.fin && !header.opcode.is_control());
+        true
+    }
+
+    /// Queues a frame recorded elsewhere (a replay): its bits, opcode,
+    /// length encoding and payload as they were, masked with a fresh key
+    /// when it was masked (so a frame that broke the masking rule breaks
+    /// it again). A close frame starts the closing handshake as
+    /// [`Outbox::close_frame`] does. False when nothing may be sent.
+    pub fn send_like(&mut self, header: &FrameHeader, payload: &[u8]) -> bool {
+        let mut h = *header;
+        h.payload_len = payload.len() as u64;
+        if h.mask.is_some() {
+            h.mask = Some(self.mask_key().unwrap_or_else(|| {
+                let k = self.next_key.to_be_bytes();
+                self.next_key = self.next_key.rotate_left(7) ^ 0x9e37_79b9;
+                k
+            }));
+        }
+        if h.opcode == OpCode::Close {
+            return self.close_frame(&h, payload);
+        }
+        self.send_frame(&h, payload)
+    }
+
+    /// Queues a text or binary message in exactly `frames` frames (a
+    /// replay of a fragmented message): compressed first when
+    /// permessage-deflate is agreed, and what is sent split into pieces
+    /// of equal size (the last takes the rest).
+    pub fn send_split(&mut self, kind: MessageKind, data: &[u8], frames: usize) -> bool {
+        if !self.can_send() {
+            return false;
+        }
+        let frames = frames.max(1);
+        let mut compressed = std::mem::take(&mut self.compressed);
+        compressed.clear();
+        let compressing = match self.deflater.as_mut() {
+            Some(d) => {
+                d.compress(data, &mut compressed);
+                true
+            }
+            None => false,
+        };
+        let body: &[u8] = if compressing { &compressed } else { data };
+        let size = body.len() / frames;
+        for i in 0..frames {
+            let end = if i + 1 == frames {
+                body.len()
+            } else {
+                (i + 1) * size
+            };
+            let piece = &body[i * size..end];
+            let opcode = if i == 0 {
+                kind.opcode()
+            } else {
+                OpCode::Continuation
+            };
+            let mask = self.mask_key();
+            let mut h = FrameHeader::new(i + 1 == frames, opcode, mask, piece.len() as u64);
+            h.rsv[0] = compressing && i == 0;
+            encode_frame(&h, piece, &mut self.out);
+        }
+        self.compressed = compressed;
+        self.messages += 1;
         true
     }
 
@@ -1001,8 +1068,17 @@ impl Endpoint {
             None
         };
         let ext = agreed.map(|a| a.header_value());
-        let response =
+        let mut response =
             handshake::build_response_with(&request, protocol.as_deref(), ext.as_deref());
+        if !self.settings.response_headers.is_empty() {
+            // Before the blank line that ends the head.
+            response.truncate(response.len() - 2);
+            for (name, value) in &self.settings.response_headers {
+                let value: String = value.chars().filter(|c| !c.is_control()).collect();
+                response.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+            }
+            response.extend_from_slice(b"\r\n");
+        }
         if let Some(a) = agreed {
             self.use_deflate(a);
         }
@@ -2306,5 +2382,87 @@ mod tests {
         assert_eq!(p.e.state(), State::Open);
         p.feed(MDN);
         assert_eq!(p.seen.messages, [(MessageKind::Text, b"MDN".to_vec())]);
+    }
+
+    #[test]
+    fn send_like_keeps_the_recorded_bits_and_masks_anew() {
+        let mut o = Outbox::beside(Role::Client, 7);
+        let mut h = FrameHeader::new(false, OpCode::Text, Some([1, 2, 3, 4]), 3);
+        h.rsv = [false, true, false];
+        h.length_form = crate::protocol::frame::LengthForm::Medium;
+        assert!(o.send_like(&h, b"MDN"));
+        // Unmasked as recorded (a broken client frame) stays unmasked.
+        let bare = FrameHeader::new(true, OpCode::Continuation, None, 2);
+        assert!(o.send_like(&bare, b"ok"));
+        let close = FrameHeader::new(true, OpCode::Close, Some([9, 9, 9, 9]), 2);
+        assert!(o.send_like(&close, &[0x03, 0xe8]));
+        assert!(o.close_sent());
+        assert!(!o.send_like(&close, &[0x03, 0xe8]), "one close only");
+        let t = crate::protocol::transcript::read(&o.take(), Some(Role::Client));
+        let f = &t.frames;
+        assert_eq!(f.len(), 3);
+        let h0 = f[0].header.unwrap();
+        assert_eq!(
+            (h0.fin, h0.rsv, h0.opcode),
+            (false, [false, true, false], OpCode::Text)
+        );
+        assert_eq!(h0.length_form, crate::protocol::frame::LengthForm::Medium);
+        assert!(h0.mask.is_some_and(|k| k != [1, 2, 3, 4]), "a fresh key");
+        assert_eq!(f[0].payload, b"MDN");
+        assert_eq!(f[1].header.unwrap().mask, None);
+        assert_eq!(f[1].payload, b"ok");
+        assert_eq!(f[2].header.unwrap().opcode, OpCode::Close);
+        assert_eq!(f[2].payload, [0x03, 0xe8]);
+    }
+
+    #[test]
+    fn send_split_sends_exactly_that_many_frames_compressed_or_not() {
+        for frames in [1, 2, 3, 7] {
+            let mut o = Outbox::beside(Role::Server, 1);
+            assert!(o.send_split(MessageKind::Text, b"Hello, world", frames));
+            let t = crate::protocol::transcript::read(&o.take(), Some(Role::Server));
+            assert_eq!(t.frames.len(), frames);
+            let m = t.frames.last().unwrap().message.as_ref().unwrap();
+            assert_eq!(m.data, b"Hello, world");
+            assert_eq!(m.frames, frames);
+        }
+        let mut o = Outbox::beside(Role::Client, 3);
+        o.compress_with(Deflater::with_level(15, false, 6));
+        assert!(o.send_split(MessageKind::Text, &b"squeeze ".repeat(50), 3));
+        let mut d = Decoder::new(Config {
+            from: Some(Role::Client),
+            heads: false,
+            ..Config::default()
+        });
+        d.set_deflate(Some(Default::default()));
+        let mut got = Vec::new();
+        let mut rsv1 = Vec::new();
+        d.feed(&mut o.take(), &mut |e| {
+            match e {
+                Event::Frame(f) => rsv1.push(f.header.unwrap().rsv[0]),
+                Event::Message(m) => got.push((m.data.to_vec(), m.frames, m.compressed)),
+                _ => {}
+            }
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+        assert_eq!(rsv1, [true, false, false], "RSV1 on the first frame only");
+        assert_eq!(got, [(b"squeeze ".repeat(50), 3, true)]);
+    }
+
+    #[test]
+    fn response_headers_go_into_the_101() {
+        let mut p = Peer::server(Settings {
+            response_headers: vec![("Set-Cookie".into(), "a=1\r\nX: y".into())],
+            ..Settings::server()
+        });
+        p.feed(RFC_REQUEST);
+        let sent = String::from_utf8(p.take_sent()).unwrap();
+        assert!(sent.starts_with("HTTP/1.1 101 "), "{sent}");
+        assert!(
+            sent.ends_with("\r\nSet-Cookie: a=1X: y\r\n\r\n"),
+            "{sent:?}"
+        );
+        assert_eq!(p.e.state(), State::Open);
     }
 }

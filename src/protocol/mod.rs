@@ -4,6 +4,7 @@ pub mod check;
 pub mod close;
 pub mod compress;
 pub mod deflate;
+pub mod diff;
 pub mod endpoint;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -15,6 +16,7 @@ pub mod mask;
 pub mod message;
 pub mod opcode;
 pub mod pcapng;
+pub mod replay;
 pub mod rules;
 pub mod stream;
 pub mod transcript;
