@@ -412,6 +412,57 @@ fn a_real_capture_decodes_as_wireshark_decodes_it() {
     let file = record(dir.path(), port);
     let said = agree(dir.path(), &file, port);
     eprintln!("capture_wireshark: {said}");
+    let said = replay_each(&file);
+    eprintln!("capture_wireshark: {said}");
+}
+
+/// Each connection of the capture (Python's client with deflate, with no
+/// context takeover, without it, and Node's) replayed by `wsdbg replay`
+/// against a Python echo server that agrees to deflate: every echo
+/// matches the recorded one (the messages compressed anew, the fragments,
+/// the ping between them and the close as recorded).
+fn replay_each(file: &Path) -> String {
+    let mut answers = 0;
+    for conn in 1..=4 {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/connect/server.py");
+        let mut server = Command::new("python3")
+            .args([script, "deflate"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the Python echo server");
+        let mut line = String::new();
+        BufReader::new(server.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let _stop = Stop(server);
+        let port = line.trim().strip_prefix("port ").expect("port N");
+        let out = Command::new(env!("CARGO_BIN_EXE_wsdbg"))
+            .args(["replay", "--json", "--conn", &conn.to_string(), "--to"])
+            .arg(format!("ws://127.0.0.1:{port}"))
+            .arg(file)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "conn {conn}: {}", show(&out));
+        let events: Vec<Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let verdicts: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["type"] == "answer")
+            .map(|e| &e["verdict"])
+            .collect();
+        assert!(verdicts.len() >= 3, "conn {conn}: {stdout}");
+        assert!(verdicts.iter().all(|v| *v == "equal"), "conn {conn}: {stdout}");
+        assert!(
+            !events.iter().any(|e| e["type"] == "note"),
+            "conn {conn}: the same extensions agreed: {stdout}"
+        );
+        answers += verdicts.len();
+    }
+    format!("4 connections replayed against a Python echo: {answers} answers, all equal")
 }
 
 /// wsdbg and tshark read the frames of `file` (the peers' talk on `port`)
