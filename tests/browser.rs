@@ -344,7 +344,10 @@ fn chromium_through_the_proxy_with_deflate() {
     prerequisites(&dir);
     let (_server, up, server_out) = serve(&["--mode", "broadcast", "--deflate"]);
     let upstream = format!("ws://127.0.0.1:{up}/");
-    let (_proxy, port, out) = wsdbg(&["proxy", "--trace", &upstream]);
+    let record = tempfile::tempdir().unwrap();
+    let file = record.path().join("chromium.pcapng");
+    let file = file.to_str().unwrap();
+    let (proxy, port, out) = wsdbg(&["proxy", "--trace", "--record", file, &upstream]);
     let mut driver = Driver::start(&dir, &format!("http://127.0.0.1:{port}/"), None);
     driver.expect("ready", &out);
     let shown = wait_out(&out, "the greeting, inflated", |o| {
@@ -366,6 +369,64 @@ fn chromium_through_the_proxy_with_deflate() {
     let mut ws = broadcast_evil_then_close(&mut driver, port, &out);
     let _ = ws.close(None);
     let _ = ws.flush();
+    thread::sleep(Duration::from_millis(300));
+    drop(proxy);
+    replay_chromium(file);
+}
+
+/// Chromium's own connection, recorded by the proxy (its leg, #1: the
+/// page's greeting and its close, compressed as Chromium compressed them),
+/// replayed by `wsdbg replay` against a fresh `serve --deflate` (echo):
+/// deflate agreed again, the greeting and the close echoed as they were
+/// recorded, and the other client's broadcast, which no replay of this
+/// connection can bring, named missing.
+fn replay_chromium(file: &str) {
+    let (_echo, port, _) = serve(&["--deflate", "-q"]);
+    let out = Command::new(WSDBG)
+        .args(["replay", file, "--conn", "1", "--json", "--wait", "1"])
+        .arg("--to")
+        .arg(format!("ws://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!events.iter().any(|e| e["type"] == "note"), "{stdout}");
+    let said: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e["type"] == "answer")
+        .map(|e| {
+            let item = if e["expected"].is_null() {
+                &e["got"]
+            } else {
+                &e["expected"]
+            };
+            (
+                e["verdict"].as_str().unwrap().to_string(),
+                item["text"]
+                    .as_str()
+                    .map_or_else(|| item["code"].to_string(), str::to_string),
+            )
+        })
+        .collect();
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        said,
+        [
+            s("equal", GREETING),
+            s("missing", EVIL),
+            s("equal", &CODE.to_string())
+        ],
+        "{stdout}"
+    );
 }
 
 /// The page at /?check against `serve --check`: Chromium's WebSocket goes

@@ -455,7 +455,10 @@ fn replay_each(file: &Path) -> String {
             .map(|e| &e["verdict"])
             .collect();
         assert!(verdicts.len() >= 3, "conn {conn}: {stdout}");
-        assert!(verdicts.iter().all(|v| *v == "equal"), "conn {conn}: {stdout}");
+        assert!(
+            verdicts.iter().all(|v| *v == "equal"),
+            "conn {conn}: {stdout}"
+        );
         assert!(
             !events.iter().any(|e| e["type"] == "note"),
             "conn {conn}: the same extensions agreed: {stdout}"
