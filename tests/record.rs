@@ -203,18 +203,22 @@ fn connect_and_proxy_record_their_connections() {
             );
         }
     }
-    let ports: Vec<u64> = events
+    // Each open shows once its 101 is answered: the upstream's first.
+    let mut ports: Vec<(u64, u64)> = events
         .iter()
         .filter(|e| e["type"] == "open")
         .filter_map(|e| {
-            e["data"]["server"]
+            let port = e["data"]["server"]
                 .as_str()?
                 .rsplit(':')
                 .next()?
                 .parse()
-                .ok()
+                .ok()?;
+            Some((e["data"]["conn"].as_u64()?, port))
         })
         .collect();
+    ports.sort();
+    let ports: Vec<u64> = ports.into_iter().map(|p| p.1).collect();
     assert_eq!(
         ports,
         [u64::from(proxy.port), u64::from(upstream.port)],

@@ -8,14 +8,17 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::rc::Rc;
+use std::time::SystemTime;
 
 use super::input::capture::{Capture, CaptureError, Flow, Format, When};
 use super::{stdout, warn, Failure, Outcome};
 use crate::cli::DecodeArgs;
 use crate::print::json::JsonPrinter;
 use crate::print::text::TextPrinter;
-use crate::print::{plural, Meta, Opened, Palette, Printer};
+use crate::print::{plural, Closed, Meta, Opened, Palette, Printer};
 use crate::protocol::deflate::DeflateParams;
+use crate::protocol::endpoint::{CloseInfo, Closer};
+use crate::protocol::opcode::OpCode;
 use crate::protocol::stream::{Config, Decoder, Event, Head, Summary};
 use crate::protocol::Role;
 
@@ -170,6 +173,97 @@ struct Conn {
     sides: [Decoder; 2],
     /// The handshake was refused: what follows is not WebSocket.
     refused: bool,
+    /// The client's and the server's addresses, as shown, and the target.
+    names: (String, String, String),
+    /// When its open was shown (the packet's time): after the server's
+    /// 101, as a live command shows it, or at once for a connection found
+    /// by its port.
+    opened: Option<Option<SystemTime>>,
+    /// What its close event says.
+    ends: Ends,
+    /// The time of its last packet.
+    last: Option<SystemTime>,
+}
+
+/// What a connection's close event is made of.
+#[derive(Default)]
+struct Ends {
+    /// The first close frame: who sent it, its code and reason.
+    first: Option<(Role, Option<u16>, Vec<u8>)>,
+    /// The close code each side sent (None inside: a close without one).
+    closes: [Option<Option<u16>>; 2],
+    /// Data messages each side sent.
+    messages: [u64; 2],
+}
+
+impl Ends {
+    /// Notes a frame of `from`.
+    fn saw(&mut self, from: Role, f: &crate::protocol::stream::FrameRecord<'_>) {
+        if f.message.is_some() {
+            self.messages[side(from)] += 1;
+        }
+        if f.missing() > 0 || !f.header.is_some_and(|h| h.opcode == OpCode::Close) {
+            return;
+        }
+        let (code, reason) = match crate::print::close_of(f) {
+            Some(close) => (close.code.map(|c| c.0), close.reason.to_vec()),
+            None => (None, Vec::new()),
+        };
+        self.closes[side(from)].get_or_insert(code);
+        self.first.get_or_insert((from, code, reason));
+    }
+
+    /// How the connection ended, told as `serve` tells it (this end the
+    /// server, the peer the client).
+    fn info(&self) -> CloseInfo {
+        let clean = self.closes.iter().all(Option::is_some);
+        match &self.first {
+            Some((by, code, reason)) => CloseInfo {
+                by: if *by == Role::Client {
+                    Closer::Peer
+                } else {
+                    Closer::Local
+                },
+                code: *code,
+                reason: reason.clone(),
+                clean,
+                answer: match (by, self.closes[side(Role::Client)]) {
+                    (Role::Server, Some(a)) if a != *code => Some(a),
+                    _ => None,
+                },
+            },
+            None => CloseInfo {
+                by: Closer::Abnormal("the connection ended"),
+                code: None,
+                reason: Vec::new(),
+                clean: false,
+                answer: None,
+            },
+        }
+    }
+}
+
+/// Shows a connection's open, once.
+fn show_open(
+    printer: &mut impl Printer,
+    meta: &Meta,
+    names: &(String, String, String),
+    opened: &mut Option<Option<SystemTime>>,
+    protocol: Option<&str>,
+) -> io::Result<()> {
+    if opened.is_some() {
+        return Ok(());
+    }
+    *opened = Some(meta.time);
+    printer.open(
+        meta,
+        &Opened {
+            peer: &names.0,
+            server: Some(&names.1),
+            target: &names.2,
+            protocol,
+        },
+    )
 }
 
 fn side(role: Role) -> usize {
@@ -228,25 +322,29 @@ fn decode(
                         .map_or_else(|| a.to_string(), |(_, n)| n.to_string())
                 };
                 let (client, server) = (named(client), named(server));
-                printer.open(
-                    &meta(conn, None),
-                    &Opened {
-                        peer: &client,
-                        server: Some(&server),
-                        target: target.as_deref().unwrap_or(""),
-                        protocol: None,
-                    },
-                )?;
-                conns.insert(
-                    conn,
-                    Conn {
-                        sides: [
-                            Decoder::new(config(Role::Client)),
-                            Decoder::new(config(Role::Server)),
-                        ],
-                        refused: false,
-                    },
-                );
+                let by_port = target.is_none();
+                let mut c = Conn {
+                    sides: [
+                        Decoder::new(config(Role::Client)),
+                        Decoder::new(config(Role::Server)),
+                    ],
+                    refused: false,
+                    names: (client, server, target.unwrap_or_default()),
+                    opened: None,
+                    ends: Ends::default(),
+                    last: when.time,
+                };
+                if by_port {
+                    // No handshake to wait for: open as found.
+                    show_open(
+                        &mut printer,
+                        &meta(conn, None),
+                        &c.names,
+                        &mut c.opened,
+                        None,
+                    )?;
+                }
+                conns.insert(conn, c);
             }
             Flow::Data { conn, from, bytes } => {
                 let Some(c) = conns.get_mut(&conn) else {
@@ -256,8 +354,10 @@ fn decode(
                     return Ok(());
                 }
                 let m = meta(conn, Some(from));
+                c.last = when.time.or(c.last);
                 let mut key = None;
                 let mut status = None;
+                let open_meta = meta(conn, None);
                 let mut sink = |ev: Event<'_>| -> Result<(), Halt> {
                     match ev {
                         Event::Head(h) => {
@@ -275,6 +375,20 @@ fn decode(
                                 Head::Invalid { .. } => {}
                             }
                             printer.head(&m, h)?;
+                            if let Head::Response { response, .. } = h {
+                                if response.status == 101 {
+                                    let protocol = response
+                                        .header("Sec-WebSocket-Protocol")
+                                        .map(|p| p.value_lossy().into_owned());
+                                    show_open(
+                                        &mut printer,
+                                        &open_meta,
+                                        &c.names,
+                                        &mut c.opened,
+                                        protocol.as_deref(),
+                                    )?;
+                                }
+                            }
                             // What follows a refusal (a body, often) is
                             // not WebSocket: stop at once.
                             if status.is_some_and(|s| s != 101) {
@@ -282,7 +396,10 @@ fn decode(
                             }
                             Ok(())
                         }
-                        Event::Frame(f) => Ok(printer.frame(&m, f)?),
+                        Event::Frame(f) => {
+                            c.ends.saw(from, f);
+                            Ok(printer.frame(&m, f)?)
+                        }
                         Event::Gap(g) => Ok(printer.gap(&m, g)?),
                         _ => Ok(()),
                     }
@@ -317,7 +434,10 @@ fn decode(
                 let m = meta(conn, Some(from));
                 let mut sink = |ev: Event<'_>| -> std::io::Result<()> {
                     match ev {
-                        Event::Frame(f) => printer.frame(&m, f),
+                        Event::Frame(f) => {
+                            c.ends.saw(from, f);
+                            printer.frame(&m, f)
+                        }
                         Event::Gap(g) => printer.gap(&m, g),
                         _ => Ok(()),
                     }
@@ -332,10 +452,14 @@ fn decode(
                     let cut = cut[side(role)];
                     let m = meta(conn, Some(role));
                     let d = &mut c.sides[side(role)];
+                    let ends = &mut c.ends;
                     let mut sink = |ev: Event<'_>| -> std::io::Result<()> {
                         match ev {
                             Event::Head(h) => printer.head(&m, h),
-                            Event::Frame(f) => printer.frame(&m, f),
+                            Event::Frame(f) => {
+                                ends.saw(role, f);
+                                printer.frame(&m, f)
+                            }
                             Event::Gap(g) => printer.gap(&m, g),
                             _ => Ok(()),
                         }
@@ -347,6 +471,25 @@ fn decode(
                     }
                     d.finish(&mut sink)?;
                     total.merge(d.summary(), conn, role);
+                }
+                if let Some(start) = c.opened {
+                    // As serve says it: the client is the peer.
+                    let info = c.ends.info();
+                    let duration = match (start, when.time.or(c.last)) {
+                        (Some(s), Some(e)) => e.duration_since(s).unwrap_or_default(),
+                        _ => std::time::Duration::ZERO,
+                    };
+                    printer.closed(
+                        &meta(conn, None),
+                        &Closed {
+                            info: &info,
+                            local: Role::Server,
+                            peer: &c.names.0,
+                            duration,
+                            received: c.ends.messages[side(Role::Client)],
+                            sent: c.ends.messages[side(Role::Server)],
+                        },
+                    )?;
                 }
                 total.connections = total.connections.map(|n| n + 1);
             }

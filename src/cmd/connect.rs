@@ -405,6 +405,7 @@ fn show<'a>(view: &View, peer: &'a str, render: &'a mut Vec<u8>) -> Show<'a> {
         conn: None,
         local: Role::Client,
         peer,
+        server: None,
         render,
     }
 }

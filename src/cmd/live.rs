@@ -92,6 +92,9 @@ pub(crate) struct Show<'a> {
     pub local: Role,
     /// The peer's address.
     pub peer: &'a str,
+    /// The server's address, when this end is the server (shown as a
+    /// capture's decode shows it).
+    pub server: Option<std::net::SocketAddr>,
     /// Where the text goes.
     pub render: &'a mut Vec<u8>,
 }
@@ -192,9 +195,13 @@ impl Show<'_> {
                 }
                 if !view.quiet {
                     let meta = self.meta(None);
+                    // JSON names the server as decode of a capture does;
+                    // a live line names the peer alone, the server being
+                    // this program.
+                    let server = self.server.filter(|_| view.json).map(|a| a.to_string());
                     let o = Opened {
                         peer: self.peer,
-                        server: None,
+                        server: server.as_deref(),
                         target: book.path.as_deref().unwrap_or(target),
                         protocol: *protocol,
                     };

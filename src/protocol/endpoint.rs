@@ -610,6 +610,9 @@ impl Endpoint {
             seed,
         );
         e.key = Some(key.to_string());
+        if let Some(out) = e.outgoing.as_mut() {
+            out.start_at(request.len() as u64);
+        }
         e.outbox.out.extend_from_slice(request);
         e.head_bytes_out = request.len();
         e
@@ -991,6 +994,9 @@ impl Endpoint {
             Ok(None) => Ok(buf.len()),
             Ok(Some((parsed, len))) => {
                 let used = len.saturating_sub(before);
+                // Offsets in the peer's stream count its head, as in a
+                // capture of the connection.
+                self.decoder.start_at(len as u64);
                 let raw: Vec<u8> = std::mem::take(&mut self.head)
                     .into_iter()
                     .take(len)
@@ -1155,6 +1161,9 @@ impl Endpoint {
     /// Queues a head (and whatever body follows it) this end sends; the
     /// head parsed, as the peer will read it.
     fn queue_head(&mut self, bytes: &[u8]) -> Option<Head> {
+        if let Some(out) = self.outgoing.as_mut() {
+            out.start_at(bytes.len() as u64);
+        }
         self.outbox.out.extend_from_slice(bytes);
         self.head_bytes_out += bytes.len();
         let Ok(HeadParse::Complete { head, len }) = http::parse_response(bytes, bytes.len() + 1)

@@ -690,6 +690,17 @@ impl Decoder {
         Ok(())
     }
 
+    /// Says that the bytes fed from now on start at `offset` of the
+    /// stream: what came before (a handshake head an endpoint read itself)
+    /// is not fed, but offsets count it, as a capture of the stream does.
+    /// Call it before feeding anything.
+    pub fn start_at(&mut self, offset: u64) {
+        if self.offset == 0 && !self.finished {
+            self.offset = offset;
+            self.undecoded = (offset, 0);
+        }
+    }
+
     /// Says that the input starts somewhere inside the stream (a capture
     /// that began after the connection did), so the first byte need not
     /// start a frame: nothing is decoded until a piece fed holds whole

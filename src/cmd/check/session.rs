@@ -219,6 +219,7 @@ impl<'a> Recorder<'a> {
                 conn: None,
                 local: self.role,
                 peer: &self.peer,
+                server: None,
                 render,
             };
             show.note(n, book);
@@ -449,6 +450,7 @@ impl<'a> Session<'a> {
                     conn: None,
                     local: Role::Client,
                     peer: &s.rec.peer,
+                    server: None,
                     render: &mut *show.2,
                 };
                 let meta = sh.meta(Some(Role::Client));
@@ -790,6 +792,7 @@ impl<'a> Session<'a> {
             conn: None,
             local: self.role,
             peer: &self.rec.peer,
+            server: None,
             render,
         };
         let meta = show.meta(None);

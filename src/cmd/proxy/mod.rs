@@ -236,6 +236,7 @@ impl Leg<'_> {
             conn: Some(self.id),
             local: Role::Server,
             peer: &self.peer,
+            server: None,
             render: &mut self.render,
         }
     }
@@ -924,6 +925,7 @@ fn show<'a>(shared: &Shared, id: u64, peer: &'a str, render: &'a mut Vec<u8>) ->
         conn: Some(id),
         local: Role::Server,
         peer,
+        server: None,
         render,
     }
 }

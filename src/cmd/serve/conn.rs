@@ -44,6 +44,8 @@ pub(crate) struct Conn {
     /// Its socket's descriptor (the socket itself is the state's wire).
     fd: i32,
     peer: String,
+    /// The address the client reached (shown as the server's).
+    local: Option<SocketAddr>,
     started: Instant,
     state: Mutex<State>,
 }
@@ -78,6 +80,7 @@ struct Ctx<'a> {
     /// from where they were read.
     plain: Option<&'a TcpStream>,
     peer: &'a str,
+    local: Option<SocketAddr>,
     render: &'a mut Vec<u8>,
     broadcast: &'a mut Vec<Arc<Vec<u8>>>,
 }
@@ -89,6 +92,7 @@ impl Ctx<'_> {
             conn: Some(self.id),
             local: Role::Server,
             peer: self.peer,
+            server: self.local,
             render: &mut *self.render,
         }
     }
@@ -163,6 +167,7 @@ pub(super) fn spawn(
     let _ = stream.set_nodelay(true);
     stream.set_nonblocking(true)?;
     let fd = stream.as_raw_fd();
+    let local = stream.local_addr().ok();
     let mut wire = match &shared.tls {
         Some(config) => wire::accept_tls(stream, config.clone()).map_err(io::Error::other)?,
         None => Wire::plain(stream),
@@ -177,6 +182,7 @@ pub(super) fn spawn(
         reactor,
         fd,
         peer: peer.to_string(),
+        local,
         started: now,
         state: Mutex::new(State {
             wire,
@@ -243,6 +249,7 @@ impl Conn {
             id: self.id,
             plain,
             peer: &self.peer,
+            local: self.local,
             render,
             broadcast,
         }
