@@ -898,7 +898,7 @@ pub struct ProxyArgs {
     pub listen: Option<String>,
 
     /// Be an HTTP proxy for any host (CONNECT and absolute URLs) instead of relaying to one URL
-    #[arg(long, conflicts_with_all = ["url", "tls", "record"])]
+    #[arg(long, conflicts_with_all = ["url", "tls"])]
     pub forward: bool,
 
     /// Hold messages from the start, as the console's /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)

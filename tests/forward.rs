@@ -75,7 +75,16 @@ fn python_websockets_reaches_ws_and_wss_servers_through_the_forward_proxy() {
     let (test_ca, cert, key) = common::certificate(data.path());
     let plain = upstream(data.path(), None);
     let tls = upstream(data.path(), Some((&cert, &key)));
-    let proxy = forward(data.path(), &["--cacert", &test_ca]);
+    let recording = data.path().join("forward.pcapng");
+    let proxy = forward(
+        data.path(),
+        &[
+            "--cacert",
+            &test_ca,
+            "--record",
+            recording.to_str().unwrap(),
+        ],
+    );
     assert!(proxy.err.contains("as a forward proxy"), "{}", proxy.err);
     let via = format!("http://127.0.0.1:{}", proxy.port);
     let wsdbg_ca = ca_file(data.path()).to_string_lossy().into_owned();
@@ -118,6 +127,7 @@ fn python_websockets_reaches_ws_and_wss_servers_through_the_forward_proxy() {
     }
     // The server saw the proxy as its client, with the client's path.
     tls.wait_for("/tls");
+    recorded_both_legs_of_both(&recording, plain.port, tls.port);
 
     // A proxy that does not trust the server's certificate answers 502 and
     // says why, in words.
@@ -469,4 +479,63 @@ fn json_names_each_passed_request_and_each_blind_tunnel() {
     let ended = find("tunnel_ended");
     assert_eq!(ended["bytes_from_client"], inner.len() as u64);
     assert_eq!(ended["bytes_from_server"], got.len() as u64);
+}
+
+/// `--record` with `--forward`: both legs of the ws:// and the wss://
+/// upgrade (the latter as its plaintext), each from its request on, with
+/// the three messages each way; nothing of the CONNECTs before them.
+fn recorded_both_legs_of_both(file: &std::path::Path, plain: u16, tls: u16) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsdbg"))
+        .args(["decode", "--json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let targets: Vec<(u64, String, String)> = events
+        .iter()
+        .filter(|e| e["type"] == "request")
+        .map(|e| {
+            (
+                e["data"]["conn"].as_u64().unwrap(),
+                e["data"]["method"].as_str().unwrap().to_string(),
+                e["data"]["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = |t: &str| targets.iter().filter(|x| x.1 == "GET" && x.2 == t).count();
+    assert_eq!((want("/plain"), want("/tls")), (2, 2), "{targets:?}");
+    assert_eq!(targets.len(), 4, "no CONNECT recorded: {targets:?}");
+    let servers: Vec<String> = events
+        .iter()
+        .filter(|e| e["type"] == "open")
+        .map(|e| e["data"]["server"].as_str().unwrap().to_string())
+        .collect();
+    for port in [plain, tls] {
+        assert!(
+            servers.iter().any(|s| s.ends_with(&format!(":{port}"))),
+            "the upstream leg to {port}: {servers:?}"
+        );
+    }
+    for conn in 1..=4u64 {
+        for side in ["client", "server"] {
+            let texts: Vec<&str> = events
+                .iter()
+                .filter(|e| {
+                    e["type"] == "frame" && e["data"]["conn"] == conn && e["data"]["from"] == side
+                })
+                .filter_map(|e| e["data"]["text"].as_str())
+                .collect();
+            assert_eq!(texts, ["one", "two", "three"], "#{conn} {side}");
+        }
+    }
 }

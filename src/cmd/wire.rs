@@ -173,6 +173,18 @@ impl Wire {
         }
     }
 
+    /// [`Wire::record`] from a point past the connection's start: `already`
+    /// is what the peer sent before it (read by this program, not yet
+    /// recorded), written first, so that the recorded stream starts where
+    /// the connection did (a forward proxy learns that a connection is a
+    /// WebSocket upgrade only after reading its request).
+    pub(crate) fn record_from(&mut self, recording: &Arc<Recording>, we_are: Role, already: &[u8]) {
+        self.record(recording, we_are);
+        if let Some(tap) = self.tap.as_mut() {
+            tap.received(already);
+        }
+    }
+
     /// The socket's descriptor, to wait on.
     pub(crate) fn fd(&self) -> i32 {
         self.socket().as_raw_fd()

@@ -477,9 +477,17 @@ impl Exchange<'_> {
     /// Passes an upgrade upstream and, once accepted, hands the pair to the
     /// relay.
     fn upgrade(mut self, mut request: Request, raw: Vec<u8>, target: String) {
-        let Some(up) = self.up.take() else {
+        let Some(mut up) = self.up.take() else {
             return;
         };
+        if let Some(r) = &self.leg.shared.record {
+            // Both legs from the upgrade request on: the client's as it
+            // sent it (this request, and what followed it already).
+            let mut sent = raw.clone();
+            sent.extend_from_slice(&self.carry);
+            self.client.record_from(r, Role::Server, &sent);
+            up.wire.record(r, Role::Client);
+        }
         let raw = if request.target == target {
             raw
         } else {

@@ -170,8 +170,13 @@ pub fn run(args: &ProxyArgs, palette: Palette) -> Outcome {
         (None, None) => {}
     }
     if let Some(path) = &args.record.record {
+        let what = if shared.forward.is_some() {
+            "every WebSocket upgrade (from its request; other requests and tunnels not decrypted are not recorded)"
+        } else {
+            "every connection"
+        };
         eprintln!(
-            "wsdbg proxy: recording both legs of every connection to {}",
+            "wsdbg proxy: recording both legs of {what} to {}",
             escape_str(&path.display().to_string())
         );
     }
