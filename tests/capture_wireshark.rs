@@ -673,11 +673,11 @@ fn same_json(file: &Path, live: &Path) -> String {
     )
 }
 
-/// A 16 MiB message each way, binary and text, recorded by `serve
-/// --record` (no deflate: 16 MiB frames on the wire, over some 260
+/// A 16 MiB message each way, binary and text, recorded by `serve --trace
+/// --json --record` (no deflate: 16 MiB frames on the wire, over some 260
 /// segments each): tshark and `wsdbg decode` find the same frames (packet,
-/// side, FIN, opcode, mask and key, the 64-bit length), and decode's
-/// payloads are the bytes the client sent.
+/// side, FIN, opcode, mask and key, the 64-bit length), decode's payloads
+/// are the bytes the client sent, and its JSON is what the trace showed.
 #[test]
 fn a_16_mib_message_recorded_by_serve_decodes_as_wireshark_decodes_it() {
     if std::env::var_os("WSDBG_SKIP_WIRESHARK").is_some_and(|v| v == "1") {
@@ -687,13 +687,14 @@ fn a_16_mib_message_recorded_by_serve_decodes_as_wireshark_decodes_it() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let file = dir.path().join("big.pcapng");
+    let live = dir.path().join("big.jsonl");
     let mut server = Stop(
         Command::new(env!("CARGO_BIN_EXE_wsdbg"))
-            .args(["serve", "-q", "--no-console", "--listen"])
+            .args(["serve", "--trace", "--json", "--no-console", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--record")
             .arg(&file)
-            .stdout(Stdio::null())
+            .stdout(std::fs::File::create(&live).unwrap())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start wsdbg serve"),
@@ -833,4 +834,7 @@ with connect("ws://127.0.0.1:{port}/big", max_size=None, compression=None) as ws
         "capture_wireshark (16 MiB): {} frames agree with tshark",
         frames.len()
     );
+    // And with what serve's trace showed live.
+    let said = same_json(&file, &live);
+    eprintln!("capture_wireshark (16 MiB): {said}");
 }

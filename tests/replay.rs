@@ -540,3 +540,85 @@ fn a_server_that_refuses_the_upgrade_is_one_line_and_exit_1() {
         r.stderr
     );
 }
+
+/// A wss:// session recorded by `connect` (its plaintext), replayed over
+/// wss:// with the CA given, a header changed and one removed: the server
+/// gets the recorded request's other headers, the new one, not the
+/// removed one, and every answer matches.
+#[test]
+fn replay_over_wss_with_headers_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Server::start(dir.path(), &["--trace", "--json"]);
+    let ca = common::ca_file(dir.path());
+    let ca = ca.to_str().unwrap();
+    let url = format!("wss://localhost:{}/secure", serve.port);
+    let file = dir.path().join("tls.pcapng");
+    let mut connect = Command::new(WSDBG)
+        .args(["connect", "-q", "--cacert", ca, "--record"])
+        .arg(&file)
+        .args(["-H", "X-Recorded: 1", "-H", "X-Kept: k", &url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = connect.stdin.take().unwrap();
+        stdin.write_all(b"first\nsecond\n").unwrap();
+    }
+    assert!(connect.wait().unwrap().success());
+    let file = file.to_str().unwrap();
+    let base = format!("wss://localhost:{}", serve.port);
+    let r = wsdbg(&[
+        "replay",
+        file,
+        "--to",
+        &base,
+        "--cacert",
+        ca,
+        "-H",
+        "X-Replayed: yes",
+        "-H",
+        "x-recorded:",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("3 recorded server messages: 3 equal"),
+        "{}",
+        r.stdout
+    );
+    let out = serve.wait_for("X-Replayed");
+    let requests: Vec<Value> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["type"] == "request")
+        .collect();
+    assert_eq!(requests.len(), 2, "{out}");
+    let names = |e: &Value| -> Vec<String> {
+        e["data"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (first, again) = (names(&requests[0]), names(&requests[1]));
+    assert!(first.contains(&"X-Recorded".to_string()), "{first:?}");
+    assert!(again.contains(&"X-Kept".to_string()), "{again:?}");
+    assert!(again.contains(&"X-Replayed".to_string()), "{again:?}");
+    assert!(
+        !again.iter().any(|n| n.eq_ignore_ascii_case("X-Recorded")),
+        "{again:?}"
+    );
+    assert_eq!(requests[1]["data"]["target"], "/secure");
+    // A fresh key, not the recorded one.
+    let key = |e: &Value| {
+        e["data"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == "Sec-WebSocket-Key")
+            .map(|h| h["value"].clone())
+    };
+    assert_ne!(key(&requests[0]), key(&requests[1]));
+}
