@@ -1,7 +1,7 @@
 //! `wsdbg replay`: a recorded connection played again. The file is read
-//! once ([`load`]): every WebSocket connection is counted for the list,
+//! once (`load`): every WebSocket connection is counted for the list,
 //! and the one picked is made into a [`Script`] for the side played. Then
-//! one loop ([`play`]) drives an [`Endpoint`] (a client dialling `--to`,
+//! one loop (`play`) drives an [`Endpoint`] (a client dialling `--to`,
 //! or a server that accepted a client) through the script's steps, paced
 //! as `--timing` says, collecting what the other side sends; the answers
 //! are compared with the recording's ([`diff::compare`]) and printed.
