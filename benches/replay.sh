@@ -51,7 +51,7 @@ REC="$TMPD/rec.pcapng"
 
 lines() { seq -f "message %g of the recording" "$MESSAGES"; }
 lines | "$WSDBG" connect -q --record "$REC" "$URL" >/dev/null
-echo "== recorded $MESSAGES messages into $(du -h "$REC" | cut -f1)B: $("$WSDBG" replay "$REC" --json | python3 -c 'import json,sys; c=json.loads(sys.stdin.readline()); print(c["messages"]["client"], "client messages,", c["messages"]["server"], "echoes")')"
+echo "== recorded $MESSAGES messages into $(du -h "$REC" | cut -f1)B: $("$WSDBG" replay "$REC" --json | python3 -c 'import json,sys; c=json.loads(sys.stdin.readline())["data"]; print(c["messages"]["client"], "client messages,", c["messages"]["server"], "echoes")')"
 
 run() {
     case "$1" in

@@ -404,6 +404,7 @@ fn replay_chromium(file: &str) {
         .iter()
         .filter(|e| e["type"] == "answer")
         .map(|e| {
+            let e = &e["data"];
             let item = if e["expected"].is_null() {
                 &e["got"]
             } else {

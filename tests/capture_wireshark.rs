@@ -452,7 +452,7 @@ fn replay_each(file: &Path) -> String {
         let verdicts: Vec<&Value> = events
             .iter()
             .filter(|e| e["type"] == "answer")
-            .map(|e| &e["verdict"])
+            .map(|e| &e["data"]["verdict"])
             .collect();
         assert!(verdicts.len() >= 3, "conn {conn}: {stdout}");
         assert!(

@@ -511,33 +511,12 @@ fn hanging_and_flooding_servers_do_not_stall_the_run() {
     assert!(r.took < Duration::from_secs(30), "{:?}", r.took);
 }
 
-/// Whether Python's `websockets` can be imported: without it a test fails
-/// under CI and is skipped, with a notice, otherwise.
-fn python_websockets() -> bool {
-    let ok = Command::new("python3")
-        .args([
-            "-c",
-            "import websockets.asyncio.server, websockets.sync.client",
-        ])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 cannot import websockets: run ./test.sh, which installs it"
-        );
-        eprintln!("skipped: python3 has no websockets; ./test.sh installs it");
-    }
-    ok
-}
-
 /// wss:// to a Python `websockets` echo server whose certificate openssl
 /// made here: checked with --cacert; refused without it (exit 2, the
 /// reason named).
 #[test]
 fn wss_with_cacert() {
-    if !python_websockets() {
+    if !common::python_websockets() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -710,7 +689,7 @@ impl Checking {
 /// with 4000, goes through the whole client battery: every case OK.
 #[test]
 fn serve_check_puts_python_websockets_client_through_every_case() {
-    if !python_websockets() {
+    if !common::python_websockets() {
         return;
     }
     let server = serve_check(&[]);

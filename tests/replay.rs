@@ -16,27 +16,6 @@ use serde_json::Value;
 const WSDBG: &str = env!("CARGO_BIN_EXE_wsdbg");
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/replay");
 
-/// Whether Python's `websockets` can be imported: without it a test fails
-/// under CI and is skipped, with a notice, otherwise.
-fn python_websockets() -> bool {
-    let ok = Command::new("python3")
-        .args([
-            "-c",
-            "import websockets.sync.server, websockets.sync.client",
-        ])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 cannot import websockets: run ./test.sh, which installs it"
-        );
-        eprintln!("skipped: python3 has no websockets; ./test.sh installs it");
-    }
-    ok
-}
-
 /// A Python server that prints `port N` first, killed when dropped.
 struct Py(#[allow(dead_code)] Kill, u16);
 
@@ -148,9 +127,9 @@ fn verdicts(events: &[Value]) -> Vec<(String, Option<u64>, Option<u64>)> {
         .filter(|e| e["type"] == "answer")
         .map(|e| {
             (
-                e["verdict"].as_str().unwrap().to_string(),
-                e["recorded"].as_u64(),
-                e["new"].as_u64(),
+                e["data"]["verdict"].as_str().unwrap().to_string(),
+                e["data"]["recorded"].as_u64(),
+                e["data"]["new"].as_u64(),
             )
         })
         .collect()
@@ -158,7 +137,7 @@ fn verdicts(events: &[Value]) -> Vec<(String, Option<u64>, Option<u64>)> {
 
 #[test]
 fn a_recorded_session_replays_equal_against_its_server_and_differs_against_a_changed_one() {
-    if !python_websockets() {
+    if !common::python_websockets() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -201,15 +180,15 @@ fn a_recorded_session_replays_equal_against_its_server_and_differs_against_a_cha
     let v = verdicts(&events);
     assert_eq!(v.len(), 6, "five messages and the close: {v:?}");
     assert!(v.iter().all(|(v, _, _)| v == "equal"), "{v:?}");
-    let start = &events[0];
-    assert_eq!(start["type"], "replay");
+    assert_eq!(events[0]["type"], "replay");
+    let start = &events[0]["data"];
     assert_eq!(start["target"], "/app", "{start}");
     assert_eq!(
         start["peer"],
         format!("{to}/app"),
         "no path: the recorded one"
     );
-    let summary = events.last().unwrap();
+    let summary = &events.last().unwrap()["data"];
     assert_eq!(summary["match"], true, "{summary}");
     // The ping is replayed, the pong is the endpoint's: hello, the add,
     // the binary, two fragments, the ping, bye and the close.
@@ -270,7 +249,7 @@ fn a_recorded_session_replays_equal_against_its_server_and_differs_against_a_cha
 
 #[test]
 fn replay_serve_plays_the_recorded_server_to_the_same_client() {
-    if !python_websockets() {
+    if !common::python_websockets() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -330,7 +309,7 @@ fn replay_serve_plays_the_recorded_server_to_the_same_client() {
 /// every echo matches.
 #[test]
 fn a_real_capture_with_deflate_replays_against_an_echo() {
-    if !python_websockets() {
+    if !common::python_websockets() {
         return;
     }
     let capture = concat!(
@@ -350,7 +329,7 @@ fn a_real_capture_with_deflate_replays_against_an_echo() {
     assert!(v.iter().all(|(v, _, _)| v == "equal"), "{}", r.stdout);
     let compressed: Vec<&Value> = events
         .iter()
-        .filter(|e| e["type"] == "answer" && e["expected"]["kind"] == "text")
+        .filter(|e| e["type"] == "answer" && e["data"]["expected"]["kind"] == "text")
         .collect();
     assert!(!compressed.is_empty(), "{}", r.stdout);
     // The new connection agreed to deflate as the recorded one did (a
@@ -514,7 +493,7 @@ fn bad_inputs_are_one_line_errors_with_their_exit_codes() {
 
 #[test]
 fn a_server_that_refuses_the_upgrade_is_one_line_and_exit_1() {
-    if !python_websockets() {
+    if !common::python_websockets() {
         return;
     }
     let capture = concat!(

@@ -101,10 +101,23 @@ pub fn run(args: &ReplayArgs, palette: Palette) -> Outcome {
         wait,
     };
     let started = Instant::now();
+    // Said once the peer is there (the server dialled, or the address
+    // listened on, where a client is awaited).
+    let announce = |peer: &str| {
+        out.start(&Start {
+            file: &name,
+            conn: &conn,
+            played,
+            peer,
+            steps: script.steps.len(),
+            expected: script.expected.len(),
+        })?;
+        out.flush()
+    };
     let (peer, played_out) = if args.serve {
-        serve(args, &script, &pace)?
+        serve(args, &script, &pace, announce)?
     } else {
-        client(args, &script, &changes, &pace)?
+        client(args, &script, &changes, &pace, announce)?
     };
     let Played {
         received,
@@ -112,15 +125,6 @@ pub fn run(args: &ReplayArgs, palette: Palette) -> Outcome {
         notes,
         refused,
     } = played_out;
-    let start = Start {
-        file: &name,
-        conn: &conn,
-        played,
-        peer: &peer,
-        steps: script.steps.len(),
-        expected: script.expected.len(),
-    };
-    out.start(&start)?;
     if let Some(status) = refused {
         out.flush()?;
         eprintln!(
@@ -451,6 +455,7 @@ fn client(
     script: &Script,
     changes: &[(String, String)],
     pace: &Pace,
+    announce: impl FnOnce(&str) -> io::Result<()>,
 ) -> Result<(String, Played), Failure> {
     let to = args.to.as_deref().expect("--to");
     let url = WsUrl::parse(to).map_err(|e| {
@@ -500,12 +505,18 @@ fn client(
         url.host_header(),
         target
     );
+    announce(&peer)?;
     let played = play(wire, endpoint, script, pace)?;
     Ok((peer, played))
 }
 
 /// Plays the server's side to the first client that connects.
-fn serve(args: &ReplayArgs, script: &Script, pace: &Pace) -> Result<(String, Played), Failure> {
+fn serve(
+    args: &ReplayArgs,
+    script: &Script,
+    pace: &Pace,
+    announce: impl FnOnce(&str) -> io::Result<()>,
+) -> Result<(String, Played), Failure> {
     let listener = TcpListener::bind(&args.listen).map_err(|e| {
         Failure::Input(format!(
             "cannot listen on {}: {e}",
@@ -516,6 +527,7 @@ fn serve(args: &ReplayArgs, script: &Script, pace: &Pace) -> Result<(String, Pla
     eprintln!(
         "wsdbg replay: listening on ws://{addr}/ to play the recorded server to one client; Ctrl-C to stop"
     );
+    announce(&format!("ws://{addr}/"))?;
     let (stream, _) = listener.accept()?;
     stream.set_nonblocking(true)?;
     let settings = Settings {

@@ -98,8 +98,14 @@ impl<W: Write> ReplayPrinter<W> {
         }
     }
 
-    fn line(&mut self, v: Value) -> io::Result<()> {
-        writeln!(self.out, "{v}")
+    /// One JSON line in the envelope every command's JSON uses:
+    /// `{"type": ..., "data": {...}}`.
+    fn line(&mut self, mut v: Value) -> io::Result<()> {
+        let kind = v
+            .as_object_mut()
+            .and_then(|o| o.shift_remove("type"))
+            .unwrap_or(Value::Null);
+        writeln!(self.out, "{}", json!({"type": kind, "data": v}))
     }
 
     /// The connections of a file, when it holds several and none is picked.

@@ -377,10 +377,26 @@ impl Outbox {
     /// is compressed first and its compressed data is what is split (RSV1
     /// on the first frame only, RFC 7692 §6.1).
     pub fn send_fragmented(&mut self, kind: MessageKind, data: &[u8], size: usize) -> bool {
+        let size = size.max(1);
+        self.send_pieces(kind, data, |len| {
+            let frames = if len <= size { 1 } else { len / size + 1 };
+            (1..=frames).map(|i| (i * size).min(len)).collect()
+        })
+    }
+
+    /// Queues a data message in frames whose payloads end at the offsets
+    /// `ends` gives for the length of what is sent (the message, or its
+    /// compressed data when permessage-deflate is agreed: RSV1 on the
+    /// first frame only, RFC 7692 §6.1). False when no frame may be sent.
+    fn send_pieces(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        ends: impl FnOnce(usize) -> Vec<usize>,
+    ) -> bool {
         if !self.can_send() {
             return false;
         }
-        let size = size.max(1);
         let mut compressed = std::mem::take(&mut self.compressed);
         compressed.clear();
         let compressing = match self.deflater.as_mut() {
@@ -391,20 +407,18 @@ impl Outbox {
             None => false,
         };
         let body: &[u8] = if compressing { &compressed } else { data };
-        let frames = if body.len() <= size {
-            1
-        } else {
-            body.len() / size + 1
-        };
-        for i in 0..frames {
-            let piece = &body[(i * size).min(body.len())..((i + 1) * size).min(body.len())];
+        let ends = ends(body.len());
+        let mut from = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            let piece = &body[from..end];
+            from = end;
             let opcode = if i == 0 {
                 kind.opcode()
             } else {
                 OpCode::Continuation
             };
             let mask = self.mask_key();
-            let mut h = FrameHeader::new(i + 1 == frames, opcode, mask, piece.len() as u64);
+            let mut h = FrameHeader::new(i + 1 == ends.len(), opcode, mask, piece.len() as u64);
             h.rsv[0] = compressing && i == 0;
             encode_frame(&h, piece, &mut self.out);
         }
@@ -474,41 +488,13 @@ impl Outbox {
     /// permessage-deflate is agreed, and what is sent split into pieces
     /// of equal size (the last takes the rest).
     pub fn send_split(&mut self, kind: MessageKind, data: &[u8], frames: usize) -> bool {
-        if !self.can_send() {
-            return false;
-        }
         let frames = frames.max(1);
-        let mut compressed = std::mem::take(&mut self.compressed);
-        compressed.clear();
-        let compressing = match self.deflater.as_mut() {
-            Some(d) => {
-                d.compress(data, &mut compressed);
-                true
-            }
-            None => false,
-        };
-        let body: &[u8] = if compressing { &compressed } else { data };
-        let size = body.len() / frames;
-        for i in 0..frames {
-            let end = if i + 1 == frames {
-                body.len()
-            } else {
-                (i + 1) * size
-            };
-            let piece = &body[i * size..end];
-            let opcode = if i == 0 {
-                kind.opcode()
-            } else {
-                OpCode::Continuation
-            };
-            let mask = self.mask_key();
-            let mut h = FrameHeader::new(i + 1 == frames, opcode, mask, piece.len() as u64);
-            h.rsv[0] = compressing && i == 0;
-            encode_frame(&h, piece, &mut self.out);
-        }
-        self.compressed = compressed;
-        self.messages += 1;
-        true
+        self.send_pieces(kind, data, |len| {
+            let size = len / frames;
+            (1..=frames)
+                .map(|i| if i == frames { len } else { i * size })
+                .collect()
+        })
     }
 
     /// Queues a whole message already encoded (the same bytes for many

@@ -248,3 +248,25 @@ pub fn proxy_event(shown: &str, what: &str) -> serde_json::Value {
         .find(|e| e["event"] == what)
         .unwrap_or_else(|| panic!("no {what} event in {shown}"))
 }
+
+/// Whether Python's `websockets` (its asyncio server and its sync client
+/// and server) can be imported: without it a test fails under CI and is
+/// skipped, with a notice, otherwise.
+pub fn python_websockets() -> bool {
+    let ok = Command::new("python3")
+        .args([
+            "-c",
+            "import websockets.asyncio.server, websockets.sync.client, websockets.sync.server",
+        ])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 cannot import websockets: run ./test.sh, which installs it"
+        );
+        eprintln!("skipped: python3 has no websockets; ./test.sh installs it");
+    }
+    ok
+}
