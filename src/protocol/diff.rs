@@ -602,6 +602,63 @@ mod tests {
     }
 
     #[test]
+    fn deep_brackets_and_quoted_names_parse_and_bad_ones_do_not() {
+        assert_eq!(
+            parse_path("$..[0]..['x y']").unwrap(),
+            vec![
+                Seg::Deep(Box::new(Seg::Index(0))),
+                Seg::Deep(Box::new(Seg::Key("x y".into())))
+            ]
+        );
+        assert_eq!(
+            parse_path("$[\"a\"][*]").unwrap(),
+            vec![Seg::Key("a".into()), Seg::All]
+        );
+        // A bracket after a single dot is not a name.
+        assert!(parse_path("$.[0]")
+            .unwrap_err()
+            .contains("a name is missing"));
+        assert!(parse_path("$..").unwrap_err().contains("a name is missing"));
+        for bad in ["$['a\"]", "$[']", "$[\"]", "$[a']", "$['a]", "$[0"] {
+            assert!(parse_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wildcards_strip_every_child_or_what_lies_below_each() {
+        let strip_with = |json: &str, path: &str| {
+            let mut v: Value = serde_json::from_str(json).unwrap();
+            strip(&mut v, &parse_path(path).unwrap());
+            v.to_string()
+        };
+        assert_eq!(strip_with(r#"{"a":1,"b":2}"#, "$.*"), "{}");
+        assert_eq!(strip_with("[1,2]", "$[*]"), "[null,null]");
+        assert_eq!(
+            strip_with(r#"{"a":{"t":1,"k":2},"b":{"t":3}}"#, "$.*.t"),
+            r#"{"a":{"k":2},"b":{}}"#
+        );
+        assert_eq!(
+            strip_with(r#"[{"t":1},{"t":2,"k":3}]"#, "$[*].t"),
+            r#"[{},{"k":3}]"#
+        );
+        // A wildcard on a scalar, or a key on an array, reaches nothing.
+        assert_eq!(strip_with(r#"{"a":5}"#, "$.a.*"), r#"{"a":5}"#);
+        assert_eq!(strip_with("[1]", "$.a"), "[1]");
+    }
+
+    #[test]
+    fn verdicts_have_their_names() {
+        let names = [
+            Verdict::Equal,
+            Verdict::Different,
+            Verdict::Missing,
+            Verdict::Extra,
+        ]
+        .map(Verdict::name);
+        assert_eq!(names, ["equal", "different", "missing", "extra"]);
+    }
+
+    #[test]
     fn binary_differences_show_the_bytes_around_the_first() {
         let x: Vec<u8> = (0..64).collect();
         let mut y = x.clone();

@@ -496,6 +496,48 @@ mod tests {
     }
 
     #[test]
+    fn bytes_missing_from_the_played_side_end_the_steps_not_the_others() {
+        let run = |gap_from: Role| {
+            let mut b = Builder::new(Role::Client);
+            for (from, bytes) in [(Role::Client, MDN), (Role::Server, HELLO)] {
+                let mut d = Decoder::new(Config {
+                    from: Some(from),
+                    heads: false,
+                    ..Config::default()
+                });
+                let mut sink = |e: Event<'_>| {
+                    b.event(from, None, &e);
+                    Ok::<_, ()>(())
+                };
+                d.feed(&mut bytes.to_vec(), &mut sink).unwrap();
+                if from == gap_from {
+                    d.gap(5, &mut sink).unwrap();
+                    d.gap(7, &mut sink).unwrap();
+                }
+                d.finish(&mut sink).unwrap();
+            }
+            b.finish()
+        };
+        let s = run(Role::Client);
+        assert_eq!(
+            s.cut.as_deref(),
+            Some("the capture lacks bytes the client sent")
+        );
+        assert_eq!(s.steps.len(), 1, "the frame before the gap");
+        let s = run(Role::Server);
+        assert_eq!(s.cut, None, "the server's gap is not the client's");
+        assert_eq!(s.expected.len(), 1);
+    }
+
+    #[test]
+    fn item_kinds_have_their_names() {
+        assert_eq!(
+            [ItemKind::Text, ItemKind::Binary, ItemKind::Close].map(ItemKind::name),
+            ["text", "binary", "close"]
+        );
+    }
+
+    #[test]
     fn request_headers_drop_what_the_handshake_makes_and_take_changes() {
         let s = script(Role::Client, &[(Role::Client, REQUEST)]);
         let h = s.request_headers(&[
