@@ -15,6 +15,7 @@ pub mod http;
 pub mod mask;
 pub mod message;
 pub mod opcode;
+pub mod payload;
 pub mod pcapng;
 pub mod replay;
 pub mod rules;
