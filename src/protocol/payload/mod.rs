@@ -8,6 +8,7 @@
 
 pub mod json;
 pub mod socketio;
+pub mod stomp;
 
 use super::message::MessageKind;
 
