@@ -7,6 +7,7 @@
 //! the raw payload, which is never hidden.
 
 pub mod json;
+pub mod jsonrpc;
 pub mod socketio;
 pub mod stomp;
 
