@@ -8,6 +8,7 @@
 
 pub mod json;
 pub mod jsonrpc;
+pub mod mqtt;
 pub mod socketio;
 pub mod stomp;
 
