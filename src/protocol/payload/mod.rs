@@ -6,6 +6,7 @@
 //! Nothing here prints; the printers render what the readers find, beside
 //! the raw payload, which is never hidden.
 
+pub mod graphql;
 pub mod json;
 pub mod jsonrpc;
 pub mod mqtt;
