@@ -12,6 +12,7 @@ pub mod jsonrpc;
 pub mod mqtt;
 pub mod socketio;
 pub mod stomp;
+pub mod tree;
 
 use super::message::MessageKind;
 
