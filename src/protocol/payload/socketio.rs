@@ -216,6 +216,92 @@ pub fn socket(text: &[u8]) -> Result<Socket<'_>, PacketError> {
     })
 }
 
+/// The most attachments one packet may announce: past it the packet is
+/// refused rather than wait for them.
+pub const MAX_ATTACHMENTS: u64 = 1024;
+
+/// A binary packet with its attachments, once they have all come.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joined {
+    /// The packet's text (`51-["upload",{"_placeholder":true,"num":0}]`).
+    pub packet: Vec<u8>,
+    /// The binary messages that followed it, in order (placeholder `num`
+    /// N is the Nth).
+    pub attachments: Vec<Vec<u8>>,
+}
+
+/// Joins one direction's binary Socket.IO packets with the binary
+/// messages that carry their attachments.
+#[derive(Debug, Default)]
+pub struct Joiner {
+    waiting: Option<(Vec<u8>, u64, Vec<Vec<u8>>)>,
+}
+
+/// What a message was, to a [`Joiner`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Join {
+    /// Not part of a binary packet.
+    Alone,
+    /// An attachment, the Nth (from 0) of how many; the packet is not
+    /// whole yet.
+    Attachment(u64, u64),
+    /// The packet whole: the last attachment came (or it announced none).
+    Whole(Joined),
+    /// A binary message no packet announced, or a text message while
+    /// attachments were awaited (which are then given up): said why.
+    Stray(String),
+}
+
+impl Joiner {
+    /// Notes a text message (an Engine.IO packet).
+    pub fn text(&mut self, text: &[u8]) -> Join {
+        let mut said = None;
+        if let Some((_, want, got)) = self.waiting.take() {
+            said = Some(format!(
+                "a text message came while {} of {want} attachments were still awaited; they are given up",
+                want - got.len() as u64
+            ));
+        }
+        if let Ok(Engine::Message(p)) = engine(text) {
+            if let Some(n) = p.attachments {
+                if n > MAX_ATTACHMENTS {
+                    return Join::Stray(format!(
+                        "{n} attachments announced: more than wsdbg waits for ({MAX_ATTACHMENTS})"
+                    ));
+                }
+                if n == 0 {
+                    return Join::Whole(Joined {
+                        packet: text.to_vec(),
+                        attachments: Vec::new(),
+                    });
+                }
+                self.waiting = Some((text.to_vec(), n, Vec::new()));
+            }
+        }
+        match said {
+            Some(why) => Join::Stray(why),
+            None => Join::Alone,
+        }
+    }
+
+    /// Notes a binary message.
+    pub fn binary(&mut self, data: &[u8]) -> Join {
+        let Some((_, want, got)) = self.waiting.as_mut() else {
+            return Join::Stray("a binary message that no binary packet announced".into());
+        };
+        got.push(data.to_vec());
+        let (n, want) = (got.len() as u64, *want);
+        if n < want {
+            return Join::Attachment(n - 1, want);
+        }
+        let (packet, _, attachments) = self.waiting.take().expect("waiting");
+        Join::Whole(Joined {
+            packet,
+            attachments,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +373,29 @@ mod tests {
         let e = socket(b"5[1]").unwrap_err();
         assert_eq!(e.offset, 1);
         assert!(e.what.contains("attachments"));
+    }
+
+    #[test]
+    fn attachments_are_joined_to_their_packet() {
+        let mut j = Joiner::default();
+        assert_eq!(j.text(br#"42["plain"]"#), Join::Alone);
+        let packet =
+            br#"452-["upload",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#;
+        assert_eq!(j.text(packet), Join::Alone);
+        assert_eq!(j.binary(b"\x01\x02"), Join::Attachment(0, 2));
+        assert_eq!(
+            j.binary(b"\x03"),
+            Join::Whole(Joined {
+                packet: packet.to_vec(),
+                attachments: vec![b"\x01\x02".to_vec(), b"\x03".to_vec()]
+            })
+        );
+        assert!(matches!(j.binary(b"x"), Join::Stray(w) if w.contains("no binary packet")));
+        assert!(matches!(j.text(br#"450-["none"]"#), Join::Whole(w) if w.attachments.is_empty()));
+        j.text(br#"451-["cut",{"_placeholder":true,"num":0}]"#);
+        assert!(matches!(j.text(b"2"), Join::Stray(w) if w.contains("1 of 1 attachments")));
+        assert!(
+            matches!(j.text(br#"4599999-["many"]"#), Join::Stray(w) if w.contains("more than wsdbg waits for"))
+        );
     }
 }
