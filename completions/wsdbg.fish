@@ -58,6 +58,16 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l port -d 'Capture 
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l conn -d 'Capture files: show only connection N (ids count from 1 in the order connections are found)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l skip -d 'Skip the first N bytes of the dump (headers of a packet that were not recognised, a prefix of a log line)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l only -d 'Show only what breaks RFC 6455: the frames and heads with violations (the summary still counts and lists everything)' -r -f -a "violations\t'Frames and heads that break RFC 6455'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l payload -d 'Read payloads as an application protocol, shown under each message (after its frames) beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
+raw\t'As bytes or text only'
+json\t'JSON, laid out'
+socketio\t'Engine.IO v4 and Socket.IO v5'
+graphql\t'GraphQL over WebSocket (graphql-transport-ws, subscriptions-transport-ws)'
+stomp\t'STOMP 1.0-1.2'
+mqtt\t'MQTT 3.1.1 and 5.0'
+jsonrpc\t'JSON-RPC 2.0'
+msgpack\t'MessagePack'
+cbor\t'CBOR'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l frames -d 'Show only the frames FIRST..LAST (1-based; each side of a capture counts its own): 3..7, 3.., ..7 or 5' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
@@ -100,6 +110,16 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s l -l listen -d 'Ad
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s m -l mode -d 'What to do with received messages' -r -f -a "echo\t'Send each message back to its sender, with its type'
 broadcast\t'Send each message to every connected client'
 silent\t'Send nothing but protocol replies (pong, close)'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l payload -d 'Read payloads as an application protocol, shown under each message beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
+raw\t'As bytes or text only'
+json\t'JSON, laid out'
+socketio\t'Engine.IO v4 and Socket.IO v5'
+graphql\t'GraphQL over WebSocket (graphql-transport-ws, subscriptions-transport-ws)'
+stomp\t'STOMP 1.0-1.2'
+mqtt\t'MQTT 3.1.1 and 5.0'
+jsonrpc\t'JSON-RPC 2.0'
+msgpack\t'MessagePack'
+cbor\t'CBOR'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l protocol -d 'A subprotocol to accept when the client offers it (repeatable; the first one offered in this order wins)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l origin -d 'Accept only these Origin values (repeatable; others get 403); default: any' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-message -d 'Largest message accepted (close 1009 beyond); a number with an optional K, M or G (KiB, MiB, GiB)' -r
@@ -137,6 +157,16 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l protocol -d 'Off
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l origin -d 'Send this Origin header' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s m -l mode -d 'What to do with received messages' -r -f -a "send\t'Show them; send what stdin says'
 echo\t'Send each message back with its type (the connection lasts until the server closes it)'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l payload -d 'Read payloads as an application protocol, shown under each message beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
+raw\t'As bytes or text only'
+json\t'JSON, laid out'
+socketio\t'Engine.IO v4 and Socket.IO v5'
+graphql\t'GraphQL over WebSocket (graphql-transport-ws, subscriptions-transport-ws)'
+stomp\t'STOMP 1.0-1.2'
+mqtt\t'MQTT 3.1.1 and 5.0'
+jsonrpc\t'JSON-RPC 2.0'
+msgpack\t'MessagePack'
+cbor\t'CBOR'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l max-message -d 'Largest message accepted from the server (close 1009 beyond); K, M or G suffixes' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l connect-timeout -d 'Seconds to wait for the TCP connection and the server\'s handshake answer' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l close-timeout -d 'Seconds to wait for the server\'s close frame after ours, and for it to hang up' -r
@@ -157,6 +187,16 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Ad
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept-messages -d 'Hold messages from the start, as the console\'s /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l record -d 'Record every connection\'s bytes both ways into FILE as they cross the wire: a pcapng that Wireshark, tshark and `wsdbg decode` read (TLS as its plaintext), written as it happens' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept -d 'With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l payload -d 'Read payloads as an application protocol, shown under each message beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
+raw\t'As bytes or text only'
+json\t'JSON, laid out'
+socketio\t'Engine.IO v4 and Socket.IO v5'
+graphql\t'GraphQL over WebSocket (graphql-transport-ws, subscriptions-transport-ws)'
+stomp\t'STOMP 1.0-1.2'
+mqtt\t'MQTT 3.1.1 and 5.0'
+jsonrpc\t'JSON-RPC 2.0'
+msgpack\t'MessagePack'
+cbor\t'CBOR'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l max-message -d 'Largest message decoded for display (larger ones still pass, shown as over the limit)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l connect-timeout -d 'Seconds to wait for the upstream\'s TCP connection and handshake answer' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l cacert -d 'TLS upstreams: trust the CA certificates in this PEM file too' -r -F

@@ -339,6 +339,51 @@ pub enum Only {
     Violations,
 }
 
+/// How payloads are read (`--payload`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Payload {
+    /// From the agreed subprotocol, else from the first message (said once per connection)
+    #[default]
+    Auto,
+    /// As bytes or text only
+    Raw,
+    /// JSON, laid out
+    Json,
+    /// Engine.IO v4 and Socket.IO v5
+    Socketio,
+    /// GraphQL over WebSocket (graphql-transport-ws, subscriptions-transport-ws)
+    Graphql,
+    /// STOMP 1.0-1.2
+    Stomp,
+    /// MQTT 3.1.1 and 5.0
+    Mqtt,
+    /// JSON-RPC 2.0
+    Jsonrpc,
+    /// MessagePack
+    Msgpack,
+    /// CBOR
+    Cbor,
+}
+
+impl Payload {
+    /// The view asked for; None for auto.
+    pub fn asked(self) -> Option<crate::protocol::payload::View> {
+        use crate::protocol::payload::View;
+        Some(match self {
+            Payload::Auto => return None,
+            Payload::Raw => View::Raw,
+            Payload::Json => View::Json,
+            Payload::Socketio => View::SocketIo,
+            Payload::Graphql => View::GraphQl,
+            Payload::Stomp => View::Stomp,
+            Payload::Mqtt => View::Mqtt,
+            Payload::Jsonrpc => View::JsonRpc,
+            Payload::Msgpack => View::MsgPack,
+            Payload::Cbor => View::Cbor,
+        })
+    }
+}
+
 /// A range of frame indexes: `3..7`, `3..`, `..7`, `5` (both ends included).
 fn frame_range(s: &str) -> Result<(u64, u64), String> {
     let num = |t: &str, default: u64| -> Result<u64, String> {
@@ -458,6 +503,10 @@ pub struct DecodeArgs {
     /// counts and lists everything)
     #[arg(long, value_enum, value_name = "WHAT")]
     pub only: Option<Only>,
+
+    /// Read payloads as an application protocol, shown under each message (after its frames) beside the raw payload
+    #[arg(long, value_enum, default_value_t = Payload::Auto, value_name = "VIEW")]
+    pub payload: Payload,
 
     /// Show only the frames FIRST..LAST (1-based; each side of a capture counts its own):
     /// 3..7, 3.., ..7 or 5
@@ -969,6 +1018,10 @@ pub struct LiveOutput {
     /// Show whole payloads in --trace (default: the first 64 bytes of each)
     #[arg(long)]
     pub full: bool,
+
+    /// Read payloads as an application protocol, shown under each message beside the raw payload
+    #[arg(long, value_enum, default_value_t = Payload::Auto, value_name = "VIEW")]
+    pub payload: Payload,
 }
 
 /// Takes any opcode as text (`mask` reads names and numbers 0-15 and says

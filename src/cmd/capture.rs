@@ -18,7 +18,9 @@ use crate::print::text::TextPrinter;
 use crate::print::{plural, Closed, Meta, Opened, Palette, Printer};
 use crate::protocol::deflate::DeflateParams;
 use crate::protocol::endpoint::{CloseInfo, Closer};
+use crate::protocol::message::MessageRef;
 use crate::protocol::opcode::OpCode;
+use crate::protocol::payload::read::Reading;
 use crate::protocol::stream::{Config, Decoder, Event, Head, Summary};
 use crate::protocol::Role;
 
@@ -183,6 +185,28 @@ struct Conn {
     ends: Ends,
     /// The time of its last packet.
     last: Option<SystemTime>,
+    /// Its payloads read as an application protocol.
+    reading: Reading,
+}
+
+/// What the application says in a message, shown after its frames.
+fn show_view(
+    printer: &mut impl Printer,
+    meta: &Meta,
+    reading: &mut Reading,
+    m: &MessageRef,
+    at: Option<SystemTime>,
+) -> io::Result<()> {
+    if m.compressed && !m.inflated {
+        // DEFLATE data, not what the application sent.
+        return Ok(());
+    }
+    let at = at.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok());
+    let v = reading.read(meta.from.unwrap_or(Role::Client), m.kind, m.data, at);
+    if v.worth_showing() {
+        printer.view(meta, &v)?;
+    }
+    Ok(())
 }
 
 /// What a connection's close event is made of.
@@ -333,6 +357,7 @@ fn decode(
                     opened: None,
                     ends: Ends::default(),
                     last: when.time,
+                    reading: Reading::new(args.payload.asked()),
                 };
                 if by_port {
                     // No handshake to wait for: open as found.
@@ -380,6 +405,7 @@ fn decode(
                                     let protocol = response
                                         .header("Sec-WebSocket-Protocol")
                                         .map(|p| p.value_lossy().into_owned());
+                                    c.reading.agreed(protocol.as_deref());
                                     show_open(
                                         &mut printer,
                                         &open_meta,
@@ -399,6 +425,9 @@ fn decode(
                         Event::Frame(f) => {
                             c.ends.saw(from, f);
                             Ok(printer.frame(&m, f)?)
+                        }
+                        Event::Message(msg) => {
+                            Ok(show_view(&mut printer, &m, &mut c.reading, msg, when.time)?)
                         }
                         Event::Gap(g) => Ok(printer.gap(&m, g)?),
                         _ => Ok(()),
@@ -438,6 +467,9 @@ fn decode(
                             c.ends.saw(from, f);
                             printer.frame(&m, f)
                         }
+                        Event::Message(msg) => {
+                            show_view(&mut printer, &m, &mut c.reading, msg, when.time)
+                        }
                         Event::Gap(g) => printer.gap(&m, g),
                         _ => Ok(()),
                     }
@@ -453,12 +485,16 @@ fn decode(
                     let m = meta(conn, Some(role));
                     let d = &mut c.sides[side(role)];
                     let ends = &mut c.ends;
+                    let reading = &mut c.reading;
                     let mut sink = |ev: Event<'_>| -> std::io::Result<()> {
                         match ev {
                             Event::Head(h) => printer.head(&m, h),
                             Event::Frame(f) => {
                                 ends.saw(role, f);
                                 printer.frame(&m, f)
+                            }
+                            Event::Message(msg) => {
+                                show_view(&mut printer, &m, reading, msg, when.time)
                             }
                             Event::Gap(g) => printer.gap(&m, g),
                             _ => Ok(()),
@@ -471,6 +507,9 @@ fn decode(
                     }
                     d.finish(&mut sink)?;
                     total.merge(d.summary(), conn, role);
+                }
+                if let Some(v) = c.reading.ended() {
+                    printer.view(&meta(conn, None), &v)?;
                 }
                 if let Some(start) = c.opened {
                     // As serve says it: the client is the peer.

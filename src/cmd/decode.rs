@@ -17,6 +17,7 @@ use crate::print::text::{TextOptions, TextPrinter};
 use crate::print::wrap::{self, Wrap};
 use crate::print::{self, plural, Palette};
 use crate::protocol::deflate::DeflateParams;
+use crate::protocol::payload::read::Reading;
 use crate::protocol::stream::Config;
 use crate::protocol::Role;
 use pcap_parser::Linktype;
@@ -185,6 +186,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             config,
             &mut bytes,
             &read_as,
+            Reading::new(args.payload.asked()),
         )?
     } else {
         print::decode_all(
@@ -196,6 +198,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             config,
             &mut bytes,
             &read_as,
+            Reading::new(args.payload.asked()),
         )?
     };
     if summary.violations > 0 {

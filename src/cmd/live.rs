@@ -4,16 +4,17 @@
 //! message (echo, broadcast, nothing) stays with the command.
 
 use std::io;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
-use crate::cli::LiveOutput;
+use crate::cli::{LiveOutput, Payload};
 use crate::cmd::input::console;
 use crate::print::json::JsonPrinter;
 use crate::print::text::{TextOptions, TextPrinter};
 use crate::print::{Meta, Opened, Palette, Printer, Refused, Served};
 use crate::protocol::endpoint::{CloseInfo, Note, Outbox, State};
-use crate::protocol::message::MessageKind;
+use crate::protocol::message::{MessageKind, MessageRef};
 use crate::protocol::opcode::OpCode;
+use crate::protocol::payload::read::{Reading, Shown};
 use crate::protocol::stream::{Event, Extent, Head};
 use crate::protocol::Role;
 
@@ -32,6 +33,8 @@ pub(crate) struct View {
     pub palette: Palette,
     /// Text printer options.
     pub text: TextOptions,
+    /// How payloads are read.
+    pub payload: Payload,
 }
 
 impl View {
@@ -42,6 +45,7 @@ impl View {
             trace: o.trace,
             json: o.json,
             timestamps: o.timestamps,
+            payload: o.payload,
             palette,
             text: TextOptions {
                 brief: false,
@@ -80,6 +84,23 @@ pub(crate) struct Book {
     pub close: Option<CloseInfo>,
     /// Why the connection was dropped without a close handshake.
     pub dropped: Option<&'static str>,
+    /// Its payloads read as an application protocol, once open (and
+    /// when shown).
+    pub reading: Option<(Reading, Instant)>,
+}
+
+impl Book {
+    /// What the application says in `m`, when there is something to
+    /// show.
+    fn read(&mut self, from: Role, m: &MessageRef) -> Option<Shown> {
+        let (reading, opened) = self.reading.as_mut()?;
+        if m.compressed && !m.inflated {
+            // Its payload is DEFLATE data, not what the application sent.
+            return None;
+        }
+        let v = reading.read(from, m.kind, m.data, Some(opened.elapsed()));
+        v.worth_showing().then_some(v)
+    }
 }
 
 /// Renders the notes of one connection into `render`.
@@ -119,6 +140,21 @@ impl Show<'_> {
         } else {
             f(&mut TextPrinter::new(&mut *self.render, v.palette, v.text))
         };
+    }
+
+    /// Shows a message from `from` (its line, or under `--trace` what the
+    /// application says in it after its frames).
+    fn message(&mut self, from: Option<Role>, m: &MessageRef, book: &mut Book) {
+        if self.view.quiet {
+            return;
+        }
+        let shown = book.read(from.unwrap_or(self.local), m);
+        let meta = self.meta(from);
+        if !self.view.trace {
+            self.print(|p| p.message(&meta, m, shown.as_ref()));
+        } else if let Some(v) = shown {
+            self.print(|p| p.view(&meta, &v));
+        }
     }
 
     /// Shows one note as the view asks, and records it in `book`.
@@ -190,6 +226,11 @@ impl Show<'_> {
             Note::Open { target, protocol } => {
                 // Kept only to show a refusal; an open connection needs none.
                 book.request = None;
+                if !view.quiet {
+                    let mut reading = Reading::new(view.payload.asked());
+                    reading.agreed(*protocol);
+                    book.reading = Some((reading, Instant::now()));
+                }
                 if self.local == Role::Server {
                     book.path = Some(target.to_string());
                 }
@@ -220,10 +261,7 @@ impl Show<'_> {
             }
             Note::In(Event::Message(m)) => {
                 book.received += 1;
-                if !view.quiet && !view.trace {
-                    let meta = self.meta(peer);
-                    self.print(|p| p.message(&meta, m));
-                }
+                self.message(peer, m, book);
             }
             Note::Out(Event::Frame(f)) => {
                 if view.trace {
@@ -236,12 +274,15 @@ impl Show<'_> {
             }
             Note::Out(Event::Message(m)) => {
                 book.sent += 1;
-                if !view.quiet && !view.trace {
-                    let meta = self.meta(local);
-                    self.print(|p| p.message(&meta, m));
+                self.message(local, m, book);
+            }
+            Note::Closed(info) => {
+                book.close = Some((*info).clone());
+                if let Some(v) = book.reading.as_mut().and_then(|(r, _)| r.ended()) {
+                    let meta = self.meta(None);
+                    self.print(|p| p.view(&meta, &v));
                 }
             }
-            Note::Closed(info) => book.close = Some((*info).clone()),
             Note::In(_) | Note::Out(_) => {}
         }
     }

@@ -24,6 +24,7 @@ use crate::protocol::http::Header;
 use crate::protocol::mask::apply_mask;
 use crate::protocol::message::MessageKind;
 use crate::protocol::message::MessageRef;
+use crate::protocol::payload::read::Shown;
 use crate::protocol::stream::{AfterGap, Finding, FrameRecord, Gap, Head, Place, Summary};
 use crate::protocol::violation::{Broken, Violation};
 
@@ -288,7 +289,15 @@ impl<W: Write> Printer for JsonPrinter<W> {
         self.end_event()
     }
 
-    fn message(&mut self, meta: &Meta, m: &MessageRef) -> io::Result<()> {
+    fn view(&mut self, meta: &Meta, v: &Shown) -> io::Result<()> {
+        let mut o = self.event("view")?;
+        meta_fields(&mut o, meta)?;
+        super::view::write_view(o.key("view")?, v)?;
+        o.close()?;
+        self.end_event()
+    }
+
+    fn message(&mut self, meta: &Meta, m: &MessageRef, view: Option<&Shown>) -> io::Result<()> {
         let mut o = self.event("message")?;
         meta_fields(&mut o, meta)?;
         o.str("kind", m.kind.name())?;
@@ -300,6 +309,9 @@ impl<W: Write> Printer for JsonPrinter<W> {
             o.text_or_null("text", m.data)?;
         } else {
             o.null("text")?;
+        }
+        if let Some(v) = view {
+            super::view::write_view(o.key("view")?, v)?;
         }
         o.close()?;
         self.end_event()

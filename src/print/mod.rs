@@ -11,6 +11,7 @@ pub mod report;
 pub mod select;
 pub mod sentence;
 pub mod text;
+pub mod view;
 pub mod wrap;
 
 use std::io;
@@ -24,6 +25,7 @@ use crate::protocol::http::Request;
 use crate::protocol::message::MessageKind;
 use crate::protocol::message::MessageRef;
 use crate::protocol::opcode::OpCode;
+use crate::protocol::payload::read::{Reading, Shown};
 use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Gap, Head, Summary};
 use crate::protocol::Role;
 
@@ -249,8 +251,13 @@ pub trait Printer {
     fn accept_steps(&mut self, meta: &Meta, key: &str) -> io::Result<()>;
     /// A connection opened.
     fn open(&mut self, meta: &Meta, o: &Opened) -> io::Result<()>;
-    /// A data message, in one line.
-    fn message(&mut self, meta: &Meta, m: &MessageRef) -> io::Result<()>;
+    /// A data message, in one line, with what the application says in it
+    /// when its payloads are read as a protocol (`--payload`).
+    fn message(&mut self, meta: &Meta, m: &MessageRef, view: Option<&Shown>) -> io::Result<()>;
+    /// What the application says in the message whose frames were just
+    /// shown (where frames are shown instead of messages: `--trace`,
+    /// `decode`).
+    fn view(&mut self, meta: &Meta, v: &Shown) -> io::Result<()>;
     /// A control frame, in one line.
     fn control(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()>;
     /// A connection ended.
@@ -320,23 +327,55 @@ pub fn expected_accept(request: &Request) -> Option<String> {
 }
 
 /// Decodes a whole buffer (unmasking it in place) and prints its heads and
-/// frames as each ends, then the summary, which it returns.
+/// frames as each ends, with what the application says in each message
+/// (as `reading` reads it), then the summary, which it returns.
 pub fn decode_all(
     mut printer: impl Printer,
     config: Config,
     bytes: &mut [u8],
     read_as: &str,
+    mut reading: Reading,
 ) -> io::Result<Summary> {
     let mut decoder = Decoder::new(config);
     let meta = Meta::default();
+    // Who sent a message, for a reading that ties answers to questions:
+    // the side asked for, else as its last frame's mask says.
+    let mut from = config.from.unwrap_or(Role::Client);
     let mut sink = |ev: Event<'_>| match ev {
-        Event::Head(h) => printer.head(&meta, h),
-        Event::Frame(f) => printer.frame(&meta, f),
+        Event::Head(h) => {
+            if let Head::Response { response, .. } = h {
+                if response.status == 101 {
+                    let p = response.header("Sec-WebSocket-Protocol");
+                    reading.agreed(p.map(|p| p.value_lossy()).as_deref());
+                }
+            }
+            printer.head(&meta, h)
+        }
+        Event::Frame(f) => {
+            if let (None, Some(h)) = (config.from, f.header) {
+                from = if h.mask.is_some() {
+                    Role::Client
+                } else {
+                    Role::Server
+                };
+            }
+            printer.frame(&meta, f)
+        }
+        Event::Message(m) if !m.compressed || m.inflated => {
+            let v = reading.read(from, m.kind, m.data, None);
+            if v.worth_showing() {
+                printer.view(&meta, &v)?;
+            }
+            Ok(())
+        }
         Event::Gap(g) => printer.gap(&meta, g),
         _ => Ok(()),
     };
     decoder.feed(bytes, &mut sink)?;
     decoder.finish(&mut sink)?;
+    if let Some(v) = reading.ended() {
+        printer.view(&meta, &v)?;
+    }
     printer.summary(decoder.summary(), read_as)?;
     printer.flush()?;
     Ok(decoder.summary().clone())

@@ -6,6 +6,7 @@ use std::io;
 
 use super::{Closed, Meta, Opened, Printer, Refused, Rejected, Relayed, Served};
 use crate::protocol::message::MessageRef;
+use crate::protocol::payload::read::Shown;
 use crate::protocol::stream::{FrameRecord, Gap, Head, Place, Summary};
 
 /// A printer that passes on only the chosen events.
@@ -113,8 +114,15 @@ impl<P: Printer> Printer for Select<P> {
         self.inner.open(meta, o)
     }
 
-    fn message(&mut self, meta: &Meta, m: &MessageRef) -> io::Result<()> {
-        self.inner.message(meta, m)
+    fn message(&mut self, meta: &Meta, m: &MessageRef, view: Option<&Shown>) -> io::Result<()> {
+        self.inner.message(meta, m, view)
+    }
+
+    fn view(&mut self, meta: &Meta, v: &Shown) -> io::Result<()> {
+        if self.only_violations && v.problems.is_empty() || self.frames.is_some() {
+            return Ok(());
+        }
+        self.inner.view(meta, v)
     }
 
     fn control(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {

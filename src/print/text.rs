@@ -16,6 +16,7 @@ use crate::protocol::http::Header;
 use crate::protocol::mask::apply_mask;
 use crate::protocol::message::{MessageKind, MessageRef};
 use crate::protocol::opcode::OpCode;
+use crate::protocol::payload::read::Shown;
 use crate::protocol::stream::{Extent, Finding, FrameRecord, Gap, Head, Place, Summary};
 use crate::protocol::violation::{Field, Violation};
 
@@ -675,8 +676,21 @@ impl<W: Write> Printer for TextPrinter<W> {
         self.line_open(meta, o)
     }
 
-    fn message(&mut self, meta: &Meta, m: &MessageRef) -> io::Result<()> {
-        self.line_message(meta, m)
+    fn message(&mut self, meta: &Meta, m: &MessageRef, view: Option<&Shown>) -> io::Result<()> {
+        self.line_message(meta, m)?;
+        match view {
+            Some(v) => self.lines_view(v, self.options.brief),
+            None => Ok(()),
+        }
+    }
+
+    fn view(&mut self, _meta: &Meta, v: &Shown) -> io::Result<()> {
+        self.lines_view(v, self.options.brief)?;
+        if self.options.brief {
+            Ok(())
+        } else {
+            writeln!(self.out)
+        }
     }
 
     fn control(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()> {

@@ -84,6 +84,8 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
             palette
         },
         text: TextOptions::default(),
+        // Test payloads are no application's.
+        payload: crate::cli::Payload::Raw,
     });
     let target = session::Target {
         url: url.clone(),

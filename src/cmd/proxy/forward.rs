@@ -290,6 +290,7 @@ impl Exchange<'_> {
                 blind: Some(name),
                 compression: [None; 2],
                 label: String::new(),
+                protocol: None,
             });
         }
         // A TLS record starts with its type: 22, a handshake.
@@ -530,6 +531,7 @@ impl Exchange<'_> {
             blind: None,
             compression: done.compression,
             label: done.label,
+            protocol: done.protocol,
         });
     }
 

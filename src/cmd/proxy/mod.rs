@@ -37,6 +37,7 @@ use crate::protocol::hold::Compression;
 use crate::protocol::http::{self, HeadParse};
 use crate::protocol::message::Limits;
 use crate::protocol::opcode::OpCode;
+use crate::protocol::payload::read::Reading;
 use crate::protocol::stream::{Config, Decoder, Event, Head};
 use crate::protocol::url::WsUrl;
 use crate::protocol::Role;
@@ -526,6 +527,7 @@ fn relay(shared: &Shared, id: u64, client: TcpStream, peer: SocketAddr) {
         blind: None,
         compression: up.compression,
         label: up.label,
+        protocol: up.protocol,
     });
 }
 
@@ -536,6 +538,7 @@ fn sides<'a>(
     id: u64,
     peer: &str,
     deflate: Option<DeflateParams>,
+    protocol: Option<&str>,
 ) -> [Side<'a>; 2] {
     let config = |from| Config {
         from: Some(from),
@@ -548,7 +551,7 @@ fn sides<'a>(
         // Only --trace shows data frames; the other views show messages.
         plain_frames: shared.view.trace,
     };
-    [Role::Client, Role::Server].map(|from| Side {
+    let mut sides = [Role::Client, Role::Server].map(|from| Side {
         shared,
         id,
         peer: peer.to_string(),
@@ -557,14 +560,33 @@ fn sides<'a>(
         book: Book::default(),
         render: Vec::new(),
         close: None,
-    })
+    });
+    if !shared.view.quiet {
+        let mut reading = Reading::new(shared.view.payload.asked());
+        reading.agreed(protocol);
+        sides[0].book.reading = Some((reading, Instant::now()));
+    }
+    sides
+}
+
+/// Decodes and shows bytes that passed one way (`w`: 0 from the client,
+/// 1 from the upstream). The two ways share one reading of the payloads
+/// (an answer is tied to its request): it moves to the way that passes.
+fn pass(sides: &mut [Side; 2], w: usize, bytes: &mut [u8], at: Instant) {
+    if let Some(r) = sides[1 - w].book.reading.take() {
+        sides[w].book.reading = Some(r);
+    }
+    sides[w].passed(bytes, at);
 }
 
 /// Shows what both directions left unfinished (a frame cut off), and the
 /// connection's closing line: who closed first, the code, the answer.
 fn closing(shared: &Shared, id: u64, peer: &str, started: Instant, sides: &mut [Side; 2]) {
-    for side in sides.iter_mut() {
-        side.finish();
+    for w in 0..2 {
+        if let Some(r) = sides[1 - w].book.reading.take() {
+            sides[w].book.reading = Some(r);
+        }
+        sides[w].finish();
     }
     if shared.view.quiet {
         return;
@@ -605,6 +627,10 @@ fn closing(shared: &Shared, id: u64, peer: &str, started: Instant, sides: &mut [
     let mut render = Vec::new();
     let mut show = show(shared, id, peer, &mut render);
     let meta = show.meta(None);
+    let reading = sides.iter_mut().find_map(|s| s.book.reading.as_mut());
+    if let Some(v) = reading.and_then(|(r, _)| r.ended()) {
+        show.print(|p| p.view(&meta, &v));
+    }
     let c = Closed {
         info: &info,
         local: Role::Server,
@@ -632,6 +658,8 @@ struct Upgraded {
     compression: [Option<Compression>; 2],
     /// The upstream's name (a forward proxy's) and the path.
     label: String,
+    /// The subprotocol the upstream agreed to.
+    protocol: Option<String>,
 }
 
 /// Reads the client's request, passes it to the URL's upstream and the
@@ -841,6 +869,7 @@ fn handshake(
         early,
         compression,
         label,
+        protocol,
     })
 }
 

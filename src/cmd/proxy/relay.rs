@@ -19,7 +19,7 @@ use std::net::Shutdown;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
 
-use super::{closing, sides, tls_or_io, Shared, Side, CHUNK, LINGER};
+use super::{closing, pass, sides, tls_or_io, Shared, Side, CHUNK, LINGER};
 use crate::cmd::event::{Loop, Ready};
 use crate::cmd::input::console::{self, Intercept, Pattern, Target, Toward, Whose};
 use crate::cmd::live;
@@ -58,6 +58,8 @@ pub(super) struct Handed {
     pub compression: [Option<Compression>; 2],
     /// What `/list` shows of it (the upstream and the path).
     pub label: String,
+    /// The subprotocol the upstream agreed to.
+    pub protocol: Option<String>,
 }
 
 /// What the console asks of the relay; each is answered on `reply` with
@@ -301,15 +303,15 @@ impl<'a> Pair<'a> {
                 hold::Way::new(Role::Server, h.compression[1], limit, seed),
             ])
         });
-        let mut sides = sides(shared, h.id, &h.peer, h.deflate);
+        let mut sides = sides(shared, h.id, &h.peer, h.deflate, h.protocol.as_deref());
         let counts = [h.early.len() as u64, h.rest.len() as u64];
         if h.blind.is_none() && !h.early.is_empty() {
             let mut early = h.early;
-            sides[0].passed(&mut early, Instant::now());
+            pass(&mut sides, 0, &mut early, Instant::now());
         }
         if h.blind.is_none() && !h.rest.is_empty() {
             let mut rest = h.rest;
-            sides[1].passed(&mut rest, Instant::now());
+            pass(&mut sides, 1, &mut rest, Instant::now());
         }
         let way = || Way {
             open: true,
@@ -404,7 +406,7 @@ impl<'a> Pair<'a> {
         self.counts[w] += n as u64;
         // Decoded after it went on: decoding unmasks in place.
         if self.blind.is_none() {
-            self.sides[w].passed(&mut buf[..n], at);
+            pass(&mut self.sides, w, &mut buf[..n], at);
         }
         for (number, from, kind, data) in held {
             let preview = data.as_deref().map_or(&[][..], |d| &d[..d.len().min(64)]);

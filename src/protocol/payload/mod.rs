@@ -1,7 +1,8 @@
 //! What the application says inside the messages: which protocol a
 //! connection's payloads are read as (asked for, told by the agreed
 //! subprotocol, or recognised in the first message, always with the
-//! reason), and the readers of each ([`json`], [`socketio`]).
+//! reason), the readers of each ([`json`], [`socketio`], ...), and one
+//! connection's reading of them ([`read`]).
 //!
 //! Nothing here prints; the printers render what the readers find, beside
 //! the raw payload, which is never hidden.
@@ -10,6 +11,7 @@ pub mod graphql;
 pub mod json;
 pub mod jsonrpc;
 pub mod mqtt;
+pub mod read;
 pub mod socketio;
 pub mod stomp;
 pub mod tree;

@@ -90,6 +90,17 @@ impl Reader {
         self.held.len()
     }
 
+    /// The packet waiting for the next message: its type, and its whole
+    /// length when its fixed header came whole.
+    pub fn waiting(&self) -> Option<(u8, Option<usize>)> {
+        let first = *self.held.first()?;
+        let total = remaining_length(&self.held)
+            .ok()
+            .flatten()
+            .map(|(r, n)| 1 + n + r);
+        Some((first >> 4, total))
+    }
+
     /// The packets `message` completes; an error ends the reading of this
     /// direction's stream (its bytes can no longer be framed).
     pub fn feed(&mut self, message: &[u8]) -> Result<Vec<Packet>, MqttError> {

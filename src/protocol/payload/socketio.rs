@@ -253,6 +253,13 @@ pub enum Join {
 }
 
 impl Joiner {
+    /// The attachments announced and those come, while a packet waits.
+    pub fn awaited(&self) -> Option<(u64, u64)> {
+        self.waiting
+            .as_ref()
+            .map(|(_, want, got)| (*want, got.len() as u64))
+    }
+
     /// Notes a text message (an Engine.IO packet).
     pub fn text(&mut self, text: &[u8]) -> Join {
         let mut said = None;

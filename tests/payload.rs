@@ -1,0 +1,389 @@
+//! Payload views (`--payload`): what the application says inside the
+//! messages, shown by decode, serve, connect and proxy beside the raw
+//! payload, in text and in JSON.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::Server;
+
+const WSDBG: &str = env!("CARGO_BIN_EXE_wsdbg");
+
+/// `wsdbg ARGS`: exit code and stdout (stderr must hold no panic).
+fn wsdbg(args: &[&str]) -> (i32, String) {
+    let out = Command::new(WSDBG)
+        .args(args)
+        .args(["--color", "never"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("wsdbg runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        out.status.code().expect("an exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// An unmasked frame (a server's) as a hex dump.
+fn frame(b0: u8, payload: &[u8]) -> String {
+    assert!(payload.len() < 126);
+    let mut bytes = vec![b0, payload.len() as u8];
+    bytes.extend_from_slice(payload);
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn decode_lays_json_out_under_its_frame_and_carries_it_exactly_in_json() {
+    let payload = br#"{"id": 12345678901234567890, "b": [1.50, "x"]}"#;
+    let dump = frame(0x81, payload);
+    let (code, text) = wsdbg(&["decode", &dump]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("  payloads read as json: the first message is JSON\n"),
+        "{text}"
+    );
+    // Laid out, keys in their order, the number exactly as sent.
+    assert!(
+        text.contains(concat!(
+            "    value:\n",
+            "      {\n",
+            "        \"id\": 12345678901234567890,\n",
+            "        \"b\": [\n",
+            "          1.50,\n",
+            "          \"x\"\n",
+            "        ]\n",
+            "      }\n"
+        )),
+        "{text}"
+    );
+    // The frame with its raw payload is still there, before the view.
+    let frame_at = text.find("payload").expect("the frame's payload");
+    assert!(frame_at < text.find("payloads read as").unwrap(), "{text}");
+
+    let (_, brief) = wsdbg(&["decode", "--brief", &dump]);
+    assert!(
+        brief.contains(r#"value: {"id":12345678901234567890, "b":[1.50, "x"]}"#),
+        "{brief}"
+    );
+
+    let (_, json) = wsdbg(&["decode", "--json", &dump]);
+    let raw = json
+        .lines()
+        .find(|l| l.contains(r#""type":"view""#))
+        .unwrap();
+    assert!(
+        raw.contains(r#""value":{"id":12345678901234567890, "b":[1.50, "x"]}"#),
+        "{raw}"
+    );
+    let events = json_lines(&json);
+    let view = events.iter().find(|e| e["type"] == "view").unwrap();
+    assert_eq!(view["data"]["view"]["as"], "json");
+    assert_eq!(view["data"]["view"]["problems"], serde_json::json!([]));
+
+    // raw: no view at all.
+    let (_, raw) = wsdbg(&["decode", "--payload", "raw", &dump]);
+    assert!(!raw.contains("payloads read as"), "{raw}");
+    assert!(!raw.contains("    value:"), "{raw}");
+}
+
+#[test]
+fn bad_payloads_are_shown_as_far_as_they_go_with_what_is_wrong() {
+    // An Engine.IO packet of an unknown type.
+    let (code, text) = wsdbg(&["decode", "--payload", "socketio", &frame(0x81, b"9x")]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(
+            "✗ not Engine.IO at byte 0: expected an Engine.IO packet type (0-6), found '9'"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\"9x\""), "the raw payload is shown: {text}");
+
+    // JSON cut in half.
+    let (_, text) = wsdbg(&[
+        "decode",
+        "--payload",
+        "json",
+        &frame(0x81, br#"{"a": [1, 2"#),
+    ]);
+    assert!(
+        text.contains(r#"    value (as far as it is JSON): {"a":[1, 2"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ not JSON at byte 11: expected ',' or ']'"),
+        "{text}"
+    );
+
+    // A truncated MQTT packet: PUBLISH QoS 1 to "a/b" that says 9 bytes
+    // follow, of which 4 came.
+    let cut = [0x32, 0x09, 0x00, 0x03, b'a', b'/'];
+    let (_, text) = wsdbg(&["decode", "--payload", "mqtt", &frame(0x82, &cut)]);
+    assert!(
+        text.contains("bytes of a packet held for the next message: 6"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "✗ the server's last MQTT packet (PUBLISH) is cut: 6 of its bytes came (11 bytes long)"
+        ),
+        "{text}"
+    );
+    // A remaining length past four bytes.
+    let (_, text) = wsdbg(&[
+        "decode",
+        "--payload",
+        "mqtt",
+        &frame(0x82, &[0x30, 0xff, 0xff, 0xff, 0xff, 0x01]),
+    ]);
+    assert!(
+        text.contains(
+            "✗ not MQTT at byte 4 of its packet: expected the remaining length within 4 bytes"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn decode_reads_a_capture_s_payloads_as_its_subprotocol_says() {
+    // A request offering graphql-transport-ws, the 101 agreeing, then the
+    // client's (masked) connection_init and subscribe, the server's
+    // connection_ack, next and complete, pasted as one conversation.
+    let request =
+        "GET /graphql HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+                   Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n";
+    let response =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                    Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+                    Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n";
+    let masked = |payload: &[u8]| {
+        let key = [1u8, 2, 3, 4];
+        let mut f = vec![0x81, 0x80 | payload.len() as u8];
+        f.extend_from_slice(&key);
+        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        f
+    };
+    let plain = |payload: &[u8]| {
+        let mut f = vec![0x81, payload.len() as u8];
+        f.extend_from_slice(payload);
+        f
+    };
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(request.as_bytes());
+    bytes.extend_from_slice(response.as_bytes());
+    bytes.extend(masked(br#"{"type":"connection_init"}"#));
+    bytes.extend(plain(br#"{"type":"connection_ack"}"#));
+    bytes.extend(masked(
+        br#"{"type":"subscribe","id":"1","payload":{"query":"subscription Count { n }"}}"#,
+    ));
+    bytes.extend(plain(
+        br#"{"type":"next","id":"1","payload":{"data":{"n":3}}}"#,
+    ));
+    bytes.extend(plain(
+        br#"{"type":"next","id":"1","payload":{"data":{"n":2}}}"#,
+    ));
+    bytes.extend(plain(br#"{"type":"complete","id":"1"}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("conversation.bin");
+    std::fs::write(&path, &bytes).unwrap();
+    let (code, text) = wsdbg(&["decode", "--raw", "--file", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("payloads read as graphql: the agreed subprotocol is graphql-transport-ws"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  graphql subscribe\n    id: 1\n    operation: subscription\n    name: Count\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  graphql next\n    id: 1\n    result: 2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  graphql complete\n    id: 1\n    results: 2\n"),
+        "{text}"
+    );
+    assert!(!text.contains('✗'), "no problem in a clean session: {text}");
+}
+
+/// A Python `websockets` client: connects to `url` offering
+/// `subprotocol`, sends each message and reads each answer.
+fn python_client(url: &str, subprotocol: Option<&str>, messages: &[&str]) {
+    let script = r#"
+import sys, json
+from websockets.sync.client import connect
+url, proto, msgs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with connect(url, subprotocols=[proto] if proto else None, open_timeout=10) as ws:
+    for m in msgs:
+        ws.send(m)
+        ws.recv(timeout=10)
+"#;
+    let status = Command::new("python3")
+        .args([
+            "-c",
+            script,
+            url,
+            subprotocol.unwrap_or(""),
+            &serde_json::to_string(messages).unwrap(),
+        ])
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "the Python client failed");
+}
+
+#[test]
+fn serve_ties_a_json_rpc_answer_to_its_request_with_the_latency() {
+    if !common::python_websockets() {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::launch(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-console",
+            "--color",
+            "never",
+        ],
+        data.path(),
+        &[],
+    );
+    let url = format!("ws://127.0.0.1:{}/rpc", server.port);
+    python_client(
+        &url,
+        None,
+        &[
+            r#"{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1}"#,
+            r#"{"jsonrpc":"2.0","result":3,"id":1}"#,
+            r#"{"jsonrpc":"2.0","method":"note"}"#,
+        ],
+    );
+    let out = server.wait_for(" closed ");
+    assert!(
+        out.contains("payloads read as jsonrpc: the first message is a JSON-RPC 2.0 object"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("payloads read as").count(),
+        1,
+        "said once: {out}"
+    );
+    assert!(
+        out.contains("  jsonrpc request\n    method: sum\n    id: 1\n"),
+        "{out}"
+    );
+    // The echo of the request is the server's; the client's answer
+    // answers it.
+    let answer = out
+        .split("  jsonrpc response\n")
+        .nth(1)
+        .expect("a response shown");
+    assert!(
+        answer.starts_with("    id: 1\n    answers: sum\n    latency: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("  jsonrpc notification\n    method: note\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn proxy_reads_both_ways_as_the_agreed_subprotocol_in_text_and_json() {
+    if !common::python_websockets() {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let upstream = Server::launch(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-console",
+            "-q",
+            "--protocol",
+            "graphql-transport-ws",
+        ],
+        data.path(),
+        &[],
+    );
+    let up = format!("ws://127.0.0.1:{}/", upstream.port);
+    for json in [false, true] {
+        let mut args = vec![
+            "proxy",
+            &up,
+            "--listen",
+            "127.0.0.1:0",
+            "--no-console",
+            "--color",
+            "never",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let proxy = Server::launch(&args, data.path(), &[]);
+        python_client(
+            &format!("ws://127.0.0.1:{}/", proxy.port),
+            Some("graphql-transport-ws"),
+            &[r#"{"type":"connection_init"}"#, r#"{"type":"ping"}"#],
+        );
+        let out = proxy.wait_for(if json {
+            r#""type":"close""#
+        } else {
+            " closed "
+        });
+        if !json {
+            assert!(
+                out.contains(
+                    "payloads read as graphql: the agreed subprotocol is graphql-transport-ws"
+                ),
+                "{out}"
+            );
+            assert_eq!(
+                out.matches("  graphql connection_init\n").count(),
+                2,
+                "{out}"
+            );
+            continue;
+        }
+        let events = json_lines(&out);
+        let messages: Vec<_> = events.iter().filter(|e| e["type"] == "message").collect();
+        assert_eq!(messages.len(), 4, "{out}");
+        for m in &messages {
+            assert_eq!(m["data"]["view"]["as"], "graphql", "{m}");
+        }
+        assert_eq!(
+            messages[0]["data"]["view"]["chosen"],
+            "payloads read as graphql: the agreed subprotocol is graphql-transport-ws"
+        );
+        assert!(messages[1]["data"]["view"].get("chosen").is_none());
+        assert_eq!(
+            messages[0]["data"]["view"]["parts"][0]["title"],
+            "connection_init"
+        );
+        // The message itself as JSON, beside its hex.
+        let fields = &messages[0]["data"]["view"]["parts"][0]["fields"];
+        assert_eq!(fields[0]["name"], "message");
+        assert_eq!(fields[0]["value"]["type"], "connection_init");
+        assert!(messages[0]["data"]["hex"].is_string());
+    }
+    std::thread::sleep(Duration::from_millis(10));
+}
