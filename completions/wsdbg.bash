@@ -195,7 +195,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__connect)
-            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --payload --max-message --connect-timeout --close-timeout --deflate --cacert --insecure --record --color --help"
+            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --payload --grep --only --conn --max-message --connect-timeout --close-timeout --deflate --cacert --insecure --record --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +227,18 @@ _wsdbg() {
                     ;;
                 --payload)
                     COMPREPLY=($(compgen -W "auto raw json socketio graphql stomp mqtt jsonrpc msgpack cbor" -- "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -W "client server text binary control violations" -- "${cur}"))
+                    return 0
+                    ;;
+                --conn)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --max-message)
@@ -261,7 +273,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__decode)
-            opts="-f -h --file --format --dec --raw --base64 --from --deflate --json --explain --full --port --conn --skip --brief --only --payload --frames --color --help"
+            opts="-f -h --file --format --dec --raw --base64 --from --deflate --json --explain --full --port --conn --skip --brief --only --payload --grep --frames --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,11 +308,15 @@ _wsdbg() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -W "violations" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "client server text binary control violations" -- "${cur}"))
                     return 0
                     ;;
                 --payload)
                     COMPREPLY=($(compgen -W "auto raw json socketio graphql stomp mqtt jsonrpc msgpack cbor" -- "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --frames)
@@ -523,7 +539,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__proxy)
-            opts="-l -t -q -h --listen --forward --intercept-messages --no-console --record --intercept --trace --json --quiet --timestamps --full --payload --max-message --connect-timeout --cacert --insecure --tls --cert --key --tls-name --color --help"
+            opts="-l -t -q -h --listen --forward --intercept-messages --no-console --record --intercept --trace --json --quiet --timestamps --full --payload --grep --only --conn --max-message --connect-timeout --cacert --insecure --tls --cert --key --tls-name --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -551,6 +567,18 @@ _wsdbg() {
                     ;;
                 --payload)
                     COMPREPLY=($(compgen -W "auto raw json socketio graphql stomp mqtt jsonrpc msgpack cbor" -- "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -W "client server text binary control violations" -- "${cur}"))
+                    return 0
+                    ;;
+                --conn)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --max-message)
@@ -647,7 +675,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__serve)
-            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --payload --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --tls --cert --key --tls-name --threads --deflate --no-console --record --no-page --check --cases --case-timeout --report --color --help"
+            opts="-l -m -t -q -h --listen --mode --trace --json --quiet --timestamps --full --payload --grep --only --conn --protocol --origin --max-message --max-frame --max-head --handshake-timeout --idle-timeout --ping-interval --close-timeout --max-connections --tls --cert --key --tls-name --threads --deflate --no-console --record --no-page --check --cases --case-timeout --report --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -671,6 +699,18 @@ _wsdbg() {
                     ;;
                 --payload)
                     COMPREPLY=($(compgen -W "auto raw json socketio graphql stomp mqtt jsonrpc msgpack cbor" -- "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -W "client server text binary control violations" -- "${cur}"))
+                    return 0
+                    ;;
+                --conn)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --protocol)

@@ -57,7 +57,12 @@ server\t'Frames from a server: none may be masked'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l port -d 'Capture files: take the connections to this port as WebSocket even without their handshake (a capture that starts mid-connection); the side with this source port is the server' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l conn -d 'Capture files: show only connection N (ids count from 1 in the order connections are found)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l skip -d 'Skip the first N bytes of the dump (headers of a packet that were not recognised, a prefix of a log line)' -r
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l only -d 'Show only what breaks RFC 6455: the frames and heads with violations (the summary still counts and lists everything)' -r -f -a "violations\t'Frames and heads that break RFC 6455'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l only -d 'Show only one side, one kind of message, or what breaks a rule (violations: the frames, heads and views with one); the summary still counts and lists everything' -r -f -a "client\t'What the client sent'
+server\t'What the server sent'
+text\t'Text messages'
+binary\t'Binary messages'
+control\t'Control frames (close, ping, pong)'
+violations\t'Frames, heads and messages that break RFC 6455 or the payload view\'s protocol'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l payload -d 'Read payloads as an application protocol, shown under each message (after its frames) beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
 raw\t'As bytes or text only'
 json\t'JSON, laid out'
@@ -68,6 +73,7 @@ mqtt\t'MQTT 3.1.1 and 5.0'
 jsonrpc\t'JSON-RPC 2.0'
 msgpack\t'MessagePack'
 cbor\t'CBOR'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l grep -d 'Show only the messages (with their frames) whose text or decoded view matches this regular expression; the summary still counts all' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l frames -d 'Show only the frames FIRST..LAST (1-based; each side of a capture counts its own): 3..7, 3.., ..7 or 5' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand decode" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
@@ -120,6 +126,14 @@ mqtt\t'MQTT 3.1.1 and 5.0'
 jsonrpc\t'JSON-RPC 2.0'
 msgpack\t'MessagePack'
 cbor\t'CBOR'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l grep -d 'Show only messages whose text or decoded view matches this regular expression (all are still counted)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l only -d 'Show only this side, this kind of message, or what breaks a rule (all are still counted)' -r -f -a "client\t'What the client sent'
+server\t'What the server sent'
+text\t'Text messages'
+binary\t'Binary messages'
+control\t'Control frames (close, ping, pong)'
+violations\t'Frames, heads and messages that break RFC 6455 or the payload view\'s protocol'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l conn -d 'Show only connection N (#N in the output)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l protocol -d 'A subprotocol to accept when the client offers it (repeatable; the first one offered in this order wins)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l origin -d 'Accept only these Origin values (repeatable; others get 403); default: any' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l max-message -d 'Largest message accepted (close 1009 beyond); a number with an optional K, M or G (KiB, MiB, GiB)' -r
@@ -167,6 +181,14 @@ mqtt\t'MQTT 3.1.1 and 5.0'
 jsonrpc\t'JSON-RPC 2.0'
 msgpack\t'MessagePack'
 cbor\t'CBOR'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l grep -d 'Show only messages whose text or decoded view matches this regular expression (all are still counted)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l only -d 'Show only this side, this kind of message, or what breaks a rule (all are still counted)' -r -f -a "client\t'What the client sent'
+server\t'What the server sent'
+text\t'Text messages'
+binary\t'Binary messages'
+control\t'Control frames (close, ping, pong)'
+violations\t'Frames, heads and messages that break RFC 6455 or the payload view\'s protocol'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l conn -d 'Show only connection N (#N in the output)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l max-message -d 'Largest message accepted from the server (close 1009 beyond); K, M or G suffixes' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l connect-timeout -d 'Seconds to wait for the TCP connection and the server\'s handshake answer' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l close-timeout -d 'Seconds to wait for the server\'s close frame after ours, and for it to hang up' -r
@@ -197,6 +219,14 @@ mqtt\t'MQTT 3.1.1 and 5.0'
 jsonrpc\t'JSON-RPC 2.0'
 msgpack\t'MessagePack'
 cbor\t'CBOR'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l grep -d 'Show only messages whose text or decoded view matches this regular expression (all are still counted)' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l only -d 'Show only this side, this kind of message, or what breaks a rule (all are still counted)' -r -f -a "client\t'What the client sent'
+server\t'What the server sent'
+text\t'Text messages'
+binary\t'Binary messages'
+control\t'Control frames (close, ping, pong)'
+violations\t'Frames, heads and messages that break RFC 6455 or the payload view\'s protocol'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l conn -d 'Show only connection N (#N in the output)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l max-message -d 'Largest message decoded for display (larger ones still pass, shown as over the limit)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l connect-timeout -d 'Seconds to wait for the upstream\'s TCP connection and handshake answer' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l cacert -d 'TLS upstreams: trust the CA certificates in this PEM file too' -r -F

@@ -335,8 +335,23 @@ pub struct AcceptKeyArgs {
 /// What `--only` keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Only {
-    /// Frames and heads that break RFC 6455.
+    /// What the client sent
+    Client,
+    /// What the server sent
+    Server,
+    /// Text messages
+    Text,
+    /// Binary messages
+    Binary,
+    /// Control frames (close, ping, pong)
+    Control,
+    /// Frames, heads and messages that break RFC 6455 or the payload view's protocol
     Violations,
+}
+
+/// A `--grep` pattern, compiled (the error says where it is wrong).
+fn grep_pattern(s: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(s).map_err(|e| format!("not a regular expression: {e}"))
 }
 
 /// How payloads are read (`--payload`).
@@ -499,14 +514,18 @@ pub struct DecodeArgs {
     #[arg(long, conflicts_with_all = ["json", "explain"])]
     pub brief: bool,
 
-    /// Show only what breaks RFC 6455: the frames and heads with violations (the summary still
-    /// counts and lists everything)
+    /// Show only one side, one kind of message, or what breaks a rule (violations: the frames,
+    /// heads and views with one); the summary still counts and lists everything
     #[arg(long, value_enum, value_name = "WHAT")]
     pub only: Option<Only>,
 
     /// Read payloads as an application protocol, shown under each message (after its frames) beside the raw payload
     #[arg(long, value_enum, default_value_t = Payload::Auto, value_name = "VIEW")]
     pub payload: Payload,
+
+    /// Show only the messages (with their frames) whose text or decoded view matches this regular expression; the summary still counts all
+    #[arg(long, value_name = "REGEX", value_parser = grep_pattern)]
+    pub grep: Option<regex::Regex>,
 
     /// Show only the frames FIRST..LAST (1-based; each side of a capture counts its own):
     /// 3..7, 3.., ..7 or 5
@@ -1022,6 +1041,18 @@ pub struct LiveOutput {
     /// Read payloads as an application protocol, shown under each message beside the raw payload
     #[arg(long, value_enum, default_value_t = Payload::Auto, value_name = "VIEW")]
     pub payload: Payload,
+
+    /// Show only messages whose text or decoded view matches this regular expression (all are still counted)
+    #[arg(long, value_name = "REGEX", value_parser = grep_pattern)]
+    pub grep: Option<regex::Regex>,
+
+    /// Show only this side, this kind of message, or what breaks a rule (all are still counted)
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub only: Option<Only>,
+
+    /// Show only connection N (#N in the output)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub conn: Option<u64>,
 }
 
 /// Takes any opcode as text (`mask` reads names and numbers 0-15 and says

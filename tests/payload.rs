@@ -387,3 +387,78 @@ fn proxy_reads_both_ways_as_the_agreed_subprotocol_in_text_and_json() {
     }
     std::thread::sleep(Duration::from_millis(10));
 }
+
+#[test]
+fn grep_and_only_choose_what_decode_shows_and_the_summary_still_counts_all() {
+    // "abc" + "def" in two fragments, a ping between them, then "hi".
+    let dump = "01 03 61 62 63 89 00 80 03 64 65 66 81 02 68 69";
+    let frames = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with("frame "))
+            .map(|l| l.split(" · ").next().unwrap().to_string())
+            .collect()
+    };
+    let summary = "summary: 4 frames (1 control), 2 messages complete";
+    // A match in the second fragment shows the whole message, both its
+    // frames (the first held until the message was whole), and no more.
+    let (code, out) = wsdbg(&["decode", "--grep", "de", dump]);
+    assert_eq!(code, 0);
+    assert_eq!(frames(&out), ["frame 1", "frame 3"], "{out}");
+    assert!(out.contains(summary), "{out}");
+    let (_, out) = wsdbg(&["decode", "--grep", "^hi$", dump]);
+    assert_eq!(frames(&out), ["frame 4"], "{out}");
+    let (_, out) = wsdbg(&["decode", "--grep", "nothing", dump]);
+    assert!(frames(&out).is_empty(), "{out}");
+    assert!(out.contains(summary), "counted though not shown: {out}");
+    let (_, out) = wsdbg(&["decode", "--only", "control", dump]);
+    assert_eq!(frames(&out), ["frame 2"], "{out}");
+    let (_, out) = wsdbg(&["decode", "--only", "text", dump]);
+    assert_eq!(frames(&out), ["frame 1", "frame 3", "frame 4"], "{out}");
+    let (_, out) = wsdbg(&["decode", "--only", "binary", dump]);
+    assert!(frames(&out).is_empty(), "{out}");
+    // On the decoded view: the JSON is laid out, the match is on it.
+    let json = frame(
+        0x81,
+        br#"{"jsonrpc":"2.0","method":"sum","params":[1],"id":1}"#,
+    );
+    let (_, out) = wsdbg(&["decode", "--grep", "method: sum", &json]);
+    assert_eq!(frames(&out), ["frame 1"], "{out}");
+    // A bad pattern says where it is wrong.
+    let (code, _) = wsdbg(&["decode", "--grep", "(", dump]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn serve_shows_only_what_only_grep_and_conn_keep_and_counts_the_rest() {
+    if !common::python_websockets() {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::launch(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-console",
+            "--color",
+            "never",
+            "--only",
+            "client",
+            "--grep",
+            "keep",
+            "--conn",
+            "2",
+        ],
+        data.path(),
+        &[],
+    );
+    let url = format!("ws://127.0.0.1:{}/", server.port);
+    python_client(&url, None, &["keep 1", "drop 1"]);
+    python_client(&url, None, &["keep 2", "drop 2"]);
+    let out = server.wait_for("#2 closed");
+    let messages: Vec<&str> = out.lines().filter(|l| l.contains(": text ")).collect();
+    assert_eq!(messages, [r#"#2 client: text 6 bytes: "keep 2""#], "{out}");
+    assert!(!out.contains("#1 "), "connection 1 is not shown: {out}");
+    // The closing line counts every message, shown or not.
+    assert!(out.contains("(2 messages in, 2 out)"), "{out}");
+}

@@ -18,10 +18,9 @@ use crate::print::text::TextPrinter;
 use crate::print::{plural, Closed, Meta, Opened, Palette, Printer};
 use crate::protocol::deflate::DeflateParams;
 use crate::protocol::endpoint::{CloseInfo, Closer};
-use crate::protocol::message::MessageRef;
 use crate::protocol::opcode::OpCode;
-use crate::protocol::payload::read::Reading;
-use crate::protocol::stream::{Config, Decoder, Event, Head, Summary};
+use crate::protocol::payload::read::{Reading, Shown};
+use crate::protocol::stream::{Config, Decoder, Event, FrameRecord, Head, Summary};
 use crate::protocol::Role;
 
 /// A failure while reading: the capture's, or the output's.
@@ -189,24 +188,18 @@ struct Conn {
     reading: Reading,
 }
 
-/// What the application says in a message, shown after its frames.
-fn show_view(
-    printer: &mut impl Printer,
-    meta: &Meta,
+/// What the application says in the message `f` ends, when it ends one
+/// and there is something to show.
+fn view_of(
     reading: &mut Reading,
-    m: &MessageRef,
+    meta: &Meta,
+    f: &FrameRecord,
     at: Option<SystemTime>,
-) -> io::Result<()> {
-    if m.compressed && !m.inflated {
-        // DEFLATE data, not what the application sent.
-        return Ok(());
-    }
+) -> Option<Shown> {
+    let m = f.message.filter(|m| !m.compressed || m.inflated)?;
     let at = at.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok());
     let v = reading.read(meta.from.unwrap_or(Role::Client), m.kind, m.data, at);
-    if v.worth_showing() {
-        printer.view(meta, &v)?;
-    }
-    Ok(())
+    v.worth_showing().then_some(v)
 }
 
 /// What a connection's close event is made of.
@@ -424,10 +417,8 @@ fn decode(
                         }
                         Event::Frame(f) => {
                             c.ends.saw(from, f);
-                            Ok(printer.frame(&m, f)?)
-                        }
-                        Event::Message(msg) => {
-                            Ok(show_view(&mut printer, &m, &mut c.reading, msg, when.time)?)
+                            let view = view_of(&mut c.reading, &m, f, when.time);
+                            Ok(printer.frame_with(&m, f, view.as_ref())?)
                         }
                         Event::Gap(g) => Ok(printer.gap(&m, g)?),
                         _ => Ok(()),
@@ -465,10 +456,8 @@ fn decode(
                     match ev {
                         Event::Frame(f) => {
                             c.ends.saw(from, f);
-                            printer.frame(&m, f)
-                        }
-                        Event::Message(msg) => {
-                            show_view(&mut printer, &m, &mut c.reading, msg, when.time)
+                            let view = view_of(&mut c.reading, &m, f, when.time);
+                            printer.frame_with(&m, f, view.as_ref())
                         }
                         Event::Gap(g) => printer.gap(&m, g),
                         _ => Ok(()),
@@ -491,10 +480,8 @@ fn decode(
                             Event::Head(h) => printer.head(&m, h),
                             Event::Frame(f) => {
                                 ends.saw(role, f);
-                                printer.frame(&m, f)
-                            }
-                            Event::Message(msg) => {
-                                show_view(&mut printer, &m, reading, msg, when.time)
+                                let view = view_of(reading, &m, f, when.time);
+                                printer.frame_with(&m, f, view.as_ref())
                             }
                             Event::Gap(g) => printer.gap(&m, g),
                             _ => Ok(()),

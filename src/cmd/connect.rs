@@ -401,7 +401,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
 
 fn show<'a>(view: &View, peer: &'a str, render: &'a mut Vec<u8>) -> Show<'a> {
     Show {
-        view: *view,
+        view: view.clone(),
         conn: None,
         local: Role::Client,
         peer,

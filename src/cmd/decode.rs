@@ -409,7 +409,8 @@ pub(super) fn text_options(args: &DecodeArgs) -> TextOptions {
 
 /// `printer`, showing what `--only` and `--frames` choose.
 pub(super) fn select<P: print::Printer>(args: &DecodeArgs, printer: P) -> Select<P> {
-    Select::new(printer, args.only.is_some(), args.frames)
+    let filter = super::live::filter(args.only, args.grep.as_ref(), None, args.frames);
+    Select::new(printer, filter)
 }
 
 /// `out`, wrapped to the terminal's width when there is one (`COLUMNS`,

@@ -4,22 +4,47 @@
 //! message (echo, broadcast, nothing) stays with the command.
 
 use std::io;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use crate::cli::{LiveOutput, Payload};
+use crate::cli::{LiveOutput, Only, Payload};
 use crate::cmd::input::console;
 use crate::print::json::JsonPrinter;
+use crate::print::select::{Filter, Held, Select};
 use crate::print::text::{TextOptions, TextPrinter};
 use crate::print::{Meta, Opened, Palette, Printer, Refused, Served};
 use crate::protocol::endpoint::{CloseInfo, Note, Outbox, State};
 use crate::protocol::message::{MessageKind, MessageRef};
 use crate::protocol::opcode::OpCode;
 use crate::protocol::payload::read::{Reading, Shown};
-use crate::protocol::stream::{Event, Extent, Head};
+use crate::protocol::stream::{Event, Extent, FrameRecord, Head};
 use crate::protocol::Role;
 
+/// The printers' filter for `--only`, `--grep`, `--conn` and `--frames`.
+pub(crate) fn filter(
+    only: Option<Only>,
+    grep: Option<&regex::Regex>,
+    conn: Option<u64>,
+    frames: Option<(u64, u64)>,
+) -> Filter {
+    use crate::print::select::Only as O;
+    Filter {
+        only: only.map(|o| match o {
+            Only::Client => O::Client,
+            Only::Server => O::Server,
+            Only::Text => O::Text,
+            Only::Binary => O::Binary,
+            Only::Control => O::Control,
+            Only::Violations => O::Violations,
+        }),
+        grep: grep.cloned(),
+        conn,
+        frames,
+    }
+}
+
 /// How events are shown.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct View {
     /// Only failures.
     pub quiet: bool,
@@ -35,6 +60,8 @@ pub(crate) struct View {
     pub text: TextOptions,
     /// How payloads are read.
     pub payload: Payload,
+    /// What is shown of the events (None: all).
+    pub filter: Option<Arc<Filter>>,
 }
 
 impl View {
@@ -46,6 +73,9 @@ impl View {
             json: o.json,
             timestamps: o.timestamps,
             payload: o.payload,
+            filter: Some(filter(o.only, o.grep.as_ref(), o.conn, None))
+                .filter(|f| !f.is_empty())
+                .map(Arc::new),
             palette,
             text: TextOptions {
                 brief: false,
@@ -87,6 +117,8 @@ pub(crate) struct Book {
     /// Its payloads read as an application protocol, once open (and
     /// when shown).
     pub reading: Option<(Reading, Instant)>,
+    /// Frames of a message not yet whole, held until it is (`--grep`).
+    pub held: Held,
 }
 
 impl Book {
@@ -133,33 +165,64 @@ impl Show<'_> {
 
     /// Renders with the view's printer.
     pub fn print(&mut self, f: impl FnOnce(&mut dyn Printer) -> io::Result<()>) {
-        let v = self.view;
+        self.print_with(&mut Held::default(), f);
+    }
+
+    /// Renders with the view's printer, through its filter, which takes
+    /// and gives back `held` (the frames of a message not yet whole).
+    fn print_with(&mut self, held: &mut Held, f: impl FnOnce(&mut dyn Printer) -> io::Result<()>) {
+        let v = &self.view;
+        let render = &mut *self.render;
         // Rendering into memory cannot fail.
-        let _ = if v.json {
-            f(&mut JsonPrinter::new(&mut *self.render))
-        } else {
-            f(&mut TextPrinter::new(&mut *self.render, v.palette, v.text))
+        let _ = match (&v.filter, v.json) {
+            (None, true) => f(&mut JsonPrinter::new(render)),
+            (None, false) => f(&mut TextPrinter::new(render, v.palette, v.text)),
+            (Some(filter), json) => {
+                let filter = Filter::clone(filter);
+                let kept = std::mem::take(held);
+                if json {
+                    let mut p = Select::resume(JsonPrinter::new(render), filter, kept);
+                    let r = f(&mut p);
+                    *held = p.into_held();
+                    r
+                } else {
+                    let text = TextPrinter::new(render, v.palette, v.text);
+                    let mut p = Select::resume(text, filter, kept);
+                    let r = f(&mut p);
+                    *held = p.into_held();
+                    r
+                }
+            }
         };
     }
 
-    /// Shows a message from `from` (its line, or under `--trace` what the
-    /// application says in it after its frames).
+    /// Shows a message from `from` in one line (not under `--trace`,
+    /// where its frames were shown).
     fn message(&mut self, from: Option<Role>, m: &MessageRef, book: &mut Book) {
-        if self.view.quiet {
+        if self.view.quiet || self.view.trace {
             return;
         }
         let shown = book.read(from.unwrap_or(self.local), m);
         let meta = self.meta(from);
-        if !self.view.trace {
-            self.print(|p| p.message(&meta, m, shown.as_ref()));
-        } else if let Some(v) = shown {
-            self.print(|p| p.view(&meta, &v));
-        }
+        self.print(|p| p.message(&meta, m, shown.as_ref()));
+    }
+
+    /// Shows a frame from `from` annotated, with what the application
+    /// says in the message it ends.
+    fn frame(&mut self, from: Option<Role>, f: &FrameRecord, book: &mut Book) {
+        let view = match f.message {
+            Some(m) if self.view.trace => book.read(from.unwrap_or(self.local), &m),
+            _ => None,
+        };
+        let meta = self.meta(from);
+        let mut held = std::mem::take(&mut book.held);
+        self.print_with(&mut held, |p| p.frame_with(&meta, f, view.as_ref()));
+        book.held = held;
     }
 
     /// Shows one note as the view asks, and records it in `book`.
     pub fn note(&mut self, note: &Note<'_>, book: &mut Book) {
-        let view = self.view;
+        let view = self.view.clone();
         let local = Some(self.local);
         let peer = Some(self.local.other());
         match note {
@@ -252,8 +315,7 @@ impl Show<'_> {
             Note::In(Event::Frame(f)) => {
                 let failing = f.violations.iter().any(|v| v.close_code().is_some());
                 if view.trace || failing || (f.extent != Extent::Complete && !view.quiet) {
-                    let meta = self.meta(peer);
-                    self.print(|p| p.frame(&meta, f));
+                    self.frame(peer, f, book);
                 } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
                     let meta = self.meta(peer);
                     self.print(|p| p.control(&meta, f));
@@ -265,8 +327,7 @@ impl Show<'_> {
             }
             Note::Out(Event::Frame(f)) => {
                 if view.trace {
-                    let meta = self.meta(local);
-                    self.print(|p| p.frame(&meta, f));
+                    self.frame(local, f, book);
                 } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
                     let meta = self.meta(local);
                     self.print(|p| p.control(&meta, f));

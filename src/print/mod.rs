@@ -245,6 +245,22 @@ pub trait Printer {
     fn http_head(&mut self, meta: &Meta, head: &Head) -> io::Result<()>;
     /// One frame, at its end, annotated.
     fn frame(&mut self, meta: &Meta, frame: &FrameRecord) -> io::Result<()>;
+    /// One frame, then, when it ends a message that has one, what the
+    /// application says in that message (where frames are shown instead
+    /// of messages: `--trace`, `decode`). Given together so that a
+    /// filter judges the frame by its message.
+    fn frame_with(
+        &mut self,
+        meta: &Meta,
+        frame: &FrameRecord,
+        view: Option<&Shown>,
+    ) -> io::Result<()> {
+        self.frame(meta, frame)?;
+        match view {
+            Some(v) => self.view(meta, v),
+            None => Ok(()),
+        }
+    }
     /// The closing summary; `read_as` says how the input was read.
     fn summary(&mut self, s: &Summary, read_as: &str) -> io::Result<()>;
     /// The four steps of the accept value for a request's key.
@@ -254,9 +270,8 @@ pub trait Printer {
     /// A data message, in one line, with what the application says in it
     /// when its payloads are read as a protocol (`--payload`).
     fn message(&mut self, meta: &Meta, m: &MessageRef, view: Option<&Shown>) -> io::Result<()>;
-    /// What the application says in the message whose frames were just
-    /// shown (where frames are shown instead of messages: `--trace`,
-    /// `decode`).
+    /// What the application says in a message whose frames were just
+    /// shown, or what a connection left unfinished at its end.
     fn view(&mut self, meta: &Meta, v: &Shown) -> io::Result<()>;
     /// A control frame, in one line.
     fn control(&mut self, meta: &Meta, f: &FrameRecord) -> io::Result<()>;
@@ -359,14 +374,12 @@ pub fn decode_all(
                     Role::Server
                 };
             }
-            printer.frame(&meta, f)
-        }
-        Event::Message(m) if !m.compressed || m.inflated => {
-            let v = reading.read(from, m.kind, m.data, None);
-            if v.worth_showing() {
-                printer.view(&meta, &v)?;
-            }
-            Ok(())
+            let view = f
+                .message
+                .filter(|m| !m.compressed || m.inflated)
+                .map(|m| reading.read(from, m.kind, m.data, None))
+                .filter(Shown::worth_showing);
+            printer.frame_with(&meta, f, view.as_ref())
         }
         Event::Gap(g) => printer.gap(&meta, g),
         _ => Ok(()),

@@ -86,6 +86,7 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
         text: TextOptions::default(),
         // Test payloads are no application's.
         payload: crate::cli::Payload::Raw,
+        filter: None,
     });
     let target = session::Target {
         url: url.clone(),

@@ -36,7 +36,7 @@ use crate::protocol::url::WsUrl;
 use crate::protocol::Role;
 
 /// How long a case waits, and what it shows.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Pace {
     /// How long to wait for what should happen.
     pub patience: Duration,
@@ -215,7 +215,7 @@ impl<'a> Recorder<'a> {
         }
         if let Some((view, book, render)) = &mut self.show {
             let mut show = Show {
-                view: *view,
+                view: view.clone(),
                 conn: None,
                 local: self.role,
                 peer: &self.peer,
@@ -427,7 +427,11 @@ impl<'a> Session<'a> {
             path: Some(t.url.resource.clone()),
             ..Book::default()
         };
-        let mut rec = Recorder::new(t.pace.trace.map(|v| (v, book, render)), peer, Role::Client);
+        let mut rec = Recorder::new(
+            t.pace.trace.clone().map(|v| (v, book, render)),
+            peer,
+            Role::Client,
+        );
         rec.request = request;
         rec.key = key;
         rec.deflate_offered = deflate_offer.is_some();
@@ -446,7 +450,7 @@ impl<'a> Session<'a> {
                     issues,
                 };
                 let mut sh = Show {
-                    view: show.0,
+                    view: show.0.clone(),
                     conn: None,
                     local: Role::Client,
                     peer: &s.rec.peer,
@@ -506,7 +510,7 @@ impl<'a> Session<'a> {
         };
         let ep = Endpoint::server(settings, now);
         let rec = Recorder::new(
-            pace.trace.map(|v| (v, Book::default(), render)),
+            pace.trace.clone().map(|v| (v, Book::default(), render)),
             peer,
             Role::Server,
         );
@@ -788,7 +792,7 @@ impl<'a> Session<'a> {
             return;
         };
         let mut show = Show {
-            view: *view,
+            view: view.clone(),
             conn: None,
             local: self.role,
             peer: &self.rec.peer,

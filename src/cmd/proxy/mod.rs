@@ -238,7 +238,7 @@ struct Leg<'a> {
 impl Leg<'_> {
     fn show(&mut self) -> Show<'_> {
         Show {
-            view: self.shared.view,
+            view: self.shared.view.clone(),
             conn: Some(self.id),
             local: Role::Server,
             peer: &self.peer,
@@ -955,7 +955,7 @@ impl Side<'_> {
 /// Where a client's lines render.
 fn show<'a>(shared: &Shared, id: u64, peer: &'a str, render: &'a mut Vec<u8>) -> Show<'a> {
     Show {
-        view: shared.view,
+        view: shared.view.clone(),
         conn: Some(id),
         local: Role::Server,
         peer,

@@ -88,7 +88,7 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn show(&mut self) -> Show<'_> {
         Show {
-            view: self.shared.view,
+            view: self.shared.view.clone(),
             conn: Some(self.id),
             local: Role::Server,
             peer: self.peer,
@@ -536,7 +536,7 @@ impl Conn {
             conns.remove(&self.id);
         }
         let book = &st.book;
-        let view = shared.view;
+        let view = &shared.view;
         let mut info = book
             .close
             .clone()
@@ -567,7 +567,7 @@ impl Conn {
             peer: &self.peer,
             duration: self.started.elapsed(),
             received: book.received,
-            sent: sent_count(&mut st, &view),
+            sent: sent_count(&mut st, view),
         };
         ctx.print(|p| p.closed(&meta, &c));
     }
