@@ -195,7 +195,7 @@ _wsdbg() {
             return 0
             ;;
         wsdbg__subcmd__connect)
-            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --payload --grep --only --conn --max-message --connect-timeout --close-timeout --deflate --cacert --insecure --record --color --help"
+            opts="-H -m -t -q -h --header --protocol --origin --mode --trace --json --quiet --timestamps --full --payload --grep --only --conn --max-message --connect-timeout --close-timeout --ping-interval --deflate --cacert --insecure --record --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,6 +225,10 @@ _wsdbg() {
                     COMPREPLY=($(compgen -W "send echo" -- "${cur}"))
                     return 0
                     ;;
+                --timestamps)
+                    COMPREPLY=($(compgen -W "clock delta" -- "${cur}"))
+                    return 0
+                    ;;
                 --payload)
                     COMPREPLY=($(compgen -W "auto raw json socketio graphql stomp mqtt jsonrpc msgpack cbor" -- "${cur}"))
                     return 0
@@ -250,6 +254,10 @@ _wsdbg() {
                     return 0
                     ;;
                 --close-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -565,6 +573,10 @@ _wsdbg() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timestamps)
+                    COMPREPLY=($(compgen -W "clock delta" -- "${cur}"))
+                    return 0
+                    ;;
                 --payload)
                     COMPREPLY=($(compgen -W "auto raw json socketio graphql stomp mqtt jsonrpc msgpack cbor" -- "${cur}"))
                     return 0
@@ -695,6 +707,10 @@ _wsdbg() {
                     ;;
                 -m)
                     COMPREPLY=($(compgen -W "echo broadcast silent" -- "${cur}"))
+                    return 0
+                    ;;
+                --timestamps)
+                    COMPREPLY=($(compgen -W "clock delta" -- "${cur}"))
                     return 0
                     ;;
                 --payload)

@@ -116,6 +116,8 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s l -l listen -d 'Ad
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s m -l mode -d 'What to do with received messages' -r -f -a "echo\t'Send each message back to its sender, with its type'
 broadcast\t'Send each message to every connected client'
 silent\t'Send nothing but protocol replies (pong, close)'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l timestamps -d 'Prefix events with the time (UTC), or with --timestamps=delta messages with the time since the connection\'s previous one' -r -f -a "clock\t'The time of day (UTC)'
+delta\t'Before each message, the time since the connection\'s previous one'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l payload -d 'Read payloads as an application protocol, shown under each message beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
 raw\t'As bytes or text only'
 json\t'JSON, laid out'
@@ -158,7 +160,6 @@ never\t'Never colour'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s t -l trace -d 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s q -l quiet -d 'Print only errors'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l tls -d 'Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg\'s local CA (see `wsdbg ca`)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l deflate -d 'Accept permessage-deflate (RFC 7692) when a client offers it: compress what is sent, inflate what arrives'
@@ -171,6 +172,8 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l protocol -d 'Off
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l origin -d 'Send this Origin header' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s m -l mode -d 'What to do with received messages' -r -f -a "send\t'Show them; send what stdin says'
 echo\t'Send each message back with its type (the connection lasts until the server closes it)'"
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l timestamps -d 'Prefix events with the time (UTC), or with --timestamps=delta messages with the time since the connection\'s previous one' -r -f -a "clock\t'The time of day (UTC)'
+delta\t'Before each message, the time since the connection\'s previous one'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l payload -d 'Read payloads as an application protocol, shown under each message beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
 raw\t'As bytes or text only'
 json\t'JSON, laid out'
@@ -192,6 +195,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l conn -d 'Show on
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l max-message -d 'Largest message accepted from the server (close 1009 beyond); K, M or G suffixes' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l connect-timeout -d 'Seconds to wait for the TCP connection and the server\'s handshake answer' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l close-timeout -d 'Seconds to wait for the server\'s close frame after ours, and for it to hang up' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l ping-interval -d 'Ping the server once it has been silent this many seconds (each pong shows its round trip; the closing line gives min/avg/max); 0: never' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l cacert -d 'wss://: trust the CA certificates in this PEM file too (besides the system\'s)' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l record -d 'Record every connection\'s bytes both ways into FILE as they cross the wire: a pcapng that Wireshark, tshark and `wsdbg decode` read (TLS as its plaintext), written as it happens' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l color -d 'When to colour the output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -200,7 +204,6 @@ never\t'Never colour'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s t -l trace -d 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s q -l quiet -d 'Print only errors'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l deflate -d 'Offer permessage-deflate (RFC 7692): compress what is sent, inflate what arrives, when the server agrees'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l insecure -d 'wss://: do not check the server\'s certificate at all (anyone on the way can read and change the traffic)'
@@ -209,6 +212,8 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Ad
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept-messages -d 'Hold messages from the start, as the console\'s /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l record -d 'Record every connection\'s bytes both ways into FILE as they cross the wire: a pcapng that Wireshark, tshark and `wsdbg decode` read (TLS as its plaintext), written as it happens' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept -d 'With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind' -r
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l timestamps -d 'Prefix events with the time (UTC), or with --timestamps=delta messages with the time since the connection\'s previous one' -r -f -a "clock\t'The time of day (UTC)'
+delta\t'Before each message, the time since the connection\'s previous one'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l payload -d 'Read payloads as an application protocol, shown under each message beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
 raw\t'As bytes or text only'
 json\t'JSON, laid out'
@@ -241,7 +246,6 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l no-console -d 'Do 
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s t -l trace -d 'Show every handshake header, the accept-key computation and every frame annotated, both ways'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l json -d 'Write events as JSON Lines (the envelope of decode --json)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s q -l quiet -d 'Print only errors'
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l timestamps -d 'Prefix events with the time (UTC)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l full -d 'Show whole payloads in --trace (default: the first 64 bytes of each)'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l insecure -d 'TLS upstreams: do not check their certificates at all'
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l tls -d 'Listen with TLS (wss:// and https://): with --cert and --key, or a certificate signed by wsdbg\'s local CA (see `wsdbg ca`)'

@@ -354,6 +354,15 @@ fn grep_pattern(s: &str) -> Result<regex::Regex, String> {
     regex::Regex::new(s).map_err(|e| format!("not a regular expression: {e}"))
 }
 
+/// What `--timestamps` prefixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Stamps {
+    /// The time of day (UTC)
+    Clock,
+    /// Before each message, the time since the connection's previous one
+    Delta,
+}
+
 /// How payloads are read (`--payload`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Payload {
@@ -937,6 +946,10 @@ pub struct ConnectArgs {
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub close_timeout: f64,
 
+    /// Ping the server once it has been silent this many seconds (each pong shows its round trip; the closing line gives min/avg/max); 0: never
+    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
+    pub ping_interval: f64,
+
     /// Offer permessage-deflate (RFC 7692): compress what is sent, inflate what arrives, when the server agrees
     #[arg(long)]
     pub deflate: bool,
@@ -1030,9 +1043,9 @@ pub struct LiveOutput {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Prefix events with the time (UTC)
-    #[arg(long)]
-    pub timestamps: bool,
+    /// Prefix events with the time (UTC), or with --timestamps=delta messages with the time since the connection's previous one
+    #[arg(long, value_enum, value_name = "HOW", num_args = 0..=1, require_equals = true, default_missing_value = "clock")]
+    pub timestamps: Option<Stamps>,
 
     /// Show whole payloads in --trace (default: the first 64 bytes of each)
     #[arg(long)]

@@ -230,7 +230,6 @@ fn sends_stdin_lines_and_commands_to_a_python_server_and_closes_at_the_end() {
         "client: close 1000 (Normal Closure)".into(),
         "server: text 10 bytes: \"héllo ✓\"".into(),
         "server: binary 4 bytes: 00 01 fe ff".into(),
-        "server: pong 13 bytes: \"are you there\"".into(),
         "server: text 6 bytes: \"/slash\"".into(),
         "server: close 1000 (Normal Closure)".into(),
     ];
@@ -241,11 +240,21 @@ fn sends_stdin_lines_and_commands_to_a_python_server_and_closes_at_the_end() {
             r.stdout
         );
     }
+    // The pong answers our ping: it carries the round trip, and so does
+    // the closing line.
+    assert!(
+        lines.iter().any(|l| l
+            .starts_with("server: pong 13 bytes: \"are you there\" (round trip ")
+            && l.ends_with(" ms)")),
+        "{}",
+        r.stdout
+    );
     let last = lines.last().unwrap();
     assert!(
         last.starts_with("closed by the client; client sent 1000 Normal Closure")
             && last.contains("clean")
-            && last.ends_with("(3 messages in, 3 out)"),
+            && last.contains("(3 messages in, 3 out); ping round trip min/avg/max ")
+            && last.ends_with(" ms (1 pong)"),
         "{last}"
     );
 }

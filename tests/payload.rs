@@ -232,6 +232,9 @@ from websockets.sync.client import connect
 url, proto, msgs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 with connect(url, subprotocols=[proto] if proto else None, open_timeout=10) as ws:
     for m in msgs:
+        if m == "PING":
+            ws.ping(b"rtt").wait(10)
+            continue
         ws.send(m)
         ws.recv(timeout=10)
 "#;
@@ -343,7 +346,11 @@ fn proxy_reads_both_ways_as_the_agreed_subprotocol_in_text_and_json() {
         python_client(
             &format!("ws://127.0.0.1:{}/", proxy.port),
             Some("graphql-transport-ws"),
-            &[r#"{"type":"connection_init"}"#, r#"{"type":"ping"}"#],
+            &[
+                r#"{"type":"connection_init"}"#,
+                "PING",
+                r#"{"type":"ping"}"#,
+            ],
         );
         let out = proxy.wait_for(if json {
             r#""type":"close""#
@@ -461,4 +468,85 @@ fn serve_shows_only_what_only_grep_and_conn_keep_and_counts_the_rest() {
     assert!(!out.contains("#1 "), "connection 1 is not shown: {out}");
     // The closing line counts every message, shown or not.
     assert!(out.contains("(2 messages in, 2 out)"), "{out}");
+}
+
+/// `wsdbg connect URL ARGS` with `lines` on its stdin, sent after `wait`
+/// (the console ends the connection when stdin ends): its stdout.
+fn connect(url: &str, args: &[&str], lines: &str, wait: Duration) -> String {
+    use std::io::Write;
+    let mut child = Command::new(WSDBG)
+        .arg("connect")
+        .arg(url)
+        .args(args)
+        .args(["--color", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wsdbg connect runs");
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::sleep(wait);
+    stdin.write_all(lines.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().expect("connect ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn connect_times_pings_and_messages() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::launch(
+        &["serve", "--listen", "127.0.0.1:0", "--no-console", "-q"],
+        data.path(),
+        &[],
+    );
+    let url = format!("ws://127.0.0.1:{}/", server.port);
+    let out = connect(
+        &url,
+        &["--ping-interval", "0.3", "--timestamps=delta"],
+        "one\ntwo\n",
+        Duration::from_millis(1300),
+    );
+    let pongs: Vec<&str> = out.lines().filter(|l| l.contains(": pong ")).collect();
+    assert!(pongs.len() >= 2, "{out}");
+    for p in &pongs {
+        assert!(p.contains(r#"pong 5 bytes: "wsdbg" (round trip "#), "{out}");
+    }
+    // The first message has no previous one; the next ones say how long
+    // after it they came.
+    let texts: Vec<&str> = out.lines().filter(|l| l.contains(": text ")).collect();
+    assert_eq!(texts.len(), 4, "{out}");
+    assert!(texts[0].starts_with("client: text"), "{out}");
+    for t in &texts[1..] {
+        assert!(t.starts_with('+') && t.contains("s "), "{out}");
+    }
+    let closed = out.lines().find(|l| l.starts_with("closed ")).unwrap();
+    assert!(
+        closed.contains("; ping round trips min/avg/max ")
+            && closed.ends_with(&format!("({} pongs)", pongs.len())),
+        "{closed}"
+    );
+
+    let out = connect(
+        &url,
+        &["--ping-interval", "0.3", "--json"],
+        "x\n",
+        Duration::from_millis(800),
+    );
+    let events = json_lines(&out);
+    let pong = events
+        .iter()
+        .find(|e| e["data"].get("round_trip_ms").is_some())
+        .unwrap_or_else(|| panic!("no pong with its round trip: {out}"));
+    assert_eq!(pong["data"]["from"], "server", "{pong}");
+    assert!(
+        pong["data"]["round_trip_ms"].as_f64().unwrap() >= 0.0,
+        "{pong}"
+    );
+    let close = events.iter().find(|e| e["type"] == "close").unwrap();
+    let trips = &close["data"]["round_trips"];
+    assert!(trips["count"].as_u64().unwrap() >= 1, "{close}");
+    assert!(trips["min_ms"].as_f64().unwrap() <= trips["max_ms"].as_f64().unwrap());
 }

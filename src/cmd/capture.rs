@@ -320,6 +320,7 @@ fn decode(
             from,
             time: when.time.filter(|_| source.times),
             packet: when.packet.filter(|_| source.packets),
+            ..Meta::default()
         };
         match flow {
             Flow::Opened {
@@ -514,6 +515,7 @@ fn decode(
                             duration,
                             received: c.ends.messages[side(Role::Client)],
                             sent: c.ends.messages[side(Role::Server)],
+                            round_trips: None,
                         },
                     )?;
                 }

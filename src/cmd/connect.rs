@@ -93,6 +93,10 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
     let view = View::new(&args.output, palette);
     let connect_timeout = seconds("connect-timeout", args.connect_timeout)?;
     let close_timeout = seconds("close-timeout", args.close_timeout)?;
+    let ping_interval = match args.ping_interval {
+        0.0 => None,
+        v => Some(seconds("ping-interval", v)?),
+    };
     let mut extra = Vec::new();
     if !args.protocols.is_empty() {
         extra.push((
@@ -145,6 +149,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
         // Only --trace shows data frames; the other views show messages.
         plain_frames: view.trace,
         deflate: args.deflate,
+        ping_interval,
         ..Settings::client()
     };
     let started = Instant::now();
@@ -387,6 +392,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
             } else {
                 endpoint.outbox().messages()
             },
+            round_trips: book.pings.figures(),
         };
         if !view.quiet || matches!(info.by, Closer::Failed(_)) {
             show.print(|p| p.closed(&meta, &c));

@@ -5,9 +5,9 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
-use crate::cli::{LiveOutput, Only, Payload};
+use crate::cli::{LiveOutput, Only, Payload, Stamps};
 use crate::cmd::input::console;
 use crate::print::json::JsonPrinter;
 use crate::print::select::{Filter, Held, Select};
@@ -17,6 +17,7 @@ use crate::protocol::endpoint::{CloseInfo, Note, Outbox, State};
 use crate::protocol::message::{MessageKind, MessageRef};
 use crate::protocol::opcode::OpCode;
 use crate::protocol::payload::read::{Reading, Shown};
+use crate::protocol::rtt::RoundTrips;
 use crate::protocol::stream::{Event, Extent, FrameRecord, Head};
 use crate::protocol::Role;
 
@@ -54,6 +55,8 @@ pub(crate) struct View {
     pub json: bool,
     /// The time before each event.
     pub timestamps: bool,
+    /// Before each message, the time since the connection's previous one.
+    pub delta: bool,
     /// Colours for text.
     pub palette: Palette,
     /// Text printer options.
@@ -71,7 +74,8 @@ impl View {
             quiet: o.quiet,
             trace: o.trace,
             json: o.json,
-            timestamps: o.timestamps,
+            timestamps: o.timestamps == Some(Stamps::Clock),
+            delta: o.timestamps == Some(Stamps::Delta),
             payload: o.payload,
             filter: Some(filter(o.only, o.grep.as_ref(), o.conn, None))
                 .filter(|f| !f.is_empty())
@@ -119,9 +123,68 @@ pub(crate) struct Book {
     pub reading: Option<(Reading, Instant)>,
     /// Frames of a message not yet whole, held until it is (`--grep`).
     pub held: Held,
+    /// Pings waiting for their pong, and the round trips so far.
+    pub pings: RoundTrips,
+    /// When the book was opened: the origin of the times in `pings`.
+    pub origin: Option<Instant>,
+    /// When the last data message passed.
+    pub last_message: Option<Instant>,
+    /// The connection is relayed (a proxy's), not ended here: a pong to
+    /// the peer's ping is a round trip too, not only one to this end's.
+    pub relayed: bool,
 }
 
 impl Book {
+    /// Gives `other` what both directions of one connection share, when
+    /// the two are kept apart (a proxy's): the reading of the payloads,
+    /// the pings, the time of the last message.
+    pub fn hand_to(&mut self, other: &mut Book) {
+        if let Some(r) = self.reading.take() {
+            other.reading = Some(r);
+        }
+        other.pings = std::mem::take(&mut self.pings);
+        other.origin = other.origin.or(self.origin);
+        other.last_message = other.last_message.max(self.last_message.take());
+    }
+
+    /// The time since the book was opened.
+    fn elapsed(&mut self, now: Instant) -> Duration {
+        now.duration_since(*self.origin.get_or_insert(now))
+    }
+
+    /// The time since the previous message, which this one becomes.
+    fn since_last(&mut self, now: Instant) -> Option<Duration> {
+        let last = self.last_message.replace(now)?;
+        Some(now.duration_since(last))
+    }
+
+    /// A ping or pong passing: the round trip when it is a pong that
+    /// answers a ping seen. An end times only its own pings: its answer
+    /// to the peer's is no round trip.
+    fn control(
+        &mut self,
+        from: Role,
+        local: Role,
+        f: &FrameRecord,
+        now: Instant,
+    ) -> Option<Duration> {
+        let h = f.header?;
+        if f.extent != Extent::Complete
+            || (!self.relayed && h.opcode == OpCode::Ping && from != local)
+        {
+            return None;
+        }
+        let at = self.elapsed(now);
+        match h.opcode {
+            OpCode::Ping => {
+                self.pings.ping(from, f.payload, at);
+                None
+            }
+            OpCode::Pong => self.pings.pong(from, f.payload, at),
+            _ => None,
+        }
+    }
+
     /// What the application says in `m`, when there is something to
     /// show.
     fn read(&mut self, from: Role, m: &MessageRef) -> Option<Shown> {
@@ -160,6 +223,8 @@ impl Show<'_> {
             from,
             time: (self.view.timestamps || self.view.json).then(SystemTime::now),
             packet: None,
+            since: None,
+            round_trip: None,
         }
     }
 
@@ -203,7 +268,9 @@ impl Show<'_> {
             return;
         }
         let shown = book.read(from.unwrap_or(self.local), m);
-        let meta = self.meta(from);
+        let mut meta = self.meta(from);
+        let since = book.since_last(Instant::now());
+        meta.since = since.filter(|_| self.view.delta);
         self.print(|p| p.message(&meta, m, shown.as_ref()));
     }
 
@@ -214,10 +281,24 @@ impl Show<'_> {
             Some(m) if self.view.trace => book.read(from.unwrap_or(self.local), &m),
             _ => None,
         };
-        let meta = self.meta(from);
+        let mut meta = self.meta(from);
+        let now = Instant::now();
+        if self.view.trace && f.message.is_some() {
+            let since = book.since_last(now);
+            meta.since = since.filter(|_| self.view.delta);
+        }
+        meta.round_trip = book.control(from.unwrap_or(self.local), self.local, f, now);
         let mut held = std::mem::take(&mut book.held);
         self.print_with(&mut held, |p| p.frame_with(&meta, f, view.as_ref()));
         book.held = held;
+    }
+
+    /// Shows a control frame from `from` in one line; a pong with the
+    /// round trip of the ping it answers.
+    fn control(&mut self, from: Option<Role>, f: &FrameRecord, book: &mut Book) {
+        let mut meta = self.meta(from);
+        meta.round_trip = book.control(from.unwrap_or(self.local), self.local, f, Instant::now());
+        self.print(|p| p.control(&meta, f));
     }
 
     /// Shows one note as the view asks, and records it in `book`.
@@ -317,8 +398,7 @@ impl Show<'_> {
                 if view.trace || failing || (f.extent != Extent::Complete && !view.quiet) {
                     self.frame(peer, f, book);
                 } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
-                    let meta = self.meta(peer);
-                    self.print(|p| p.control(&meta, f));
+                    self.control(peer, f, book);
                 }
             }
             Note::In(Event::Message(m)) => {
@@ -329,8 +409,7 @@ impl Show<'_> {
                 if view.trace {
                     self.frame(local, f, book);
                 } else if !view.quiet && f.header.is_some_and(|h| h.opcode.is_control()) {
-                    let meta = self.meta(local);
-                    self.print(|p| p.control(&meta, f));
+                    self.control(local, f, book);
                 }
             }
             Note::Out(Event::Message(m)) => {

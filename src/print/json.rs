@@ -140,6 +140,12 @@ impl<'w, W: Write> Obj<'w, W> {
         write!(out, "{v}")
     }
 
+    /// A duration in milliseconds, to a microsecond.
+    fn ms(&mut self, k: &str, d: std::time::Duration) -> io::Result<()> {
+        let out = self.key(k)?;
+        write!(out, "{:.3}", d.as_secs_f64() * 1000.0)
+    }
+
     fn bool(&mut self, k: &str, v: bool) -> io::Result<()> {
         let out = self.key(k)?;
         out.write_all(if v { b"true" } else { b"false" })
@@ -242,6 +248,12 @@ fn meta_fields<W: Write>(o: &mut Obj<'_, W>, meta: &Meta) -> io::Result<()> {
     }
     if let Some(p) = meta.packet {
         o.num("packet", p)?;
+    }
+    if let Some(d) = meta.since {
+        o.ms("since_previous_ms", d)?;
+    }
+    if let Some(d) = meta.round_trip {
+        o.ms("round_trip_ms", d)?;
     }
     Ok(())
 }
@@ -370,6 +382,17 @@ impl<W: Write> Printer for JsonPrinter<W> {
         o.num("duration_ms", c.duration.as_millis() as u64)?;
         o.num("messages_in", c.received)?;
         o.num("messages_out", c.sent)?;
+        if let Some(r) = c.round_trips {
+            let out = o.key("round_trips")?;
+            write!(
+                out,
+                "{{\"count\":{},\"min_ms\":{:.3},\"avg_ms\":{:.3},\"max_ms\":{:.3}}}",
+                r.count,
+                r.min.as_secs_f64() * 1000.0,
+                r.avg.as_secs_f64() * 1000.0,
+                r.max.as_secs_f64() * 1000.0
+            )?;
+        }
         o.close()?;
         self.end_event()
     }

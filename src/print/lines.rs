@@ -21,7 +21,10 @@ impl<W: Write> TextPrinter<W> {
     /// `01:20:58.123 #1 ` (each part only when known).
     pub(super) fn prefix(&self, meta: &Meta) -> String {
         let mut p = String::new();
-        if let Some(t) = meta.time {
+        if let Some(d) = meta.since {
+            p.push_str(&self.paint(&format!("+{:.3}s", d.as_secs_f64()), Paint::Dim));
+            p.push(' ');
+        } else if let Some(t) = meta.time {
             p.push_str(&self.paint(&super::clock(t), Paint::Dim));
             p.push(' ');
         }
@@ -138,8 +141,11 @@ impl<W: Write> TextPrinter<W> {
         } else {
             let n = f.payload.len() as u64;
             let text = std::str::from_utf8(f.payload).is_ok();
+            let trip = meta.round_trip.map_or(String::new(), |d| {
+                format!(" (round trip {})", super::millis(d))
+            });
             format!(
-                "{prefix}{who}: {} {n} byte{}{}",
+                "{prefix}{who}: {} {n} byte{}{}{trip}",
                 self.paint(h.opcode.name(), Paint::Name),
                 plural(n),
                 self.preview(f.payload, text)
@@ -199,8 +205,19 @@ impl<W: Write> TextPrinter<W> {
             (_, true) => ", clean",
             (_, false) => ", no close handshake",
         };
+        let trips = c.round_trips.map_or(String::new(), |r| {
+            format!(
+                "; ping round trip{} min/avg/max {:.3}/{:.3}/{:.3} ms ({} pong{})",
+                plural(r.count),
+                r.min.as_secs_f64() * 1000.0,
+                r.avg.as_secs_f64() * 1000.0,
+                r.max.as_secs_f64() * 1000.0,
+                r.count,
+                plural(r.count)
+            )
+        });
         let line = format!(
-            "{prefix}{}{code}{answer}{clean}; {} after {:.3} s ({} message{} in, {} out)",
+            "{prefix}{}{code}{answer}{clean}; {} after {:.3} s ({} message{} in, {} out){trips}",
             self.paint(&what, paint),
             escape_bytes(c.peer.as_bytes()),
             c.duration.as_secs_f64(),

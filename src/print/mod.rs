@@ -42,6 +42,11 @@ pub struct Meta {
     /// The packet of a capture that completed it (1-based, as Wireshark
     /// numbers them).
     pub packet: Option<u64>,
+    /// For a message or frame: the time since the connection's previous
+    /// message (`--timestamps delta`).
+    pub since: Option<Duration>,
+    /// For a pong: the round trip of the ping it answers.
+    pub round_trip: Option<Duration>,
 }
 
 /// A connection that opened.
@@ -73,6 +78,8 @@ pub struct Closed<'a> {
     pub received: u64,
     /// Data messages sent.
     pub sent: u64,
+    /// The round trips of its pings, when a pong answered one.
+    pub round_trips: Option<crate::protocol::rtt::Figures>,
 }
 
 /// A handshake this program refused.
@@ -449,6 +456,11 @@ impl Palette {
         }
         std::borrow::Cow::Owned(format!("\x1b[{}m{s}\x1b[0m", codes.join(";")))
     }
+}
+
+/// A duration in milliseconds, to a thousandth: `1.234 ms`.
+pub fn millis(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
 /// "s" unless `n` is 1.

@@ -835,6 +835,9 @@ impl<W: Write> Printer for TextPrinter<W> {
         if let Some(from) = meta.from {
             title = format!("{} · {title}", from.name());
         }
+        if let Some(d) = meta.round_trip {
+            title = format!("{title} · round trip {}", super::millis(d));
+        }
         let prefix = self.prefix(meta);
         writeln!(self.out, "{prefix}{}", self.p(&title, Paint::Heading))?;
         let Some(h) = f.header else {

@@ -18,6 +18,7 @@ pub mod opcode;
 pub mod payload;
 pub mod pcapng;
 pub mod replay;
+pub mod rtt;
 pub mod rules;
 pub mod stream;
 pub mod transcript;

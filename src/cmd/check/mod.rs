@@ -87,6 +87,7 @@ pub fn run(args: &CheckArgs, palette: Palette) -> Outcome {
         // Test payloads are no application's.
         payload: crate::cli::Payload::Raw,
         filter: None,
+        delta: false,
     });
     let target = session::Target {
         url: url.clone(),

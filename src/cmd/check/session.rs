@@ -807,6 +807,7 @@ impl<'a> Session<'a> {
             duration: self.started.elapsed(),
             received: book.received,
             sent: book.sent,
+            round_trips: book.pings.figures(),
         };
         show.print(|p| p.closed(&meta, &c));
     }

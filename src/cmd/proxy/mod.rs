@@ -557,7 +557,10 @@ fn sides<'a>(
         peer: peer.to_string(),
         from_client: from == Role::Client,
         decoder: Decoder::new(config(from)),
-        book: Book::default(),
+        book: Book {
+            relayed: true,
+            ..Book::default()
+        },
         render: Vec::new(),
         close: None,
     });
@@ -573,8 +576,11 @@ fn sides<'a>(
 /// 1 from the upstream). The two ways share one reading of the payloads
 /// (an answer is tied to its request): it moves to the way that passes.
 fn pass(sides: &mut [Side; 2], w: usize, bytes: &mut [u8], at: Instant) {
-    if let Some(r) = sides[1 - w].book.reading.take() {
-        sides[w].book.reading = Some(r);
+    let [a, b] = sides;
+    if w == 0 {
+        b.book.hand_to(&mut a.book);
+    } else {
+        a.book.hand_to(&mut b.book);
     }
     sides[w].passed(bytes, at);
 }
@@ -583,8 +589,11 @@ fn pass(sides: &mut [Side; 2], w: usize, bytes: &mut [u8], at: Instant) {
 /// connection's closing line: who closed first, the code, the answer.
 fn closing(shared: &Shared, id: u64, peer: &str, started: Instant, sides: &mut [Side; 2]) {
     for w in 0..2 {
-        if let Some(r) = sides[1 - w].book.reading.take() {
-            sides[w].book.reading = Some(r);
+        let [a, b] = &mut *sides;
+        if w == 0 {
+            b.book.hand_to(&mut a.book);
+        } else {
+            a.book.hand_to(&mut b.book);
         }
         sides[w].finish();
     }
@@ -627,8 +636,9 @@ fn closing(shared: &Shared, id: u64, peer: &str, started: Instant, sides: &mut [
     let mut render = Vec::new();
     let mut show = show(shared, id, peer, &mut render);
     let meta = show.meta(None);
-    let reading = sides.iter_mut().find_map(|s| s.book.reading.as_mut());
-    if let Some(v) = reading.and_then(|(r, _)| r.ended()) {
+    let [a, b] = sides;
+    a.book.hand_to(&mut b.book);
+    if let Some(v) = b.book.reading.as_mut().and_then(|(r, _)| r.ended()) {
         show.print(|p| p.view(&meta, &v));
     }
     let c = Closed {
@@ -638,6 +648,7 @@ fn closing(shared: &Shared, id: u64, peer: &str, started: Instant, sides: &mut [
         duration: started.elapsed(),
         received: sides[0].book.received,
         sent: sides[1].book.sent,
+        round_trips: sides[1].book.pings.figures(),
     };
     show.print(|p| p.closed(&meta, &c));
     shared.out.emit(&render);

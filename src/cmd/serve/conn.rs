@@ -561,13 +561,15 @@ impl Conn {
         let mut broadcast = Vec::new();
         let mut ctx = self.ctx(shared, None, render, &mut broadcast);
         let meta = ctx.meta(None);
+        let (received, round_trips) = (book.received, book.pings.figures());
         let c = Closed {
             info: &info,
             local: Role::Server,
             peer: &self.peer,
             duration: self.started.elapsed(),
-            received: book.received,
+            received,
             sent: sent_count(&mut st, view),
+            round_trips,
         };
         ctx.print(|p| p.closed(&meta, &c));
     }
