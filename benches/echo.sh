@@ -15,7 +15,8 @@
 #   --servers LIST   comma-separated, from: websocat,node-ws,bare-echo,
 #                    wsdbg-q,wsdbg-trace (default: all), websocat-default,
 #                    wsdbg-record-q (serve -q --record FILE: what recording
-#                    costs) and
+#                    costs), wsdbg-trace-raw (serve --trace --payload raw:
+#                    with wsdbg-trace, what reading payloads costs) and
 #                    wsdbg-before-q (WSDBG_BEFORE=/path/to/an/older/wsdbg:
 #                    its serve -q, to measure a change before and after)
 #   --points LIST    comma-separated SIZExCONNS (default 64x1,64x16,64x64,1Mx2;
@@ -40,6 +41,9 @@
 #                    as cheap as it gets) or tungstenite (each connection a
 #                    tungstenite 0.28 client: heavier per message, as real
 #                    clients are)
+#   --json           the plain client sends text messages of JSON (an
+#                    object padded to SIZE, at least 50 bytes) instead of
+#                    binary ones: what `serve --payload` reads as JSON
 #   --retries N      measure again, up to N times (default 2), when other
 #                    processes took over 10% of a core meanwhile on the CPUs
 #                    the measurement uses; the cleanest try is kept
@@ -76,6 +80,7 @@ QUIET=60
 RETRIES=2
 OTHER_MAX=10
 CLIENT=plain
+JSON=()
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -89,12 +94,14 @@ while [ $# -gt 0 ]; do
         --quiet) QUIET="$2"; shift 2 ;;
         --retries) RETRIES="$2"; shift 2 ;;
         --client) CLIENT="$2"; shift 2 ;;
+        --json) JSON=(--json); shift ;;
         -h|--help) usage 0 ;;
         *) echo "echo.sh: unknown argument $1" >&2; usage 2 >&2 ;;
     esac
 done
 case "$PIN" in auto|split|same|none) ;; *) echo "echo.sh: --pin is auto, none, split or same" >&2; exit 2 ;; esac
 case "$CLIENT" in plain|tungstenite) ;; *) echo "echo.sh: --client is plain or tungstenite" >&2; exit 2 ;; esac
+if [ ${#JSON[@]} -gt 0 ] && [ "$CLIENT" != plain ]; then echo "echo.sh: --json is for the plain client" >&2; exit 2; fi
 if [ "$PIN" != none ] && { [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; }; then
     echo "echo.sh: --pin $PIN needs 2 CPUs and taskset (util-linux); use --pin none" >&2
     exit 2
@@ -165,7 +172,7 @@ measure() {
         fi
         wait_quiet
         "${CLIENT_CPU[@]}" "$WSLOAD" "127.0.0.1:${PORT[$s]}" --conns "$conns" --size "$size" \
-            --warmup "$WARMUP" --duration "$DURATION" --server-pid "$pid" ${CPUS:+--cpus "$CPUS"} --client "$CLIENT" \
+            --warmup "$WARMUP" --duration "$DURATION" --server-pid "$pid" ${CPUS:+--cpus "$CPUS"} --client "$CLIENT" "${JSON[@]}" \
             >"$TMPD/out" 2>"$TMPD/err" &
         CLIENT_PID=$!
         status=0
@@ -202,7 +209,7 @@ RESULTS="$TMPD/results.tsv"
 : >"$RESULTS"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== $ROUNDS round(s) x ${#points[@]} point(s) x ${#READY[@]} server(s), ${WARMUP} s warm-up + ${DURATION} s each, pin: $PIN, client: $CLIENT"
+echo "== $ROUNDS round(s) x ${#points[@]} point(s) x ${#READY[@]} server(s), ${WARMUP} s warm-up + ${DURATION} s each, pin: $PIN, client: $CLIENT${JSON:+, JSON text messages}"
 
 for point in "${points[@]}"; do
     conns=${point#*x}

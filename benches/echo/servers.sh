@@ -60,7 +60,7 @@ prepare_servers() {
                 echo "== node-ws: node $(node --version), ws $(node -p "require('$NODE_DIR/node_modules/ws/package.json').version")"
                 ;;
             bare-echo) ;;
-            wsdbg-q | wsdbg-trace | wsdbg-record-q)
+            wsdbg-q | wsdbg-trace | wsdbg-trace-raw | wsdbg-record-q)
                 if [ -z "$WSDBG_BUILT" ] && [ -n "$WSDBG_GIVEN" ]; then
                     echo "== wsdbg: $WSDBG (WSDBG), not built here"
                     WSDBG_BUILT=yes
@@ -90,7 +90,7 @@ prepare_servers() {
                 echo "== wsdbg-before-q: $WSDBG_BEFORE (WSDBG_BEFORE)"
                 ;;
             *)
-                notice "skipping $s: unknown server (websocat, websocat-default, node-ws, bare-echo, wsdbg-q, wsdbg-trace, wsdbg-record-q, wsdbg-before-q)"
+                notice "skipping $s: unknown server (websocat, websocat-default, node-ws, bare-echo, wsdbg-q, wsdbg-trace, wsdbg-trace-raw, wsdbg-record-q, wsdbg-before-q)"
                 continue
                 ;;
         esac
@@ -126,6 +126,11 @@ start_server() {
         wsdbg-trace)
             TRACE_FILE="$dir/wsdbg-trace.out"
             "$@" "$WSDBG" serve --trace --listen "127.0.0.1:$port" <"$dir/stdin" >"$TRACE_FILE" 2>"$log" &
+            ;;
+        # The trace without payload views: beside wsdbg-trace, what reading
+        # the payloads (--payload auto, the default) costs.
+        wsdbg-trace-raw)
+            "$@" "$WSDBG" serve --trace --payload raw --listen "127.0.0.1:$port" <"$dir/stdin" >"$dir/wsdbg-trace-raw.out" 2>"$log" &
             ;;
     esac
     pid=$!

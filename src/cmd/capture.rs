@@ -195,13 +195,16 @@ fn view_of(
     meta: &Meta,
     f: &FrameRecord,
     at: Option<SystemTime>,
+    broken: &mut Summary,
 ) -> Option<Shown> {
     let m = f.message.filter(|m| !m.compressed || m.inflated)?;
     let at = at.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok());
     let v = reading.read(meta.from.unwrap_or(Role::Client), m.kind, m.data, at);
+    if let (Some(p), true) = (v.problems.first(), reading.binding()) {
+        broken.payload_violation(p);
+    }
     v.worth_showing().then_some(v)
 }
-
 /// What a connection's close event is made of.
 #[derive(Default)]
 struct Ends {
@@ -418,7 +421,7 @@ fn decode(
                         }
                         Event::Frame(f) => {
                             c.ends.saw(from, f);
-                            let view = view_of(&mut c.reading, &m, f, when.time);
+                            let view = view_of(&mut c.reading, &m, f, when.time, &mut total);
                             Ok(printer.frame_with(&m, f, view.as_ref())?)
                         }
                         Event::Gap(g) => Ok(printer.gap(&m, g)?),
@@ -457,7 +460,7 @@ fn decode(
                     match ev {
                         Event::Frame(f) => {
                             c.ends.saw(from, f);
-                            let view = view_of(&mut c.reading, &m, f, when.time);
+                            let view = view_of(&mut c.reading, &m, f, when.time, &mut total);
                             printer.frame_with(&m, f, view.as_ref())
                         }
                         Event::Gap(g) => printer.gap(&m, g),
@@ -481,7 +484,7 @@ fn decode(
                             Event::Head(h) => printer.head(&m, h),
                             Event::Frame(f) => {
                                 ends.saw(role, f);
-                                let view = view_of(reading, &m, f, when.time);
+                                let view = view_of(reading, &m, f, when.time, &mut total);
                                 printer.frame_with(&m, f, view.as_ref())
                             }
                             Event::Gap(g) => printer.gap(&m, g),
@@ -600,7 +603,7 @@ fn decode(
     );
     printer.summary(&total, &read_as)?;
     printer.flush()?;
-    if total.violations > 0 {
+    if total.violations > 0 || total.payload_violations > 0 {
         Err(Failure::Violation)
     } else {
         Ok(())

@@ -201,7 +201,7 @@ pub fn run(args: &DecodeArgs, palette: Palette) -> Outcome {
             Reading::new(args.payload.asked()),
         )?
     };
-    if summary.violations > 0 {
+    if summary.violations > 0 || summary.payload_violations > 0 {
         Err(Failure::Violation)
     } else {
         Ok(())

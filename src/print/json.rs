@@ -880,6 +880,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
         o.num("messages", s.messages)?;
         o.opt_str("from", s.from.map(|r| r.name()))?;
         o.num("violations", s.violations)?;
+        o.num("payload_violations", s.payload_violations)?;
         o.num("unchecked", s.unchecked)?;
         o.bool(
             "conforms",

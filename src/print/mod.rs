@@ -360,6 +360,8 @@ pub fn decode_all(
 ) -> io::Result<Summary> {
     let mut decoder = Decoder::new(config);
     let meta = Meta::default();
+    // Messages that break the agreed subprotocol's format.
+    let mut broken = Summary::default();
     // Who sent a message, for a reading that ties answers to questions:
     // the side asked for, else as its last frame's mask says.
     let mut from = config.from.unwrap_or(Role::Client);
@@ -386,6 +388,11 @@ pub fn decode_all(
                 .filter(|m| !m.compressed || m.inflated)
                 .map(|m| reading.read(from, m.kind, m.data, None))
                 .filter(Shown::worth_showing);
+            if let Some(p) = view.as_ref().and_then(|v| v.problems.first()) {
+                if reading.binding() {
+                    broken.payload_violation(p);
+                }
+            }
             printer.frame_with(&meta, f, view.as_ref())
         }
         Event::Gap(g) => printer.gap(&meta, g),
@@ -396,9 +403,12 @@ pub fn decode_all(
     if let Some(v) = reading.ended() {
         printer.view(&meta, &v)?;
     }
-    printer.summary(decoder.summary(), read_as)?;
+    let mut summary = decoder.summary().clone();
+    summary.payload_violations = broken.payload_violations;
+    summary.payload_first = broken.payload_first;
+    printer.summary(&summary, read_as)?;
     printer.flush()?;
-    Ok(decoder.summary().clone())
+    Ok(summary)
 }
 
 /// Whether to colour, decided once by the caller (terminal, `--color`,

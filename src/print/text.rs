@@ -93,6 +93,11 @@ impl<W: Write> TextPrinter<W> {
         self.palette.paint(s, paint).into_owned()
     }
 
+    /// `s` in the colour for `paint`, borrowed when colour is off.
+    pub(super) fn tint<'a>(&self, s: &'a str, paint: Paint) -> std::borrow::Cow<'a, str> {
+        self.palette.paint(s, paint)
+    }
+
     pub(super) fn colour(&self) -> bool {
         self.palette.enabled
     }
@@ -1021,6 +1026,18 @@ impl<W: Write> Printer for TextPrinter<W> {
         if s.rsv1_without_deflate {
             let hint = "hint: RSV1 is permessage-deflate's \"compressed\" bit; if the connection negotiated permessage-deflate (the handshake is not in this input), decode with --deflate";
             writeln!(self.out, "  {}", self.p(hint, Paint::Dim))?;
+        }
+        if s.payload_violations > 0 {
+            let line = format!(
+                "✗ {} message{} break{} the application protocol the subprotocol agreed on{}",
+                s.payload_violations,
+                plural(s.payload_violations),
+                if s.payload_violations == 1 { "s" } else { "" },
+                s.payload_first
+                    .as_deref()
+                    .map_or(String::new(), |p| format!(" (the first: {})", sanitize(p)))
+            );
+            writeln!(self.out, "  {}", self.p(&line, Paint::Bad))?;
         }
         let n = s.violations;
         if n == 0 && s.unchecked > 0 {

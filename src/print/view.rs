@@ -23,7 +23,9 @@ impl<W: Write> TextPrinter<W> {
     /// each part with its fields, JSON laid out (on one line when
     /// `brief`), then what is wrong.
     pub(super) fn lines_view(&mut self, v: &Shown, brief: bool) -> io::Result<()> {
-        let limit = self.max_bytes().map(|n| n * 16);
+        // JSON laid out is shown up to 8 times the raw preview's bytes (512
+        // characters by default; --full: all).
+        let limit = self.max_bytes().map(|n| n * 8);
         let mut s = String::new();
         if let Some(chosen) = &v.chosen {
             let _ = writeln!(s, "  {}", self.paint(&sanitize(chosen), Paint::Dim));
@@ -35,11 +37,12 @@ impl<W: Write> TextPrinter<W> {
             }
             s.push('\n');
             for (name, value) in &part.fields {
-                let name = self.paint(&sanitize(name), Paint::Name);
+                let name = sanitize(name);
+                let name = self.tint(&name, Paint::Name);
                 match value {
                     Value::Text(t) => {
                         let _ =
-                            writeln!(s, "    {name}: {}", self.paint(&sanitize(t), Paint::Value));
+                            writeln!(s, "    {name}: {}", self.tint(&sanitize(t), Paint::Value));
                     }
                     Value::Num(n) => {
                         let _ = writeln!(
@@ -49,7 +52,7 @@ impl<W: Write> TextPrinter<W> {
                         );
                     }
                     Value::Bytes(b) => {
-                        let cut = limit.map_or(b.len(), |l| b.len().min(l / 16));
+                        let cut = limit.map_or(b.len(), |l| b.len().min(l / 8));
                         let more = if cut < b.len() {
                             format!(" … ({} more bytes)", b.len() - cut)
                         } else {
@@ -93,26 +96,39 @@ impl<W: Write> TextPrinter<W> {
         let mut s = String::new();
         let mut plain = 0usize;
         let mut cut = false;
-        let _ = json::layout(data, indent, &mut |t, piece| {
-            if cut {
-                return;
-            }
-            if limit.is_some_and(|l| plain + piece.len() > l) {
+        // Only what is shown is laid out: the view holds JSON already
+        // checked whole.
+        let _ = json::layout_while(data, indent, &mut |t, piece| {
+            if let Some(l) = limit.filter(|l| plain + piece.len() > *l) {
+                // A long string shows its start.
+                let mut end = l.saturating_sub(plain).min(piece.len());
+                while !piece.is_char_boundary(end) {
+                    end -= 1;
+                }
+                if matches!(t, Token::Str | Token::Key) && end > 0 {
+                    let paint = if t == Token::Key {
+                        Paint::Name
+                    } else {
+                        Paint::Text
+                    };
+                    s.push_str(&self.tint(&sanitize(&piece[..end]), paint));
+                }
                 cut = true;
-                return;
+                return false;
             }
             plain += piece.len();
             let paint = match t {
                 // Layout only: brackets, commas, newlines and indent.
                 Token::Punct => {
                     s.push_str(piece);
-                    return;
+                    return true;
                 }
                 Token::Key => Paint::Name,
                 Token::Str => Paint::Text,
                 Token::Num | Token::Lit => Paint::Value,
             };
-            s.push_str(&self.paint(&sanitize(piece), paint));
+            s.push_str(&self.tint(&sanitize(piece), paint));
+            true
         });
         if cut {
             let _ = write!(s, " … (cut: --full shows all {} bytes)", data.len());

@@ -311,11 +311,24 @@ pub struct Summary {
     /// Set when the summary covers several streams (see
     /// [`Summary::merge`]): how many connections.
     pub connections: Option<u64>,
+    /// Messages that break the application protocol the connection's
+    /// subprotocol agreed on (invalid JSON under `json`, a GraphQL
+    /// operation before its ack...), as the payload view found them.
+    pub payload_violations: u64,
+    /// The first of those, in words.
+    pub payload_first: Option<String>,
 }
 
 impl Summary {
     /// How many violations are kept with their place.
     pub const MAX_LISTED: usize = 100;
+
+    /// Counts a message that breaks the agreed application protocol
+    /// (`what`: the first problem the payload view found in it).
+    pub fn payload_violation(&mut self, what: &str) {
+        self.payload_violations += 1;
+        self.payload_first.get_or_insert_with(|| what.to_string());
+    }
 
     /// Adds the counts and listed violations of `other`, one direction
     /// (`from`) of connection `conn`, to a summary over several streams.
@@ -329,6 +342,10 @@ impl Summary {
         self.lost += other.lost;
         self.undecoded += other.undecoded;
         self.rsv1_without_deflate |= other.rsv1_without_deflate;
+        self.payload_violations += other.payload_violations;
+        if self.payload_first.is_none() {
+            self.payload_first.clone_from(&other.payload_first);
+        }
         if self.unfinished.is_none() {
             self.unfinished = other.unfinished;
         }

@@ -13,6 +13,9 @@
 //!         rt_per_s=... round_trips=... secs=... conns=... size=...
 //!         conn_min=... conn_max=... client_cpu=...% [server_cpu=...%]
 //!         machine_cpu=...% steal=...%
+//!       With --json (plain client) the message is text: a JSON object of
+//!       BYTES (at least 40) whose "seq" field counts the round trips,
+//!       for servers that read JSON payloads (wsdbg serve --payload).
 //!       With --client tungstenite each connection is a tungstenite 0.28
 //!       client instead (its handshake, framing, masking and reading, with
 //!       its defaults: heavier per message, as real clients are); the
@@ -84,6 +87,8 @@ struct Opts {
     host: String,
     /// An HTTP proxy to CONNECT through.
     proxy: Option<SocketAddr>,
+    /// Text messages holding JSON instead of binary ones.
+    json: bool,
 }
 
 fn run(args: &[String]) -> Result<(), String> {
@@ -120,6 +125,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         tls: None,
         host: "localhost".into(),
         proxy: None,
+        json: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -135,6 +141,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--hold" => o.hold = num(val()?)?,
             "--wait" => o.wait = Some(num(val()?)?),
             "--free-port" => o.free_port = true,
+            "--json" => o.json = true,
             "--tls" => o.tls = Some(val()?.clone()),
             "--host" => o.host = val()?.clone(),
             "--proxy" => {
@@ -337,7 +344,7 @@ fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
     let barrier = Arc::new(Barrier::new(o.conns + 1));
     let mut handles = Vec::new();
     for (i, s) in streams.into_iter().enumerate() {
-        let (shared, barrier, size) = (shared.clone(), barrier.clone(), o.size);
+        let (shared, barrier, size, json) = (shared.clone(), barrier.clone(), o.size, o.json);
         let seed = rng.next();
         let h = thread::Builder::new()
             .stack_size(256 * 1024)
@@ -345,7 +352,7 @@ fn load(addr: SocketAddr, o: &Opts) -> Result<(), String> {
                 barrier.wait();
                 let count = &shared.counts[i].0;
                 let done = match s {
-                    Client::Plain(s) => echo_loop(s, size, seed, count, &shared.stop),
+                    Client::Plain(s) => echo_loop(s, size, json, seed, count, &shared.stop),
                     Client::Tungstenite(ws) => tung_loop(*ws, size, seed, count, &shared.stop),
                     Client::Tls(ws) => tung_loop(*ws, size, seed, count, &shared.stop),
                 };
@@ -480,6 +487,7 @@ fn machine_ticks(cpus: Option<&[usize]>) -> Option<(u64, u64, u64)> {
 fn echo_loop(
     mut s: TcpStream,
     size: usize,
+    json: bool,
     seed: u64,
     count: &AtomicU64,
     stop: &AtomicBool,
@@ -489,9 +497,21 @@ fn echo_loop(
     rng.fill(&mut expected);
     let mut key = [0u8; 4];
     rng.fill(&mut key);
+    // JSON: {"seq":"<16 hex digits>","n":[1,2.5,true,null],"data":"xxx..."}
+    // padded with x to the size; the digits at 8..24 count.
+    const HEAD: &[u8] = br#"{"seq":"0000000000000000","n":[1,2.5,true,null],"data":""#;
+    if json {
+        if size < HEAD.len() + 2 {
+            return Err(format!("--json needs --size {} or more", HEAD.len() + 2));
+        }
+        expected[..HEAD.len()].copy_from_slice(HEAD);
+        expected[HEAD.len()..size - 2].fill(b'x');
+        expected[size - 2..].copy_from_slice(b"\"}");
+    }
+    let opcode = if json { 1 } else { 2 };
 
     // The whole frame, built and masked once.
-    let mut frame = vec![0x82u8];
+    let mut frame = vec![0x80u8 | opcode];
     match size {
         0..=125 => frame.push(0x80 | size as u8),
         126..=0xffff => {
@@ -512,7 +532,13 @@ fn echo_loop(
     let mut n: u64 = 0;
     while !stop.load(Ordering::Relaxed) {
         n += 1;
-        if size >= 8 {
+        if json {
+            let digits = format!("{n:016x}");
+            expected[8..24].copy_from_slice(digits.as_bytes());
+            for i in 8..24 {
+                frame[p + i] = expected[i] ^ key[i % 4];
+            }
+        } else if size >= 8 {
             let seq = n.to_le_bytes();
             expected[..8].copy_from_slice(&seq);
             for i in 0..8 {
@@ -520,7 +546,8 @@ fn echo_loop(
             }
         }
         s.write_all(&frame).map_err(|e| format!("send: {e}"))?;
-        read_echo(&mut s, &mut rbuf, &expected).map_err(|e| format!("round trip {n}: {e}"))?;
+        read_echo(&mut s, &mut rbuf, &expected, opcode)
+            .map_err(|e| format!("round trip {n}: {e}"))?;
         count.store(n, Ordering::Relaxed);
     }
     // Close politely: a close frame (1000), then wait briefly for the
@@ -648,7 +675,12 @@ fn tung_loop<S: Read + Write>(
 
 /// Reads one echoed message (any number of frames) and checks it against
 /// `expected` as the bytes arrive.
-fn read_echo(s: &mut TcpStream, rbuf: &mut [u8], expected: &[u8]) -> Result<(), String> {
+fn read_echo(
+    s: &mut TcpStream,
+    rbuf: &mut [u8],
+    expected: &[u8],
+    opcode: u8,
+) -> Result<(), String> {
     let mut hdr = [0u8; 10];
     let mut have = 0; // header bytes collected
     let mut need = 2; // header bytes needed, known once 2 are in
@@ -701,7 +733,7 @@ fn read_echo(s: &mut TcpStream, rbuf: &mut [u8], expected: &[u8]) -> Result<(), 
                     continue;
                 }
                 let op = hdr[0] & 0x0f;
-                let want = if frames == 0 { 2 } else { 0 };
+                let want = if frames == 0 { opcode } else { 0 };
                 if op != want || hdr[0] & 0x70 != 0 {
                     return Err(format!(
                         "frame {} of the echo has first byte {:#04x} (opcode {op}), expected opcode {want} and no RSV bits",

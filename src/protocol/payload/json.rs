@@ -45,19 +45,46 @@ pub fn layout(
     indent: usize,
     out: &mut impl FnMut(Token, &str),
 ) -> Result<(), JsonError> {
+    layout_while(text, indent, &mut |t, piece| {
+        out(t, piece);
+        true
+    })
+    .map(|_| ())
+}
+
+/// [`layout`], for as long as `out` returns true: Ok(false) when it
+/// stopped (what follows is then neither laid out nor checked).
+pub fn layout_while(
+    text: &[u8],
+    indent: usize,
+    out: &mut impl FnMut(Token, &str) -> bool,
+) -> Result<bool, JsonError> {
     let mut p = Parser {
         text,
         at: 0,
         indent,
         depth: 0,
     };
-    p.space();
-    p.value(out)?;
-    p.space();
-    if p.at < text.len() {
-        return Err(p.error("the end of the JSON text"));
+    let run = |p: &mut Parser, out: &mut _| -> Result<(), JsonError> {
+        p.space();
+        p.value(out)?;
+        p.space();
+        if p.at < text.len() {
+            return Err(p.error("the end of the JSON text"));
+        }
+        Ok(())
+    };
+    match run(&mut p, out) {
+        Ok(()) => Ok(true),
+        Err(e) if e.offset == STOPPED => Ok(false),
+        Err(e) => Err(e),
     }
-    Ok(())
+}
+
+/// Whether `text` is one JSON value (surrounding spaces allowed); where
+/// and why not.
+pub fn check(text: &[u8]) -> Result<(), JsonError> {
+    layout_while(text, 0, &mut |_, _| true).map(|_| ())
 }
 
 /// [`layout`] into a string, without colour.
@@ -69,9 +96,36 @@ pub fn pretty(text: &[u8], indent: usize) -> Result<String, (String, JsonError)>
     }
 }
 
+/// The offset of the error that says the caller stopped the layout.
+const STOPPED: usize = usize::MAX;
+
+/// Spaces to indent with, a slice at a time.
+const SPACES: &str = "                                                                ";
+
 /// How deep arrays and objects may nest before the text is refused: a
 /// hostile message cannot run the stack out.
 pub const MAX_DEPTH: usize = 128;
+
+/// Whether `bytes` hold a control character (below 0x20): 64 bytes at a
+/// time without stopping inside them, which the compiler turns into
+/// vector instructions (a long string is checked at memory speed).
+fn has_control(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(64)
+        .any(|c| c.iter().fold(false, |found, b| found | (*b < 0x20)))
+}
+
+/// Hands a piece to `out`; the stop marker when it says stop.
+fn emit(out: &mut impl FnMut(Token, &str) -> bool, t: Token, piece: &str) -> Result<(), JsonError> {
+    if out(t, piece) {
+        Ok(())
+    } else {
+        Err(JsonError {
+            offset: STOPPED,
+            what: String::new(),
+        })
+    }
+}
 
 struct Parser<'a> {
     text: &'a [u8],
@@ -103,33 +157,36 @@ impl Parser<'_> {
         }
     }
 
-    fn newline(&self, out: &mut impl FnMut(Token, &str)) {
+    fn newline(&self, out: &mut impl FnMut(Token, &str) -> bool) -> Result<(), JsonError> {
         if self.indent > 0 {
-            out(Token::Punct, "\n");
-            out(Token::Punct, &" ".repeat(self.indent * self.depth));
+            emit(out, Token::Punct, "\n")?;
+            let mut n = self.indent * self.depth;
+            while n > 0 {
+                let k = n.min(SPACES.len());
+                emit(out, Token::Punct, &SPACES[..k])?;
+                n -= k;
+            }
         }
+        Ok(())
     }
 
-    fn value(&mut self, out: &mut impl FnMut(Token, &str)) -> Result<(), JsonError> {
+    fn value(&mut self, out: &mut impl FnMut(Token, &str) -> bool) -> Result<(), JsonError> {
         match self.text.get(self.at) {
             Some(b'{') => self.container(b'}', out),
             Some(b'[') => self.container(b']', out),
             Some(b'"') => {
                 let s = self.string()?;
-                out(Token::Str, s);
-                Ok(())
+                emit(out, Token::Str, s)
             }
             Some(b'-' | b'0'..=b'9') => {
                 let n = self.number()?;
-                out(Token::Num, n);
-                Ok(())
+                emit(out, Token::Num, n)
             }
             Some(b't' | b'f' | b'n') => {
                 for word in ["true", "false", "null"] {
                     if self.text[self.at..].starts_with(word.as_bytes()) {
                         self.at += word.len();
-                        out(Token::Lit, word);
-                        return Ok(());
+                        return emit(out, Token::Lit, word);
                     }
                 }
                 Err(self.error("a value"))
@@ -138,7 +195,11 @@ impl Parser<'_> {
         }
     }
 
-    fn container(&mut self, close: u8, out: &mut impl FnMut(Token, &str)) -> Result<(), JsonError> {
+    fn container(
+        &mut self,
+        close: u8,
+        out: &mut impl FnMut(Token, &str) -> bool,
+    ) -> Result<(), JsonError> {
         if self.depth == MAX_DEPTH {
             return Err(JsonError {
                 offset: self.at,
@@ -146,30 +207,30 @@ impl Parser<'_> {
             });
         }
         let object = close == b'}';
-        out(Token::Punct, if object { "{" } else { "[" });
+        emit(out, Token::Punct, if object { "{" } else { "[" })?;
         self.at += 1;
         self.space();
         let closing = if object { "}" } else { "]" };
         if self.text.get(self.at) == Some(&close) {
             self.at += 1;
-            out(Token::Punct, closing);
+            emit(out, Token::Punct, closing)?;
             return Ok(());
         }
         self.depth += 1;
         loop {
-            self.newline(out);
+            self.newline(out)?;
             if object {
                 if self.text.get(self.at) != Some(&b'"') {
                     return Err(self.error("a key (a string)"));
                 }
                 let key = self.string()?;
-                out(Token::Key, key);
+                emit(out, Token::Key, key)?;
                 self.space();
                 if self.text.get(self.at) != Some(&b':') {
                     return Err(self.error("':' after the key"));
                 }
                 self.at += 1;
-                out(Token::Punct, if self.indent > 0 { ": " } else { ":" });
+                emit(out, Token::Punct, if self.indent > 0 { ": " } else { ":" })?;
                 self.space();
             }
             self.value(out)?;
@@ -177,14 +238,14 @@ impl Parser<'_> {
             match self.text.get(self.at) {
                 Some(b',') => {
                     self.at += 1;
-                    out(Token::Punct, if self.indent > 0 { "," } else { ", " });
+                    emit(out, Token::Punct, if self.indent > 0 { "," } else { ", " })?;
                     self.space();
                 }
                 Some(b) if *b == close => {
                     self.at += 1;
                     self.depth -= 1;
-                    self.newline(out);
-                    out(Token::Punct, closing);
+                    self.newline(out)?;
+                    emit(out, Token::Punct, closing)?;
                     return Ok(());
                 }
                 _ => return Err(self.error(if object { "',' or '}'" } else { "',' or ']'" })),
@@ -197,6 +258,15 @@ impl Parser<'_> {
         let start = self.at;
         self.at += 1;
         loop {
+            // Straight to the next quote or backslash; what is skipped
+            // must hold no control character.
+            let rest = &self.text[self.at..];
+            let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+            if has_control(&rest[..run]) {
+                self.at += rest.iter().position(|b| *b < 0x20).unwrap_or(0);
+                return Err(self.error("a character (controls must be escaped in a string)"));
+            }
+            self.at += run;
             match self.text.get(self.at) {
                 None => return Err(self.error("the string's closing '\"'")),
                 Some(b'"') => {

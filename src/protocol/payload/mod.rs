@@ -129,9 +129,7 @@ pub fn of_content(kind: MessageKind, data: &[u8]) -> Option<(View, &'static str)
                 }
             }
             let trimmed = data.trim_ascii_start();
-            if matches!(trimmed.first(), Some(b'{' | b'['))
-                && json::layout(data, 0, &mut |_, _| {}).is_ok()
-            {
+            if matches!(trimmed.first(), Some(b'{' | b'[')) && json::check(data).is_ok() {
                 let rpc = serde_json::from_slice::<serde_json::Value>(data)
                     .ok()
                     .is_some_and(|v| v.get("jsonrpc").and_then(|j| j.as_str()) == Some("2.0"));

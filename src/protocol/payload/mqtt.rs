@@ -285,11 +285,8 @@ fn packet(b: &[u8], level: u8) -> Packet {
                 }
             }
             3 => {
+                // The flags are the fixed header's, shown with it.
                 let qos = (flags >> 1) & 3;
-                c.fields.push(Field {
-                    name: "flags".into(),
-                    value: format!("DUP {}, QoS {qos}, RETAIN {}", (flags >> 3) & 1, flags & 1),
-                });
                 if qos == 3 {
                     return Err("QoS 3 is not allowed (MQTT 3.1.1 §3.3.1.2)".into());
                 }
@@ -601,7 +598,7 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(field(&p[0], "topic filter"), "\"a/b\"");
         assert_eq!(field(&p[0], "options"), "QoS 1");
-        assert_eq!(field(&p[1], "flags"), "DUP 0, QoS 1, RETAIN 0");
+        assert_eq!(p[1].flags, 0b0010);
         assert_eq!(field(&p[1], "packet identifier"), "7");
         assert_eq!(p[1].payload, b"hey");
         // PINGREQ split over two messages.

@@ -96,6 +96,8 @@ pub struct Reading {
     asked: Option<View>,
     subprotocol: Option<String>,
     chosen: Option<View>,
+    /// The view is the one the agreed subprotocol names.
+    agreed_view: bool,
     graphql: graphql::Session,
     rpc: jsonrpc::Pairs,
     /// MQTT, client's then server's.
@@ -115,6 +117,7 @@ impl Reading {
             asked,
             subprotocol: None,
             chosen: None,
+            agreed_view: false,
             graphql: graphql::Session::default(),
             rpc: jsonrpc::Pairs::default(),
             mqtt: [mqtt::Reader::new(), mqtt::Reader::new()],
@@ -130,6 +133,13 @@ impl Reading {
     /// The view chosen, once the first data message has come.
     pub fn view(&self) -> Option<View> {
         self.chosen
+    }
+
+    /// Whether the view is the protocol the peers agreed on (its
+    /// subprotocol names it): what breaks it then breaks their agreement,
+    /// and counts as a violation.
+    pub fn binding(&self) -> bool {
+        self.agreed_view
     }
 
     /// What the end of the connection leaves unfinished: an MQTT packet
@@ -180,6 +190,7 @@ impl Reading {
             None => {
                 let (v, why) = choose(self.asked, self.subprotocol.as_deref(), Some((kind, data)));
                 said = Some(words(v, &why));
+                self.agreed_view = matches!(why, Why::Subprotocol(_));
                 self.chosen = Some(v);
                 v
             }
@@ -416,7 +427,7 @@ fn words(v: View, why: &Why) -> String {
 /// Adds `part` with the JSON `data` as its field `name`, or, when `data`
 /// is not JSON, as far as it goes with where it stops being JSON.
 fn json_field(shown: &mut Shown, part: Part, name: &str, data: &[u8]) {
-    match json::layout(data, 0, &mut |_, _| {}) {
+    match json::check(data) {
         Ok(()) => shown.parts.push(part.json(name, data)),
         Err(e) => {
             let (partial, _) = json::pretty(data, 0).unwrap_err();
@@ -431,7 +442,7 @@ fn json_field(shown: &mut Shown, part: Part, name: &str, data: &[u8]) {
 /// A message a JSON protocol cannot read: where its JSON breaks, or, when
 /// it is JSON, why it is not the protocol's.
 fn not_json_or(shown: &mut Shown, data: &[u8], why: String) {
-    match json::layout(data, 0, &mut |_, _| {}) {
+    match json::check(data) {
         Ok(()) => {
             shown.problems.push(why);
             shown.parts.push(Part::new("").json("message", data));
@@ -515,7 +526,7 @@ fn stomp_parts(shown: &mut Shown, data: &[u8]) {
                 }
                 if !f.body.is_empty() {
                     let json_body = f.header("content-type").is_some_and(|t| t.contains("json"))
-                        && json::layout(f.body, 0, &mut |_, _| {}).is_ok();
+                        && json::check(f.body).is_ok();
                     part.fields.push((
                         "body".into(),
                         if json_body {

@@ -196,7 +196,7 @@ pub fn socket(text: &[u8]) -> Result<Socket<'_>, PacketError> {
     let data = &text[at..];
     let mut event = None;
     if !data.is_empty() {
-        json::layout(data, 0, &mut |_, _| {}).map_err(|e| PacketError {
+        json::check(data).map_err(|e| PacketError {
             offset: at + e.offset,
             what: format!("the data is not JSON: {}", e.what),
         })?;
