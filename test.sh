@@ -86,6 +86,12 @@ if [[ ! -x target/peers/bin/websocat ]]; then
     skip "websocat" "cargo install websocat@1.14.1 --locked --root target/peers"
 fi
 
+# The peers of the payload views (tests/payload_peers.rs): python-socketio,
+# paho-mqtt and stomp.py from PyPI; graphql-ws, rpc-websockets,
+# socket.io-client and @stomp/stompjs from npm; Debian's mosquitto.
+tests/payload/install.sh ||
+  skip "the payload peers" "tests/payload/install.sh (as root, for mosquitto)"
+
 echo "test.sh: cargo fmt --check"
 cargo fmt --check
 echo "test.sh: cargo clippy --all-targets -- -D warnings"

@@ -157,50 +157,65 @@ fn bad_payloads_are_shown_as_far_as_they_go_with_what_is_wrong() {
     );
 }
 
-#[test]
-fn decode_reads_a_capture_s_payloads_as_its_subprotocol_says() {
-    // A request offering graphql-transport-ws, the 101 agreeing, then the
-    // client's (masked) connection_init and subscribe, the server's
-    // connection_ack, next and complete, pasted as one conversation.
-    let request =
-        "GET /graphql HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
-                   Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n";
-    let response =
+/// A request offering `protocol`, the 101 agreeing, then `frames`
+/// (the client's, masked, and the server's), pasted as one conversation
+/// into a file: its path.
+fn conversation(dir: &std::path::Path, protocol: &str, frames: &[(bool, &[u8])]) -> String {
+    let request = format!(
+        "GET /app HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Protocol: {protocol}\r\n\r\n"
+    );
+    let response = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-                    Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
-                    Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n";
-    let masked = |payload: &[u8]| {
-        let key = [1u8, 2, 3, 4];
-        let mut f = vec![0x81, 0x80 | payload.len() as u8];
-        f.extend_from_slice(&key);
-        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-        f
-    };
-    let plain = |payload: &[u8]| {
-        let mut f = vec![0x81, payload.len() as u8];
-        f.extend_from_slice(payload);
-        f
-    };
+         Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+         Sec-WebSocket-Protocol: {protocol}\r\n\r\n"
+    );
     let mut bytes = Vec::new();
     bytes.extend_from_slice(request.as_bytes());
     bytes.extend_from_slice(response.as_bytes());
-    bytes.extend(masked(br#"{"type":"connection_init"}"#));
-    bytes.extend(plain(br#"{"type":"connection_ack"}"#));
-    bytes.extend(masked(
-        br#"{"type":"subscribe","id":"1","payload":{"query":"subscription Count { n }"}}"#,
-    ));
-    bytes.extend(plain(
-        br#"{"type":"next","id":"1","payload":{"data":{"n":3}}}"#,
-    ));
-    bytes.extend(plain(
-        br#"{"type":"next","id":"1","payload":{"data":{"n":2}}}"#,
-    ));
-    bytes.extend(plain(br#"{"type":"complete","id":"1"}"#));
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("conversation.bin");
+    for (client, payload) in frames {
+        assert!(payload.len() < 126);
+        if *client {
+            let key = [1u8, 2, 3, 4];
+            bytes.extend([0x81, 0x80 | payload.len() as u8]);
+            bytes.extend_from_slice(&key);
+            bytes.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        } else {
+            bytes.extend([0x81, payload.len() as u8]);
+            bytes.extend_from_slice(payload);
+        }
+    }
+    let path = dir.join(format!("{protocol}.bin"));
     std::fs::write(&path, &bytes).unwrap();
-    let (code, text) = wsdbg(&["decode", "--raw", "--file", path.to_str().unwrap()]);
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn decode_reads_a_capture_s_payloads_as_its_subprotocol_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = conversation(
+        dir.path(),
+        "graphql-transport-ws",
+        &[
+            (true, br#"{"type":"connection_init"}"#),
+            (false, br#"{"type":"connection_ack"}"#),
+            (
+                true,
+                br#"{"type":"subscribe","id":"1","payload":{"query":"subscription Count { n }"}}"#,
+            ),
+            (
+                false,
+                br#"{"type":"next","id":"1","payload":{"data":{"n":3}}}"#,
+            ),
+            (
+                false,
+                br#"{"type":"next","id":"1","payload":{"data":{"n":2}}}"#,
+            ),
+            (false, br#"{"type":"complete","id":"1"}"#),
+        ],
+    );
+    let (code, text) = wsdbg(&["decode", "--raw", "--file", &path]);
     assert_eq!(code, 0, "{text}");
     assert!(
         text.contains("payloads read as graphql: the agreed subprotocol is graphql-transport-ws"),
@@ -221,6 +236,46 @@ fn decode_reads_a_capture_s_payloads_as_its_subprotocol_says() {
         "{text}"
     );
     assert!(!text.contains('✗'), "no problem in a clean session: {text}");
+}
+
+#[test]
+fn what_breaks_the_agreed_subprotocol_is_a_violation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = conversation(
+        dir.path(),
+        "json",
+        &[
+            (true, br#"{"ok": true}"#),
+            (true, br#"{"cut": [1,"#),
+            (false, b"[}"),
+        ],
+    );
+    let (code, text) = wsdbg(&["decode", "--raw", "--file", &path]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "✗ 2 messages break the application protocol the subprotocol agreed on (the first: not JSON at byte 11: "
+        ),
+        "{text}"
+    );
+    // Still conforming to RFC 6455: the frames are fine.
+    assert!(
+        text.contains("✓ no violations: conforms to RFC 6455"),
+        "{text}"
+    );
+    let (_, json) = wsdbg(&["decode", "--raw", "--json", "--file", &path]);
+    let summary = json_lines(&json)
+        .into_iter()
+        .find(|e| e["type"] == "summary")
+        .unwrap();
+    assert_eq!(summary["data"]["payload_violations"], 2, "{summary}");
+
+    // Asked for, not agreed: what is wrong is shown, and is no violation.
+    let plain = conversation(dir.path(), "chat", &[(true, br#"{"cut": [1,"#)]);
+    let (code, text) = wsdbg(&["decode", "--raw", "--payload", "json", "--file", &plain]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("✗ not JSON at byte 11"), "{text}");
+    assert!(!text.contains("break the application protocol"), "{text}");
 }
 
 /// A Python `websockets` client: connects to `url` offering
