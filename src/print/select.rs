@@ -490,3 +490,129 @@ impl<P: Printer> Printer for Select<P> {
         self.inner.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::print::json::JsonPrinter;
+    use crate::print::{decode_all, Opened};
+    use crate::protocol::payload::read::Reading;
+    use crate::protocol::payload::View;
+    use crate::protocol::stream::Config;
+
+    /// "abc" + "def" in two fragments with a ping between, then "hi".
+    const STREAM: &[u8] = &[
+        0x01, 3, b'a', b'b', b'c', 0x89, 0, 0x80, 3, b'd', b'e', b'f', 0x81, 2, b'h', b'i',
+    ];
+
+    /// The indexes of the frames shown, and the views shown, through
+    /// `filter`.
+    fn shown(filter: Filter, bytes: &[u8], view: Option<View>) -> (Vec<u64>, usize) {
+        let mut out = Vec::new();
+        let mut bytes = bytes.to_vec();
+        let p = Select::new(JsonPrinter::new(&mut out), filter);
+        decode_all(p, Config::default(), &mut bytes, "test", Reading::new(view)).unwrap();
+        let events: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let frames = events
+            .iter()
+            .filter(|e| e["type"] == "frame")
+            .map(|e| e["data"]["index"].as_u64().unwrap())
+            .collect();
+        let views = events.iter().filter(|e| e["type"] == "view").count();
+        (frames, views)
+    }
+
+    fn grep(re: &str) -> Filter {
+        Filter {
+            grep: Some(regex::Regex::new(re).unwrap()),
+            ..Filter::default()
+        }
+    }
+
+    fn only(o: Only) -> Filter {
+        Filter {
+            only: Some(o),
+            ..Filter::default()
+        }
+    }
+
+    #[test]
+    fn grep_shows_a_whole_fragmented_message_or_none_of_it() {
+        assert_eq!(shown(Filter::default(), STREAM, None).0, [1, 2, 3, 4]);
+        assert_eq!(shown(grep("cd"), STREAM, None).0, [1, 3]);
+        assert_eq!(shown(grep("ab"), STREAM, None).0, [1, 3]);
+        assert_eq!(shown(grep("^hi$"), STREAM, None).0, [4]);
+        assert!(shown(grep("nothing"), STREAM, None).0.is_empty());
+    }
+
+    #[test]
+    fn only_keeps_a_side_or_a_kind() {
+        assert_eq!(shown(only(Only::Control), STREAM, None).0, [2]);
+        assert_eq!(shown(only(Only::Text), STREAM, None).0, [1, 3, 4]);
+        assert!(shown(only(Only::Binary), STREAM, None).0.is_empty());
+        // Unmasked: the server's frames.
+        assert!(shown(only(Only::Client), STREAM, None).0.is_empty());
+        assert_eq!(shown(only(Only::Server), STREAM, None).0, [1, 2, 3, 4]);
+        let range = Filter {
+            frames: Some((2, 3)),
+            ..Filter::default()
+        };
+        assert_eq!(shown(range, STREAM, None).0, [2, 3]);
+    }
+
+    #[test]
+    fn grep_and_only_violations_read_the_decoded_view() {
+        let rpc = br#"{"jsonrpc":"2.0","method":"sum","id":1}"#;
+        let mut frame = vec![0x81, rpc.len() as u8];
+        frame.extend_from_slice(rpc);
+        assert_eq!(shown(grep("method: sum"), &frame, None), (vec![1], 1));
+        assert_eq!(shown(grep("method: mul"), &frame, None), (vec![], 0));
+        // Clean JSON has nothing wrong; JSON cut short has.
+        assert_eq!(shown(only(Only::Violations), &frame, None), (vec![], 0));
+        let cut = [0x81, 4, b'{', b'"', b'a', b'"'];
+        assert_eq!(
+            shown(only(Only::Violations), &cut, Some(View::Json)),
+            (vec![1], 1)
+        );
+        assert!(view_text(&Reading::new(Some(View::Json)).read(
+            Role::Client,
+            MessageKind::Text,
+            b"[1]",
+            None
+        ))
+        .contains("value: [1]"));
+    }
+
+    #[test]
+    fn conn_keeps_one_connection_s_events() {
+        let mut out = Vec::new();
+        let mut p = Select::new(
+            JsonPrinter::new(&mut out),
+            Filter {
+                conn: Some(2),
+                ..Filter::default()
+            },
+        );
+        let o = Opened {
+            peer: "p",
+            server: None,
+            target: "/",
+            protocol: None,
+        };
+        for conn in [1, 2, 3] {
+            let meta = Meta {
+                conn: Some(conn),
+                ..Meta::default()
+            };
+            p.open(&meta, &o).unwrap();
+        }
+        drop(p);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains(r#""conn":2"#), "{text}");
+    }
+}
