@@ -7,11 +7,10 @@
 use std::io;
 
 use super::{Closed, Meta, Opened, Printer, Refused, Rejected, Relayed, Served};
-use crate::protocol::frame::FrameHeader;
-use crate::protocol::message::{Fragment, MessageKind, MessageRef};
+use crate::protocol::message::{MessageKind, MessageRef};
 use crate::protocol::payload::read::{Shown, Value};
 use crate::protocol::stream::{Extent, FrameRecord, Gap, Head, Place, Summary};
-use crate::protocol::violation::Violation;
+use crate::protocol::transcript::OwnedFrame;
 use crate::protocol::Role;
 
 /// What `--only` keeps.
@@ -136,56 +135,11 @@ pub fn view_text(v: &Shown) -> String {
     s
 }
 
-/// A frame of a message not yet whole, kept until its last frame says
-/// whether the message is shown (`--grep` needs the whole text).
-#[derive(Debug, Clone)]
-struct HeldFrame {
-    meta: Meta,
-    index: u64,
-    offset: u64,
-    header: Option<FrameHeader>,
-    header_bytes: Vec<u8>,
-    payload: Vec<u8>,
-    extent: Extent,
-    violations: Vec<Violation>,
-    fragment: Option<Fragment>,
-}
-
-impl HeldFrame {
-    fn of(meta: &Meta, f: &FrameRecord) -> Self {
-        Self {
-            meta: *meta,
-            index: f.index,
-            offset: f.offset,
-            header: f.header,
-            header_bytes: f.header_bytes.to_vec(),
-            payload: f.payload.to_vec(),
-            extent: f.extent,
-            violations: f.violations.to_vec(),
-            fragment: f.fragment,
-        }
-    }
-
-    fn record(&self) -> FrameRecord<'_> {
-        FrameRecord {
-            index: self.index,
-            offset: self.offset,
-            header: self.header,
-            header_bytes: &self.header_bytes,
-            payload: &self.payload,
-            extent: self.extent,
-            violations: &self.violations,
-            fragment: self.fragment,
-            message: None,
-        }
-    }
-}
-
 /// What a [`Select`] keeps between events: the frames of messages not
 /// yet whole. A live connection keeps it between the printers it makes.
 #[derive(Debug, Clone, Default)]
 pub struct Held {
-    frames: Vec<HeldFrame>,
+    frames: Vec<(Meta, OwnedFrame)>,
 }
 
 /// A printer that passes on only the chosen events.
@@ -337,14 +291,14 @@ impl<P: Printer> Printer for Select<P> {
                 Ok(())
             };
         }
-        let same = |h: &HeldFrame| h.meta.conn == meta.conn && h.meta.from == meta.from;
+        let same = |(m, _): &(Meta, OwnedFrame)| m.conn == meta.conn && m.from == meta.from;
         let Some(m) = f.message else {
             let Some(fragment) = f.fragment else {
                 return Ok(());
             };
             if self.filter.grep.is_some() && f.extent == Extent::Complete && !fragment.last {
                 // Whether it is shown depends on the rest of its message.
-                self.held.frames.push(HeldFrame::of(meta, f));
+                self.held.frames.push((*meta, OwnedFrame::from_record(f)));
                 return Ok(());
             }
             // A frame that ends without a message (cut short, or one
@@ -353,25 +307,25 @@ impl<P: Printer> Printer for Select<P> {
             let keep =
                 self.filter
                     .keeps_message(meta, from, fragment.kind, f.payload, broken, None);
-            let held: Vec<HeldFrame> = self.held.frames.extract_if(.., |h| same(h)).collect();
+            let held: Vec<_> = self.held.frames.extract_if(.., |h| same(h)).collect();
             if keep {
-                for h in &held {
-                    self.pass_frame(&h.meta, &h.record(), None)?;
+                for (m, h) in &held {
+                    self.pass_frame(m, &h.record(), None)?;
                 }
                 self.pass_frame(meta, f, view)?;
             }
             return Ok(());
         };
-        let held: Vec<HeldFrame> = self.held.frames.extract_if(.., |h| same(h)).collect();
-        let broken = !f.violations.is_empty() || held.iter().any(|h| !h.violations.is_empty());
+        let held: Vec<_> = self.held.frames.extract_if(.., |h| same(h)).collect();
+        let broken = !f.violations.is_empty() || held.iter().any(|(_, h)| !h.violations.is_empty());
         if !self
             .filter
             .keeps_message(meta, from, m.kind, m.data, broken, view)
         {
             return Ok(());
         }
-        for h in &held {
-            self.pass_frame(&h.meta, &h.record(), None)?;
+        for (m, h) in &held {
+            self.pass_frame(m, &h.record(), None)?;
         }
         self.pass_frame(meta, f, view)
     }

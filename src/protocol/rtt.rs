@@ -106,6 +106,19 @@ mod tests {
     }
 
     #[test]
+    fn a_shorter_trip_after_a_longer_one_is_the_new_minimum() {
+        let mut r = RoundTrips::default();
+        r.ping(Role::Server, b"1", ms(0));
+        r.ping(Role::Server, b"2", ms(0));
+        assert_eq!(r.pong(Role::Client, b"1", ms(30)), Some(ms(30)));
+        assert_eq!(r.pong(Role::Client, b"2", ms(40)), Some(ms(40)));
+        r.ping(Role::Server, b"3", ms(50));
+        assert_eq!(r.pong(Role::Client, b"3", ms(52)), Some(ms(2)));
+        let f = r.figures().unwrap();
+        assert_eq!((f.min, f.max, f.count), (ms(2), ms(40), 3));
+    }
+
+    #[test]
     fn pings_never_answered_are_forgotten_past_the_bound() {
         let mut r = RoundTrips::default();
         for i in 0..(MAX_WAITING as u64 + 10) {

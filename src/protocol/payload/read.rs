@@ -243,13 +243,10 @@ impl Reading {
             }
             return;
         }
-        match joiner.text(data) {
-            socketio::Join::Stray(why) => shown.problems.push(why),
-            socketio::Join::Whole(j) => {
-                socket_parts(shown, &j.packet, Some(&j.attachments));
-                return;
-            }
-            _ => {}
+        // A text message is whole by itself (a binary packet announcing
+        // no attachment included): read as it is.
+        if let socketio::Join::Stray(why) = joiner.text(data) {
+            shown.problems.push(why);
         }
         socket_parts(shown, data, None);
     }
@@ -752,6 +749,13 @@ mod tests {
             &Value::Text("/chat".into())
         );
         assert_eq!(field(&packet.parts[0], "ack id"), &Value::Num(9));
+        assert_eq!(
+            field(&packet.parts[0], "joined"),
+            &Value::Text("the next 1 binary messages".into())
+        );
+        let probe = read(&mut r, Role::Server, MessageKind::Text, b"2probe", 1);
+        assert_eq!(probe.parts[0].title, "ping");
+        assert_eq!(field(&probe.parts[0], "data"), &Value::Text("probe".into()));
         let att = read(&mut r, Role::Client, MessageKind::Binary, &[1, 2, 3], 2);
         assert_eq!(att.parts[1].title, r#"message · BINARY_EVENT "up""#);
         assert_eq!(
@@ -788,6 +792,23 @@ mod tests {
             &Value::Text("9 (1 byte of varint)".into())
         );
         assert_eq!(field(p, "payload"), &Value::Text("hi".into()));
+        assert_eq!(r.ended(), None, "nothing is cut");
+        // The server's packets are framed apart from the client's: a
+        // PINGRESP while the client's PUBLISH waits for its end.
+        let cut = read(&mut r, Role::Client, MessageKind::Binary, &publish[..3], 2);
+        assert_eq!(cut.parts[0].title, "incomplete");
+        let pong = read(&mut r, Role::Server, MessageKind::Binary, &[0xd0, 0x00], 2);
+        assert_eq!(pong.parts.len(), 1, "{:?}", pong.parts);
+        assert_eq!(pong.parts[0].title, "PINGRESP");
+        let ended = r.ended().unwrap();
+        assert_eq!(
+            ended.problems,
+            ["the client's last MQTT packet (PUBLISH) is cut: 3 of its bytes came (11 bytes long)"]
+        );
+        assert_eq!(
+            (ended.view, ended.chosen, ended.parts),
+            (View::Mqtt, None, vec![])
+        );
         let bad = read(
             &mut r,
             Role::Server,
@@ -873,5 +894,131 @@ mod tests {
             "{:?}",
             cut.problems
         );
+    }
+
+    #[test]
+    fn what_is_worth_showing() {
+        let shown = |view, chosen: bool, parts: usize, problems: usize| Shown {
+            view,
+            chosen: chosen.then(|| "said".to_string()),
+            parts: vec![Part::new("p"); parts],
+            problems: vec!["wrong".to_string(); problems],
+        };
+        // Raw for want of a view: nothing to say.
+        assert!(!shown(View::Raw, true, 0, 0).worth_showing());
+        assert!(!shown(View::Raw, false, 0, 0).worth_showing());
+        assert!(shown(View::Raw, false, 0, 1).worth_showing());
+        // A view chosen is said, even with nothing read yet.
+        assert!(shown(View::Mqtt, true, 0, 0).worth_showing());
+        assert!(!shown(View::Mqtt, false, 0, 0).worth_showing());
+        assert!(shown(View::Mqtt, false, 1, 0).worth_showing());
+    }
+
+    #[test]
+    fn the_view_binds_only_when_the_subprotocol_agreed_it() {
+        let first = br#"{"a":1}"#;
+        let mut agreed = Reading::new(None);
+        agreed.agreed(Some("json"));
+        assert_eq!(agreed.view(), None);
+        read(&mut agreed, Role::Client, MessageKind::Text, first, 0);
+        assert_eq!(agreed.view(), Some(View::Json));
+        assert!(agreed.binding());
+        let mut guessed = Reading::new(None);
+        read(&mut guessed, Role::Client, MessageKind::Text, first, 0);
+        assert_eq!(guessed.view(), Some(View::Json));
+        assert!(!guessed.binding());
+        let mut asked = Reading::new(Some(View::Json));
+        asked.agreed(Some("json"));
+        read(&mut asked, Role::Client, MessageKind::Text, first, 0);
+        assert!(!asked.binding());
+    }
+
+    #[test]
+    fn socketio_attachments_never_sent_and_stray_messages_are_said() {
+        let mut r = Reading::new(Some(View::SocketIo));
+        let stray = read(&mut r, Role::Client, MessageKind::Binary, &[9], 0);
+        assert_eq!(
+            stray.problems,
+            ["a binary message that no binary packet announced"]
+        );
+        read(
+            &mut r,
+            Role::Client,
+            MessageKind::Text,
+            br#"452-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#,
+            1,
+        );
+        read(&mut r, Role::Client, MessageKind::Binary, &[1], 2);
+        assert_eq!(
+            r.ended().unwrap().problems,
+            ["the client's last binary Socket.IO packet announced 2 attachments; 1 came"]
+        );
+        // A text message while attachments are awaited gives them up,
+        // and is read itself.
+        let given_up = read(&mut r, Role::Client, MessageKind::Text, b"2", 3);
+        assert_eq!(
+            given_up.problems,
+            ["a text message came while 1 of 2 attachments were still awaited; they are given up"]
+        );
+        assert_eq!(given_up.parts[0].title, "ping");
+        // A binary packet announcing none is whole at once.
+        let none = read(&mut r, Role::Client, MessageKind::Text, br#"450-["e"]"#, 4);
+        assert_eq!(none.parts.len(), 1, "{:?}", none.parts);
+        assert_eq!(none.parts[0].title, r#"message · BINARY_EVENT "e""#);
+        assert_eq!(field(&none.parts[0], "attachments"), &Value::Num(0));
+        assert!(none.parts[0].fields.iter().all(|(n, _)| n != "joined"));
+    }
+
+    #[test]
+    fn json_rpc_batches_requests_and_what_is_not_an_answer() {
+        let mut r = Reading::new(Some(View::JsonRpc));
+        let batch = br#"[{"jsonrpc":"2.0","method":"a","id":1},{"jsonrpc":"2.0","method":"b"}]"#;
+        let b = read(&mut r, Role::Client, MessageKind::Text, batch, 0);
+        let titles: Vec<&str> = b.parts.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles, ["request", "notification", "batch"]);
+        // A call answers nothing.
+        assert!(b.parts[0].fields.iter().all(|(n, _)| n != "answers"));
+        assert!(b.parts[1].fields.iter().all(|(n, _)| n != "answers"));
+        assert_eq!(field(&b.parts[2], "message"), &Value::Json(batch.to_vec()));
+    }
+
+    #[test]
+    fn json_that_is_not_the_protocol_is_shown_with_why() {
+        let mut r = Reading::new(Some(View::GraphQl));
+        let s = read(&mut r, Role::Client, MessageKind::Text, b"[1]", 0);
+        assert_eq!(s.problems, [r#"expected an object with a "type""#]);
+        assert_eq!(field(&s.parts[0], "message"), &Value::Json(b"[1]".to_vec()));
+    }
+
+    #[test]
+    fn a_stomp_body_is_json_when_its_content_type_says_so_and_it_is() {
+        let mut r = Reading::new(Some(View::Stomp));
+        let body = |r: &mut Reading, frame: &[u8]| {
+            let s = read(r, Role::Client, MessageKind::Text, frame, 0);
+            field(&s.parts[0], "body").clone()
+        };
+        assert_eq!(
+            body(
+                &mut r,
+                b"SEND\ncontent-type:application/json\n\n{\"a\":1}\0"
+            ),
+            Value::Json(br#"{"a":1}"#.to_vec())
+        );
+        assert_eq!(
+            body(&mut r, b"SEND\ncontent-type:text/plain\n\n{\"a\":1}\0"),
+            Value::Text(r#"{"a":1}"#.into())
+        );
+        assert_eq!(
+            body(&mut r, b"SEND\ncontent-type:application/json\n\n{\"a\":\0"),
+            Value::Text(r#"{"a":"#.into())
+        );
+        let empty = read(
+            &mut r,
+            Role::Client,
+            MessageKind::Text,
+            b"SEND\ndestination:/q\n\n\0",
+            0,
+        );
+        assert!(empty.parts[0].fields.iter().all(|(n, _)| n != "body"));
     }
 }
