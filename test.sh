@@ -98,6 +98,8 @@ echo "test.sh: cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 echo "test.sh: cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
+echo "test.sh: cargo package (the crate as published, unpacked and built alone)"
+cargo package --allow-dirty --quiet --offline
 mkdir -p target
 echo "test.sh: cargo test"
 status=0

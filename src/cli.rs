@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "wsdbg",
     version,
+    long_version = env!("WSDBG_LONG_VERSION"),
     about = "Debug and inspect WebSocket (RFC 6455) traffic",
     long_about = "Debug and inspect WebSocket (RFC 6455) traffic: run a conformant server that \
                   shows every handshake header and frame bit a client sends, annotate every bit \

@@ -68,3 +68,38 @@ fn readme_examples_print_what_the_readme_shows() {
         }
     }
 }
+
+#[test]
+fn the_readme_opens_with_a_tour_and_gives_every_subcommand_its_section() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let headings: Vec<&str> = readme.lines().filter(|l| l.starts_with("##")).collect();
+    assert_eq!(headings.first(), Some(&"## A tour"), "{headings:?}");
+    let tour = readme
+        .split("## A tour\n")
+        .nth(1)
+        .and_then(|t| t.split("\n## ").next())
+        .unwrap();
+    let toured: Vec<&str> = tour
+        .lines()
+        .filter_map(|l| l.strip_prefix("wsdbg "))
+        .collect();
+    assert!(toured.len() <= 20, "a tour of 20 lines at most: {toured:?}");
+    for sub in wsdbg::cli::command().get_subcommands() {
+        let name = sub.get_name();
+        if name == "help" {
+            continue;
+        }
+        assert!(
+            headings.iter().any(|h| h
+                .trim_start_matches('#')
+                .trim_start()
+                .starts_with(&format!("{name}:"))),
+            "no section for {name} in {headings:?}"
+        );
+        assert!(
+            toured.iter().any(|l| l.starts_with(name)),
+            "the tour does not show {name}"
+        );
+    }
+}
