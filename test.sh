@@ -98,8 +98,6 @@ echo "test.sh: cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 echo "test.sh: cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
-echo "test.sh: cargo package (the crate as published, unpacked and built alone)"
-cargo package --allow-dirty --quiet --offline
 mkdir -p target
 echo "test.sh: cargo test"
 status=0
@@ -113,9 +111,20 @@ failed=$(awk '/^test result/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) 
 for side in autobahn autobahn-client autobahn-deflate check-peers; do
   cat "target/tmp/$side/summary.txt" 2>/dev/null || true
 done
+# The crate as published, unpacked and built alone, in a target directory
+# of its own: in target/ its build would take the place of the checkout's
+# (cargo gives both the same names) and its binary, which names no commit,
+# would be the one the tests run.
+echo "test.sh: cargo package (the crate as published, unpacked and built alone)"
+package=0
+cargo package --allow-dirty --quiet --offline --target-dir target/package-check || package=$?
 echo "summary: ${passed} passed, ${failed} failed"
 if ((${#skipped[@]})); then
   echo "test.sh: not tested here for want of: ${skipped[*]} (see the skipping lines above)"
+fi
+if [[ $package -ne 0 ]]; then
+  echo "test.sh: cargo package failed (exit $package): the published crate would not build"
+  exit 1
 fi
 if [[ $status -ne 0 || $failed -ne 0 || $passed -eq 0 ]]; then
   echo "test.sh: cargo test failed (exit $status); full log in target/test.log"
