@@ -1249,8 +1249,12 @@ fn every_error_has_one_prefix() {
     let r = wsdbg(&["--help"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("Usage: wsdbg"), "{}", r.stdout);
-    let r = wsdbg(&["--version"]);
+    // The version, and the commit when built from git (tests/package.rs).
+    let r = wsdbg(&["-V"]);
     assert_eq!((r.code, r.stdout.trim()), (0, "wsdbg 0.1.0"));
+    let r = wsdbg(&["--version"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.starts_with("wsdbg 0.1.0"), "{}", r.stdout);
 }
 
 /// `--file -` reads stdin, as `-` does.
