@@ -116,7 +116,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s l -l listen -d 'Ad
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -s m -l mode -d 'What to do with received messages' -r -f -a "echo\t'Send each message back to its sender, with its type'
 broadcast\t'Send each message to every connected client'
 silent\t'Send nothing but protocol replies (pong, close)'"
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l timestamps -d 'Prefix events with the time (UTC), or with --timestamps=delta messages with the time since the connection\'s previous one' -r -f -a "clock\t'The time of day (UTC)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l timestamps -d 'Prefix events with the time (UTC), or with --timestamps delta messages with the time since the connection\'s previous one' -r -f -a "clock\t'The time of day (UTC)'
 delta\t'Before each message, the time since the connection\'s previous one'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand serve" -l payload -d 'Read payloads as an application protocol, shown under each message beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
 raw\t'As bytes or text only'
@@ -172,7 +172,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l protocol -d 'Off
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l origin -d 'Send this Origin header' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -s m -l mode -d 'What to do with received messages' -r -f -a "send\t'Show them; send what stdin says'
 echo\t'Send each message back with its type (the connection lasts until the server closes it)'"
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l timestamps -d 'Prefix events with the time (UTC), or with --timestamps=delta messages with the time since the connection\'s previous one' -r -f -a "clock\t'The time of day (UTC)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l timestamps -d 'Prefix events with the time (UTC), or with --timestamps delta messages with the time since the connection\'s previous one' -r -f -a "clock\t'The time of day (UTC)'
 delta\t'Before each message, the time since the connection\'s previous one'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand connect" -l payload -d 'Read payloads as an application protocol, shown under each message beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
 raw\t'As bytes or text only'
@@ -212,7 +212,7 @@ complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -s l -l listen -d 'Ad
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept-messages -d 'Hold messages from the start, as the console\'s /intercept does: [client|server|both] [TEXT|/REGEX/] (alone: every message from both ends)' -r
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l record -d 'Record every connection\'s bytes both ways into FILE as they cross the wire: a pcapng that Wireshark, tshark and `wsdbg decode` read (TLS as its plaintext), written as it happens' -r -F
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l intercept -d 'With --forward: decrypt and show only CONNECTs to hosts matching this pattern (`*` for any run of characters; repeatable; default all), tunnel the others blind' -r
-complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l timestamps -d 'Prefix events with the time (UTC), or with --timestamps=delta messages with the time since the connection\'s previous one' -r -f -a "clock\t'The time of day (UTC)'
+complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l timestamps -d 'Prefix events with the time (UTC), or with --timestamps delta messages with the time since the connection\'s previous one' -r -f -a "clock\t'The time of day (UTC)'
 delta\t'Before each message, the time since the connection\'s previous one'"
 complete -c wsdbg -n "__fish_wsdbg_using_subcommand proxy" -l payload -d 'Read payloads as an application protocol, shown under each message beside the raw payload' -r -f -a "auto\t'From the agreed subprotocol, else from the first message (said once per connection)'
 raw\t'As bytes or text only'

@@ -355,6 +355,26 @@ fn grep_pattern(s: &str) -> Result<regex::Regex, String> {
     regex::Regex::new(s).map_err(|e| format!("not a regular expression: {e}"))
 }
 
+/// The command line, with `--timestamps clock|delta` written as
+/// `--timestamps=clock|delta`. The value is optional, so clap takes it only
+/// after `=` (else `connect --timestamps ws://...` would take the URL for
+/// it); a value it names is joined here, so that both spellings work.
+pub fn args(raw: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out: Vec<std::ffi::OsString> = Vec::new();
+    let mut rest = false;
+    for a in raw {
+        let joins = !rest
+            && (a == "clock" || a == "delta")
+            && out.last().is_some_and(|l| l == "--timestamps");
+        rest |= a == "--";
+        match out.last_mut() {
+            Some(last) if joins => last.push(format!("={}", a.to_string_lossy())),
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
 /// What `--timestamps` prefixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Stamps {
@@ -1044,7 +1064,7 @@ pub struct LiveOutput {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Prefix events with the time (UTC), or with --timestamps=delta messages with the time since the connection's previous one
+    /// Prefix events with the time (UTC), or with --timestamps delta messages with the time since the connection's previous one
     #[arg(long, value_enum, value_name = "HOW", num_args = 0..=1, require_equals = true, default_missing_value = "clock")]
     pub timestamps: Option<Stamps>,
 
@@ -1093,5 +1113,41 @@ impl clap::builder::TypedValueParser for OpcodeNames {
         Some(Box::new(
             names.into_iter().map(clap::builder::PossibleValue::new),
         ))
+    }
+}
+
+#[cfg(test)]
+mod args_tests {
+    use super::*;
+
+    fn joined(given: &[&str]) -> Vec<String> {
+        args(given.iter().map(std::ffi::OsString::from))
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn timestamps_takes_its_value_with_a_space_or_an_equals_sign() {
+        assert_eq!(
+            joined(&["wsdbg", "serve", "--timestamps", "delta"]),
+            ["wsdbg", "serve", "--timestamps=delta"]
+        );
+        assert_eq!(
+            joined(&["wsdbg", "connect", "--timestamps", "ws://x/"]),
+            ["wsdbg", "connect", "--timestamps", "ws://x/"]
+        );
+        assert_eq!(
+            joined(&["wsdbg", "mask", "--", "--timestamps", "clock"]),
+            ["wsdbg", "mask", "--", "--timestamps", "clock"]
+        );
+        let cli = Cli::try_parse_from(args(
+            ["wsdbg", "connect", "--timestamps", "ws://127.0.0.1/"].map(std::ffi::OsString::from),
+        ))
+        .unwrap();
+        let Command::Connect(c) = cli.command else {
+            panic!()
+        };
+        assert_eq!(c.output.timestamps, Some(Stamps::Clock));
     }
 }

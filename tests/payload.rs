@@ -560,7 +560,7 @@ fn connect_times_pings_and_messages() {
     let url = format!("ws://127.0.0.1:{}/", server.port);
     let out = connect(
         &url,
-        &["--ping-interval", "0.3", "--timestamps=delta"],
+        &["--ping-interval", "0.3", "--timestamps", "delta"],
         "one\ntwo\n",
         Duration::from_millis(1300),
     );

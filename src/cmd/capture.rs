@@ -197,9 +197,8 @@ fn view_of(
     at: Option<SystemTime>,
     broken: &mut Summary,
 ) -> Option<Shown> {
-    let m = f.message.filter(|m| !m.compressed || m.inflated)?;
     let at = at.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok());
-    let v = reading.read(meta.from.unwrap_or(Role::Client), m.kind, m.data, at);
+    let v = reading.message(meta.from.unwrap_or(Role::Client), &f.message?, at)?;
     if let (Some(p), true) = (v.problems.first(), reading.binding()) {
         broken.payload_violation(p);
     }

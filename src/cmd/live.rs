@@ -189,11 +189,7 @@ impl Book {
     /// show.
     fn read(&mut self, from: Role, m: &MessageRef) -> Option<Shown> {
         let (reading, opened) = self.reading.as_mut()?;
-        if m.compressed && !m.inflated {
-            // Its payload is DEFLATE data, not what the application sent.
-            return None;
-        }
-        let v = reading.read(from, m.kind, m.data, Some(opened.elapsed()));
+        let v = reading.message(from, m, Some(opened.elapsed()))?;
         v.worth_showing().then_some(v)
     }
 }

@@ -51,7 +51,7 @@ pub type Outcome = Result<(), Failure>;
 /// Runs the program: parses arguments, runs the command, maps the result
 /// to an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(crate::cli::args(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {

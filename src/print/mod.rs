@@ -385,8 +385,7 @@ pub fn decode_all(
             }
             let view = f
                 .message
-                .filter(|m| !m.compressed || m.inflated)
-                .map(|m| reading.read(from, m.kind, m.data, None))
+                .and_then(|m| reading.message(from, &m, None))
                 .filter(Shown::worth_showing);
             if let Some(p) = view.as_ref().and_then(|v| v.problems.first()) {
                 if reading.binding() {

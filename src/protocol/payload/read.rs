@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::{choose, graphql, json, jsonrpc, mqtt, socketio, stomp, tree, View, Why};
-use crate::protocol::message::MessageKind;
+use crate::protocol::message::{MessageKind, MessageRef};
 use crate::protocol::Role;
 
 /// What one message holds, read as a view.
@@ -173,6 +173,17 @@ impl Reading {
             parts: Vec::new(),
             problems,
         })
+    }
+
+    /// Reads a whole message as the decoder gives it (at `at`, as for
+    /// [`Reading::read`]); None when its payload is still DEFLATE data,
+    /// which is not what the application sent (the message did not
+    /// inflate, and its own line says why).
+    pub fn message(&mut self, from: Role, m: &MessageRef, at: Option<Duration>) -> Option<Shown> {
+        if m.compressed && !m.inflated {
+            return None;
+        }
+        Some(self.read(from, m.kind, m.data, at))
     }
 
     /// Reads a data message from `from`, at `at` since any fixed origin
