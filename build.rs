@@ -1,6 +1,8 @@
-//! Names the commit the binary is built from, for `wsdbg --version`, when
-//! it is built in its own git checkout (a packaged crate, or one unpacked
-//! inside some other repository, names none).
+//! Names the commit the binary is built from, for `wsdbg --version`: when
+//! it is built in its own git checkout, that checkout's HEAD and its date;
+//! when built from the packaged crate (`cargo install`, crates.io), the
+//! commit `cargo package` recorded in `.cargo_vcs_info.json`. A crate with
+//! neither names none.
 
 use std::path::Path;
 use std::process::Command;
@@ -14,6 +16,18 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
         .ok()
         .filter(|o| o.status.success())?;
     Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The commit `cargo package` wrote into the crate it packed, as
+/// `{"git": {"sha1": "<40 hex>"}, ...}`; `None` outside a packaged crate.
+fn packaged_commit(dir: &Path) -> Option<String> {
+    let info = std::fs::read_to_string(dir.join(".cargo_vcs_info.json")).ok()?;
+    let after = &info[info.find("\"sha1\"")? + "\"sha1\"".len()..];
+    let start = after.find('"')? + 1;
+    let sha = after.get(start..start + 40)?;
+    sha.bytes()
+        .all(|b| b.is_ascii_hexdigit())
+        .then(|| sha[..12].to_string())
 }
 
 fn main() {
@@ -41,6 +55,14 @@ fn main() {
                 }
             }
         }
-        None => println!("cargo:rustc-env=WSDBG_LONG_VERSION={version}"),
+        None => {
+            println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
+            match packaged_commit(here) {
+                Some(commit) => {
+                    println!("cargo:rustc-env=WSDBG_LONG_VERSION={version} (git {commit})")
+                }
+                None => println!("cargo:rustc-env=WSDBG_LONG_VERSION={version}"),
+            }
+        }
     }
 }

@@ -118,6 +118,16 @@ done
 echo "test.sh: cargo package (the crate as published, unpacked and built alone)"
 package=0
 cargo package --allow-dirty --quiet --offline --target-dir target/package-check || package=$?
+# Built from the package, as `cargo install wsdbg` would, the binary names
+# the commit cargo package recorded (.cargo_vcs_info.json, read by build.rs).
+if [[ $package -eq 0 ]] && head=$(git rev-parse --short=12 HEAD 2>/dev/null); then
+  packaged=$(target/package-check/debug/wsdbg --version 2>&1) || true
+  echo "test.sh: the packaged crate's binary says: $packaged"
+  if [[ $packaged != *"(git $head)"* ]]; then
+    echo "test.sh: the packaged crate's binary does not name HEAD ($head)"
+    package=1
+  fi
+fi
 echo "summary: ${passed} passed, ${failed} failed"
 if ((${#skipped[@]})); then
   echo "test.sh: not tested here for want of: ${skipped[*]} (see the skipping lines above)"

@@ -38,6 +38,9 @@
 #   wsdbg     target/release/wsdbg proxy -q --no-console --listen 127.0.0.1:PORT ws://127.0.0.1:UP/
 #   wsdbg-before  the same with $WSDBG_BEFORE, when set: an older wsdbg, to
 #             measure a change before and after in one run
+# WSDBG=/path/to/wsdbg relays through that binary instead, without building;
+# WSDBG_PROFILE=profiling builds and runs target/profiling/wsdbg (debug info
+# and symbols, for perf) instead of target/release/wsdbg.
 # The load client is benches/echo/src/wsload.rs, against the relay's port.
 # Everything runs on CPU 0 (taskset), as echo.sh's `--pin same`: on this VM
 # unpinned figures wander by up to 25% between two runs of the same thing.
@@ -68,8 +71,12 @@ CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
 . benches/echo/servers.sh
 build_tools
 prepare_servers websocat bare-echo
-echo "== cargo build --release (wsdbg)"
-cargo build --release --quiet
+if [ -n "$WSDBG_GIVEN" ]; then
+    echo "== wsdbg: $WSDBG (WSDBG), not built here"
+else
+    echo "== cargo build --profile $WSDBG_PROFILE (wsdbg)"
+    cargo build --profile "$WSDBG_PROFILE" --quiet
+fi
 PIN=(taskset -c 0)
 
 TMPD=$(mktemp -d)
@@ -122,7 +129,7 @@ start_relay() { # NAME UPSTREAM_PORT: sets RELAY_PID and RELAY_PORT
         wsdbg-record) rm -f "$TMPD/relay.pcapng"
             "${PIN[@]}" "$WSDBG" proxy -q --no-console --record "$TMPD/relay.pcapng" \
             --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" >"$TMPD/$1.log" 2>&1 </dev/null & ;;
-        wsdbg-before) "${PIN[@]}" "$WSDBG_BEFORE" proxy -q --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
+        wsdbg-before) "${PIN[@]}" "$WSDBG_BEFORE" proxy -q --no-console --listen "127.0.0.1:$port" "ws://127.0.0.1:$2/" \
             >"$TMPD/$1.log" 2>&1 </dev/null & ;;
     esac
     RELAY_PID=$!

@@ -20,6 +20,24 @@ fn licences_and_the_metadata_a_crates_io_page_needs_are_there() {
     ] {
         assert!(manifest.contains(key), "Cargo.toml has no {key}");
     }
+    // The release binary stripped (57 MB with debug info, under 8 MB
+    // without), and a profile that keeps the symbols for profiling.
+    let section = |name: &str| {
+        let start = manifest
+            .find(&format!("[profile.{name}]\n"))
+            .unwrap_or_else(|| panic!("Cargo.toml has no [profile.{name}]"));
+        let body = &manifest[start..];
+        let end = body[1..].find("\n[").map_or(body.len(), |e| e + 1);
+        body[..end].to_string()
+    };
+    let release = section("release");
+    assert!(release.contains("strip = true"), "{release}");
+    assert!(!release.contains("debug ="), "{release}");
+    let profiling = section("profiling");
+    assert!(
+        profiling.contains("inherits = \"release\"") && profiling.contains("debug = true"),
+        "{profiling}"
+    );
     let mit = std::fs::read_to_string(Path::new(ROOT).join("LICENSE-MIT")).unwrap();
     assert!(mit.contains("Permission is hereby granted, free of charge"));
     let apache = std::fs::read_to_string(Path::new(ROOT).join("LICENSE-APACHE")).unwrap();

@@ -10,8 +10,12 @@ WSLOAD="$ROOT/benches/echo/target/release/wsload"
 BARE="$ROOT/benches/echo/target/release/bare-echo"
 WEBSOCAT="$ROOT/target/peers/bin/websocat"
 # WSDBG=/path/to/wsdbg measures that binary instead, without building.
+# WSDBG_PROFILE=profiling builds and measures the `profiling` profile (the
+# release build with debug info and symbols, for perf or callgrind) instead
+# of `release` (stripped, what users install).
 WSDBG_GIVEN=${WSDBG:+yes}
-WSDBG="${WSDBG:-$ROOT/target/release/wsdbg}"
+WSDBG_PROFILE="${WSDBG_PROFILE:-release}"
+WSDBG="${WSDBG:-$ROOT/target/$WSDBG_PROFILE/wsdbg}"
 # WSDBG_BEFORE=/path/to/an/older/wsdbg adds the server wsdbg-before-q: that
 # binary's `serve -q`, to measure a change before and after in one run.
 WSDBG_BEFORE="${WSDBG_BEFORE:-}"
@@ -66,8 +70,8 @@ prepare_servers() {
                     WSDBG_BUILT=yes
                 fi
                 if [ -z "$WSDBG_BUILT" ]; then
-                    echo "== cargo build --release (wsdbg)"
-                    if cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"; then
+                    echo "== cargo build --profile $WSDBG_PROFILE (wsdbg)"
+                    if cargo build --profile "$WSDBG_PROFILE" --quiet --manifest-path "$ROOT/Cargo.toml"; then
                         WSDBG_BUILT=yes
                     else
                         WSDBG_BUILT=no
