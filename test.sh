@@ -115,9 +115,11 @@ done
 # of its own: in target/ its build would take the place of the checkout's
 # (cargo gives both the same names) and its binary, which names no commit,
 # would be the one the tests run.
-echo "test.sh: cargo package (the crate as published, unpacked and built alone)"
+echo "test.sh: cargo publish --dry-run (the crate as published, unpacked and built alone)"
 package=0
-cargo package --allow-dirty --quiet --offline --target-dir target/package-check || package=$?
+# Online: the dry run checks the dependencies against the registry's index
+# (offline, cargo refuses it outright).
+cargo publish --dry-run --allow-dirty --quiet --target-dir target/package-check || package=$?
 # Built from the package, as `cargo install wsdbg` would, the binary names
 # the commit cargo package recorded (.cargo_vcs_info.json, read by build.rs).
 if [[ $package -eq 0 ]] && head=$(git rev-parse --short=12 HEAD 2>/dev/null); then
@@ -133,7 +135,7 @@ if ((${#skipped[@]})); then
   echo "test.sh: not tested here for want of: ${skipped[*]} (see the skipping lines above)"
 fi
 if [[ $package -ne 0 ]]; then
-  echo "test.sh: cargo package failed (exit $package): the published crate would not build"
+  echo "test.sh: the crate as published failed its check (above): cargo publish --dry-run, then its binary's --version"
   exit 1
 fi
 if [[ $status -ne 0 || $failed -ne 0 || $passed -eq 0 ]]; then
