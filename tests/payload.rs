@@ -605,3 +605,65 @@ fn connect_times_pings_and_messages() {
     assert!(trips["count"].as_u64().unwrap() >= 1, "{close}");
     assert!(trips["min_ms"].as_f64().unwrap() <= trips["max_ms"].as_f64().unwrap());
 }
+
+#[test]
+fn the_closing_line_counts_the_messages_that_broke_the_agreed_subprotocol() {
+    if !common::python_websockets() {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let messages = [r#"{"type":"connection_init"}"#, "not json", "[}"];
+    for json in [false, true] {
+        let mut args = vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-console",
+            "--color",
+            "never",
+            "--protocol",
+            "graphql-transport-ws",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let server = Server::launch(&args, data.path(), &[]);
+        let url = format!("ws://127.0.0.1:{}/", server.port);
+        python_client(&url, Some("graphql-transport-ws"), &messages);
+        // Two of the client's messages and their two echoes.
+        if json {
+            let out = server.wait_for(r#""type":"close""#);
+            let events = json_lines(&out);
+            let close = events.iter().find(|e| e["type"] == "close").unwrap();
+            assert_eq!(close["data"]["payload_violations"], 4, "{close}");
+        } else {
+            let out = server.wait_for(" closed ");
+            let closed = out.lines().find(|l| l.contains(" closed ")).unwrap();
+            assert!(
+                closed.ends_with(
+                    "; ✗ 4 messages broke the application protocol the subprotocol agreed on"
+                ),
+                "{out}"
+            );
+        }
+    }
+    // Read as JSON because it was asked, not agreed: shown, not counted.
+    let server = Server::launch(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-console",
+            "--color",
+            "never",
+            "--payload",
+            "json",
+        ],
+        data.path(),
+        &[],
+    );
+    python_client(&format!("ws://127.0.0.1:{}/", server.port), None, &messages);
+    let out = server.wait_for(" closed ");
+    assert!(out.contains("✗ not JSON"), "{out}");
+    assert!(!out.contains("broke the application protocol"), "{out}");
+}

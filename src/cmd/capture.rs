@@ -518,6 +518,7 @@ fn decode(
                             received: c.ends.messages[side(Role::Client)],
                             sent: c.ends.messages[side(Role::Server)],
                             round_trips: None,
+                            payload_violations: c.reading.violations(),
                         },
                     )?;
                 }

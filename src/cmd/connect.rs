@@ -393,6 +393,7 @@ pub fn run(args: &ConnectArgs, palette: Palette) -> Outcome {
                 endpoint.outbox().messages()
             },
             round_trips: book.pings.figures(),
+            payload_violations: book.reading.as_ref().map_or(0, |(r, _)| r.violations()),
         };
         if !view.quiet || matches!(info.by, Closer::Failed(_)) {
             show.print(|p| p.closed(&meta, &c));

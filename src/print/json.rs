@@ -382,6 +382,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
         o.num("duration_ms", c.duration.as_millis() as u64)?;
         o.num("messages_in", c.received)?;
         o.num("messages_out", c.sent)?;
+        o.num("payload_violations", c.payload_violations)?;
         if let Some(r) = c.round_trips {
             let out = o.key("round_trips")?;
             write!(

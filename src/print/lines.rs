@@ -216,8 +216,18 @@ impl<W: Write> TextPrinter<W> {
                 plural(r.count)
             )
         });
+        let broken = match c.payload_violations {
+            0 => String::new(),
+            n => {
+                let said = format!(
+                    "✗ {n} message{} broke the application protocol the subprotocol agreed on",
+                    plural(n)
+                );
+                format!("; {}", self.paint(&said, Paint::Bad))
+            }
+        };
         let line = format!(
-            "{prefix}{}{code}{answer}{clean}; {} after {:.3} s ({} message{} in, {} out){trips}",
+            "{prefix}{}{code}{answer}{clean}; {} after {:.3} s ({} message{} in, {} out){trips}{broken}",
             self.paint(&what, paint),
             escape_bytes(c.peer.as_bytes()),
             c.duration.as_secs_f64(),

@@ -80,6 +80,9 @@ pub struct Closed<'a> {
     pub sent: u64,
     /// The round trips of its pings, when a pong answered one.
     pub round_trips: Option<crate::protocol::rtt::Figures>,
+    /// Messages that broke the format of the application protocol the
+    /// subprotocol agreed on (0 when none did, or none was read).
+    pub payload_violations: u64,
 }
 
 /// A handshake this program refused.

@@ -808,6 +808,7 @@ impl<'a> Session<'a> {
             received: book.received,
             sent: book.sent,
             round_trips: book.pings.figures(),
+            payload_violations: book.reading.as_ref().map_or(0, |(r, _)| r.violations()),
         };
         show.print(|p| p.closed(&meta, &c));
     }

@@ -649,6 +649,11 @@ fn closing(shared: &Shared, id: u64, peer: &str, started: Instant, sides: &mut [
         received: sides[0].book.received,
         sent: sides[1].book.sent,
         round_trips: sides[1].book.pings.figures(),
+        payload_violations: sides[1]
+            .book
+            .reading
+            .as_ref()
+            .map_or(0, |(r, _)| r.violations()),
     };
     show.print(|p| p.closed(&meta, &c));
     shared.out.emit(&render);

@@ -562,6 +562,7 @@ impl Conn {
         let mut ctx = self.ctx(shared, None, render, &mut broadcast);
         let meta = ctx.meta(None);
         let (received, round_trips) = (book.received, book.pings.figures());
+        let payload_violations = book.reading.as_ref().map_or(0, |(r, _)| r.violations());
         let c = Closed {
             info: &info,
             local: Role::Server,
@@ -570,6 +571,7 @@ impl Conn {
             received,
             sent: sent_count(&mut st, view),
             round_trips,
+            payload_violations,
         };
         ctx.print(|p| p.closed(&meta, &c));
     }

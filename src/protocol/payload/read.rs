@@ -104,6 +104,8 @@ pub struct Reading {
     mqtt: [mqtt::Reader; 2],
     /// Socket.IO attachments, client's then server's.
     joiner: [socketio::Joiner; 2],
+    /// Messages that broke the agreed subprotocol's format so far.
+    broken: u64,
 }
 
 fn side(from: Role) -> usize {
@@ -122,6 +124,7 @@ impl Reading {
             rpc: jsonrpc::Pairs::default(),
             mqtt: [mqtt::Reader::new(), mqtt::Reader::new()],
             joiner: Default::default(),
+            broken: 0,
         }
     }
 
@@ -224,7 +227,17 @@ impl Reading {
             View::MsgPack => tree_part(&mut shown, tree::msgpack(data), "MessagePack"),
             View::Cbor => tree_part(&mut shown, tree::cbor(data), "CBOR"),
         }
+        if self.agreed_view && !shown.problems.is_empty() {
+            self.broken += 1;
+        }
         shown
+    }
+
+    /// How many messages so far broke the format of the protocol the
+    /// subprotocol agreed on (see [`Reading::binding`]): what the
+    /// connection's closing line counts.
+    pub fn violations(&self) -> u64 {
+        self.broken
     }
 
     fn json(&mut self, shown: &mut Shown, data: &[u8]) {
@@ -942,6 +955,15 @@ mod tests {
         asked.agreed(Some("json"));
         read(&mut asked, Role::Client, MessageKind::Text, first, 0);
         assert!(!asked.binding());
+        // What breaks the format counts only where it binds.
+        for r in [&mut agreed, &mut guessed, &mut asked] {
+            read(r, Role::Server, MessageKind::Text, b"[}", 0);
+            read(r, Role::Client, MessageKind::Text, first, 0);
+            read(r, Role::Client, MessageKind::Text, b"{", 0);
+        }
+        assert_eq!(agreed.violations(), 2);
+        assert_eq!(guessed.violations(), 0);
+        assert_eq!(asked.violations(), 0);
     }
 
     #[test]
