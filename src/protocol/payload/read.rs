@@ -959,6 +959,7 @@ mod tests {
         for r in [&mut agreed, &mut guessed, &mut asked] {
             read(r, Role::Server, MessageKind::Text, b"[}", 0);
             read(r, Role::Client, MessageKind::Text, first, 0);
+            read(r, Role::Server, MessageKind::Text, first, 0);
             read(r, Role::Client, MessageKind::Text, b"{", 0);
         }
         assert_eq!(agreed.violations(), 2);
