@@ -113,8 +113,7 @@ for side in autobahn autobahn-client autobahn-deflate check-peers; do
 done
 # The crate as published, unpacked and built alone, in a target directory
 # of its own: in target/ its build would take the place of the checkout's
-# (cargo gives both the same names) and its binary, which names no commit,
-# would be the one the tests run.
+# (cargo gives both the same names), build script output included.
 echo "test.sh: cargo publish --dry-run (the crate as published, unpacked and built alone)"
 package=0
 # Online: the dry run checks the dependencies against the registry's index

@@ -613,17 +613,17 @@ fn the_closing_line_counts_the_messages_that_broke_the_agreed_subprotocol() {
     }
     let data = tempfile::tempdir().unwrap();
     let messages = [r#"{"type":"connection_init"}"#, "not json", "[}"];
+    let serve = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--no-console",
+        "--color",
+        "never",
+    ];
     for json in [false, true] {
-        let mut args = vec![
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--no-console",
-            "--color",
-            "never",
-            "--protocol",
-            "graphql-transport-ws",
-        ];
+        let mut args = serve.to_vec();
+        args.extend(["--protocol", "graphql-transport-ws"]);
         if json {
             args.push("--json");
         }
@@ -649,16 +649,7 @@ fn the_closing_line_counts_the_messages_that_broke_the_agreed_subprotocol() {
     }
     // Read as JSON because it was asked, not agreed: shown, not counted.
     let server = Server::launch(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--no-console",
-            "--color",
-            "never",
-            "--payload",
-            "json",
-        ],
+        &[&serve[..], &["--payload", "json"]].concat(),
         data.path(),
         &[],
     );
